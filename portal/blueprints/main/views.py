@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from flask import current_app, jsonify, request, url_for
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.blueprints.main import bp
+from portal.db import db
+from portal.htmx import redirect_to, render
+from portal.models import Building, Floor, Room, RoomKind, Unit
+from portal.security import is_safe_next
+
+
+@bp.route("/")
+def home():
+    counts = db.session.execute(
+        select(
+            select(func.count()).select_from(Building).scalar_subquery(),
+            select(func.count()).select_from(Unit).scalar_subquery(),
+            select(func.count()).select_from(Room).where(Room.kind.in_([RoomKind.MEETING, RoomKind.VIP_RECEPTION])).scalar_subquery(),
+        )
+    ).one()
+    buildings = db.session.execute(
+        select(Building, func.count(Floor.id)).outerjoin(Floor).group_by(Building.id).order_by(Building.sort_order, Building.id)
+    ).all()
+    return render(
+        "main/home.html",
+        buildings=buildings,
+        building_count=counts[0],
+        unit_count=counts[1],
+        meeting_room_count=counts[2],
+    )
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Remember the chosen language in a cookie and go back where the user was."""
+    config = current_app.config
+    chosen = request.form.get("lang", "")
+    target = request.form.get("next", "")
+    response = redirect_to(target if is_safe_next(target) else url_for("main.home"))
+    if chosen in config["LANGUAGES"]:
+        response.set_cookie(
+            config["LANGUAGE_COOKIE"],
+            chosen,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=config["SESSION_COOKIE_SECURE"],
+        )
+    return response
+
+
+@bp.route("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="error", database="unavailable"), 503
+    return jsonify(status="ok", database="ok", engine=db.engine.dialect.name)

@@ -1,0 +1,95 @@
+"""Settings, read from ``PORTAL_*`` environment variables with safe defaults.
+
+``create_app(config)`` layers a mapping (tests) over the class chosen here.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+class Config:
+    # None means "SQLite file in the instance folder"; resolved by create_app.
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SECRET_KEY: str | None = None
+
+    TIMEZONE = "Asia/Shanghai"
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_CN": "中文", "en": "English"}
+    LANGUAGE_COOKIE = "portal_lang"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600  # one working day
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # xlsx imports are the largest bodies
+
+    PASSWORD_HASH_METHOD = "scrypt"  # tests use a cheap method
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    PROXY_COUNT = 0  # reverse proxies in front (nginx: 1), for the client address
+
+    # Static files are served with a content hash in the URL, so they may be cached for long.
+    SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
+    PAGE_SIZE = 25
+
+    TESTING = False
+    DEBUG = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-only-secret"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    SEND_FILE_MAX_AGE_DEFAULT = 0
+
+
+CONFIGS = {
+    "production": Config,
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+}
+
+
+def settings_from_environment() -> dict[str, object]:
+    """The class chosen by ``PORTAL_ENV`` (default production), then ``PORTAL_*`` variables."""
+    config_class = CONFIGS.get(os.environ.get("PORTAL_ENV", "production"), Config)
+    settings: dict[str, object] = {k: getattr(config_class, k) for k in dir(config_class) if k.isupper()}
+    env = os.environ
+    if env.get("PORTAL_DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = env["PORTAL_DATABASE_URL"]
+    if env.get("PORTAL_SECRET_KEY"):
+        settings["SECRET_KEY"] = env["PORTAL_SECRET_KEY"]
+    secure = _env_bool("PORTAL_SECURE_COOKIES", bool(settings["SESSION_COOKIE_SECURE"]))
+    settings["SESSION_COOKIE_SECURE"] = settings["REMEMBER_COOKIE_SECURE"] = secure
+    if env.get("PORTAL_PASSWORD_HASH_METHOD"):
+        settings["PASSWORD_HASH_METHOD"] = env["PORTAL_PASSWORD_HASH_METHOD"]
+    settings["LOGIN_MAX_FAILURES"] = _env_int("PORTAL_LOGIN_MAX_FAILURES", int(settings["LOGIN_MAX_FAILURES"]))
+    settings["LOGIN_FAILURE_WINDOW_MINUTES"] = _env_int(
+        "PORTAL_LOGIN_FAILURE_WINDOW_MINUTES", int(settings["LOGIN_FAILURE_WINDOW_MINUTES"])
+    )
+    settings["PROXY_COUNT"] = _env_int("PORTAL_PROXY_COUNT", int(settings["PROXY_COUNT"]))
+    return settings

@@ -1,0 +1,160 @@
+"""Languages: Chinese first, English second.
+
+Message ids are English; ``zh_CN`` catalogs hold the Chinese. Each capability
+keeps its own catalog beside its code (``portal/blueprints/<name>/translations``)
+so that capabilities can grow independently; the core catalog lives in
+``portal/translations`` and covers everything else. Flask-Babel merges them.
+
+``flask --app portal i18n update`` extracts messages into every catalog and
+``flask --app portal i18n compile`` builds the ``.mo`` files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_from_file
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+from flask import Flask, current_app, request
+from flask.cli import AppGroup
+
+PORTAL_DIR = Path(__file__).resolve().parent
+# Folder name Babel looks up for zh_CN (it expands the locale to zh_Hans_CN).
+TARGET_LOCALES = ("zh_Hans_CN",)
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "pgettext": ((1, "c"), 2)}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@dataclass(frozen=True)
+class CatalogSource:
+    """One catalog and the files whose messages it holds."""
+
+    name: str
+    directory: Path  # the translations folder
+
+    def po_path(self, locale: str) -> Path:
+        return self.directory / locale / "LC_MESSAGES" / "messages.po"
+
+
+def catalog_sources() -> list[CatalogSource]:
+    sources = [CatalogSource("core", PORTAL_DIR / "translations")]
+    for translations in sorted((PORTAL_DIR / "blueprints").glob("*/translations")):
+        sources.append(CatalogSource(translations.parent.name, translations))
+    return sources
+
+
+def translation_directories() -> str:
+    """Value for ``BABEL_TRANSLATION_DIRECTORIES`` (absolute, ';'-separated)."""
+    return ";".join(str(source.directory) for source in catalog_sources())
+
+
+def files_for(source: CatalogSource) -> Iterator[Path]:
+    """The source files whose messages belong to ``source``'s catalog."""
+    capability_names = {s.name for s in catalog_sources() if s.name != "core"}
+    if source.name != "core":
+        yield from sorted((PORTAL_DIR / "blueprints" / source.name).rglob("*.py"))
+        yield from sorted((PORTAL_DIR / "templates" / source.name).rglob("*.html"))
+        return
+    for path in sorted(PORTAL_DIR.rglob("*")):
+        if path.suffix not in {".py", ".html"}:
+            continue
+        relative = path.relative_to(PORTAL_DIR).parts
+        owned = len(relative) > 2 and relative[0] in {"blueprints", "templates"} and relative[1] in capability_names
+        if not owned:
+            yield path
+
+
+def extract(source: CatalogSource) -> Catalog:
+    template = Catalog(project="portal", charset="utf-8")
+    for path in files_for(source):
+        method = "python" if path.suffix == ".py" else "jinja2"
+        for lineno, message, comments, context in extract_from_file(
+            method, str(path), keywords=KEYWORDS, comment_tags=("TRANSLATORS:",), options={"trimmed": "true"}
+        ):
+            template.add(
+                message,
+                None,
+                [(str(path.relative_to(PORTAL_DIR.parent)), lineno)],
+                auto_comments=comments,
+                context=context,
+            )
+    return template
+
+
+def is_translated(message: Message) -> bool:
+    if isinstance(message.string, tuple):
+        return all(message.string) and not message.fuzzy
+    return bool(message.string) and not message.fuzzy
+
+
+def update_catalogs(names: tuple[str, ...] = ()) -> list[str]:
+    """Extract messages and merge them into each locale's ``.po``; report untranslated ids."""
+    untranslated: list[str] = []
+    for source in catalog_sources():
+        if names and source.name not in names:
+            continue
+        template = extract(source)
+        for locale in TARGET_LOCALES:
+            po_path = source.po_path(locale)
+            if po_path.exists():
+                with po_path.open("rb") as fh:
+                    catalog = read_po(fh, locale=locale)
+            else:
+                po_path.parent.mkdir(parents=True, exist_ok=True)
+                catalog = Catalog(locale=locale, project="portal", charset="utf-8")
+            catalog.update(template, no_fuzzy_matching=True)
+            catalog.obsolete.clear()
+            catalog.fuzzy = False
+            with po_path.open("wb") as fh:
+                write_po(fh, catalog, width=100, sort_output=True, omit_header=False)
+            untranslated += [f"{source.name}: {m.id!r}" for m in catalog if m.id and not is_translated(m)]
+    return untranslated
+
+
+def compile_catalogs() -> int:
+    """Build the ``.mo`` files next to every ``.po``; returns how many were written."""
+    written = 0
+    for source in catalog_sources():
+        for po_path in source.directory.glob("*/LC_MESSAGES/messages.po"):
+            with po_path.open("rb") as fh:
+                catalog = read_po(fh)
+            mo_path = po_path.with_suffix(".mo")
+            with mo_path.open("wb") as fh:
+                write_mo(fh, catalog, use_fuzzy=False)
+            written += 1
+    return written
+
+
+i18n_cli = AppGroup("i18n", help="Extract, update and compile the translation catalogs.")
+
+
+@i18n_cli.command("update")
+@click.argument("names", nargs=-1)
+def update_command(names: tuple[str, ...]) -> None:
+    """Extract messages into the catalogs (all, or the NAMES given)."""
+    missing = update_catalogs(names)
+    for line in missing:
+        click.echo(f"untranslated: {line}")
+    click.echo(f"{len(missing)} untranslated message(s)")
+
+
+@i18n_cli.command("compile")
+def compile_command() -> None:
+    """Compile every catalog to .mo."""
+    click.echo(f"compiled {compile_catalogs()} catalog(s)")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(i18n_cli)

@@ -1,0 +1,126 @@
+"""Access control, safe redirects and response headers."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, current_app, make_response, redirect, request, url_for
+from flask_login import current_user
+
+from portal.extensions import login_manager
+from portal.htmx import is_htmx
+from portal.models import Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Every logged-in account may do what needs only a login; these constants make
+# view declarations read like the rules they implement.
+STAFF = (Role.EMPLOYEE, Role.UNIT_ADMIN, Role.LOGISTICS_ADMIN, Role.SYSADMIN)
+ADMINS = (Role.LOGISTICS_ADMIN, Role.SYSADMIN)
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Let the view run for a logged-in user holding any of ``roles``.
+
+    Anonymous users are sent to the login page; logged-in users without one of
+    the roles get a 403 page that says why. With no roles, any login will do.
+    """
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_roles = frozenset(roles)  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+login_required = roles_required()
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only same-site paths: ``/rooms/``, never ``//evil`` or ``https://evil``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and all(ord(c) >= 32 for c in target)
+
+
+def current_path() -> str:
+    """This request's path and query, as a ``next`` value."""
+    query = request.query_string.decode("latin-1")
+    return request.path + (f"?{query}" if query else "")
+
+
+def unauthorized() -> Response:
+    target = url_for("auth.login", next=current_path())
+    if is_htmx():
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, 303)
+
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def set_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")  # for browsers without frame-ancestors
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.endpoint != "static" and current_user.is_authenticated:
+        # Shared office PCs: pages with personal data must not linger in caches.
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+_static_versions: dict[str, str] = {}
+
+
+def add_static_version(endpoint: str, values: dict[str, Any]) -> None:
+    """Append a content hash to static URLs, so they can be cached for a year."""
+    if endpoint != "static" or "filename" not in values or "v" in values:
+        return
+    filename = values["filename"]
+    version = _static_versions.get(filename)
+    if version is None or current_app.debug:
+        path = Path(current_app.static_folder or "") / filename
+        try:
+            version = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        except OSError:
+            return
+        _static_versions[filename] = version
+    values["v"] = version
+
+
+def init_app(app: Flask) -> None:
+    login_manager.unauthorized_handler(unauthorized)
+    app.after_request(set_security_headers)
+    app.url_defaults(add_static_version)

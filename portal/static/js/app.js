@@ -1,0 +1,32 @@
+/* Portal behaviour on top of htmx. ES5 only: the building's PCs run old browsers.
+   No inline scripts anywhere, so the Content-Security-Policy can forbid them. */
+(function () {
+  "use strict";
+
+  // htmx leaves 4xx/5xx responses unswapped. Let a form re-rendered with its
+  // errors (422, 429) replace the form, and let error fragments that name their
+  // own target (HX-Retarget) show up in the message area.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var xhr = evt.detail.xhr;
+    if (xhr.status === 422 || xhr.status === 429 || xhr.getResponseHeader("HX-Retarget")) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+
+  // A request that never reached the server (network down, server restarting).
+  document.addEventListener("htmx:sendError", function () {
+    var box = document.getElementById("messages");
+    if (box) {
+      var text = document.documentElement.lang === "en"
+        ? "The portal could not be reached. Please try again."
+        : "无法连接门户服务器，请稍后重试。";
+      box.innerHTML = "";
+      var p = document.createElement("p");
+      p.className = "message message--error";
+      p.setAttribute("role", "alert");
+      p.appendChild(document.createTextNode(text));
+      box.appendChild(p);
+    }
+  });
+})();

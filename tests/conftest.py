@@ -1,0 +1,288 @@
+"""Fixtures shared by every capability's tests.
+
+The database is SQLite (a file per xdist worker) unless
+``PORTAL_TEST_DATABASE_URL`` names a PostgreSQL server, in which case each
+worker gets its own database there. The schema is created once per worker;
+every test starts with empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from portal import create_app
+from portal.db import db
+from portal.i18n import compile_catalogs
+from portal.models import Role, User
+
+DEMO_PASSWORD = "demo-password-123"
+
+# Demo account per role: the matrix and the browser tests log in with these.
+ROLE_ACCOUNTS = {
+    "employee": "staff",
+    "unit_admin": "unitadmin",
+    "security": "guard",
+    "property": "property",
+    "logistics_admin": "logistics",
+    "sysadmin": "admin",
+}
+ALL_ROLES = ("anonymous", *ROLE_ACCOUNTS)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    compile_catalogs()
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+    base = _postgres_url()
+    if base is None:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.db'}"
+        return
+    url = make_url(base).set(drivername="postgresql+psycopg")
+    name = f"portal_test_{re.sub(r'[^a-z0-9_]', '_', worker_id)}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def make_test_config(database_url: str, **overrides: object) -> dict[str, object]:
+    config: dict[str, object] = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SEND_FILE_MAX_AGE_DEFAULT": 0,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str) -> None:
+    app = create_app(make_test_config(database_url))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+class PortalTestClient(FlaskClient):
+    """Runs each request in its own app context, as a real server does.
+
+    The ``app`` fixture keeps an app context open so tests can use
+    ``db.session`` directly; without this, requests would share its ``g`` (and
+    the cached user and locale) and its database session. The test's pending
+    work is committed first, so the request sees it, and the test's objects are
+    expired, so it sees what the request did.
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[override]
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app_config() -> dict[str, object]:
+    """Override in a test module (or parametrize) to change settings."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, _schema: None, app_config: dict[str, object]) -> Iterator[Flask]:
+    app = create_app(make_test_config(database_url, **app_config))
+    app.test_client_class = PortalTestClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Factory: ``make_user(roles=[Role.EMPLOYEE], username=..., password=...)``."""
+    from portal.blueprints.auth.services import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def factory(roles: list[Role] | tuple[Role, ...] = (Role.EMPLOYEE,), **overrides: object) -> User:
+        n = next(counter)
+        password = overrides.pop("password", DEMO_PASSWORD)
+        user = create_user(
+            str(overrides.pop("username", f"user{n}")),
+            str(overrides.pop("display_name", f"测试用户{n}")),
+            password,  # type: ignore[arg-type]
+            roles,
+            hash_method=app.config["PASSWORD_HASH_METHOD"],
+        )
+        for key, value in overrides.items():
+            setattr(user, key, value)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, username: str, password: str = DEMO_PASSWORD, next: str | None = None):
+        url = "/login" + (f"?next={next}" if next else "")
+        return self._client.post(url, data={"username": username, "password": password})
+
+    def login_as(self, user: User) -> None:
+        """Log in without the form (fast): what Flask-Login stores after a login."""
+        with self._client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def login_as_role(make_user: Callable[..., User], auth: AuthActions) -> Callable[[str], User | None]:
+    """Log the client in as a fresh account holding ``role`` (a ``Role`` value), or stay anonymous."""
+
+    def login(role: str) -> User | None:
+        if role == "anonymous":
+            return None
+        roles = [Role(role)]
+        if role in {"unit_admin", "logistics_admin"}:
+            roles.append(Role.EMPLOYEE)
+        user = make_user(roles=roles, username=f"as_{role}")
+        auth.login_as(user)
+        return user
+
+    return login
+
+
+@pytest.fixture
+def demo(app: Flask) -> dict[str, User]:
+    """The demo building with every capability's demo data; returns the role accounts."""
+    from portal.demo import seed_demo
+
+    seed_demo(DEMO_PASSWORD, hash_method=app.config["PASSWORD_HASH_METHOD"], reset_passwords=True)
+    users = {u.username: u for u in db.session.scalars(db.select(User).where(User.username.in_(ROLE_ACCOUNTS.values())))}
+    return {role: users[name] for role, name in ROLE_ACCOUNTS.items()}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, app: Flask) -> None:
+        from waitress.server import create_server
+
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = create_server(app, host="127.0.0.1", port=self.port, threads=8, _quiet=True)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    """The test app served by waitress on a free loopback port."""
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; never a downloaded browser."""
+    if not CHROMIUM.exists():
+        if os.environ.get("PORTAL_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=[True, False], ids=["js", "nojs"])
+def page(request: pytest.FixtureRequest, browser):
+    """A fresh browser page, once with JavaScript on and once with it off."""
+    context = browser.new_context(java_script_enabled=request.param, locale="zh-CN")
+    page = context.new_page()
+    page.js_enabled = request.param  # type: ignore[attr-defined]
+    yield page
+    context.close()
