@@ -231,7 +231,7 @@ class LiveServer:
 
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = create_server(app, host="127.0.0.1", port=self.port, threads=8, _quiet=True)
+        self._server = create_server(app, host="127.0.0.1", port=self.port, threads=8)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     def start(self) -> LiveServer:

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -34,7 +34,7 @@ class UserForm(FlaskForm):
     unit_id = SelectField(_l("Unit"), coerce=int, validators=[Optional()])
     title = StringField(_l("Title"), validators=[Optional(), Length(max=64)])
     phone_ext = StringField(_l("Extension"), validators=[Optional(), Length(max=30)])
-    roles = MultiCheckboxField(_l("Roles"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    roles = MultiCheckboxField(_l("Roles"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(
         _l("New password"),

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from flask import current_app, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
 
 from portal import audit
+from portal.blueprints import admin_links
 from portal.blueprints.admin import bp
 from portal.blueprints.admin.forms import ROLE_LABELS, UserForm
 from portal.blueprints.auth.services import hash_password
@@ -14,14 +16,6 @@ from portal.db import db
 from portal.htmx import redirect_to, render
 from portal.models import AuditLog, Role, Unit, User
 from portal.security import ADMINS, roles_required
-from portal.templating import NavItem
-
-# Administration pages of the installed capabilities, shown on /admin/ to the
-# roles that may use them. A capability adds its entry here.
-ADMIN_LINKS = (
-    NavItem("admin.users", _l("Accounts"), (Role.SYSADMIN,)),
-    NavItem("admin.audit_log", _l("Audit log"), ADMINS),
-)
 
 USER_FIELDS = ("username", "display_name", "unit_id", "title", "phone_ext", "active", "roles")
 
@@ -31,7 +25,7 @@ USER_FIELDS = ("username", "display_name", "unit_id", "title", "phone_ext", "act
 def index():
     links = [
         link
-        for link in ADMIN_LINKS
+        for link in admin_links()
         if link.endpoint in current_app.view_functions and current_user.has_role(*link.roles)
     ]
     return render("admin/index.html", links=links)
@@ -41,7 +35,7 @@ def index():
 @roles_required(Role.SYSADMIN)
 def users():
     q = request.args.get("q", "").strip()[:64]
-    query = select(User).order_by(User.username)
+    query = select(User).options(joinedload(User.unit)).order_by(User.username)
     if q:
         like = f"%{q}%"
         query = query.where(or_(User.username.ilike(like), User.display_name.ilike(like)))
@@ -49,9 +43,9 @@ def users():
     return render("admin/users.html", "admin/_users_table.html", page=page, q=q, role_labels=ROLE_LABELS)
 
 
-def _unit_choices() -> list[tuple[int, str]]:
+def _unit_choices() -> list[SelectChoice]:
     units = db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name))
-    return [(0, "—")] + [(u.id, u.name) for u in units]
+    return [SelectChoice("0", "—")] + [SelectChoice(str(u.id), u.name) for u in units]
 
 
 def _username_taken(username: str, exclude_id: int | None) -> bool:
@@ -115,7 +109,7 @@ def edit_user(user_id: int | None = None):
 @roles_required(*ADMINS)
 def audit_log():
     object_type = request.args.get("type", "").strip()[:60]
-    query = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    query = select(AuditLog).options(joinedload(AuditLog.actor)).order_by(AuditLog.at.desc(), AuditLog.id.desc())
     if object_type:
         query = query.where(AuditLog.object_type == object_type)
     page = db.paginate(query, per_page=50, error_out=False)

@@ -4,6 +4,7 @@ from flask import current_app, jsonify, request, url_for
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.blueprints import home_panels
 from portal.blueprints.main import bp
 from portal.db import db
 from portal.htmx import redirect_to, render
@@ -29,6 +30,7 @@ def home():
         building_count=counts[0],
         unit_count=counts[1],
         meeting_room_count=counts[2],
+        panels=home_panels(),
     )
 
 

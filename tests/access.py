@@ -1,0 +1,47 @@
+"""The role × route matrix: what every role gets from every route.
+
+Each capability lists its routes in ``tests/<name>/access.py`` as ``ACCESS``,
+a mapping from endpoint to one ``Access`` (or a list, for endpoints with several
+URL rules). ``tests/test_access_matrix.py`` walks the app's URL map: a route
+without an entry fails, and so does any role that gets something else.
+
+Roles are the personas of the demo accounts (see ``ROLE_ACCOUNTS`` in
+conftest): ``unit_admin`` and ``logistics_admin`` are also employees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+ROLES = ("anonymous", "employee", "unit_admin", "security", "property", "logistics_admin", "sysadmin")
+LOGGED_IN = ROLES[1:]
+STAFF = ("employee", "unit_admin", "logistics_admin", "sysadmin")
+
+
+@dataclass(frozen=True)
+class Access:
+    """``path`` is a URL, or a callable returning one (it runs with the demo data loaded).
+
+    ``allowed``: roles that get 200; ``None`` means public (everyone, visitors
+    included). Anonymous users are redirected to the login page (303); other
+    roles get 403. ``expect`` overrides single roles (e.g. a redirect).
+    ``post_only``: a GET gets 405 from everyone.
+    """
+
+    path: str | Callable[[], str]
+    allowed: tuple[str, ...] | None = None
+    expect: dict[str, int] = field(default_factory=dict)
+    post_only: bool = False
+
+    def url(self) -> str:
+        return self.path() if callable(self.path) else self.path
+
+    def expected(self, role: str) -> int:
+        if role in self.expect:
+            return self.expect[role]
+        if self.post_only:
+            return 405
+        if self.allowed is None or role in self.allowed:
+            return 200
+        return 303 if role == "anonymous" else 403

@@ -1,0 +1,46 @@
+"""Every route × every role (anonymous included) gets exactly the expected answer."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+from tests.access import ROLES, Access
+
+
+def collect_access() -> dict[str, list[Access]]:
+    table: dict[str, list[Access]] = {}
+    for path in sorted(Path(__file__).parent.glob("*/access.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.access")
+        for endpoint, entry in module.ACCESS.items():
+            assert endpoint not in table, f"{endpoint} is listed twice"
+            table[endpoint] = entry if isinstance(entry, list) else [entry]
+    return table
+
+
+def test_every_route_has_an_entry(app):
+    table = collect_access()
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    missing = sorted(endpoints - table.keys())
+    stale = sorted(table.keys() - endpoints)
+    assert not missing, f"routes without an access entry (add them to tests/<name>/access.py): {missing}"
+    assert not stale, f"access entries for routes that do not exist: {stale}"
+    for endpoint, entries in table.items():
+        rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint]
+        assert len(entries) >= len(rules), f"{endpoint} has {len(rules)} URL rules but {len(entries)} entries"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_gets_the_expected_answer_from_every_route(app, client, demo, auth, role):
+    if role != "anonymous":
+        auth.login_as(demo[role])
+    wrong = []
+    for endpoint, entries in collect_access().items():
+        for entry in entries:
+            url = entry.url()
+            status = client.get(url).status_code
+            if status != entry.expected(role):
+                wrong.append(f"{endpoint} GET {url}: expected {entry.expected(role)}, got {status}")
+    assert not wrong, f"as {role}:\n" + "\n".join(wrong)
