@@ -16,4 +16,4 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 export PATH="$ROOT/.venv/bin:$PATH"
-flask --app portal i18n compile >/dev/null
+python -c "from portal.i18n import compile_catalogs; compile_catalogs()"
