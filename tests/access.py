@@ -26,16 +26,27 @@ class Access:
     ``allowed``: roles that get 200; ``None`` means public (everyone, visitors
     included). Anonymous users are redirected to the login page (303); other
     roles get 403. ``expect`` overrides single roles (e.g. a redirect).
-    ``post_only``: a GET gets 405 from everyone.
+    ``post_only``: a GET gets 405 from everyone. ``post_roles``: who may POST
+    here (default: ``allowed``; for a public form, everyone); the form fuzzer
+    posts as the first of them.
     """
 
     path: str | Callable[[], str]
     allowed: tuple[str, ...] | None = None
     expect: dict[str, int] = field(default_factory=dict)
     post_only: bool = False
+    post_roles: tuple[str, ...] = ()
 
     def url(self) -> str:
         return self.path() if callable(self.path) else self.path
+
+    def poster(self) -> str:
+        """The role the form fuzzer posts as."""
+        if self.post_roles:
+            return self.post_roles[0]
+        if self.allowed:
+            return self.allowed[0]
+        return "anonymous"
 
     def expected(self, role: str) -> int:
         if role in self.expect:
