@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import re
 import socket
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,22 +51,34 @@ def _postgres_url() -> str | None:
     return url if url.startswith("postgresql") else None
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+@contextmanager
+def scratch_database(name: str) -> Iterator[str]:
+    """A new, empty database: a SQLite file under /tmp, or one on the PostgreSQL
+    server of ``PORTAL_TEST_DATABASE_URL`` (dropped afterwards)."""
     base = _postgres_url()
     if base is None:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.db'}"
+        with tempfile.TemporaryDirectory(prefix="portal-test-") as folder:
+            yield f"sqlite:///{Path(folder) / (name + '.db')}"
         return
     url = make_url(base).set(drivername="postgresql+psycopg")
-    name = f"portal_test_{re.sub(r'[^a-z0-9_]', '_', worker_id)}"
+    name = re.sub(r"[^a-z0-9_]", "_", name.lower())
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(worker_id: str) -> Iterator[str]:
+    """The database this xdist worker's tests share (tables emptied after each test)."""
+    with scratch_database(f"portal_test_{worker_id}") as url:
+        yield url
 
 
 def make_test_config(database_url: str, **overrides: object) -> dict[str, object]:
