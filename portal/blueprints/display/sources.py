@@ -1,0 +1,163 @@
+"""Everything the lobby display shows, as plain public data.
+
+This is the one place the display reads other capabilities. Each function
+returns frozen dataclasses holding only what a passer-by may see: public
+notices, meeting titles only where they are public (the VIP room and
+non-public meetings are just 已预订), departures without drivers or phones.
+The templates cannot leak what they are never given.
+
+Meeting rooms and the shuttle are separate capabilities; while one is not
+installed its function returns ``None`` and the block says so.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import import_module
+from importlib.util import find_spec
+from types import ModuleType
+
+from flask_babel import lazy_gettext as _l
+
+from portal.blueprints.notices.models import Audience
+from portal.blueprints.notices.services import current_notices, excerpt
+from portal.workdays import DayInfo, day_info
+
+NOTICE_LIMIT = 6
+NOTICE_EXCERPT = 90
+DEPARTURE_LIMIT = 6
+
+
+def _capability_services(name: str) -> ModuleType | None:
+    """``portal.blueprints.<name>.services``, or None when that capability is not installed."""
+    if find_spec(f"portal.blueprints.{name}") is None:
+        return None
+    return import_module(f"portal.blueprints.{name}.services")
+
+
+# ---------------------------------------------------------------- today
+
+
+class DayKind(enum.StrEnum):
+    WORKDAY = "workday"
+    MAKEUP_WORKDAY = "makeup"  # a weekend day worked in lieu of a holiday (调休上班)
+    HOLIDAY = "holiday"
+    REST_DAY = "rest"  # an ordinary weekend
+    UNKNOWN = "unknown"  # the calendar does not know this date yet
+
+
+DAY_KIND_LABELS = {
+    DayKind.WORKDAY: _l("Workday"),
+    DayKind.MAKEUP_WORKDAY: _l("Make-up workday"),
+    DayKind.HOLIDAY: _l("Holiday"),
+    DayKind.REST_DAY: _l("Rest day"),
+    DayKind.UNKNOWN: _l("Calendar unknown"),
+}
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    day: date
+    kind: DayKind
+    label: str  # 工作日, 节假日, 休息日, 调休上班 or 日历未知
+    detail: str = ""  # the holiday's name or a local note
+
+
+def day_status(info: DayInfo) -> DayStatus:
+    """What the display says about a day, from the shared workday calendar."""
+    if info.is_workday is None:
+        kind = DayKind.UNKNOWN
+    elif info.makeup_workday:
+        kind = DayKind.MAKEUP_WORKDAY
+    elif info.is_workday:
+        kind = DayKind.WORKDAY
+    elif info.holiday or info.note:
+        kind = DayKind.HOLIDAY
+    else:
+        kind = DayKind.REST_DAY
+    label = str(DAY_KIND_LABELS[kind])
+    detail = str(info.label) if kind is not DayKind.UNKNOWN else ""
+    return DayStatus(info.day, kind, label, detail if detail != label else "")
+
+
+def today_status(day: date) -> DayStatus:
+    return day_status(day_info(day))
+
+
+# ---------------------------------------------------------------- notices
+
+
+@dataclass(frozen=True)
+class DisplayNotice:
+    notice_id: int
+    title: str
+    excerpt: str
+    pinned: bool
+    unit: str
+    published: date
+
+
+def public_notices(now: datetime, limit: int = NOTICE_LIMIT) -> list[DisplayNotice]:
+    """Current notices for everyone: never staff-only ones, whoever is logged in."""
+    return [
+        DisplayNotice(
+            notice_id=n.id,
+            title=n.title,
+            excerpt=excerpt(n.body, NOTICE_EXCERPT),
+            pinned=n.pinned,
+            unit=n.unit.short_name or n.unit.name,
+            published=n.publish_at.date(),
+        )
+        for n in current_notices(now, frozenset({Audience.PUBLIC}), limit=limit)
+    ]
+
+
+# ---------------------------------------------------------------- meetings
+
+
+@dataclass(frozen=True)
+class DisplayMeeting:
+    start_at: datetime
+    end_at: datetime
+    title: str | None  # None: show 已预订 (a non-public meeting or the VIP room)
+    in_progress: bool
+
+
+@dataclass(frozen=True)
+class RoomMeetings:
+    room: str  # 主楼 101
+    room_name: str  # 多功能报告厅
+    meetings: tuple[DisplayMeeting, ...]
+
+
+def meetings_today(day: date, now: datetime) -> list[RoomMeetings] | None:
+    """The meetings of ``day`` that have not ended at ``now``, per room; None
+    while the meeting-rooms capability is not installed."""
+    services = _capability_services("rooms")
+    if services is None:
+        return None
+    raise NotImplementedError("wire portal.blueprints.rooms.services here")
+
+
+# ---------------------------------------------------------------- shuttle
+
+
+@dataclass(frozen=True)
+class DisplayDeparture:
+    at: datetime
+    route: str
+    headsign: str  # where the bus goes
+    stop: str  # where it leaves from
+    plate: str
+    changed: bool
+    notes: tuple[str, ...] = ()
+
+
+def next_departures(now: datetime, limit: int = DEPARTURE_LIMIT) -> list[DisplayDeparture] | None:
+    """The next departures from ``now``; None while the shuttle capability is not installed."""
+    services = _capability_services("shuttle")
+    if services is None:
+        return None
+    raise NotImplementedError("wire portal.blueprints.shuttle.services here")
