@@ -49,11 +49,11 @@ class DayKind(enum.StrEnum):
 
 
 DAY_KIND_LABELS = {
-    DayKind.WORKDAY: _l("Workday"),
+    DayKind.WORKDAY: _l("Working day"),
     DayKind.MAKEUP_WORKDAY: _l("Make-up workday"),
-    DayKind.HOLIDAY: _l("Holiday"),
+    DayKind.HOLIDAY: _l("Public holiday"),
     DayKind.REST_DAY: _l("Rest day"),
-    DayKind.UNKNOWN: _l("Calendar unknown"),
+    DayKind.UNKNOWN: _l("Workday calendar unknown"),
 }
 
 

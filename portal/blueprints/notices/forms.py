@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal.blueprints.notices.models import BODY_MAX, TITLE_MAX, Audience
 from portal.blueprints.notices.services import AUDIENCE_LABELS, clean_text, window_errors
@@ -19,12 +19,12 @@ def _strip(value: str | None) -> str | None:
 
 
 class NoticeForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[_strip], validators=[InputRequired(), Length(max=TITLE_MAX)])
+    title = StringField(_l("Notice title"), filters=[_strip], validators=[DataRequired(), Length(max=TITLE_MAX)])
     body = TextAreaField(
-        _l("Text"),
+        _l("Notice text"),
         filters=[_strip],
         description=_l("Plain text. Blank lines start a new paragraph; web addresses become links."),
-        validators=[InputRequired(), Length(max=BODY_MAX)],
+        validators=[DataRequired(), Length(max=BODY_MAX)],
     )
     audience = RadioField(
         _l("Who may read it"),

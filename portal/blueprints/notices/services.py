@@ -34,13 +34,13 @@ class NoticeState(enum.StrEnum):
 
 
 STATE_LABELS = {
-    NoticeState.SCHEDULED: _l("Scheduled"),
-    NoticeState.CURRENT: _l("Current"),
+    NoticeState.SCHEDULED: _l("Not yet published"),
+    NoticeState.CURRENT: _l("Being shown"),
     NoticeState.EXPIRED: _l("Expired"),
     NoticeState.WITHDRAWN: _l("Withdrawn"),
 }
 AUDIENCE_LABELS = {
-    Audience.PUBLIC: _l("Everyone"),
+    Audience.PUBLIC: _l("Everyone, visitors included"),
     Audience.STAFF: _l("Staff only"),
 }
 
@@ -49,7 +49,7 @@ class NoticeRuleError(ValueError):
     """A change the rules forbid; the message is for the user."""
 
     def __init__(self, message: object) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
 
 
@@ -144,12 +144,12 @@ def managed_notices_query(user, now: datetime, state: NoticeState | None = None)
 
 # ---------------------------------------------------------------- the body: plain text to safe HTML
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # The characters RFC 3986 allows in a URL, minus quotes: Chinese text often
 # follows a link without a space, and must not become part of it.
 _URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+", re.IGNORECASE)
 _TRAILING = ".,;:!?"
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\u3000]*\n")
+_PARAGRAPH_BREAK = re.compile(r"\n(?:[ \t\u3000]*\n)+")
 
 
 def clean_text(text: str | None) -> str:
