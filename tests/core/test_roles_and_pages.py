@@ -3,6 +3,7 @@
 import pytest
 from flask import Blueprint
 
+from portal.blueprints import capability_modules
 from portal.htmx import render
 from portal.models import Role
 from portal.security import is_safe_next, roles_required
@@ -169,3 +170,15 @@ def test_static_urls_carry_a_content_hash(client):
     html = client.get("/").get_data(as_text=True)
     assert "/static/css/portal.css?v=" in html
     assert "/static/vendor/htmx/htmx.min.js?v=" in html
+
+
+def test_home_page_query_count_is_fixed(client, demo, count_queries, login_as_role):
+    """The home page runs a fixed number of queries, whatever the building's size:
+    four of its own (counts, buildings, the user and their roles), plus at most
+    four per capability panel."""
+    login_as_role("employee")
+    client.get("/")
+    panels = sum(hasattr(module, "home_panel") for module in capability_modules())
+    with count_queries() as queries:
+        client.get("/")
+    assert queries.count <= 4 + 4 * panels, "\n".join(queries.statements)
