@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.blueprints.notices.models import Audience, Notice
 from portal.db import db
@@ -279,22 +279,13 @@ def test_the_manage_list_is_scoped_and_filters_by_state(client, make_user, notic
     assert client.get("/notices/manage?state=nonsense").status_code == 200
 
 
-def test_the_list_loads_units_without_one_query_per_notice(app, client, create_notice, make_unit):
-    for n in range(6):
+def test_the_list_loads_units_without_one_query_per_notice(client, create_notice, make_unit, count_queries):
+    for n in range(3):
         create_notice(title=f"公告{n}", unit=make_unit())
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with count_queries() as few:
         client.get("/notices/")
-        few = len(statements)
-        for n in range(6, 12):
-            create_notice(title=f"公告{n}", unit=make_unit())
-        statements.clear()
+    for n in range(3, 12):
+        create_notice(title=f"公告{n}", unit=make_unit())
+    with count_queries() as many:
         client.get("/notices/")
-        assert len(statements) == few
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+    assert many.count == few.count, "\n".join(many.statements)
