@@ -26,7 +26,7 @@ from portal.blueprints.notices.services import current_notices, excerpt
 from portal.workdays import DayInfo, day_info
 
 NOTICE_LIMIT = 6
-NOTICE_EXCERPT = 90
+NOTICE_EXCERPT = 70
 DEPARTURE_LIMIT = 6
 
 

@@ -8,12 +8,12 @@ import enum
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
-from urllib.parse import urlsplit
 
 from portal import audit
 from portal.blueprints.notices.models import BODY_MAX, TITLE_MAX, Audience, Notice

@@ -34,10 +34,11 @@ from portal.blueprints.notices.services import (
     withdraw_notice,
 )
 from portal.db import db
+from portal.extensions import login_manager
 from portal.forms import EmptyForm
 from portal.htmx import redirect_to, render
 from portal.models import Role, Unit
-from portal.security import ADMINS, STAFF, login_manager, roles_required
+from portal.security import ADMINS, roles_required
 
 HOME_PANEL_SIZE = 5
 MANAGERS = ADMINS + (Role.UNIT_ADMIN,)
