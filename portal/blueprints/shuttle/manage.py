@@ -7,7 +7,7 @@ transaction, and answered with a 303; bad input re-renders with 422.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -75,6 +75,12 @@ EXCEPTION_FIELDS = ("day", "kind", "route_id", "trip_id", "departs_at", "vehicle
 NOTICE_FIELDS = ("kind", "message", "route_id", "trip_id", "starts_on", "ends_on")
 PATTERN_ROWS_SPARE = 3  # empty rows for new stops: the form works without JavaScript
 LATEST_YEAR_AHEAD = 3
+
+
+def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """``audit.snapshot`` with clock times as HH:MM (the audit log stores JSON)."""
+    return {key: value.strftime("%H:%M") if isinstance(value, time) else value
+            for key, value in audit.snapshot(obj, fields).items()}
 
 
 def _load(model: type, object_id: int) -> Any:
@@ -151,7 +157,7 @@ def edit_stop(stop_id: int | None = None):
         if taken is not None:
             form.name.errors.append(_("There is already a stop with this name."))
         else:
-            before = audit.snapshot(stop, STOP_FIELDS) if stop else None
+            before = _snapshot(stop, STOP_FIELDS) if stop else None
             if stop is None:
                 stop = ShuttleStop()
                 db.session.add(stop)
@@ -160,7 +166,7 @@ def edit_stop(stop_id: int | None = None):
             stop.latitude = _degrees(form.latitude.data)
             stop.longitude = _degrees(form.longitude.data)
             audit.record(current_user, "shuttle_stop.create" if before is None else "shuttle_stop.update", stop,
-                         before=before, after=audit.snapshot(stop, STOP_FIELDS))
+                         before=before, after=_snapshot(stop, STOP_FIELDS))
             db.session.commit()
             flash(_("Stop %(name)s saved.", name=stop.name), "success")
             return redirect_to(url_for("shuttle.stops"))
@@ -180,7 +186,7 @@ def delete_stop(stop_id: int):
         if used:
             flash(_("%(name)s is a stop of a route; take it out of the route first.", name=stop.name), "error")
         else:
-            audit.record(current_user, "shuttle_stop.delete", stop, before=audit.snapshot(stop, STOP_FIELDS))
+            audit.record(current_user, "shuttle_stop.delete", stop, before=_snapshot(stop, STOP_FIELDS))
             db.session.delete(stop)
             db.session.commit()
             flash(_("Stop %(name)s deleted.", name=stop.name), "success")
@@ -202,7 +208,7 @@ def edit_route(route_id: int | None = None):
         if taken is not None:
             form.code.errors.append(_("There is already a route with this code."))
         else:
-            before = audit.snapshot(route, ROUTE_FIELDS) if route else None
+            before = _snapshot(route, ROUTE_FIELDS) if route else None
             if route is None:
                 route = ShuttleRoute()
                 db.session.add(route)
@@ -212,7 +218,7 @@ def edit_route(route_id: int | None = None):
             route.sort_order = form.sort_order.data or 0
             route.active = form.active.data
             audit.record(current_user, "shuttle_route.create" if before is None else "shuttle_route.update", route,
-                         before=before, after=audit.snapshot(route, ROUTE_FIELDS))
+                         before=before, after=_snapshot(route, ROUTE_FIELDS))
             db.session.commit()
             flash(_("Route %(code)s saved.", code=route.code), "success")
             return redirect_to(url_for("shuttle.manage"))
@@ -228,7 +234,7 @@ def delete_route(route_id: int):
             flash(_("Route %(code)s still has trips; delete them first, or take the route out of service.",
                     code=route.code), "error")
         else:
-            audit.record(current_user, "shuttle_route.delete", route, before=audit.snapshot(route, ROUTE_FIELDS))
+            audit.record(current_user, "shuttle_route.delete", route, before=_snapshot(route, ROUTE_FIELDS))
             db.session.delete(route)
             db.session.commit()
             flash(_("Route %(code)s deleted.", code=route.code), "success")
@@ -319,7 +325,7 @@ def edit_vehicle(vehicle_id: int | None = None):
         if taken is not None:
             form.plate.errors.append(_("There is already a bus with this plate."))
         else:
-            before = audit.snapshot(vehicle, VEHICLE_FIELDS) if vehicle else None
+            before = _snapshot(vehicle, VEHICLE_FIELDS) if vehicle else None
             phone_changed = vehicle is not None and vehicle.driver_phone != (form.driver_phone.data or "").strip()
             if vehicle is None:
                 vehicle = ShuttleVehicle()
@@ -331,7 +337,7 @@ def edit_vehicle(vehicle_id: int | None = None):
             vehicle.driver_phone = (form.driver_phone.data or "").strip()
             vehicle.active = form.active.data
             audit.record(current_user, "shuttle_vehicle.create" if before is None else "shuttle_vehicle.update", vehicle,
-                         before=before, after=audit.snapshot(vehicle, VEHICLE_FIELDS),
+                         before=before, after=_snapshot(vehicle, VEHICLE_FIELDS),
                          summary="driver phone changed" if phone_changed else "")
             db.session.commit()
             flash(_("Bus %(plate)s saved.", plate=vehicle.plate), "success")
@@ -352,7 +358,7 @@ def delete_vehicle(vehicle_id: int):
             flash(_("Bus %(plate)s still runs trips; give them another bus first, or take it out of service.",
                     plate=vehicle.plate), "error")
         else:
-            audit.record(current_user, "shuttle_vehicle.delete", vehicle, before=audit.snapshot(vehicle, VEHICLE_FIELDS))
+            audit.record(current_user, "shuttle_vehicle.delete", vehicle, before=_snapshot(vehicle, VEHICLE_FIELDS))
             db.session.delete(vehicle)
             db.session.commit()
             flash(_("Bus %(plate)s deleted.", plate=vehicle.plate), "success")
@@ -431,7 +437,7 @@ def edit_trip(trip_id: int | None = None):
             )
             db.session.rollback()
         else:
-            before = audit.snapshot(trip, TRIP_FIELDS) if trip else None
+            before = _snapshot(trip, TRIP_FIELDS) if trip else None
             if trip is None:
                 trip = ShuttleTrip()
                 db.session.add(trip)
@@ -442,7 +448,7 @@ def edit_trip(trip_id: int | None = None):
             trip.pattern = ServicePattern(form.pattern.data)
             trip.note = (form.note.data or "").strip()
             audit.record(current_user, "shuttle_trip.create" if before is None else "shuttle_trip.update", trip,
-                         before=before, after=audit.snapshot(trip, TRIP_FIELDS))
+                         before=before, after=_snapshot(trip, TRIP_FIELDS))
             db.session.commit()
             flash(_("Trip saved."), "success")
             return redirect_to(url_for("shuttle.trips", route=route_id))
@@ -462,7 +468,7 @@ def delete_trip(trip_id: int):
     route_id = trip.route_id
     if EmptyForm().validate_on_submit():
         label = describe_trip(trip)
-        audit.record(current_user, "shuttle_trip.delete", trip, before=audit.snapshot(trip, TRIP_FIELDS), summary=label)
+        audit.record(current_user, "shuttle_trip.delete", trip, before=_snapshot(trip, TRIP_FIELDS), summary=label)
         db.session.delete(trip)
         db.session.commit()
         flash(_("Trip %(trip)s deleted.", trip=label), "success")
@@ -566,7 +572,7 @@ def edit_exception(exception_id: int | None = None):
                     form.departs_at.errors.append(_("That bus is already on %(trips)s at that time on this day.",
                                                     trips="、".join(describe_trip(t) for t in clashes)))
             if duplicate is None and not clashes:
-                before = audit.snapshot(exception, EXCEPTION_FIELDS) if exception else None
+                before = _snapshot(exception, EXCEPTION_FIELDS) if exception else None
                 if exception is None:
                     exception = ServiceException()
                     db.session.add(exception)
@@ -579,7 +585,7 @@ def edit_exception(exception_id: int | None = None):
                 exception.note = form.note.data.strip()
                 audit.record(current_user,
                              "shuttle_exception.create" if before is None else "shuttle_exception.update",
-                             exception, before=before, after=audit.snapshot(exception, EXCEPTION_FIELDS))
+                             exception, before=before, after=_snapshot(exception, EXCEPTION_FIELDS))
                 db.session.commit()
                 flash(_("Exception for %(day)s saved.", day=exception.day.isoformat()), "success")
                 return redirect_to(url_for("shuttle.exceptions"))
@@ -593,7 +599,7 @@ def delete_exception(exception_id: int):
     exception = _load(ServiceException, exception_id)
     if EmptyForm().validate_on_submit():
         audit.record(current_user, "shuttle_exception.delete", exception,
-                     before=audit.snapshot(exception, EXCEPTION_FIELDS))
+                     before=_snapshot(exception, EXCEPTION_FIELDS))
         db.session.delete(exception)
         db.session.commit()
         flash(_("Exception deleted."), "success")
@@ -641,7 +647,7 @@ def edit_notice(notice_id: int | None = None):
                                            last=timeutil.today().year + LATEST_YEAR_AHEAD))
         else:
             route_id, trip_id = _parse_scope(form.scope.data)
-            before = audit.snapshot(notice, NOTICE_FIELDS) if notice else None
+            before = _snapshot(notice, NOTICE_FIELDS) if notice else None
             if notice is None:
                 notice = ShuttleNotice(created_by_id=current_user.id)
                 db.session.add(notice)
@@ -652,7 +658,7 @@ def edit_notice(notice_id: int | None = None):
             notice.starts_on = form.starts_on.data
             notice.ends_on = form.ends_on.data
             audit.record(current_user, "shuttle_notice.create" if before is None else "shuttle_notice.update", notice,
-                         before=before, after=audit.snapshot(notice, NOTICE_FIELDS))
+                         before=before, after=_snapshot(notice, NOTICE_FIELDS))
             db.session.commit()
             flash(_("Notice saved."), "success")
             return redirect_to(url_for("shuttle.notices"))
@@ -664,7 +670,7 @@ def edit_notice(notice_id: int | None = None):
 def delete_notice(notice_id: int):
     notice = _load(ShuttleNotice, notice_id)
     if EmptyForm().validate_on_submit():
-        audit.record(current_user, "shuttle_notice.delete", notice, before=audit.snapshot(notice, NOTICE_FIELDS))
+        audit.record(current_user, "shuttle_notice.delete", notice, before=_snapshot(notice, NOTICE_FIELDS))
         db.session.delete(notice)
         db.session.commit()
         flash(_("Notice deleted."), "success")
