@@ -3,12 +3,11 @@ block, administration with validation and audit, and the workday calendar."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, time
 
 import pytest
 from sqlalchemy import event, func, select
 
-from portal import timeutil
 from portal.blueprints.shuttle.models import (
     Direction,
     ExceptionKind,
@@ -26,18 +25,6 @@ from tests.access import ROLES
 
 OUT, BACK = Direction.OUTBOUND, Direction.INBOUND
 HX = {"HX-Request": "true", "HX-Target": "next-departures"}
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Set the portal's clock: ``clock(2026, 9, 30, 21, 0)``."""
-
-    def set_time(*parts: int) -> datetime:
-        moment = datetime(*parts, tzinfo=timeutil.LOCAL_TZ)
-        monkeypatch.setattr(timeutil, "now", lambda: moment)
-        return moment
-
-    return set_time
 
 
 def audit_actions(prefix: str) -> list[str]:
