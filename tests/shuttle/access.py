@@ -30,7 +30,7 @@ def _manage(path: str, model=None):
 
 
 def _post(path) -> Access:
-    return Access(path, post_only=True)
+    return Access(path, post_only=True, post_roles=ADMINS)
 
 
 ACCESS = {

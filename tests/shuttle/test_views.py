@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.blueprints.shuttle.models import (
     Direction,
@@ -137,26 +137,19 @@ def test_home_page_panel(client, line, clock):
     assert "shuttle-home" in html and "07:20" in html and "13908250001" not in html
 
 
-def test_timetable_page_queries_do_not_grow_with_trips(app, client, line, clock):
+def test_timetable_page_queries_do_not_grow_with_trips(client, line, clock, count_queries):
     clock(2026, 12, 2, 7, 0)
     for n in range(3):
         line.trip(OUT, f"0{6 + n}:00", bus=0)
-
-    def queries() -> int:
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get("/shuttle/").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
-
-    few = queries()
+    with count_queries() as few:
+        assert client.get("/shuttle/").status_code == 200
     for n in range(6):
         line.trip(BACK, f"1{n}:00", bus=1)
-    assert queries() == few
-    assert few <= 14
+    db.session.add(ShuttleNotice(message="绕行", route=line.route, starts_on=date(2026, 12, 1), ends_on=date(2026, 12, 9)))
+    line.exception(date(2026, 12, 3), ExceptionKind.NO_SERVICE)
+    with count_queries() as more:
+        assert client.get("/shuttle/").status_code == 200
+    assert more.count == few.count <= 12, more.statements
 
 
 # --- administration --------------------------------------------------------------------------
