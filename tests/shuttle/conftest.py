@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from portal import timeutil
 from portal.blueprints.shuttle.models import (
     Direction,
     ExceptionKind,
@@ -19,7 +20,6 @@ from portal.blueprints.shuttle.models import (
     ShuttleTrip,
     ShuttleVehicle,
 )
-from portal import timeutil
 from portal.db import db
 
 

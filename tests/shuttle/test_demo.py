@@ -11,7 +11,7 @@ from portal.blueprints.shuttle.models import (
     ShuttleTrip,
     ShuttleVehicle,
 )
-from portal.blueprints.shuttle.services import vehicle_conflicts, slot_for, direction_durations
+from portal.blueprints.shuttle.services import direction_durations, slot_for, vehicle_conflicts
 from portal.db import db
 
 

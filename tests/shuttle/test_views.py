@@ -126,6 +126,9 @@ def test_notices_and_changes_show_on_the_trips_they_concern(client, line, clock)
     assert "1号车故障，改由备用车" in table and "08:10 发车" in table and "推迟发车" in table
     block = html.split('id="next-departures"', 1)[1].split("</section>", 1)[0]
     assert "1号车故障" in block and "今日调整" in block
+    db.session.add(ShuttleNotice(message="滨江路绕行", route=line.route, starts_on=day, ends_on=day))
+    block = client.get("/shuttle/", headers=HX).get_data(as_text=True)
+    assert block.count("滨江路绕行") == 1  # once for the block, not on every row
     assert "1号车故障" not in client.get("/shuttle/?day=2026-12-03").get_data(as_text=True).split('id="timetable-', 1)[1]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import timeutil
@@ -397,7 +397,8 @@ class Departure:
     stop_name: str
     vehicle_plate: str
     changed: bool = False  # a one-off change of time or vehicle that day
-    notes: tuple[str, ...] = ()  # that day's exception note and notices
+    notes: tuple[str, ...] = ()  # that day's exception note and the notices for this trip
+    route_notices: tuple[str, ...] = ()  # notices for the whole route (or every route) that day
 
     def minutes_from(self, now: datetime) -> int:
         return max(0, int((self.at - now).total_seconds() // 60))
@@ -410,6 +411,11 @@ class DepartureBoard:
     # Days between now and the end of the search whose service the calendar
     # does not know: their buses are not listed, rather than guessed.
     unknown_days: tuple[date, ...]
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """Route-wide notices that concern the listed departures, each once."""
+        return tuple(dict.fromkeys(note for d in self.departures for note in d.route_notices))
 
     def __iter__(self):
         return iter(self.departures)
@@ -450,10 +456,12 @@ def departures_from(
             if not decision.runs:
                 continue
             pattern = schedule.pattern_of(trip)
+            notices = schedule.notices_for(trip, day)
             notes = tuple(
                 ([decision.exception.note] if decision.exception and decision.exception.note else [])
-                + [n.message for n in schedule.notices_for(trip, day)]
+                + [n.message for n in notices if n.trip_id is not None]
             )
+            route_notices = tuple(n.message for n in notices if n.trip_id is None)
             for route_stop in pattern[:-1]:
                 if stop_id is None and route_stop is not pattern[0]:
                     break
@@ -476,6 +484,7 @@ def departures_from(
                         vehicle_plate=decision.vehicle.plate,
                         changed=decision.changed,
                         notes=notes,
+                        route_notices=route_notices,
                     )
                 )
         day += timedelta(days=1)
@@ -659,16 +668,6 @@ def describe_trip(trip: ShuttleTrip) -> str:
     return f"{trip.route.code} {label} {trip.departs_at:%H:%M}（{trip.vehicle.plate}）"
 
 
-def exceptions_between(start: date, end: date) -> list[ServiceException]:
-    return list(
-        db.session.scalars(
-            select(ServiceException)
-            .where(ServiceException.day.between(start, end))
-            .order_by(ServiceException.day, ServiceException.id)
-        )
-    )
-
-
 def duplicate_exception(day: date, route_id: int | None, trip_id: int | None,
                         exclude_id: int | None = None) -> ServiceException | None:
     """An exception for exactly the same day and scope (there may be one only)."""
@@ -681,27 +680,3 @@ def duplicate_exception(day: date, route_id: int | None, trip_id: int | None,
         query = query.where(ServiceException.id != exclude_id)
     return db.session.scalar(query.limit(1))
 
-
-def notices_on(day: date) -> list[ShuttleNotice]:
-    return list(
-        db.session.scalars(
-            select(ShuttleNotice)
-            .where(and_(ShuttleNotice.starts_on <= day, ShuttleNotice.ends_on >= day))
-            .options(joinedload(ShuttleNotice.trip).joinedload(ShuttleTrip.route), joinedload(ShuttleNotice.route))
-            .order_by(ShuttleNotice.starts_on, ShuttleNotice.id)
-        )
-    )
-
-
-__all__ = [
-    "Departure",
-    "DepartureBoard",
-    "ServiceStatus",
-    "TimetableDirection",
-    "TimetableTrip",
-    "next_departures",
-    "service_outlook",
-    "service_status",
-    "timetable",
-    "trip_day",
-]
