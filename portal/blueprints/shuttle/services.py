@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from portal import timeutil
 from portal.db import db
@@ -158,23 +158,20 @@ class Schedule:
 
 
 def load_schedule(start: date, end: date) -> Schedule:
+    """Four queries whatever the size: routes with their stops, trips and
+    buses; the exceptions; the notices; the calendar's local entries."""
     routes = list(
         db.session.scalars(
             select(ShuttleRoute)
             .where(ShuttleRoute.active.is_(True))
-            .options(selectinload(ShuttleRoute.route_stops).joinedload(RouteStop.stop))
+            .options(
+                joinedload(ShuttleRoute.route_stops).joinedload(RouteStop.stop),
+                joinedload(ShuttleRoute.trips).joinedload(ShuttleTrip.vehicle),
+            )
             .order_by(ShuttleRoute.sort_order, ShuttleRoute.code)
-        )
+        ).unique()
     )
-    route_ids = [r.id for r in routes]
-    trips = list(
-        db.session.scalars(
-            select(ShuttleTrip)
-            .where(ShuttleTrip.route_id.in_(route_ids))
-            .options(joinedload(ShuttleTrip.vehicle))
-            .order_by(ShuttleTrip.departs_at, ShuttleTrip.id)
-        )
-    )
+    trips = sorted((trip for route in routes for trip in route.trips), key=lambda t: (t.departs_at, t.id))
     exceptions: dict[date, list[ServiceException]] = defaultdict(list)
     for exception in db.session.scalars(
         select(ServiceException)
@@ -508,19 +505,12 @@ def next_departures(
     return departures_from(schedule, now, stop_id=stop_id, limit=limit)
 
 
-def departure_stops() -> list[ShuttleStop]:
+def departure_stops(schedule: Schedule) -> list[ShuttleStop]:
     """Stops with at least one departure (any stop of a pattern but the last)."""
-    routes = db.session.scalars(
-        select(ShuttleRoute)
-        .where(ShuttleRoute.active.is_(True))
-        .options(selectinload(ShuttleRoute.route_stops).joinedload(RouteStop.stop))
-    )
     stops: dict[int, ShuttleStop] = {}
-    for route in routes:
-        for direction in Direction:
-            pattern = route.pattern(direction)
-            for route_stop in pattern[:-1]:
-                stops.setdefault(route_stop.stop_id, route_stop.stop)
+    for pattern in schedule.patterns.values():
+        for route_stop in pattern[:-1]:
+            stops.setdefault(route_stop.stop_id, route_stop.stop)
     return sorted(stops.values(), key=lambda s: s.name)
 
 

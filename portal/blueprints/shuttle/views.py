@@ -69,10 +69,10 @@ def _no_cache(response):
 def index():
     now = timeutil.now()
     today = now.date()
-    stops = departure_stops()
+    schedule = load_schedule(today - timedelta(days=1), today + timedelta(days=DEFAULT_HORIZON_DAYS))
+    stops = departure_stops(schedule)
     stop_id = _chosen_stop(request.args.get("stop"), {s.id for s in stops})
     stop = next((s for s in stops if s.id == stop_id), None)
-    schedule = load_schedule(today - timedelta(days=1), today + timedelta(days=DEFAULT_HORIZON_DAYS))
     board = departures_from(schedule, now, stop_id=stop_id, limit=DEPARTURES_SHOWN)
     departures = {"board": board, "stop": stop, "stop_id": stop_id, "now": now, "tomorrow": today + timedelta(days=1)}
     if wants_partial() and request.headers.get("HX-Target") == DEPARTURES_TARGET:
