@@ -401,7 +401,10 @@ def trips():
     route_id = request.args.get("route", type=int)
     query = (
         select(ShuttleTrip)
-        .options(joinedload(ShuttleTrip.vehicle), joinedload(ShuttleTrip.route))
+        .options(
+            joinedload(ShuttleTrip.vehicle),
+            joinedload(ShuttleTrip.route).selectinload(ShuttleRoute.route_stops).joinedload(RouteStop.stop),
+        )
         .join(ShuttleRoute)
         .order_by(ShuttleRoute.sort_order, ShuttleRoute.code, ShuttleTrip.direction, ShuttleTrip.departs_at)
     )
