@@ -245,11 +245,14 @@ def _pattern_snapshot(pattern: list[RouteStop]) -> list[list[Any]]:
     return [[rs.stop.name, rs.minutes] for rs in pattern]
 
 
-@bp.route("/manage/routes/<int:route_id>/<any(outbound, inbound):direction>", methods=["GET", "POST"])
+@bp.route("/manage/routes/<int:route_id>/<direction>", methods=["GET", "POST"])
 @roles_required(*ADMINS)
 def edit_pattern(route_id: int, direction: str):
     route = _load(ShuttleRoute, route_id)
-    way = Direction(direction)
+    try:
+        way = Direction(direction)
+    except ValueError:
+        abort(404)
     current = route.pattern(way)
     form = PatternForm()
     if request.method == "GET":
