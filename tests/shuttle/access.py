@@ -42,7 +42,7 @@ ACCESS = {
     "shuttle.delete_stop": _post(lambda: f"/shuttle/manage/stops/{_first(ShuttleStop)}/delete"),
     "shuttle.edit_route": [_manage("routes/new"), _manage("routes", ShuttleRoute)],
     "shuttle.delete_route": _post(lambda: f"/shuttle/manage/routes/{_first(ShuttleRoute)}/delete"),
-    "shuttle.edit_pattern": Access(lambda: f"/shuttle/manage/routes/{_first(ShuttleRoute)}/outbound", allowed=ADMINS),
+    "shuttle.edit_pattern": Access(lambda: f"/shuttle/manage/routes/{_first(ShuttleRoute)}/stops/outbound", allowed=ADMINS),
     "shuttle.vehicles": _manage("vehicles/"),
     "shuttle.edit_vehicle": [_manage("vehicles/new"), _manage("vehicles", ShuttleVehicle)],
     "shuttle.delete_vehicle": _post(lambda: f"/shuttle/manage/vehicles/{_first(ShuttleVehicle)}/delete"),

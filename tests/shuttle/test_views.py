@@ -196,7 +196,7 @@ def test_vehicle_form_keeps_the_phone_out_of_the_audit_log(client, login_as_role
 
 def test_route_stops_must_increase_and_must_not_make_a_bus_late(client, line, login_as_role):
     login_as_role("logistics_admin")
-    url = f"/shuttle/manage/routes/{line.route.id}/outbound"
+    url = f"/shuttle/manage/routes/{line.route.id}/stops/outbound"
     a, b, c = (s.id for s in line.stops)
 
     def rows(*pairs):
@@ -228,7 +228,7 @@ def test_route_stops_must_increase_and_must_not_make_a_bus_late(client, line, lo
     late = client.post(url, data=rows((a, 0), (b, 10), (c, 30)))
     assert late.status_code == 422 and "时间重叠" in late.get_data(as_text=True)
 
-    assert client.get(f"/shuttle/manage/routes/{line.route.id}/sideways").status_code == 404
+    assert client.get(f"/shuttle/manage/routes/{line.route.id}/stops/sideways").status_code == 404
     ok = client.post(url, data={**rows((a, 0), (b, 8), (c, 20)), "rows-3-stop_id": "", "rows-3-minutes": ""})
     assert ok.status_code == 303 and pattern() == [(a, 0), (b, 8), (c, 20)]
     assert audit_actions("shuttle_route") == ["shuttle_route.stops"]

@@ -245,7 +245,7 @@ def _pattern_snapshot(pattern: list[RouteStop]) -> list[list[Any]]:
     return [[rs.stop.name, rs.minutes] for rs in pattern]
 
 
-@bp.route("/manage/routes/<int:route_id>/<direction>", methods=["GET", "POST"])
+@bp.route("/manage/routes/<int:route_id>/stops/<direction>", methods=["GET", "POST"])
 @roles_required(*ADMINS)
 def edit_pattern(route_id: int, direction: str):
     route = _load(ShuttleRoute, route_id)
