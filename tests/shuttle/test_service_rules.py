@@ -12,6 +12,7 @@ from portal.blueprints.shuttle.services import (
     CALENDAR_UNKNOWN,
     VehicleSlot,
     day_conflicts,
+    departure_stops,
     load_schedule,
     next_departures,
     pattern_change_conflicts,
@@ -241,6 +242,11 @@ def test_near_midnight_a_late_trip_reaches_a_stop_after_midnight(line):
 def test_the_last_stop_of_a_direction_has_no_departures(line):
     line.trip(OUT, "07:20")
     assert len(next_departures(at(2026, 12, 2, 6, 0), stop_id=line.stops[2].id)) == 0
+
+
+def test_stops_to_choose_from_follow_the_line(line):
+    day = date(2026, 12, 2)
+    assert [s.name for s in departure_stops(load_schedule(day, day))] == ["老城", "医院", "中心"]
 
 
 def test_unknown_days_are_reported_not_guessed(line):

@@ -506,12 +506,14 @@ def next_departures(
 
 
 def departure_stops(schedule: Schedule) -> list[ShuttleStop]:
-    """Stops with at least one departure (any stop of a pattern but the last)."""
+    """Stops with at least one departure (any stop of a pattern but the last),
+    in the order the buses reach them: along each route, outbound first."""
     stops: dict[int, ShuttleStop] = {}
-    for pattern in schedule.patterns.values():
-        for route_stop in pattern[:-1]:
-            stops.setdefault(route_stop.stop_id, route_stop.stop)
-    return sorted(stops.values(), key=lambda s: s.name)
+    for route in schedule.routes:
+        for direction in Direction:
+            for route_stop in schedule.patterns.get((route.id, direction), [])[:-1]:
+                stops.setdefault(route_stop.stop_id, route_stop.stop)
+    return list(stops.values())
 
 
 # --- validation ------------------------------------------------------------------------------
