@@ -187,6 +187,12 @@ def test_feed_reaches_into_next_year_as_far_as_the_calendar_is_known(client, lin
     assert date(2027, 1, 1) not in runs and date(2027, 1, 4) in runs
 
 
+def test_agency_url_may_be_configured(app, client, line):
+    app.config["SHUTTLE_GTFS_AGENCY_URL"] = "https://portal.example.gov.cn/shuttle/"
+    tables = read_feed(client.get("/shuttle/gtfs.zip").data)
+    assert tables["agency.txt"][0]["agency_url"] == "https://portal.example.gov.cn/shuttle/"
+
+
 def test_demo_feed_is_valid(client, demo):
     tables = read_feed(client.get("/shuttle/gtfs.zip").data)
     assert len(tables["stops.txt"]) == 6 and len(tables["routes.txt"]) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import make_response, render_template, request, url_for
+from flask import current_app, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -105,7 +105,9 @@ def index():
 @bp.route("/gtfs.zip")
 def gtfs_feed():
     now = timeutil.now()
-    tables = feed_tables(now.date(), agency_url=url_for("shuttle.index", _external=True), generated_at=now)
+    # GTFS validators want a public-looking URL; an intranet may set its own.
+    agency_url = current_app.config.get("SHUTTLE_GTFS_AGENCY_URL") or url_for("shuttle.index", _external=True)
+    tables = feed_tables(now.date(), agency_url=agency_url, generated_at=now)
     response = make_response(feed_zip(tables))
     response.headers["Content-Type"] = "application/zip"
     response.headers["Content-Disposition"] = "attachment; filename=shuttle-gtfs.zip"
