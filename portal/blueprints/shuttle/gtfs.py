@@ -43,6 +43,7 @@ COLUMNS = {
     "calendar_dates.txt": ("service_id", "date", "exception_type"),
     "feed_info.txt": (
         "feed_publisher_name", "feed_publisher_url", "feed_lang", "feed_start_date", "feed_end_date", "feed_version",
+        "feed_contact_url",
     ),
 }
 ADDED, REMOVED = 1, 2  # calendar_dates exception_type
@@ -84,7 +85,8 @@ def feed_tables(today: date, *, agency_url: str, generated_at: datetime) -> dict
     tables: dict[str, list[tuple[str, ...]]] = {name: [] for name in COLUMNS}
     tables["agency.txt"].append((AGENCY_ID, AGENCY_NAME, agency_url, TIMEZONE, "zh"))
     tables["feed_info.txt"].append(
-        (AGENCY_NAME, agency_url, "zh", gtfs_date(start), gtfs_date(end), generated_at.strftime("%Y%m%d%H%M"))
+        (AGENCY_NAME, agency_url, "zh", gtfs_date(start), gtfs_date(end), generated_at.strftime("%Y%m%d%H%M"),
+         agency_url)
     )
 
     used_stops = {}
