@@ -1,0 +1,26 @@
+"""Shuttle buses (班车): timetables on the portal's workday calendar, next
+departures, temporary notices, administration and a GTFS export."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from portal.security import ADMINS
+from portal.templating import NavItem
+
+bp = Blueprint("shuttle", __name__, url_prefix="/shuttle")
+
+ADMIN_LINKS = (
+    NavItem("shuttle.manage", _l("Shuttle bus schedule"), ADMINS),
+    NavItem("shuttle.calendar", _l("Workday calendar"), ADMINS),
+)
+
+
+def home_panel() -> str | None:
+    from portal.blueprints.shuttle.views import render_home_panel
+
+    return render_home_panel()
+
+
+from portal.blueprints.shuttle import manage, views  # noqa: E402,F401

@@ -1,0 +1,130 @@
+"""Public shuttle pages: the timetable with today's status and the next
+departures (polled by htmx), and the GTFS feed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import current_app, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal import timeutil
+from portal.db import db
+from portal.htmx import add_vary, render, wants_partial
+
+from . import bp
+from .gtfs import feed_tables, feed_zip
+from .models import ShuttleVehicle
+from .services import (
+    DEFAULT_HORIZON_DAYS,
+    DIRECTION_LABELS,
+    departure_stops,
+    departures_from,
+    load_schedule,
+    status_from,
+    timetable_from,
+)
+
+DEPARTURES_TARGET = "next-departures"
+DEPARTURES_SHOWN = 6
+OUTLOOK_DAYS = 7
+# How far from today the timetable may be looked at.
+DAY_RANGE = timedelta(days=400)
+
+
+def may_see_driver_phones() -> bool:
+    """Drivers' names and phones are for people logged in, never for visitors."""
+    return bool(current_user.is_authenticated)
+
+
+def _chosen_day(raw: str | None, today: date) -> tuple[date, str]:
+    if not raw:
+        return today, ""
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        return today, _("“%(value)s” is not a date; showing today.", value=raw[:20])
+    if abs(day - today) > DAY_RANGE:
+        return today, _("Choose a date within about a year of today; showing today.")
+    return day, ""
+
+
+def _chosen_stop(raw: str | None, stop_ids: set[int]) -> int | None:
+    try:
+        stop_id = int(raw or "")
+    except ValueError:
+        return None
+    return stop_id if stop_id in stop_ids else None
+
+
+def _no_cache(response):
+    # Departures change by the minute: never serve a stale copy.
+    response.headers.setdefault("Cache-Control", "no-cache")
+    return response
+
+
+@bp.route("/")
+def index():
+    now = timeutil.now()
+    today = now.date()
+    schedule = load_schedule(today - timedelta(days=1), today + timedelta(days=DEFAULT_HORIZON_DAYS))
+    stops = departure_stops(schedule)
+    stop_id = _chosen_stop(request.args.get("stop"), {s.id for s in stops})
+    stop = next((s for s in stops if s.id == stop_id), None)
+    board = departures_from(schedule, now, stop_id=stop_id, limit=DEPARTURES_SHOWN)
+    departures = {"board": board, "stop": stop, "stop_id": stop_id, "now": now, "tomorrow": today + timedelta(days=1)}
+    if wants_partial() and request.headers.get("HX-Target") == DEPARTURES_TARGET:
+        return _no_cache(render("shuttle/index.html", {DEPARTURES_TARGET: "shuttle/_departures.html"}, **departures))
+
+    day, day_error = _chosen_day(request.args.get("day"), today)
+    day_schedule = schedule if schedule.start <= day <= schedule.end else load_schedule(day, day)
+    vehicles = db.session.scalars(
+        select(ShuttleVehicle).where(ShuttleVehicle.active.is_(True)).order_by(ShuttleVehicle.label, ShuttleVehicle.plate)
+    ).all()
+    response = render(
+        "shuttle/index.html",
+        {DEPARTURES_TARGET: "shuttle/_departures.html"},
+        **departures,
+        stops=stops,
+        today=today,
+        day=day,
+        day_error=day_error,
+        day_status=status_from(day_schedule, day),
+        outlook=[status_from(schedule, today + timedelta(days=n)) for n in range(OUTLOOK_DAYS)],
+        tables=timetable_from(day_schedule, day),
+        notices=[n for n in schedule.notices if n.starts_on <= today <= n.ends_on],
+        vehicles=vehicles,
+        show_phones=may_see_driver_phones(),
+        direction_labels=DIRECTION_LABELS,
+    )
+    return _no_cache(response)
+
+
+@bp.route("/gtfs.zip")
+def gtfs_feed():
+    now = timeutil.now()
+    # GTFS validators want a public-looking URL; an intranet may set its own.
+    agency_url = current_app.config.get("SHUTTLE_GTFS_AGENCY_URL") or url_for("shuttle.index", _external=True)
+    tables = feed_tables(now.date(), agency_url=agency_url, generated_at=now)
+    response = make_response(feed_zip(tables))
+    response.headers["Content-Type"] = "application/zip"
+    response.headers["Content-Disposition"] = "attachment; filename=shuttle-gtfs.zip"
+    return add_vary(response)
+
+
+def render_home_panel() -> str | None:
+    """Today's status and the next buses from each trip's first stop, for the home page."""
+    now = timeutil.now()
+    today = now.date()
+    schedule = load_schedule(today - timedelta(days=1), today + timedelta(days=DEFAULT_HORIZON_DAYS))
+    if not schedule.scheduled_trips():
+        return None
+    return render_template(
+        "shuttle/_home_panel.html",
+        status=status_from(schedule, today),
+        board=departures_from(schedule, now, limit=3),
+        now=now,
+        tomorrow=today + timedelta(days=1),
+    )
