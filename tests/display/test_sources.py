@@ -71,3 +71,37 @@ def test_missing_capabilities_give_no_data_rather_than_guesses(app, monkeypatch)
     monkeypatch.setattr(sources, "_capability_services", lambda name: None)
     assert sources.meetings_today(NOON.date(), NOON) is None
     assert sources.next_departures(NOON) is None
+
+
+# ---------------------------------------------------------------- shuttle
+
+
+def test_departures_carry_plates_but_no_driver(app, monkeypatch):
+    from portal.blueprints.shuttle.models import Direction
+    from tests.shuttle.conftest import build_line
+
+    line = build_line()
+    line.trip(Direction.OUTBOUND, "07:20", bus=0)
+    line.trip(Direction.INBOUND, "17:30", bus=1)
+    monday_morning = NOON.replace(hour=7, minute=0)
+    board = sources.next_departures(monday_morning, limit=2)
+    assert [(d.at.strftime("%H:%M"), d.route, d.stop, d.headsign, d.plate) for d in board.departures] == [
+        ("07:20", "1路", "老城", "中心", "川J·T0001"),
+        ("17:30", "1路", "中心", "老城", "川J·T0002"),
+    ]
+    assert board.unknown_from is None
+    shown = repr(board)
+    for bus in line.buses:
+        assert bus.driver_phone not in shown and bus.driver_name not in shown
+
+
+def test_departures_say_when_the_calendar_runs_out(app):
+    from datetime import datetime
+
+    from portal.blueprints.shuttle.models import Direction
+    from portal.timeutil import LOCAL_TZ
+    from tests.shuttle.conftest import build_line
+
+    build_line().trip(Direction.OUTBOUND, "07:20")
+    board = sources.next_departures(datetime(2090, 3, 1, 6, 0, tzinfo=LOCAL_TZ))
+    assert board.departures == () and board.unknown_from == date(2090, 3, 1)

@@ -120,3 +120,24 @@ def test_the_page_runs_a_fixed_number_of_queries(client, create_notice, make_uni
     with count_queries() as many:
         client.get("/display/")
     assert many.count == few.count, "\n".join(many.statements)
+
+
+def test_the_shuttle_block_shows_buses_and_never_their_drivers(client, login_as_role, monkeypatch):
+    from portal.blueprints.shuttle.models import Direction, ShuttleNotice
+    from portal.db import db
+    from tests.shuttle.conftest import build_line
+
+    line = build_line()
+    line.trip(Direction.OUTBOUND, "07:20", bus=0)
+    line.trip(Direction.OUTBOUND, "07:40", bus=1)
+    db.session.add(ShuttleNotice(message="滨江路施工绕行", route=line.route, starts_on=datetime(2026, 3, 2).date(),
+                                 ends_on=datetime(2026, 3, 2).date()))
+    db.session.commit()
+    monkeypatch.setattr(timeutil, "now", lambda: datetime(2026, 3, 2, 7, 0, tzinfo=LOCAL_TZ))
+    login_as_role("logistics_admin")  # someone who may see drivers elsewhere is logged in on the TV
+    for response in (client.get("/display/"), _block(client, "display-shuttle")):
+        html = response.get_data(as_text=True)
+        block = html.split('id="display-shuttle"')[1].split("</section>")[0]
+        assert "07:20" in block and "07:40" in block and "川J·T0001" in block and "滨江路施工绕行" in block
+        for bus in line.buses:
+            assert bus.driver_phone not in html and bus.driver_name not in html

@@ -147,17 +147,42 @@ def meetings_today(day: date, now: datetime) -> list[RoomMeetings] | None:
 @dataclass(frozen=True)
 class DisplayDeparture:
     at: datetime
-    route: str
+    route: str  # the route's code, as on the bus: 1路
     headsign: str  # where the bus goes
     stop: str  # where it leaves from
     plate: str
-    changed: bool
-    notes: tuple[str, ...] = ()
+    changed: bool  # a one-off change of time or bus that day
+    notes: tuple[str, ...] = ()  # that day's notes for this trip (public on the timetable too)
 
 
-def next_departures(now: datetime, limit: int = DEPARTURE_LIMIT) -> list[DisplayDeparture] | None:
-    """The next departures from ``now``; None while the shuttle capability is not installed."""
+@dataclass(frozen=True)
+class DisplayBoard:
+    departures: tuple[DisplayDeparture, ...]
+    notices: tuple[str, ...]  # route-wide notices that concern the listed departures
+    unknown_from: date | None  # the workday calendar does not know the days from here on
+
+
+def next_departures(now: datetime, limit: int = DEPARTURE_LIMIT) -> DisplayBoard | None:
+    """The next departures from ``now`` (from each trip's first stop); None while
+    the shuttle capability is not installed. Vehicles are named by plate only:
+    drivers' names and phones never leave the shuttle's pages for staff."""
     services = _capability_services("shuttle")
     if services is None:
         return None
-    raise NotImplementedError("wire portal.blueprints.shuttle.services here")
+    board = services.next_departures(now, limit=limit)
+    return DisplayBoard(
+        departures=tuple(
+            DisplayDeparture(
+                at=d.at,
+                route=d.route_code,
+                headsign=d.headsign,
+                stop=d.stop_name,
+                plate=d.vehicle_plate,
+                changed=d.changed,
+                notes=tuple(d.notes),
+            )
+            for d in board.departures
+        ),
+        notices=tuple(board.notices),
+        unknown_from=board.unknown_days[0] if board.unknown_days else None,
+    )
