@@ -81,7 +81,7 @@ def test_a_new_language_redraws_the_block(client):
     version = _version(client.get("/display/").get_data(as_text=True), "display-notices")
     client.set_cookie("portal_lang", "en")
     english = _block(client, "display-notices", version)
-    assert english.status_code == 200 and "Notices" in english.get_data(as_text=True)
+    assert english.status_code == 200 and "Notice board" in english.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("role", ["anonymous", "employee", "unit_admin", "logistics_admin", "sysadmin"])

@@ -10,7 +10,7 @@ from portal.templating import NavItem
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 
-ADMIN_LINKS = (NavItem("notices.manage", _l("Notices"), ADMINS + (Role.UNIT_ADMIN,)),)
+ADMIN_LINKS = (NavItem("notices.manage", _l("Notice board"), ADMINS + (Role.UNIT_ADMIN,)),)
 
 
 def home_panel() -> str | None:
