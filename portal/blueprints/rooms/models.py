@@ -46,7 +46,7 @@ class RoomPolicy(db.Model):
     room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"), primary_key=True)
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     # Minutes after the start by which the meeting must be checked in; None: no-show release off.
-    no_show_grace_minutes: Mapped[int | None] = mapped_column(Integer, default=15)
+    no_show_grace_minutes: Mapped[int | None] = mapped_column(Integer)  # no default: None must stay None
 
     room: Mapped[Room] = relationship()
 
