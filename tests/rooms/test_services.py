@@ -246,6 +246,7 @@ def test_no_shows_are_released_after_the_grace_time(create_room, create_booking,
     db.session.commit()
     assert services.release_no_shows(at(workday, "11:30")) == []
     assert services.release_no_shows(at(workday, "09:31")) == [late]
+    db.session.commit()
     assert services.release_no_shows(at(workday, "14:30")) == []
     db.session.commit()
     assert plain.status is late.status is BookingStatus.RELEASED
