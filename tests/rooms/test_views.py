@@ -460,3 +460,45 @@ def test_demo_fills_every_page(client, demo, auth):
     auth.login_as(demo["employee"])
     home = html(client.get("/"))
     assert "就业困难人员帮扶专题会" in home or "医保基金监管培训" in home
+
+
+# ---------------------------------------------------------------- query counts
+
+
+class QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, *args, **kwargs):
+        self.count += 1
+
+
+def count_queries(client, url: str) -> int:
+    from sqlalchemy import event
+
+    counter = QueryCounter()
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    return counter.count
+
+
+@pytest.mark.parametrize("as_staff", [False, True])
+def test_the_day_grid_and_sign_do_not_query_per_booking(client, auth, demo, create_booking, workday, as_staff):
+    from portal.blueprints.rooms.services import meeting_rooms
+
+    if as_staff:
+        auth.login_as(demo["employee"])
+    url = f"/rooms/day?date={workday.isoformat()}"
+    client.get(url)  # warm up (login, calendar)
+    before = count_queries(client, url)
+    rooms = meeting_rooms()
+    for i, room in enumerate(rooms):
+        create_booking(room, at(workday, "08:00"), at(workday, "08:30"), title=f"加会{i}", is_public=i % 2 == 0)
+        create_booking(room, at(workday, "20:30"), at(workday, "21:00"), title=f"晚会{i}")
+    after = count_queries(client, url)
+    assert after == before and after <= 12, (before, after)
+    sign = f"/rooms/{rooms[0].id}/sign"
+    assert count_queries(client, sign) <= 12

@@ -611,6 +611,9 @@ def sign(room_id: int):
     today = services.bookings_between(now - timedelta(hours=14), end_at, room_id=room.id)
     current = next((b for b in today if b.start_at <= now < b.end_at), None)
     coming = [b for b in today if b.start_at > now][:3]
+    later = None
+    if not coming:
+        later = next(iter(services.bookings_between(end_at, end_at + timedelta(days=14), room_id=room.id)), None)
     closure = next(iter(services.find_closures(room.id, now, now + timedelta(minutes=1))), None)
     check_in_booking = next(
         (b for b in ([current] if current else []) + coming[:1] if services.can_check_in(b, now=now)), None
@@ -622,6 +625,7 @@ def sign(room_id: int):
         now=now,
         current=current,
         coming=coming,
+        later=later,
         closure=closure,
         check_in_booking=check_in_booking,
         may_check_in=check_in_booking is not None and services.may_check_in(current_user, check_in_booking),
