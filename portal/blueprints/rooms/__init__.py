@@ -1,5 +1,24 @@
 """Meeting rooms (会议室): availability, requests and approval, recurrence,
-meeting services, closures, no-show release, iCalendar and door signs."""
+meeting services, closures, no-show release, iCalendar and door signs.
+
+Operations:
+
+- ``ROOMS_ADVANCE_DAYS`` (default 60): how far ahead rooms can be booked;
+  ``ROOMS_DEFAULT_NO_SHOW_GRACE`` (default 15 minutes): the check-in grace time
+  of rooms without their own setting (per room: /rooms/settings, or off).
+- cron, every five minutes: ``flask --app portal release-no-shows`` frees the
+  rest of the slot of meetings nobody checked in. The door sign and the day
+  grid also release due no-shows when they are viewed, so a missing cron job
+  only delays the release.
+- iCalendar: ``/rooms/bookings/<id>.ics`` (for those who may see the booking)
+  and ``/rooms/<id>/calendar.ics`` (a subscribable feed, no login, non-public
+  titles read 已预订). Times carry ``TZID=Asia/Shanghai`` with a VTIMEZONE.
+- Overlaps: PostgreSQL refuses them with the ``booking_no_overlap`` exclusion
+  constraint (btree_gist); on SQLite the check and the insert run under
+  ``begin_serialized_write()``.
+- Lobby display: ``services.bookings_for_day(day)`` gives each meeting with
+  ``public_title`` (None when only 已预订 may be shown).
+"""
 
 from __future__ import annotations
 
