@@ -1,0 +1,48 @@
+"""Lay bookings and closures out on half-hour slots (a row of the day grid or week view)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from portal.blueprints.rooms.models import Booking, RoomClosure
+from portal.blueprints.rooms.services import SLOT, day_slots
+
+
+@dataclass(frozen=True)
+class Cell:
+    start_at: datetime
+    span: int = 1  # slots covered
+    booking: Booking | None = None
+    closure: RoomClosure | None = None
+    past: bool = False
+
+    @property
+    def free(self) -> bool:
+        return self.booking is None and self.closure is None
+
+
+def grid_row(day: date, bookings: Sequence[Booking], closures: Sequence[RoomClosure], *, now: datetime) -> list[Cell]:
+    """One cell per free slot, one spanning cell per booking or closure (bookings win)."""
+    slots = day_slots(day)
+    cells: list[Cell] = []
+    i = 0
+    while i < len(slots):
+        slot_start, slot_end = slots[i], slots[i] + SLOT
+        booking = next((b for b in bookings if b.start_at < slot_end and b.end_at > slot_start), None)
+        closure = None if booking else next((c for c in closures if c.start_at < slot_end and c.end_at > slot_start), None)
+        holder = booking or closure
+        if holder is None:
+            cells.append(Cell(slot_start, past=slot_end <= now))
+            i += 1
+            continue
+        span = 1
+        while i + span < len(slots) and slots[i + span] < holder.end_at:
+            nxt_start, nxt_end = slots[i + span], slots[i + span] + SLOT
+            if closure is not None and any(b.start_at < nxt_end and b.end_at > nxt_start for b in bookings):
+                break  # a booking inside a closure period still shows
+            span += 1
+        cells.append(Cell(slot_start, span, booking=booking, closure=closure, past=slot_start + SLOT * span <= now))
+        i += span
+    return cells

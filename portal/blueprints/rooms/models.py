@@ -1,0 +1,163 @@
+"""Meeting-room bookings: the booking itself, recurring series, per-room
+policy and closures. Rooms are the core ``Room`` rows of kind meeting or
+vip_reception."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import DDL, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, event, func, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal import timeutil
+from portal.db import AwareDateTime, db
+from portal.models import Room, Unit, User
+
+
+def _enum(cls: type[enum.Enum], length: int = 20):
+    return db.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class BookingStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    RELEASED = "released"  # a no-show: not checked in within the grace time
+
+
+# Statuses that hold the room; nothing else may overlap them.
+HOLDING = (BookingStatus.PENDING, BookingStatus.APPROVED)
+
+
+class Recurrence(enum.StrEnum):
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY_NTH = "monthly_nth"  # the n-th (or last) weekday of each month
+
+
+class RoomPolicy(db.Model):
+    """Booking settings of one meeting room (absent row: the defaults)."""
+
+    __tablename__ = "room_policy"
+
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"), primary_key=True)
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Minutes after the start by which the meeting must be checked in; None: no-show release off.
+    no_show_grace_minutes: Mapped[int | None] = mapped_column(Integer)  # no default: None must stay None
+
+    room: Mapped[Room] = relationship()
+
+
+class BookingSeries(db.Model):
+    __tablename__ = "booking_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[Recurrence] = mapped_column(_enum(Recurrence))
+    until: Mapped[date | None] = mapped_column(Date)
+    count: Mapped[int | None] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+
+    created_by: Mapped[User | None] = relationship()
+    bookings: Mapped[list[Booking]] = relationship(back_populates="series", order_by="Booking.start_at")
+
+
+class Booking(db.Model):
+    __tablename__ = "booking"
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="ends_after_start"),
+        CheckConstraint("attendees > 0", name="attendees_positive"),
+        Index("ix_booking_room_start", "room_id", "start_at"),
+        Index("ix_booking_requester_start", "requester_id", "start_at"),
+        # Two holding bookings of one room never overlap, whatever the timing of the requests.
+        postgresql.ExcludeConstraint(
+            (text("room_id"), "="),
+            (func.tstzrange(text("start_at"), text("end_at")), "&&"),
+            where=text("status IN ('pending', 'approved')"),
+            using="gist",
+            name="booking_no_overlap",
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="RESTRICT"))
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id", ondelete="SET NULL"), index=True)
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"))
+    start_at: Mapped[datetime] = mapped_column(AwareDateTime)
+    end_at: Mapped[datetime] = mapped_column(AwareDateTime)
+    title: Mapped[str] = mapped_column(String(100))
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    contact_name: Mapped[str] = mapped_column(String(40), default="")
+    contact_phone: Mapped[str] = mapped_column(String(30), default="")
+    attendees: Mapped[int] = mapped_column(Integer)
+    status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus), default=BookingStatus.PENDING, index=True)
+    # Why it needs approval (VIP room, room setting, non-workday); empty for auto-approved.
+    approval_reason: Mapped[str] = mapped_column(String(200), default="")
+    decision_reason: Mapped[str] = mapped_column(String(300), default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+    # Meeting services prepared by the property company.
+    tea_count: Mapped[int] = mapped_column(Integer, default=0)
+    needs_audio: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_projector: Mapped[bool] = mapped_column(Boolean, default=False)
+    banner_text: Mapped[str] = mapped_column(String(200), default="")
+    name_cards: Mapped[str] = mapped_column(Text, default="")  # one name per line
+    welcome_text: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now, onupdate=timeutil.now)
+
+    room: Mapped[Room] = relationship()
+    series: Mapped[BookingSeries | None] = relationship(back_populates="bookings")
+    requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])
+    unit: Mapped[Unit | None] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def holds_room(self) -> bool:
+        return self.status in HOLDING
+
+    @property
+    def has_services(self) -> bool:
+        return bool(
+            self.tea_count or self.needs_audio or self.needs_projector or self.banner_text
+            or self.name_cards.strip() or self.welcome_text
+        )
+
+    @property
+    def name_card_list(self) -> list[str]:
+        return [line.strip() for line in self.name_cards.splitlines() if line.strip()]
+
+    def __repr__(self) -> str:
+        return f"<Booking {self.id} room={self.room_id} {self.start_at:%Y-%m-%d %H:%M} {self.status}>"
+
+
+# The exclusion constraint compares room ids with gist, which needs btree_gist.
+event.listen(
+    Booking.__table__,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"),
+)
+
+
+class RoomClosure(db.Model):
+    """A period in which a room (or, with no room, every meeting room) cannot be booked."""
+
+    __tablename__ = "room_closure"
+    __table_args__ = (CheckConstraint("end_at > start_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"), index=True)
+    start_at: Mapped[datetime] = mapped_column(AwareDateTime, index=True)
+    end_at: Mapped[datetime] = mapped_column(AwareDateTime)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+
+    room: Mapped[Room | None] = relationship()
+    created_by: Mapped[User | None] = relationship()

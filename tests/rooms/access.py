@@ -1,0 +1,49 @@
+from sqlalchemy import select
+
+from portal.blueprints.rooms.models import Booking, RoomClosure
+from portal.db import db
+from portal.models import Room
+from tests.access import STAFF, Access
+
+ADMINS = ("logistics_admin", "sysadmin")
+# Who may open a booking of the demo account ``staff`` (人社局): the requester,
+# the unit's other staff, the logistics center, sysadmins and the property company.
+BOOKING_VIEWERS = ("employee", "unit_admin", "property", "logistics_admin", "sysadmin")
+
+
+def _room(name: str = "第一会议室") -> int:
+    return db.session.scalar(select(Room.id).where(Room.name == name))
+
+
+def _booking(title: str = "就业困难人员帮扶专题会") -> int:
+    return db.session.scalar(select(Booking.id).where(Booking.title == title))
+
+
+def _closure() -> int:
+    return db.session.scalar(select(RoomClosure.id).order_by(RoomClosure.id))
+
+
+ACCESS = {
+    "rooms.index": Access("/rooms/"),
+    "rooms.day": Access("/rooms/day"),
+    "rooms.week": Access(lambda: f"/rooms/{_room()}/week"),
+    "rooms.new_booking": Access("/rooms/new", allowed=STAFF),
+    "rooms.booking": Access(lambda: f"/rooms/bookings/{_booking()}", allowed=BOOKING_VIEWERS),
+    "rooms.booking_ics": Access(lambda: f"/rooms/bookings/{_booking()}.ics", allowed=BOOKING_VIEWERS),
+    "rooms.cancel": Access(lambda: f"/rooms/bookings/{_booking()}/cancel", post_only=True, post_roles=("employee",)),
+    "rooms.check_in": Access(lambda: f"/rooms/bookings/{_booking()}/check-in", post_only=True, post_roles=("employee",)),
+    "rooms.approvals": Access("/rooms/approvals", allowed=ADMINS),
+    "rooms.approve": Access(lambda: f"/rooms/bookings/{_booking('市领导调研座谈')}/approve", post_only=True, post_roles=ADMINS),
+    "rooms.reject": Access(lambda: f"/rooms/bookings/{_booking('市领导调研座谈')}/reject", allowed=ADMINS),
+    "rooms.mine": Access("/rooms/mine", allowed=STAFF),
+    "rooms.services_sheet": Access("/rooms/services", allowed=("property", *ADMINS)),
+    "rooms.services_xlsx": Access("/rooms/services.xlsx", allowed=("property", *ADMINS)),
+    "rooms.closures": Access("/rooms/closures", allowed=ADMINS),
+    "rooms.delete_closure": Access(lambda: f"/rooms/closures/{_closure()}/delete", post_only=True, post_roles=ADMINS),
+    "rooms.settings": Access("/rooms/settings", allowed=ADMINS),
+    "rooms.room_settings": Access(lambda: f"/rooms/{_room()}/settings", allowed=ADMINS),
+    "rooms.sign": Access(lambda: f"/rooms/{_room()}/sign"),
+    "rooms.qr_svg": Access(lambda: f"/rooms/{_room()}/qr.svg"),
+    "rooms.qr_page": Access(lambda: f"/rooms/{_room()}/qr", allowed=ADMINS),
+    "rooms.room_feed": Access(lambda: f"/rooms/{_room()}/calendar.ics"),
+}

@@ -1,0 +1,53 @@
+"""Booking a room in a real browser, with JavaScript on and with it off."""
+
+import pytest
+
+from portal.blueprints.rooms.models import Booking, BookingStatus
+from portal.db import db
+from portal.models import Role
+from tests.conftest import DEMO_PASSWORD
+from tests.rooms.conftest import at
+
+pytestmark = pytest.mark.browser
+
+
+def test_book_a_room_from_the_day_grid(live_server, page, make_user, create_unit, create_room, create_booking, workday):
+    make_user(roles=[Role.EMPLOYEE], username="booker", display_name="订房人", unit=create_unit(name="县统计局", short_name="统计局"))
+    room = create_room(name="浏览器会议室", capacity=20)
+    create_room(name="备用会议室", capacity=30)
+    create_booking(room, at(workday, "14:00"), at(workday, "15:00"), title="已有会议")
+    room_id, day = room.id, workday.isoformat()
+    db.session.commit()
+
+    page.goto(f"{live_server.url}/login?next=/rooms/day?date={day}")
+    page.fill("input[name=username]", "booker")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button.primary")
+    page.wait_for_selector("table.grid")
+    assert "已有会议" in page.content()
+
+    page.click(f"a[href='/rooms/new?room={room_id}&date={day}&start=13:30']")
+    page.wait_for_selector("form#booking")
+    page.fill("input[name=title]", "统计数据质量会")
+    page.fill("input[name=attendees]", "12")
+    page.fill("input[name=contact_phone]", "5123")
+    page.click("form#booking button.primary")
+    # The slot is taken: the form comes back with the conflict and a free room.
+    page.wait_for_selector(".booking-problems")
+    problems = page.inner_text(".booking-problems")
+    assert "已被预订" in problems and "已有会议" in problems and "备用会议室" in problems
+    assert page.input_value("input[name=title]") == "统计数据质量会"
+
+    page.select_option("select[name=start]", "10:00")
+    page.select_option("select[name=end]", "11:30")
+    page.click("form#booking button.primary")
+    page.wait_for_selector("h1 .badge")
+    assert "会议室已预订" in page.content() and "统计数据质量会" in page.content()
+
+    db.session.expire_all()
+    booking = db.session.scalar(db.select(Booking).where(Booking.title == "统计数据质量会"))
+    assert booking.status is BookingStatus.APPROVED and booking.start_at == at(workday, "10:00")
+    assert page.url.endswith(f"/rooms/bookings/{booking.id}")
+
+    page.goto(f"{live_server.url}/rooms/day?date={day}")
+    assert "统计数据质量会" in page.inner_text("table.grid")
