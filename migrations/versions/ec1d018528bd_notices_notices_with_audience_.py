@@ -1,7 +1,7 @@
 """notices: notices with audience, publishing window, pin and author unit
 
 Revision ID: ec1d018528bd
-Revises: 87d41b5a537b
+Revises: 5e012054bf75
 Create Date: 2026-11-25 05:34:55.988274
 
 """
@@ -13,7 +13,7 @@ import portal.db
 
 # revision identifiers, used by Alembic.
 revision = 'ec1d018528bd'
-down_revision = '87d41b5a537b'
+down_revision = '5e012054bf75'
 branch_labels = None
 depends_on = None
 
