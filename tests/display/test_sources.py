@@ -105,3 +105,46 @@ def test_departures_say_when_the_calendar_runs_out(app):
     build_line().trip(Direction.OUTBOUND, "07:20")
     board = sources.next_departures(datetime(2090, 3, 1, 6, 0, tzinfo=LOCAL_TZ))
     assert board.departures == () and board.unknown_from == date(2090, 3, 1)
+
+
+# ---------------------------------------------------------------- meetings
+
+
+def _at(hhmm: str):
+    hours, minutes = (int(p) for p in hhmm.split(":"))
+    return NOON.replace(hour=hours, minute=minutes)
+
+
+def test_meetings_show_titles_only_where_a_visitor_may_read_them(create_room, create_booking):
+    from portal.blueprints.rooms.models import BookingStatus
+    from portal.models import RoomKind
+
+    hall = create_room(number="101", name="报告厅")
+    small = create_room(number="318", name="第五会议室")
+    vip = create_room(number="103", name="贵宾接待室", kind=RoomKind.VIP_RECEPTION)
+    create_booking(hall, _at("09:00"), _at("11:00"), title="早已结束的会", is_public=True)
+    create_booking(hall, _at("11:30"), _at("13:00"), title="全县安全生产会", is_public=True)
+    create_booking(hall, _at("14:00"), _at("15:00"), title="人事研究会（内部）", is_public=False)
+    create_booking(hall, _at("15:30"), _at("16:00"), title="待批的公开会", is_public=True, status=BookingStatus.PENDING)
+    create_booking(hall, _at("16:30"), _at("17:00"), title="取消的会", is_public=True, status=BookingStatus.CANCELLED)
+    create_booking(vip, _at("12:30"), _at("13:30"), title="接待省领导", is_public=True)
+    create_booking(small, _at("19:00"), _at("20:30"), title="防汛值班调度会", is_public=True)
+
+    rooms = sources.meetings_today(NOON.date(), NOON)
+    assert [(r.room, r.room_name) for r in rooms] == [("测试楼 101", "报告厅"), ("测试楼 103", "贵宾接待室"), ("测试楼 318", "第五会议室")]
+    hall_meetings, vip_meetings, small_meetings = (r.meetings for r in rooms)
+    assert [(m.start_at.strftime("%H:%M"), m.title, m.in_progress) for m in hall_meetings] == [
+        ("11:30", "全县安全生产会", True),
+        ("14:00", None, False),  # not public
+        ("15:30", None, False),  # waiting for approval
+    ]
+    assert [(m.title, m.in_progress) for m in vip_meetings] == [(None, False)]  # the VIP room never shows a title
+    assert [m.title for m in small_meetings] == ["防汛值班调度会"]
+    shown = repr(rooms)
+    for secret in ("人事研究会", "待批的公开会", "接待省领导", "取消的会", "早已结束的会", "张三", "5100"):
+        assert secret not in shown
+
+
+def test_no_more_meetings_is_an_empty_list(create_room, create_booking):
+    create_booking(create_room(), _at("09:00"), _at("10:00"), is_public=True)
+    assert sources.meetings_today(NOON.date(), NOON) == []

@@ -141,3 +141,50 @@ def test_the_shuttle_block_shows_buses_and_never_their_drivers(client, login_as_
         assert "07:20" in block and "07:40" in block and "川J·T0001" in block and "滨江路施工绕行" in block
         for bus in line.buses:
             assert bus.driver_phone not in html and bus.driver_name not in html
+
+
+@pytest.mark.parametrize("role", ["anonymous", "logistics_admin"])
+def test_the_meetings_block_names_public_meetings_only(client, login_as_role, monkeypatch, create_room, create_booking, role):
+    from portal.models import RoomKind
+
+    day = datetime(2026, 3, 2, 10, 0, tzinfo=LOCAL_TZ)
+    monkeypatch.setattr(timeutil, "now", lambda: day)
+    hall = create_room(number="101", name="报告厅")
+    vip = create_room(number="103", name="贵宾接待室", kind=RoomKind.VIP_RECEPTION)
+    create_booking(hall, day.replace(hour=9), day.replace(hour=11), title="全县安全生产会", is_public=True)
+    create_booking(hall, day.replace(hour=14), day.replace(hour=15), title="人事研究会", is_public=False)
+    create_booking(vip, day.replace(hour=15), day.replace(hour=16), title="接待省领导", is_public=True,
+                   contact_name="王秘书", contact_phone="13900000000")
+    login_as_role(role)
+    for response in (client.get("/display/"), _block(client, "display-meetings")):
+        html = response.get_data(as_text=True)
+        block = html.split('id="display-meetings"')[1].split("</section>")[0]
+        assert "全县安全生产会" in block and "进行中" in block and "贵宾接待室" in block
+        assert block.count("已预订") == 2
+        for secret in ("人事研究会", "接待省领导", "王秘书", "13900000000"):
+            assert secret not in html
+
+
+@pytest.mark.parametrize("role", ["anonymous", "employee", "logistics_admin"])
+def test_the_demo_building_leaks_nothing_to_the_lobby(client, demo, login_as_role, role):
+    """Everything in the demo a visitor may not see, checked against the whole page."""
+    from sqlalchemy import select
+
+    from portal.blueprints.notices.models import Notice
+    from portal.blueprints.rooms.models import Booking
+    from portal.blueprints.rooms.services import title_is_public
+    from portal.blueprints.shuttle.models import ShuttleVehicle
+    from portal.db import db
+
+    login_as_role(role)
+    html = client.get("/display/").get_data(as_text=True)
+    bookings = db.session.scalars(select(Booking)).all()
+    public_titles = {b.title for b in bookings if title_is_public(b)}
+    secrets = {b.title for b in bookings if not title_is_public(b)} - public_titles
+    secrets |= {b.contact_phone for b in bookings if b.contact_phone} | {b.contact_name for b in bookings if b.contact_name}
+    secrets |= {n.title for n in db.session.scalars(select(Notice).where(Notice.audience == Audience.STAFF))}
+    for vehicle in db.session.scalars(select(ShuttleVehicle)):
+        secrets |= {vehicle.driver_phone, vehicle.driver_name} - {""}
+    assert secrets, "the demo should have something to hide"
+    assert not [s for s in secrets if s in html]
+    assert "川J·" in html  # and the blocks are not simply empty

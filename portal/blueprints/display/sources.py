@@ -133,12 +133,26 @@ class RoomMeetings:
 
 
 def meetings_today(day: date, now: datetime) -> list[RoomMeetings] | None:
-    """The meetings of ``day`` that have not ended at ``now``, per room; None
-    while the meeting-rooms capability is not installed."""
+    """The meetings of ``day`` that have not ended at ``now``, per room, the
+    room with the soonest meeting first; None while the meeting-rooms
+    capability is not installed.
+
+    A title is shown only where the rooms capability says it is public, and
+    only once the booking is approved: a request still waiting for approval
+    holds the room (已预订) but is not announced.
+    """
     services = _capability_services("rooms")
     if services is None:
         return None
-    raise NotImplementedError("wire portal.blueprints.rooms.services here")
+    approved = import_module("portal.blueprints.rooms.models").BookingStatus.APPROVED
+    rooms: dict[int, tuple[str, str, list[DisplayMeeting]]] = {}
+    for booking in services.bookings_for_day(day):
+        if booking.end_at <= now:
+            continue
+        title = booking.public_title if booking.status == approved else None
+        meeting = DisplayMeeting(booking.start_at, booking.end_at, title, booking.start_at <= now < booking.end_at)
+        rooms.setdefault(booking.room_id, (booking.room_label, booking.room_name, []))[2].append(meeting)
+    return [RoomMeetings(label, name, tuple(meetings)) for label, name, meetings in rooms.values()]
 
 
 # ---------------------------------------------------------------- shuttle
