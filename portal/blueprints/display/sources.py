@@ -27,7 +27,7 @@ from portal.workdays import DayInfo, day_info
 
 NOTICE_LIMIT = 6
 NOTICE_EXCERPT = 70
-DEPARTURE_LIMIT = 6
+DEPARTURE_LIMIT = 5
 
 
 def _capability_services(name: str) -> ModuleType | None:
