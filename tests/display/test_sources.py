@@ -130,7 +130,9 @@ def test_meetings_show_titles_only_where_a_visitor_may_read_them(create_room, cr
     create_booking(vip, _at("12:30"), _at("13:30"), title="接待省领导", is_public=True)
     create_booking(small, _at("19:00"), _at("20:30"), title="防汛值班调度会", is_public=True)
 
-    rooms = sources.meetings_today(NOON.date(), NOON)
+    board = sources.meetings_today(NOON.date(), NOON, per_room=5)
+    rooms = board.rooms
+    assert board.more_rooms == 0
     assert [(r.room, r.room_name) for r in rooms] == [("测试楼 101", "报告厅"), ("测试楼 103", "贵宾接待室"), ("测试楼 318", "第五会议室")]
     hall_meetings, vip_meetings, small_meetings = (r.meetings for r in rooms)
     assert [(m.start_at.strftime("%H:%M"), m.title, m.in_progress) for m in hall_meetings] == [
@@ -147,4 +149,16 @@ def test_meetings_show_titles_only_where_a_visitor_may_read_them(create_room, cr
 
 def test_no_more_meetings_is_an_empty_list(create_room, create_booking):
     create_booking(create_room(), _at("09:00"), _at("10:00"), is_public=True)
-    assert sources.meetings_today(NOON.date(), NOON) == []
+    assert sources.meetings_today(NOON.date(), NOON) == sources.MeetingBoard(rooms=())
+
+
+def test_the_rooms_meeting_soonest_fill_the_block(create_room, create_booking):
+    rooms = [create_room(number=f"{n}01", name=f"会议室{n}") for n in range(1, 5)]
+    for n, room in enumerate(rooms):
+        for hour in (14, 15, 16):
+            create_booking(room, _at(f"{hour}:{n * 10:02d}"), _at(f"{hour}:{n * 10 + 5:02d}"), is_public=True,
+                           title=f"会{n}-{hour}")
+    board = sources.meetings_today(NOON.date(), NOON, rooms_shown=3, per_room=2)
+    assert [r.room_name for r in board.rooms] == ["会议室1", "会议室2", "会议室3"] and board.more_rooms == 1
+    assert [[m.title for m in r.meetings] for r in board.rooms][0] == ["会0-14", "会0-15"]
+    assert all(r.more == 1 for r in board.rooms)

@@ -28,6 +28,9 @@ from portal.workdays import DayInfo, day_info
 NOTICE_LIMIT = 6
 NOTICE_EXCERPT = 70
 DEPARTURE_LIMIT = 5
+# What fits in the meetings block at 3-metre type: the rooms meeting soonest.
+ROOMS_SHOWN = 4
+MEETINGS_PER_ROOM = 2
 
 
 def _capability_services(name: str) -> ModuleType | None:
@@ -130,9 +133,18 @@ class RoomMeetings:
     room: str  # 主楼 101
     room_name: str  # 多功能报告厅
     meetings: tuple[DisplayMeeting, ...]
+    more: int = 0  # later meetings in this room today, not shown
 
 
-def meetings_today(day: date, now: datetime) -> list[RoomMeetings] | None:
+@dataclass(frozen=True)
+class MeetingBoard:
+    rooms: tuple[RoomMeetings, ...]
+    more_rooms: int = 0  # other rooms with meetings later today, not shown
+
+
+def meetings_today(
+    day: date, now: datetime, *, rooms_shown: int = ROOMS_SHOWN, per_room: int = MEETINGS_PER_ROOM
+) -> MeetingBoard | None:
     """The meetings of ``day`` that have not ended at ``now``, per room, the
     room with the soonest meeting first; None while the meeting-rooms
     capability is not installed.
@@ -152,7 +164,11 @@ def meetings_today(day: date, now: datetime) -> list[RoomMeetings] | None:
         title = booking.public_title if booking.status == approved else None
         meeting = DisplayMeeting(booking.start_at, booking.end_at, title, booking.start_at <= now < booking.end_at)
         rooms.setdefault(booking.room_id, (booking.room_label, booking.room_name, []))[2].append(meeting)
-    return [RoomMeetings(label, name, tuple(meetings)) for label, name, meetings in rooms.values()]
+    shown = [
+        RoomMeetings(label, name, tuple(meetings[:per_room]), more=max(0, len(meetings) - per_room))
+        for label, name, meetings in list(rooms.values())[:rooms_shown]
+    ]
+    return MeetingBoard(tuple(shown), more_rooms=max(0, len(rooms) - rooms_shown))
 
 
 # ---------------------------------------------------------------- shuttle

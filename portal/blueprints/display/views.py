@@ -30,7 +30,7 @@ class Block:
 BLOCKS = (
     Block("display-today", "display/_today.html", lambda now: {"today": sources.today_status(now.date())}),
     Block("display-notices", "display/_notices.html", lambda now: {"notices": sources.public_notices(now)}),
-    Block("display-meetings", "display/_meetings.html", lambda now: {"rooms": sources.meetings_today(now.date(), now)}),
+    Block("display-meetings", "display/_meetings.html", lambda now: {"meetings": sources.meetings_today(now.date(), now)}),
     Block("display-shuttle", "display/_shuttle.html", lambda now: {"board": sources.next_departures(now)}),
 )
 BLOCKS_BY_ID = {block.element_id: block for block in BLOCKS}
