@@ -73,7 +73,14 @@ CATEGORY_WEIGHTS = {
     Category.WATER: 24, Category.ELECTRIC: 24, Category.AIR_CONDITIONING: 20, Category.NETWORK: 12,
     Category.DOOR_WINDOW: 11, Category.ELEVATOR: 3, Category.OTHER: 6,
 }
-COMMON_SPOTS = ("男卫生间", "女卫生间", "走廊", "楼梯间", "茶水间", "电梯厅")
+# Where outside the rooms each kind of fault happens.
+COMMON_SPOTS = {
+    Category.WATER: ("男卫生间", "女卫生间", "茶水间"),
+    Category.ELECTRIC: ("走廊", "楼梯间", "电梯厅", "男卫生间"),
+    Category.DOOR_WINDOW: ("男卫生间", "女卫生间", "楼梯间", "走廊尽头窗户"),
+    Category.ELEVATOR: ("电梯厅",),
+    Category.OTHER: ("走廊", "楼梯间"),
+}
 
 
 @dataclass(frozen=True)
@@ -139,7 +146,15 @@ class DemoRepairs:
         return timeutil.local(day, time(minutes // 60, minutes % 60))
 
     def later(self, moment: datetime, low_hours: float, high_hours: float) -> datetime:
-        return moment + timedelta(hours=self.rng.uniform(low_hours, high_hours))
+        """Some working time after ``moment``: the property company works office hours."""
+        start = moment
+        moment = moment + timedelta(hours=self.rng.uniform(low_hours, high_hours))
+        opening, closing = time(8, 30), time(17, 30)
+        if moment.time() > closing or moment.weekday() >= 5:
+            moment = self.office_time(moment.date() + timedelta(days=1))
+        elif moment.time() < opening:
+            moment = self.office_time(moment.date())
+        return max(start, min(moment, self.now))  # never in the future
 
     # -- what ------------------------------------------------------------------------------------
 
@@ -156,10 +171,11 @@ class DemoRepairs:
         labour = Decimal(self.rng.randrange(l_low, l_high + 1, 10) if l_high >= 10 else 0)
         return parts.quantize(Decimal("0.01")), labour.quantize(Decimal("0.01"))
 
-    def random_place(self) -> tuple[Floor, Room | None, str]:
-        if self.rng.random() < 0.3:
+    def random_place(self, category: Category) -> tuple[Floor, Room | None, str]:
+        spots = COMMON_SPOTS.get(category)
+        if spots and (category is Category.ELEVATOR or self.rng.random() < 0.35):
             floor = self.rng.choice(list(self.floors.values()))
-            return floor, None, self.rng.choice(COMMON_SPOTS)
+            return floor, None, self.rng.choice(spots)
         room = self.rng.choice(self.rooms)
         return room.floor, room, ""
 
@@ -248,8 +264,8 @@ class DemoRepairs:
             day = start + timedelta(days=offset)
             growth = 1 + 0.15 * (day.year - start.year)
             if rng.random() < per_year * growth / 365:
-                floor, room, spot = self.random_place()
                 category = rng.choices(list(CATEGORY_WEIGHTS), weights=list(CATEGORY_WEIGHTS.values()))[0]
+                floor, room, spot = self.random_place(category)
                 reported_at = self.office_time(day)
                 self.add(reported_at, floor, room, spot, category, status=self.past_status(reported_at),
                          reopened=rng.random() < 0.05)
@@ -276,12 +292,15 @@ class DemoRepairs:
         staff, unitadmin, logistics = (self.accounts.get(n) for n in ("staff", "unitadmin", "logistics"))
 
         def recent(days_ago: float) -> datetime:
-            return now - timedelta(days=days_ago, minutes=rng.randrange(0, 180))
+            moment = now - timedelta(days=days_ago, minutes=rng.randrange(0, 90))
+            if moment.time() < time(8, 30) or moment.time() > time(17, 30) or moment.weekday() >= 5:
+                moment = self.office_time(moment.date() - timedelta(days=1 if moment.time() < time(8, 30) else 0))
+            return min(moment, now)
 
-        def office_of(user: User | None) -> tuple[Floor, Room | None, str]:
+        def office_of(user: User | None, category: Category) -> tuple[Floor, Room | None, str]:
             if user is not None and user.office_room is not None:
                 return user.office_room.floor, user.office_room, ""
-            return self.random_place()
+            return self.random_place(category)
 
         scripted = [
             # (days ago, status, category, urgency, reporter)
@@ -295,7 +314,7 @@ class DemoRepairs:
             (12, Status.CONFIRMED, Category.OTHER, Urgency.LOW, logistics),
         ]
         for days, status, category, urgency, user in scripted:
-            floor, room, spot = office_of(user)
+            floor, room, spot = office_of(user, category)
             self.add(recent(days), floor, room, spot, category, reporter=user, status=status, urgency=urgency)
 
         others = [
@@ -307,8 +326,8 @@ class DemoRepairs:
             (3, Status.DONE, Urgency.NORMAL), (7, Status.DONE, Urgency.NORMAL),
         ]
         for days, status, urgency in others:
-            floor, room, spot = self.random_place()
             category = rng.choices(list(CATEGORY_WEIGHTS), weights=list(CATEGORY_WEIGHTS.values()))[0]
+            floor, room, spot = self.random_place(category)
             self.add(recent(days), floor, room, spot, category, status=status, urgency=urgency)
         # The third-floor toilet is leaking again.
         floor = self.floors["ZL", 3]

@@ -75,13 +75,21 @@ STATUS_LABELS = {
     Status.CONFIRMED: _l("Confirmed"),
 }
 ACTION_LABELS = {
-    Action.REPORT: _l("Reported"),
+    Action.REPORT: _l("Fault reported"),
     Action.ACCEPT: _l("Accepted"),
     Action.START: _l("Work started"),
     Action.FINISH: _l("Marked done"),
     Action.CONFIRM: _l("Confirmed by the reporter"),
     Action.REOPEN: _l("Reopened by the reporter"),
     Action.CORRECT_COST: _l("Cost corrected"),
+}
+# The moves as verbs, for "you can only … when …".
+STEP_LABELS = {
+    Action.ACCEPT: _l("accept it"),
+    Action.START: _l("start the work"),
+    Action.FINISH: _l("mark it done"),
+    Action.CONFIRM: _l("confirm the repair"),
+    Action.REOPEN: _l("reopen it"),
 }
 
 # Still waiting for the property company: what the queue shows.

@@ -17,8 +17,8 @@ from wtforms import SelectChoice
 
 from portal import audit
 from portal.blueprints.repairs.models import (
-    ACTION_LABELS,
     STATUS_LABELS,
+    STEP_LABELS,
     Action,
     Category,
     RepairEvent,
@@ -99,9 +99,9 @@ def check_move(repair: RepairRequest, action: Action, user: User) -> Transition:
     if repair.status is not transition.source:
         raise TransitionError(
             _l(
-                "This request is “%(status)s”; “%(action)s” is only possible when it is “%(source)s”.",
+                "This request is “%(status)s”; you can %(action)s only when it is “%(source)s”.",
                 status=STATUS_LABELS[repair.status],
-                action=ACTION_LABELS[action],
+                action=STEP_LABELS[action],
                 source=STATUS_LABELS[transition.source],
             ),
             409,
