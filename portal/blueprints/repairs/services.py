@@ -75,7 +75,7 @@ class TransitionError(Exception):
     403 for the wrong person, 409 for the wrong moment, 422 for missing details."""
 
     def __init__(self, message: object, status: int = 409) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
         self.status = status
 
@@ -142,6 +142,7 @@ def report_fault(
 ) -> RepairRequest:
     if room is not None and room.floor_id != floor.id:
         raise ValueError("the room is not on that floor")
+    category, urgency = Category(category), Urgency(urgency)
     repair = RepairRequest(
         reporter=reporter,
         floor=floor,
@@ -156,8 +157,9 @@ def report_fault(
         reopen_count=0,
         resolution="",
     )
-    db.session.add(repair)
     repair.events.append(RepairEvent(at=at, actor=reporter, action=Action.REPORT, to_status=Status.SUBMITTED))
+    db.session.add(repair)
+    db.session.flush()  # ids for the audit entry
     audit.record(
         reporter,
         "repair.report",
