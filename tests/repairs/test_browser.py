@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from portal.blueprints.repairs.models import RepairRequest, Status
 from portal.db import db
 from portal.models import Role
@@ -37,7 +38,7 @@ def test_a_fault_is_reported_repaired_and_confirmed(live_server, page, make_user
     page.goto(f"{base}/repairs/new")
     page.select_option("#report-building", label="政府附楼")
     if page.js_enabled:
-        page.wait_for_function("document.querySelectorAll('#location option').length === 2")
+        expect(page.locator("#location option")).to_have_count(2)  # htmx swapped the field
     else:
         page.click("text=列出房间")
         page.wait_for_load_state()
