@@ -270,19 +270,21 @@ class DemoRepairs:
                 self.add(reported_at, floor, room, spot, category, status=self.past_status(reported_at),
                          reopened=rng.random() < 0.05)
 
-        # The places that keep failing.
+        # The places that keep failing, about evenly through the years (more often lately), so
+        # that any twelve months show them again.
         for hotspot in HOTSPOTS:
             floor = self.floors[hotspot.building, hotspot.level]
             room = self.room_by_place.get((floor.id, hotspot.room)) if hotspot.room else None
-            for year in range(start.year, now.year + 1):
-                for _ in range(hotspot.per_year + (1 if year >= now.year - 1 else 0)):
-                    day = start.replace(year=year) + timedelta(days=rng.randrange(0, 365))
-                    reported_at = self.office_time(day)
-                    if reported_at >= history_end:
-                        continue
+            moment = history_end - timedelta(days=rng.randrange(0, 30))
+            while moment.date() >= start:
+                reported_at = self.office_time(moment.date())
+                if reported_at < history_end:
                     self.add(reported_at, floor, room, hotspot.spot, hotspot.category,
                              status=self.past_status(reported_at), reopened=rng.random() < 0.15,
                              heavy=rng.random() < 0.1)
+                recent = moment.year >= now.year - 1
+                interval = 365 / (hotspot.per_year + (1 if recent else 0))
+                moment -= timedelta(days=interval * rng.uniform(0.85, 1.15))
 
         self.open_now()
 
