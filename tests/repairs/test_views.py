@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import event, func, select
 
 from portal import timeutil
-from portal.blueprints.repairs.models import Action, Category, RepairEvent, RepairRequest, Status, Urgency
+from portal.blueprints.repairs.models import Category, RepairEvent, RepairRequest, Status, Urgency
 from portal.db import db
 from portal.models import AuditLog, Role
 from tests.repairs.conftest import T0
@@ -426,3 +426,10 @@ def test_the_english_pages(client, make_user, auth, make_repair):
     client.post("/language", data={"lang": "en"})
     page = client.get(f"/repairs/{repair.id}").get_data(as_text=True)
     assert "Yes, it is fixed" in page and "Done, awaiting confirmation" in page
+
+
+@pytest.mark.parametrize("value", ["²", "١", "-1", "99999999999", " 1"])
+def test_odd_numbers_in_the_address_are_ignored(client, login_as_role, place, value):
+    login_as_role("logistics_admin")
+    for path in ("/repairs/new?building=", "/repairs/queue?building=", "/repairs/all?year=", "/repairs/reports?year="):
+        assert client.get(path + value).status_code == 200, path

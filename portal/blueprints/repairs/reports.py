@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -296,7 +296,3 @@ def years_with_repairs() -> list[int]:
     if first is None or last is None:
         return []
     return list(range(last.year, first.year - 1, -1))
-
-
-def report_day(moment: datetime) -> date:
-    return moment.astimezone(LOCAL_TZ).date()

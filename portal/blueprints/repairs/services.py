@@ -261,7 +261,7 @@ def location_value(floor_id: int, room_id: int | None) -> str:
 def resolve_location(value: str) -> tuple[Floor, Room | None] | None:
     """The floor and room a location value names, or None if it names nothing."""
     kind, _, number = (value or "").partition("-")
-    if not number.isdigit() or len(number) > 12:
+    if not (number.isascii() and number.isdigit()) or len(number) > 12:
         return None
     if kind + "-" == ROOM_PREFIX:
         room = db.session.get(Room, int(number))
