@@ -73,6 +73,7 @@ def test_a_fault_in_a_corridor_is_reported_on_the_floor(client, login_as_role, p
         ({"location": "room-999999"}, "field--error"),
         ({"location": "floor-abc"}, "field--error"),
         ({"category": "plumbing"}, "field--error"),
+        ({"category": ""}, "请选择故障类别"),
         ({"urgency": "asap"}, "field--error"),
         ({"spot": "很" * 81}, "field--error"),
         ({"contact": "1" * 31}, "field--error"),

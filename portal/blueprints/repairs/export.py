@@ -68,7 +68,7 @@ def build_workbook(report: dict[str, Any]) -> Workbook:
     _sheet(
         workbook,
         _("Repeat faults"),
-        [_("Location"), _("Category"), _("Reports"), _("Cost (yuan)"), _("First"), _("Last"), _("Report numbers")],
+        [_("Location"), _("Category"), _("Times reported"), _("Cost (yuan)"), _("First"), _("Last"), _("Report numbers")],
         [
             [r.location, _label(r.category), r.count, r.cost, _naive(r.first), _naive(r.last),
              ", ".join(str(f.id) for f in r.facts)]

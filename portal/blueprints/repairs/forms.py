@@ -32,8 +32,8 @@ class ReportForm(FlaskForm):
     )
     category = SelectField(
         _l("Kind of fault"),
-        choices=[SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()],
-        validators=[InputRequired()],
+        choices=[SelectChoice("", _l("— choose —"))] + [SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()],
+        validators=[InputRequired(message=_l("Choose the kind of fault."))],
     )
     urgency = RadioField(
         _l("Urgency"),
@@ -50,7 +50,7 @@ class ReportForm(FlaskForm):
     contact = StringField(
         _l("Contact phone"),
         validators=[Optional(), Length(max=30)],
-        description=_l("So the repairer can call you; your extension is filled in."),
+        description=_l("So the repairer can call you."),
     )
 
 

@@ -138,7 +138,9 @@ def _building_choices() -> list[SelectChoice]:
 def new():
     form = ReportForm()
     building_id = _int_arg("building") if request.method == "GET" else None
-    form.location.choices = location_choices(building_id, _("common areas (corridor, toilets, stairs)"))
+    form.location.choices = [SelectChoice("", _("— choose —"))] + location_choices(
+        building_id, _("common areas (corridor, toilets, stairs)")
+    )
     if request.method == "GET":
         office = current_user.office_room
         if office is not None and (building_id is None or office.floor.building_id == building_id):
