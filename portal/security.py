@@ -120,7 +120,19 @@ def add_static_version(endpoint: str, values: dict[str, Any]) -> None:
     values["v"] = version
 
 
+def reject_nul_bytes() -> None:
+    """No form or query value of this portal may contain a NUL character.
+
+    PostgreSQL cannot store one, so it would otherwise surface as a database
+    error deep inside whichever capability received it.
+    """
+    for values in (request.args, request.form):
+        if any("\x00" in value for _, value in values.items(multi=True)):
+            abort(400)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(reject_nul_bytes)
     login_manager.unauthorized_handler(unauthorized)
     app.after_request(set_security_headers)
     app.url_defaults(add_static_version)

@@ -171,3 +171,9 @@ def test_create_user_command(runner):
     assert user.roles == {Role.EMPLOYEE, Role.UNIT_ADMIN}
     again = runner.invoke(args=["create-user", "zhaoli", "--name", "x", "--password", "long-enough-password"])
     assert again.exit_code != 0
+
+
+def test_nul_bytes_are_refused_before_reaching_the_database(client):
+    response = client.post("/login", data={"username": "a\x00b", "password": "x"})
+    assert response.status_code == 400
+    assert client.get("/?q=\x00").status_code == 400

@@ -182,3 +182,10 @@ def test_home_page_query_count_is_fixed(client, demo, count_queries, login_as_ro
     with count_queries() as queries:
         client.get("/")
     assert queries.count <= 4 + 4 * panels, "\n".join(queries.statements)
+
+
+def test_fields_without_errors_carry_no_aria_error_attributes(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert "aria-invalid" not in html and '"None"' not in html
+    html = client.post("/login", data={"username": "", "password": ""}).get_data(as_text=True)
+    assert 'aria-invalid="true"' in html and 'aria-describedby="username-errors"' in html

@@ -1,0 +1,27 @@
+"""报修 — fault reports, the property company's queue, and the maintenance-budget reports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.security import ADMINS
+from portal.templating import NavItem
+
+bp = Blueprint("repairs", __name__, url_prefix="/repairs")
+
+ADMIN_LINKS = (NavItem("repairs.reports", _l("Repair reports"), ADMINS),)
+
+
+def home_panel() -> str | None:
+    """What is waiting for this user: their open reports, or the property company's queue."""
+    from portal.blueprints.repairs.views import REPORTERS, home_counts
+
+    if not current_user.is_authenticated or not current_user.has_role(*REPORTERS):
+        return None
+    counts = home_counts(current_user)
+    return render_template("repairs/_home_panel.html", counts=counts)
+
+
+from portal.blueprints.repairs import views  # noqa: E402,F401
