@@ -1,7 +1,7 @@
 """notices: notices with audience, publishing window, pin and author unit
 
 Revision ID: ec1d018528bd
-Revises: 5e012054bf75
+Revises: 03c9cfcc2d6a
 Create Date: 2026-11-25 05:34:55.988274
 
 """
@@ -13,7 +13,7 @@ import portal.db
 
 # revision identifiers, used by Alembic.
 revision = 'ec1d018528bd'
-down_revision = '5e012054bf75'
+down_revision = '03c9cfcc2d6a'
 branch_labels = None
 depends_on = None
 
