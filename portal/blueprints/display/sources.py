@@ -1,0 +1,218 @@
+"""Everything the lobby display shows, as plain public data.
+
+This is the one place the display reads other capabilities. Each function
+returns frozen dataclasses holding only what a passer-by may see: public
+notices, meeting titles only where they are public (the VIP room and
+non-public meetings are just 已预订), departures without drivers or phones.
+The templates cannot leak what they are never given.
+
+Meeting rooms and the shuttle are separate capabilities; while one is not
+installed its function returns ``None`` and the block says so.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import import_module
+from importlib.util import find_spec
+from types import ModuleType
+
+from flask_babel import lazy_gettext as _l
+
+from portal.blueprints.notices.models import Audience
+from portal.blueprints.notices.services import current_notices, excerpt
+from portal.workdays import DayInfo, day_info
+
+NOTICE_LIMIT = 6
+NOTICE_EXCERPT = 70
+DEPARTURE_LIMIT = 5
+# What fits in the meetings block at 3-metre type: the rooms meeting soonest.
+ROOMS_SHOWN = 4
+MEETINGS_PER_ROOM = 2
+
+
+def _capability_services(name: str) -> ModuleType | None:
+    """``portal.blueprints.<name>.services``, or None when that capability is not installed."""
+    if find_spec(f"portal.blueprints.{name}") is None:
+        return None
+    return import_module(f"portal.blueprints.{name}.services")
+
+
+# ---------------------------------------------------------------- today
+
+
+class DayKind(enum.StrEnum):
+    WORKDAY = "workday"
+    MAKEUP_WORKDAY = "makeup"  # a weekend day worked in lieu of a holiday (调休上班)
+    HOLIDAY = "holiday"
+    REST_DAY = "rest"  # an ordinary weekend
+    UNKNOWN = "unknown"  # the calendar does not know this date yet
+
+
+DAY_KIND_LABELS = {
+    DayKind.WORKDAY: _l("Working day"),
+    DayKind.MAKEUP_WORKDAY: _l("Make-up workday"),
+    DayKind.HOLIDAY: _l("Public holiday"),
+    DayKind.REST_DAY: _l("Rest day"),
+    DayKind.UNKNOWN: _l("Workday calendar unknown"),
+}
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    day: date
+    kind: DayKind
+    label: str  # 工作日, 节假日, 休息日, 调休上班 or 日历未知
+    detail: str = ""  # the holiday's name or a local note
+
+
+def day_status(info: DayInfo) -> DayStatus:
+    """What the display says about a day, from the shared workday calendar."""
+    if info.is_workday is None:
+        kind = DayKind.UNKNOWN
+    elif info.makeup_workday:
+        kind = DayKind.MAKEUP_WORKDAY
+    elif info.is_workday:
+        kind = DayKind.WORKDAY
+    elif info.holiday or info.note:
+        kind = DayKind.HOLIDAY
+    else:
+        kind = DayKind.REST_DAY
+    label = str(DAY_KIND_LABELS[kind])
+    detail = str(info.label) if kind is not DayKind.UNKNOWN else ""
+    return DayStatus(info.day, kind, label, detail if detail != label else "")
+
+
+def today_status(day: date) -> DayStatus:
+    return day_status(day_info(day))
+
+
+# ---------------------------------------------------------------- notices
+
+
+@dataclass(frozen=True)
+class DisplayNotice:
+    notice_id: int
+    title: str
+    excerpt: str
+    pinned: bool
+    unit: str
+    published: date
+
+
+def public_notices(now: datetime, limit: int = NOTICE_LIMIT) -> list[DisplayNotice]:
+    """Current notices for everyone: never staff-only ones, whoever is logged in."""
+    return [
+        DisplayNotice(
+            notice_id=n.id,
+            title=n.title,
+            excerpt=excerpt(n.body, NOTICE_EXCERPT),
+            pinned=n.pinned,
+            unit=n.unit.short_name or n.unit.name,
+            published=n.publish_at.date(),
+        )
+        for n in current_notices(now, frozenset({Audience.PUBLIC}), limit=limit)
+    ]
+
+
+# ---------------------------------------------------------------- meetings
+
+
+@dataclass(frozen=True)
+class DisplayMeeting:
+    start_at: datetime
+    end_at: datetime
+    title: str | None  # None: show 已预订 (a non-public meeting or the VIP room)
+    in_progress: bool
+
+
+@dataclass(frozen=True)
+class RoomMeetings:
+    room: str  # 主楼 101
+    room_name: str  # 多功能报告厅
+    meetings: tuple[DisplayMeeting, ...]
+    more: int = 0  # later meetings in this room today, not shown
+
+
+@dataclass(frozen=True)
+class MeetingBoard:
+    rooms: tuple[RoomMeetings, ...]
+    more_rooms: int = 0  # other rooms with meetings later today, not shown
+
+
+def meetings_today(
+    day: date, now: datetime, *, rooms_shown: int = ROOMS_SHOWN, per_room: int = MEETINGS_PER_ROOM
+) -> MeetingBoard | None:
+    """The meetings of ``day`` that have not ended at ``now``, per room, the
+    room with the soonest meeting first; None while the meeting-rooms
+    capability is not installed.
+
+    A title is shown only where the rooms capability says it is public, and
+    only once the booking is approved: a request still waiting for approval
+    holds the room (已预订) but is not announced.
+    """
+    services = _capability_services("rooms")
+    if services is None:
+        return None
+    approved = import_module("portal.blueprints.rooms.models").BookingStatus.APPROVED
+    rooms: dict[int, tuple[str, str, list[DisplayMeeting]]] = {}
+    for booking in services.bookings_for_day(day):
+        if booking.end_at <= now:
+            continue
+        title = booking.public_title if booking.status == approved else None
+        meeting = DisplayMeeting(booking.start_at, booking.end_at, title, booking.start_at <= now < booking.end_at)
+        rooms.setdefault(booking.room_id, (booking.room_label, booking.room_name, []))[2].append(meeting)
+    shown = [
+        RoomMeetings(label, name, tuple(meetings[:per_room]), more=max(0, len(meetings) - per_room))
+        for label, name, meetings in list(rooms.values())[:rooms_shown]
+    ]
+    return MeetingBoard(tuple(shown), more_rooms=max(0, len(rooms) - rooms_shown))
+
+
+# ---------------------------------------------------------------- shuttle
+
+
+@dataclass(frozen=True)
+class DisplayDeparture:
+    at: datetime
+    route: str  # the route's code, as on the bus: 1路
+    headsign: str  # where the bus goes
+    stop: str  # where it leaves from
+    plate: str
+    changed: bool  # a one-off change of time or bus that day
+    notes: tuple[str, ...] = ()  # that day's notes for this trip (public on the timetable too)
+
+
+@dataclass(frozen=True)
+class DisplayBoard:
+    departures: tuple[DisplayDeparture, ...]
+    notices: tuple[str, ...]  # route-wide notices that concern the listed departures
+    unknown_from: date | None  # the workday calendar does not know the days from here on
+
+
+def next_departures(now: datetime, limit: int = DEPARTURE_LIMIT) -> DisplayBoard | None:
+    """The next departures from ``now`` (from each trip's first stop); None while
+    the shuttle capability is not installed. Vehicles are named by plate only:
+    drivers' names and phones never leave the shuttle's pages for staff."""
+    services = _capability_services("shuttle")
+    if services is None:
+        return None
+    board = services.next_departures(now, limit=limit)
+    return DisplayBoard(
+        departures=tuple(
+            DisplayDeparture(
+                at=d.at,
+                route=d.route_code,
+                headsign=d.headsign,
+                stop=d.stop_name,
+                plate=d.vehicle_plate,
+                changed=d.changed,
+                notes=tuple(d.notes),
+            )
+            for d in board.departures
+        ),
+        notices=tuple(board.notices),
+        unknown_from=board.unknown_days[0] if board.unknown_days else None,
+    )

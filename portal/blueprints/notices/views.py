@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, current_app, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from portal import timeutil
+from portal.blueprints.notices import bp
+from portal.blueprints.notices.forms import NoticeForm
+from portal.blueprints.notices.models import Audience, Notice
+from portal.blueprints.notices.services import (
+    AUDIENCE_LABELS,
+    STATE_LABELS,
+    NoticeDraft,
+    NoticeRuleError,
+    NoticeState,
+    audiences_for,
+    current_notices,
+    current_notices_query,
+    excerpt,
+    is_notice_admin,
+    managed_notices_query,
+    may_manage,
+    may_publish,
+    may_read,
+    notice_state,
+    publish_notice,
+    render_body,
+    update_notice,
+    withdraw_notice,
+)
+from portal.db import db
+from portal.extensions import login_manager
+from portal.forms import EmptyForm
+from portal.htmx import redirect_to, render
+from portal.models import Role, Unit
+from portal.security import ADMINS, roles_required
+
+HOME_PANEL_SIZE = 5
+MANAGERS = ADMINS + (Role.UNIT_ADMIN,)
+
+
+def load_notice(notice_id: int, *, manage: bool = False) -> Notice:
+    """The notice, if this user may read it (or, with ``manage``, change it).
+
+    A notice the user may not know of is a 404; a current staff-only notice
+    sends visitors to the login page.
+    """
+    notice = db.get_or_404(Notice, notice_id)
+    if manage:
+        if not may_manage(current_user, notice):
+            abort(403)
+        return notice
+    now = timeutil.now()
+    if may_read(current_user, notice, now):
+        return notice
+    if notice_state(notice, now) is NoticeState.CURRENT and notice.audience is Audience.STAFF:
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())
+        abort(403)
+    abort(404)
+
+
+def template_helpers() -> dict:
+    return {"audience_labels": AUDIENCE_LABELS, "state_labels": STATE_LABELS, "excerpt": excerpt}
+
+
+def home_panel_html() -> str:
+    now = timeutil.now()
+    notices = current_notices(now, audiences_for(current_user), limit=HOME_PANEL_SIZE)
+    return render_template("notices/_home_panel.html", notices=notices, **template_helpers())
+
+
+@bp.route("/")
+def index():
+    now = timeutil.now()
+    query = current_notices_query(now, audiences_for(current_user))
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render(
+        "notices/index.html", "notices/_list.html", page=page, may_publish=may_publish(current_user), **template_helpers()
+    )
+
+
+@bp.route("/<int:notice_id>")
+def detail(notice_id: int):
+    notice = load_notice(notice_id)
+    now = timeutil.now()
+    return render(
+        "notices/detail.html",
+        notice=notice,
+        body_html=render_body(notice.body),
+        state=notice_state(notice, now),
+        may_manage=may_manage(current_user, notice),
+        withdraw_form=EmptyForm(),
+        **template_helpers(),
+    )
+
+
+@bp.route("/manage")
+@roles_required(*MANAGERS)
+def manage():
+    now = timeutil.now()
+    state_name = request.args.get("state", "")
+    state = NoticeState(state_name) if state_name in NoticeState._value2member_map_ else None
+    query = managed_notices_query(current_user, now, state)
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render(
+        "notices/manage.html",
+        "notices/_manage_table.html",
+        page=page,
+        state=state.value if state else "",
+        now=now,
+        notice_state=notice_state,
+        may_publish=may_publish(current_user),
+        **template_helpers(),
+    )
+
+
+def _unit_choices() -> list[SelectChoice]:
+    units = db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name))
+    return [SelectChoice(u.id, u.name) for u in units]
+
+
+def _prepare(form: NoticeForm) -> NoticeForm:
+    """Unit admins publish for their own unit and do not pin: those fields are not theirs."""
+    if is_notice_admin(current_user):
+        form.unit_id.choices = _unit_choices()
+    else:
+        del form.unit_id
+        del form.pinned
+    return form
+
+
+def _draft(form: NoticeForm, pinned_now: bool = False) -> NoticeDraft:
+    admin = is_notice_admin(current_user)
+    return NoticeDraft(
+        title=form.title.data or "",
+        body=form.body.data or "",
+        audience=Audience(form.audience.data),
+        publish_at=form.publish_at.data,
+        expires_at=form.expires_at.data,
+        pinned=bool(form.pinned.data) if admin else pinned_now,
+        unit_id=form.unit_id.data if admin else current_user.unit_id,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def create():
+    if not may_publish(current_user):
+        abort(403)  # a unit admin without a unit
+    form = _prepare(NoticeForm())
+    if request.method == "GET":
+        start = timeutil.now().replace(second=0, microsecond=0)
+        form.publish_at.data = start
+        form.expires_at.data = start + timedelta(days=7)
+        if "unit_id" in form:
+            form.unit_id.data = current_user.unit_id
+    if form.validate_on_submit():
+        try:
+            notice = publish_notice(_draft(form), current_user, now=timeutil.now())
+        except NoticeRuleError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Notice “%(title)s” saved.", title=notice.title), "success")
+            return redirect_to(url_for("notices.detail", notice_id=notice.id))
+    status = 422 if request.method == "POST" else 200
+    return render("notices/form.html", form=form, notice=None, status=status)
+
+
+@bp.route("/<int:notice_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit(notice_id: int):
+    notice = load_notice(notice_id, manage=True)
+    if notice.withdrawn_at is not None:
+        flash(_("This notice has been withdrawn and cannot be changed."), "warning")
+        return redirect_to(url_for("notices.detail", notice_id=notice.id))
+    form = _prepare(NoticeForm(obj=notice))
+    if request.method == "GET":
+        form.audience.data = notice.audience.value
+    if form.validate_on_submit():
+        try:
+            update_notice(notice, _draft(form, pinned_now=notice.pinned), current_user, now=timeutil.now())
+        except NoticeRuleError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Notice “%(title)s” saved.", title=notice.title), "success")
+            return redirect_to(url_for("notices.detail", notice_id=notice.id))
+    status = 422 if request.method == "POST" else 200
+    return render("notices/form.html", form=form, notice=notice, status=status)
+
+
+@bp.route("/<int:notice_id>/withdraw", methods=["POST"])
+@roles_required(*MANAGERS)
+def withdraw(notice_id: int):
+    notice = load_notice(notice_id, manage=True)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        withdraw_notice(notice, current_user, now=timeutil.now())
+    except NoticeRuleError as error:
+        db.session.rollback()
+        flash(str(error.message), "warning")
+    else:
+        db.session.commit()
+        flash(_("Notice “%(title)s” withdrawn.", title=notice.title), "success")
+    return redirect_to(url_for("notices.manage"))

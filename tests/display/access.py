@@ -1,0 +1,5 @@
+from tests.access import Access
+
+ACCESS = {
+    "display.index": Access("/display/"),
+}
