@@ -53,3 +53,24 @@ def test_every_message_has_a_chinese_translation():
                 if not translated or (message is not None and message.fuzzy):
                     missing.append(f"{source.name}: {message_id!r}")
     assert not missing, "untranslated:\n" + "\n".join(missing)
+
+
+def test_catalogs_do_not_translate_the_same_message_differently():
+    """Flask-Babel merges every catalog into one: a message id translated two
+    ways would silently change the other capability's pages. Give such a
+    message its own id (or a pgettext context) instead."""
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    for source in catalog_sources():
+        for locale in TARGET_LOCALES:
+            with source.po_path(locale).open("rb") as fh:
+                catalog = read_po(fh)
+            for message in catalog:
+                if not message.id or message.context:
+                    continue
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                text = message.string if isinstance(message.string, str) else "|".join(message.string)
+                if key in seen and seen[key][1] != text:
+                    clashes.append(f"{key!r}: {seen[key][0]} {seen[key][1]!r} vs {source.name} {text!r}")
+                seen.setdefault(key, (source.name, text))
+    assert not clashes, "\n".join(clashes)

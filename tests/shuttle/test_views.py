@@ -68,7 +68,7 @@ def test_unknown_calendar_is_said_plainly(client, line, clock):
     line.trip(OUT, "07:20")
     clock(2026, 12, 31, 20, 0)
     html = client.get("/shuttle/?day=2027-03-03").get_data(as_text=True)
-    assert "service-status--unknown" in html and "工作日日历尚无这一天的安排" in html
+    assert "service-status--unknown" in html and "工作日历中还没有该日期的安排" in html
     assert "2027-01-01" in html  # the departures block names the first unknown day
 
 

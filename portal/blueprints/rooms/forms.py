@@ -67,7 +67,7 @@ class RoomFilterForm(Form):
 
 
 class BookingForm(FlaskForm):
-    room_id = SelectField(_l("Room"), coerce=int, validators=[InputRequired()])
+    room_id = SelectField(_l("Meeting room"), coerce=int, validators=[InputRequired()])
     day = DateField(_l("Date"), validators=[InputRequired(), reasonable_date])
     start = SelectField(_l("Start"), validators=[InputRequired()])
     end = SelectField(_l("End"), validators=[InputRequired()])
@@ -122,7 +122,7 @@ class CancelForm(FlaskForm):
 
 
 class ClosureForm(FlaskForm):
-    room_id = SelectField(_l("Room"), coerce=int, validators=[Optional()])
+    room_id = SelectField(_l("Meeting room"), coerce=int, validators=[Optional()])
     start_day = DateField(_l("From date"), validators=[InputRequired(), reasonable_date])
     start = SelectField(_l("From time"), default="08:00", validators=[InputRequired()])
     end_day = DateField(_l("To date"), validators=[InputRequired(), reasonable_date])

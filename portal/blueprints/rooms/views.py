@@ -474,7 +474,7 @@ def services_xlsx():
     sheet = workbook.active
     sheet.title = the_day.isoformat()
     headers = [
-        _("Time"), _("Room"), _("Meeting"), _("Organizing unit"), _("Attendees"), _("Tea for"), _("Sound system"),
+        _("Time"), _("Meeting room"), _("Meeting"), _("Organizing unit"), _("Attendees"), _("Tea for"), _("Sound system"),
         _("Projector"), _("Banner text"), _("Name cards"), _("Welcome screen text"), _("Contact"), _("Notes"),
     ]
     sheet.append([_("Meeting services for %(day)s", day=the_day.isoformat())])

@@ -43,7 +43,7 @@ def optional_int(value: object) -> int | None:
 
 
 class StopForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=60)])
+    name = StringField(_l("Stop name"), validators=[InputRequired(), Length(max=60)])
     description = StringField(
         _l("Where exactly"), description=_l("E.g. the side of the road or a landmark."),
         validators=[Optional(), Length(max=200)],
@@ -60,7 +60,7 @@ class StopForm(FlaskForm):
 
 class RouteForm(FlaskForm):
     code = StringField(_l("Code"), description=_l("Short name, e.g. 1路."), validators=[InputRequired(), Length(max=20)])
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=80)])
+    name = StringField(_l("Route name"), validators=[InputRequired(), Length(max=80)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
     sort_order = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(min=0, max=999)])
     active = BooleanField(_l("In service"), default=True)
@@ -128,7 +128,7 @@ class NoticeForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in NOTICE_LABELS.items()])
     message = StringField(_l("Notice"), validators=[InputRequired(), Length(max=200)])
     scope = SelectField(_l("Applies to"), validators=[InputRequired()])
-    starts_on = DateField(_l("From"), validators=[InputRequired()])
+    starts_on = DateField(_l("Valid from"), validators=[InputRequired()])
     ends_on = DateField(_l("Until"), validators=[InputRequired()])
 
 
