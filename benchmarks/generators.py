@@ -8,6 +8,7 @@ of rows it added.
 from __future__ import annotations
 
 import random
+from datetime import time, timedelta
 
 from sqlalchemy import insert, select
 
@@ -46,4 +47,52 @@ def staff(rng: random.Random) -> int:
     return len(rows)
 
 
-TEN_YEARS = (staff,)
+MEETING_TITLES = ("党组会", "局务会", "专题学习会", "工作调度会", "项目评审会", "业务培训", "座谈会", "视频会议", "接待来访", "审计进点会")
+
+
+def bookings(rng: random.Random) -> int:
+    """Ten years of meetings before today: ~2 a day in each of the 22 rooms."""
+    from portal.blueprints.rooms.models import Booking, BookingStatus
+    from portal.models import Room, RoomKind
+
+    rooms = db.session.execute(
+        select(Room.id, Room.capacity).where(Room.kind.in_([RoomKind.MEETING, RoomKind.VIP_RECEPTION]))
+    ).all()
+    units = db.session.scalars(select(Unit.id)).all()
+    requesters = db.session.scalars(select(User.id).limit(500)).all()
+    first_day = timeutil.today() - timedelta(days=3652)
+    rows: list[dict] = []
+    total = 0
+    for offset in range(3650):
+        day = first_day + timedelta(days=offset)
+        if day.weekday() >= 5:
+            continue
+        for room_id, capacity in rooms:
+            hour = 8
+            while True:
+                hour += rng.choice((0, 1, 1, 2, 3))
+                length = rng.choice((1, 1, 2, 2, 3))
+                if hour + length > 21 or rng.random() < 0.18:
+                    break
+                start = timeutil.local(day, time(hour, rng.choice((0, 30))))
+                rows.append({
+                    "room_id": room_id, "requester_id": rng.choice(requesters), "unit_id": rng.choice(units),
+                    "start_at": start, "end_at": start + timedelta(hours=length),
+                    "title": rng.choice(MEETING_TITLES), "is_public": rng.random() < 0.8,
+                    "contact_name": "", "contact_phone": "", "attendees": max(1, min(capacity or 10, rng.randint(5, 40))),
+                    "status": BookingStatus.APPROVED if rng.random() < 0.93 else BookingStatus.CANCELLED,
+                    "approval_reason": "", "decision_reason": "", "tea_count": rng.choice((0, 0, 10, 20)),
+                    "needs_audio": rng.random() < 0.3, "needs_projector": rng.random() < 0.4, "banner_text": "",
+                    "name_cards": "", "welcome_text": "", "notes": "", "created_at": start - timedelta(days=3),
+                    "updated_at": start - timedelta(days=3),
+                })
+                hour += length
+            if len(rows) >= BATCH:
+                _insert(Booking.__table__, rows)
+                total += len(rows)
+                rows = []
+    _insert(Booking.__table__, rows)
+    return total + len(rows)
+
+
+TEN_YEARS = (staff, bookings)
