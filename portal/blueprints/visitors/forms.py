@@ -39,7 +39,7 @@ WATCH_ACTION_LABELS = {
     WatchAction.ESCALATE: _l("Call the duty supervisor"),
 }
 PURPOSES = (_l("Official business"), _l("Meeting"), _l("Delivering documents"), _l("Service hall"),
-            _l("Maintenance work"), _l("Interview"), _l("Visit"))
+            _l("Maintenance work"), _l("Interview"), _l("Courtesy visit"))
 
 
 def _strip(value):
