@@ -62,7 +62,8 @@ class VisitorEntry(db.Model):
     checked_out_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
     checked_out_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     refused: Mapped[bool] = mapped_column(Boolean, default=False)  # turned away after a watchlist warning
-    watchlist_note: Mapped[str] = mapped_column(String(200), default="")  # the warning shown, if any
+    watchlist_hit: Mapped[bool] = mapped_column(Boolean, default=False)  # matched the watchlist at check-in
+    watchlist_note: Mapped[str] = mapped_column(String(200), default="")  # the warning shown (purged with the rest)
     preregistration_id: Mapped[int | None] = mapped_column(
         ForeignKey("visitor_preregistration.id", ondelete="SET NULL"), index=True
     )
@@ -77,31 +78,41 @@ class VisitorEntry(db.Model):
     def on_site(self) -> bool:
         return self.checked_out_at is None
 
-    @property
-    def watchlist_hit(self) -> bool:
-        return bool(self.watchlist_note)
-
     def __repr__(self) -> str:
         return f"<VisitorEntry {self.id}>"
 
 
-# The on-site list (and the check-out by badge) read only the rows still open,
-# a few dozen among millions: partial indexes keep those reads independent of
-# the size of the history.
-_STILL_ON_SITE = VisitorEntry.checked_out_at.is_(None)
+# The on-site list, its counts and the check-out by badge read only the rows
+# still open, a few dozen among millions: partial indexes keep those reads
+# independent of the size of the history. (checked_in_at, id) is the list's
+# order; companions and checked_out_at (always NULL here) let SQLite answer the
+# head counts from the index alone.
+STILL_ON_SITE = VisitorEntry.checked_out_at.is_(None)
 Index(
     "ix_visitor_entry_on_site",
     VisitorEntry.checked_in_at,
-    sqlite_where=_STILL_ON_SITE,
-    postgresql_where=_STILL_ON_SITE,
+    VisitorEntry.id,
+    VisitorEntry.companions,
+    VisitorEntry.checked_out_at,
+    sqlite_where=STILL_ON_SITE,
+    postgresql_where=STILL_ON_SITE,
+)
+# Watchlist warnings still open at the desk (almost always none): an equality
+# lookup, so the planner picks it even without statistics for an empty index.
+Index(
+    "ix_visitor_entry_open_warnings",
+    VisitorEntry.watchlist_hit,
+    VisitorEntry.checked_in_at,
+    sqlite_where=STILL_ON_SITE,
+    postgresql_where=STILL_ON_SITE,
 )
 # A badge is handed to one visitor at a time.
 Index(
     "uq_visitor_entry_badge_on_site",
     VisitorEntry.badge,
     unique=True,
-    sqlite_where=_STILL_ON_SITE,
-    postgresql_where=_STILL_ON_SITE,
+    sqlite_where=STILL_ON_SITE,
+    postgresql_where=STILL_ON_SITE,
 )
 
 

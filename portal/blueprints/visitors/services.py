@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import pinyin
 from portal.blueprints.visitors.models import (
+    STILL_ON_SITE,
     PreregistrationStatus,
     VisitorEntry,
     VisitorPreregistration,
@@ -206,9 +207,7 @@ def find_by_token(token: str) -> VisitorEntry | None:
 
 
 def holder_of_badge(badge: str) -> VisitorEntry | None:
-    return db.session.scalar(
-        select(VisitorEntry).where(VisitorEntry.badge == badge, VisitorEntry.checked_out_at.is_(None))
-    )
+    return db.session.scalar(select(VisitorEntry).where(VisitorEntry.badge == badge, STILL_ON_SITE))
 
 
 def watch_matches(name: str, id_type: IdType | None, number: str, plate: str, secret: str) -> list[WatchMatch]:
@@ -272,6 +271,7 @@ def check_in(data: CheckIn, *, settings: VisitorSettings, actor: User | None, no
         badge=badge,
         checked_in_at=now,
         checked_in_by_id=actor.id if actor is not None else None,
+        watchlist_hit=bool(matches),
         watchlist_note=watch_note(matches),
         preregistration_id=data.preregistration_id,
     )
@@ -326,11 +326,22 @@ def is_overstay(checked_in_at: datetime, now: datetime, closing_time: time) -> b
 
 
 def on_site_query() -> Select:
+    """Everyone inside, longest first (so overstays come on top); see the partial index."""
     return (
         select(VisitorEntry)
         .options(joinedload(VisitorEntry.unit))
-        .where(VisitorEntry.checked_out_at.is_(None))
+        .where(STILL_ON_SITE)
         .order_by(VisitorEntry.checked_in_at, VisitorEntry.id)
+    )
+
+
+def open_warnings_query() -> Select:
+    """Visitors inside who matched the watchlist when they came in."""
+    return (
+        select(VisitorEntry)
+        .options(joinedload(VisitorEntry.unit))
+        .where(STILL_ON_SITE, VisitorEntry.watchlist_hit.is_(True))
+        .order_by(VisitorEntry.checked_in_at)
     )
 
 
@@ -342,14 +353,13 @@ class OnSiteSummary:
 
 
 def on_site_summary(now: datetime, closing_time: time) -> OnSiteSummary:
-    still = VisitorEntry.checked_out_at.is_(None)
     cutoff = overstay_cutoff(now, closing_time)
     row = db.session.execute(
         select(
             func.count(),
             func.coalesce(func.sum(VisitorEntry.companions), 0),
             func.count().filter(VisitorEntry.checked_in_at < cutoff),
-        ).where(still)
+        ).where(STILL_ON_SITE)
     ).one()
     return OnSiteSummary(visitors=row[0], people=row[0] + int(row[1]), overstaying=row[2])
 

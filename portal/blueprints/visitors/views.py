@@ -47,6 +47,7 @@ def visitor_template_context() -> dict:
     now = timeutil.now()
     return {
         "id_type_labels": ID_TYPE_LABELS,
+        "id_type_text": lambda: {t: str(label) for t, label in ID_TYPE_LABELS.items()},
         "watch_action_labels": WATCH_ACTION_LABELS,
         "now": now,
         "closing_time": settings.closing_time,
@@ -121,7 +122,6 @@ CHECK_IN_ORDER = ("name", "id_type", "id_number", "phone", "unit", "host_name", 
 
 def render_desk(form: CheckInForm | None = None, out_form: BadgeCheckOutForm | None = None, *, status: int = 200,
                 focus: str | None = None):
-    settings = current_settings()
     now = timeutil.now()
     options = _unit_options()
     if form is None:
@@ -130,11 +130,9 @@ def render_desk(form: CheckInForm | None = None, out_form: BadgeCheckOutForm | N
     if focus is None:
         focus = _first_error(form, CHECK_IN_ORDER) or form.name.id
     out_form = out_form or BadgeCheckOutForm(formdata=None)
-    on_site = db.paginate(svc.on_site_query(), page=1, per_page=ON_SITE_PAGE_SIZE, error_out=False)
+    on_site, summary = on_site_page(1, now)
     expected = db.paginate(svc.expected_query(now.date()), per_page=20, error_out=False)
-    alerts = db.session.scalars(
-        svc.on_site_query().where(VisitorEntry.watchlist_note != "").limit(10)
-    ).all()
+    alerts = db.session.scalars(svc.open_warnings_query().limit(10)).all()
     return render(
         "visitors/desk.html",
         form=form,
@@ -145,7 +143,7 @@ def render_desk(form: CheckInForm | None = None, out_form: BadgeCheckOutForm | N
         page=on_site,
         expected=expected,
         alerts=alerts,
-        summary=svc.on_site_summary(now, settings.closing_time),
+        summary=summary,
         back=url_for("visitors.index"),
         status=status,
     )
@@ -264,9 +262,7 @@ def resolve_unit():
 
 def _respond_after_check_out(default: str):
     if wants_partial() and request.headers.get("HX-Target") == "on-site":
-        page = db.paginate(svc.on_site_query(), per_page=ON_SITE_PAGE_SIZE, error_out=False,
-                           page=request.form.get("page", 1, type=int))
-        summary = svc.on_site_summary(timeutil.now(), current_settings().closing_time)
+        page, summary = on_site_page(request.form.get("page", 1, type=int), timeutil.now())
         return render("visitors/_on_site_swap.html", page=page, summary=summary, back=_back(default))
     return redirect_to(_back(default))
 
@@ -321,11 +317,20 @@ def check_out_badge():
 # ---------------------------------------------------------------- on site
 
 
+def on_site_page(number: int, now: datetime):
+    """One page of the on-site list and its head counts; the pager's total comes
+    from the counts, so the open rows are counted once per request."""
+    summary = svc.on_site_summary(now, current_settings().closing_time)
+    page = db.paginate(svc.on_site_query(), page=max(number, 1), per_page=ON_SITE_PAGE_SIZE, error_out=False,
+                       count=False)
+    page.total = summary.visitors
+    return page, summary
+
+
 @bp.route("/on-site")
 @roles_required(*DESK)
 def on_site():
-    page = db.paginate(svc.on_site_query(), per_page=ON_SITE_PAGE_SIZE, error_out=False)
-    summary = svc.on_site_summary(timeutil.now(), current_settings().closing_time)
+    page, summary = on_site_page(request.args.get("page", 1, type=int), timeutil.now())
     return render("visitors/on_site.html", {"on-site": "visitors/_on_site.html"}, page=page, summary=summary,
                   back=url_for("visitors.on_site", page=page.page))
 

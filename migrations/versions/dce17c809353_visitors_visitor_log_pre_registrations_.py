@@ -1,8 +1,8 @@
 """visitors: visitor log, pre-registrations, watchlist
 
-Revision ID: 8b2ba6e4fd58
+Revision ID: dce17c809353
 Revises: b2549dda1c66
-Create Date: 2026-11-25 05:37:40.341330
+Create Date: 2026-11-25 05:58:18.138144
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import portal.db
 
 
 # revision identifiers, used by Alembic.
-revision = '8b2ba6e4fd58'
+revision = 'dce17c809353'
 down_revision = 'b2549dda1c66'
 branch_labels = None
 depends_on = None
@@ -87,6 +87,7 @@ def upgrade():
     sa.Column('checked_out_at', portal.db.AwareDateTime(timezone=True), nullable=True),
     sa.Column('checked_out_by_id', sa.Integer(), nullable=True),
     sa.Column('refused', sa.Boolean(), nullable=False),
+    sa.Column('watchlist_hit', sa.Boolean(), nullable=False),
     sa.Column('watchlist_note', sa.String(length=200), nullable=False),
     sa.Column('preregistration_id', sa.Integer(), nullable=True),
     sa.Column('anonymized_at', portal.db.AwareDateTime(timezone=True), nullable=True),
@@ -99,7 +100,8 @@ def upgrade():
     )
     with op.batch_alter_table('visitor_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_visitor_entry_checked_in_at'), ['checked_in_at'], unique=False)
-        batch_op.create_index('ix_visitor_entry_on_site', ['checked_in_at'], unique=False, sqlite_where=sa.text('checked_out_at IS NULL'), postgresql_where=sa.text('checked_out_at IS NULL'))
+        batch_op.create_index('ix_visitor_entry_on_site', ['checked_in_at', 'id', 'companions', 'checked_out_at'], unique=False, sqlite_where=sa.text('checked_out_at IS NULL'), postgresql_where=sa.text('checked_out_at IS NULL'))
+        batch_op.create_index('ix_visitor_entry_open_warnings', ['watchlist_hit', 'checked_in_at'], unique=False, sqlite_where=sa.text('checked_out_at IS NULL'), postgresql_where=sa.text('checked_out_at IS NULL'))
         batch_op.create_index(batch_op.f('ix_visitor_entry_preregistration_id'), ['preregistration_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_visitor_entry_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index('uq_visitor_entry_badge_on_site', ['badge'], unique=True, sqlite_where=sa.text('checked_out_at IS NULL'), postgresql_where=sa.text('checked_out_at IS NULL'))
@@ -113,6 +115,7 @@ def downgrade():
         batch_op.drop_index('uq_visitor_entry_badge_on_site', sqlite_where=sa.text('checked_out_at IS NULL'), postgresql_where=sa.text('checked_out_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_visitor_entry_unit_id'))
         batch_op.drop_index(batch_op.f('ix_visitor_entry_preregistration_id'))
+        batch_op.drop_index('ix_visitor_entry_open_warnings', sqlite_where=sa.text('checked_out_at IS NULL'), postgresql_where=sa.text('checked_out_at IS NULL'))
         batch_op.drop_index('ix_visitor_entry_on_site', sqlite_where=sa.text('checked_out_at IS NULL'), postgresql_where=sa.text('checked_out_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_visitor_entry_checked_in_at'))
 
