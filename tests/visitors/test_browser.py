@@ -1,5 +1,7 @@
 """A guard checks a visitor in with the keyboard alone, with JavaScript on and off."""
 
+from urllib.parse import urlsplit
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -15,14 +17,20 @@ NUMBER = make_resident_id("510921", "19880808", "246")
 MASKED = "510921********" + NUMBER[-4:]
 
 
-def test_check_in_with_the_keyboard_alone(live_server, page, demo):
+def log_in_as_guard(page, live_server) -> None:
+    """With the keyboard too: the login form has the focus."""
     page.goto(f"{live_server.url}/login?next=/visitors/")
     expect(page.locator("#username")).to_be_focused()
     page.keyboard.type("guard")
     page.keyboard.press("Tab")
     page.keyboard.type(DEMO_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/visitors/")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlsplit(page.url).path == "/visitors/"
+
+
+def test_check_in_with_the_keyboard_alone(live_server, page, demo):
+    log_in_as_guard(page, live_server)
 
     expect(page.locator("#name")).to_be_focused()  # ready to type at once
     keys = [
@@ -69,12 +77,7 @@ def test_check_in_with_the_keyboard_alone(live_server, page, demo):
 
 
 def test_a_mistyped_number_is_explained_and_the_focus_returns_to_it(live_server, page, demo):
-    page.goto(f"{live_server.url}/login?next=/visitors/")
-    page.keyboard.type("guard")
-    page.keyboard.press("Tab")
-    page.keyboard.type(DEMO_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/visitors/")
+    log_in_as_guard(page, live_server)
     expect(page.locator("#name")).to_be_focused()
     page.keyboard.type("输错号码")
     page.keyboard.press("Tab")
@@ -92,3 +95,17 @@ def test_a_mistyped_number_is_explained_and_the_focus_returns_to_it(live_server,
     expect(page.locator("#id_number")).to_be_focused()
     expect(page.locator("#id_number")).to_have_value("")
     expect(page.locator("#name")).to_have_value("输错号码")
+
+
+def test_check_out_from_the_on_site_list(live_server, page, demo):
+    log_in_as_guard(page, live_server)
+    rows = page.locator("#on-site tbody tr")
+    before = rows.count()
+    name = rows.last.locator("td").nth(1).inner_text().strip()
+    if page.js_enabled:
+        page.evaluate("window.stillTheSamePage = true")
+    rows.last.get_by_role("button").click()
+    expect(page.locator("#messages")).to_contain_text(f"{name} 已离开")
+    expect(rows).to_have_count(before - 1)
+    if page.js_enabled:  # htmx swapped the list in place: the page was not reloaded
+        assert page.evaluate("window.stillTheSamePage") is True

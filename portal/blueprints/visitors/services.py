@@ -404,6 +404,19 @@ def own_preregistrations_query(user: User) -> Select:
     )
 
 
+def upcoming_count(user: User, today: date) -> int:
+    """The user's expected visitors from today on."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(VisitorPreregistration)
+        .where(
+            VisitorPreregistration.created_by_id == user.id,
+            VisitorPreregistration.visit_date >= today,
+            VisitorPreregistration.status == PreregistrationStatus.EXPECTED,
+        )
+    ) or 0
+
+
 def cancel_preregistration(prereg: VisitorPreregistration) -> bool:
     if prereg.status is not PreregistrationStatus.EXPECTED:
         return False
@@ -567,17 +580,3 @@ def purge_personal_data(*, now: datetime, retention_days: int) -> PurgeResult:
         .execution_options(synchronize_session=False)
     ).rowcount
     return PurgeResult(entries=entries, preregistrations=preregistrations, cutoff=cutoff)
-
-
-
-def upcoming_count(user: User, today: date) -> int:
-    """The user's expected visitors from today on."""
-    return db.session.scalar(
-        select(func.count())
-        .select_from(VisitorPreregistration)
-        .where(
-            VisitorPreregistration.created_by_id == user.id,
-            VisitorPreregistration.visit_date >= today,
-            VisitorPreregistration.status == PreregistrationStatus.EXPECTED,
-        )
-    ) or 0
