@@ -1,0 +1,97 @@
+"""Visitor log (访客登记) for the security desk: check-in and check-out,
+the on-site list, pre-registration by employees, history and the watchlist.
+
+Settings (environment, defaults applied by :func:`init_app`):
+
+- ``PORTAL_VISITOR_ID_STORAGE``: ``none`` / ``partial`` (default) / ``full``
+- ``PORTAL_VISITOR_ID_KEY``: Fernet key(s) for ``full`` (required then)
+- ``PORTAL_VISITOR_RETENTION_DAYS``: personal fields are purged after this (180)
+- ``PORTAL_VISITOR_CLOSING_TIME``: visitors still inside after it are flagged (18:00)
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Blueprint, Flask, current_app, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.models import Role
+from portal.templating import NavItem
+
+bp = Blueprint("visitors", __name__, url_prefix="/visitors")
+
+DESK = (Role.SECURITY, Role.LOGISTICS_ADMIN)
+# Who may pre-register visitors: every staff member (not the guards or the property company).
+HOSTS = (Role.EMPLOYEE, Role.UNIT_ADMIN, Role.LOGISTICS_ADMIN, Role.SYSADMIN)
+
+ADMIN_LINKS = (
+    NavItem("visitors.history", _l("Visitor history"), (Role.LOGISTICS_ADMIN,)),
+    NavItem("visitors.statistics", _l("Visitor statistics"), (Role.LOGISTICS_ADMIN,)),
+    NavItem("visitors.watchlist", _l("Visitor watchlist"), (Role.LOGISTICS_ADMIN,)),
+)
+
+
+def current_settings():
+    return current_app.extensions["visitors"]
+
+
+@click.command("purge-visitors")
+@click.option("--dry-run", is_flag=True, help="Only count what would be anonymized.")
+def purge_visitors_command(dry_run: bool) -> None:
+    """Anonymize visitor records older than the retention period (safe to run daily)."""
+    from portal import audit, timeutil
+    from portal.blueprints.visitors.services import purge_personal_data
+    from portal.db import db
+
+    settings = current_settings()
+    result = purge_personal_data(now=timeutil.now(), retention_days=settings.retention_days)
+    if dry_run:
+        db.session.rollback()
+    elif result.entries or result.preregistrations:
+        audit.record(
+            None,
+            "visitor.purge",
+            object_type="visitor_entry",
+            summary=f"anonymized {result.entries} visits and {result.preregistrations} pre-registrations "
+            f"before {result.cutoff:%Y-%m-%d %H:%M}",
+        )
+        db.session.commit()
+    verb = "would anonymize" if dry_run else "anonymized"
+    click.echo(
+        f"{verb} {result.entries} visit(s) and {result.preregistrations} pre-registration(s) "
+        f"from before {result.cutoff:%Y-%m-%d %H:%M} (retention {settings.retention_days} days)"
+    )
+
+
+def init_app(app: Flask) -> None:
+    from portal import ConfigurationError
+    from portal.blueprints.visitors.privacy import ConfigError
+    from portal.blueprints.visitors.services import config_defaults, settings_from_config
+
+    for key, value in config_defaults().items():
+        app.config.setdefault(key, value)
+    try:
+        app.extensions["visitors"] = settings_from_config(app.config)
+    except ConfigError as error:
+        raise ConfigurationError(str(error)) from None
+    app.cli.add_command(purge_visitors_command)
+
+
+def home_panel() -> str | None:
+    if not current_user.is_authenticated:
+        return None
+    from portal import timeutil
+    from portal.blueprints.visitors.services import on_site_summary, upcoming_count
+
+    desk = current_user.has_role(*DESK)
+    host = current_user.has_role(*HOSTS)
+    if not (desk or host):
+        return None
+    now = timeutil.now()
+    summary = on_site_summary(now, current_settings().closing_time) if desk else None
+    upcoming = upcoming_count(current_user, now.date()) if host else None
+    return render_template("visitors/_home_panel.html", summary=summary, upcoming=upcoming, desk=desk, host=host)
+
+
+from portal.blueprints.visitors import views  # noqa: E402,F401
