@@ -10,10 +10,11 @@ from __future__ import annotations
 import random
 from datetime import time, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from portal import timeutil
 from portal.db import db
+from portal.blueprints.visitors.models import VisitorEntry
 from portal.models import Unit, User
 from portal.pinyin import full_pinyin
 
@@ -95,4 +96,13 @@ def bookings(rng: random.Random) -> int:
     return total + len(rows)
 
 
-TEN_YEARS = (staff, bookings)
+def visitor_entries(rng: random.Random) -> int:
+    """A million visits over ten years, and 300 nobody checked out."""
+    from benchmarks.visitors_on_site import load
+
+    before = db.session.scalar(select(func.count()).select_from(VisitorEntry))
+    load(1_000_000, stale=300)
+    return db.session.scalar(select(func.count()).select_from(VisitorEntry)) - before
+
+
+TEN_YEARS = (staff, bookings, visitor_entries)

@@ -26,7 +26,7 @@ PAGES = [
     BenchPage("login", "/login"),
     BenchPage("search", "/directory/search?q=rsj", partial_headers=HX, load="partial"),
     BenchPage("room_day", f"/rooms/day?date={today().isoformat()}", role="employee", partial_headers=HX, load="page"),
-    BenchPage("visitors_onsite", "/visitors/onsite", role="security", partial_headers=HX, load="page"),
+    BenchPage("visitors_onsite", "/visitors/on-site", role="security", partial_headers={**HX, "HX-Target": "on-site"}, load="page"),
     BenchPage("display", "/display/", partial_headers=HX, load="page"),
     BenchPage("shuttle", "/shuttle/"),
     BenchPage("services", "/services/"),

@@ -71,6 +71,7 @@ class Booking(db.Model):
         CheckConstraint("end_at > start_at", name="ends_after_start"),
         CheckConstraint("attendees > 0", name="attendees_positive"),
         Index("ix_booking_room_start", "room_id", "start_at"),
+        Index("ix_booking_start", "start_at"),  # a day across all rooms (grid, display, no-shows)
         Index("ix_booking_requester_start", "requester_id", "start_at"),
         # Two holding bookings of one room never overlap, whatever the timing of the requests.
         postgresql.ExcludeConstraint(
