@@ -145,7 +145,7 @@ def begin_serialized_write() -> None:
     needs it, row or advisory locks) instead. Call it before the first query of
     the unit of work; a finished read-only transaction is ended first.
     """
-    session = db.session
+    session = db.session()  # the scoped_session proxy has no in_transaction()
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("begin_serialized_write() called with unsaved changes pending")
     if session.in_transaction():
