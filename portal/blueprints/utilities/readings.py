@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
+
 READING_PLACES = Decimal("0.01")
 JUMP_FACTOR = 3
 JUMP_HISTORY_MONTHS = 6
@@ -18,7 +20,11 @@ JUMP_MIN_HISTORY = 3  # fewer months than this say too little about "normal"
 
 
 class ReadingError(ValueError):
-    """A reading that cannot be stored; ``str()`` is an English message id."""
+    """A reading that cannot be stored; ``message`` says why in the user's language."""
+
+    def __init__(self, message) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 def parse_reading(raw: object, rollover_at: Decimal) -> Decimal | None:
@@ -31,7 +37,7 @@ def parse_reading(raw: object, rollover_at: Decimal) -> Decimal | None:
     if raw is None:
         return None
     if isinstance(raw, bool):
-        raise ReadingError("Enter a number.")
+        raise ReadingError(_l("Enter a number."))
     if isinstance(raw, int):
         value = Decimal(raw)
     elif isinstance(raw, float):
@@ -46,16 +52,16 @@ def parse_reading(raw: object, rollover_at: Decimal) -> Decimal | None:
         try:
             value = Decimal(text)
         except InvalidOperation:
-            raise ReadingError("Enter a number.") from None
+            raise ReadingError(_l("Enter a number.")) from None
     if not value.is_finite():
-        raise ReadingError("Enter a number.")
+        raise ReadingError(_l("Enter a number."))
     if value < 0:
-        raise ReadingError("A register reading cannot be negative.")
-    if value != value.quantize(READING_PLACES):
-        raise ReadingError("Use at most two decimal places.")
+        raise ReadingError(_l("A register reading cannot be negative."))
     if value >= rollover_at:
-        raise ReadingError("The register cannot show this value.")
-    return value.quantize(READING_PLACES)
+        raise ReadingError(_l("The register cannot show this value."))
+    if value != value.quantize(READING_PLACES):
+        raise ReadingError(_l("Use at most two decimal places."))
+    return value.quantize(READING_PLACES) + 0  # + 0 turns -0.00 into 0.00
 
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
