@@ -350,11 +350,13 @@ def was_closed(month: BillingMonth) -> bool:
     return original == MonthStatus.CLOSED
 
 
-def _month_of(obj: object) -> BillingMonth | None:
-    if isinstance(obj, (MeterReading, Invoice, UnitBill)):
-        return obj.month
+def _month_of(session: Session, obj: object) -> BillingMonth | None:
+    # A new row may carry only the foreign key (pending objects do not lazy-load).
     if isinstance(obj, UnitBillLine):
-        return obj.bill.month if obj.bill is not None else None
+        bill = obj.bill or (session.get(UnitBill, obj.bill_id) if obj.bill_id is not None else None)
+        return _month_of(session, bill) if bill is not None else None
+    if isinstance(obj, (MeterReading, Invoice, UnitBill)):
+        return obj.month or (session.get(BillingMonth, obj.month_id) if obj.month_id is not None else None)
     return None
 
 
@@ -372,6 +374,6 @@ def _keep_closed_months_final(session: Session, flush_context, instances) -> Non
                 if obj not in session.new and was_closed(obj):
                     raise ClosedMonthError(f"month {obj.label} is closed")
                 continue
-            month = _month_of(obj)
+            month = _month_of(session, obj)
             if month is not None and was_closed(month):
                 raise ClosedMonthError(f"month {month.label} is closed")

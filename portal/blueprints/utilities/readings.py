@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 READING_PLACES = Decimal("0.01")
@@ -19,12 +20,21 @@ JUMP_HISTORY_MONTHS = 6
 JUMP_MIN_HISTORY = 3  # fewer months than this say too little about "normal"
 
 
+def in_english(message: object) -> str:
+    """A (lazy) message as its English id, for logs and exceptions; pages show it translated."""
+    with force_locale("en"):
+        return str(message)
+
+
 class ReadingError(ValueError):
     """A reading that cannot be stored; ``message`` says why in the user's language."""
 
     def __init__(self, message) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
+
+    def __str__(self) -> str:
+        return in_english(self.message)
 
 
 def parse_reading(raw: object, rollover_at: Decimal) -> Decimal | None:

@@ -38,10 +38,12 @@ from portal.blueprints.utilities.readings import (
     Anomaly,
     AnomalyKind,
     LineMonth,
+    READING_PLACES,
     MeterSpan,
     SpanUsage,
     add_months,
     find_anomalies,
+    in_english,
     line_usage,
     month_end,
     month_start,
@@ -59,8 +61,11 @@ class UtilityError(Exception):
     """A request the rules refuse; ``message`` is a (lazy) translated sentence."""
 
     def __init__(self, message) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
+
+    def __str__(self) -> str:
+        return in_english(self.message)
 
 
 # --- months ---------------------------------------------------------------
@@ -413,6 +418,7 @@ def save_readings(
     added = changed = cleared = 0
     for meter_id, value in values.items():
         code = readable[meter_id].code
+        value = None if value is None else value.quantize(READING_PLACES)
         current = existing.get(meter_id)
         if value is None:
             if current is not None and clear_missing:
@@ -747,7 +753,7 @@ def close_month(period: date, *, actor: User | None, at: datetime, confirm_warni
     invoices = {invoice.supply: invoice for invoice in month.invoices}
     missing = [supply for supply in review.supplies if supply not in invoices]
     if missing:
-        raise UtilityError(_l("Enter the invoice for: %(supplies)s.", supplies="、".join(str(s.label) for s in missing)))
+        raise UtilityError(_l("Enter the %(supply)s invoice first.", supply=missing[0].label))
     allocations = draft_allocation(review, invoices)
     if {a.supply for a in allocations} != set(review.supplies):
         raise UtilityError(_l("Every supply needs at least one unit sub-meter to bill."))
