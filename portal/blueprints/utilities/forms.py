@@ -74,7 +74,7 @@ class MeterForm(FlaskForm):
         description=_l("As painted on the meter box, e.g. E-ZL-301."),
         validators=[InputRequired(), Length(max=30), Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore only."))],
     )
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=80)])
+    name = StringField(_l("Meter name"), validators=[InputRequired(), Length(max=80)])
     serial_no = StringField(_l("Serial number"), validators=[Optional(), Length(max=40)])
     supply = SelectField(_l("Supply"), choices=_choices(SUPPLY_LABELS))
     kind = SelectField(_l("Kind"), choices=_choices(METER_KIND_LABELS))

@@ -59,7 +59,7 @@ def readings_sheet(period_label: str, rows: Iterable) -> bytes:
     sheet.title = period_label
     _bold_header(
         sheet,
-        [_(CODE_HEADER), _("Name"), _("Unit or area"), _("Multiplier"), _("Previous reading"), _(READING_HEADER)],
+        [_(CODE_HEADER), _("Meter name"), _("Unit or area"), _("Multiplier"), _("Previous reading"), _(READING_HEADER)],
     )
     for row in rows:
         meter = row.meter
