@@ -1,7 +1,6 @@
 """Readings, replacement, anomalies, closing and corrections against the database."""
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select

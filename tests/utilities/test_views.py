@@ -431,3 +431,9 @@ def test_meter_list_searches_and_answers_htmx_with_the_table_only(client, site, 
 def test_home_panel_points_staff_to_their_work(client, billed, as_unit_admin):
     html = client.get("/").get_data(as_text=True)
     assert "最近账单（2025-01）" in html
+
+
+def test_invoice_form_starts_from_the_main_meters_use(client, site, as_manager):
+    site.read(month(0), {site.main[E]: "123.4"})
+    html = client.get(f"/utilities/months/{JAN}/invoices/electricity").get_data(as_text=True)
+    assert 'value="1234.00"' in html

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from portal import timeutil
 from portal.blueprints.utilities.allocation import effective_rate
 from portal.db import AwareDateTime, Money, ScaledDecimal, db
-from portal.models import Room, Unit, User
+from portal.models import Unit, User
 
 
 def _enum(kind: type[enum.Enum], length: int = 20):
@@ -120,7 +120,6 @@ class Meter(db.Model):
     kind: Mapped[MeterKind] = mapped_column(_enum(MeterKind))
     area: Mapped[CommonArea | None] = mapped_column(_enum(CommonArea))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
-    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="SET NULL"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("utility_meter.id"), index=True)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("utility_meter.id"), unique=True)
     # Current-transformer ratio (electricity) or 1: consumption = register advance × multiplier.
@@ -134,7 +133,6 @@ class Meter(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
 
     unit: Mapped[Unit | None] = relationship()
-    room: Mapped[Room | None] = relationship()
     parent: Mapped[Meter | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
     replaces: Mapped[Meter | None] = relationship(
         remote_side=[id], foreign_keys=[replaces_id], back_populates="replaced_by"

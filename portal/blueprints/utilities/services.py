@@ -36,7 +36,6 @@ from portal.blueprints.utilities.models import (
 )
 from portal.blueprints.utilities.readings import (
     Anomaly,
-    AnomalyKind,
     LineMonth,
     READING_PLACES,
     MeterSpan,
@@ -455,7 +454,7 @@ def save_readings(
 # --- meters ---------------------------------------------------------------
 
 METER_FIELDS = (
-    "code", "name", "serial_no", "supply", "kind", "area", "unit_id", "room_id", "parent_id", "replaces_id",
+    "code", "name", "serial_no", "supply", "kind", "area", "unit_id", "parent_id", "replaces_id",
     "multiplier", "rollover_at", "installed_on", "initial_reading", "removed_on", "final_reading", "note",
 )
 LOCKED_FIELDS = ("supply", "kind", "unit_id", "parent_id", "multiplier", "rollover_at", "installed_on", "initial_reading")
@@ -600,7 +599,6 @@ def replace_meter(old: Meter, new: Replacement, *, actor: User | None, today: da
         kind=old.kind,
         area=old.area,
         unit_id=old.unit_id,
-        room_id=old.room_id,
         parent_id=old.parent_id,
         replaces_id=old.id,
         multiplier=new.multiplier,

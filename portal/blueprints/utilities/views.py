@@ -24,7 +24,7 @@ from portal.blueprints.utilities.forms import (
     ReplaceMeterForm,
 )
 from portal.blueprints.utilities.models import (
-    SUPPLY_LABELS,
+    AllocationKey,
     BillingMonth,
     CommonArea,
     FixedRatio,
@@ -35,7 +35,6 @@ from portal.blueprints.utilities.models import (
     MonthStatus,
     Supply,
     UnitBill,
-    UnitBillLine,
 )
 from portal.blueprints.utilities.readings import (
     MeterSpan,
@@ -46,7 +45,7 @@ from portal.blueprints.utilities.readings import (
     parse_reading,
     span_usage,
 )
-from portal.blueprints.utilities.services import ComparisonRow, MeterRow, UtilityError
+from portal.blueprints.utilities.services import MeterRow, UtilityError
 from portal.db import db
 from portal.forms import EmptyForm
 from portal.htmx import redirect_to, render
@@ -423,6 +422,9 @@ def invoice(period: str, supply: str):
         current = db.session.scalar(select(Invoice).where(Invoice.month_id == month.id, Invoice.supply == kind))
     form = InvoiceForm(obj=current)
     review = services.review_month(when)
+    main_usage = review.total(kind, MeterKind.MAIN)
+    if request.method == "GET" and current is None and main_usage:
+        form.consumption.data = main_usage  # the utility reads the same main meter
     if form.validate_on_submit():
         try:
             services.save_invoice(
@@ -430,7 +432,7 @@ def invoice(period: str, supply: str):
                 kind,
                 amount=form.amount.data,
                 consumption=form.consumption.data,
-                allocation_key=services.AllocationKey(form.allocation_key.data),
+                allocation_key=AllocationKey(form.allocation_key.data),
                 invoice_no=(form.invoice_no.data or "").strip(),
                 actor=current_user,
                 at=timeutil.now(),
@@ -447,7 +449,7 @@ def invoice(period: str, supply: str):
         supply=kind,
         label=f"{when:%Y-%m}",
         month=month,
-        main_usage=review.total(kind, MeterKind.MAIN),
+        main_usage=main_usage,
         status=422 if request.method == "POST" else 200,
     )
 

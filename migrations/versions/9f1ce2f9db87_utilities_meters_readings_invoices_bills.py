@@ -1,8 +1,8 @@
 """utilities: meters, readings, invoices, bills
 
-Revision ID: c0f285a9061b
+Revision ID: 9f1ce2f9db87
 Revises: b2549dda1c66
-Create Date: 2026-11-25 05:53:03.448409
+Create Date: 2026-11-25 06:07:16.785475
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import portal.db
 
 
 # revision identifiers, used by Alembic.
-revision = 'c0f285a9061b'
+revision = '9f1ce2f9db87'
 down_revision = 'b2549dda1c66'
 branch_labels = None
 depends_on = None
@@ -39,7 +39,6 @@ def upgrade():
     sa.Column('kind', sa.Enum('main', 'unit', 'common', name='meterkind', native_enum=False, length=20), nullable=False),
     sa.Column('area', sa.Enum('lobby', 'corridors', 'lifts', 'meeting_rooms', 'other', name='commonarea', native_enum=False, length=20), nullable=True),
     sa.Column('unit_id', sa.Integer(), nullable=True),
-    sa.Column('room_id', sa.Integer(), nullable=True),
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('replaces_id', sa.Integer(), nullable=True),
     sa.Column('multiplier', sa.Integer(), nullable=False),
@@ -53,7 +52,6 @@ def upgrade():
     sa.CheckConstraint('rollover_at > 0', name=op.f('ck_utility_meter_rollover_positive')),
     sa.ForeignKeyConstraint(['parent_id'], ['utility_meter.id'], name=op.f('fk_utility_meter_parent_id_utility_meter')),
     sa.ForeignKeyConstraint(['replaces_id'], ['utility_meter.id'], name=op.f('fk_utility_meter_replaces_id_utility_meter')),
-    sa.ForeignKeyConstraint(['room_id'], ['room.id'], name=op.f('fk_utility_meter_room_id_room'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_utility_meter_unit_id_unit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_utility_meter')),
     sa.UniqueConstraint('code', name=op.f('uq_utility_meter_code')),
