@@ -322,9 +322,9 @@ def test_a_meter_that_served_a_closed_month_keeps_what_the_bills_were_made_from(
     meter = site.unit_meters["甲", E]
     assert services.meter_is_locked(meter)
     with pytest.raises(UtilityError, match="closed month"):
-        services.update_meter(meter, {"multiplier": 2}, actor=None)
+        services.update_meter(meter, {"multiplier": 2}, actor=None, today=date(2025, 3, 1))
     db.session.rollback()
-    services.update_meter(meter, {"name": "甲局办公区", "serial_no": "X1"}, actor=None)
+    services.update_meter(meter, {"name": "甲局办公区", "serial_no": "X1"}, actor=None, today=date(2025, 3, 1))
     db.session.commit()
     assert db.session.get(Meter, meter.id).name == "甲局办公区"
 
@@ -360,3 +360,24 @@ def test_corrections_that_make_no_sense_are_refused(site, closed, supply, amount
     bill = db.session.scalar(services.bills_query(unit_id=site.units["乙"].id))
     with pytest.raises(UtilityError, match=message):
         services.add_adjustment(bill, supply, D(amount), reason, actor=None, at=after(closed, 20))
+
+
+def test_a_month_before_a_closed_month_is_final_too(site, closed):
+    # December's readings would change where January's use started.
+    december = date(2024, 12, 1)
+    assert services.is_final(december) and services.is_final(closed) and not services.is_final(month(1))
+    with pytest.raises(UtilityError, match="2024-12 is closed"):
+        site.read(december, {site.main[E]: 1})
+    db.session.rollback()
+    with pytest.raises(UtilityError, match="2024-12 is closed"):
+        site.invoice(december, E, "1.00", "1")
+
+
+def test_a_meter_cannot_be_moved_back_into_a_closed_month(site, closed):
+    meter = Meter(code="E-NEW", name="新表", supply=E, kind=site.common.kind, area=site.common.area,
+                  parent_id=site.main[E].id, multiplier=1, rollover_at=D("100000"), installed_on=date(2025, 2, 3),
+                  initial_reading=D(0))
+    services.create_meter(meter, actor=None, today=date(2025, 2, 5))
+    db.session.commit()
+    with pytest.raises(UtilityError, match="2025-01 is closed"):
+        services.update_meter(meter, {"installed_on": date(2025, 1, 20)}, actor=None, today=date(2025, 2, 5))

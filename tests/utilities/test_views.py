@@ -437,3 +437,19 @@ def test_invoice_form_starts_from_the_main_meters_use(client, site, as_manager):
     site.read(month(0), {site.main[E]: "123.4"})
     html = client.get(f"/utilities/months/{JAN}/invoices/electricity").get_data(as_text=True)
     assert 'value="1234.00"' in html
+
+
+def test_bill_list_and_closed_month_run_a_fixed_number_of_queries(client, site, quiet_month, as_manager, count_queries):
+    site.close(quiet_month())
+    with count_queries() as one_month:
+        assert client.get("/utilities/bills/").status_code == 200
+    with count_queries() as month_page:
+        assert client.get(f"/utilities/months/{JAN}").status_code == 200
+    quiet_month(month(1), base={"甲": 300, "乙": 200, "丙": 100, "w甲": 20, "w乙": 10, "w丙": 10, "E": 100, "W": 60, "C": 250})
+    site.close(month(1))
+    with count_queries() as two_months:
+        assert client.get("/utilities/bills/").status_code == 200
+    assert two_months.count == one_month.count
+    with count_queries() as later_month_page:
+        assert client.get("/utilities/months/2025-02").status_code == 200
+    assert later_month_page.count == month_page.count

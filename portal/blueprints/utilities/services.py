@@ -107,10 +107,16 @@ def last_closed_period() -> date | None:
     return db.session.scalar(select(func.max(BillingMonth.period)).where(BillingMonth.status == MonthStatus.CLOSED))
 
 
-def ensure_open(month: BillingMonth | None) -> None:
-    if month is not None and month.closed:
+def is_final(period: date) -> bool:
+    """Closed, or before a closed month (whose use starts from this month's readings)."""
+    closed = last_closed_period()
+    return closed is not None and period <= closed
+
+
+def ensure_open(period: date) -> None:
+    if is_final(period):
         raise UtilityError(
-            _l("%(month)s is closed; a correction is entered as an adjustment to a bill.", month=month.label)
+            _l("%(month)s is closed; a correction is entered as an adjustment to a bill.", month=f"{period:%Y-%m}")
         )
 
 
@@ -401,7 +407,7 @@ def save_readings(
         raise UtilityError(_l("Readings cannot be entered for a future month."))
     begin_serialized_write()
     month = get_month(period, for_update=True)
-    ensure_open(month)
+    ensure_open(period)
     book = MeterBook.load()
     readable = {m.id: m for m in book.active_in(period) if not removed_in(m, period)}
     unknown = set(values) - readable.keys()
@@ -513,10 +519,12 @@ def create_meter(meter: Meter, *, actor: User | None, today: date) -> Meter:
     return meter
 
 
-def update_meter(meter: Meter, changes: Mapping[str, object], *, actor: User | None) -> Meter:
+def update_meter(meter: Meter, changes: Mapping[str, object], *, actor: User | None, today: date) -> Meter:
     """Change a meter's details. Once it has served a closed month, what the
     bills were worked out from (place, multiplier, register, start) stays."""
     before = audit.snapshot(meter, METER_FIELDS)
+    if "installed_on" in changes and changes["installed_on"] != meter.installed_on:
+        _check_not_in_closed_month(changes["installed_on"], today)  # type: ignore[arg-type]
     if meter_is_locked(meter):
         altered = [name for name in LOCKED_FIELDS if name in changes and changes[name] != getattr(meter, name)]
         if altered:
@@ -640,8 +648,8 @@ def save_invoice(
     if amount < 0 or consumption <= 0:
         raise UtilityError(_l("Enter the invoiced amount and a consumption above zero."))
     begin_serialized_write()
+    ensure_open(period)
     month = get_month(period, for_update=True) or get_or_create_month(period, at)
-    ensure_open(month)
     invoice = db.session.scalar(select(Invoice).where(Invoice.month_id == month.id, Invoice.supply == supply))
     before = audit.snapshot(invoice, INVOICE_FIELDS) if invoice is not None else None
     if invoice is None:
@@ -737,7 +745,7 @@ def close_month(period: date, *, actor: User | None, at: datetime, confirm_warni
     month = get_month(period, for_update=True)
     if month is None:
         raise UtilityError(_l("Nothing has been entered for this month yet."))
-    ensure_open(month)
+    ensure_open(period)
     earlier = previous_month(month)
     if earlier is not None and not earlier.closed:
         raise UtilityError(_l("Close %(month)s first.", month=earlier.label))

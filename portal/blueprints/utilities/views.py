@@ -162,6 +162,7 @@ def month_context(period: date, close_form: CloseMonthForm | None = None) -> dic
         "label": f"{period:%Y-%m}",
         "review": review,
         "month": month,
+        "final": services.is_final(period),
         "is_manager": is_manager(),
         "bills": None,
         "preview": None,
@@ -174,7 +175,7 @@ def month_context(period: date, close_form: CloseMonthForm | None = None) -> dic
     context["invoices"] = invoices
     if month is not None and month.closed:
         context["bills"] = db.paginate(services.bills_query(month_id=month.id), per_page=page_size(), error_out=False)
-    else:
+    elif not context["final"]:
         context["close_form"] = close_form or CloseMonthForm()
         if not review.blocking and invoices:
             context["preview"] = preview_rows(services.draft_allocation(review, invoices))
@@ -278,6 +279,7 @@ def render_readings(
         label=f"{period:%Y-%m}",
         review=review,
         month=review.month,
+        final=services.is_final(period),
         form=form or EmptyForm(),
         import_form=import_form or ImportForm(),
         errors=errors or {},
@@ -449,6 +451,7 @@ def invoice(period: str, supply: str):
         supply=kind,
         label=f"{when:%Y-%m}",
         month=month,
+        final=services.is_final(when),
         main_usage=main_usage,
         status=422 if request.method == "POST" else 200,
     )
@@ -583,7 +586,7 @@ def edit_meter(meter_id: int | None = None):
             if meter is None:
                 meter = services.create_meter(Meter(**data), actor=current_user, today=timeutil.today())
             else:
-                services.update_meter(meter, data, actor=current_user)
+                services.update_meter(meter, data, actor=current_user, today=timeutil.today())
         except UtilityError as error:
             fail(error, form)
             if meter is not None and meter.id is None:
