@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -60,6 +61,16 @@ class ExactDecimalField(Field):
         self.data = value.quantize(quantum) + 0  # + 0 turns -0.00 into 0.00
 
 
+def without_control_characters(text: str | None) -> str | None:
+    """Drop NUL and other control characters (PostgreSQL refuses NUL in text); keep line breaks and tabs."""
+    if not text:
+        return text
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+
+
+CLEAN = [without_control_characters]
+
+
 def _choices(labels) -> list[SelectChoice]:
     return [SelectChoice(key.value, label) for key, label in labels.items()]
 
@@ -74,8 +85,8 @@ class MeterForm(FlaskForm):
         description=_l("As painted on the meter box, e.g. E-ZL-301."),
         validators=[InputRequired(), Length(max=30), Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore only."))],
     )
-    name = StringField(_l("Meter name"), validators=[InputRequired(), Length(max=80)])
-    serial_no = StringField(_l("Serial number"), validators=[Optional(), Length(max=40)])
+    name = StringField(_l("Meter name"), filters=CLEAN, validators=[InputRequired(), Length(max=80)])
+    serial_no = StringField(_l("Serial number"), filters=CLEAN, validators=[Optional(), Length(max=40)])
     supply = SelectField(_l("Supply"), choices=_choices(SUPPLY_LABELS))
     kind = SelectField(_l("Kind"), choices=_choices(METER_KIND_LABELS))
     parent_id = SelectField(_l("Parent meter"), coerce=int, description=_l("Sub-meters sit under the main meter of their supply."))
@@ -97,7 +108,7 @@ class MeterForm(FlaskForm):
     initial_reading = ExactDecimalField(
         _l("Initial reading"), default=Decimal("0"), validators=[InputRequired(), NumberRange(min=Decimal(0))]
     )
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note"), filters=CLEAN, validators=[Optional(), Length(max=2000)])
 
 
 class ReplaceMeterForm(FlaskForm):
@@ -109,7 +120,7 @@ class ReplaceMeterForm(FlaskForm):
         _l("Code of the new meter"),
         validators=[InputRequired(), Length(max=30), Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore only."))],
     )
-    serial_no = StringField(_l("Serial number of the new meter"), validators=[Optional(), Length(max=40)])
+    serial_no = StringField(_l("Serial number of the new meter"), filters=CLEAN, validators=[Optional(), Length(max=40)])
     multiplier = IntegerField(_l("Multiplier of the new meter"), validators=[InputRequired(), NumberRange(min=1, max=100000)])
     rollover_at = ExactDecimalField(
         _l("Register of the new meter rolls over at"),
@@ -121,7 +132,7 @@ class ReplaceMeterForm(FlaskForm):
 
 
 class InvoiceForm(FlaskForm):
-    invoice_no = StringField(_l("Invoice number"), validators=[Optional(), Length(max=40)])
+    invoice_no = StringField(_l("Invoice number"), filters=CLEAN, validators=[Optional(), Length(max=40)])
     amount = ExactDecimalField(
         _l("Amount (yuan)"), validators=[InputRequired(), NumberRange(min=Decimal(0), max=MAX_MONEY)]
     )
@@ -138,7 +149,7 @@ class InvoiceForm(FlaskForm):
 
 class CloseMonthForm(FlaskForm):
     confirm_warnings = BooleanField(_l("I have checked the flagged readings; they are correct."))
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note"), filters=CLEAN, validators=[Optional(), Length(max=2000)])
 
 
 class AdjustmentForm(FlaskForm):
@@ -148,7 +159,7 @@ class AdjustmentForm(FlaskForm):
         description=_l("Positive: the unit pays more; negative: the unit is credited."),
         validators=[InputRequired(), NumberRange(min=-MAX_MONEY, max=MAX_MONEY)],
     )
-    reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason"), filters=CLEAN, validators=[InputRequired(), Length(max=2000)])
 
 
 class ImportForm(FlaskForm):

@@ -22,6 +22,7 @@ from portal.blueprints.utilities.forms import (
     InvoiceForm,
     MeterForm,
     ReplaceMeterForm,
+    without_control_characters,
 )
 from portal.blueprints.utilities.models import (
     AllocationKey,
@@ -465,7 +466,7 @@ KIND_SORT = case({MeterKind.MAIN.value: 0, MeterKind.UNIT.value: 1, MeterKind.CO
 @bp.route("/meters/")
 @roles_required(*READERS)
 def meters():
-    q = request.args.get("q", "").strip()[:40]
+    q = without_control_characters(request.args.get("q", "")).strip()[:40]
     supply = request.args.get("supply", "")
     kind = request.args.get("kind", "")
     status = request.args.get("status", "active")
