@@ -158,8 +158,8 @@ def seed_demo() -> None:
     db.session.flush()
 
     by_unit = {(d.meter.unit.short_name if d.meter.unit else None, s): d for d, s, _ in sub}
-    rolling = by_unit[ROLLOVER_UNIT, Supply.ELECTRICITY]
-    rolling.meter.initial_reading = rolling.register = Decimal("97650.00")  # wraps in the second month
+    if (rolling := by_unit.get((ROLLOVER_UNIT, Supply.ELECTRICITY))) is not None:
+        rolling.meter.initial_reading = rolling.register = Decimal("97650.00")  # wraps in the third month
 
     main_meters = {s: DemoMeter(m, m.initial_reading) for s, m in mains.items()}
     replaced = by_unit.get((REPLACED_UNIT, Supply.ELECTRICITY))
