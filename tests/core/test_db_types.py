@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import audit, timeutil
 from portal.db import ScaledDecimal, db
@@ -58,3 +58,17 @@ def test_audit_record_keeps_before_and_after(app, make_user):
     assert entry.actor_id == actor.id and entry.object_type == "building"
     assert entry.before == {"name": "甲楼"} and entry.after == {"name": "乙楼"}
     assert entry.at <= timeutil.now()
+
+
+def test_begin_serialized_write_ends_a_read_transaction_and_refuses_pending_changes(app):
+    from portal.db import begin_serialized_write
+    from portal.models import Unit
+
+    db.session.scalar(select(func.count()).select_from(Unit))  # a read transaction is open
+    begin_serialized_write()
+    db.session.add(Unit(name="测试单位"))
+    db.session.commit()
+    db.session.add(Unit(name="另一个单位"))
+    with pytest.raises(RuntimeError, match="unsaved changes"):
+        begin_serialized_write()
+    db.session.rollback()

@@ -1,0 +1,37 @@
+"""水电费 — water and electricity by meter instead of by fixed ratio.
+
+Property staff read the meters every month; the logistics center enters the
+utility's invoices and closes the month, which bills each unit for its own use
+plus a share of the common areas and line loss. Unit administrators see their
+unit's bills.
+"""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from portal.models import Role
+from portal.security import ADMINS
+from portal.templating import NavItem
+
+bp = Blueprint("utilities", __name__, url_prefix="/utilities")
+
+# Who may do what (see views): property staff read meters, the logistics
+# center manages the rest, unit administrators see their own unit's bills.
+READERS = (Role.PROPERTY, *ADMINS)
+MANAGERS = ADMINS
+BILL_READERS = (Role.UNIT_ADMIN, *ADMINS)
+EVERYONE_HERE = (Role.UNIT_ADMIN, Role.PROPERTY, *ADMINS)
+
+ADMIN_LINKS = (
+    NavItem("utilities.meters", _l("Water and electricity meters"), ADMINS),
+    NavItem("utilities.ratios", _l("Old fixed ratios for water and electricity"), ADMINS),
+)
+
+
+def home_panel() -> str | None:
+    from portal.blueprints.utilities.views import home_panel as panel
+
+    return panel()
+
+
+from portal.blueprints.utilities import views  # noqa: E402,F401
