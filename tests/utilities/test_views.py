@@ -456,8 +456,12 @@ def test_bill_list_and_closed_month_run_a_fixed_number_of_queries(client, site, 
 
 
 def test_control_characters_never_reach_the_database(client, site, as_manager):
-    response = client.post("/utilities/meters/new", data=meter_form(site, name="丙局\x00新表\x1b", note="第一行\n第二行\x00"))
+    # NUL is refused for the whole portal (400); other control characters are stripped.
+    refused = client.post("/utilities/meters/new", data=meter_form(site, name="丙局\x00新表", note="x"))
+    assert refused.status_code == 400
+    assert db.session.scalar(select(Meter).where(Meter.code == "E-010")) is None
+    response = client.post("/utilities/meters/new", data=meter_form(site, name="丙局新表\x1b", note="第一行\n第二行\x07"))
     assert response.status_code == 303
     meter = db.session.scalar(select(Meter).where(Meter.code == "E-010"))
     assert meter.name == "丙局新表" and meter.note == "第一行\n第二行"
-    assert client.get("/utilities/meters/?q=%00E-0").status_code == 200
+    assert client.get("/utilities/meters/?q=%00E-0").status_code == 400
