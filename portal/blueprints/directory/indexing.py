@@ -1,0 +1,201 @@
+"""Keeping ``SearchKey`` rows current.
+
+Pinyin is slow to compute (about 0.1 ms a name), so it is worked out once
+when an object is saved rather than on every search: a session listener
+refreshes the keys of every unit, floor, room, service and staff member that a
+flush adds, renames or removes, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy.orm import Session, joinedload
+
+from portal.blueprints.directory.models import SearchKey
+from portal.blueprints.directory.search import join_values, make_keys
+from portal.blueprints.guide.models import Service
+from portal.db import db
+from portal.models import Building, Floor, Room, Unit, User
+
+CHINESE_DIGITS = "零一二三四五六七八九十"
+
+
+def _chinese_number(n: int) -> str:
+    if 0 <= n <= 10:
+        return CHINESE_DIGITS[n]
+    if n < 20:
+        return "十" + CHINESE_DIGITS[n - 10]
+    return str(n)
+
+
+def unit_texts(unit: Unit) -> list[str]:
+    texts = [unit.name, unit.short_name]
+    if unit.name.startswith("县") and len(unit.name) > 3:
+        texts.append(unit.name[1:])  # people say 人力资源和社会保障局, not 县人力…
+    return texts
+
+
+def building_aliases(building: Building) -> list[str]:
+    """``县委附楼`` is also written ``县委楼`` and ``县委``."""
+    names = [building.name]
+    if building.name.endswith("附楼") and len(building.name) > 2:
+        names += [building.name[:-2] + "楼", building.name[:-2]]
+    return names
+
+
+def floor_spellings(floor: Floor) -> list[str]:
+    level, chinese = floor.level, _chinese_number(floor.level)
+    return [f"{level}楼", f"{level}层", f"{level}f", f"{chinese}楼", f"{chinese}层", floor.label]
+
+
+def floor_texts(floor: Floor) -> list[str]:
+    spellings = floor_spellings(floor)
+    return spellings + [alias + s for alias in building_aliases(floor.building) for s in spellings]
+
+
+def room_texts(room: Room) -> list[str]:
+    numbers = [room.number, f"{room.number}室"]
+    texts = numbers + [alias + n for alias in building_aliases(room.floor.building) for n in numbers]
+    if room.name:
+        texts.append(room.name)
+    return texts
+
+
+def service_texts(service: Service) -> list[str]:
+    words = service.keywords.replace("，", ",").replace("、", ",").replace(",", " ").split()
+    return [service.name, *words]
+
+
+def staff_listed(user: User) -> bool:
+    return user.active and user.unit_id is not None
+
+
+def key_row(kind: str, obj: Any) -> dict[str, Any] | None:
+    """The stored key row for ``obj``, or None when it is not searchable."""
+    if kind == "unit":
+        label, texts = obj.name, unit_texts(obj)
+    elif kind == "floor":
+        label, texts = f"{obj.building.name} {obj.display_label}", floor_texts(obj)
+    elif kind == "room":
+        label, texts = obj.label, room_texts(obj)
+    elif kind == "service":
+        label, texts = obj.name, service_texts(obj)
+    elif kind == "staff":
+        if not staff_listed(obj):
+            return None
+        label, texts = obj.display_name, [obj.display_name]
+    else:
+        raise ValueError(kind)
+    keys = make_keys(texts)
+    return {
+        "kind": kind,
+        "object_id": obj.id,
+        "label": label[:160],
+        "terms": join_values(keys.terms),
+        "pinyin": join_values(keys.pinyin),
+        "initials": join_values(keys.initials),
+    }
+
+
+# model → (kind, attributes whose change alters its keys)
+WATCHED: dict[type, tuple[str, tuple[str, ...]]] = {
+    Unit: ("unit", ("name", "short_name")),
+    Floor: ("floor", ("level", "label", "building_id", "building")),
+    Room: ("room", ("number", "name", "floor_id", "floor")),
+    Service: ("service", ("name", "keywords")),
+    User: ("staff", ("display_name", "unit_id", "unit", "active")),
+    Building: ("", ("name",)),  # no keys of its own; its floors' and rooms' keys name it
+}
+
+
+def _changed(obj: Any, attributes: tuple[str, ...]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in attributes)
+
+
+def _stale_objects(session: Session) -> tuple[list[tuple[str, Any]], list[tuple[str, int]]]:
+    """(kind, object) pairs to re-key and (kind, id) pairs to drop, from the flush."""
+    refresh: list[tuple[str, Any]] = []
+    for obj in session.new:
+        watched = WATCHED.get(type(obj))
+        if watched and watched[0]:
+            refresh.append((watched[0], obj))
+    for obj in session.dirty:
+        watched = WATCHED.get(type(obj))
+        if not watched or not _changed(obj, watched[1]):
+            continue
+        kind = watched[0]
+        if isinstance(obj, Building):
+            for floor in obj.floors:
+                refresh.append(("floor", floor))
+                refresh.extend(("room", room) for room in floor.rooms)
+            continue
+        refresh.append((kind, obj))
+        if isinstance(obj, Floor):
+            refresh.extend(("room", room) for room in obj.rooms)
+    removed = []
+    for obj in session.deleted:
+        watched = WATCHED.get(type(obj))
+        if watched and watched[0] and obj.id is not None:
+            removed.append((watched[0], obj.id))
+    return refresh, removed
+
+
+def _write(connection: Any, refresh: Iterable[tuple[str, Any]], removed: Iterable[tuple[str, int]]) -> None:
+    table = SearchKey.__table__
+    drop: dict[str, set[int]] = {}
+    rows: dict[tuple[str, int], dict[str, Any]] = {}
+    for kind, obj in refresh:
+        drop.setdefault(kind, set()).add(obj.id)
+        row = key_row(kind, obj)
+        if row is not None:
+            rows[kind, obj.id] = row
+    for kind, object_id in removed:
+        drop.setdefault(kind, set()).add(object_id)
+    for kind, ids in drop.items():
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), 500):
+            connection.execute(
+                delete(table).where(table.c.kind == kind, table.c.object_id.in_(ordered[start : start + 500]))
+            )
+    if rows:
+        connection.execute(insert(table), list(rows.values()))
+
+
+@event.listens_for(Session, "after_flush")
+def _refresh_search_keys(session: Session, flush_context: Any) -> None:
+    refresh, removed = _stale_objects(session)
+    if refresh or removed:
+        _write(session.connection(), refresh, removed)
+
+
+def rebuild_search_keys() -> int:
+    """Recompute every key row (for data loaded without the ORM); returns the count."""
+    session = db.session
+    session.execute(delete(SearchKey))
+    rows: list[dict[str, Any]] = []
+
+    def add(kind: str, objects: Iterable[Any]) -> None:
+        for obj in objects:
+            row = key_row(kind, obj)
+            if row is not None:
+                rows.append(row)
+
+    add("unit", session.scalars(select(Unit)))
+    add("floor", session.scalars(select(Floor).options(joinedload(Floor.building))))
+    add("room", session.scalars(select(Room).options(joinedload(Room.floor).joinedload(Floor.building))))
+    add("service", session.scalars(select(Service)))
+    add("staff", session.scalars(select(User).where(User.active.is_(True), User.unit_id.is_not(None))))
+    if rows:
+        session.execute(insert(SearchKey), rows)
+    return len(rows)
+
+
+def keys_missing() -> bool:
+    """True when there are units but no keys at all (a database filled before this capability)."""
+    has_units = db.session.scalar(select(Unit.id).limit(1)) is not None
+    has_keys = db.session.scalar(select(SearchKey.id).limit(1)) is not None
+    return has_units and not has_keys

@@ -1,0 +1,254 @@
+"""One search over units, floors, rooms, services and (for logged-in users) staff.
+
+Every searchable object has precomputed keys (``SearchKey``, kept current by
+``indexing``): a few *terms* — its names and the spellings people type, such as
+``主楼305`` or ``3楼`` — and the full pinyin and initials of each term. A query
+is normalised like the terms, candidates are fetched with ``LIKE``, and each
+candidate is ranked here: exact > prefix > substring > pinyin (itself exact >
+prefix > substring). Results come back grouped by kind.
+
+The matching rules are plain functions (``normalize``, ``make_keys``,
+``rank``, ``rank_candidates``) so they can be tested without a database.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+
+from portal.db import db
+from portal.pinyin import full_pinyin, initials
+
+KINDS = ("unit", "service", "floor", "room", "staff")
+PUBLIC_KINDS = ("unit", "service", "floor", "room")  # staff are personal data: logged-in users only
+MAX_QUERY_LENGTH = 60  # longer than any name we hold; longer input cannot match anything
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_NOT_KEPT = re.compile(f"[^0-9a-z{_HAN}]+")
+_HAS_HAN = re.compile(f"[{_HAN}]")
+_LATIN = re.compile(r"^[0-9a-z]+$")
+_HAS_LETTER = re.compile(r"[a-z]")
+SEPARATOR = "\n"
+
+
+class Rank(IntEnum):
+    """How a query matched; lower is better."""
+
+    EXACT = 0
+    PREFIX = 1
+    SUBSTRING = 2
+    PINYIN_EXACT = 3
+    PINYIN_PREFIX = 4
+    PINYIN_SUBSTRING = 5
+
+
+def normalize(text: str) -> str:
+    """The form both terms and queries are compared in.
+
+    Full-width characters become ASCII (``３０５`` → ``305``), letters lower
+    case; spaces, punctuation and symbols are dropped, so ``主楼 305`` equals
+    ``主楼305`` and a query of only symbols is empty.
+    """
+    text = unicodedata.normalize("NFKC", text).lower().replace("ü", "u")
+    return _NOT_KEPT.sub("", text)
+
+
+@dataclass(frozen=True)
+class Keys:
+    terms: tuple[str, ...]
+    pinyin: tuple[str, ...] = ()
+    initials: tuple[str, ...] = ()
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
+def make_keys(texts: Iterable[str]) -> Keys:
+    """Normalised terms for ``texts`` plus the pinyin keys of those with Chinese characters."""
+    terms = _unique(normalize(text) for text in texts)
+    chinese = [term for term in terms if _HAS_HAN.search(term)]
+    return Keys(
+        terms=terms,
+        pinyin=_unique(full_pinyin(term) for term in chinese),
+        initials=_unique(initials(term) for term in chinese),
+    )
+
+
+@dataclass(frozen=True)
+class MatchRules:
+    """Which kinds of match a query may make.
+
+    A single Latin letter or digit is too weak for "contains" matching (it is
+    in almost every pinyin key), so it only matches from the start of a term.
+    Pinyin keys are compared only for queries typed in letters (and digits).
+    """
+
+    query: str
+    term_substring: bool
+    pinyin: bool
+    pinyin_substring: bool
+    initials_substring: bool
+
+    @classmethod
+    def for_query(cls, query: str) -> MatchRules:
+        latin = bool(_LATIN.match(query))
+        pinyin = latin and bool(_HAS_LETTER.search(query))
+        return cls(
+            query=query,
+            term_substring=not latin or len(query) >= 2,
+            pinyin=pinyin,
+            pinyin_substring=pinyin and len(query) >= 3,
+            initials_substring=pinyin and len(query) >= 2,
+        )
+
+
+def _best(query: str, values: Sequence[str], substring: bool, exact: Rank, prefix: Rank, contains: Rank) -> Rank | None:
+    best = None
+    for value in values:
+        if value == query:
+            return exact
+        if value.startswith(query):
+            best = prefix
+        elif best is None and substring and query in value:
+            best = contains
+    return best
+
+
+def rank(query: str, keys: Keys) -> Rank | None:
+    """How well the normalised ``query`` matches ``keys``: the best rank, or None for no match."""
+    if not query:
+        return None
+    rules = MatchRules.for_query(query)
+    found = _best(query, keys.terms, rules.term_substring, Rank.EXACT, Rank.PREFIX, Rank.SUBSTRING)
+    if found is not None or not rules.pinyin:
+        return found
+    ranks = [
+        _best(query, keys.pinyin, rules.pinyin_substring, Rank.PINYIN_EXACT, Rank.PINYIN_PREFIX, Rank.PINYIN_SUBSTRING),
+        _best(query, keys.initials, rules.initials_substring, Rank.PINYIN_EXACT, Rank.PINYIN_PREFIX, Rank.PINYIN_SUBSTRING),
+    ]
+    found_ranks = [r for r in ranks if r is not None]
+    return min(found_ranks) if found_ranks else None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored key row: what ``rank_candidates`` works on."""
+
+    kind: str
+    object_id: int
+    label: str
+    keys: Keys
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    object_id: int
+    rank: Rank
+    label: str
+
+    @property
+    def sort_key(self) -> tuple[int, int, str]:
+        # Among equal ranks the shorter name is the closer match.
+        return (self.rank, len(self.label), self.label)
+
+
+@dataclass
+class Group:
+    kind: str
+    hits: list[Hit]  # every hit of this kind, best first
+
+    @property
+    def best(self) -> Rank:
+        return self.hits[0].rank
+
+    @property
+    def total(self) -> int:
+        return len(self.hits)
+
+
+def rank_candidates(query: str, candidates: Iterable[Candidate]) -> list[Group]:
+    """Rank every candidate, drop those that do not match, group by kind.
+
+    Groups are ordered by their best hit (then by ``KINDS``), hits within a
+    group by rank, then name length, then name.
+    """
+    by_kind: dict[str, list[Hit]] = {}
+    for candidate in candidates:
+        found = rank(query, candidate.keys)
+        if found is not None:
+            by_kind.setdefault(candidate.kind, []).append(Hit(candidate.kind, candidate.object_id, found, candidate.label))
+    groups = [Group(kind, sorted(hits, key=lambda h: h.sort_key)) for kind, hits in by_kind.items()]
+    groups.sort(key=lambda g: (g.best, KINDS.index(g.kind) if g.kind in KINDS else len(KINDS)))
+    return groups
+
+
+def join_values(values: Iterable[str]) -> str:
+    """A key column's stored form: each value on its own line, with a leading line break."""
+    return "".join(SEPARATOR + value for value in values)
+
+
+def split_values(stored: str) -> tuple[str, ...]:
+    return tuple(value for value in stored.split(SEPARATOR) if value)
+
+
+def candidate_filter(rules: MatchRules, terms: Any, pinyin: Any, initials_column: Any) -> ColumnElement[bool]:
+    """SQL that keeps every row ``rank`` could match (and few others).
+
+    The normalised query holds only letters, digits and Chinese characters,
+    so it needs no LIKE escaping.
+    """
+    q = rules.query
+    contains, starts = f"%{q}%", f"%{SEPARATOR}{q}%"
+    conditions = [terms.like(contains if rules.term_substring else starts)]
+    if rules.pinyin:
+        conditions.append(pinyin.like(contains if rules.pinyin_substring else starts))
+        conditions.append(initials_column.like(contains if rules.initials_substring else starts))
+    return or_(*conditions)
+
+
+@dataclass
+class SearchResults:
+    text: str  # what the user typed, trimmed
+    query: str  # normalised
+    groups: list[Group] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(group.total for group in self.groups)
+
+    def group(self, kind: str) -> Group | None:
+        return next((g for g in self.groups if g.kind == kind), None)
+
+
+def search(text: str, *, include_staff: bool, kinds: Sequence[str] | None = None) -> SearchResults:
+    """Search the stored keys. Staff are included only when ``include_staff``."""
+    from portal.blueprints.directory.models import SearchKey
+
+    text = (text or "").strip()[:200]
+    query = normalize(text)
+    results = SearchResults(text=text, query=query)
+    if not query or len(query) > MAX_QUERY_LENGTH:
+        return results
+    allowed = [k for k in (kinds or KINDS) if k in (KINDS if include_staff else PUBLIC_KINDS)]
+    if not allowed:
+        return results
+    rules = MatchRules.for_query(query)
+    rows = db.session.execute(
+        select(SearchKey.kind, SearchKey.object_id, SearchKey.label, SearchKey.terms, SearchKey.pinyin, SearchKey.initials)
+        .where(SearchKey.kind.in_(allowed))
+        .where(candidate_filter(rules, SearchKey.terms, SearchKey.pinyin, SearchKey.initials))
+    )
+    candidates = (
+        Candidate(kind, object_id, label, Keys(split_values(terms), split_values(pinyin), split_values(initials_)))
+        for kind, object_id, label, terms, pinyin, initials_ in rows
+    )
+    results.groups = rank_candidates(query, candidates)
+    return results
