@@ -100,6 +100,8 @@ class RowProblem:
     message: Any  # a lazy string
 
     def __str__(self) -> str:
+        if not self.column:
+            return str(_l("Sheet “%(sheet)s”, row %(row)s: %(message)s", sheet=self.sheet, row=self.row, message=self.message))
         return str(
             _l(
                 "Sheet “%(sheet)s”, row %(row)s, column “%(column)s”: %(message)s",
@@ -112,7 +114,7 @@ class WorkbookError(ValueError):
     """The upload is not a workbook we can read at all."""
 
     def __init__(self, message: Any) -> None:
-        super().__init__(str(message))
+        super().__init__(message)  # a lazy string: translated when shown
         self.message = message
 
 
@@ -133,7 +135,7 @@ def cell_text(value: Any) -> str:
 
 class CellProblem(ValueError):
     def __init__(self, message: Any) -> None:
-        super().__init__(str(message))
+        super().__init__(message)  # a lazy string: translated when shown
         self.message = message
 
 

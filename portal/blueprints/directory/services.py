@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from portal.blueprints.directory.search import Hit
 from portal.blueprints.guide.models import Service
@@ -193,7 +193,9 @@ def _load(kind: str, ids: list[int]) -> dict[int, Any]:
         ).where(Room.id.in_(ids))
     elif kind == "staff":
         query = select(User).options(
-            joinedload(User.unit), joinedload(User.office_room).joinedload(Room.floor).joinedload(Floor.building)
+            joinedload(User.unit),
+            joinedload(User.office_room).joinedload(Room.floor).joinedload(Floor.building),
+            lazyload(User.role_rows),  # roles are not shown
         ).where(User.id.in_(ids), User.active.is_(True), User.unit_id.is_not(None))
     else:
         raise ValueError(kind)

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 from wtforms import SelectChoice
 
 from portal import audit, timeutil
@@ -204,7 +204,11 @@ def staff_query(q: str, unit_id: int | None):
         select(User)
         .join(SearchKey, and_(SearchKey.kind == "staff", SearchKey.object_id == User.id))
         .join(Unit, User.unit_id == Unit.id)
-        .options(contains_eager(User.unit), joinedload(User.office_room).joinedload(Room.floor).joinedload(Floor.building))
+        .options(
+            contains_eager(User.unit),
+            joinedload(User.office_room).joinedload(Room.floor).joinedload(Floor.building),
+            lazyload(User.role_rows),
+        )
         .order_by(Unit.sort_order, Unit.id, SearchKey.pinyin, User.id)
     )
     if unit_id:
@@ -354,7 +358,11 @@ def admin_staff():
     query = (
         select(User)
         .join(Unit, User.unit_id == Unit.id)
-        .options(contains_eager(User.unit), joinedload(User.office_room).joinedload(Room.floor).joinedload(Floor.building))
+        .options(
+            contains_eager(User.unit),
+            joinedload(User.office_room).joinedload(Room.floor).joinedload(Floor.building),
+            lazyload(User.role_rows),
+        )
         .order_by(Unit.sort_order, Unit.id, User.active.desc(), User.display_name, User.id)
     )
     if scope is not None:
