@@ -1,4 +1,4 @@
-"""directory: search keys for units, floors, rooms, services and staff
+"""directory: search keys for units, floors, rooms, services and staff, and their version
 
 Revision ID: 69fda3df03fd
 Revises: a58d1fc53753
@@ -8,6 +8,8 @@ After upgrading a database that already holds units, rooms and staff, run
 ``flask --app portal directory reindex`` once to compute their search keys
 (``flask seed-demo`` does it for the demo data).
 """
+import secrets
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -31,7 +33,15 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_search_key')),
     sa.UniqueConstraint('kind', 'object_id', name=op.f('uq_directory_search_key_kind_object_id'))
     )
+    version = op.create_table('directory_search_key_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_directory_search_key_version'))
+    )
+    # The one row the listener updates (inserting it only if it is missing).
+    op.bulk_insert(version, [{'id': 1, 'token': secrets.token_hex(8)}])
 
 
 def downgrade():
+    op.drop_table('directory_search_key_version')
     op.drop_table('directory_search_key')

@@ -1,13 +1,14 @@
 """Search over the stored keys: keys follow every change, staff only for logged-in users."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 
-from portal.blueprints.directory.indexing import rebuild_search_keys
+from portal import timeutil
+from portal.blueprints.directory.indexing import rebuild_search_keys, reconcile_now_and_then, reconcile_search_keys
 from portal.blueprints.directory.models import SearchKey
 from portal.blueprints.directory.search import Rank, search
 from portal.db import db
-from portal.models import User
+from portal.models import Room, User
 
 
 def found(text, *, staff=False):
@@ -111,6 +112,9 @@ def test_reindex_command(runner, small_building):
     db.session.execute(SearchKey.__table__.delete())
     db.session.commit()
     assert found("rsj") == {}
+    result = runner.invoke(args=["directory", "reindex", "--repair"])
+    assert result.exit_code == 0 and "search keys added" in result.output
+    assert found("rsj")
     result = runner.invoke(args=["directory", "reindex"])
     assert result.exit_code == 0 and "search keys written" in result.output
     assert found("rsj")
@@ -124,3 +128,38 @@ def test_demo_seed_indexes_every_unit_and_listed_staff_member(demo):
     assert rsj.groups[0].kind == "unit" and [h.label for h in rsj.groups[0].hits] == ["县人力资源和社会保障局"]
     shebao = found("shebao")
     assert ("service", "社会保障卡申领") in shebao and {kind for kind, _ in shebao} == {"service"}
+
+
+def test_rows_loaded_without_the_orm_are_keyed_by_the_repair_pass(small_building):
+    sb = small_building
+    db.session.execute(
+        insert(User), [{"username": "bulk1", "display_name": "欧阳娜娜", "unit_id": sb.renshe.id, "password_hash": "",
+                        "active": True, "created_at": timeutil.now(), "title": "", "phone_ext": ""}]
+    )
+    db.session.execute(delete(Room).where(Room.id == sb.annex_305.id))
+    db.session.commit()
+    assert found("欧阳", staff=True) == {}  # a bulk load bypasses the save hook
+    assert reconcile_search_keys() == (1, 1)
+    db.session.commit()
+    assert found("ouyang", staff=True) == {("staff", "欧阳娜娜"): Rank.PINYIN_PREFIX}
+    assert ("room", "县委附楼 305") not in found("305")
+    assert reconcile_search_keys() == (0, 0)
+
+
+def test_the_repair_pass_runs_now_and_then(small_building):
+    def bulk_staff(name):
+        db.session.execute(
+            insert(User), [{"username": name, "display_name": name, "unit_id": small_building.renshe.id,
+                            "password_hash": "", "active": True, "created_at": timeutil.now(), "title": "", "phone_ext": ""}]
+        )
+        db.session.commit()
+
+    start = 10.0**9  # later than any monotonic clock reading so far
+    bulk_staff("甲一")
+    reconcile_now_and_then(start, every=600)
+    assert found("甲一", staff=True)
+    bulk_staff("乙二")
+    reconcile_now_and_then(start + 1, every=600)
+    assert found("乙二", staff=True) == {}  # checked a second ago: not yet
+    reconcile_now_and_then(start + 601, every=600)
+    assert found("乙二", staff=True)

@@ -5,7 +5,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal.blueprints.directory.indexing import floor_texts, room_texts, service_texts, unit_texts
-from portal.blueprints.directory.search import Candidate, Rank, make_keys, normalize, rank, rank_candidates
+from portal.blueprints.directory.search import (
+    Candidate,
+    KeyIndex,
+    MatchRules,
+    Rank,
+    make_keys,
+    normalize,
+    rank,
+    rank_candidates,
+)
 from portal.blueprints.guide.models import Service
 from portal.models import Building, Floor, Room, Unit
 
@@ -149,3 +158,20 @@ def test_normalize_is_idempotent_and_a_name_matches_itself_exactly(text):
     assert len(normalized) <= len(text) * 3  # NFKC may expand ligatures, never wildly
     if normalized:
         assert rank(normalized, make_keys([text])) == Rank.EXACT
+
+
+NAMES = ["人社局", "县人力资源和社会保障局", "社保卡办理", "城乡居民社保参保登记", "结婚登记", "张伟", "主楼305", "3楼", "TV会议室", ""]
+
+
+@given(
+    st.lists(st.lists(st.sampled_from(NAMES), max_size=3), max_size=12),
+    st.sampled_from(["rsj", "shebao", "社保", "z", "3", "305", "登记", "zw", "sb", "hui", "楼", "tv", "xrl"]),
+)
+def test_key_index_finds_exactly_what_rank_would_match(entries, query):
+    candidates = [Candidate("service" if i % 2 else "unit", i, "x", make_keys(texts)) for i, texts in enumerate(entries)]
+    index = KeyIndex(candidates)
+    rules = MatchRules.for_query(query)
+    found = {c.object_id for c in index.candidates(rules, ["unit", "service"])}
+    expected = {c.object_id for c in candidates if rank(query, c.keys) is not None}
+    assert found == expected
+    assert {c.object_id for c in index.candidates(rules, ["unit"])} == {i for i in expected if i % 2 == 0}

@@ -1,21 +1,28 @@
-"""Keeping ``SearchKey`` rows current.
+"""Keeping ``SearchKey`` rows current, and each process's in-memory copy.
 
 Pinyin is slow to compute (about 0.1 ms a name), so it is worked out once
 when an object is saved rather than on every search: a session listener
 refreshes the keys of every unit, floor, room, service and staff member that a
-flush adds, renames or removes, in the same transaction.
+flush adds, renames or removes, in the same transaction, and gives the keys a
+new version token. ``key_index()`` compares that token (one primary-key query)
+and reloads the process's ``KeyIndex`` only when it changed.
+
+Rows written without the ORM (bulk loads, SQL) are caught by
+``reconcile_search_keys``, which the search views run every ten minutes, and by
+``flask directory reindex``.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, event, insert, inspect, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import delete, event, exists, insert, inspect, select, update
+from sqlalchemy.orm import Session, joinedload, lazyload
 
-from portal.blueprints.directory.models import SearchKey
-from portal.blueprints.directory.search import join_values, make_keys
+from portal.blueprints.directory.models import SearchKey, SearchKeyVersion
+from portal.blueprints.directory.search import Candidate, KeyIndex, Keys, join_values, make_keys, split_values
 from portal.blueprints.guide.models import Service
 from portal.db import db
 from portal.models import Building, Floor, Room, Unit, User
@@ -163,6 +170,15 @@ def _write(connection: Any, refresh: Iterable[tuple[str, Any]], removed: Iterabl
             )
     if rows:
         connection.execute(insert(table), list(rows.values()))
+    _new_version(connection)
+
+
+def _new_version(connection: Any) -> None:
+    """Give the keys a new version token; other processes reload their index."""
+    table = SearchKeyVersion.__table__
+    token = secrets.token_hex(8)
+    if connection.execute(update(table).where(table.c.id == 1).values(token=token)).rowcount == 0:
+        connection.execute(insert(table).values(id=1, token=token))
 
 
 @event.listens_for(Session, "after_flush")
@@ -172,30 +188,98 @@ def _refresh_search_keys(session: Session, flush_context: Any) -> None:
         _write(session.connection(), refresh, removed)
 
 
-def rebuild_search_keys() -> int:
-    """Recompute every key row (for data loaded without the ORM); returns the count."""
-    session = db.session
-    session.execute(delete(SearchKey))
-    rows: list[dict[str, Any]] = []
+def _sources() -> list[tuple[str, Any, list[Any], list[Any]]]:
+    """(kind, model, "is listed" conditions, loader options) for every kind of key."""
+    return [
+        ("unit", Unit, [], []),
+        ("floor", Floor, [], [joinedload(Floor.building)]),
+        ("room", Room, [], [joinedload(Room.floor).joinedload(Floor.building)]),
+        ("service", Service, [], []),
+        ("staff", User, [User.active.is_(True), User.unit_id.is_not(None)], [lazyload(User.role_rows)]),
+    ]
 
-    def add(kind: str, objects: Iterable[Any]) -> None:
-        for obj in objects:
-            row = key_row(kind, obj)
-            if row is not None:
-                rows.append(row)
 
-    add("unit", session.scalars(select(Unit)))
-    add("floor", session.scalars(select(Floor).options(joinedload(Floor.building))))
-    add("room", session.scalars(select(Room).options(joinedload(Room.floor).joinedload(Floor.building))))
-    add("service", session.scalars(select(Service)))
-    add("staff", session.scalars(select(User).where(User.active.is_(True), User.unit_id.is_not(None))))
-    if rows:
-        session.execute(insert(SearchKey), rows)
+def _insert_rows(kind: str, objects: Iterable[Any]) -> int:
+    rows = [row for obj in objects if (row := key_row(kind, obj)) is not None]
+    for start in range(0, len(rows), 1000):
+        db.session.execute(insert(SearchKey), rows[start : start + 1000])
     return len(rows)
 
 
-def keys_missing() -> bool:
-    """True when there are units but no keys at all (a database filled before this capability)."""
-    has_units = db.session.scalar(select(Unit.id).limit(1)) is not None
-    has_keys = db.session.scalar(select(SearchKey.id).limit(1)) is not None
-    return has_units and not has_keys
+def rebuild_search_keys() -> int:
+    """Recompute every key row; returns the count. The caller commits."""
+    session = db.session
+    session.execute(delete(SearchKey))
+    written = 0
+    for kind, model, listed, options in _sources():
+        written += _insert_rows(kind, session.scalars(select(model).options(*options).where(*listed)))
+    _new_version(session.connection())
+    return written
+
+
+def reconcile_search_keys() -> tuple[int, int]:
+    """Add the keys of listed objects that have none, drop keys whose object is
+    gone or no longer listed: the repair for rows written without the ORM (bulk
+    loads, SQL). Returns (added, dropped); the caller commits."""
+    session = db.session
+    added = dropped = 0
+    for kind, model, listed, options in _sources():
+        has_key = exists().where(SearchKey.kind == kind, SearchKey.object_id == model.id)
+        missing = session.scalars(select(model).options(*options).where(*listed, ~has_key)).all()
+        added += _insert_rows(kind, missing)
+        still_listed = select(model.id).where(model.id == SearchKey.object_id, *listed)
+        result = session.execute(
+            delete(SearchKey).where(SearchKey.kind == kind, ~still_listed.exists()).execution_options(synchronize_session=False)
+        )
+        dropped += result.rowcount or 0
+    if added or dropped:
+        _new_version(session.connection())
+    return added, dropped
+
+
+_last_reconciled: dict[str, float] = {}
+RECONCILE_EVERY_SECONDS = 600
+
+
+def reconcile_now_and_then(now: float, every: float = RECONCILE_EVERY_SECONDS) -> None:
+    """Run ``reconcile_search_keys`` at most every ``every`` seconds per process and
+    database, so rows loaded in bulk become searchable without anyone asking.
+    The check costs five indexed anti-joins; it writes only when something is off."""
+    url = str(db.engine.url)
+    if now - _last_reconciled.get(url, float("-inf")) < every:
+        return
+    _last_reconciled[url] = now
+    added, dropped = reconcile_search_keys()
+    if added or dropped:
+        db.session.commit()
+    else:
+        db.session.rollback()
+
+
+# ---------------------------------------------------------------- the in-memory index
+
+_indexes: dict[Any, tuple[str, KeyIndex]] = {}
+
+
+def key_index() -> KeyIndex:
+    """This database's keys in memory, reloaded when their version token changes.
+
+    Costs one primary-key query per search; a reload (after an edit anywhere)
+    reads the key table once.
+    """
+    database = db.engine.url  # hashable; one index per database
+    token = db.session.scalar(select(SearchKeyVersion.token).where(SearchKeyVersion.id == 1))
+    cached = _indexes.get(database)
+    if token is not None and cached is not None and cached[0] == token:
+        return cached[1]
+    rows = db.session.execute(
+        select(SearchKey.kind, SearchKey.object_id, SearchKey.label, SearchKey.terms, SearchKey.pinyin, SearchKey.initials)
+        .order_by(SearchKey.kind, SearchKey.object_id)
+    )
+    index = KeyIndex(
+        Candidate(kind, object_id, label, Keys(split_values(terms), split_values(pinyin), split_values(initials)))
+        for kind, object_id, label, terms, pinyin, initials in rows
+    )
+    if token is not None:
+        _indexes[database] = (token, index)  # replaced whole: readers in other threads keep a consistent index
+    return index

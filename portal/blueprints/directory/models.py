@@ -32,3 +32,13 @@ class SearchKey(db.Model):
 
     def __repr__(self) -> str:
         return f"<SearchKey {self.kind}:{self.object_id}>"
+
+
+class SearchKeyVersion(db.Model):
+    """One row whose token changes (in the same transaction) whenever any search
+    key does, so each process knows when to reload its in-memory ``KeyIndex``."""
+
+    __tablename__ = "directory_search_key_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))

@@ -2,27 +2,30 @@
 
 Every searchable object has precomputed keys (``SearchKey``, kept current by
 ``indexing``): a few *terms* — its names and the spellings people type, such as
-``主楼305`` or ``3楼`` — and the full pinyin and initials of each term. A query
-is normalised like the terms, candidates are fetched with ``LIKE``, and each
-candidate is ranked here: exact > prefix > substring > pinyin (itself exact >
-prefix > substring). Results come back grouped by kind.
+``主楼305`` or ``3楼`` — and the full pinyin and initials of each term. Each
+process holds all keys in a ``KeyIndex`` (one long string per kind and column,
+searched with ``str.find``), reloaded when the stored version token changes. A
+query is normalised like the terms; each candidate is ranked here: exact >
+prefix > substring > pinyin (itself exact > prefix > substring). Results come
+back grouped by kind.
 
-The matching rules are plain functions (``normalize``, ``make_keys``,
-``rank``, ``rank_candidates``) so they can be tested without a database.
+The matching rules are plain functions and classes (``normalize``,
+``make_keys``, ``rank``, ``rank_candidates``, ``KeyIndex``) so they can be
+tested without a database.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_
 
-from portal.db import db
 from portal.pinyin import full_pinyin, initials
 
 KINDS = ("unit", "service", "floor", "room", "staff")
@@ -125,7 +128,11 @@ def rank(query: str, keys: Keys) -> Rank | None:
     """How well the normalised ``query`` matches ``keys``: the best rank, or None for no match."""
     if not query:
         return None
-    rules = MatchRules.for_query(query)
+    return rank_with(MatchRules.for_query(query), keys)
+
+
+def rank_with(rules: MatchRules, keys: Keys) -> Rank | None:
+    query = rules.query
     found = _best(query, keys.terms, rules.term_substring, Rank.EXACT, Rank.PREFIX, Rank.SUBSTRING)
     if found is not None or not rules.pinyin:
         return found
@@ -180,9 +187,12 @@ def rank_candidates(query: str, candidates: Iterable[Candidate]) -> list[Group]:
     Groups are ordered by their best hit (then by ``KINDS``), hits within a
     group by rank, then name length, then name.
     """
+    if not query:
+        return []
+    rules = MatchRules.for_query(query)
     by_kind: dict[str, list[Hit]] = {}
     for candidate in candidates:
-        found = rank(query, candidate.keys)
+        found = rank_with(rules, candidate.keys)
         if found is not None:
             by_kind.setdefault(candidate.kind, []).append(Hit(candidate.kind, candidate.object_id, found, candidate.label))
     groups = [Group(kind, sorted(hits, key=lambda h: h.sort_key)) for kind, hits in by_kind.items()]
@@ -214,6 +224,76 @@ def candidate_filter(rules: MatchRules, terms: Any, pinyin: Any, initials_column
     return or_(*conditions)
 
 
+class _Column:
+    """One column of one kind's keys as a single string: every entry's values, each
+    after a line break, entry after entry; ``starts[i]`` is where entry i begins."""
+
+    def __init__(self, texts: Iterable[tuple[str, ...]]) -> None:
+        parts: list[str] = []
+        self.starts: list[int] = []
+        length = 0
+        for values in texts:
+            self.starts.append(length)
+            text = join_values(values)
+            parts.append(text)
+            length += len(text)
+        self.text = "".join(parts)
+
+    def entries_containing(self, needle: str, found: set[int]) -> None:
+        text, starts = self.text, self.starts
+        position = text.find(needle)
+        while position != -1:
+            entry = bisect_right(starts, position) - 1
+            found.add(entry)
+            # Values never contain a line break, so a match cannot cross into the next entry.
+            following = entry + 1
+            while following < len(starts) and starts[following] <= position:
+                following += 1
+            position = text.find(needle, starts[following]) if following < len(starts) else -1
+
+
+class KeyIndex:
+    """All stored keys of one database, in memory, for substring search.
+
+    ``str.find`` over one string per kind and column is much faster than LIKE
+    over thousands of rows, and its cost hardly grows with the data.
+    """
+
+    def __init__(self, candidates: Iterable[Candidate]) -> None:
+        by_kind: dict[str, list[Candidate]] = {}
+        for candidate in candidates:
+            by_kind.setdefault(candidate.kind, []).append(candidate)
+        self._kinds = {
+            kind: (
+                entries,
+                _Column(c.keys.terms for c in entries),
+                _Column(c.keys.pinyin for c in entries),
+                _Column(c.keys.initials for c in entries),
+            )
+            for kind, entries in by_kind.items()
+        }
+
+    def __len__(self) -> int:
+        return sum(len(entries) for entries, *_ in self._kinds.values())
+
+    def candidates(self, rules: MatchRules, kinds: Iterable[str]) -> list[Candidate]:
+        """The entries of ``kinds`` that ``rank_with(rules, …)`` could match (exactly those)."""
+        q = rules.query
+        prefix = SEPARATOR + q
+        found_candidates: list[Candidate] = []
+        for kind in kinds:
+            if kind not in self._kinds:
+                continue
+            entries, terms, pinyin, initials_column = self._kinds[kind]
+            found: set[int] = set()
+            terms.entries_containing(q if rules.term_substring else prefix, found)
+            if rules.pinyin:
+                pinyin.entries_containing(q if rules.pinyin_substring else prefix, found)
+                initials_column.entries_containing(q if rules.initials_substring else prefix, found)
+            found_candidates.extend(entries[i] for i in sorted(found))
+        return found_candidates
+
+
 @dataclass
 class SearchResults:
     text: str  # what the user typed, trimmed
@@ -229,8 +309,8 @@ class SearchResults:
 
 
 def search(text: str, *, include_staff: bool, kinds: Sequence[str] | None = None) -> SearchResults:
-    """Search the stored keys. Staff are included only when ``include_staff``."""
-    from portal.blueprints.directory.models import SearchKey
+    """Search every stored key. Staff are included only when ``include_staff``."""
+    from portal.blueprints.directory.indexing import key_index
 
     text = (text or "").strip()[:200]
     query = normalize(text)
@@ -241,14 +321,5 @@ def search(text: str, *, include_staff: bool, kinds: Sequence[str] | None = None
     if not allowed:
         return results
     rules = MatchRules.for_query(query)
-    rows = db.session.execute(
-        select(SearchKey.kind, SearchKey.object_id, SearchKey.label, SearchKey.terms, SearchKey.pinyin, SearchKey.initials)
-        .where(SearchKey.kind.in_(allowed))
-        .where(candidate_filter(rules, SearchKey.terms, SearchKey.pinyin, SearchKey.initials))
-    )
-    candidates = (
-        Candidate(kind, object_id, label, Keys(split_values(terms), split_values(pinyin), split_values(initials_)))
-        for kind, object_id, label, terms, pinyin, initials_ in rows
-    )
-    results.groups = rank_candidates(query, candidates)
+    results.groups = rank_candidates(query, key_index().candidates(rules, allowed))
     return results

@@ -159,6 +159,7 @@ def floor_plan(building: Building) -> FloorPlan:
 class ResultItem:
     hit: Hit
     obj: Any
+    detail: str = ""  # units: where their rooms are; floors: who is there
 
 
 @dataclass
@@ -172,21 +173,48 @@ class ResultSection:
         return KIND_LABELS[self.kind]
 
 
-def _load(kind: str, ids: list[int]) -> dict[int, Any]:
-    if not ids:
-        return {}
+def _unit_places(unit_ids: list[int]) -> dict[int, str]:
+    """``rooms_summary`` for each unit, from one query of plain rows."""
+    rows = db.session.execute(
+        select(Room.unit_id, Building.sort_order, Building.id, Building.name, Floor.level, Floor.label, Room.number)
+        .join(Floor, Room.floor_id == Floor.id)
+        .join(Building, Floor.building_id == Building.id)
+        .where(Room.unit_id.in_(unit_ids))
+    )
+    by_unit: dict[int, list[tuple[tuple[int, int, int], str, str]]] = {}
+    for unit_id, order, building_id, building, level, label, number in rows:
+        by_unit.setdefault(unit_id, []).append(((order, building_id, level), f"{building} {label or f'{level}F'}", number))
+    return {unit_id: rooms_summary(rooms) for unit_id, rooms in by_unit.items()}
+
+
+def _floor_occupants(floor_ids: list[int]) -> dict[int, str]:
+    rows = db.session.execute(
+        select(Room.floor_id, Unit.id, Unit.short_name, Unit.name)
+        .join(Unit, Room.unit_id == Unit.id)
+        .where(Room.floor_id.in_(floor_ids))
+        .order_by(Room.floor_id, Unit.sort_order, Unit.id)
+    )
+    names: dict[int, list[str]] = {}
+    for floor_id, _unit_id, short_name, name in rows:
+        label = short_name or name
+        if label not in names.setdefault(floor_id, []):
+            names[floor_id].append(label)
+    return {floor_id: "、".join(labels) for floor_id, labels in names.items()}
+
+
+def _load(kind: str, ids: list[int]) -> tuple[dict[int, Any], dict[int, str]]:
+    """The objects behind some hits (only what their line in the results shows), and details."""
+    details: dict[int, str] = {}
     if kind == "unit":
-        query = select(Unit).options(
-            selectinload(Unit.rooms).joinedload(Room.floor).joinedload(Floor.building)
-        ).where(Unit.id.in_(ids))
+        query = select(Unit).where(Unit.id.in_(ids))
+        details = _unit_places(ids)
     elif kind == "service":
         query = select(Service).options(
             joinedload(Service.unit), joinedload(Service.room).joinedload(Room.floor).joinedload(Floor.building)
         ).where(Service.id.in_(ids))
     elif kind == "floor":
-        query = select(Floor).options(
-            joinedload(Floor.building), selectinload(Floor.rooms).joinedload(Room.unit)
-        ).where(Floor.id.in_(ids))
+        query = select(Floor).options(joinedload(Floor.building)).where(Floor.id.in_(ids))
+        details = _floor_occupants(ids)
     elif kind == "room":
         query = select(Room).options(
             joinedload(Room.floor).joinedload(Floor.building), joinedload(Room.unit)
@@ -199,13 +227,19 @@ def _load(kind: str, ids: list[int]) -> dict[int, Any]:
         ).where(User.id.in_(ids), User.active.is_(True), User.unit_id.is_not(None))
     else:
         raise ValueError(kind)
-    return {obj.id: obj for obj in db.session.scalars(query).unique()}
+    return {obj.id: obj for obj in db.session.scalars(query).unique()}, details
 
 
 def load_hits(kind: str, hits: Sequence[Hit]) -> list[ResultItem]:
     """The objects behind ``hits``, in the hits' order (hits whose object is gone are skipped)."""
-    objects = _load(kind, [hit.object_id for hit in hits])
-    return [ResultItem(hit, objects[hit.object_id]) for hit in hits if hit.object_id in objects]
+    if not hits:
+        return []
+    objects, details = _load(kind, [hit.object_id for hit in hits])
+    return [
+        ResultItem(hit, objects[hit.object_id], details.get(hit.object_id, ""))
+        for hit in hits
+        if hit.object_id in objects
+    ]
 
 
 @dataclass(frozen=True)
@@ -263,13 +297,12 @@ def directory_username(display_name: str, taken: Iterable[str] | None = None) ->
 # ---------------------------------------------------------------- display helpers
 
 
-def rooms_summary(rooms: Iterable[Room]) -> str:
-    """Where a unit is: ``主楼 3楼 305、306；县委附楼 2楼 201``."""
-    by_floor: dict[tuple[int, int, int], tuple[str, list[str]]] = {}
-    for room in rooms:
-        floor, building = room.floor, room.floor.building
-        key = (building.sort_order, building.id, floor.level)
-        by_floor.setdefault(key, (f"{building.name} {floor.display_label}", []))[1].append(room.number)
+def rooms_summary(rooms: Iterable[tuple[Any, str, str]]) -> str:
+    """Where a unit is, from (sort key of the floor, floor's name, room number):
+    ``主楼 3楼 305、306；县委附楼 2楼 201``."""
+    by_floor: dict[Any, tuple[str, list[str]]] = {}
+    for key, place, number in rooms:
+        by_floor.setdefault(key, (place, []))[1].append(number)
     return "；".join(f"{place} {'、'.join(sorted(numbers))}" for _, (place, numbers) in sorted(by_floor.items()))
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from flask import abort, current_app, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,6 +14,7 @@ from portal import audit, timeutil
 from portal.blueprints.directory import EDITORS, bp
 from portal.blueprints.directory.exchange import WorkbookError, apply_import, export_workbook, plan_import
 from portal.blueprints.directory.forms import ImportForm, RoomAssignmentForm, StaffForm, UnitForm
+from portal.blueprints.directory.indexing import reconcile_now_and_then
 from portal.blueprints.directory.models import SearchKey
 from portal.blueprints.directory.permissions import can_edit_unit, editable_unit_ids, edits_everything, require_unit
 from portal.blueprints.directory.search import KINDS, PUBLIC_KINDS, MatchRules, candidate_filter, normalize
@@ -26,7 +29,6 @@ from portal.blueprints.directory.services import (
     highlight,
     load_buildings,
     load_hits,
-    rooms_summary,
 )
 from portal.blueprints.guide.models import Service
 from portal.db import db
@@ -45,11 +47,6 @@ STAFF_FIELDS = ("display_name", "unit_id", "title", "office_room_id", "phone_ext
 @bp.app_template_filter("search_highlight")
 def search_highlight(text: str, query: str) -> Markup:
     return highlight(text, query)
-
-
-@bp.context_processor
-def directory_helpers() -> dict[str, object]:
-    return {"rooms_summary": rooms_summary}
 
 
 def page_size() -> int:
@@ -165,6 +162,7 @@ def building(building_id: int):
 @bp.route("/search")
 def search():
     """One search box. The full page without JavaScript; the results fragment for htmx."""
+    reconcile_now_and_then(time.monotonic())
     include_staff = current_user.is_authenticated
     kind = request.args.get("kind", "")
     if kind not in (KINDS if include_staff else PUBLIC_KINDS):
@@ -223,6 +221,7 @@ def staff_query(q: str, unit_id: int | None):
 @bp.route("/staff/")
 @login_required
 def staff():
+    reconcile_now_and_then(time.monotonic())
     q = request.args.get("q", "").strip()[:60]
     unit_id = request.args.get("unit", 0, type=int) or None
     page = db.paginate(staff_query(q, unit_id), per_page=page_size(), error_out=False)
