@@ -260,3 +260,22 @@ def test_export_download(client, demo, auth):
     assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response.headers["Content-Disposition"]
     assert load_workbook(BytesIO(response.data)).sheetnames == ["说明", "事项", "人员"]
+
+
+def test_a_clash_while_applying_rolls_everything_back(client, small_building, login_as_role, monkeypatch):
+    from portal.blueprints.directory import views
+
+    login_as_role("logistics_admin")
+    real_apply = views.apply_import
+
+    def apply_then_clash(plan, actor):
+        summary = real_apply(plan, actor)
+        db.session.add(Unit(name="县民政局"))  # as if another admin had just saved this name
+        db.session.flush()
+        return summary
+
+    monkeypatch.setattr(views, "apply_import", apply_then_clash)
+    before = counts()
+    response = upload(client, workbook(事项=[SERVICE_HEADER, service_row("社保卡申领")]))
+    assert response.status_code == 422 and "未导入任何数据" in response.get_data(as_text=True)
+    assert counts() == before

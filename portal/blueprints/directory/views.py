@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 from wtforms import SelectChoice
 
@@ -352,7 +353,7 @@ def edit_room(room_id: int):
 @roles_required(*EDITORS)
 def admin_staff():
     scope = editable_unit_ids(current_user)
-    q = request.args.get("q", "").strip()[:60]
+    q = request.args.get("q", "").replace("\x00", "").strip()[:60]
     unit_id = request.args.get("unit", 0, type=int)
     query = (
         select(User)
@@ -457,12 +458,19 @@ def data_exchange():
             form.workbook.errors.append(error.message)
         else:
             if plan.ok:
-                summary = apply_import(plan, current_user)
-                db.session.commit()
-                flash(import_message(summary), "success")
-                return redirect_to(url_for("directory.data_exchange"))
-            db.session.rollback()
-            problems = plan.problems
+                try:
+                    summary = apply_import(plan, current_user)
+                    db.session.commit()
+                except IntegrityError:
+                    # Someone saved a clashing unit, room or person while we applied.
+                    db.session.rollback()
+                    form.workbook.errors.append(_("The data changed while importing; nothing was imported. Please try again."))
+                else:
+                    flash(import_message(summary), "success")
+                    return redirect_to(url_for("directory.data_exchange"))
+            else:
+                db.session.rollback()
+                problems = plan.problems
     if request.method == "POST":
         status = 422
     return render("directory/exchange.html", form=form, problems=problems, scope=scope, status=status)
