@@ -15,6 +15,7 @@ Rows written without the ORM (bulk loads, SQL) are caught by
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -259,6 +260,7 @@ def reconcile_now_and_then(now: float, every: float = RECONCILE_EVERY_SECONDS) -
 # ---------------------------------------------------------------- the in-memory index
 
 _indexes: dict[Any, tuple[str, KeyIndex]] = {}
+_reload_lock = threading.Lock()
 
 
 def key_index() -> KeyIndex:
@@ -272,6 +274,14 @@ def key_index() -> KeyIndex:
     cached = _indexes.get(database)
     if token is not None and cached is not None and cached[0] == token:
         return cached[1]
+    with _reload_lock:  # after an edit, one thread reloads while the others wait for it
+        cached = _indexes.get(database)
+        if token is not None and cached is not None and cached[0] == token:
+            return cached[1]
+        return _load_index(database, token)
+
+
+def _load_index(database: Any, token: str | None) -> KeyIndex:
     rows = db.session.execute(
         select(SearchKey.kind, SearchKey.object_id, SearchKey.label, SearchKey.terms, SearchKey.pinyin, SearchKey.initials)
         .order_by(SearchKey.kind, SearchKey.object_id)
