@@ -151,6 +151,15 @@ def test_rank_candidates_groups_by_kind_and_orders_by_rank_then_length():
     assert groups[1].total == 1
 
 
+def test_rank_candidates_with_a_limit_keeps_the_best_and_counts_all():
+    candidates = [Candidate("service", i, name, make_keys([name])) for i, name in
+                  enumerate(["城乡居民社保参保登记", "社保卡补换", "社保", "社保卡办理", "灵活就业社保"])]
+    [group] = rank_candidates("社保", candidates, limit=2)
+    assert group.total == 5 and [h.label for h in group.hits] == ["社保", "社保卡办理"]
+    [full] = rank_candidates("社保", candidates)
+    assert [h.label for h in full.hits][:2] == ["社保", "社保卡办理"] and len(full.hits) == 5
+
+
 @given(st.text(min_size=1, max_size=30))
 def test_normalize_is_idempotent_and_a_name_matches_itself_exactly(text):
     normalized = normalize(text)

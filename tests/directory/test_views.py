@@ -165,11 +165,16 @@ def test_show_all_of_one_kind_pages_through_the_ranked_list(client, demo):
 
 def test_search_partial_runs_a_handful_of_queries(client, demo, auth):
     auth.login_as(demo["employee"])
-    client.get("/directory/search?q=z", headers={"HX-Request": "true"})  # warm caches
+    client.get("/directory/search?q=y", headers={"HX-Request": "true"})  # loads the key index
     with count_queries() as statements:
         response = client.get("/directory/search?q=z", headers={"HX-Request": "true"})
-    assert response.status_code == 200
+    assert response.status_code == 200 and "search-group--staff" in html(response)
+    # the user and roles, the version token, then per kind of hit one or two queries
     assert len(statements) <= 10, "\n".join(s[:100].replace("\n", " ") for s in statements)
+    with count_queries() as statements:
+        again = client.get("/directory/search?q=z", headers={"HX-Request": "true"})
+    assert again.get_data() == response.get_data()
+    assert len(statements) <= 3, "\n".join(s[:100].replace("\n", " ") for s in statements)
 
 
 def test_index_and_floor_guide_do_not_query_per_unit(client, demo):
@@ -202,3 +207,56 @@ def test_staff_directory_filters_by_unit_and_pinyin(client, demo, auth):
     assert "<html" not in fragment and clerk.display_name in fragment
     other = html(client.get("/directory/staff/", query_string={"unit": unit_named("财政局").id, "q": clerk.display_name}))
     assert clerk.phone_ext not in other
+
+
+def test_fragment_cache_forgets_old_and_least_used_entries():
+    from portal.blueprints.directory.services import FragmentCache
+
+    cache = FragmentCache(size=2, seconds=60)
+    cache.put("a", "A", now=0)
+    cache.put("b", "B", now=1)
+    assert cache.get("a", now=2) == "A"  # a is now the most recently used
+    cache.put("c", "C", now=3)
+    assert cache.get("b", now=3) is None and cache.get("a", now=3) == "A" and cache.get("c", now=3) == "C"
+    assert cache.get("a", now=61) is None  # too old
+    assert len(cache) == 1
+
+
+def hx_search(client, q, **headers):
+    return html(client.get("/directory/search", query_string={"q": q}, headers={"HX-Request": "true", **headers}))
+
+
+def test_cached_results_follow_edits_at_once(client, small_building):
+    assert "0825-5400001" in hx_search(client, "人社局")
+    assert "0825-5400001" in hx_search(client, "人社局")  # from the cache
+    small_building.renshe.phone = "0825-5409999"  # not a search key, but shown in the results
+    db.session.commit()
+    fragment = hx_search(client, "人社局")
+    assert "0825-5409999" in fragment and "0825-5400001" not in fragment
+
+
+def test_cached_results_are_not_shared_between_visitors_staff_and_languages(client, small_building, make_user, auth):
+    assert "5123" not in hx_search(client, "张伟")
+    user = make_user()
+    auth.login_as(user)
+    assert "5123" in hx_search(client, "张伟")  # the extension, for logged-in users
+    auth.logout()
+    assert "5123" not in hx_search(client, "张伟")
+    assert "单位" in hx_search(client, "人社局")
+    client.set_cookie("portal_lang", "en")
+    fragment = hx_search(client, "人社局")
+    assert "Units" in fragment and "单位" not in fragment
+
+
+def test_a_login_does_not_invalidate_the_directory(client, small_building, make_user):
+    from portal.blueprints.directory.models import SearchKeyVersion
+    from portal.timeutil import now
+
+    user = make_user(unit=small_building.renshe)
+    token = db.session.get(SearchKeyVersion, 1).token
+    user.last_login_at = now()
+    db.session.commit()
+    assert db.session.get(SearchKeyVersion, 1).token == token
+    user.phone_ext = "5999"
+    db.session.commit()
+    assert db.session.get(SearchKeyVersion, 1).token != token

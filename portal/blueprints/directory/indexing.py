@@ -171,15 +171,35 @@ def _write(connection: Any, refresh: Iterable[tuple[str, Any]], removed: Iterabl
             )
     if rows:
         connection.execute(insert(table), list(rows.values()))
-    _new_version(connection)
 
 
 def _new_version(connection: Any) -> None:
-    """Give the keys a new version token; other processes reload their index."""
+    """Give the directory a new version token: other processes reload their key
+    index, and cached search results made from older data are no longer used."""
     table = SearchKeyVersion.__table__
     token = secrets.token_hex(8)
     if connection.execute(update(table).where(table.c.id == 1).values(token=token)).rowcount == 0:
         connection.execute(insert(table).values(id=1, token=token))
+
+
+# What search results show of a staff member; any change to the other watched
+# models counts (but not, say, a user's last login time).
+SHOWN_STAFF_ATTRIBUTES = (
+    "display_name", "unit_id", "unit", "active", "title", "phone_ext", "office_room_id", "office_room",
+)
+
+
+def _shown_data_changed(session: Session) -> bool:
+    for obj in (*session.new, *session.deleted):
+        if type(obj) in WATCHED:
+            return True
+    for obj in session.dirty:
+        if type(obj) is User:
+            if _changed(obj, SHOWN_STAFF_ATTRIBUTES):
+                return True
+        elif type(obj) in WATCHED and session.is_modified(obj):
+            return True
+    return False
 
 
 @event.listens_for(Session, "after_flush")
@@ -187,6 +207,8 @@ def _refresh_search_keys(session: Session, flush_context: Any) -> None:
     refresh, removed = _stale_objects(session)
     if refresh or removed:
         _write(session.connection(), refresh, removed)
+    if refresh or removed or _shown_data_changed(session):
+        _new_version(session.connection())
 
 
 def _sources() -> list[tuple[str, Any, list[Any], list[Any]]]:
@@ -263,8 +285,9 @@ _indexes: dict[Any, tuple[str, KeyIndex]] = {}
 _reload_lock = threading.Lock()
 
 
-def key_index() -> KeyIndex:
-    """This database's keys in memory, reloaded when their version token changes.
+def key_index() -> tuple[str | None, KeyIndex]:
+    """The directory's version token and this database's keys in memory,
+    reloaded when the token changes (None: nothing was ever keyed; no caching).
 
     Costs one primary-key query per search; a reload (after an edit anywhere)
     reads the key table once.
@@ -273,12 +296,12 @@ def key_index() -> KeyIndex:
     token = db.session.scalar(select(SearchKeyVersion.token).where(SearchKeyVersion.id == 1))
     cached = _indexes.get(database)
     if token is not None and cached is not None and cached[0] == token:
-        return cached[1]
+        return token, cached[1]
     with _reload_lock:  # after an edit, one thread reloads while the others wait for it
         cached = _indexes.get(database)
         if token is not None and cached is not None and cached[0] == token:
-            return cached[1]
-        return _load_index(database, token)
+            return token, cached[1]
+        return token, _load_index(database, token)
 
 
 def _load_index(database: Any, token: str | None) -> KeyIndex:

@@ -16,6 +16,7 @@ tested without a database.
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
 from bisect import bisect_right
@@ -112,18 +113,6 @@ class MatchRules:
         )
 
 
-def _best(query: str, values: Sequence[str], substring: bool, exact: Rank, prefix: Rank, contains: Rank) -> Rank | None:
-    best = None
-    for value in values:
-        if value == query:
-            return exact
-        if value.startswith(query):
-            best = prefix
-        elif best is None and substring and query in value:
-            best = contains
-    return best
-
-
 def rank(query: str, keys: Keys) -> Rank | None:
     """How well the normalised ``query`` matches ``keys``: the best rank, or None for no match."""
     if not query:
@@ -132,16 +121,26 @@ def rank(query: str, keys: Keys) -> Rank | None:
 
 
 def rank_with(rules: MatchRules, keys: Keys) -> Rank | None:
-    query = rules.query
-    found = _best(query, keys.terms, rules.term_substring, Rank.EXACT, Rank.PREFIX, Rank.SUBSTRING)
-    if found is not None or not rules.pinyin:
-        return found
-    ranks = [
-        _best(query, keys.pinyin, rules.pinyin_substring, Rank.PINYIN_EXACT, Rank.PINYIN_PREFIX, Rank.PINYIN_SUBSTRING),
-        _best(query, keys.initials, rules.initials_substring, Rank.PINYIN_EXACT, Rank.PINYIN_PREFIX, Rank.PINYIN_SUBSTRING),
-    ]
-    found_ranks = [r for r in ranks if r is not None]
-    return min(found_ranks) if found_ranks else None
+    """``rank`` with the rules worked out once per query (it runs for every candidate)."""
+    q, terms = rules.query, keys.terms
+    if q in terms:
+        return Rank.EXACT
+    if any(term.startswith(q) for term in terms):
+        return Rank.PREFIX
+    if rules.term_substring and any(q in term for term in terms):
+        return Rank.SUBSTRING
+    if not rules.pinyin:
+        return None
+    pinyin, initials_ = keys.pinyin, keys.initials
+    if q in pinyin or q in initials_:
+        return Rank.PINYIN_EXACT
+    if any(value.startswith(q) for value in pinyin) or any(value.startswith(q) for value in initials_):
+        return Rank.PINYIN_PREFIX
+    if (rules.pinyin_substring and any(q in value for value in pinyin)) or (
+        rules.initials_substring and any(q in value for value in initials_)
+    ):
+        return Rank.PINYIN_SUBSTRING
+    return None
 
 
 @dataclass(frozen=True)
@@ -161,41 +160,38 @@ class Hit:
     rank: Rank
     label: str
 
-    @property
-    def sort_key(self) -> tuple[int, int, str]:
-        # Among equal ranks the shorter name is the closer match.
-        return (self.rank, len(self.label), self.label)
-
 
 @dataclass
 class Group:
     kind: str
-    hits: list[Hit]  # every hit of this kind, best first
+    hits: list[Hit]  # the best hits of this kind (all of them when no limit was asked for), best first
+    total: int  # how many hits of this kind there are
 
     @property
     def best(self) -> Rank:
         return self.hits[0].rank
 
-    @property
-    def total(self) -> int:
-        return len(self.hits)
 
-
-def rank_candidates(query: str, candidates: Iterable[Candidate]) -> list[Group]:
+def rank_candidates(query: str, candidates: Iterable[Candidate], limit: int | None = None) -> list[Group]:
     """Rank every candidate, drop those that do not match, group by kind.
 
     Groups are ordered by their best hit (then by ``KINDS``), hits within a
-    group by rank, then name length, then name.
+    group by rank, then name length, then name. With ``limit``, each group
+    keeps only its best ``limit`` hits (and the count of all).
     """
     if not query:
         return []
     rules = MatchRules.for_query(query)
-    by_kind: dict[str, list[Hit]] = {}
+    by_kind: dict[str, list[tuple[Rank, int, str, int]]] = {}
     for candidate in candidates:
         found = rank_with(rules, candidate.keys)
         if found is not None:
-            by_kind.setdefault(candidate.kind, []).append(Hit(candidate.kind, candidate.object_id, found, candidate.label))
-    groups = [Group(kind, sorted(hits, key=lambda h: h.sort_key)) for kind, hits in by_kind.items()]
+            label = candidate.label
+            by_kind.setdefault(candidate.kind, []).append((found, len(label), label, candidate.object_id))
+    groups = []
+    for kind, ranked in by_kind.items():
+        best = heapq.nsmallest(limit, ranked) if limit is not None else sorted(ranked)
+        groups.append(Group(kind, [Hit(kind, object_id, found, label) for found, _, label, object_id in best], len(ranked)))
     groups.sort(key=lambda g: (g.best, KINDS.index(g.kind) if g.kind in KINDS else len(KINDS)))
     return groups
 
@@ -308,10 +304,17 @@ class SearchResults:
         return next((g for g in self.groups if g.kind == kind), None)
 
 
-def search(text: str, *, include_staff: bool, kinds: Sequence[str] | None = None) -> SearchResults:
-    """Search every stored key. Staff are included only when ``include_staff``."""
-    from portal.blueprints.directory.indexing import key_index
-
+def search(
+    text: str,
+    *,
+    include_staff: bool,
+    kinds: Sequence[str] | None = None,
+    limit: int | None = None,
+    index: KeyIndex | None = None,
+) -> SearchResults:
+    """Search every stored key (``index``: the current ``KeyIndex``, looked up if
+    not given). Staff are included only when ``include_staff``; ``limit``: hits
+    kept per kind (all by default)."""
     text = (text or "").strip()[:200]
     query = normalize(text)
     results = SearchResults(text=text, query=query)
@@ -320,6 +323,10 @@ def search(text: str, *, include_staff: bool, kinds: Sequence[str] | None = None
     allowed = [k for k in (kinds or KINDS) if k in (KINDS if include_staff else PUBLIC_KINDS)]
     if not allowed:
         return results
+    if index is None:
+        from portal.blueprints.directory.indexing import key_index
+
+        index = key_index()[1]
     rules = MatchRules.for_query(query)
-    results.groups = rank_candidates(query, key_index().candidates(rules, allowed))
+    results.groups = rank_candidates(query, index.candidates(rules, allowed), limit)
     return results

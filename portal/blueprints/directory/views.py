@@ -15,13 +15,14 @@ from portal import audit, timeutil
 from portal.blueprints.directory import EDITORS, bp
 from portal.blueprints.directory.exchange import WorkbookError, apply_import, export_workbook, plan_import
 from portal.blueprints.directory.forms import ImportForm, RoomAssignmentForm, StaffForm, UnitForm
-from portal.blueprints.directory.indexing import reconcile_now_and_then
+from portal.blueprints.directory.indexing import key_index, reconcile_now_and_then
 from portal.blueprints.directory.models import SearchKey
 from portal.blueprints.directory.permissions import can_edit_unit, editable_unit_ids, edits_everything, require_unit
 from portal.blueprints.directory.search import KINDS, PUBLIC_KINDS, MatchRules, candidate_filter, normalize
 from portal.blueprints.directory.search import search as search_directory
 from portal.blueprints.directory.services import (
     ROOM_KIND_LABELS,
+    FragmentCache,
     ListPage,
     ResultSection,
     directory_username,
@@ -33,7 +34,8 @@ from portal.blueprints.directory.services import (
 )
 from portal.blueprints.guide.models import Service
 from portal.db import db
-from portal.htmx import redirect_to, render
+from portal.htmx import add_vary, redirect_to, render, wants_partial
+from portal.i18n import select_locale
 from portal.models import Building, Floor, Room, Unit, User
 from portal.security import ADMINS, login_required, roles_required
 
@@ -160,16 +162,36 @@ def building(building_id: int):
     )
 
 
+# Result fragments for active search; see FragmentCache.
+SEARCH_FRAGMENTS = FragmentCache()
+
+
 @bp.route("/search")
 def search():
     """One search box. The full page without JavaScript; the results fragment for htmx."""
-    reconcile_now_and_then(time.monotonic())
+    now = time.monotonic()
+    reconcile_now_and_then(now)
     include_staff = current_user.is_authenticated
     kind = request.args.get("kind", "")
     if kind not in (KINDS if include_staff else PUBLIC_KINDS):
         kind = ""
     page_number = max(1, min(request.args.get("page", 1, type=int) or 1, 10000))
-    results = search_directory(request.args.get("q", ""), include_staff=include_staff, kinds=[kind] if kind else None)
+    text = request.args.get("q", "").strip()[:200]
+    token, index = key_index()
+    cache_key = None
+    if token is not None and wants_partial():
+        # Everything the fragment depends on: data, language, visitor or staff, the request.
+        cache_key = (db.engine.url, token, select_locale(), include_staff, kind, page_number, text)
+        html = SEARCH_FRAGMENTS.get(cache_key, now)
+        if html is not None:
+            return add_vary(make_response(html), "HX-Request")
+    results = search_directory(
+        text,
+        include_staff=include_staff,
+        kinds=[kind] if kind else None,
+        limit=None if kind else SEARCH_HITS_PER_KIND,  # one kind is paged through in full
+        index=index,
+    )
     listing = None
     if kind:
         group = results.group(kind)
@@ -183,15 +205,17 @@ def search():
             ResultSection(group.kind, group.total, load_hits(group.kind, group.hits[:SEARCH_HITS_PER_KIND]))
             for group in results.groups
         ]
-    return render(
+    response = render(
         "directory/search.html",
         "directory/_search_results.html",
         results=results,
         sections=sections,
         kind=kind,
         listing=listing,
-        per_kind=SEARCH_HITS_PER_KIND,
     )
+    if cache_key is not None:
+        SEARCH_FRAGMENTS.put(cache_key, response.get_data(as_text=True), now)
+    return response
 
 
 # ---------------------------------------------------------------- staff directory (logged in)
