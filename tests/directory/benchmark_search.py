@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 20
@@ -145,10 +146,7 @@ def main() -> int:
                     time.sleep(0.2)
             hx = {"HX-Request": "true"}
             print(f"{'query':<10} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>8}")
-            for path, label in [("/healthz", "healthz")] + [(f"/directory/search?q={q}", q) for q in args.queries]:
-                from urllib.parse import quote
-
-                path = path if label == "healthz" else f"/directory/search?q={quote(label)}"
+            for path, label in [("/healthz", "healthz")] + [(f"/directory/search?q={quote(q)}", q) for q in args.queries]:
                 get(http.client.HTTPConnection("127.0.0.1", port), path, hx)  # warm up
                 latencies = load(port, path, hx, args.seconds, uncached=args.uncached and label != "healthz")
                 p50 = latencies[len(latencies) // 2]

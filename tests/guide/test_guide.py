@@ -166,3 +166,17 @@ def test_bad_service_input_rerenders_with_422_and_saves_nothing(client, small_bu
         assert response.status_code == 422, data
         assert message in html(response), (data, message)
     assert db.session.scalar(select(func.count()).select_from(Service)) == 1
+
+
+def test_categories_follow_the_guides_order_and_unknown_ones_come_last(client, small_building, create_service):
+    sb = small_building
+    create_service(sb.renshe, "甲", category="信访")
+    create_service(sb.renshe, "乙", category="自定义分类")
+    create_service(sb.renshe, "丙", category="社会保障")
+    create_service(sb.minzheng, "丁", category="婚姻家庭")
+    page = html(client.get("/services/"))
+    sidebar = page[page.index("filter-list"):]
+    positions = [sidebar.index(f">{name}</a>") for name in ("社会保障", "婚姻家庭", "信访", "自定义分类")]
+    assert positions == sorted(positions)
+    listing = page[page.index('id="service-list"'):]
+    assert listing.index("<h2>社会保障</h2>") < listing.index("<h2>婚姻家庭</h2>") < listing.index("<h2>自定义分类</h2>")

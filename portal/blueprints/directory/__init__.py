@@ -1,6 +1,18 @@
 """Office directory: units, floors and rooms of the building, the staff
 directory (logged-in users only), the one search box, and the administration
-and Excel import/export of units, rooms, services and staff."""
+and Excel import/export of units, rooms, services and staff.
+
+Operations:
+
+- Search keys (pinyin, initials, room spellings) are stored in
+  ``directory_search_key`` and kept current whenever units, rooms, floors,
+  buildings, services or staff are saved through the portal. Rows loaded
+  another way (SQL, bulk scripts) are picked up by a repair pass that the
+  search pages run every ten minutes; ``flask --app portal directory reindex``
+  rebuilds every key at once (``--repair`` only fixes what is missing).
+- Each process keeps the keys in memory and caches result fragments for a
+  minute; both are keyed on a version token that every change replaces.
+"""
 
 from flask import Blueprint, Flask, render_template
 from flask_babel import lazy_gettext as _l

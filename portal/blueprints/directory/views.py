@@ -33,6 +33,7 @@ from portal.blueprints.directory.services import (
     load_hits,
 )
 from portal.blueprints.guide.models import Service
+from portal.blueprints.guide.services import category_order
 from portal.db import db
 from portal.htmx import add_vary, redirect_to, render, wants_partial
 from portal.i18n import select_locale
@@ -119,7 +120,7 @@ def unit(unit_id: int):
         select(Service)
         .options(joinedload(Service.room).joinedload(Room.floor).joinedload(Floor.building))
         .where(Service.unit_id == unit.id)
-        .order_by(Service.category, Service.name)
+        .order_by(category_order(), Service.category, Service.name)
     )
     services = db.session.scalars(services_query.limit(UNIT_PAGE_SERVICES)).all()
     service_count = db.session.scalar(select(func.count()).select_from(Service).where(Service.unit_id == unit.id))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import groupby
+
 from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +14,7 @@ from portal.blueprints.directory.permissions import can_edit_unit, editable_unit
 from portal.blueprints.guide import bp
 from portal.blueprints.guide.forms import ServiceForm
 from portal.blueprints.guide.models import Service
-from portal.blueprints.guide.services import SERVICE_FIELDS, join_lines, service_name_taken, split_lines
+from portal.blueprints.guide.services import SERVICE_FIELDS, category_order, join_lines, service_name_taken, split_lines
 from portal.db import db
 from portal.forms import EmptyForm
 from portal.htmx import redirect_to, render
@@ -48,7 +50,7 @@ def index():
     category = request.args.get("category", "").replace("\x00", "").strip()[:30]
     unit_id = request.args.get("unit", 0, type=int)
     categories = db.session.execute(
-        select(Service.category, func.count()).group_by(Service.category).order_by(Service.category)
+        select(Service.category, func.count()).group_by(Service.category).order_by(category_order(), Service.category)
     ).all()
     units = db.session.execute(
         select(Unit.id, Unit.name, Unit.short_name, func.count(Service.id))
@@ -60,7 +62,7 @@ def index():
         select(Service)
         .join(Unit, Service.unit_id == Unit.id)
         .options(contains_eager(Service.unit), joinedload(Service.room).joinedload(Room.floor).joinedload(Floor.building))
-        .order_by(Service.category, Unit.sort_order, Service.name, Service.id)
+        .order_by(category_order(), Service.category, Unit.sort_order, Service.name, Service.id)
     )
     if category:
         query = query.where(Service.category == category)
@@ -68,10 +70,13 @@ def index():
         query = query.where(Service.unit_id == unit_id)
     page = db.paginate(query, per_page=page_size(), error_out=False)
     selected_unit = db.session.get(Unit, unit_id) if unit_id else None
+    # Consecutive runs (Jinja's groupby would re-sort the categories by code point).
+    service_groups = [(name, list(services)) for name, services in groupby(page.items, key=lambda s: s.category)]
     return render(
         "guide/index.html",
         "guide/_service_list.html",
         page=page,
+        service_groups=service_groups,
         categories=categories,
         units=units,
         category=category,
@@ -86,7 +91,7 @@ def service(service_id: int):
     related = db.session.scalars(
         select(Service)
         .where(Service.unit_id == service.unit_id, Service.id != service.id)
-        .order_by(Service.category, Service.name)
+        .order_by(category_order(), Service.category, Service.name)
         .limit(RELATED_SERVICES)
     ).all()
     return render(
