@@ -30,3 +30,22 @@
     }
   });
 })();
+
+/* ---- guide: the "print this sheet" button (hidden until this script shows it) ---- */
+(function () {
+  "use strict";
+  function wirePrintButtons(root) {
+    var buttons = (root || document).querySelectorAll("button.js-print");
+    for (var i = 0; i < buttons.length; i++) {
+      if (buttons[i].getAttribute("data-wired")) { continue; }
+      buttons[i].setAttribute("data-wired", "1");
+      buttons[i].removeAttribute("hidden");
+      buttons[i].addEventListener("click", function () { window.print(); });
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { wirePrintButtons(document); });
+  } else {
+    wirePrintButtons(document);
+  }
+})();

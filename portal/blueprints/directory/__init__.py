@@ -1,0 +1,47 @@
+"""Office directory: units, floors and rooms of the building, the staff
+directory (logged-in users only), the one search box, and the administration
+and Excel import/export of units, rooms, services and staff.
+
+Operations:
+
+- Search keys (pinyin, initials, room spellings) are stored in
+  ``directory_search_key`` and kept current whenever units, rooms, floors,
+  buildings, services or staff are saved through the portal. Rows loaded
+  another way (SQL, bulk scripts) are picked up by a repair pass that the
+  search pages run every ten minutes; ``flask --app portal directory reindex``
+  rebuilds every key at once (``--repair`` only fixes what is missing).
+- Each process keeps the keys in memory and caches result fragments for a
+  minute; both are keyed on a version token that every change replaces.
+"""
+
+from flask import Blueprint, Flask, render_template
+from flask_babel import lazy_gettext as _l
+
+from portal.models import Role
+from portal.security import ADMINS
+from portal.templating import NavItem
+
+bp = Blueprint("directory", __name__, url_prefix="/directory")
+
+EDITORS = ADMINS + (Role.UNIT_ADMIN,)
+
+ADMIN_LINKS = (
+    NavItem("directory.admin_units", _l("Units"), EDITORS),
+    NavItem("directory.admin_rooms", _l("Room assignment"), ADMINS),
+    NavItem("directory.admin_staff", _l("Staff directory entries"), EDITORS),
+    NavItem("directory.data_exchange", _l("Excel import and export"), EDITORS),
+)
+
+
+def init_app(app: Flask) -> None:
+    from portal.blueprints.directory.cli import directory_cli
+
+    app.cli.add_command(directory_cli)
+
+
+def home_panel() -> str:
+    """The search box on the home page."""
+    return render_template("directory/_home_panel.html")
+
+
+from portal.blueprints.directory import indexing, views  # noqa: E402,F401

@@ -1,0 +1,704 @@
+"""Excel (xlsx) export and import of units, rooms, services and staff.
+
+The logistics center keeps this data in spreadsheets. An import is checked
+in full first (``plan_import``): every row problem is reported with its sheet,
+row number and column, in the user's language. Only a workbook without
+problems is applied (``apply_import``), in one transaction — all rows or none.
+
+A unit administrator exports and imports only their own unit's services and
+staff; the scope is the set from ``permissions.editable_unit_ids``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from io import BytesIO
+from typing import Any
+from zipfile import BadZipFile
+
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal import audit
+from portal.blueprints.directory.indexing import building_aliases
+from portal.blueprints.directory.search import normalize
+from portal.blueprints.directory.services import directory_username
+from portal.blueprints.guide.models import Service
+from portal.blueprints.guide.services import SERVICE_FIELDS, split_lines
+from portal.db import db
+from portal.models import Building, Floor, Room, RoomKind, Unit, User
+
+MAX_ROWS = 20000
+USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # as written in the workbook (Chinese: the spreadsheets are Chinese)
+    key: str
+    required: bool = False
+    width: int = 14
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    kind: str
+    columns: tuple[Column, ...]
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+
+UNITS = Sheet("单位", "unit", (
+    Column("单位名称", "name", True, 30), Column("简称", "short_name"), Column("对外电话", "phone"),
+    Column("办公时间", "office_hours", width=30), Column("主要职责", "duties", width=50),
+    Column("编制人数", "headcount", width=10), Column("排序", "sort_order", width=8),
+))
+ROOMS = Sheet("房间", "room", (
+    Column("楼栋", "building", True, 12), Column("楼层", "level", True, 8), Column("房间号", "number", True, 10),
+    Column("房间名称", "name", width=20), Column("使用单位", "unit", width=30),
+))
+SERVICES = Sheet("事项", "service", (
+    Column("事项名称", "name", True, 30), Column("办理单位", "unit", True, 24), Column("分类", "category", True),
+    Column("办理地点", "room", width=16), Column("窗口", "window", width=10), Column("申请材料", "materials", width=50),
+    Column("办理流程", "steps", width=40), Column("办理时间", "hours", width=24), Column("收费金额（元）", "fee", width=12),
+    Column("收费说明", "fee_note", width=24), Column("法定时限（工作日）", "legal_days", width=12),
+    Column("承诺时限（工作日）", "promised_days", width=12), Column("咨询电话", "phone"), Column("备注", "notes", width=30),
+    Column("搜索关键词", "keywords", width=20),
+))
+STAFF = Sheet("人员", "staff", (
+    Column("用户名", "username", width=16), Column("姓名", "display_name", True, 12), Column("单位", "unit", True, 24),
+    Column("职务", "title"), Column("办公室", "office"), Column("分机", "phone_ext", width=10), Column("在册", "listed", width=8),
+))
+SHEETS = (UNITS, ROOMS, SERVICES, STAFF)
+UNIT_ADMIN_SHEETS = (SERVICES, STAFF)
+
+YES, NO = "是", "否"
+
+
+def sheets_for(scope: frozenset[int] | None) -> tuple[Sheet, ...]:
+    return SHEETS if scope is None else UNIT_ADMIN_SHEETS
+
+
+# ---------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    sheet: str
+    row: int
+    column: str
+    message: Any  # a lazy string
+
+    def __str__(self) -> str:
+        if not self.column:
+            return str(_l("Sheet “%(sheet)s”, row %(row)s: %(message)s", sheet=self.sheet, row=self.row, message=self.message))
+        return str(
+            _l(
+                "Sheet “%(sheet)s”, row %(row)s, column “%(column)s”: %(message)s",
+                sheet=self.sheet, row=self.row, column=self.column, message=self.message,
+            )
+        )
+
+
+class WorkbookError(ValueError):
+    """The upload is not a workbook we can read at all."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(message)  # a lazy string: translated when shown
+        self.message = message
+
+
+# ---------------------------------------------------------------- cell values
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return YES if value else NO
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value).strip()
+
+
+class CellProblem(ValueError):
+    def __init__(self, message: Any) -> None:
+        super().__init__(message)  # a lazy string: translated when shown
+        self.message = message
+
+
+def parse_int(text: str, *, minimum: int = 0, maximum: int = 100000, on_the_spot: bool = False) -> int | None:
+    if not text:
+        return None
+    if on_the_spot and text in {"即办", "即办件", "当场办结", "当场"}:
+        return 0
+    cleaned = text.removesuffix("个工作日").removesuffix("工作日").removesuffix("天").strip()
+    try:
+        value = int(Decimal(cleaned))
+        if Decimal(cleaned) != value:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        raise CellProblem(_l("“%(value)s” is not a whole number.", value=text)) from None
+    if not minimum <= value <= maximum:
+        raise CellProblem(_l("Must be between %(low)s and %(high)s.", low=minimum, high=maximum))
+    return value
+
+
+def parse_fee(text: str) -> Decimal | None:
+    if not text:
+        return None
+    if text in {"不收费", "免费", "无"}:
+        return Decimal("0.00")
+    cleaned = text.removeprefix("¥").removeprefix("￥").removesuffix("元").replace(",", "").strip()
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise CellProblem(_l("Write the fee in yuan as a number, such as 80 or 0 (free).")) from None
+    if not value.is_finite() or value < 0 or value > Decimal("1000000"):
+        raise CellProblem(_l("Write the fee in yuan as a number, such as 80 or 0 (free)."))
+    if value != value.quantize(Decimal("0.01")):
+        raise CellProblem(_l("A fee has at most two decimal places (fen)."))
+    return value.quantize(Decimal("0.01"))
+
+
+def parse_yes_no(text: str) -> bool:
+    if text in {"", YES, "y", "yes", "1", "true"}:
+        return True
+    if text in {NO, "n", "no", "0", "false"}:
+        return False
+    raise CellProblem(_l("Write 是 or 否."))
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass
+class SheetRows:
+    sheet: Sheet
+    rows: list[tuple[int, dict[str, str]]]  # (row number in Excel, column key → text)
+
+
+def read_workbook(data: bytes, sheets: Iterable[Sheet] = SHEETS) -> tuple[list[SheetRows], list[RowProblem]]:
+    """The rows of every known sheet in the workbook, and header problems."""
+    try:
+        workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+        raise WorkbookError(_l("The file is not an Excel workbook (.xlsx).")) from error
+    found: list[SheetRows] = []
+    problems: list[RowProblem] = []
+    try:
+        by_title = {ws.title.strip(): ws for ws in workbook.worksheets}
+        for sheet in sheets:
+            worksheet = by_title.get(sheet.title)
+            if worksheet is None:
+                continue
+            rows = worksheet.iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None:
+                continue
+            positions: dict[str, int] = {}
+            for index, value in enumerate(header):
+                title = cell_text(value).replace(" ", "")
+                for column in sheet.columns:
+                    if title in {column.header, column.header.split("（")[0]}:
+                        positions[column.key] = index
+            missing = [c for c in sheet.columns if c.required and c.key not in positions]
+            for column in missing:
+                problems.append(RowProblem(sheet.title, 1, column.header, _l("This column is missing.")))
+            if missing:
+                continue
+            data_rows = []
+            for number, values in enumerate(rows, start=2):
+                if number - 1 > MAX_ROWS:
+                    problems.append(RowProblem(sheet.title, number, "", _l("Too many rows (at most %(n)s).", n=MAX_ROWS)))
+                    break
+                record = {
+                    key: cell_text(values[index]) if index < len(values) else "" for key, index in positions.items()
+                }
+                if any(record.values()):
+                    data_rows.append((number, record))
+            found.append(SheetRows(sheet, data_rows))
+    finally:
+        workbook.close()
+    if not found and not problems:
+        raise WorkbookError(
+            _l("The workbook has none of the sheets %(names)s.", names="、".join(f"“{s.title}”" for s in sheets))
+        )
+    return found, problems
+
+
+# ---------------------------------------------------------------- planning
+
+
+@dataclass
+class PlannedRow:
+    sheet: Sheet
+    row: int
+    existing: Any  # the object to update, or None to create one
+    values: dict[str, Any]
+
+
+@dataclass
+class ImportPlan:
+    rows: list[PlannedRow] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class Lookups:
+    """Units, buildings and rooms by the names people write, including those
+    the workbook itself creates (so a new unit can be used on the same day)."""
+
+    def __init__(self) -> None:
+        self.units = {u.name: u for u in db.session.scalars(select(Unit))}
+        self.short_names: dict[str, list[str]] = {}
+        for unit in self.units.values():
+            if unit.short_name:
+                self.short_names.setdefault(unit.short_name, []).append(unit.name)
+        self.new_units: set[str] = set()
+        self.buildings: dict[str, Building] = {}
+        for building in db.session.scalars(select(Building).options(joinedload(Building.floors))).unique():
+            for alias in building_aliases(building):
+                self.buildings[normalize(alias)] = building
+        self.rooms: dict[tuple[int, str], Room] = {}
+        for room in db.session.scalars(select(Room).options(joinedload(Room.floor))):
+            self.rooms[room.floor.building_id, normalize(room.number)] = room
+        self.new_rooms: set[tuple[int, str]] = set()
+
+    def unit_name(self, text: str) -> str:
+        """The full name of the unit ``text`` names (full or short name)."""
+        if text in self.units or text in self.new_units:
+            return text
+        names = self.short_names.get(text, [])
+        if len(names) == 1:
+            return names[0]
+        if len(names) > 1:
+            raise CellProblem(_l("“%(name)s” is the short name of several units; write the full name.", name=text))
+        raise CellProblem(_l("No unit named “%(name)s”.", name=text))
+
+    def unit_id(self, name: str) -> int | None:
+        unit = self.units.get(name)
+        return unit.id if unit else None
+
+    def building(self, text: str) -> Building:
+        building = self.buildings.get(normalize(text))
+        if building is None:
+            raise CellProblem(_l("No building named “%(name)s”.", name=text))
+        return building
+
+    def room_reference(self, text: str) -> tuple[int, str]:
+        """``主楼 305`` → (building id, number), for a room that exists or is being created."""
+        compact = normalize(text)
+        for alias, building in sorted(self.buildings.items(), key=lambda item: -len(item[0])):
+            if compact.startswith(alias):
+                number = compact[len(alias):].removesuffix("室")
+                key = (building.id, number)
+                if number and (key in self.rooms or key in self.new_rooms):
+                    return key
+                break
+        raise CellProblem(_l("No room “%(room)s”; write the building and number, such as 主楼 305.", room=text))
+
+
+Check = Callable[[str], Any]
+
+
+class RowChecker:
+    """Collects the problems of one row, column by column."""
+
+    def __init__(self, plan: ImportPlan, sheet: Sheet, row: int, record: dict[str, str]) -> None:
+        self.plan, self.sheet, self.row, self.record = plan, sheet, row, record
+        self.failed = False
+
+    def problem(self, key: str, message: Any) -> None:
+        header = self.sheet.column(key).header if key else ""
+        self.plan.problems.append(RowProblem(self.sheet.title, self.row, header, message))
+        self.failed = True
+
+    def get(self, key: str, *, max_length: int | None = None, parse: Check | None = None) -> Any:
+        text = self.record.get(key, "")
+        column = self.sheet.column(key)
+        if column.required and not text:
+            self.problem(key, _l("This column must be filled in."))
+            return None
+        if max_length is not None and len(text) > max_length:
+            self.problem(key, _l("At most %(n)s characters.", n=max_length))
+            return None
+        if parse is None:
+            return text
+        try:
+            return parse(text)
+        except CellProblem as error:
+            self.problem(key, error.message)
+            return None
+
+
+def _allowed(scope: frozenset[int] | None, lookups: Lookups, unit_name: str | None) -> bool:
+    if scope is None:
+        return True
+    unit_id = lookups.unit_id(unit_name) if unit_name else None
+    return unit_id is not None and unit_id in scope
+
+
+def _plan_units(plan: ImportPlan, rows: SheetRows, lookups: Lookups) -> None:
+    seen: set[str] = set()
+    for number, record in rows.rows:
+        check = RowChecker(plan, rows.sheet, number, record)
+        values = {
+            "name": check.get("name", max_length=80),
+            "short_name": check.get("short_name", max_length=30),
+            "phone": check.get("phone", max_length=30),
+            "office_hours": check.get("office_hours", max_length=120),
+            "duties": check.get("duties", max_length=2000),
+            "headcount": check.get("headcount", parse=parse_int),
+            "sort_order": check.get("sort_order", parse=parse_int),
+        }
+        name = values["name"]
+        if name and name in seen:
+            check.problem("name", _l("“%(name)s” appears twice in this sheet.", name=name))
+        if check.failed:
+            continue
+        seen.add(name)
+        existing = lookups.units.get(name)
+        if existing is None:
+            lookups.new_units.add(name)
+            if values["short_name"]:
+                lookups.short_names.setdefault(values["short_name"], []).append(name)
+        for key in ("headcount", "sort_order"):
+            if values[key] is None:
+                values[key] = getattr(existing, key) if existing is not None else 0
+        plan.rows.append(PlannedRow(rows.sheet, number, existing, values))
+
+
+def _plan_rooms(plan: ImportPlan, rows: SheetRows, lookups: Lookups) -> None:
+    seen: set[tuple[int, str]] = set()
+    for number, record in rows.rows:
+        check = RowChecker(plan, rows.sheet, number, record)
+        building = check.get("building", parse=lookups.building)
+        level = check.get("level", parse=lambda t: parse_int(t.removesuffix("楼").removesuffix("层"), minimum=-5, maximum=200))
+        room_number = check.get("number", max_length=20, parse=lambda t: t.removesuffix("室").strip())
+        name = check.get("name", max_length=80)
+        unit_text = check.get("unit")
+        unit_name = None
+        if unit_text:
+            unit_name = check.get("unit", parse=lookups.unit_name)
+        if check.failed:
+            continue
+        floor = next((f for f in building.floors if f.level == level), None)
+        if floor is None:
+            check.problem("level", _l("%(building)s has no floor %(level)s.", building=building.name, level=level))
+            continue
+        key = (building.id, normalize(room_number))
+        if key in seen:
+            check.problem("number", _l("Room %(number)s appears twice in this sheet.", number=room_number))
+            continue
+        seen.add(key)
+        existing = lookups.rooms.get(key)
+        if existing is not None and existing.floor_id != floor.id:
+            check.problem("level", _l("Room %(number)s is on floor %(level)s.", number=room_number, level=existing.floor.level))
+            continue
+        if existing is None:
+            lookups.new_rooms.add(key)
+        plan.rows.append(PlannedRow(rows.sheet, number, existing, {
+            "floor": floor, "number": room_number, "name": name, "unit_name": unit_name,
+        }))
+
+
+def _plan_services(plan: ImportPlan, rows: SheetRows, lookups: Lookups, scope: frozenset[int] | None) -> None:
+    existing_by_key = {(s.unit_id, s.name): s for s in db.session.scalars(select(Service))}
+    seen: set[tuple[str, str]] = set()
+    for number, record in rows.rows:
+        check = RowChecker(plan, rows.sheet, number, record)
+        name = check.get("name", max_length=120)
+        unit_name = check.get("unit", parse=lookups.unit_name)
+        if unit_name and not _allowed(scope, lookups, unit_name):
+            check.problem("unit", _l("You may only import your own unit's data."))
+        room_text = check.get("room")
+        room_key = check.get("room", parse=lookups.room_reference) if room_text else None
+        values = {
+            "name": name,
+            "unit_name": unit_name,
+            "room_key": room_key,
+            "category": check.get("category", max_length=30),
+            "window": check.get("window", max_length=30),
+            "materials": split_lines(check.get("materials", max_length=5000) or ""),
+            "steps": split_lines(check.get("steps", max_length=5000) or ""),
+            "hours": check.get("hours", max_length=120),
+            "fee": check.get("fee", parse=parse_fee),
+            "fee_note": check.get("fee_note", max_length=200),
+            "legal_days": check.get("legal_days", parse=lambda t: parse_int(t, maximum=3650, on_the_spot=True)),
+            "promised_days": check.get("promised_days", parse=lambda t: parse_int(t, maximum=3650, on_the_spot=True)),
+            "phone": check.get("phone", max_length=30),
+            "notes": check.get("notes", max_length=5000),
+            "keywords": check.get("keywords", max_length=200),
+        }
+        legal, promised = values["legal_days"], values["promised_days"]
+        if legal is not None and promised is not None and promised > legal:
+            check.problem("promised_days", _l("The promised time limit cannot be longer than the legal one."))
+        if name and unit_name:
+            if (unit_name, name) in seen:
+                check.problem("name", _l("“%(name)s” appears twice for this unit.", name=name))
+            seen.add((unit_name, name))
+        if check.failed:
+            continue
+        existing = existing_by_key.get((lookups.unit_id(unit_name), name))
+        plan.rows.append(PlannedRow(rows.sheet, number, existing, values))
+
+
+def _plan_staff(plan: ImportPlan, rows: SheetRows, lookups: Lookups, scope: frozenset[int] | None) -> None:
+    usernames = [record["username"] for _, record in rows.rows if record.get("username")]
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(usernames)))} if usernames else {}
+    seen: set[str] = set()
+    for number, record in rows.rows:
+        check = RowChecker(plan, rows.sheet, number, record)
+        username = check.get("username", max_length=64)
+        if username and not USERNAME.match(username):
+            check.problem("username", _l("Use letters, digits, dot, dash or underscore only."))
+        if username and username in seen:
+            check.problem("username", _l("“%(name)s” appears twice in this sheet.", name=username))
+        seen.add(username or "")
+        unit_name = check.get("unit", parse=lookups.unit_name)
+        if unit_name and not _allowed(scope, lookups, unit_name):
+            check.problem("unit", _l("You may only import your own unit's data."))
+        existing = users.get(username) if username else None
+        if existing is not None and scope is not None and existing.unit_id not in scope:
+            check.problem("username", _l("This person belongs to another unit."))
+        office_text = check.get("office")
+        office_key = check.get("office", parse=lookups.room_reference) if office_text else None
+        values = {
+            "username": username,
+            "display_name": check.get("display_name", max_length=64),
+            "unit_name": unit_name,
+            "title": check.get("title", max_length=64),
+            "office_key": office_key,
+            "phone_ext": check.get("phone_ext", max_length=30),
+            "listed": check.get("listed", parse=parse_yes_no),
+        }
+        if existing is not None and existing.password_hash and values["listed"] is False:
+            check.problem("listed", _l("Accounts with a portal login are removed by the system administrator."))
+        if check.failed:
+            continue
+        plan.rows.append(PlannedRow(rows.sheet, number, existing, values))
+
+
+def plan_import(data: bytes, scope: frozenset[int] | None) -> ImportPlan:
+    """Check a workbook completely. ``scope``: None for every unit, else the unit ids allowed.
+
+    Raises ``WorkbookError`` if the file cannot be read as a workbook at all.
+    """
+    sheets_found, header_problems = read_workbook(data)
+    plan = ImportPlan(problems=list(header_problems))
+    lookups = Lookups()
+    allowed_sheets = sheets_for(scope)
+    for rows in sheets_found:
+        if rows.sheet not in allowed_sheets:
+            if rows.rows:
+                plan.problems.append(RowProblem(
+                    rows.sheet.title, rows.rows[0][0], "", _l("You may only import your own unit's services and staff.")
+                ))
+            continue
+        if rows.sheet is UNITS:
+            _plan_units(plan, rows, lookups)
+        elif rows.sheet is ROOMS:
+            _plan_rooms(plan, rows, lookups)
+        elif rows.sheet is SERVICES:
+            _plan_services(plan, rows, lookups, scope)
+        elif rows.sheet is STAFF:
+            _plan_staff(plan, rows, lookups, scope)
+    if not plan.problems and not plan.rows:
+        plan.problems.append(RowProblem(sheets_found[0].sheet.title if sheets_found else "", 2, "", _l("There are no rows to import.")))
+    plan.problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, 99), p.row))
+    return plan
+
+
+SHEET_ORDER = {sheet.title: i for i, sheet in enumerate(SHEETS)}
+
+
+# ---------------------------------------------------------------- applying
+
+AUDIT_FIELDS = {
+    "unit": ("name", "short_name", "phone", "office_hours", "duties", "headcount", "sort_order"),
+    "room": ("floor_id", "number", "name", "unit_id"),
+    "service": SERVICE_FIELDS,
+    "staff": ("username", "display_name", "unit_id", "title", "office_room_id", "phone_ext", "active"),
+}
+
+
+@dataclass
+class ImportSummary:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    def count(self, bucket: dict[str, int], sheet: Sheet) -> None:
+        bucket[sheet.title] = bucket.get(sheet.title, 0) + 1
+
+
+def apply_import(plan: ImportPlan, actor: User) -> ImportSummary:
+    """Write a problem-free plan, with an audit entry per changed row. The caller commits
+    (or rolls back: nothing is written outside this session's transaction)."""
+    if not plan.ok:
+        raise ValueError("a plan with problems is not applied")
+    summary = ImportSummary()
+    units = {u.name: u for u in db.session.scalars(select(Unit))}
+    rooms = {
+        (room.floor.building_id, normalize(room.number)): room
+        for room in db.session.scalars(select(Room).options(joinedload(Room.floor)))
+    }
+    # Usernames written in the workbook are reserved before any is generated.
+    taken_usernames = set(db.session.scalars(select(User.username)))
+    taken_usernames.update(p.values["username"] for p in plan.rows if p.sheet is STAFF and p.values["username"])
+    for planned in plan.rows:
+        kind = planned.sheet.kind
+        obj = planned.existing
+        before = audit.snapshot(obj, AUDIT_FIELDS[kind]) if obj is not None else None
+        values = planned.values
+        if kind == "unit":
+            if obj is None:
+                obj = Unit(name=values["name"])
+                db.session.add(obj)
+                units[obj.name] = obj
+            for key in AUDIT_FIELDS["unit"][1:]:
+                setattr(obj, key, values[key] if values[key] is not None else "")
+        elif kind == "room":
+            if obj is None:
+                obj = Room(floor=values["floor"], number=values["number"], kind=RoomKind.OFFICE, equipment=[])
+                db.session.add(obj)
+                rooms[values["floor"].building_id, normalize(values["number"])] = obj
+            obj.name = values["name"] or ""
+            obj.unit = units[values["unit_name"]] if values["unit_name"] else None
+        elif kind == "service":
+            if obj is None:
+                obj = Service(name=values["name"], unit=units[values["unit_name"]])
+                db.session.add(obj)
+            obj.unit = units[values["unit_name"]]
+            obj.room = rooms[values["room_key"]] if values["room_key"] else None
+            for key in ("category", "window", "hours", "fee_note", "phone", "notes", "keywords"):
+                setattr(obj, key, values[key] or "")
+            for key in ("materials", "steps", "fee", "legal_days", "promised_days"):
+                setattr(obj, key, values[key])
+        elif kind == "staff":
+            if obj is None:
+                username = values["username"] or directory_username(values["display_name"], taken_usernames)
+                taken_usernames.add(username)
+                obj = User(username=username, display_name=values["display_name"], password_hash="")
+                db.session.add(obj)
+            obj.display_name = values["display_name"]
+            obj.unit = units[values["unit_name"]]
+            obj.title = values["title"] or ""
+            obj.office_room = rooms[values["office_key"]] if values["office_key"] else None
+            obj.phone_ext = values["phone_ext"] or ""
+            obj.active = values["listed"]
+        db.session.flush()  # new units and rooms are referred to by later rows
+        after = audit.snapshot(obj, AUDIT_FIELDS[kind])
+        if before is None:
+            summary.count(summary.created, planned.sheet)
+            audit.record(actor, f"{kind}.import", obj, after=after, summary=f"created from workbook row {planned.row}")
+        elif before != after:
+            summary.count(summary.updated, planned.sheet)
+            audit.record(actor, f"{kind}.import", obj, before=before, after=after,
+                         summary=f"updated from workbook row {planned.row}")
+        else:
+            summary.count(summary.unchanged, planned.sheet)
+    return summary
+
+
+# ---------------------------------------------------------------- export
+
+
+def _room_text(room: Room | None) -> str:
+    return f"{room.floor.building.name} {room.number}" if room is not None else ""
+
+
+def _days_text(days: int | None) -> str | int:
+    return "" if days is None else days
+
+
+def export_rows(sheet: Sheet, scope: frozenset[int] | None) -> list[list[Any]]:
+    in_scope = (lambda column: column.in_(scope or {-1})) if scope is not None else None
+    if sheet is UNITS:
+        units = db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.id))
+        return [[u.name, u.short_name, u.phone, u.office_hours, u.duties, u.headcount, u.sort_order] for u in units]
+    if sheet is ROOMS:
+        rooms = db.session.scalars(
+            select(Room).join(Floor).join(Building)
+            .options(joinedload(Room.floor).joinedload(Floor.building), joinedload(Room.unit))
+            .order_by(Building.sort_order, Floor.level, Room.number)
+        )
+        return [[r.floor.building.name, r.floor.level, r.number, r.name, r.unit.name if r.unit else ""] for r in rooms]
+    if sheet is SERVICES:
+        query = (
+            select(Service).join(Unit)
+            .options(joinedload(Service.unit), joinedload(Service.room).joinedload(Room.floor).joinedload(Floor.building))
+            .order_by(Unit.sort_order, Service.category, Service.name)
+        )
+        if in_scope:
+            query = query.where(in_scope(Service.unit_id))
+        return [
+            [s.name, s.unit.name, s.category, _room_text(s.room), s.window, "\n".join(s.materials), "\n".join(s.steps),
+             s.hours, "" if s.fee is None else s.fee, s.fee_note, _days_text(s.legal_days), _days_text(s.promised_days),
+             s.phone, s.notes, s.keywords]
+            for s in db.session.scalars(query)
+        ]
+    query = (
+        select(User).join(Unit, User.unit_id == Unit.id)
+        .options(joinedload(User.unit), joinedload(User.office_room).joinedload(Room.floor).joinedload(Floor.building))
+        .order_by(Unit.sort_order, User.id)
+    )
+    if in_scope:
+        query = query.where(in_scope(User.unit_id))
+    return [
+        [u.username, u.display_name, u.unit.name, u.title, _room_text(u.office_room), u.phone_ext, YES if u.active else NO]
+        for u in db.session.scalars(query)
+    ]
+
+
+INSTRUCTIONS = (
+    "行政中心门户 · 单位、房间、办事事项和人员数据",
+    "修改后在“管理 → Excel 导入导出”上传本文件。导入前会检查每一行；只要有一行有误，就一行也不导入，并列出出错的行和列。",
+    "单位按“单位名称”对应，房间按“楼栋 + 房间号”对应，事项按“办理单位 + 事项名称”对应，人员按“用户名”对应（新人员用户名留空即可）。",
+    "“申请材料”“办理流程”每行一项（单元格内按 Alt+Enter 换行）。收费金额填数字（元），0 表示不收费；时限填工作日数，0 表示即办。",
+    "办理地点、办公室写楼栋和房间号，如“主楼 104”。“在册”填“是”或“否”。",
+)
+
+
+def export_workbook(scope: frozenset[int] | None) -> bytes:
+    workbook = Workbook()
+    notes = workbook.active
+    notes.title = "说明"
+    for line in INSTRUCTIONS:
+        notes.append([line])
+    notes.column_dimensions["A"].width = 120
+    notes["A1"].font = Font(bold=True)
+    for sheet in sheets_for(scope):
+        worksheet = workbook.create_sheet(sheet.title)
+        worksheet.append([column.header for column in sheet.columns])
+        for cell in worksheet[1]:
+            cell.font = Font(bold=True)
+        for row in export_rows(sheet, scope):
+            worksheet.append(row)
+        for index, column in enumerate(sheet.columns, start=1):
+            worksheet.column_dimensions[worksheet.cell(row=1, column=index).column_letter].width = column.width
+        wrap = Alignment(wrap_text=True, vertical="top")
+        for row in worksheet.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str) and "\n" in cell.value:
+                    cell.alignment = wrap
+        worksheet.freeze_panes = "A2"
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

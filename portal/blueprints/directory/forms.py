@@ -1,0 +1,46 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+
+PHONE = Regexp(r"^[0-9０-９ ()（）+\-—,，/、转]*$", message=_l("Use digits, spaces and dashes only."))
+
+
+class UnitForm(FlaskForm):
+    """Logistics administrators edit every field; a unit administrator gets the
+    form without ``ADMIN_ONLY_FIELDS``."""
+
+    ADMIN_ONLY_FIELDS = ("name", "short_name", "headcount", "sort_order")
+
+    name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=80)])
+    short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=30)])
+    phone = StringField(_l("Public phone"), validators=[Optional(), Length(max=30), PHONE])
+    office_hours = StringField(_l("Office hours"), validators=[Optional(), Length(max=120)])
+    duties = TextAreaField(_l("Duties"), validators=[Optional(), Length(max=2000)])
+    headcount = IntegerField(_l("Headcount"), default=0, validators=[Optional(), NumberRange(min=0, max=10000)])
+    sort_order = IntegerField(_l("Sort order"), default=0, validators=[Optional(), NumberRange(min=0, max=100000)])
+
+
+class RoomAssignmentForm(FlaskForm):
+    name = StringField(_l("Room name"), validators=[Optional(), Length(max=80)])
+    unit_id = SelectField(_l("Occupied by"), coerce=int, validators=[Optional()])
+
+
+class StaffForm(FlaskForm):
+    """A staff directory entry. ``unit_id`` is for logistics administrators only;
+    ``listed`` only for entries without a portal login."""
+
+    display_name = StringField(_l("Name"), validators=[InputRequired(), Length(max=64)])
+    unit_id = SelectField(_l("Unit"), coerce=int, validators=[InputRequired()])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=64)])
+    office_room_id = SelectField(_l("Office"), coerce=int, validators=[Optional()])
+    phone_ext = StringField(_l("Extension"), validators=[Optional(), Length(max=30), PHONE])
+    listed = BooleanField(_l("Listed in the staff directory"), default=True)
+
+
+class ImportForm(FlaskForm):
+    workbook = FileField(
+        _l("Excel workbook (.xlsx)"),
+        validators=[FileRequired(message=_l("Choose an .xlsx file to import."))],
+    )

@@ -1,0 +1,318 @@
+"""Keeping ``SearchKey`` rows current, and each process's in-memory copy.
+
+Pinyin is slow to compute (about 0.1 ms a name), so it is worked out once
+when an object is saved rather than on every search: a session listener
+refreshes the keys of every unit, floor, room, service and staff member that a
+flush adds, renames or removes, in the same transaction, and gives the keys a
+new version token. ``key_index()`` compares that token (one primary-key query)
+and reloads the process's ``KeyIndex`` only when it changed.
+
+Rows written without the ORM (bulk loads, SQL) are caught by
+``reconcile_search_keys``, which the search views run every ten minutes, and by
+``flask directory reindex``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, event, exists, insert, inspect, select, update
+from sqlalchemy.orm import Session, joinedload, lazyload
+
+from portal.blueprints.directory.models import SearchKey, SearchKeyVersion
+from portal.blueprints.directory.search import Candidate, KeyIndex, Keys, join_values, make_keys, split_values
+from portal.blueprints.guide.models import Service
+from portal.db import db
+from portal.models import Building, Floor, Room, Unit, User
+
+CHINESE_DIGITS = "零一二三四五六七八九十"
+
+
+def _chinese_number(n: int) -> str:
+    if 0 <= n <= 10:
+        return CHINESE_DIGITS[n]
+    if n < 20:
+        return "十" + CHINESE_DIGITS[n - 10]
+    return str(n)
+
+
+def unit_texts(unit: Unit) -> list[str]:
+    texts = [unit.name, unit.short_name]
+    if unit.name.startswith("县") and len(unit.name) > 3:
+        texts.append(unit.name[1:])  # people say 人力资源和社会保障局, not 县人力…
+    return texts
+
+
+def building_aliases(building: Building) -> list[str]:
+    """``县委附楼`` is also written ``县委楼`` and ``县委``."""
+    names = [building.name]
+    if building.name.endswith("附楼") and len(building.name) > 2:
+        names += [building.name[:-2] + "楼", building.name[:-2]]
+    return names
+
+
+def floor_spellings(floor: Floor) -> list[str]:
+    level, chinese = floor.level, _chinese_number(floor.level)
+    return [f"{level}楼", f"{level}层", f"{level}f", f"{chinese}楼", f"{chinese}层", floor.label]
+
+
+def floor_texts(floor: Floor) -> list[str]:
+    spellings = floor_spellings(floor)
+    return spellings + [alias + s for alias in building_aliases(floor.building) for s in spellings]
+
+
+def room_texts(room: Room) -> list[str]:
+    numbers = [room.number, f"{room.number}室"]
+    texts = numbers + [alias + n for alias in building_aliases(room.floor.building) for n in numbers]
+    if room.name:
+        texts.append(room.name)
+    return texts
+
+
+def service_texts(service: Service) -> list[str]:
+    words = service.keywords.replace("，", ",").replace("、", ",").replace(",", " ").split()
+    return [service.name, *words]
+
+
+def staff_listed(user: User) -> bool:
+    return user.active and user.unit_id is not None
+
+
+def key_row(kind: str, obj: Any) -> dict[str, Any] | None:
+    """The stored key row for ``obj``, or None when it is not searchable."""
+    if kind == "unit":
+        label, texts = obj.name, unit_texts(obj)
+    elif kind == "floor":
+        label, texts = f"{obj.building.name} {obj.display_label}", floor_texts(obj)
+    elif kind == "room":
+        label, texts = obj.label, room_texts(obj)
+    elif kind == "service":
+        label, texts = obj.name, service_texts(obj)
+    elif kind == "staff":
+        if not staff_listed(obj):
+            return None
+        label, texts = obj.display_name, [obj.display_name]
+    else:
+        raise ValueError(kind)
+    keys = make_keys(texts)
+    return {
+        "kind": kind,
+        "object_id": obj.id,
+        "label": label[:160],
+        "terms": join_values(keys.terms),
+        "pinyin": join_values(keys.pinyin),
+        "initials": join_values(keys.initials),
+    }
+
+
+# model → (kind, attributes whose change alters its keys)
+WATCHED: dict[type, tuple[str, tuple[str, ...]]] = {
+    Unit: ("unit", ("name", "short_name")),
+    Floor: ("floor", ("level", "label", "building_id", "building")),
+    Room: ("room", ("number", "name", "floor_id", "floor")),
+    Service: ("service", ("name", "keywords")),
+    User: ("staff", ("display_name", "unit_id", "unit", "active")),
+    Building: ("", ("name",)),  # no keys of its own; its floors' and rooms' keys name it
+}
+
+
+def _changed(obj: Any, attributes: tuple[str, ...]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in attributes)
+
+
+def _stale_objects(session: Session) -> tuple[list[tuple[str, Any]], list[tuple[str, int]]]:
+    """(kind, object) pairs to re-key and (kind, id) pairs to drop, from the flush."""
+    refresh: list[tuple[str, Any]] = []
+    for obj in session.new:
+        watched = WATCHED.get(type(obj))
+        if watched and watched[0]:
+            refresh.append((watched[0], obj))
+    for obj in session.dirty:
+        watched = WATCHED.get(type(obj))
+        if not watched or not _changed(obj, watched[1]):
+            continue
+        kind = watched[0]
+        if isinstance(obj, Building):
+            for floor in obj.floors:
+                refresh.append(("floor", floor))
+                refresh.extend(("room", room) for room in floor.rooms)
+            continue
+        refresh.append((kind, obj))
+        if isinstance(obj, Floor):
+            refresh.extend(("room", room) for room in obj.rooms)
+    removed = []
+    for obj in session.deleted:
+        watched = WATCHED.get(type(obj))
+        if watched and watched[0] and obj.id is not None:
+            removed.append((watched[0], obj.id))
+    return refresh, removed
+
+
+def _write(connection: Any, refresh: Iterable[tuple[str, Any]], removed: Iterable[tuple[str, int]]) -> None:
+    table = SearchKey.__table__
+    drop: dict[str, set[int]] = {}
+    rows: dict[tuple[str, int], dict[str, Any]] = {}
+    for kind, obj in refresh:
+        drop.setdefault(kind, set()).add(obj.id)
+        row = key_row(kind, obj)
+        if row is not None:
+            rows[kind, obj.id] = row
+    for kind, object_id in removed:
+        drop.setdefault(kind, set()).add(object_id)
+    for kind, ids in drop.items():
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), 500):
+            connection.execute(
+                delete(table).where(table.c.kind == kind, table.c.object_id.in_(ordered[start : start + 500]))
+            )
+    if rows:
+        connection.execute(insert(table), list(rows.values()))
+
+
+def _new_version(connection: Any) -> None:
+    """Give the directory a new version token: other processes reload their key
+    index, and cached search results made from older data are no longer used."""
+    table = SearchKeyVersion.__table__
+    token = secrets.token_hex(8)
+    if connection.execute(update(table).where(table.c.id == 1).values(token=token)).rowcount == 0:
+        connection.execute(insert(table).values(id=1, token=token))
+
+
+# What search results show of a staff member; any change to the other watched
+# models counts (but not, say, a user's last login time).
+SHOWN_STAFF_ATTRIBUTES = (
+    "display_name", "unit_id", "unit", "active", "title", "phone_ext", "office_room_id", "office_room",
+)
+
+
+def _shown_data_changed(session: Session) -> bool:
+    for obj in (*session.new, *session.deleted):
+        if type(obj) in WATCHED:
+            return True
+    for obj in session.dirty:
+        if type(obj) is User:
+            if _changed(obj, SHOWN_STAFF_ATTRIBUTES):
+                return True
+        elif type(obj) in WATCHED and session.is_modified(obj):
+            return True
+    return False
+
+
+@event.listens_for(Session, "after_flush")
+def _refresh_search_keys(session: Session, flush_context: Any) -> None:
+    refresh, removed = _stale_objects(session)
+    if refresh or removed:
+        _write(session.connection(), refresh, removed)
+    if refresh or removed or _shown_data_changed(session):
+        _new_version(session.connection())
+
+
+def _sources() -> list[tuple[str, Any, list[Any], list[Any]]]:
+    """(kind, model, "is listed" conditions, loader options) for every kind of key."""
+    return [
+        ("unit", Unit, [], []),
+        ("floor", Floor, [], [joinedload(Floor.building)]),
+        ("room", Room, [], [joinedload(Room.floor).joinedload(Floor.building)]),
+        ("service", Service, [], []),
+        ("staff", User, [User.active.is_(True), User.unit_id.is_not(None)], [lazyload(User.role_rows)]),
+    ]
+
+
+def _insert_rows(kind: str, objects: Iterable[Any]) -> int:
+    rows = [row for obj in objects if (row := key_row(kind, obj)) is not None]
+    for start in range(0, len(rows), 1000):
+        db.session.execute(insert(SearchKey), rows[start : start + 1000])
+    return len(rows)
+
+
+def rebuild_search_keys() -> int:
+    """Recompute every key row; returns the count. The caller commits."""
+    session = db.session
+    session.execute(delete(SearchKey))
+    written = 0
+    for kind, model, listed, options in _sources():
+        written += _insert_rows(kind, session.scalars(select(model).options(*options).where(*listed)))
+    _new_version(session.connection())
+    return written
+
+
+def reconcile_search_keys() -> tuple[int, int]:
+    """Add the keys of listed objects that have none, drop keys whose object is
+    gone or no longer listed: the repair for rows written without the ORM (bulk
+    loads, SQL). Returns (added, dropped); the caller commits."""
+    session = db.session
+    added = dropped = 0
+    for kind, model, listed, options in _sources():
+        has_key = exists().where(SearchKey.kind == kind, SearchKey.object_id == model.id)
+        missing = session.scalars(select(model).options(*options).where(*listed, ~has_key)).all()
+        added += _insert_rows(kind, missing)
+        still_listed = select(model.id).where(model.id == SearchKey.object_id, *listed)
+        result = session.execute(
+            delete(SearchKey).where(SearchKey.kind == kind, ~still_listed.exists()).execution_options(synchronize_session=False)
+        )
+        dropped += result.rowcount or 0
+    if added or dropped:
+        _new_version(session.connection())
+    return added, dropped
+
+
+_last_reconciled: dict[str, float] = {}
+RECONCILE_EVERY_SECONDS = 600
+
+
+def reconcile_now_and_then(now: float, every: float = RECONCILE_EVERY_SECONDS) -> None:
+    """Run ``reconcile_search_keys`` at most every ``every`` seconds per process and
+    database, so rows loaded in bulk become searchable without anyone asking.
+    The check costs five indexed anti-joins; it writes only when something is off."""
+    url = str(db.engine.url)
+    if now - _last_reconciled.get(url, float("-inf")) < every:
+        return
+    _last_reconciled[url] = now
+    added, dropped = reconcile_search_keys()
+    if added or dropped:
+        db.session.commit()
+    else:
+        db.session.rollback()
+
+
+# ---------------------------------------------------------------- the in-memory index
+
+_indexes: dict[Any, tuple[str, KeyIndex]] = {}
+_reload_lock = threading.Lock()
+
+
+def key_index() -> tuple[str | None, KeyIndex]:
+    """The directory's version token and this database's keys in memory,
+    reloaded when the token changes (None: nothing was ever keyed; no caching).
+
+    Costs one primary-key query per search; a reload (after an edit anywhere)
+    reads the key table once.
+    """
+    database = db.engine.url  # hashable; one index per database
+    token = db.session.scalar(select(SearchKeyVersion.token).where(SearchKeyVersion.id == 1))
+    cached = _indexes.get(database)
+    if token is not None and cached is not None and cached[0] == token:
+        return token, cached[1]
+    with _reload_lock:  # after an edit, one thread reloads while the others wait for it
+        cached = _indexes.get(database)
+        if token is not None and cached is not None and cached[0] == token:
+            return token, cached[1]
+        return token, _load_index(database, token)
+
+
+def _load_index(database: Any, token: str | None) -> KeyIndex:
+    rows = db.session.execute(
+        select(SearchKey.kind, SearchKey.object_id, SearchKey.label, SearchKey.terms, SearchKey.pinyin, SearchKey.initials)
+        .order_by(SearchKey.kind, SearchKey.object_id)
+    )
+    index = KeyIndex(
+        Candidate(kind, object_id, label, Keys(split_values(terms), split_values(pinyin), split_values(initials)))
+        for kind, object_id, label, terms, pinyin, initials in rows
+    )
+    if token is not None:
+        _indexes[database] = (token, index)  # replaced whole: readers in other threads keep a consistent index
+    return index

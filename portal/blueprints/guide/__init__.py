@@ -1,0 +1,15 @@
+"""The service guide (办事指南): services (事项) by category and by unit, one
+printable sheet per service, and their administration."""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from portal.models import Role
+from portal.security import ADMINS
+from portal.templating import NavItem
+
+bp = Blueprint("guide", __name__, url_prefix="/services")
+
+ADMIN_LINKS = (NavItem("guide.admin_services", _l("Service guide"), ADMINS + (Role.UNIT_ADMIN,)),)
+
+from portal.blueprints.guide import views  # noqa: E402,F401
