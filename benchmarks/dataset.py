@@ -59,6 +59,11 @@ def build(name: str, url: str) -> None:
                 rows = generate(rng)
                 db.session.commit()
                 print(f"  {generate.__name__}: {rows} rows in {time.monotonic() - started:.1f}s", file=sys.stderr)
+            # Bulk inserts bypass the search-key maintenance done on save.
+            from portal.blueprints.directory.indexing import rebuild_search_keys
+
+            rebuild_search_keys()
+            db.session.commit()
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
         db.engine.dispose()

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import click
+from babel import Locale
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_file
 from babel.messages.mofile import write_mo
@@ -29,12 +31,17 @@ TARGET_LOCALES = ("zh_Hans_CN",)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None, "pgettext": ((1, "c"), 2)}
 
 
-def select_locale() -> str:
+@lru_cache(maxsize=8)
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def select_locale() -> Locale:
+    """The cookie's language, else Chinese. A parsed ``Locale`` (cached), so
+    Flask-Babel does not parse the code again on every request."""
     languages = current_app.config["LANGUAGES"]
     chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
-    if chosen in languages:
-        return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return _locale(chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 @dataclass(frozen=True)
