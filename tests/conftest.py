@@ -284,8 +284,19 @@ class LiveServer:
         return self
 
     def stop(self) -> None:
-        self._server.close()
+        # Sockets are closed by the serving thread itself (a thunk run by the
+        # server's trigger): closing them from here races its select() (EBADF).
+        # With its socket map empty, waitress's loop returns.
+        self._server.trigger.pull_trigger(self._close_sockets)
         self._thread.join(timeout=5)
+        self._server.task_dispatcher.shutdown()
+        assert not self._thread.is_alive(), "the live server did not stop"
+
+    def _close_sockets(self) -> None:
+        for channel in list(self._server._map.values()):
+            if channel is not self._server and channel is not self._server.trigger:
+                channel.close()
+        self._server.close()  # the listening socket and the trigger
 
 
 @pytest.fixture
