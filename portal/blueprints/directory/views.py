@@ -378,7 +378,7 @@ def edit_room(room_id: int):
 @roles_required(*EDITORS)
 def admin_staff():
     scope = editable_unit_ids(current_user)
-    q = request.args.get("q", "").replace("\x00", "").strip()[:60]
+    q = request.args.get("q", "").strip()[:60]
     unit_id = request.args.get("unit", 0, type=int)
     query = (
         select(User)

@@ -47,7 +47,7 @@ def load_service(service_id: int, *, for_edit: bool = False) -> Service:
 
 @bp.route("/")
 def index():
-    category = request.args.get("category", "").replace("\x00", "").strip()[:30]
+    category = request.args.get("category", "").strip()[:30]
     unit_id = request.args.get("unit", 0, type=int)
     categories = db.session.execute(
         select(Service.category, func.count()).group_by(Service.category).order_by(category_order(), Service.category)
@@ -109,7 +109,7 @@ def service(service_id: int):
 @roles_required(*EDITORS)
 def admin_services():
     scope = editable_unit_ids(current_user)
-    q = request.args.get("q", "").replace("\x00", "").strip()[:60]
+    q = request.args.get("q", "").strip()[:60]
     unit_id = request.args.get("unit", 0, type=int)
     query = (
         select(Service)
