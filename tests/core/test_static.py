@@ -30,3 +30,49 @@ def test_templates_have_no_inline_script_or_handlers():
         if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"\son[a-z]+=", text) or re.search(r"\sstyle=", text):
             offenders.append(str(path.relative_to(templates)))
     assert offenders == []
+
+
+def _stylesheet_rules(css: str) -> list[tuple[str, str]]:
+    """(at-rule context, selector) of every rule; fails on unbalanced braces."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    rules, context, prelude = [], [], ""
+    for char in css:
+        if char == "{":
+            head = " ".join(prelude.split())
+            if head.startswith("@"):
+                context.append(head)
+            else:
+                rules.append((" ".join(context), head))
+                context.append(None)
+            prelude = ""
+        elif char == "}":
+            assert context, "a } closes nothing"
+            context.pop()
+            prelude = ""
+        elif char == ";" and not context:
+            prelude = ""
+        else:
+            prelude += char
+    assert not context, f"unclosed block(s): {[c for c in context if c]}"
+    return rules
+
+
+def test_stylesheet_is_balanced_and_declares_each_rule_once():
+    # A missing } after an @media print block silently turns the rest of the
+    # sheet into print-only rules; two rules for one selector drift apart.
+    css = (Path(__file__).resolve().parents[2] / "portal" / "static" / "css" / "portal.css").read_text(encoding="utf-8")
+    rules = _stylesheet_rules(css)
+    screen = [selector for context, selector in rules if not context]
+    assert "button.js-print[hidden]" in screen and ".search-results" in screen
+    seen: set[tuple[str, str]] = set()
+    repeated = [rule for rule in rules if rule in seen or seen.add(rule)]
+    assert repeated == []
+
+
+def test_stylesheet_parser_sees_an_unclosed_media_block():
+    try:
+        _stylesheet_rules("@media print { .a { color: red; }\n.b { color: blue; }")
+    except AssertionError as error:
+        assert "@media print" in str(error)
+    else:
+        raise AssertionError("an unclosed @media block went unnoticed")
