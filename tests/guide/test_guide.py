@@ -157,6 +157,7 @@ def test_bad_service_input_rerenders_with_422_and_saves_nothing(client, small_bu
         (form_data(sb.renshe, name="x", fee="Infinity"), "收费金额请填数字"),
         (form_data(sb.renshe, name="x", fee="1.234"), "最多保留两位小数"),
         (form_data(sb.renshe, name="x", fee="-1"), "field--error"),
+        (form_data(sb.renshe, name="x", fee="9" * 40), "field--error"),  # beyond Decimal's precision
         (form_data(sb.renshe, name="x", promised_days="1e3"), "field--error"),
         (form_data(sb.renshe, name="", category=""), "field--error"),
         (form_data(sb.renshe, name="x", unit_id="abc"), "field--error"),

@@ -57,7 +57,11 @@ class ServiceForm(FlaskForm):
     )
 
     def validate_fee(self, field) -> None:
-        if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
+        # Runs after NumberRange: an amount out of range already has its message,
+        # and a huge one exceeds the precision quantize() works in.
+        if field.data is None or field.errors:
+            return
+        if field.data != field.data.quantize(Decimal("0.01")):
             raise ValidationError(_l("A fee has at most two decimal places (fen)."))
 
     def validate_promised_days(self, field) -> None:
