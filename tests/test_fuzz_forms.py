@@ -7,6 +7,7 @@ unescaped, and a refused submission (4xx) stores nothing.
 
 from __future__ import annotations
 
+import os
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -19,6 +20,8 @@ from portal.db import db
 from tests.access import Access
 from tests.test_access_matrix import collect_access
 
+# Examples per form; raise it for a deeper sweep (PORTAL_FUZZ_EXAMPLES=300 bash scripts/test -k fuzz).
+EXAMPLES = int(os.environ.get("PORTAL_FUZZ_EXAMPLES", "20"))
 SCRIPT = "<script>alert(1)</script>"
 HOSTILE = [
     SCRIPT,
@@ -117,7 +120,7 @@ def test_hostile_values_never_break_a_form(app, client, demo, auth, endpoint, en
     # Every field hostile at once first, then random mixes.
     explicit = [{name: value for name in fields} for value in (SCRIPT, "x" * 5000, "\x00\x1b", "2026-02-30", "-1")]
 
-    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(data=st.fixed_dictionaries({}, optional={name: values for name in sorted(fields)}))
     def post(data):
         before = _row_counts()
