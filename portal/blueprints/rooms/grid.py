@@ -19,6 +19,10 @@ class Cell:
     past: bool = False
 
     @property
+    def hhmm(self) -> str:
+        return self.start_at.strftime("%H:%M")
+
+    @property
     def free(self) -> bool:
         return self.booking is None and self.closure is None
 
