@@ -6,6 +6,7 @@ from flask import current_app, flash, render_template, request, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from portal import audit, timeutil
 from portal.blueprints.auth import bp, services
@@ -22,7 +23,8 @@ from .forms import LoginForm
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     try:
-        user = db.session.get(User, int(user_id))
+        # One query with the roles (every request of a logged-in user runs it).
+        user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
     except ValueError:
         return None
     return user if user is not None and user.active else None
