@@ -29,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _finish_config(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in JSON
 
-    from portal import cli, i18n, security, templating
+    from portal import cache, cli, i18n, security, templating  # noqa: F401 - cache: data versions and their listeners
     from portal.blueprints import register_blueprints
     from portal.db import configure_engine
     from portal.extensions import babel, csrf, db, login_manager, migrate

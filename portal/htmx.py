@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, make_response, render_template, request
+from markupsafe import Markup
 
 
 def is_htmx() -> bool:
@@ -28,7 +29,7 @@ def wants_partial() -> bool:
 
 def render(
     page: str,
-    partial: str | Mapping[str, str] | None = None,
+    partial: str | Markup | Mapping[str, str] | None = None,
     /,
     *,
     status: int = 200,
@@ -37,11 +38,15 @@ def render(
     """Render ``page``, or ``partial`` for an htmx fragment request.
 
     ``partial`` may map ``HX-Target`` values to fragment templates when one page
-    serves several swap targets; an unknown target gets the full page.
+    serves several swap targets; an unknown target gets the full page. It may
+    also be a fragment rendered already (``Markup``, e.g. from ``portal.cache``),
+    which the page shows from its context.
     """
     template = page
     varies = ["HX-Request"]
     if partial is not None and wants_partial():
+        if isinstance(partial, Markup):
+            return add_vary(make_response(str(partial), status), *varies)
         if isinstance(partial, str):
             template = partial
         else:

@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
+from portal.cache import watch
 from portal.db import AwareDateTime, ScaledDecimal, db
 
 
@@ -243,3 +244,8 @@ class CalendarDay(db.Model):
     is_workday: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str] = mapped_column(String(80), default="")
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now, onupdate=timeutil.now)
+
+
+# Pages cached by portal.cache show these models' data.
+watch("building", Building, Floor, Room, Unit)
+watch("calendar", CalendarDay)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -26,3 +26,9 @@ def to_local(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("naive datetime")
     return moment.astimezone(LOCAL_TZ)
+
+
+def floor_to(moment: datetime, step: timedelta) -> datetime:
+    """``moment`` rounded down to a whole ``step`` since midnight (local wall clock)."""
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight + (moment - midnight) // step * step

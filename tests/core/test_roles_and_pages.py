@@ -2,6 +2,7 @@
 
 import pytest
 from flask import Blueprint
+from markupsafe import Markup
 
 from portal.blueprints import capability_modules
 from portal.htmx import render
@@ -37,6 +38,11 @@ def probe_app(app):
             title="T",
             message="M",
         )
+
+    @bp.route("/drawn")
+    def drawn():
+        fragment = Markup("<p class='drawn'>{}</p>").format("<b>已绘制</b>")
+        return render("errors/error.html", fragment, code=200, title="T", message=fragment)
 
     @bp.route("/fail")
     def fail():
@@ -89,6 +95,14 @@ def test_page_or_partial_by_hx_request(probe_app, client):
     body = partial.get_data(as_text=True)
     assert "<html" not in body and 'class="message' in body
     assert "HX-Request" in partial.headers["Vary"]
+
+
+def test_a_fragment_drawn_already_is_the_partial(probe_app, client):
+    partial = client.get("/probe/drawn", headers={"HX-Request": "true"})
+    assert partial.get_data(as_text=True) == "<p class='drawn'>&lt;b&gt;已绘制&lt;/b&gt;</p>"
+    assert "HX-Request" in partial.headers["Vary"]
+    full = client.get("/probe/drawn").get_data(as_text=True)
+    assert "<html" in full and "<p class='drawn'>&lt;b&gt;已绘制&lt;/b&gt;</p>" in full
 
 
 @pytest.mark.parametrize("extra", [{"HX-Boosted": "true"}, {"HX-History-Restore-Request": "true"}])

@@ -209,19 +209,6 @@ def test_staff_directory_filters_by_unit_and_pinyin(client, demo, auth):
     assert clerk.phone_ext not in other
 
 
-def test_fragment_cache_forgets_old_and_least_used_entries():
-    from portal.blueprints.directory.services import FragmentCache
-
-    cache = FragmentCache(size=2, seconds=60)
-    cache.put("a", "A", now=0)
-    cache.put("b", "B", now=1)
-    assert cache.get("a", now=2) == "A"  # a is now the most recently used
-    cache.put("c", "C", now=3)
-    assert cache.get("b", now=3) is None and cache.get("a", now=3) == "A" and cache.get("c", now=3) == "C"
-    assert cache.get("a", now=61) is None  # too old
-    assert len(cache) == 1
-
-
 def hx_search(client, q, **headers):
     return html(client.get("/directory/search", query_string={"q": q}, headers={"HX-Request": "true", **headers}))
 

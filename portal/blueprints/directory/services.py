@@ -4,9 +4,7 @@ schematic's geometry, loading search hits, staff usernames."""
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from math import ceil
 from typing import Any
@@ -316,43 +314,3 @@ def highlight(text: str, query: str) -> Markup:
         return escape(text)
     end = position + len(query)
     return escape(text[:position]) + Markup("<mark>") + escape(text[position:end]) + Markup("</mark>") + escape(text[end:])
-
-
-# ---------------------------------------------------------------- cached result fragments
-
-
-class FragmentCache:
-    """Rendered search-result fragments, per process, for a short time.
-
-    Active search sends a request per pause in typing, and people look for the
-    same few things (人社局, 社保, 305). The key holds the directory's version
-    token, so an edit anywhere makes older entries unreachable at once; the
-    time limit covers data changed outside the portal.
-    """
-
-    def __init__(self, size: int = 512, seconds: float = 60.0) -> None:
-        self.size, self.seconds = size, seconds
-        self._entries: OrderedDict[Hashable, tuple[float, str]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, now: float) -> str | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            stored_at, value = entry
-            if now - stored_at > self.seconds:
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: str, now: float) -> None:
-        with self._lock:
-            self._entries[key] = (now, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)

@@ -22,7 +22,6 @@ from portal.blueprints.directory.search import KINDS, PUBLIC_KINDS, MatchRules, 
 from portal.blueprints.directory.search import search as search_directory
 from portal.blueprints.directory.services import (
     ROOM_KIND_LABELS,
-    FragmentCache,
     ListPage,
     ResultSection,
     directory_username,
@@ -34,6 +33,7 @@ from portal.blueprints.directory.services import (
 )
 from portal.blueprints.guide.models import Service
 from portal.blueprints.guide.services import category_order
+from portal.cache import LocalCache
 from portal.db import db
 from portal.htmx import add_vary, redirect_to, render, wants_partial
 from portal.i18n import select_locale
@@ -163,8 +163,11 @@ def building(building_id: int):
     )
 
 
-# Result fragments for active search; see FragmentCache.
-SEARCH_FRAGMENTS = FragmentCache()
+# Active search sends a request per pause in typing, and people look for the
+# same few things (人社局, 社保, 305). Keys hold the directory's version token, so
+# an edit anywhere makes older entries unreachable at once; the time limit
+# covers data changed outside the portal.
+SEARCH_FRAGMENTS = LocalCache(size=512, seconds=60.0)
 
 
 @bp.route("/search")

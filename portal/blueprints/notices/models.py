@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
+from portal.cache import watch
 from portal.db import AwareDateTime, db
 from portal.models import Unit, User
 
@@ -51,3 +52,7 @@ class Notice(db.Model):
 
     def __repr__(self) -> str:
         return f"<Notice {self.id} {self.title[:20]!r}>"
+
+
+# Pages cached by portal.cache show these models' data.
+watch("notices", Notice)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
+from portal.cache import watch
 from portal.db import AwareDateTime, db
 from portal.models import Room, Unit, User
 
@@ -162,3 +163,7 @@ class RoomClosure(db.Model):
 
     room: Mapped[Room | None] = relationship()
     created_by: Mapped[User | None] = relationship()
+
+
+# Pages cached by portal.cache show these models' data.
+watch("rooms", RoomPolicy, BookingSeries, Booking, RoomClosure)

@@ -17,6 +17,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
+from portal.cache import watch
 from portal.db import AwareDateTime, ScaledDecimal, db
 from portal.models import User
 
@@ -216,3 +217,7 @@ class ShuttleNotice(db.Model):
         if self.trip_id is not None:
             return self.trip_id == trip.id
         return self.route_id is None or self.route_id == trip.route_id
+
+
+# Pages cached by portal.cache show these models' data.
+watch("shuttle", ShuttleStop, ShuttleRoute, RouteStop, ShuttleVehicle, ShuttleTrip, ServiceException, ShuttleNotice)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
 from portal.blueprints.visitors.validation import IdType
+from portal.cache import watch
 from portal.db import AwareDateTime, db
 from portal.models import Unit, User
 
@@ -170,3 +171,7 @@ class WatchlistEntry(db.Model):
 
     def __repr__(self) -> str:
         return f"<WatchlistEntry {self.id}>"
+
+
+# Pages cached by portal.cache show these models' data.
+watch("visitors", VisitorEntry, VisitorPreregistration, WatchlistEntry)

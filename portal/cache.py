@@ -1,0 +1,166 @@
+"""Data versions, and the per-process cache of what hot pages build from them.
+
+A *data version* is a token per area of data (``"rooms"``, ``"shuttle"`` …) kept
+in the ``data_version`` table. Each capability names the models of its areas
+with :func:`watch`; whenever a flush adds, changes or deletes one of them, or an
+ORM bulk INSERT/UPDATE/DELETE targets one, the area gets a new token in the same
+transaction, so every process sees the change when it is committed.
+
+:func:`cached` returns what ``build()`` made for a key under the areas' current
+tokens, at the cost of one indexed query when it is cached. The tokens are read
+before ``build()`` reads the data, so an entry may hold data newer than its
+tokens, never older. An area without a token (data written only by raw SQL) is
+never cached; a time limit bounds how long data changed outside the portal's
+ORM can be served.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from sqlalchemy import String, event, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+
+from portal.db import db
+
+T = TypeVar("T")
+
+
+class DataVersion(db.Model):
+    __tablename__ = "data_version"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+
+    def __repr__(self) -> str:
+        return f"<DataVersion {self.name}={self.token}>"
+
+
+class LocalCache:
+    """A small least-recently-used map whose entries also expire, per process."""
+
+    def __init__(self, size: int = 512, seconds: float = 60.0) -> None:
+        self.size, self.seconds = size, seconds
+        self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, now: float) -> Any | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            stored_at, value = entry
+            if now - stored_at > self.seconds:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any, now: float) -> None:
+        with self._lock:
+            self._entries[key] = (now, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+# ---------------------------------------------------------------- which models make up an area
+
+_areas_of: dict[type, frozenset[str]] = {}
+
+
+def watch(area: str, *models: type) -> None:
+    """Changes to any of ``models`` give ``area`` a new version."""
+    for model in models:
+        _areas_of[model] = _areas_of.get(model, frozenset()) | {area}
+
+
+def areas_changed_by(session: Session) -> set[str]:
+    areas: set[str] = set()
+    for obj in (*session.new, *session.deleted):
+        areas |= _areas_of.get(type(obj), frozenset())
+    for obj in session.dirty:
+        touched = _areas_of.get(type(obj))
+        if touched and not touched <= areas and session.is_modified(obj, include_collections=False):
+            areas |= touched
+    return areas
+
+
+def bump(connection: Any, areas: Iterable[str]) -> None:
+    """Give ``areas`` new tokens (in sorted order, so that concurrent writers lock
+    the rows in one order)."""
+    dialect = connection.dialect.name
+    for area in sorted(areas):
+        token = secrets.token_hex(8)
+        if dialect in {"sqlite", "postgresql"}:
+            insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+            statement = insert(DataVersion.__table__).values(name=area, token=token)
+            connection.execute(statement.on_conflict_do_update(index_elements=["name"], set_={"token": token}))
+        else:
+            table = DataVersion.__table__
+            if connection.execute(update(table).where(table.c.name == area).values(token=token)).rowcount == 0:
+                connection.execute(table.insert().values(name=area, token=token))
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_after_flush(session: Session, flush_context: Any) -> None:
+    areas = areas_changed_by(session)
+    if areas:
+        bump(session.connection(), areas)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bump_for_bulk_statements(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete) or state.bind_mapper is None:
+        return
+    areas = _areas_of.get(state.bind_mapper.class_)
+    if areas:
+        bump(state.session.connection(), areas)
+
+
+# ---------------------------------------------------------------- reading through the cache
+
+_cache = LocalCache(size=1024, seconds=300.0)
+
+
+def read_tokens(areas: Iterable[str]) -> dict[str, str]:
+    """The current tokens of ``areas`` (one query); areas never written are missing."""
+    query = select(DataVersion.name, DataVersion.token).where(DataVersion.name.in_(sorted(set(areas))))
+    return dict(db.session.execute(query).all())
+
+
+def cached(
+    areas: tuple[str, ...], key: Hashable, build: Callable[[], T], *, tokens: Mapping[str, str] | None = None
+) -> T:
+    """``build()``, or what it returned before for ``key`` while ``areas`` are unchanged.
+
+    ``key`` must hold everything else the result depends on: the language, the
+    viewer, the day, the time where it shows. Cache plain values (text,
+    dataclasses), never ORM objects: they belong to one session. ``tokens``
+    from one :func:`read_tokens` call may serve several blocks of a page.
+    """
+    if tokens is None:
+        tokens = read_tokens(areas)
+    if any(area not in tokens for area in areas):
+        return build()
+    full_key = (areas, tuple(tokens[area] for area in areas), key)
+    now = time.monotonic()
+    value = _cache.get(full_key, now)
+    if value is None:
+        value = build()
+        _cache.put(full_key, value, now)
+    return value

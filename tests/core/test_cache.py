@@ -1,0 +1,120 @@
+"""Data versions and the per-process cache built on them (portal.cache)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import delete, insert, select, update
+
+from portal.cache import DataVersion, LocalCache, cached, read_tokens
+from portal.db import db
+from portal.models import AuditLog, Building, Floor, Room, RoomKind, Unit
+
+
+def token(area: str) -> str | None:
+    return db.session.scalar(select(DataVersion.token).where(DataVersion.name == area))
+
+
+def test_adding_changing_and_deleting_a_watched_model_gives_its_area_a_new_token(app):
+    assert token("building") is None
+    unit = Unit(name="测试局", short_name="测试")
+    db.session.add(unit)
+    db.session.commit()
+    first = token("building")
+    assert first is not None
+
+    unit.phone = "0825-5400000"
+    db.session.commit()
+    second = token("building")
+    assert second not in {None, first}
+
+    db.session.delete(unit)
+    db.session.commit()
+    assert token("building") not in {None, first, second}
+
+
+def test_unwatched_models_and_unchanged_objects_leave_the_tokens_alone(app):
+    unit = Unit(name="测试局")
+    db.session.add(unit)
+    db.session.commit()
+    before = token("building")
+    db.session.add(AuditLog(action="test", object_type="test"))
+    unit.name = unit.name  # loaded, then set to the same value: no change
+    db.session.commit()
+    assert token("building") == before
+    assert token("rooms") is None
+
+
+def test_a_rolled_back_change_keeps_the_old_token(app):
+    db.session.add(Unit(name="甲局"))
+    db.session.commit()
+    before = token("building")
+    db.session.add(Unit(name="乙局"))
+    db.session.flush()
+    assert token("building") != before  # inside the transaction
+    db.session.rollback()
+    assert token("building") == before
+
+
+def test_orm_bulk_statements_give_a_new_token(app):
+    db.session.execute(insert(Building), [{"code": "T", "name": "测试楼", "sort_order": 1, "description": ""}])
+    db.session.commit()
+    seen = {token("building")}
+    db.session.execute(update(Building).values(description="新"))
+    db.session.commit()
+    seen.add(token("building"))
+    db.session.execute(delete(Building))
+    db.session.commit()
+    seen.add(token("building"))
+    assert None not in seen and len(seen) == 3
+
+
+def test_cached_keeps_a_value_while_its_areas_are_unchanged(app):
+    building = Building(code="T", name="测试楼")
+    db.session.add(Floor(building=building, level=1, label="1楼"))
+    db.session.commit()
+    calls = []
+
+    def build():
+        calls.append(1)
+        return sorted(db.session.scalars(select(Room.number)))
+
+    assert cached(("building",), "rooms", build) == []
+    assert cached(("building",), "rooms", build) == []
+    assert len(calls) == 1
+    assert cached(("building",), "another key", build) == [] and len(calls) == 2
+
+    floor = db.session.scalar(select(Floor))
+    db.session.add(Room(floor=floor, number="101", kind=RoomKind.OFFICE, area_m2=Decimal(20)))
+    db.session.commit()
+    assert cached(("building",), "rooms", build) == ["101"]
+    assert len(calls) == 3
+
+
+def test_an_area_never_written_through_the_orm_is_not_cached(app):
+    calls = []
+    for _ in range(2):
+        cached(("rooms",), "k", lambda: calls.append(1) or "value")
+    assert calls == [1, 1]
+    assert read_tokens(["rooms"]) == {}
+
+
+def test_tokens_read_once_serve_several_lookups(app, count_queries):
+    db.session.add(Unit(name="甲局"))
+    db.session.commit()
+    with count_queries() as counter:
+        tokens = read_tokens(["building", "calendar"])
+        cached(("building",), "a", lambda: "A", tokens=tokens)
+        cached(("building",), "b", lambda: "B", tokens=tokens)
+    assert counter.count == 1
+
+
+def test_local_cache_forgets_old_and_least_used_entries():
+    cache = LocalCache(size=2, seconds=60)
+    cache.put("a", "A", now=0)
+    cache.put("b", "B", now=1)
+    assert cache.get("a", now=2) == "A"  # a is now the most recently used
+    cache.put("c", "C", now=3)
+    assert cache.get("b", now=3) is None and cache.get("a", now=3) == "A" and cache.get("c", now=3) == "C"
+    assert cache.get("a", now=61) is None  # too old
+    assert len(cache) == 1
