@@ -82,7 +82,8 @@ def test_day_grid_hides_non_public_titles_from_those_who_may_not_see_them(
     assert "公开的推进会" in anonymous and "内部人事会议" not in anonymous and "已预订" in anonymous
     assert f"/rooms/bookings/{secret.id}" not in anonymous
 
-    auth.login_as(make_user(roles=[Role.EMPLOYEE], username="other"))
+    other = make_user(roles=[Role.EMPLOYEE], username="other")
+    auth.login_as(other)
     assert "内部人事会议" not in html(client.get(url))
     auth.login_as(staff)
     mine = html(client.get(url))
@@ -90,6 +91,29 @@ def test_day_grid_hides_non_public_titles_from_those_who_may_not_see_them(
     assert f"/rooms/new?room={room.id}" in mine  # free slots link to the request form
     auth.login_as(logistics)
     assert "内部人事会议" in html(client.get(url))
+    # The grid is cached per process: what one viewer saw never reaches another.
+    auth.login_as(make_user(roles=[Role.EMPLOYEE], username="colleague", unit=staff.unit))
+    assert "内部人事会议" in html(client.get(url))
+    auth.login_as(other)
+    assert "内部人事会议" not in html(client.get(url))
+    auth.logout()
+    assert "内部人事会议" not in html(client.get(url))
+
+
+def test_day_grid_shows_changes_at_once(client, auth, staff, create_room, create_booking, workday):
+    room = create_room(name="第三会议室")
+    url = f"/rooms/day?date={workday.isoformat()}"
+    auth.login_as(staff)
+    assert "防汛调度会" not in html(client.get(url))
+    booking = create_booking(room, at(workday, "09:00"), title="防汛调度会")
+    assert "防汛调度会" in html(client.get(url))
+    assert "防汛调度会" in html(client.get(url, headers=HX))
+    booking.title = "防汛值班会"
+    db.session.commit()
+    assert "防汛值班会" in html(client.get(url))
+    room.name = "三楼小会议室"  # the building's data are drawn too
+    db.session.commit()
+    assert "三楼小会议室" in html(client.get(url))
 
 
 def test_day_grid_previous_and_next_day_swap_a_partial(client, create_room, create_booking, workday):
@@ -493,12 +517,14 @@ def test_the_day_grid_and_sign_do_not_query_per_booking(client, auth, demo, crea
         auth.login_as(demo["employee"])
     url = f"/rooms/day?date={workday.isoformat()}"
     client.get(url)  # warm up (login, calendar)
-    before = count_queries(client, url)
     rooms = meeting_rooms()
+    create_booking(rooms[0], at(workday, "12:00"), at(workday, "12:30"), title="午间会")  # the cached grid is redrawn
+    before = count_queries(client, url)
     for i, room in enumerate(rooms):
         create_booking(room, at(workday, "08:00"), at(workday, "08:30"), title=f"加会{i}", is_public=i % 2 == 0)
         create_booking(room, at(workday, "20:30"), at(workday, "21:00"), title=f"晚会{i}")
     after = count_queries(client, url)
     assert after == before and after <= 12, (before, after)
+    assert count_queries(client, url) <= after - 4  # drawn once, then served from the cache
     sign = f"/rooms/{rooms[0].id}/sign"
     assert count_queries(client, sign) <= 12

@@ -609,11 +609,23 @@ def title_is_public(booking: Booking) -> bool:
 
 def may_see_details(user, booking: Booking) -> bool:
     """The requester, the organizing unit, the logistics center, sysadmins and the property company."""
+    return may_see_details_of(user, booking.requester_id, booking.unit_id)
+
+
+def may_see_details_of(user, requester_id: int | None, unit_id: int | None) -> bool:
+    """``may_see_details`` for a booking known by its requester and organizing unit."""
     if not getattr(user, "is_authenticated", False):
         return False
     if user.has_role(Role.LOGISTICS_ADMIN, Role.SYSADMIN, Role.PROPERTY):
         return True
-    return booking.requester_id == user.id or (booking.unit_id is not None and booking.unit_id == user.unit_id)
+    return requester_id == user.id or (unit_id is not None and unit_id == user.unit_id)
+
+
+def holders_between(start_at: datetime, end_at: datetime) -> list[tuple[int, int | None, int | None]]:
+    """(id, requester, organizing unit) of the bookings holding a room in the period:
+    what decides who may read their details."""
+    query = select(Booking.id, Booking.requester_id, Booking.unit_id).where(*_holding_overlap(start_at, end_at))
+    return [tuple(row) for row in db.session.execute(query.order_by(Booking.id))]
 
 
 def may_see_title(user, booking: Booking) -> bool:

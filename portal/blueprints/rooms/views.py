@@ -4,9 +4,11 @@ from datetime import date, datetime, time, timedelta
 from io import BytesIO
 
 import segno
-from flask import Response, abort, current_app, flash, request, url_for
+from flask import Response, abort, current_app, flash, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
@@ -24,6 +26,7 @@ from portal.blueprints.rooms.forms import (
 from portal.blueprints.rooms.grid import grid_row
 from portal.blueprints.rooms.labels import BOOKED, EQUIPMENT_LABELS, RECURRENCE_LABELS, STATUS_BADGES, STATUS_LABELS
 from portal.blueprints.rooms.models import Booking, BookingStatus, Recurrence, RoomClosure, RoomPolicy
+from portal.cache import cached, read_tokens
 from portal.db import db
 from portal.forms import EmptyForm
 from portal.htmx import redirect_to, render
@@ -160,21 +163,37 @@ def _grid_rows(rooms: list[Room], day: date, now: datetime):
     return rows
 
 
+# What the day grid is drawn from: a change to any of them redraws it.
+DAY_GRID_DATA = ("rooms", "building", "calendar")
+
+
 @bp.route("/day")
 def day():
     release_lazily()
     the_day = requested_day(request.args.get("date"))
     now = timeutil.now()
-    rooms = services.meeting_rooms()
-    return render(
-        "rooms/day.html",
-        "rooms/_day_grid.html",
-        day=the_day,
-        info=day_info(the_day),
-        rows=_grid_rows(rooms, the_day, now),
-        slots=services.day_slots(the_day),
-        may_book=current_user.is_authenticated and current_user.has_role(*STAFF),
-    )
+    may_book = current_user.is_authenticated and current_user.has_role(*STAFF)
+    tokens = read_tokens(DAY_GRID_DATA)
+    start_at, end_at = services.day_bounds(the_day)
+    holders = cached(DAY_GRID_DATA, ("day-holders", the_day), lambda: services.holders_between(start_at, end_at),
+                     tokens=tokens)
+    # Whose titles and details the viewer may read is all that differs between
+    # two viewers' grids; past slots are greyed, so the grid changes each half hour.
+    readable = tuple(b for b, requester, unit in holders if services.may_see_details_of(current_user, requester, unit))
+    key = ("day-grid", the_day, str(get_locale()), may_book, readable, timeutil.floor_to(now, services.SLOT))
+
+    def draw() -> Markup:
+        return Markup(render_template(
+            "rooms/_day_grid.html",
+            day=the_day,
+            info=day_info(the_day),
+            rows=_grid_rows(services.meeting_rooms(), the_day, now),
+            slots=services.day_slots(the_day),
+            may_book=may_book,
+        ))
+
+    grid = cached(DAY_GRID_DATA, key, draw, tokens=tokens)
+    return render("rooms/day.html", grid, day=the_day, may_book=may_book, grid=grid)
 
 
 @bp.route("/<int:room_id>/week")
