@@ -5,9 +5,9 @@ nothing) while the block's data are unchanged, or the block's fragment."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Response, current_app, make_response, request
@@ -15,6 +15,7 @@ from flask_babel import get_locale
 
 from portal import timeutil
 from portal.blueprints.display import bp, sources
+from portal.cache import cached, read_tokens
 from portal.htmx import add_vary, render, wants_partial
 
 PAGE = "display/index.html"
@@ -24,14 +25,18 @@ PAGE = "display/index.html"
 class Block:
     element_id: str
     template: str
-    load: Callable[[datetime], dict[str, Any]]
+    load: Callable[[datetime], dict[str, Any]]  # plain data, never ORM objects (it is cached)
+    areas: tuple[str, ...]  # what the data are drawn from (portal.cache)
 
 
 BLOCKS = (
-    Block("display-today", "display/_today.html", lambda now: {"today": sources.today_status(now.date())}),
-    Block("display-notices", "display/_notices.html", lambda now: {"notices": sources.public_notices(now)}),
-    Block("display-meetings", "display/_meetings.html", lambda now: {"meetings": sources.meetings_today(now.date(), now)}),
-    Block("display-shuttle", "display/_shuttle.html", lambda now: {"board": sources.next_departures(now)}),
+    Block("display-today", "display/_today.html", lambda now: {"today": sources.today_status(now.date())}, ("calendar",)),
+    Block("display-notices", "display/_notices.html", lambda now: {"notices": sources.public_notices(now)},
+          ("notices", "building")),
+    Block("display-meetings", "display/_meetings.html",
+          lambda now: {"meetings": sources.meetings_today(now.date(), now)}, ("rooms", "building", "calendar")),
+    Block("display-shuttle", "display/_shuttle.html", lambda now: {"board": sources.next_departures(now)},
+          ("shuttle", "calendar")),
 )
 BLOCKS_BY_ID = {block.element_id: block for block in BLOCKS}
 FRAGMENTS = {block.element_id: block.template for block in BLOCKS}
@@ -42,15 +47,29 @@ def version_of(data: dict[str, Any]) -> str:
     return hashlib.sha256(repr((str(get_locale()), sorted(data.items()))).encode()).hexdigest()[:16]
 
 
+def block_data(block: Block, now: datetime, tokens: Mapping[str, str]) -> tuple[dict[str, Any], str]:
+    """A block's data and their fingerprint, the same for a whole minute: every
+    screen in the building polls, and they share one computation per process."""
+    minute = timeutil.floor_to(now, timedelta(minutes=1))
+
+    def load() -> tuple[dict[str, Any], str]:
+        data = block.load(minute)
+        return data, version_of(data)
+
+    return cached(block.areas, ("display", block.element_id, str(get_locale()), minute), load, tokens=tokens)
+
+
 @bp.route("/")
 def index() -> Response:
     now = timeutil.now()
     polled = BLOCKS_BY_ID.get(request.headers.get("HX-Target", "")) if wants_partial() else None
     context: dict[str, Any] = {"now": now, "poll_seconds": current_app.config["DISPLAY_POLL_SECONDS"], "versions": {}}
-    for block in [polled] if polled else BLOCKS:
-        data = block.load(now)
+    blocks = [polled] if polled else BLOCKS
+    tokens = read_tokens(area for block in blocks for area in block.areas)
+    for block in blocks:
+        data, version = block_data(block, now, tokens)
         context.update(data)
-        context["versions"][block.element_id] = version_of(data)
+        context["versions"][block.element_id] = version
     if polled and request.args.get("v") == context["versions"][polled.element_id]:
         response = add_vary(make_response("", 204), "HX-Request", "HX-Target")
     else:
