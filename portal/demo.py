@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from importlib import import_module, util
 
-from pypinyin import lazy_pinyin
 from sqlalchemy import func, select
 
 from portal.blueprints import capability_modules
@@ -190,6 +189,7 @@ def seed_building(rng: random.Random) -> None:
 
 def seed_staff(rng: random.Random) -> None:
     """Directory entries (no login) for every unit's headcount."""
+    from pypinyin import lazy_pinyin  # heavy; only seeding needs it here
     taken = set(db.session.scalars(select(User.username)))
     units = db.session.scalars(select(Unit).order_by(Unit.sort_order)).all()
     for unit in units:

@@ -62,6 +62,18 @@ def test_unit_is_found_by_name_short_name_pinyin_or_initials(units):
     assert svc.resolve_unit("czj", options).short_name == "财政局"
 
 
+def test_the_directorys_stored_keys_give_the_same_options(units):
+    from portal.blueprints.directory.indexing import stored_keys
+
+    stored = stored_keys("unit")
+    assert set(stored) >= {unit.id for unit in units.values()}
+    computed, from_store = svc.unit_options(units.values()), svc.unit_options(units.values(), stored)
+    assert [o.hint for o in from_store] == [o.hint for o in computed]
+    assert next(o for o in from_store if o.short_name == "人社局").hint == "人社局 rsj"
+    for typed in ("人社局", "rsj", "rensheju", "xrlzy", "renshe", "czj"):
+        assert svc.resolve_unit(typed, from_store) == svc.resolve_unit(typed, computed), typed
+
+
 def test_ambiguous_or_unknown_unit_says_so(units, app):
     from flask_babel import force_locale
 

@@ -211,6 +211,18 @@ def _refresh_search_keys(session: Session, flush_context: Any) -> None:
         _new_version(session.connection())
 
 
+def stored_keys(kind: str) -> dict[int, Keys]:
+    """The stored keys of every object of ``kind``, by object id: other capabilities
+    match names with them without computing pinyin (see ``portal.pinyin``)."""
+    rows = db.session.execute(
+        select(SearchKey.object_id, SearchKey.terms, SearchKey.pinyin, SearchKey.initials).where(SearchKey.kind == kind)
+    )
+    return {
+        object_id: Keys(split_values(terms), split_values(pinyin), split_values(initials))
+        for object_id, terms, pinyin, initials in rows
+    }
+
+
 def _sources() -> list[tuple[str, Any, list[Any], list[Any]]]:
     """(kind, model, "is listed" conditions, loader options) for every kind of key."""
     return [

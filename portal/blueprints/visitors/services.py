@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal import pinyin
+from portal.blueprints.directory.search import Keys
 from portal.blueprints.visitors.models import (
     STILL_ON_SITE,
     PreregistrationStatus,
@@ -109,19 +110,27 @@ class UnitOption:
     name: str
     short_name: str
     keys: tuple[str, ...]  # lower-case forms that identify the unit exactly
-
-    @property
-    def hint(self) -> str:
-        return f"{self.short_name} {pinyin.initials(self.short_name or self.name)}".strip()
+    hint: str  # shown beside the name: short name and the initials people type
 
 
-def unit_options(units: Iterable[Unit]) -> list[UnitOption]:
+def unit_options(units: Iterable[Unit], stored: Mapping[int, Keys] | None = None) -> list[UnitOption]:
+    """The picker's options. ``stored`` maps unit ids to the directory's search
+    keys, computed when the unit was saved; a unit without them gets its keys
+    computed here."""
     options = []
     for unit in units:
         names = [n for n in (unit.name, unit.short_name) if n]
         keys = {n.casefold() for n in names}
-        keys |= {pinyin.initials(n) for n in names} | {pinyin.full_pinyin(n) for n in names}
-        options.append(UnitOption(unit.id, unit.name, unit.short_name, tuple(sorted(keys))))
+        known = (stored or {}).get(unit.id)
+        if known is not None:
+            spoken = set(known.pinyin) | set(known.initials)
+            typed = min(known.initials, key=len, default="")  # the short name's, usually
+        else:
+            spoken = {pinyin.initials(n) for n in names} | {pinyin.full_pinyin(n) for n in names}
+            typed = pinyin.initials(unit.short_name or unit.name)
+        keys |= spoken
+        hint = f"{unit.short_name} {typed}".strip()
+        options.append(UnitOption(unit.id, unit.name, unit.short_name, tuple(sorted(keys)), hint))
     return options
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal import audit, timeutil
+from portal.blueprints.directory.indexing import stored_keys
 from portal.blueprints.visitors import DESK, HOSTS, bp, current_settings
 from portal.blueprints.visitors import services as svc
 from portal.blueprints.visitors.forms import (
@@ -81,7 +82,8 @@ def load_own_preregistration(prereg_id: int) -> VisitorPreregistration:
 
 
 def _unit_options() -> list[svc.UnitOption]:
-    return svc.unit_options(db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name)))
+    units = db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name)).all()
+    return svc.unit_options(units, stored_keys("unit"))
 
 
 def _actor():
