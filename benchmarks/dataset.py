@@ -14,7 +14,7 @@ from portal import create_app
 from portal.db import db
 
 PASSWORD = "benchmark-password"
-DATASET_VERSION = "1"
+DATASET_VERSION = "2"  # 2: data versions (portal.cache)
 
 
 @dataclass(frozen=True)

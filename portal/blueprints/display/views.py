@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Response, current_app, make_response, request
+from flask import Response, current_app, make_response, render_template, request
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from portal import timeutil
 from portal.blueprints.display import bp, sources
@@ -39,7 +40,6 @@ BLOCKS = (
           ("shuttle", "calendar")),
 )
 BLOCKS_BY_ID = {block.element_id: block for block in BLOCKS}
-FRAGMENTS = {block.element_id: block.template for block in BLOCKS}
 
 
 def version_of(data: dict[str, Any]) -> str:
@@ -47,32 +47,38 @@ def version_of(data: dict[str, Any]) -> str:
     return hashlib.sha256(repr((str(get_locale()), sorted(data.items()))).encode()).hexdigest()[:16]
 
 
-def block_data(block: Block, now: datetime, tokens: Mapping[str, str]) -> tuple[dict[str, Any], str]:
-    """A block's data and their fingerprint, the same for a whole minute: every
-    screen in the building polls, and they share one computation per process."""
+def drawn_block(block: Block, now: datetime, tokens: Mapping[str, str]) -> tuple[Markup, str]:
+    """A block's fragment and the fingerprint of its data, the same for a whole
+    minute: every screen in the building polls, and they share one drawing per
+    process until the data change."""
     minute = timeutil.floor_to(now, timedelta(minutes=1))
+    poll_seconds = current_app.config["DISPLAY_POLL_SECONDS"]
 
-    def load() -> tuple[dict[str, Any], str]:
+    def draw() -> tuple[Markup, str]:
         data = block.load(minute)
-        return data, version_of(data)
+        version = version_of(data)
+        html = render_template(block.template, now=minute, poll_seconds=poll_seconds,
+                               versions={block.element_id: version}, **data)
+        return Markup(html), version
 
-    return cached(block.areas, ("display", block.element_id, str(get_locale()), minute), load, tokens=tokens)
+    key = ("display", block.element_id, str(get_locale()), minute, poll_seconds)
+    return cached(block.areas, key, draw, tokens=tokens)
 
 
 @bp.route("/")
 def index() -> Response:
     now = timeutil.now()
     polled = BLOCKS_BY_ID.get(request.headers.get("HX-Target", "")) if wants_partial() else None
-    context: dict[str, Any] = {"now": now, "poll_seconds": current_app.config["DISPLAY_POLL_SECONDS"], "versions": {}}
     blocks = [polled] if polled else BLOCKS
     tokens = read_tokens(area for block in blocks for area in block.areas)
-    for block in blocks:
-        data, version = block_data(block, now, tokens)
-        context.update(data)
-        context["versions"][block.element_id] = version
-    if polled and request.args.get("v") == context["versions"][polled.element_id]:
-        response = add_vary(make_response("", 204), "HX-Request", "HX-Target")
+    drawn = [drawn_block(block, now, tokens) for block in blocks]
+    if polled:
+        fragment, version = drawn[0]
+        response = make_response("", 204) if request.args.get("v") == version else make_response(str(fragment))
+        add_vary(response, "HX-Request", "HX-Target")
     else:
-        response = render(PAGE, FRAGMENTS, **context)
+        response = render(PAGE, blocks=[fragment for fragment, _version in drawn],
+                          poll_seconds=current_app.config["DISPLAY_POLL_SECONDS"])
+        add_vary(response, "HX-Target")
     response.headers["Cache-Control"] = "no-store"
     return response
