@@ -71,7 +71,7 @@ def test_the_directorys_stored_keys_give_the_same_options(units):
     assert [o.hint for o in from_store] == [o.hint for o in computed]
     assert next(o for o in from_store if o.short_name == "人社局").hint == "人社局 rsj"
     for typed in ("人社局", "rsj", "rensheju", "xrlzy", "renshe", "czj"):
-        assert svc.resolve_unit(typed, from_store) == svc.resolve_unit(typed, computed), typed
+        assert svc.resolve_unit(typed, from_store).id == svc.resolve_unit(typed, computed).id, typed
 
 
 def test_ambiguous_or_unknown_unit_says_so(units, app):
