@@ -342,3 +342,17 @@ def page(request: pytest.FixtureRequest, browser):
     page.js_enabled = request.param  # type: ignore[attr-defined]
     yield page
     context.close()
+
+
+def log_in(page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Log a browser page in through the login form."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button.primary")
+    page.wait_for_selector("header .link-button")
+
+
+def log_out(page) -> None:
+    page.click("header .link-button")
+    page.wait_for_selector("a[href^='/login']")

@@ -10,17 +10,9 @@ from sqlalchemy import select
 from portal.blueprints.notices.models import Audience, Notice
 from portal.db import db
 from portal.models import Role
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button.primary")
-    page.wait_for_selector("header .link-button")
 
 
 def test_logistics_publishes_a_notice_everyone_reads_it_then_it_is_withdrawn(live_server, page, make_user, make_unit):

@@ -9,22 +9,9 @@ from playwright.sync_api import expect
 from portal.blueprints.repairs.models import RepairRequest, Status
 from portal.db import db
 from portal.models import Role
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import log_in, log_out
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button.primary")
-    page.wait_for_selector("header .link-button")
-
-
-def log_out(page) -> None:
-    page.click("header .link-button")
-    page.wait_for_selector("a[href^='/login']")
 
 
 def test_a_fault_is_reported_repaired_and_confirmed(live_server, page, make_user, place):
