@@ -390,6 +390,20 @@ def test_door_sign_is_public_hides_non_public_titles_and_refreshes_itself(client
     assert partial.startswith('<div id="sign"') and "<html" not in partial
 
 
+def test_door_signs_announce_approved_public_meetings_only(client, create_room, create_booking):
+    room, vip = create_room(name="第六会议室"), create_room(name="贵宾接待室", kind=RoomKind.VIP_RECEPTION)
+    now = timeutil.now().replace(second=0, microsecond=0)
+    create_booking(room, now - timedelta(minutes=10), now + timedelta(minutes=20), title="待批的公开会", status=BookingStatus.PENDING)
+    create_booking(room, now + timedelta(minutes=30), now + timedelta(minutes=40), title="已批的公开会")
+    create_booking(vip, now - timedelta(minutes=10), now + timedelta(minutes=20), title="贵宾接待")
+    sign = html(client.get(f"/rooms/{room.id}/sign"))
+    assert "待批的公开会" not in sign and "已预订" in sign
+    if (now + timedelta(minutes=30)).date() == now.date():
+        assert "已批的公开会" in sign
+    vip_sign = html(client.get(f"/rooms/{vip.id}/sign"))
+    assert "贵宾接待" not in vip_sign.replace("贵宾接待室", "") and "已预订" in vip_sign
+
+
 def test_check_in_from_the_door_sign_without_javascript(client, auth, staff, make_user, create_room, create_booking):
     room = create_room()
     now = timeutil.now().replace(second=0, microsecond=0)

@@ -607,6 +607,13 @@ def title_is_public(booking: Booking) -> bool:
     return booking.is_public and booking.room.kind is not RoomKind.VIP_RECEPTION
 
 
+def screen_title(booking: Booking) -> str | None:
+    """The title a public screen may show: a public meeting outside the VIP room,
+    once approved (a request still waiting holds the room but is not announced).
+    None: show 已预订. The lobby display applies the same rule."""
+    return booking.title if title_is_public(booking) and booking.status is BookingStatus.APPROVED else None
+
+
 def may_see_details(user, booking: Booking) -> bool:
     """The requester, the organizing unit, the logistics center, sysadmins and the property company."""
     return may_see_details_of(user, booking.requester_id, booking.unit_id)

@@ -46,6 +46,7 @@ def labels():
         "recurrence_labels": RECURRENCE_LABELS,
         "booked_label": BOOKED,
         "shown_title": shown_title,
+        "screen_title": services.screen_title,
         "services_may_see": lambda booking: services.may_see_details(current_user, booking),
         "timedelta": timedelta,
     }
