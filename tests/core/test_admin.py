@@ -57,3 +57,20 @@ def test_user_list_search_and_partial(client, login_as_role, make_user):
     assert "zhangsan" in page.get_data(as_text=True) and "lisi" not in page.get_data(as_text=True)
     partial = client.get("/admin/users/?q=li", headers={"HX-Request": "true"})
     assert "<html" not in partial.get_data(as_text=True) and "lisi" in partial.get_data(as_text=True)
+
+
+def test_every_navigation_and_admin_link_names_a_real_page(app):
+    # /admin/ leaves out links whose page is not installed, so a misspelt
+    # endpoint would silently hide a page from the people who need it.
+    from portal.blueprints import admin_links
+    from portal.templating import NAVIGATION
+
+    missing = [item.endpoint for item in (*NAVIGATION, *admin_links()) if item.endpoint not in app.view_functions]
+    assert missing == []
+
+
+def test_the_admin_page_links_each_role_to_its_pages(client, login_as_role):
+    login_as_role("logistics_admin")
+    page = client.get("/admin/").get_data(as_text=True)
+    for path in ("/repairs/reports", "/rooms/services", "/rooms/approvals", "/utilities/meters/", "/visitors/history"):
+        assert f'href="{path}' in page, path

@@ -11,7 +11,7 @@ from portal.templating import NavItem
 
 bp = Blueprint("repairs", __name__, url_prefix="/repairs")
 
-ADMIN_LINKS = (NavItem("repairs.reports", _l("Repair reports"), ADMINS),)
+ADMIN_LINKS = (NavItem("repairs.reports_page", _l("Repair reports"), ADMINS),)
 
 
 def home_panel() -> str | None:

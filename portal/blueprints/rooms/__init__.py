@@ -37,7 +37,7 @@ ADMIN_LINKS = (
     NavItem("rooms.approvals", _l("Meeting-room approvals"), ADMINS),
     NavItem("rooms.closures", _l("Meeting-room closures"), ADMINS),
     NavItem("rooms.settings", _l("Meeting-room settings and door signs"), ADMINS),
-    NavItem("rooms.services", _l("Meeting services sheet"), ADMINS + (Role.PROPERTY,)),
+    NavItem("rooms.services_sheet", _l("Meeting services sheet"), ADMINS + (Role.PROPERTY,)),
 )
 
 
