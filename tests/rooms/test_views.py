@@ -343,6 +343,15 @@ def test_service_sheet_for_the_property_company_with_excel_export(client, login_
     assert len(rows) == 3
 
 
+def test_the_services_export_keeps_text_that_looks_like_a_formula(client, login_as_role, create_room, create_booking, workday):
+    create_booking(create_room(), at(workday, "09:00"), title='=HYPERLINK("http://example.invalid","看")', banner_text="=1+1")
+    login_as_role("property")
+    export = client.get(f"/rooms/services.xlsx?date={workday.isoformat()}")
+    row = list(load_workbook(BytesIO(export.data)).active.iter_rows(min_row=3))[0]
+    assert (row[2].value, row[2].data_type) == ('=HYPERLINK("http://example.invalid","看")', "s")
+    assert (row[8].value, row[8].data_type) == ("=1+1", "s")
+
+
 # ---------------------------------------------------------------- closures
 
 

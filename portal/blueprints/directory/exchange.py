@@ -35,6 +35,7 @@ from portal.blueprints.guide.models import Service
 from portal.blueprints.guide.services import SERVICE_FIELDS, split_lines
 from portal.db import db
 from portal.models import Building, Floor, Room, RoomKind, Unit, User
+from portal.spreadsheets import workbook_bytes
 
 MAX_ROWS = 20000
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -699,6 +700,4 @@ def export_workbook(scope: frozenset[int] | None) -> bytes:
                 if isinstance(cell.value, str) and "\n" in cell.value:
                     cell.alignment = wrap
         worksheet.freeze_panes = "A2"
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from portal.blueprints.repairs.models import CATEGORY_LABELS, OPEN_STATUSES, STATUS_LABELS
+from portal.spreadsheets import text_cells
 from portal.timeutil import LOCAL_TZ
 
 MONEY_FORMAT = "#,##0.00"
@@ -36,7 +37,7 @@ def _sheet(workbook: Workbook, title: str, header: list[str], rows: Iterable[lis
         heading.append(cell)
     sheet.append(heading)
     for row in rows:
-        sheet.append([_cell(sheet, value) for value in row])
+        sheet.append(text_cells(sheet, [_cell(sheet, value) for value in row]))
 
 
 def _cell(sheet, value: Any):

@@ -45,6 +45,7 @@ from portal.db import db
 from portal.htmx import redirect_to, render
 from portal.models import Building, Floor, Role, User
 from portal.security import ADMINS, STAFF, roles_required
+from portal.spreadsheets import workbook_bytes
 
 REPORTERS = STAFF + (Role.PROPERTY,)  # anyone working in the building may report a fault
 WORKERS = (Role.PROPERTY,) + ADMINS  # the queue and the full list
@@ -421,10 +422,7 @@ def reports_page():
 def export():
     year = _report_year()
     now = timeutil.now()
-    workbook = build_workbook(report_context(year, now))
-    buffer = BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
+    buffer = BytesIO(workbook_bytes(build_workbook(report_context(year, now))))
     name = _("repairs-%(scope)s-%(day)s.xlsx", scope=year or _("all-years"), day=now.date().isoformat())
     return send_file(
         buffer,

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
@@ -32,6 +32,7 @@ from portal.forms import EmptyForm
 from portal.htmx import redirect_to, render
 from portal.models import Floor, Role, Room, Unit
 from portal.security import ADMINS, STAFF, current_path, is_safe_next, roles_required
+from portal.spreadsheets import workbook_bytes
 from portal.workdays import day_info
 
 PROPERTY_AND_ADMINS = (Role.PROPERTY, *ADMINS)
@@ -524,9 +525,7 @@ def services_xlsx():
     for row in sheet.iter_rows(min_row=3):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    out = BytesIO()
-    workbook.save(out)
-    response = Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = Response(workbook_bytes(workbook), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = f'attachment; filename="meeting-services-{the_day.isoformat()}.xlsx"'
     return response
 
@@ -627,7 +626,7 @@ def sign(room_id: int):
     release_lazily()
     room = load_room(room_id)
     now = timeutil.now()
-    start_at, end_at = now, services.day_bounds(now.date())[1]
+    end_at = services.day_bounds(now.date())[1]
     today = services.bookings_between(now - timedelta(hours=14), end_at, room_id=room.id)
     current = next((b for b in today if b.start_at <= now < b.end_at), None)
     coming = [b for b in today if b.start_at > now][:3]

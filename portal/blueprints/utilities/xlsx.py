@@ -17,6 +17,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from portal.blueprints.utilities.models import Meter
 from portal.blueprints.utilities.readings import ReadingError, parse_reading
+from portal.spreadsheets import workbook_bytes
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_ROWS = 5000
@@ -47,9 +48,7 @@ def _bold_header(sheet, headers: Sequence[str]) -> None:
 
 
 def _save(book: Workbook) -> bytes:
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
 
 
 def readings_sheet(period_label: str, rows: Iterable) -> bytes:

@@ -3,7 +3,6 @@ current time and the configured settings are passed in."""
 
 from __future__ import annotations
 
-import io
 import os
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
@@ -38,6 +37,7 @@ from portal.blueprints.visitors.privacy import (
 from portal.blueprints.visitors.validation import IdType, InvalidInput, normalize_name
 from portal.db import begin_serialized_write, db
 from portal.models import Unit, User
+from portal.spreadsheets import text_cells, workbook_bytes
 from portal.timeutil import LOCAL_TZ, local
 
 # ---------------------------------------------------------------- settings
@@ -511,7 +511,8 @@ def history_workbook(entries: Iterable[VisitorEntry], labels: Mapping[str, str],
                "unit", "host_name", "purpose", "companions", "plate", "badge", "note")
     sheet.append([labels[c] for c in columns])
     for e in entries:
-        sheet.append(
+        sheet.append(text_cells(
+            sheet,
             [
                 e.checked_in_at.replace(tzinfo=None),
                 e.checked_out_at.replace(tzinfo=None) if e.checked_out_at else None,
@@ -527,11 +528,9 @@ def history_workbook(entries: Iterable[VisitorEntry], labels: Mapping[str, str],
                 e.plate,
                 e.badge or "",
                 labels["refused"] if e.refused else "",
-            ]
-        )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+            ],
+        ))
+    return workbook_bytes(workbook)
 
 
 # ---------------------------------------------------------------- reveal
