@@ -125,6 +125,7 @@ def test_day_grid_previous_and_next_day_swap_a_partial(client, create_room, crea
     assert f'href="/rooms/day?date={tomorrow.isoformat()}"' in page  # the same link without JavaScript
     partial = html(client.get(f"/rooms/day?date={tomorrow.isoformat()}", headers=HX))
     assert "明天的会" in partial and "<html" not in partial and 'class="grid"' in partial
+    assert f'name="date" value="{tomorrow.isoformat()}"' in partial  # the date box follows the swap
 
 
 def test_week_view_shows_the_rooms_week(client, create_room, create_booking, workday):
