@@ -195,8 +195,13 @@ def dom_content_loaded(port: int, pages: list[BenchPage], cookies: dict[str, str
     """DOMContentLoaded (ms) with 6× CPU throttling, via the DevTools protocol."""
     chromium = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
     if not chromium.exists():
+        print(f"  DOMContentLoaded not measured: {chromium} is missing", file=sys.stderr)
         return {}
-    from playwright.sync_api import sync_playwright
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("  DOMContentLoaded not measured: Playwright is not installed (bash scripts/test installs it)", file=sys.stderr)
+        return {}
 
     results = {}
     with sync_playwright() as playwright:
