@@ -3,7 +3,9 @@
 Each capability lists its routes in ``tests/<name>/access.py`` as ``ACCESS``,
 a mapping from endpoint to one ``Access`` (or a list, for endpoints with several
 URL rules). ``tests/test_access_matrix.py`` walks the app's URL map: a route
-without an entry fails, and so does any role that gets something else.
+without an entry fails, and so does any role that gets something else. Every
+route that takes POST is also posted to as each role that may not use it: the
+login page for visitors, 403 for the others, and nothing written.
 
 Roles are the personas of the demo accounts (see ``ROLE_ACCOUNTS`` in
 conftest): ``unit_admin`` and ``logistics_admin`` are also employees.

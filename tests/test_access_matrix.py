@@ -1,4 +1,5 @@
-"""Every route × every role (anonymous included) gets exactly the expected answer."""
+"""Every route × every role (anonymous included) gets exactly the expected answer,
+for GET and, where a route takes it, for POST."""
 
 from __future__ import annotations
 
@@ -43,4 +44,39 @@ def test_role_gets_the_expected_answer_from_every_route(app, client, demo, auth,
             status = client.get(url).status_code
             if status != entry.expected(role):
                 wrong.append(f"{endpoint} GET {url}: expected {entry.expected(role)}, got {status}")
+    assert not wrong, f"as {role}:\n" + "\n".join(wrong)
+
+
+def _posting_endpoints(app) -> set[str]:
+    return {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_roles_that_may_not_post_are_refused_and_change_nothing(app, client, demo, auth, role):
+    """Every form's POST as every role that may not use it: the login page for
+    visitors, 403 for the others, and no row written. (Roles that may post are
+    exercised by the capability tests and the form fuzzer.)"""
+    from tests.test_fuzz_forms import _row_counts
+
+    if role != "anonymous":
+        auth.login_as(demo[role])
+    posting = _posting_endpoints(app)
+    wrong = []
+    for endpoint, entries in collect_access().items():
+        if endpoint not in posting:
+            continue
+        for entry in entries:
+            may_post = entry.post_roles or entry.allowed
+            if may_post is None or role in may_post or role in entry.expect:
+                continue
+            url = entry.url()
+            before = _row_counts()
+            response = client.post(url, data={"next": "/"})
+            expected = 303 if role == "anonymous" else 403
+            if response.status_code != expected:
+                wrong.append(f"{endpoint} POST {url}: expected {expected}, got {response.status_code}")
+            elif role == "anonymous" and "/login" not in response.headers.get("Location", ""):
+                wrong.append(f"{endpoint} POST {url}: redirected to {response.headers.get('Location')}, not the login page")
+            if _row_counts() != before:
+                wrong.append(f"{endpoint} POST {url}: refused, but wrote to the database")
     assert not wrong, f"as {role}:\n" + "\n".join(wrong)

@@ -14,7 +14,7 @@ ACCESS = {
     "main.healthz": Access("/healthz"),
     "main.set_language": Access("/language", post_only=True),
     "auth.login": Access("/login", expect={role: 303 for role in LOGGED_IN}),
-    "auth.logout": Access("/logout", allowed=LOGGED_IN, post_roles=("employee",)),
+    "auth.logout": Access("/logout", allowed=LOGGED_IN),
     "admin.index": Access("/admin/", allowed=("unit_admin", "logistics_admin", "sysadmin")),
     "admin.users": Access("/admin/users/", allowed=("sysadmin",)),
     "admin.edit_user": [

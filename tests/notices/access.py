@@ -40,5 +40,5 @@ ACCESS = {
         Access(lambda: _notice("社保卡集中补换领服务时间调整", "/edit"), allowed=MANAGERS),
     ],
     "notices.withdraw": Access(lambda: _notice("社保卡集中补换领服务时间调整", "/withdraw"), post_only=True,
-                               post_roles=("unit_admin",)),
+                               post_roles=MANAGERS),
 }

@@ -23,13 +23,14 @@ def _repair_in(status: Status) -> int:
 
 ACCESS = {
     "repairs.index": Access("/repairs/", allowed=REPORTERS),
-    "repairs.new": Access("/repairs/new", allowed=REPORTERS, post_roles=("employee",)),
+    "repairs.new": Access("/repairs/new", allowed=REPORTERS),
     # The reporter, the property company and the logistics center see a request; no one else.
     "repairs.detail": [
         Access(lambda: f"/repairs/{_repair_of('staff')}", allowed=("employee", "property", "logistics_admin", "sysadmin")),
         Access(lambda: f"/repairs/{_repair_of('unitadmin')}", allowed=("unit_admin", "property", "logistics_admin", "sysadmin")),
     ],
-    "repairs.step": Access(lambda: f"/repairs/{_repair_in(Status.SUBMITTED)}/step", post_only=True, post_roles=("property",)),
+    "repairs.step": Access(lambda: f"/repairs/{_repair_in(Status.SUBMITTED)}/step", post_only=True,
+                           post_roles=("property", "employee", "logistics_admin", "sysadmin")),  # the reporter too
     "repairs.finish": Access(lambda: f"/repairs/{_repair_in(Status.IN_PROGRESS)}/finish", post_only=True, post_roles=("property",)),
     "repairs.correct": Access(lambda: f"/repairs/{_repair_in(Status.DONE)}/cost", post_only=True, post_roles=("property",)),
     "repairs.queue": Access("/repairs/queue", allowed=WORKERS),
