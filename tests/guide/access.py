@@ -24,5 +24,5 @@ ACCESS = {
         Access(lambda: f"/services/admin/{service_of('人社局')}", allowed=EDITORS),  # the unit admin's own unit
         Access(lambda: f"/services/admin/{service_of('民政局')}", allowed=ADMINS),
     ],
-    "guide.delete_service": Access(lambda: f"/services/admin/{service_of('人社局')}/delete", post_only=True),
+    "guide.delete_service": Access(lambda: f"/services/admin/{service_of('人社局')}/delete", post_only=True, post_roles=EDITORS),
 }

@@ -16,11 +16,11 @@ def _an_entry() -> str:
 ACCESS = {
     # Staff who are not at the desk are sent to their own expected visitors.
     "visitors.index": Access("/visitors/", allowed=DESK, expect={"employee": 303, "unit_admin": 303, "sysadmin": 303}),
-    "visitors.check_in": Access("/visitors/check-in", post_only=True),
-    "visitors.check_out_badge": Access("/visitors/check-out", post_only=True),
-    "visitors.check_out": Access("/visitors/entries/1/check-out", post_only=True),
-    "visitors.refuse": Access("/visitors/entries/1/refuse", post_only=True),
-    "visitors.reveal": Access("/visitors/entries/1/reveal", post_only=True),
+    "visitors.check_in": Access("/visitors/check-in", post_only=True, post_roles=DESK),
+    "visitors.check_out_badge": Access("/visitors/check-out", post_only=True, post_roles=DESK),
+    "visitors.check_out": Access("/visitors/entries/1/check-out", post_only=True, post_roles=DESK),
+    "visitors.refuse": Access("/visitors/entries/1/refuse", post_only=True, post_roles=DESK),
+    "visitors.reveal": Access("/visitors/entries/1/reveal", post_only=True, post_roles=ADMIN),
     "visitors.show_entry": Access(_an_entry, allowed=DESK),
     "visitors.on_site": Access("/visitors/on-site", allowed=DESK),
     "visitors.evacuation_list": Access("/visitors/on-site/evacuation", allowed=DESK),
@@ -30,7 +30,7 @@ ACCESS = {
     "visitors.resolve_unit": Access("/visitors/units/resolve?unit=rsj", allowed=DESK + HOSTS),
     "visitors.my_expected": Access("/visitors/expected/", allowed=HOSTS),
     "visitors.preregister": Access("/visitors/expected/new", allowed=HOSTS),
-    "visitors.cancel_expected": Access("/visitors/expected/1/cancel", post_only=True),
+    "visitors.cancel_expected": Access("/visitors/expected/1/cancel", post_only=True, post_roles=HOSTS),  # 1 is staff's
     "visitors.watchlist": Access("/visitors/watchlist/", allowed=ADMIN),
-    "visitors.delete_watch": Access("/visitors/watchlist/1/delete", post_only=True),
+    "visitors.delete_watch": Access("/visitors/watchlist/1/delete", post_only=True, post_roles=ADMIN),
 }
