@@ -30,7 +30,8 @@ class Access:
     roles get 403. ``expect`` overrides single roles (e.g. a redirect).
     ``post_only``: a GET gets 405 from everyone. ``post_roles``: who may POST
     here (default: ``allowed``; for a public form, everyone); the form fuzzer
-    posts as the first of them.
+    posts as the first of them. ``form_page``: for a POST-only route, the page
+    that holds its form, where the fuzzer reads the form's fields.
     """
 
     path: str | Callable[[], str]
@@ -38,9 +39,13 @@ class Access:
     expect: dict[str, int] = field(default_factory=dict)
     post_only: bool = False
     post_roles: tuple[str, ...] = ()
+    form_page: str | Callable[[], str] | None = None
 
     def url(self) -> str:
         return self.path() if callable(self.path) else self.path
+
+    def form_url(self) -> str | None:
+        return self.form_page() if callable(self.form_page) else self.form_page
 
     def poster(self) -> str:
         """The role the form fuzzer posts as."""

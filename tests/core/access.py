@@ -12,7 +12,7 @@ def _some_user() -> str:
 ACCESS = {
     "main.home": Access("/"),
     "main.healthz": Access("/healthz"),
-    "main.set_language": Access("/language", post_only=True),
+    "main.set_language": Access("/language", post_only=True, form_page="/"),
     "auth.login": Access("/login", expect={role: 303 for role in LOGGED_IN}),
     "auth.logout": Access("/logout", allowed=LOGGED_IN),
     "admin.index": Access("/admin/", allowed=("unit_admin", "logistics_admin", "sysadmin")),

@@ -30,9 +30,12 @@ ACCESS = {
         Access(lambda: f"/repairs/{_repair_of('unitadmin')}", allowed=("unit_admin", "property", "logistics_admin", "sysadmin")),
     ],
     "repairs.step": Access(lambda: f"/repairs/{_repair_in(Status.SUBMITTED)}/step", post_only=True,
-                           post_roles=("property", "employee", "logistics_admin", "sysadmin")),  # the reporter too
-    "repairs.finish": Access(lambda: f"/repairs/{_repair_in(Status.IN_PROGRESS)}/finish", post_only=True, post_roles=("property",)),
-    "repairs.correct": Access(lambda: f"/repairs/{_repair_in(Status.DONE)}/cost", post_only=True, post_roles=("property",)),
+                           post_roles=("property", "employee", "logistics_admin", "sysadmin"),  # the reporter too
+                           form_page=lambda: f"/repairs/{_repair_in(Status.SUBMITTED)}"),
+    "repairs.finish": Access(lambda: f"/repairs/{_repair_in(Status.IN_PROGRESS)}/finish", post_only=True, post_roles=("property",),
+                             form_page=lambda: f"/repairs/{_repair_in(Status.IN_PROGRESS)}"),
+    "repairs.correct": Access(lambda: f"/repairs/{_repair_in(Status.DONE)}/cost", post_only=True, post_roles=("property",),
+                              form_page=lambda: f"/repairs/{_repair_in(Status.DONE)}"),
     "repairs.queue": Access("/repairs/queue", allowed=WORKERS),
     "repairs.browse": Access("/repairs/all", allowed=WORKERS),
     "repairs.reports_page": Access("/repairs/reports", allowed=ADMINS),

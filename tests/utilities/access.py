@@ -45,7 +45,8 @@ ACCESS = {
         Access(lambda: f"/utilities/months/{closed_month()}", allowed=READERS),
     ],
     "utilities.close_month": Access(
-        lambda: f"/utilities/months/{open_month()}/close", post_only=True, post_roles=MANAGERS
+        lambda: f"/utilities/months/{open_month()}/close", post_only=True, post_roles=MANAGERS,
+        form_page=lambda: f"/utilities/months/{open_month()}",
     ),
     "utilities.month_bills_xlsx": Access(lambda: f"/utilities/months/{closed_month()}/bills.xlsx", allowed=MANAGERS),
     "utilities.readings": [
@@ -57,7 +58,8 @@ ACCESS = {
     ),
     "utilities.readings_xlsx": Access(lambda: f"/utilities/months/{open_month()}/readings.xlsx", allowed=READERS),
     "utilities.import_readings": Access(
-        lambda: f"/utilities/months/{open_month()}/import", post_only=True, post_roles=READERS
+        lambda: f"/utilities/months/{open_month()}/import", post_only=True, post_roles=READERS,
+        form_page=lambda: f"/utilities/months/{open_month()}/readings",
     ),
     "utilities.invoice": Access(lambda: f"/utilities/months/{open_month()}/invoices/electricity", allowed=MANAGERS),
     "utilities.meters": Access("/utilities/meters/", allowed=READERS),
