@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.forms import MultiCheckboxField
 from portal.models import Role
 
 ROLE_LABELS = {
@@ -14,11 +14,6 @@ ROLE_LABELS = {
     Role.LOGISTICS_ADMIN: _l("Logistics center"),
     Role.SYSADMIN: _l("System administrator"),
 }
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class UserForm(FlaskForm):

@@ -12,15 +12,14 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.blueprints.rooms.labels import EQUIPMENT_LABELS, RECURRENCE_LABELS
 from portal.blueprints.rooms.services import MAX_OCCURRENCES, slot_times
+from portal.forms import MultiCheckboxField
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -39,11 +38,6 @@ def time_choices(*, starts: bool) -> list[SelectChoice]:
     times = slot_times()
     times = times[:-1] if starts else times[1:]
     return [SelectChoice(t.strftime("%H:%M"), t.strftime("%H:%M")) for t in times]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def equipment_choices() -> list[SelectChoice]:
