@@ -1,10 +1,13 @@
 """Editing units, room assignment and staff entries: who may edit what, and the audit trail."""
 
+from decimal import Decimal
+
+import pytest
 from sqlalchemy import select
 
 from portal.blueprints.directory.search import search
 from portal.db import db
-from portal.models import AuditLog, Role, Room, Unit, User
+from portal.models import AuditLog, Role, Room, RoomKind, Unit, User
 
 
 def audit_entries(action):
@@ -70,12 +73,14 @@ def test_bad_unit_input_rerenders_with_422(client, small_building, login_as_role
 def test_logistics_assigns_a_room_and_it_is_audited(client, small_building, login_as_role):
     sb = small_building
     admin = login_as_role("logistics_admin")
-    response = client.post(f"/directory/admin/rooms/{sb.annex_305.id}", data={"name": "档案室", "unit_id": str(sb.minzheng.id)})
+    response = client.post(f"/directory/admin/rooms/{sb.annex_305.id}",
+                           data={"name": "档案室", "kind": "office", "unit_id": str(sb.minzheng.id)})
     assert response.status_code == 303
     room = db.session.get(Room, sb.annex_305.id)
     assert room.unit_id == sb.minzheng.id and room.name == "档案室"
     [entry] = audit_entries("room.update")
-    assert entry.actor_id == admin.id and entry.before == {"name": "", "unit_id": None}
+    assert entry.actor_id == admin.id
+    assert entry.before == {"name": "", "kind": "office", "capacity": None, "area_m2": None, "equipment": [], "unit_id": None}
     page = client.get(f"/directory/units/{sb.minzheng.id}").get_data(as_text=True)
     assert "县委附楼 305" in page
 
@@ -167,3 +172,53 @@ def test_admin_lists_survive_odd_filters(client, small_building, login_as_role):
     # NUL is refused for the whole portal before any view runs (PostgreSQL cannot store it).
     for path in ("/directory/admin/staff/?q=%00&unit=x", "/services/admin/?q=%00%25", "/services/?category=%00", "/directory/staff/?q=%00"):
         assert client.get(path).status_code == 400, path
+
+
+def test_logistics_keeps_a_meeting_rooms_details(client, small_building, login_as_role):
+    room = small_building.annex_305
+    login_as_role("logistics_admin")
+    form = client.get(f"/directory/admin/rooms/{room.id}").get_data(as_text=True)
+    assert 'name="kind"' in form and 'name="capacity"' in form and 'value="video_conference"' in form
+    response = client.post(f"/directory/admin/rooms/{room.id}", data={
+        "name": "县委第三会议室", "kind": "meeting", "capacity": "24", "area_m2": "56.5",
+        "equipment": ["screen", "projector"], "unit_id": "0",
+    })
+    assert response.status_code == 303
+    db.session.refresh(room)
+    assert (room.kind, room.capacity, room.area_m2) == (RoomKind.MEETING, 24, Decimal("56.50"))
+    assert room.equipment == ["projector", "screen"]  # in the catalogue's order
+    [entry] = audit_entries("room.update")
+    assert entry.after["kind"] == "meeting" and entry.after["capacity"] == 24
+
+
+@pytest.mark.parametrize("bad", [
+    {"kind": "castle"}, {"capacity": "0"}, {"capacity": "abc"}, {"area_m2": "NaN"}, {"area_m2": "-3"},
+    {"area_m2": "9" * 40}, {"equipment": ["jukebox"]},
+])
+def test_bad_room_details_are_refused_and_nothing_is_saved(client, small_building, login_as_role, bad):
+    room = small_building.annex_305
+    login_as_role("logistics_admin")
+    data = {"name": "新名字", "kind": "meeting", "capacity": "20", "area_m2": "40", "unit_id": "0", **bad}
+    response = client.post(f"/directory/admin/rooms/{room.id}", data=data)
+    assert response.status_code == 422 and "field--error" in response.get_data(as_text=True)
+    db.session.refresh(room)
+    assert room.name == "" and room.kind is RoomKind.OFFICE
+
+
+def test_a_meeting_room_with_meetings_to_come_stays_a_meeting_room(client, small_building, login_as_role):
+    from datetime import timedelta
+
+    from portal import timeutil
+    from portal.blueprints.rooms.models import Booking, BookingStatus
+
+    room = small_building.annex_305
+    room.kind, room.capacity = RoomKind.MEETING, 20
+    start = timeutil.now() + timedelta(days=2)
+    db.session.add(Booking(room_id=room.id, start_at=start, end_at=start + timedelta(hours=1), title="周例会", attendees=5,
+                           status=BookingStatus.APPROVED, contact_name="张三", contact_phone="5100"))
+    db.session.commit()
+    login_as_role("logistics_admin")
+    response = client.post(f"/directory/admin/rooms/{room.id}", data={"kind": "office", "unit_id": "0"})
+    assert response.status_code == 422 and "今后还有 1 场会议" in response.get_data(as_text=True)
+    db.session.refresh(room)
+    assert room.kind is RoomKind.MEETING

@@ -8,6 +8,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from portal.blueprints.directory.exchange import (
+    ROOMS,
     SERVICES,
     STAFF,
     UNITS,
@@ -18,7 +19,7 @@ from portal.blueprints.directory.exchange import (
 )
 from portal.blueprints.guide.models import Service
 from portal.db import db
-from portal.models import AuditLog, Role, Room, Unit, User
+from portal.models import AuditLog, Role, Room, RoomKind, Unit, User
 
 SERVICE_HEADER = [c.header for c in SERVICES.columns]
 STAFF_HEADER = [c.header for c in STAFF.columns]
@@ -279,3 +280,69 @@ def test_a_clash_while_applying_rolls_everything_back(client, small_building, lo
     response = upload(client, workbook(事项=[SERVICE_HEADER, service_row("社保卡申领")]))
     assert response.status_code == 422 and "未导入任何数据" in response.get_data(as_text=True)
     assert counts() == before
+
+
+ROOM_HEADER = [c.header for c in ROOMS.columns]
+
+
+def test_rooms_carry_their_kind_seats_area_and_equipment(app, small_building):
+    data = workbook(房间=[
+        ROOM_HEADER,
+        ["主楼", 3, "310", "第七会议室", "", "会议室", "24人", "56.5", "投影、幕布，话筒"],
+        ["县委附楼", 3, "305", "", "", "办公室", "", "", ""],
+    ])
+    plan = plan_import(data, None)
+    assert plan.ok, messages(plan, app)
+    apply_import(plan, None)
+    db.session.commit()
+    room = db.session.scalar(select(Room).where(Room.number == "310"))
+    assert (room.kind, room.capacity, room.area_m2) == (RoomKind.MEETING, 24, Decimal("56.50"))
+    assert room.equipment == ["projector", "screen", "microphones"]
+    exported = load_workbook(BytesIO(export_workbook(None)))["房间"]
+    row = next(r for r in exported.iter_rows(values_only=True) if r[2] == "310")
+    assert row[5:] == ("会议室", 24, 56.5, "投影、幕布、话筒")
+
+
+def test_an_older_room_sheet_without_the_detail_columns_keeps_the_details(app, small_building):
+    hall = small_building.hall  # a service hall
+    hall.capacity, hall.equipment = 80, ["screen"]
+    db.session.commit()
+    data = workbook(房间=[ROOM_HEADER[:5], ["主楼", 1, "104", "便民服务大厅（一楼）", ""]])
+    plan = plan_import(data, None)
+    assert plan.ok, messages(plan, app)
+    apply_import(plan, None)
+    db.session.commit()
+    db.session.refresh(hall)
+    assert hall.name == "便民服务大厅（一楼）"
+    assert (hall.kind, hall.capacity, hall.equipment) == (RoomKind.SERVICE_HALL, 80, ["screen"])
+
+
+def test_bad_room_details_are_reported_by_row_and_column(app, small_building):
+    data = workbook(房间=[
+        ROOM_HEADER,
+        ["主楼", 3, "311", "", "", "城堡", "", "", ""],
+        ["主楼", 3, "312", "", "", "会议室", "0", "-5", "点歌机"],
+    ])
+    plan = plan_import(data, None)
+    found = messages(plan, app)
+    assert not plan.ok
+    assert any("第 2 行" in m and "类型" in m and "会议室" in m for m in found), found
+    assert any("第 3 行" in m and "座位数" in m for m in found), found
+    assert any("第 3 行" in m and "面积" in m for m in found), found
+    assert any("第 3 行" in m and "点歌机" in m for m in found), found
+
+
+def test_a_meeting_room_with_meetings_to_come_is_not_imported_as_an_office(app, small_building):
+    from datetime import timedelta
+
+    from portal import timeutil
+    from portal.blueprints.rooms.models import Booking, BookingStatus
+
+    room = small_building.annex_305
+    room.kind = RoomKind.MEETING
+    start = timeutil.now() + timedelta(days=3)
+    db.session.add(Booking(room_id=room.id, start_at=start, end_at=start + timedelta(hours=1), title="例会", attendees=5,
+                           status=BookingStatus.PENDING, contact_name="张三", contact_phone="5100"))
+    db.session.commit()
+    plan = plan_import(workbook(房间=[ROOM_HEADER, ["县委附楼", 3, "305", "", "", "办公室", "", "", ""]]), None)
+    assert not plan.ok and any("今后还有 1 场会议" in m for m in messages(plan, app))

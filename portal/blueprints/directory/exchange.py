@@ -30,11 +30,11 @@ from sqlalchemy.orm import joinedload
 from portal import audit
 from portal.blueprints.directory.indexing import building_aliases
 from portal.blueprints.directory.search import normalize
-from portal.blueprints.directory.services import directory_username
+from portal.blueprints.directory.services import directory_username, meetings_to_come, stays_bookable
 from portal.blueprints.guide.models import Service
 from portal.blueprints.guide.services import SERVICE_FIELDS, split_lines
 from portal.db import db
-from portal.models import Building, Floor, Room, RoomKind, Unit, User
+from portal.models import Building, Equipment, Floor, Room, RoomKind, Unit, User
 from portal.spreadsheets import workbook_bytes
 
 MAX_ROWS = 20000
@@ -66,8 +66,19 @@ UNITS = Sheet("单位", "unit", (
 ))
 ROOMS = Sheet("房间", "room", (
     Column("楼栋", "building", True, 12), Column("楼层", "level", True, 8), Column("房间号", "number", True, 10),
-    Column("房间名称", "name", width=20), Column("使用单位", "unit", width=30),
+    Column("房间名称", "name", width=20), Column("使用单位", "unit", width=30), Column("类型", "kind", width=12),
+    Column("座位数", "capacity", width=8), Column("面积（平方米）", "area", width=10), Column("设备", "equipment", width=30),
 ))
+# A sheet without these columns (an older export) leaves them as they are.
+ROOM_DETAILS = ("kind", "capacity", "area", "equipment")
+ROOM_KIND_NAMES = {
+    RoomKind.OFFICE: "办公室", RoomKind.MEETING: "会议室", RoomKind.VIP_RECEPTION: "贵宾接待室",
+    RoomKind.SERVICE_HALL: "便民服务大厅", RoomKind.OTHER: "其他",
+}
+EQUIPMENT_NAMES = {
+    Equipment.PROJECTOR: "投影", Equipment.SCREEN: "幕布", Equipment.MICROPHONES: "话筒",
+    Equipment.VIDEO_CONFERENCE: "视频会议", Equipment.WELCOME_SCREEN: "电子欢迎屏",
+}
 SERVICES = Sheet("事项", "service", (
     Column("事项名称", "name", True, 30), Column("办理单位", "unit", True, 24), Column("分类", "category", True),
     Column("办理地点", "room", width=16), Column("窗口", "window", width=10), Column("申请材料", "materials", width=50),
@@ -172,6 +183,41 @@ def parse_fee(text: str) -> Decimal | None:
     if value != value.quantize(Decimal("0.01")):
         raise CellProblem(_l("A fee has at most two decimal places (fen)."))
     return value.quantize(Decimal("0.01"))
+
+
+def parse_room_kind(text: str) -> RoomKind:
+    if not text:
+        return RoomKind.OFFICE
+    for kind, name in ROOM_KIND_NAMES.items():
+        if text in {name, kind.value} or (kind is RoomKind.SERVICE_HALL and text == "服务大厅"):
+            return kind
+    raise CellProblem(_l("Write one of %(names)s.", names="、".join(ROOM_KIND_NAMES.values())))
+
+
+def parse_area(text: str) -> Decimal | None:
+    if not text:
+        return None
+    try:
+        value = Decimal(text.removesuffix("㎡").removesuffix("平方米").strip())
+    except InvalidOperation:
+        raise CellProblem(_l("Write the area in square metres, such as 36 or 42.5.")) from None
+    if not value.is_finite() or value < 0 or value > 100000 or value != value.quantize(Decimal("0.01")):
+        raise CellProblem(_l("Write the area in square metres, such as 36 or 42.5."))
+    return value.quantize(Decimal("0.01"))
+
+
+def parse_equipment(text: str) -> list[str]:
+    """``投影、幕布`` → the codes, in the catalogue's order."""
+    names = {name: equipment.value for equipment, name in EQUIPMENT_NAMES.items()}
+    found = set()
+    for part in (p.strip() for p in text.replace("，", "、").replace(",", "、").split("、")):
+        if not part:
+            continue
+        if part not in names:
+            raise CellProblem(_l("“%(value)s” is not equipment the portal knows; write %(names)s.",
+                                 value=part, names="、".join(EQUIPMENT_NAMES.values())))
+        found.add(names[part])
+    return [equipment.value for equipment in EQUIPMENT_NAMES if equipment.value in found]
 
 
 def parse_yes_no(text: str) -> bool:
@@ -397,6 +443,15 @@ def _plan_rooms(plan: ImportPlan, rows: SheetRows, lookups: Lookups) -> None:
         unit_name = None
         if unit_text:
             unit_name = check.get("unit", parse=lookups.unit_name)
+        details = {}
+        if "kind" in record:
+            details["kind"] = check.get("kind", parse=parse_room_kind)
+        if "capacity" in record:
+            details["capacity"] = check.get("capacity", parse=lambda t: parse_int(t.removesuffix("人"), minimum=1, maximum=5000))
+        if "area" in record:
+            details["area_m2"] = check.get("area", parse=parse_area)
+        if "equipment" in record:
+            details["equipment"] = check.get("equipment", parse=parse_equipment)
         if check.failed:
             continue
         floor = next((f for f in building.floors if f.level == level), None)
@@ -412,10 +467,14 @@ def _plan_rooms(plan: ImportPlan, rows: SheetRows, lookups: Lookups) -> None:
         if existing is not None and existing.floor_id != floor.id:
             check.problem("level", _l("Room %(number)s is on floor %(level)s.", number=room_number, level=existing.floor.level))
             continue
+        if existing is not None and "kind" in details and not stays_bookable(existing, details["kind"]):
+            check.problem("kind", _l("%(n)s meetings are booked in this room from now on; cancel them before it stops being a meeting room.",
+                                     n=meetings_to_come(existing)))
+            continue
         if existing is None:
             lookups.new_rooms.add(key)
         plan.rows.append(PlannedRow(rows.sheet, number, existing, {
-            "floor": floor, "number": room_number, "name": name, "unit_name": unit_name,
+            "floor": floor, "number": room_number, "name": name, "unit_name": unit_name, "details": details,
         }))
 
 
@@ -533,7 +592,7 @@ SHEET_ORDER = {sheet.title: i for i, sheet in enumerate(SHEETS)}
 
 AUDIT_FIELDS = {
     "unit": ("name", "short_name", "phone", "office_hours", "duties", "headcount", "sort_order"),
-    "room": ("floor_id", "number", "name", "unit_id"),
+    "room": ("floor_id", "number", "name", "unit_id", "kind", "capacity", "area_m2", "equipment"),
     "service": SERVICE_FIELDS,
     "staff": ("username", "display_name", "unit_id", "title", "office_room_id", "phone_ext", "active"),
 }
@@ -582,6 +641,8 @@ def apply_import(plan: ImportPlan, actor: User) -> ImportSummary:
                 rooms[values["floor"].building_id, normalize(values["number"])] = obj
             obj.name = values["name"] or ""
             obj.unit = units[values["unit_name"]] if values["unit_name"] else None
+            for key, value in values["details"].items():
+                setattr(obj, key, value)
         elif kind == "service":
             if obj is None:
                 obj = Service(name=values["name"], unit=units[values["unit_name"]])
@@ -640,7 +701,11 @@ def export_rows(sheet: Sheet, scope: frozenset[int] | None) -> list[list[Any]]:
             .options(joinedload(Room.floor).joinedload(Floor.building), joinedload(Room.unit))
             .order_by(Building.sort_order, Floor.level, Room.number)
         )
-        return [[r.floor.building.name, r.floor.level, r.number, r.name, r.unit.name if r.unit else ""] for r in rooms]
+        return [
+            [r.floor.building.name, r.floor.level, r.number, r.name, r.unit.name if r.unit else "", ROOM_KIND_NAMES[r.kind],
+             r.capacity, r.area_m2, "、".join(EQUIPMENT_NAMES[Equipment(code)] for code in r.equipment or [])]
+            for r in rooms
+        ]
     if sheet is SERVICES:
         query = (
             select(Service).join(Unit)
@@ -674,6 +739,7 @@ INSTRUCTIONS = (
     "单位按“单位名称”对应，房间按“楼栋 + 房间号”对应，事项按“办理单位 + 事项名称”对应，人员按“用户名”对应（新人员用户名留空即可）。",
     "“申请材料”“办理流程”每行一项（单元格内按 Alt+Enter 换行）。收费金额填数字（元），0 表示不收费；时限填工作日数，0 表示即办。",
     "办理地点、办公室写楼栋和房间号，如“主楼 104”。“在册”填“是”或“否”。",
+    "房间“类型”填办公室、会议室、贵宾接待室、便民服务大厅或其他；“设备”用顿号分隔，可填投影、幕布、话筒、视频会议、电子欢迎屏。",
 )
 
 

@@ -1,8 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, StopValidation
+
+from portal.forms import MultiCheckboxField
 
 PHONE = Regexp(r"^[0-9０-９ ()（）+\-—,，/、转]*$", message=_l("Use digits, spaces and dashes only."))
 
@@ -22,8 +24,20 @@ class UnitForm(FlaskForm):
     sort_order = IntegerField(_l("Sort order"), default=0, validators=[Optional(), NumberRange(min=0, max=100000)])
 
 
-class RoomAssignmentForm(FlaskForm):
+def finite_number(form, field) -> None:
+    """NaN and infinity parse as decimals but are no measurement (and break comparisons)."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Enter a number."))
+
+
+class RoomForm(FlaskForm):
+    """A room's details and who occupies it (logistics administrators)."""
+
     name = StringField(_l("Room name"), validators=[Optional(), Length(max=80)])
+    kind = SelectField(_l("Kind"), validators=[InputRequired()])
+    capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=1, max=5000)])
+    area_m2 = DecimalField(_l("Area (m²)"), places=2, validators=[Optional(), finite_number, NumberRange(min=0, max=100000)])
+    equipment = MultiCheckboxField(_l("Equipment"), validators=[Optional()])
     unit_id = SelectField(_l("Occupied by"), coerce=int, validators=[Optional()])
 
 

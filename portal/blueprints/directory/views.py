@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 from portal import audit, timeutil
 from portal.blueprints.directory import EDITORS, bp
 from portal.blueprints.directory.exchange import WorkbookError, apply_import, export_workbook, plan_import
-from portal.blueprints.directory.forms import ImportForm, RoomAssignmentForm, StaffForm, UnitForm
+from portal.blueprints.directory.forms import ImportForm, RoomForm, StaffForm, UnitForm
 from portal.blueprints.directory.indexing import key_index, reconcile_now_and_then
 from portal.blueprints.directory.models import SearchKey
 from portal.blueprints.directory.permissions import can_edit_unit, editable_unit_ids, edits_everything, require_unit
@@ -30,21 +30,24 @@ from portal.blueprints.directory.services import (
     highlight,
     load_buildings,
     load_hits,
+    meetings_to_come,
+    stays_bookable,
 )
 from portal.blueprints.guide.models import Service
 from portal.blueprints.guide.services import category_order
+from portal.blueprints.rooms.labels import EQUIPMENT_LABELS
 from portal.cache import LocalCache
 from portal.db import db
 from portal.htmx import add_vary, redirect_to, render, wants_partial
 from portal.i18n import select_locale
-from portal.models import Building, Floor, Room, Unit, User
+from portal.models import Building, Floor, Room, RoomKind, Unit, User
 from portal.security import ADMINS, login_required, roles_required
 
 SEARCH_HITS_PER_KIND = 8
 UNIT_PAGE_SERVICES = 20
 
 UNIT_FIELDS = ("name", "short_name", "phone", "office_hours", "duties", "headcount", "sort_order")
-ROOM_FIELDS = ("name", "unit_id")
+ROOM_FIELDS = ("name", "kind", "capacity", "area_m2", "equipment", "unit_id")
 STAFF_FIELDS = ("display_name", "unit_id", "title", "office_room_id", "phone_ext", "active")
 
 
@@ -358,18 +361,31 @@ def admin_rooms():
 @roles_required(*ADMINS)
 def edit_room(room_id: int):
     room = load_room(room_id)
-    form = RoomAssignmentForm(obj=room)
+    form = RoomForm(obj=room)
+    form.kind.choices = [SelectChoice(kind.value, label) for kind, label in ROOM_KIND_LABELS.items()]
+    form.equipment.choices = [SelectChoice(code, label) for code, label in EQUIPMENT_LABELS.items()]
     form.unit_id.choices = unit_choices(None, blank=_("— vacant —"))
     if request.method == "GET":
+        form.kind.data = room.kind.value
         form.unit_id.data = room.unit_id or 0
     if form.validate_on_submit():
-        before = audit.snapshot(room, ROOM_FIELDS)
-        room.name = form.name.data or ""
-        room.unit_id = form.unit_id.data or None
-        audit.record(current_user, "room.update", room, before=before, after=audit.snapshot(room, ROOM_FIELDS))
-        db.session.commit()
-        flash(_("Room %(room)s saved.", room=room.label), "success")
-        return redirect_to(url_for("directory.admin_rooms", building=room.floor.building_id))
+        kind = RoomKind(form.kind.data)
+        if stays_bookable(room, kind):
+            before = audit.snapshot(room, ROOM_FIELDS)
+            room.name = form.name.data or ""
+            room.kind = kind
+            room.capacity = form.capacity.data
+            room.area_m2 = form.area_m2.data
+            room.equipment = [code for code in EQUIPMENT_LABELS if code in (form.equipment.data or [])]
+            room.unit_id = form.unit_id.data or None
+            audit.record(current_user, "room.update", room, before=before, after=audit.snapshot(room, ROOM_FIELDS))
+            db.session.commit()
+            flash(_("Room %(room)s saved.", room=room.label), "success")
+            return redirect_to(url_for("directory.admin_rooms", building=room.floor.building_id))
+        form.kind.errors.append(_(
+            "%(n)s meetings are booked in this room from now on; cancel them before it stops being a meeting room.",
+            n=meetings_to_come(room),
+        ))
     status = 422 if request.method == "POST" else 200
     return render("directory/room_form.html", form=form, room=room, room_kind_labels=ROOM_KIND_LABELS, status=status)
 
