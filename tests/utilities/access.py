@@ -76,4 +76,5 @@ ACCESS = {
     "utilities.comparison": Access("/utilities/comparison/", allowed=BILL_READERS),
     "utilities.comparison_xlsx": Access("/utilities/comparison.xlsx", allowed=BILL_READERS),
     "utilities.ratios": Access("/utilities/ratios/", allowed=MANAGERS),
+    "utilities.edit_ratios": Access("/utilities/ratios/water", allowed=MANAGERS),
 }

@@ -381,3 +381,41 @@ def test_a_meter_cannot_be_moved_back_into_a_closed_month(site, closed):
     db.session.commit()
     with pytest.raises(UtilityError, match="2025-01 is closed"):
         services.update_meter(meter, {"installed_on": date(2025, 1, 20)}, actor=None, today=date(2025, 2, 5))
+
+
+# ---------------------------------------------------------------- the old fixed ratios
+
+
+@pytest.mark.parametrize(("typed", "percents"), [
+    ({1: "50", 2: "30", 3: "20"}, {1: D("50"), 2: D("30"), 3: D("20")}),
+    ({1: "33.333", 2: "33.333", 3: "33.334"}, {1: D("33.333"), 2: D("33.333"), 3: D("33.334")}),
+    ({1: "１００", 2: "", 3: " 0 "}, {1: D("100"), 2: D("0"), 3: D("0")}),  # full-width digits; blank is 0
+    ({1: "60%", 2: "40%"}, {1: D("60"), 2: D("40")}),
+])
+def test_ratio_entries_that_add_up(typed, percents):
+    assert services.check_ratio_entries(typed) == (percents, {})
+
+
+@pytest.mark.parametrize(("typed", "where"), [
+    ({1: "50", 2: "30", 3: "19.999"}, 0),  # 99.999 in all
+    ({1: "abc", 2: "100"}, 1),
+    ({1: "-5", 2: "105"}, 1),
+    ({1: "101", 2: "0"}, 1),
+    ({1: "50.0001", 2: "49.9999"}, 1),
+    ({1: "NaN", 2: "100"}, 1),
+    ({1: "9" * 40, 2: "0"}, 1),
+])
+def test_ratio_entries_that_do_not(typed, where):
+    percents, problems = services.check_ratio_entries(typed)
+    assert where in problems
+    if where == 0:
+        assert "99.999" in str(problems[0])
+
+
+def test_saving_ratios_replaces_them_and_is_audited(site):
+    a, b, c = (site.units[name].id for name in ("甲", "乙", "丙"))
+    services.save_fixed_ratios(Supply.WATER, {a: D("40"), b: D("40"), c: D("20")}, actor=None)
+    db.session.commit()
+    assert services.fixed_ratios(Supply.WATER, [a, b, c]) == {a: D("40"), b: D("40"), c: D("20")}
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "fixed_ratio.update"))
+    assert entry.object_id == "water" and entry.before[str(b)] == "25.000" and entry.after[str(b)] == "40"

@@ -465,3 +465,25 @@ def test_control_characters_never_reach_the_database(client, site, as_manager):
     meter = db.session.scalar(select(Meter).where(Meter.code == "E-010"))
     assert meter.name == "丙局新表" and meter.note == "第一行\n第二行"
     assert client.get("/utilities/meters/?q=%00E-0").status_code == 400
+
+
+def test_manager_sets_the_old_percentages_on_one_form(client, site, as_manager):
+    a, b, c = (site.units[name] for name in ("甲", "乙", "丙"))
+    page = client.get("/utilities/ratios/electricity").get_data(as_text=True)
+    assert f'name="percent-{a.id}" value="50.000"' in page
+    response = client.post("/utilities/ratios/electricity",
+                           data={f"percent-{a.id}": "45.5", f"percent-{b.id}": "34.5", f"percent-{c.id}": "20"})
+    assert response.status_code == 303
+    assert services.fixed_ratios(Supply.ELECTRICITY, [a.id, b.id, c.id]) == {a.id: D("45.5"), b.id: D("34.5"), c.id: D("20")}
+    assert "45.500" in client.get("/utilities/ratios/").get_data(as_text=True)
+
+
+def test_percentages_that_do_not_add_up_save_nothing(client, site, as_manager):
+    a, b, c = (site.units[name] for name in ("甲", "乙", "丙"))
+    response = client.post("/utilities/ratios/water", data={f"percent-{a.id}": "50", f"percent-{b.id}": "30", f"percent-{c.id}": "x"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'aria-invalid="true"' in page and "请输入数字" in page
+    response = client.post("/utilities/ratios/water", data={f"percent-{a.id}": "50", f"percent-{b.id}": "30"})
+    assert response.status_code == 422 and "合计为 80.000%" in response.get_data(as_text=True)
+    assert services.fixed_ratios(Supply.WATER, [a.id, b.id, c.id]) == {a.id: D("50"), b.id: D("25"), c.id: D("25")}
+    assert client.get("/utilities/ratios/gas").status_code == 404

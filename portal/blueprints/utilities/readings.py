@@ -58,7 +58,7 @@ def parse_reading(raw: object, rollover_at: Decimal) -> Decimal | None:
         text = str(raw).strip()
         if not text:
             return None
-        text = text.translate(_FULL_WIDTH).replace(",", "").replace(" ", "")
+        text = text.translate(FULL_WIDTH).replace(",", "").replace(" ", "")
         try:
             value = Decimal(text)
         except InvalidOperation:
@@ -74,7 +74,7 @@ def parse_reading(raw: object, rollover_at: Decimal) -> Decimal | None:
     return value.quantize(READING_PLACES) + 0  # + 0 turns -0.00 into 0.00
 
 
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
+FULL_WIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -36,6 +36,7 @@ from portal.blueprints.utilities.models import (
 )
 from portal.blueprints.utilities.readings import (
     Anomaly,
+    FULL_WIDTH,
     LineMonth,
     READING_PLACES,
     MeterSpan,
@@ -685,6 +686,50 @@ def allocation_weights(key: AllocationKey, unit_ids: Iterable[int]) -> dict[int,
         )
         found = {unit_id: Decimal(area or 0) for unit_id, area in rows}
     return {unit_id: found.get(unit_id, Decimal(0)) for unit_id in ids}
+
+
+PERCENT = Decimal("0.001")
+HUNDRED = Decimal(100)
+
+
+def check_ratio_entries(entries: Mapping[int, str]) -> tuple[dict[int, Decimal], dict[int, object]]:
+    """What was typed as each unit's old percentage of one supply.
+
+    A blank is 0 (the unit paid nothing); each value is 0–100 with at most three
+    decimals, and together they make exactly 100. Returns the percentages and
+    the problems by unit id (0: the total).
+    """
+    percents: dict[int, Decimal] = {}
+    problems: dict[int, object] = {}
+    for unit_id, raw in entries.items():
+        text = (raw or "").strip().translate(FULL_WIDTH).removesuffix("%").strip()
+        try:
+            value = Decimal(text) if text else Decimal(0)
+        except InvalidOperation:
+            problems[unit_id] = _l("Enter a number.")
+            continue
+        if not value.is_finite() or not 0 <= value <= HUNDRED or value != value.quantize(PERCENT):
+            problems[unit_id] = _l("Enter a percentage from 0 to 100, with at most three decimals.")
+            continue
+        percents[unit_id] = value.quantize(PERCENT)
+    total = sum(percents.values(), Decimal(0))
+    if not problems and total != HUNDRED:
+        problems[0] = _l("The percentages add up to %(total)s%%, not 100%%.", total=total)
+    return percents, problems
+
+
+def save_fixed_ratios(supply: Supply, percents: Mapping[int, Decimal], *, actor: User | None) -> None:
+    """Replace the supply's old percentages (audited); months already closed keep what they were billed with."""
+    stored = {r.unit_id: r for r in db.session.scalars(select(FixedRatio).where(FixedRatio.supply == supply))}
+    before = {unit_id: r.percent for unit_id, r in stored.items()}
+    for unit_id, percent in percents.items():
+        row = stored.get(unit_id)
+        if row is None:
+            db.session.add(FixedRatio(unit_id=unit_id, supply=supply, percent=percent))
+        else:
+            row.percent = percent
+    audit.record(actor, "fixed_ratio.update", object_type="utility_fixed_ratio", object_id=supply.value,
+                 before=before, after=dict(percents))
 
 
 def fixed_ratios(supply: Supply, unit_ids: Iterable[int]) -> dict[int, Decimal] | None:

@@ -804,6 +804,34 @@ def ratios():
     )
 
 
+@bp.route("/ratios/<supply>", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_ratios(supply: str):
+    """Every unit's old percentage of one supply, on one form (37 units): they must add up to 100."""
+    if supply not in Supply._value2member_map_:
+        abort(404)
+    the_supply = Supply(supply)
+    units = db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.id)).all()
+    stored = dict(db.session.execute(
+        select(FixedRatio.unit_id, FixedRatio.percent).where(FixedRatio.supply == the_supply)
+    ).all())
+    form = EmptyForm()
+    typed = {u.id: "" if stored.get(u.id) is None else str(stored[u.id]) for u in units}
+    problems: dict[int, object] = {}
+    if request.method == "POST":
+        typed = {u.id: request.form.get(f"percent-{u.id}", "")[:20] for u in units}
+        if form.validate_on_submit():
+            percents, problems = services.check_ratio_entries(typed)
+            if not problems:
+                services.save_fixed_ratios(the_supply, percents, actor=current_user)
+                db.session.commit()
+                flash(_("The old %(supply)s percentages are saved.", supply=the_supply.label), "success")
+                return redirect_to(url_for("utilities.ratios"))
+    status = 422 if request.method == "POST" else 200
+    return render("utilities/ratios_form.html", form=form, supply=the_supply, units=units, typed=typed,
+                  problems=problems, status=status)
+
+
 # --- home page ------------------------------------------------------------
 
 
