@@ -1,6 +1,6 @@
 import pytest
 
-from portal.pinyin import full_pinyin, initials
+from portal.pinyin import full_pinyin, initials, surname_readings
 
 
 @pytest.mark.parametrize(
@@ -16,3 +16,15 @@ from portal.pinyin import full_pinyin, initials
 def test_pinyin_keys(text, full, first):
     assert full_pinyin(text) == full
     assert initials(text) == first
+
+
+@pytest.mark.parametrize(("name", "readings"), [
+    ("曾伟", [("zengwei", "zw")]),
+    ("单丽", [("shanli", "sl")]),
+    ("解明", [("xieming", "xm")]),
+    ("张伟", []),  # an everyday reading needs nothing more
+    ("曾", []),  # a surname alone is not a name
+    ("长孙无忌", []),  # the pinyin dictionary already reads it right
+])
+def test_surname_readings(name, readings):
+    assert surname_readings(name) == readings

@@ -57,6 +57,15 @@ def test_staff_are_searched_only_for_logged_in_users(small_building):
     assert search("张伟", include_staff=False, kinds=["staff"]).groups == []
 
 
+def test_surnames_are_found_by_their_surname_reading_too(small_building, make_user):
+    for name in ("曾伟", "单丽", "乐云"):
+        make_user(display_name=name, unit=small_building.renshe)
+    assert found("zengwei", staff=True) == {("staff", "曾伟"): Rank.PINYIN_EXACT}
+    assert found("cengwei", staff=True) == {("staff", "曾伟"): Rank.PINYIN_EXACT}  # the everyday reading still works
+    assert ("staff", "单丽") in found("shanli", staff=True) and ("staff", "单丽") in found("sl", staff=True)
+    assert ("staff", "乐云") in found("yueyun", staff=True) and ("staff", "乐云") in found("leyun", staff=True)
+
+
 @pytest.mark.parametrize("text", ["", "   ", "%", "_", "%%", "\\", "'; drop table unit; --", "<script>alert(1)</script>", "中" * 200, "a" * 200, "😀"])
 def test_odd_queries_return_sensibly(small_building, text):
     results = search(text, include_staff=True)

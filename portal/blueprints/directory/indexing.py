@@ -27,6 +27,7 @@ from portal.blueprints.directory.search import Candidate, KeyIndex, Keys, join_v
 from portal.blueprints.guide.models import Service
 from portal.db import db
 from portal.models import Building, Floor, Room, Unit, User
+from portal.pinyin import surname_readings
 
 CHINESE_DIGITS = "零一二三四五六七八九十"
 
@@ -98,6 +99,9 @@ def key_row(kind: str, obj: Any) -> dict[str, Any] | None:
     else:
         raise ValueError(kind)
     keys = make_keys(texts)
+    if kind == "staff":  # 曾伟 is found by zengwei and zw too
+        extra = surname_readings(obj.display_name)
+        keys = Keys(keys.terms, keys.pinyin + tuple(f for f, _ in extra), keys.initials + tuple(i for _, i in extra))
     return {
         "kind": kind,
         "object_id": obj.id,
