@@ -286,3 +286,15 @@ def test_free_rooms_filter_by_capacity_and_equipment(create_room, create_booking
     assert services.free_rooms(start, end, attendees=11) == [video]
     assert services.free_rooms(start, end, equipment=["video_conference"]) == [video]
     assert services.free_rooms(start, end, equipment=["welcome_screen"]) == []
+
+
+def test_rooms_free_for_every_meeting_of_a_series(create_room, create_booking, workday):
+    first, second = create_room(), create_room()
+    third = create_room()
+    next_week = workday + timedelta(weeks=1)
+    create_booking(first, at(next_week, "09:30"), at(next_week, "10:30"))  # only the second meeting clashes
+    create_booking(third, at(workday, "08:00"), at(workday, "09:00"))  # just before: no clash
+    periods = [(at(day, "09:00"), at(day, "10:00")) for day in (workday, next_week)]
+    assert services.free_rooms_during(periods) == [second, third]
+    assert services.free_rooms_during(periods, exclude_room_id=second.id) == [third]
+    assert services.free_rooms_during([]) == []

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -261,8 +261,23 @@ def free_rooms(
     exclude_room_id: int | None = None,
 ) -> list[Room]:
     """Meeting rooms that are neither booked nor closed for the whole period and fit the request."""
-    busy = select(Booking.room_id).where(*_holding_overlap(start_at, end_at))
-    closures = closures_between(start_at, end_at)
+    return free_rooms_during([(start_at, end_at)], attendees=attendees, equipment=equipment, exclude_room_id=exclude_room_id)
+
+
+def free_rooms_during(
+    periods: Sequence[tuple[datetime, datetime]],
+    *,
+    attendees: int | None = None,
+    equipment: Sequence[str] = (),
+    exclude_room_id: int | None = None,
+) -> list[Room]:
+    """``free_rooms`` for every one of ``periods`` (a series' meetings), in three queries."""
+    if not periods:
+        return []
+    busy = select(Booking.room_id).where(or_(*(and_(*_holding_overlap(start, end)) for start, end in periods)))
+    closures = db.session.scalars(select(RoomClosure).where(
+        or_(*(and_(RoomClosure.start_at < end, RoomClosure.end_at > start) for start, end in periods))
+    )).all()
     if any(c.room_id is None for c in closures):
         return []
     closed = {c.room_id for c in closures}
@@ -374,9 +389,10 @@ def _find_blockers(outcome: BookingOutcome, room_id: int) -> None:
 
 
 def _suggest(outcome: BookingOutcome, req: BookingRequest) -> None:
-    first = next((o for o in outcome.occurrences if o.conflicts or o.closures), None)
-    if first is not None:
-        outcome.suggestions = free_rooms(first.start_at, first.end_at, attendees=req.attendees, exclude_room_id=req.room.id)[:6]
+    """Other rooms free for every meeting of the request, when its room is taken for some."""
+    if any(o.conflicts or o.closures for o in outcome.occurrences):
+        periods = [(o.start_at, o.end_at) for o in outcome.occurrences]
+        outcome.suggestions = free_rooms_during(periods, attendees=req.attendees, exclude_room_id=req.room.id)[:6]
 
 
 def book_room(req: BookingRequest, requester: User, *, now: datetime, advance_days: int = DEFAULT_ADVANCE_DAYS) -> BookingOutcome:
@@ -388,7 +404,11 @@ def book_room(req: BookingRequest, requester: User, *, now: datetime, advance_da
     commits when ``outcome.ok``.
     """
     outcome = check_request(req, now=now, advance_days=advance_days)
-    if outcome.problems or outcome.blocked:
+    if outcome.problems:
+        return outcome
+    if outcome.blocked:  # some meetings break a time rule: list what else is wrong as well, all at once
+        _find_blockers(outcome, req.room.id)
+        _suggest(outcome, req)
         return outcome
 
     begin_serialized_write()
