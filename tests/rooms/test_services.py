@@ -298,3 +298,12 @@ def test_rooms_free_for_every_meeting_of_a_series(create_room, create_booking, w
     assert services.free_rooms_during(periods) == [second, third]
     assert services.free_rooms_during(periods, exclude_room_id=second.id) == [third]
     assert services.free_rooms_during([]) == []
+
+
+def test_the_approval_queue_leaves_out_requests_whose_meeting_is_over(create_room, create_booking):
+    room = create_room()
+    now = timeutil.now()
+    waiting = create_booking(room, now + timedelta(hours=2), status=BookingStatus.PENDING, title="待批")
+    create_booking(room, now - timedelta(hours=3), now - timedelta(hours=2), status=BookingStatus.PENDING, title="过时未批")
+    create_booking(room, now + timedelta(hours=4), title="已批")
+    assert db.session.scalars(services.pending_query(now)).unique().all() == [waiting]

@@ -768,10 +768,11 @@ def upcoming_for(user: User, *, now: datetime, limit: int = 8) -> list[Booking]:
     return list(db.session.scalars(query).unique())
 
 
-def pending_query() -> Select:
+def pending_query(now: datetime) -> Select:
+    """Requests waiting for a decision, soonest first; one whose meeting is over needs none."""
     return (
         select(Booking)
-        .where(Booking.status == BookingStatus.PENDING)
+        .where(Booking.status == BookingStatus.PENDING, Booking.end_at > now)
         .options(
             joinedload(Booking.room).joinedload(Room.floor).joinedload(Floor.building),
             joinedload(Booking.unit),

@@ -393,7 +393,7 @@ def check_in(booking_id: int):
 @bp.route("/approvals")
 @roles_required(*ADMINS)
 def approvals():
-    page = db.paginate(services.pending_query(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = db.paginate(services.pending_query(timeutil.now()), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render("rooms/approvals.html", page=page, action_form=EmptyForm(), reject_form=RejectForm(), now=timeutil.now())
 
 
