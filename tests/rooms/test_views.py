@@ -1,7 +1,7 @@
 """Meeting-room pages for each role: finding rooms, the grid, requesting,
 approving, cancelling, services, closures, settings, signs and calendars."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 from io import BytesIO
 
 import pytest
@@ -461,6 +461,21 @@ def test_viewing_the_sign_releases_a_no_show(client, create_room, create_booking
     no_show = create_booking(room, now - timedelta(minutes=20), now + timedelta(minutes=40), title="没人来的会")
     body = html(client.get(f"/rooms/{room.id}/sign"))
     assert "没人来的会" not in body and "空闲" in body
+    db.session.expire_all()
+    assert no_show.status is BookingStatus.RELEASED
+
+
+def test_a_no_shows_slot_is_free_for_the_next_request(client, auth, staff, create_room, create_booking):
+    room = create_room()
+    now = timeutil.now().replace(second=0, microsecond=0)
+    start = now.replace(minute=0) + timedelta(minutes=30 if now.minute < 30 else 60)  # the next half hour
+    end = start + timedelta(minutes=30)
+    if start.date() != now.date() or not (time(8) <= start.time() and end.time() <= time(21)):
+        pytest.skip("the next half hour is outside the rooms' opening hours")
+    no_show = create_booking(room, now - timedelta(minutes=20), end + timedelta(minutes=30), title="没人来的会")
+    auth.login_as(staff)
+    response = client.post("/rooms/new", data=form_data(room, start.date(), start=f"{start:%H:%M}", end=f"{end:%H:%M}"))
+    assert response.status_code == 303, html(response)
     db.session.expire_all()
     assert no_show.status is BookingStatus.RELEASED
 

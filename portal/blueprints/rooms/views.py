@@ -124,6 +124,7 @@ def release_lazily() -> None:
 
 @bp.route("/")
 def index():
+    release_lazily()  # a no-show's slot is free when someone looks for a room
     form = RoomFilterForm(request.args)
     rooms = services.meeting_rooms()
     searched = False
@@ -261,6 +262,8 @@ def _booking_request(form: BookingForm, room: Room) -> services.BookingRequest:
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def new_booking():
+    if request.method == "POST":
+        release_lazily()  # before the request is checked against the room's bookings
     rooms = services.meeting_rooms()
     form = BookingForm()
     form.room_id.choices = _room_choices(rooms)
