@@ -349,11 +349,13 @@ def test_cancel_the_rest_of_a_series(client, auth, staff, create_room, workday):
 def test_service_sheet_for_the_property_company_with_excel_export(client, login_as_role, create_room, create_booking, workday):
     room = create_room(name="第一会议室")
     create_booking(room, at(workday, "09:00"), title="安全工作会", tea_count=50, banner_text="全县安全工作会议",
-                   name_cards="县长\n副县长", welcome_text="欢迎各位领导", needs_audio=True, is_public=False)
+                   name_cards="县长\n副县长", welcome_text="欢迎各位领导", needs_audio=True, is_public=False,
+                   notes="主席台摆放鲜花")
     create_booking(room, at(workday, "14:00"), title="取消的会", status=BookingStatus.CANCELLED, tea_count=9)
     login_as_role("property")
     page = html(client.get(f"/rooms/services?date={workday.isoformat()}"))
     assert "全县安全工作会议" in page and "县长、副县长" in page and "欢迎各位领导" in page and "安全工作会" in page
+    assert "主席台摆放鲜花" in page  # the printed sheet carries the notes too
     assert "取消的会" not in page
     export = client.get(f"/rooms/services.xlsx?date={workday.isoformat()}")
     assert export.mimetype.endswith("spreadsheetml.sheet")
