@@ -30,7 +30,7 @@ NAVIGATION = (
     NavItem("shuttle.index", _l("Shuttle bus")),
     NavItem("notices.index", _l("Notices")),
     NavItem("visitors.index", _l("Visitor log"), (Role.SECURITY, Role.LOGISTICS_ADMIN)),
-    NavItem("repairs.index", _l("Repairs"), STAFF + (Role.PROPERTY,)),
+    NavItem("repairs.index", _l("Repairs"), STAFF + (Role.PROPERTY, Role.SECURITY)),
     NavItem("utilities.index", _l("Water & power"), (Role.UNIT_ADMIN, Role.PROPERTY) + ADMINS),
     NavItem("admin.index", _l("Admin"), ADMINS + (Role.UNIT_ADMIN,)),
 )

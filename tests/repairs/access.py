@@ -5,7 +5,7 @@ from portal.db import db
 from portal.models import User
 from tests.access import Access
 
-REPORTERS = ("employee", "unit_admin", "property", "logistics_admin", "sysadmin")
+REPORTERS = ("employee", "unit_admin", "security", "property", "logistics_admin", "sysadmin")
 WORKERS = ("property", "logistics_admin", "sysadmin")
 ADMINS = ("logistics_admin", "sysadmin")
 

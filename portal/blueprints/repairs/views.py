@@ -47,7 +47,7 @@ from portal.models import Building, Floor, Role, User
 from portal.security import ADMINS, STAFF, roles_required
 from portal.spreadsheets import workbook_bytes
 
-REPORTERS = STAFF + (Role.PROPERTY,)  # anyone working in the building may report a fault
+REPORTERS = STAFF + (Role.PROPERTY, Role.SECURITY)  # anyone working in the building may report a fault (guards on their rounds too)
 WORKERS = (Role.PROPERTY,) + ADMINS  # the queue and the full list
 
 URGENCY_RANK = case(
