@@ -336,12 +336,21 @@ def browser():
 
 @pytest.fixture(params=[True, False], ids=["js", "nojs"])
 def page(request: pytest.FixtureRequest, browser):
-    """A fresh browser page, once with JavaScript on and once with it off."""
+    """A fresh browser page, once with JavaScript on and once with it off.
+
+    A script error or anything the Content-Security-Policy refuses fails the
+    test: both would go unseen by assertions on the page's text.
+    """
     context = browser.new_context(java_script_enabled=request.param, locale="zh-CN")
     page = context.new_page()
     page.js_enabled = request.param  # type: ignore[attr-defined]
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on("console", lambda message: problems.append(f"refused by the CSP: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text else None)
     yield page
     context.close()
+    assert not problems, "\n".join(problems)
 
 
 def log_in(page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
