@@ -1,4 +1,7 @@
-"""Entering a month's readings in the grid, in a real browser, with JavaScript on and off."""
+"""Entering a month's readings in the grid, closing the month and reading a bill, in a real
+browser, with JavaScript on and off."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -7,7 +10,7 @@ from sqlalchemy import select
 from portal.blueprints.utilities.models import Meter, MeterReading
 from portal.db import db
 from portal.models import Role
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import DEMO_PASSWORD, log_in, log_out
 from tests.utilities.conftest import D, month
 
 pytestmark = pytest.mark.browser
@@ -59,3 +62,29 @@ def test_property_staff_enter_a_month_in_the_grid(live_server, page, site, make_
         ).all()
     )
     assert february == {code: D("112.50") if code == "E-000" else D("105") if code == "W-002" else D("150") for code in meters}
+
+
+def test_the_logistics_center_closes_the_month_and_a_unit_reads_its_bill(live_server, page, site, quiet_month, make_user):
+    make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN], username="houqin_browser")
+    make_user(roles=[Role.EMPLOYEE, Role.UNIT_ADMIN], username="jia_browser", unit=site.units["甲"])
+    quiet_month()
+    base = live_server.url
+
+    log_in(page, base, "houqin_browser")
+    page.goto(f"{base}/utilities/months/2025-01")
+    assert "草拟账单" in page.content()  # the bills as they would be, before anything is final
+    page.fill("#note", "一月份按表结账")
+    page.click("#close button.primary")
+    page.wait_for_selector(".message--success")
+    assert "已结账" in page.content() and "一月份按表结账" in page.content()
+    log_out(page)
+
+    # The unit's administrator sees their own bill, and the old fixed ratio beside it.
+    log_in(page, base, "jia_browser")
+    page.goto(f"{base}/utilities/bills/")
+    bills = page.locator("table a[href^='/utilities/bills/']")
+    assert bills.count() == 1
+    bills.first.click()
+    page.wait_for_url(re.compile(r"/utilities/bills/\d+$"))
+    sheet = page.inner_text("main")
+    assert "甲局" in sheet and "乙局" not in sheet
