@@ -48,6 +48,39 @@ def staff(rng: random.Random) -> int:
     return len(rows)
 
 
+SERVICE_ACTIONS = ("申请", "办理", "变更", "注销", "补办", "备案", "审核", "查询", "认定", "登记", "换领", "年检")
+SERVICE_OBJECTS = (
+    "社会保障卡", "城乡居民养老保险", "失业保险金", "就业登记", "营业执照", "食品经营许可", "建设工程规划许可", "不动产权证",
+    "婚姻登记", "最低生活保障", "残疾人证", "医疗救助", "道路运输证", "取水许可", "林木采伐许可", "个体工商户", "农村宅基地",
+    "退役军人优待证", "高龄津贴", "临时救助", "出生医学证明", "户籍迁移", "居住证", "特种设备使用", "排污许可", "档案查阅",
+)
+
+
+def services(rng: random.Random) -> int:
+    """Thousands of guide services (事项) across the units: the guide and search stay fast."""
+    from portal.blueprints.guide.models import Service
+    from portal.blueprints.guide.services import CATEGORY_ORDER
+
+    units = db.session.scalars(select(Unit.id)).all()
+    taken = set(db.session.execute(select(Service.unit_id, Service.name)).all())
+    now = timeutil.now()
+    rows = []
+    for n in range(3000):
+        unit_id = rng.choice(units)
+        name = f"{rng.choice(SERVICE_OBJECTS)}{rng.choice(SERVICE_ACTIONS)}（{n}）"
+        if (unit_id, name) in taken:
+            continue
+        taken.add((unit_id, name))
+        rows.append({
+            "name": name, "category": rng.choice(CATEGORY_ORDER), "unit_id": unit_id, "window": f"{rng.randrange(1, 20)}号窗口",
+            "materials": ["居民身份证原件", "申请表"], "steps": ["提交材料", "受理审核", "办结"], "hours": "", "fee": None,
+            "fee_note": "", "legal_days": 20, "promised_days": rng.choice((0, 3, 5, 10)), "phone": "", "notes": "",
+            "keywords": "", "created_at": now, "updated_at": now,
+        })
+    _insert(Service.__table__, rows)
+    return len(rows)
+
+
 MEETING_TITLES = ("党组会", "局务会", "专题学习会", "工作调度会", "项目评审会", "业务培训", "座谈会", "视频会议", "接待来访", "审计进点会")
 
 
@@ -105,4 +138,4 @@ def visitor_entries(rng: random.Random) -> int:
     return db.session.scalar(select(func.count()).select_from(VisitorEntry)) - before
 
 
-TEN_YEARS = (staff, bookings, visitor_entries)
+TEN_YEARS = (staff, services, bookings, visitor_entries)
