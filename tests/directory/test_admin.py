@@ -193,7 +193,7 @@ def test_logistics_keeps_a_meeting_rooms_details(client, small_building, login_a
 
 @pytest.mark.parametrize("bad", [
     {"kind": "castle"}, {"capacity": "0"}, {"capacity": "abc"}, {"area_m2": "NaN"}, {"area_m2": "-3"},
-    {"area_m2": "9" * 40}, {"equipment": ["jukebox"]},
+    {"area_m2": "9" * 40}, {"area_m2": "56.555"}, {"equipment": ["jukebox"]},
 ])
 def test_bad_room_details_are_refused_and_nothing_is_saved(client, small_building, login_as_role, bad):
     room = small_building.annex_305

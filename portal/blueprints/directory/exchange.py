@@ -30,7 +30,7 @@ from sqlalchemy.orm import joinedload
 from portal import audit
 from portal.blueprints.directory.indexing import building_aliases
 from portal.blueprints.directory.search import normalize
-from portal.blueprints.directory.services import directory_username, meetings_to_come, stays_bookable
+from portal.blueprints.directory.services import directory_username, meetings_blocking
 from portal.blueprints.guide.models import Service
 from portal.blueprints.guide.services import SERVICE_FIELDS, split_lines
 from portal.db import db
@@ -69,8 +69,6 @@ ROOMS = Sheet("房间", "room", (
     Column("房间名称", "name", width=20), Column("使用单位", "unit", width=30), Column("类型", "kind", width=12),
     Column("座位数", "capacity", width=8), Column("面积（平方米）", "area", width=10), Column("设备", "equipment", width=30),
 ))
-# A sheet without these columns (an older export) leaves them as they are.
-ROOM_DETAILS = ("kind", "capacity", "area", "equipment")
 ROOM_KIND_NAMES = {
     RoomKind.OFFICE: "办公室", RoomKind.MEETING: "会议室", RoomKind.VIP_RECEPTION: "贵宾接待室",
     RoomKind.SERVICE_HALL: "便民服务大厅", RoomKind.OTHER: "其他",
@@ -443,7 +441,7 @@ def _plan_rooms(plan: ImportPlan, rows: SheetRows, lookups: Lookups) -> None:
         unit_name = None
         if unit_text:
             unit_name = check.get("unit", parse=lookups.unit_name)
-        details = {}
+        details = {}  # a sheet without these columns (an older export) leaves them as they are
         if "kind" in record:
             details["kind"] = check.get("kind", parse=parse_room_kind)
         if "capacity" in record:
@@ -467,9 +465,9 @@ def _plan_rooms(plan: ImportPlan, rows: SheetRows, lookups: Lookups) -> None:
         if existing is not None and existing.floor_id != floor.id:
             check.problem("level", _l("Room %(number)s is on floor %(level)s.", number=room_number, level=existing.floor.level))
             continue
-        if existing is not None and "kind" in details and not stays_bookable(existing, details["kind"]):
+        if existing is not None and "kind" in details and (blocking := meetings_blocking(existing, details["kind"])):
             check.problem("kind", _l("%(n)s meetings are booked in this room from now on; cancel them before it stops being a meeting room.",
-                                     n=meetings_to_come(existing)))
+                                     n=blocking))
             continue
         if existing is None:
             lookups.new_rooms.add(key)

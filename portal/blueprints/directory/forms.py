@@ -1,8 +1,10 @@
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, StopValidation
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError
 
 from portal.forms import MultiCheckboxField
 
@@ -39,6 +41,11 @@ class RoomForm(FlaskForm):
     area_m2 = DecimalField(_l("Area (m²)"), places=2, validators=[Optional(), finite_number, NumberRange(min=0, max=100000)])
     equipment = MultiCheckboxField(_l("Equipment"), validators=[Optional()])
     unit_id = SelectField(_l("Occupied by"), coerce=int, validators=[Optional()])
+
+    def validate_area_m2(self, field) -> None:
+        # After NumberRange, which already speaks for a huge number; stored to the hundredth.
+        if field.data is not None and not field.errors and field.data != field.data.quantize(Decimal("0.01")):
+            raise ValidationError(_l("At most two decimal places."))
 
 
 class StaffForm(FlaskForm):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 from math import ceil
 from typing import Any
 
@@ -18,7 +17,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 from portal import timeutil
 from portal.blueprints.directory.search import Hit
 from portal.blueprints.guide.models import Service
-from portal.blueprints.rooms.services import BOOKABLE_KINDS, bookings_between
+from portal.blueprints.rooms.services import BOOKABLE_KINDS, meetings_ahead
 from portal.db import db
 from portal.models import Building, Floor, Room, RoomKind, Unit, User
 from portal.pinyin import full_pinyin
@@ -322,12 +321,9 @@ def highlight(text: str, query: str) -> Markup:
 # ---------------------------------------------------------------- rooms
 
 
-def meetings_to_come(room: Room) -> int:
-    """Approved or pending meetings in ``room`` from now on."""
-    now = timeutil.now()
-    return len(bookings_between(now, now + timedelta(days=3660), room_id=room.id))
-
-
-def stays_bookable(room: Room, kind: RoomKind) -> bool:
-    """A meeting room with meetings still to come stays bookable until they are cancelled."""
-    return kind in BOOKABLE_KINDS or room.kind not in BOOKABLE_KINDS or meetings_to_come(room) == 0
+def meetings_blocking(room: Room, kind: RoomKind) -> int:
+    """How many meetings still to come keep ``room`` from becoming ``kind`` (0: it may):
+    a meeting room stays bookable until they are cancelled."""
+    if kind in BOOKABLE_KINDS or room.kind not in BOOKABLE_KINDS:
+        return 0
+    return meetings_ahead(room.id, timeutil.now())

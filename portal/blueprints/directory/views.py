@@ -30,8 +30,7 @@ from portal.blueprints.directory.services import (
     highlight,
     load_buildings,
     load_hits,
-    meetings_to_come,
-    stays_bookable,
+    meetings_blocking,
 )
 from portal.blueprints.guide.models import Service
 from portal.blueprints.guide.services import category_order
@@ -370,7 +369,8 @@ def edit_room(room_id: int):
         form.unit_id.data = room.unit_id or 0
     if form.validate_on_submit():
         kind = RoomKind(form.kind.data)
-        if stays_bookable(room, kind):
+        blocking = meetings_blocking(room, kind)
+        if not blocking:
             before = audit.snapshot(room, ROOM_FIELDS)
             room.name = form.name.data or ""
             room.kind = kind
@@ -384,7 +384,7 @@ def edit_room(room_id: int):
             return redirect_to(url_for("directory.admin_rooms", building=room.floor.building_id))
         form.kind.errors.append(_(
             "%(n)s meetings are booked in this room from now on; cancel them before it stops being a meeting room.",
-            n=meetings_to_come(room),
+            n=blocking,
         ))
     status = 422 if request.method == "POST" else 200
     return render("directory/room_form.html", form=form, room=room, room_kind_labels=ROOM_KIND_LABELS, status=status)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -646,6 +646,14 @@ def may_see_details_of(user, requester_id: int | None, unit_id: int | None) -> b
     if user.has_role(Role.LOGISTICS_ADMIN, Role.SYSADMIN, Role.PROPERTY):
         return True
     return requester_id == user.id or (unit_id is not None and unit_id == user.unit_id)
+
+
+def meetings_ahead(room_id: int, now: datetime) -> int:
+    """How many approved or pending meetings the room still has from ``now`` on."""
+    query = select(func.count()).select_from(Booking).where(
+        Booking.room_id == room_id, Booking.status.in_(HOLDING), Booking.end_at > now
+    )
+    return db.session.scalar(query) or 0
 
 
 def holders_between(start_at: datetime, end_at: datetime) -> list[tuple[int, int | None, int | None]]:
