@@ -13,12 +13,20 @@ from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from portal.config import settings_from_environment
 
 
 class ConfigurationError(RuntimeError):
     pass
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """``<int:id>`` up to PostgreSQL's ``integer`` (2**31 - 1); larger ids match no route."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002 - werkzeug's names
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -44,6 +52,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     i18n.init_app(app)
     cli.init_app(app)
+    # Ids beyond the database's integer are no page at all (404), not an overflow (500).
+    app.url_map.converters["int"] = BoundedIntegerConverter
     register_blueprints(app)
 
     proxies = int(app.config.get("PROXY_COUNT", 0))

@@ -92,8 +92,4 @@ def settings_from_environment() -> dict[str, object]:
         "PORTAL_LOGIN_FAILURE_WINDOW_MINUTES", int(settings["LOGIN_FAILURE_WINDOW_MINUTES"])
     )
     settings["PROXY_COUNT"] = _env_int("PORTAL_PROXY_COUNT", int(settings["PROXY_COUNT"]))
-    # Capabilities set their own defaults (app.config.setdefault); these override them.
-    for key in ("ROOMS_ADVANCE_DAYS", "ROOMS_DEFAULT_NO_SHOW_GRACE", "DISPLAY_POLL_SECONDS"):
-        if env.get(f"PORTAL_{key}"):
-            settings[key] = _env_int(f"PORTAL_{key}", 0)
     return settings

@@ -2,44 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Flask, current_app, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.capabilities import NavItem
+from portal.labels import badge, label
 from portal.models import Role
-from portal.security import ADMINS, STAFF
-
-
-@dataclass(frozen=True)
-class NavItem:
-    endpoint: str
-    label: object  # a lazy string, translated when rendered
-    roles: tuple[Role, ...] = ()  # empty: everyone, including visitors
-
-
-NAVIGATION = (
-    NavItem("main.home", _l("Home")),
-    NavItem("guide.index", _l("Service guide")),
-    NavItem("directory.index", _l("Units & offices")),
-    NavItem("rooms.index", _l("Meeting rooms")),
-    NavItem("shuttle.index", _l("Shuttle bus")),
-    NavItem("notices.index", _l("Notices")),
-    NavItem("visitors.index", _l("Visitor log"), (Role.SECURITY, Role.LOGISTICS_ADMIN)),
-    NavItem("repairs.index", _l("Repairs"), STAFF + (Role.PROPERTY, Role.SECURITY)),
-    NavItem("utilities.index", _l("Water & power"), (Role.UNIT_ADMIN, Role.PROPERTY) + ADMINS),
-    NavItem("admin.index", _l("Admin"), ADMINS + (Role.UNIT_ADMIN,)),
-)
 
 
 def navigation() -> list[NavItem]:
     """The header links this user may follow, for the capabilities installed."""
     items = []
-    for item in NAVIGATION:
+    from portal.blueprints import navigation_items
+
+    for item in navigation_items():
         if item.endpoint not in current_app.view_functions:
             continue
         if item.roles and not (current_user.is_authenticated and current_user.has_role(*item.roles)):
@@ -56,9 +36,11 @@ def active_section(item: NavItem) -> bool:
 
 
 def money(value: Decimal | None) -> str:
+    """¥1,234.50; negative amounts as −¥285.20 (minus sign first, as the locale writes them)."""
     if value is None:
         return ""
-    return "¥" + format_decimal(value, format="#,##0.00")
+    amount = "¥" + format_decimal(abs(value), format="#,##0.00")
+    return "\u2212" + amount if value < 0 else amount
 
 
 def local_datetime(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
@@ -91,5 +73,7 @@ def init_app(app: Flask) -> None:
         active_section=active_section,
         has_endpoint=has_endpoint,
         html_lang=html_lang,
+        badge=badge,
+        label=label,
         Role=Role,
     )

@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import time as time_module
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
+# Tests set the clock (``set_clock``); the portal itself never does.
+_clock_start: datetime | None = None
+_clock_started_at = 0.0
+_clock_runs = True
+
+
 def now() -> datetime:
-    """The current moment, in Asia/Shanghai."""
-    return datetime.now(LOCAL_TZ)
+    """The current moment, in Asia/Shanghai (or the moment the tests chose)."""
+    if _clock_start is None:
+        return datetime.now(LOCAL_TZ)
+    if not _clock_runs:
+        return _clock_start
+    return _clock_start + timedelta(seconds=time_module.monotonic() - _clock_started_at)
+
+
+def set_clock(moment: datetime | None, *, runs: bool = False) -> None:
+    """Make :func:`now` answer ``moment`` (aware), standing still or running on
+    from it; ``None`` gives the real clock back. For tests only."""
+    global _clock_start, _clock_started_at, _clock_runs
+    if moment is not None and moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    _clock_start = None if moment is None else moment.astimezone(LOCAL_TZ)
+    _clock_started_at = time_module.monotonic()
+    _clock_runs = runs
 
 
 def today() -> date:

@@ -15,6 +15,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +25,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from portal import create_app
+from portal import create_app, timeutil
 from portal.db import db
 from portal.i18n import compile_catalogs
 from portal.models import Role, User
 
 DEMO_PASSWORD = "demo-password-123"
+
+# Every test runs on a clock it controls: from this moment (a Wednesday
+# workday morning) unless PORTAL_TEST_NOW names another (ISO 8601, with offset),
+# which is how the date-sensitive tests are run at other hours and days.
+DEFAULT_TEST_NOW = "2026-12-02T10:00:00+08:00"
 
 # Demo account per role: the matrix and the browser tests log in with these.
 ROLE_ACCOUNTS = {
@@ -50,6 +56,31 @@ def pytest_configure(config: pytest.Config) -> None:
 def _postgres_url() -> str | None:
     url = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
     return url if url.startswith("postgresql") else None
+
+
+def test_start_moment() -> datetime:
+    return datetime.fromisoformat(os.environ.get("PORTAL_TEST_NOW") or DEFAULT_TEST_NOW)
+
+
+@pytest.fixture(autouse=True)
+def _test_clock() -> Iterator[None]:
+    """The portal's clock runs on from the chosen moment during each test."""
+    timeutil.set_clock(test_start_moment(), runs=True)
+    yield
+    timeutil.set_clock(None)
+
+
+@pytest.fixture
+def clock() -> Callable[..., datetime]:
+    """Stop the portal's clock at a moment: ``clock(2026, 9, 30, 21, 0)``
+    (``runs=True`` lets it run on from there)."""
+
+    def set_time(*parts: int, runs: bool = False) -> datetime:
+        moment = datetime(*parts, tzinfo=timeutil.LOCAL_TZ)
+        timeutil.set_clock(moment, runs=runs)
+        return moment
+
+    return set_time
 
 
 @contextmanager

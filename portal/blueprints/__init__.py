@@ -1,14 +1,11 @@
 """Capabilities. Each subpackage owns one name across the code base:
 ``portal/blueprints/<name>/`` (``bp``, views, forms, models, services),
-``portal/templates/<name>/``, its translations and ``tests/<name>/``.
+``portal/templates/<name>/``, its translations and ``tests/<name>/``, and
+declares itself with ``CAPABILITY`` (:class:`portal.capabilities.Capability`):
+navigation, admin links, home panel, settings and ``init_app``.
 
-A package may also provide:
-
-- ``init_app(app)``: CLI commands and other hooks;
-- ``home_panel() -> str | None``: HTML for the home page (for the current user),
-  or None to show nothing;
-- ``ADMIN_LINKS``: ``NavItem``s for /admin/, each with the roles that see it;
-- a ``demo`` module with an idempotent ``seed_demo()`` for ``flask seed-demo``.
+A package may also have a ``demo`` module with an idempotent ``seed_demo()``
+for ``flask seed-demo``.
 """
 
 from __future__ import annotations
@@ -21,6 +18,8 @@ from types import ModuleType
 from flask import Flask
 from markupsafe import Markup
 
+from portal.capabilities import Capability, NavItem, apply_settings
+
 
 @cache
 def capability_modules() -> tuple[ModuleType, ...]:
@@ -28,11 +27,22 @@ def capability_modules() -> tuple[ModuleType, ...]:
     return tuple(import_module(f"{__name__}.{name}") for name in names)
 
 
+def capabilities() -> tuple[Capability, ...]:
+    return tuple(module.CAPABILITY for module in capability_modules())
+
+
 def register_blueprints(app: Flask) -> None:
     for module in capability_modules():
+        declared: Capability = module.CAPABILITY
+        apply_settings(app, declared.settings)
         app.register_blueprint(module.bp)
-        if hasattr(module, "init_app"):
-            module.init_app(app)
+        if declared.init_app is not None:
+            declared.init_app(app)
+
+
+def navigation_items() -> list[NavItem]:
+    declared = sorted((c for c in capabilities() if c.nav is not None), key=lambda c: c.nav_order)
+    return [c.nav for c in declared if c.nav is not None]
 
 
 def home_panels() -> list[Markup]:
@@ -41,15 +51,14 @@ def home_panels() -> list[Markup]:
     A panel is HTML rendered from the capability's own (autoescaped) template.
     """
     panels = []
-    for module in capability_modules():
-        panel = getattr(module, "home_panel", None)
-        if panel is not None and (html := panel()):
+    for declared in sorted(capabilities(), key=lambda c: c.home_order):
+        if declared.home_panel is not None and (html := declared.home_panel()):
             panels.append(Markup(html))
     return panels
 
 
-def admin_links() -> list:
-    links = []
-    for module in capability_modules():
-        links.extend(getattr(module, "ADMIN_LINKS", ()))
+def admin_links() -> list[NavItem]:
+    links: list[NavItem] = []
+    for declared in capabilities():
+        links.extend(declared.admin_links)
     return links

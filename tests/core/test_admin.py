@@ -62,10 +62,9 @@ def test_user_list_search_and_partial(client, login_as_role, make_user):
 def test_every_navigation_and_admin_link_names_a_real_page(app):
     # /admin/ leaves out links whose page is not installed, so a misspelt
     # endpoint would silently hide a page from the people who need it.
-    from portal.blueprints import admin_links
-    from portal.templating import NAVIGATION
+    from portal.blueprints import admin_links, navigation_items
 
-    missing = [item.endpoint for item in (*NAVIGATION, *admin_links()) if item.endpoint not in app.view_functions]
+    missing = [item.endpoint for item in (*navigation_items(), *admin_links()) if item.endpoint not in app.view_functions]
     assert missing == []
 
 

@@ -4,7 +4,7 @@ import pytest
 from flask import Blueprint
 from markupsafe import Markup
 
-from portal.blueprints import capability_modules
+from portal.blueprints import capabilities
 from portal.htmx import render
 from portal.models import Role
 from portal.security import is_safe_next, roles_required
@@ -192,7 +192,7 @@ def test_home_page_query_count_is_fixed(client, demo, count_queries, login_as_ro
     four per capability panel."""
     login_as_role("employee")
     client.get("/")
-    panels = sum(hasattr(module, "home_panel") for module in capability_modules())
+    panels = sum(declared.home_panel is not None for declared in capabilities())
     with count_queries() as queries:
         client.get("/")
     assert queries.count <= 4 + 4 * panels, "\n".join(queries.statements)

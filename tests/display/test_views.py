@@ -26,7 +26,7 @@ def _block(client, block_id: str, version: str | None = None):
 
 
 def _version(html: str, block_id: str) -> str:
-    match = re.search(rf'id="{block_id}" hx-get="/display/\?v=([0-9a-f]+)"', html)
+    match = re.search(rf'id="{block_id}" data-hx-get="/display/\?v=([0-9a-f]+)"', html)
     assert match, html
     return match.group(1)
 
@@ -116,7 +116,7 @@ def test_the_page_runs_a_fixed_number_of_queries(client, create_notice, make_uni
     with count_queries() as few:
         client.get("/display/")
     for n in range(2, 10):
-        create_notice(title=f"公告{n}", unit=make_unit(), publish_at=datetime.now(LOCAL_TZ) - timedelta(minutes=n))
+        create_notice(title=f"公告{n}", unit=make_unit(), publish_at=timeutil.now() - timedelta(minutes=n))
     with count_queries() as many:
         client.get("/display/")
     assert many.count == few.count, "\n".join(many.statements)

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from portal import timeutil
 from portal.blueprints.notices.models import Audience, Notice
 from portal.db import db
 from portal.models import Unit
@@ -34,7 +35,7 @@ def create_notice(app, make_unit) -> Callable[..., Notice]:
     """Factory: a current public notice unless told otherwise (times around ``now``)."""
 
     def factory(now: datetime | None = None, **overrides: object) -> Notice:
-        now = now or datetime.now(LOCAL_TZ)
+        now = now or timeutil.now()
         values: dict[str, object] = {
             "title": "测试公告",
             "body": "公告正文",

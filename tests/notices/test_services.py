@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from markupsafe import escape
 from sqlalchemy import select
 
+from portal import timeutil
 from portal.blueprints.notices.models import Audience, Notice
 from portal.blueprints.notices.services import (
     NoticeDraft,
@@ -134,7 +135,7 @@ def test_unit_admins_manage_their_own_units_notices_only(make_user, make_unit, c
     assert not may_publish(unitless_admin) and not may_manage(unitless_admin, own)
     assert not may_publish(employee) and may_publish(unit_admin) and may_publish(logistics)
 
-    now = datetime.now(LOCAL_TZ)
+    now = timeutil.now()
     assert {n.id for n in db.session.scalars(managed_notices_query(unit_admin, now))} == {own.id}
     assert {n.id for n in db.session.scalars(managed_notices_query(logistics, now))} == {own.id, other.id}
     assert list(db.session.scalars(managed_notices_query(unitless_admin, now))) == []

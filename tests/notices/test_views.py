@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal import timeutil
 from portal.blueprints.notices.models import Audience, Notice
 from portal.db import db
 from portal.models import AuditLog, Role
@@ -17,7 +18,7 @@ HOSTILE_BODY = '<script>alert(1)</script>\n<a href="javascript:alert(2)">x</a>\n
 
 
 def _now() -> datetime:
-    return datetime.now(LOCAL_TZ).replace(second=0, microsecond=0)
+    return timeutil.now().replace(second=0, microsecond=0)
 
 
 def _form(unit_id: int | None = None, **overrides) -> dict[str, str]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, time
 from decimal import Decimal
 
 import pytest
 
-from portal import timeutil
 from portal.blueprints.shuttle.models import (
     Direction,
     ExceptionKind,
@@ -73,15 +72,3 @@ def build_line(code: str = "1路", prefix: str = "", outbound=(0, 10, 25), inbou
 @pytest.fixture
 def line(app) -> Line:
     return build_line()
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Set the portal's clock: ``clock(2026, 9, 30, 21, 0)``."""
-
-    def set_time(*parts: int) -> datetime:
-        moment = datetime(*parts, tzinfo=timeutil.LOCAL_TZ)
-        monkeypatch.setattr(timeutil, "now", lambda: moment)
-        return moment
-
-    return set_time

@@ -320,7 +320,7 @@ def test_manager_sees_every_bill_and_the_comparison(client, billed, as_manager):
     assert billed["丙"].number not in client.get(f"/utilities/bills/?unit={billed['甲'].unit_id}").get_data(as_text=True)
     html = client.get("/utilities/comparison/?year=2025").get_data(as_text=True)
     # 乙 pays ¥316 by meter against ¥300 by the old ratio; 丙 ¥204 against ¥220.
-    assert "¥16.00" in html and "¥-16.00" in html
+    assert "¥16.00" in html and "\u2212¥16.00" in html
     sheet = load_workbook(BytesIO(client.get("/utilities/comparison.xlsx?year=2025").data)).active
     assert [row[0].value for row in sheet.iter_rows(min_row=3)] == ["乙局", "甲局", "丙局", "合计"]
 

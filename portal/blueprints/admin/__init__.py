@@ -1,15 +1,23 @@
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from portal.capabilities import Capability, NavItem
 from portal.models import Role
 from portal.security import ADMINS
-from portal.templating import NavItem
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 ADMIN_LINKS = (
     NavItem("admin.users", _l("Accounts"), (Role.SYSADMIN,)),
     NavItem("admin.audit_log", _l("Audit log"), ADMINS),
+)
+
+
+CAPABILITY = Capability(
+    "admin",
+    nav=NavItem("admin.index", _l("Admin"), ADMINS + (Role.UNIT_ADMIN,)),
+    nav_order=100,
+    admin_links=ADMIN_LINKS,
 )
 
 from portal.blueprints.admin import views  # noqa: E402,F401

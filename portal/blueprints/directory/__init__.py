@@ -17,9 +17,9 @@ Operations:
 from flask import Blueprint, Flask, render_template
 from flask_babel import lazy_gettext as _l
 
+from portal.capabilities import Capability, NavItem
 from portal.models import Role
 from portal.security import ADMINS
-from portal.templating import NavItem
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 
@@ -43,5 +43,14 @@ def home_panel() -> str:
     """The search box on the home page."""
     return render_template("directory/_home_panel.html")
 
+
+CAPABILITY = Capability(
+    "directory",
+    nav=NavItem("directory.index", _l("Units & offices")),
+    nav_order=30,
+    admin_links=ADMIN_LINKS,
+    home_panel=home_panel,
+    init_app=init_app,
+)
 
 from portal.blueprints.directory import indexing, views  # noqa: E402,F401

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from portal.blueprints.errors import bp
 from portal.db import db
 from portal.htmx import add_vary, wants_partial
+from portal.rules import RuleViolation
 
 
 def _explanation(code: int) -> tuple[str, str]:
@@ -42,6 +43,13 @@ def render_error(code: int, detail: str | None = None):
 @bp.app_errorhandler(CSRFError)
 def csrf_error(error: CSRFError):
     return render_error(400, _("The form has expired or was not sent from this portal. Please reload the page and try again."))
+
+
+@bp.app_errorhandler(RuleViolation)
+def rule_violation(error: RuleViolation):
+    """A rule's refusal that no view caught (a bad query argument, mostly): its message, not a 500."""
+    db.session.rollback()
+    return render_error(error.status, str(error.message))
 
 
 @bp.app_errorhandler(HTTPException)

@@ -1,5 +1,15 @@
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from portal.capabilities import Capability, NavItem
 
 bp = Blueprint("main", __name__)
+
+
+CAPABILITY = Capability(
+    "main",
+    nav=NavItem("main.home", _l("Home")),
+    nav_order=10,
+)
 
 from portal.blueprints.main import views  # noqa: E402,F401

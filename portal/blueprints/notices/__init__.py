@@ -4,9 +4,9 @@ read on the portal, on the home page and on the lobby display."""
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from portal.capabilities import Capability, NavItem
 from portal.models import Role
 from portal.security import ADMINS
-from portal.templating import NavItem
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 
@@ -18,5 +18,13 @@ def home_panel() -> str | None:
 
     return home_panel_html()
 
+
+CAPABILITY = Capability(
+    "notices",
+    nav=NavItem("notices.index", _l("Notices")),
+    nav_order=60,
+    admin_links=ADMIN_LINKS,
+    home_panel=home_panel,
+)
 
 from portal.blueprints.notices import views  # noqa: E402,F401

@@ -6,8 +6,9 @@ from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.security import ADMINS
-from portal.templating import NavItem
+from portal.capabilities import Capability, NavItem
+from portal.models import Role
+from portal.security import ADMINS, STAFF
 
 bp = Blueprint("repairs", __name__, url_prefix="/repairs")
 
@@ -23,5 +24,13 @@ def home_panel() -> str | None:
     counts = home_counts(current_user)
     return render_template("repairs/_home_panel.html", counts=counts)
 
+
+CAPABILITY = Capability(
+    "repairs",
+    nav=NavItem("repairs.index", _l("Repairs"), STAFF + (Role.PROPERTY, Role.SECURITY)),
+    nav_order=80,
+    admin_links=ADMIN_LINKS,
+    home_panel=home_panel,
+)
 
 from portal.blueprints.repairs import views  # noqa: E402,F401

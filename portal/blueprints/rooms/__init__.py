@@ -27,9 +27,9 @@ from flask import Blueprint, Flask, current_app, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.capabilities import Capability, NavItem, Setting
 from portal.models import Role
 from portal.security import ADMINS
-from portal.templating import NavItem
 
 bp = Blueprint("rooms", __name__, url_prefix="/rooms")
 
@@ -54,8 +54,6 @@ def release_no_shows_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("ROOMS_ADVANCE_DAYS", 60)
-    app.config.setdefault("ROOMS_DEFAULT_NO_SHOW_GRACE", 15)
     app.cli.add_command(release_no_shows_command)
 
 
@@ -70,5 +68,15 @@ def home_panel() -> str | None:
         return None
     return render_template("rooms/_home_panel.html", **context)
 
+
+CAPABILITY = Capability(
+    "rooms",
+    nav=NavItem("rooms.index", _l("Meeting rooms")),
+    nav_order=40,
+    admin_links=ADMIN_LINKS,
+    home_panel=home_panel,
+    settings=(Setting("ROOMS_ADVANCE_DAYS", 60), Setting("ROOMS_DEFAULT_NO_SHOW_GRACE", 15)),
+    init_app=init_app,
+)
 
 from portal.blueprints.rooms import views  # noqa: E402,F401

@@ -277,7 +277,7 @@ def new_booking():
         form.day.data = requested_day(request.args.get("date"))
         if (start := parse_time(request.args.get("start"))) and start.strftime("%H:%M") in {c.value for c in form.start.choices}:
             form.start.data = start.strftime("%H:%M")
-            end = parse_time(request.args.get("end")) or (datetime.combine(date.today(), start) + timedelta(hours=1)).time()
+            end = parse_time(request.args.get("end")) or (datetime.combine(timeutil.today(), start) + timedelta(hours=1)).time()
             if end.strftime("%H:%M") in {c.value for c in form.end.choices}:
                 form.end.data = end.strftime("%H:%M")
         form.title.data = (request.args.get("title") or "")[:100]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from portal.capabilities import Capability, NavItem
 from portal.security import ADMINS
-from portal.templating import NavItem
 
 bp = Blueprint("shuttle", __name__, url_prefix="/shuttle")
 
@@ -22,5 +22,13 @@ def home_panel() -> str | None:
 
     return render_home_panel()
 
+
+CAPABILITY = Capability(
+    "shuttle",
+    nav=NavItem("shuttle.index", _l("Shuttle bus")),
+    nav_order=50,
+    admin_links=ADMIN_LINKS,
+    home_panel=home_panel,
+)
 
 from portal.blueprints.shuttle import manage, views  # noqa: E402,F401

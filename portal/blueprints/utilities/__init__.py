@@ -9,9 +9,9 @@ unit's bills.
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from portal.capabilities import Capability, NavItem
 from portal.models import Role
 from portal.security import ADMINS
-from portal.templating import NavItem
 
 bp = Blueprint("utilities", __name__, url_prefix="/utilities")
 
@@ -33,5 +33,13 @@ def home_panel() -> str | None:
 
     return panel()
 
+
+CAPABILITY = Capability(
+    "utilities",
+    nav=NavItem("utilities.index", _l("Water & power"), EVERYONE_HERE),
+    nav_order=90,
+    admin_links=ADMIN_LINKS,
+    home_panel=home_panel,
+)
 
 from portal.blueprints.utilities import views  # noqa: E402,F401

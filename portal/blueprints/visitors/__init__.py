@@ -16,8 +16,8 @@ from flask import Blueprint, Flask, current_app, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.capabilities import Capability, NavItem
 from portal.models import Role
-from portal.templating import NavItem
 
 bp = Blueprint("visitors", __name__, url_prefix="/visitors")
 
@@ -67,7 +67,10 @@ def purge_visitors_command(dry_run: bool) -> None:
 def init_app(app: Flask) -> None:
     from portal import ConfigurationError
     from portal.blueprints.visitors.privacy import ConfigError
-    from portal.blueprints.visitors.services import config_defaults, settings_from_config
+    from portal.blueprints.visitors.services import (
+        config_defaults,
+        settings_from_config,
+    )
 
     for key, value in config_defaults().items():
         app.config.setdefault(key, value)
@@ -93,5 +96,14 @@ def home_panel() -> str | None:
     upcoming = upcoming_count(current_user, now.date()) if host else None
     return render_template("visitors/_home_panel.html", summary=summary, upcoming=upcoming, desk=desk, host=host)
 
+
+CAPABILITY = Capability(
+    "visitors",
+    nav=NavItem("visitors.index", _l("Visitor log"), DESK),
+    nav_order=70,
+    admin_links=ADMIN_LINKS,
+    home_panel=home_panel,
+    init_app=init_app,
+)
 
 from portal.blueprints.visitors import views  # noqa: E402,F401
