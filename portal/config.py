@@ -51,6 +51,8 @@ class Config:
     # Static files are served with a content hash in the URL, so they may be cached for long.
     SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600
     PAGE_SIZE = 25
+    # Where people reach the portal; the one source of absolute URLs (portal.urls).
+    BASE_URL: str | None = None
 
     TESTING = False
     DEBUG = False
@@ -92,4 +94,13 @@ def settings_from_environment() -> dict[str, object]:
         "PORTAL_LOGIN_FAILURE_WINDOW_MINUTES", int(settings["LOGIN_FAILURE_WINDOW_MINUTES"])
     )
     settings["PROXY_COUNT"] = _env_int("PORTAL_PROXY_COUNT", int(settings["PROXY_COUNT"]))
+    if env.get("PORTAL_BASE_URL"):
+        from portal.urls import validate_base_url
+
+        try:
+            settings["BASE_URL"] = validate_base_url(env["PORTAL_BASE_URL"])
+        except ValueError as error:
+            from portal import ConfigurationError
+
+            raise ConfigurationError(f"PORTAL_BASE_URL={env['PORTAL_BASE_URL']!r}: {error}") from None
     return settings

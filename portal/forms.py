@@ -1,12 +1,57 @@
-"""Form helpers shared by every capability."""
+"""Form helpers shared by every capability.
 
+Every capability's forms derive from :class:`Form`, so text reaches services
+cleaned in one place: control characters go (tab and newline stay in
+multi-line fields) and outer spaces are trimmed; identifier fields
+(:class:`IdentifierField`) are normalised as ``portal.text`` describes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField
+from wtforms import SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.text import clean_text, normalise_identifier
 
-class EmptyForm(FlaskForm):
+
+def _single_line(value: Any) -> Any:
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def _multi_line(value: Any) -> Any:
+    return clean_text(value, multiline=True) if isinstance(value, str) else value
+
+
+class Form(FlaskForm):
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, IdentifierField):
+                cleaner = _multi_line if issubclass(field_class, TextAreaField) else _single_line
+                options["filters"] = (cleaner, *options.get("filters", unbound_field.kwargs.get("filters", ())))
+            return unbound_field.bind(form=form, **options)
+
+
+class EmptyForm(Form):
     """A form with only the CSRF token: for buttons that change state."""
+
+
+class IdentifierField(StringField):
+    """Badge, ID, phone, plate, room, meter and extension numbers: full-width
+    digits and letters become ASCII, spaces go (``upper=True`` also upper-cases)."""
+
+    def __init__(self, *args: Any, upper: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._upper = upper
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = normalise_identifier(self.data, upper=self._upper)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -14,3 +59,8 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def form_status(form: Any = None) -> int:
+    """422 for a form sent and refused, 200 for a form shown."""
+    return 422 if request.method == "POST" else 200

@@ -85,3 +85,13 @@ def arg_enum(name: str, kind: type[E], default: E | None = None) -> E | None:
 def arg_page() -> int:
     """The ``page`` argument: 1 when absent."""
     return arg_int("page", 1, minimum=1, maximum=1_000_000) or 1
+
+
+def paginate(query, *, per_page: int | None = None):
+    """One page of ``query`` (a select) for the ``page`` argument; an empty page past the end."""
+    from flask import current_app
+
+    from portal.db import db
+
+    return db.paginate(query, page=arg_page(), per_page=per_page or current_app.config["PAGE_SIZE"],
+                       max_per_page=None, error_out=False, count=True)
