@@ -22,7 +22,7 @@ class RuleViolation(Exception):
     status = 422
 
     def __init__(self, message: Any, *, field: str | None = None, status: int | None = None) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
         self.field = field
         if status is not None:
