@@ -114,3 +114,9 @@ def test_only_administrators_manage_robots(client, login_as_role, role):
     login_as_role(role)
     response = client.get("/inbox/webhooks/")
     assert response.status_code in (303, 403)
+
+
+def test_the_language_a_person_chooses_is_the_language_of_their_email(client, login_as_role):
+    user = login_as_role("employee")
+    client.post("/language", data={"lang": "en", "next": "/"})
+    assert db.session.get(NotificationProfile, user.id).locale == "en"

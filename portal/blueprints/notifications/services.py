@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal import audit, events
+from portal import audit, events, signals
 from portal.blueprints.notifications.channels import DeliveryError, validate_webhook_url
 from portal.blueprints.notifications.models import (
     DeliveryStatus,
@@ -470,11 +470,16 @@ def connect() -> Callable[[], None]:
     def on_resolved(todo_key: str, now: datetime) -> None:
         resolve_todo(todo_key, now=now)
 
+    def on_language(user: User, locale: str) -> None:
+        remember_locale(user, locale)
+
     events.event_emitted.connect(on_event, weak=False)
     events.todo_resolved.connect(on_resolved, weak=False)
+    signals.language_chosen.connect(on_language, weak=False)
 
     def disconnect() -> None:
         events.event_emitted.disconnect(on_event)
         events.todo_resolved.disconnect(on_resolved)
+        signals.language_chosen.disconnect(on_language)
 
     return disconnect
