@@ -55,6 +55,8 @@ class Capability:
     # HTML for the home page for the current user, or None for nothing.
     home_panel: Callable[[], str | None] | None = None
     home_order: int = 100
+    # HTML beside the account name in the header (a count, a status), or None.
+    header_item: Callable[[], str | None] | None = None
     settings: tuple[Setting, ...] = field(default_factory=tuple)
     init_app: Callable[[Flask], None] | None = None
 

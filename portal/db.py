@@ -155,3 +155,8 @@ def begin_serialized_write() -> None:
 
 def engine_is(name: str, engine: Engine | None = None) -> bool:
     return (engine or db.engine).dialect.name == name
+
+
+def enum_column(kind: type, length: int = 20):
+    """An enum stored as its value in a plain string column (no database enum type)."""
+    return db.Enum(kind, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members])

@@ -56,6 +56,12 @@ def has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
 
+def header_items() -> list:
+    from portal.blueprints import header_items as items
+
+    return items()
+
+
 def html_lang() -> str:
     """The ``lang`` attribute: ``zh-CN`` or ``en``."""
     locale = get_locale()
@@ -74,6 +80,7 @@ def init_app(app: Flask) -> None:
         has_endpoint=has_endpoint,
         html_lang=html_lang,
         badge=badge,
+        header_items=header_items,
         label=label,
         Role=Role,
     )

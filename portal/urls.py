@@ -38,3 +38,9 @@ def validate_base_url(value: str) -> str:
     if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
         raise ValueError("expected http(s)://host[:port][/path]")
     return value.rstrip("/")
+
+
+def path_for(endpoint: str, **values: Any) -> str:
+    """The path of ``endpoint`` without a request (for messages sent from cron)."""
+    adapter = current_app.url_map.bind("localhost", url_scheme="http")
+    return adapter.build(endpoint, values, force_external=False)

@@ -57,6 +57,15 @@ def home_panels() -> list[Markup]:
     return panels
 
 
+def header_items() -> list[Markup]:
+    """What capabilities show beside the account name, for this user."""
+    items = []
+    for declared in capabilities():
+        if declared.header_item is not None and (html := declared.header_item()):
+            items.append(Markup(html))
+    return items
+
+
 def admin_links() -> list[NavItem]:
     links: list[NavItem] = []
     for declared in capabilities():

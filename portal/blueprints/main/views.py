@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, request, url_for
+from flask_login import current_user
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -10,6 +11,7 @@ from portal.db import db
 from portal.htmx import redirect_to, render
 from portal.models import Building, Floor, Room, RoomKind, Unit
 from portal.security import is_safe_next
+from portal.signals import language_chosen
 
 
 @bp.route("/")
@@ -42,6 +44,9 @@ def set_language():
     target = request.form.get("next", "")
     response = redirect_to(target if is_safe_next(target) else url_for("main.home"))
     if chosen in config["LANGUAGES"]:
+        if current_user.is_authenticated:
+            language_chosen.send(current_user._get_current_object(), locale=chosen)
+            db.session.commit()
         response.set_cookie(
             config["LANGUAGE_COOKIE"],
             chosen,

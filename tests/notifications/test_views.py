@@ -1,0 +1,122 @@
+"""The inbox, the header count, personal settings and the group-robot admin pages."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal import events, timeutil
+from portal.blueprints.notifications.models import Notification, NotificationProfile, WebhookTarget
+from portal.db import db
+from portal.models import AuditLog
+
+
+def _tell(users, target="值班群", todo_key=None):
+    events.emit("notifications.test", recipients=users, now=timeutil.now(), args={"target": target}, todo_key=todo_key,
+                endpoint="notifications.settings")
+    db.session.commit()
+
+
+@pytest.mark.parametrize("role", ["employee", "security", "property", "logistics_admin"])
+def test_everyone_logged_in_sees_their_count_in_the_header(client, login_as_role, role):
+    user = login_as_role(role)
+    assert "inbox-count__number" not in client.get("/").get_data(as_text=True)
+    _tell([user])
+    html = client.get("/").get_data(as_text=True)
+    assert 'class="inbox-count__number">1<' in html and 'data-hx-get="/inbox/count"' in html
+
+
+def test_visitors_have_no_inbox(client):
+    assert "inbox-count" not in client.get("/").get_data(as_text=True)
+    response = client.get("/inbox/")
+    assert response.status_code == 303 and "/login" in response.headers["Location"]
+
+
+def test_the_inbox_lists_messages_in_the_readers_language_and_marks_them_read(client, login_as_role, make_user):
+    user = login_as_role("employee")
+    other = make_user()
+    _tell([user, other])
+    html = client.get("/inbox/").get_data(as_text=True)
+    assert "值班群的测试消息" in html and 'href="/inbox/settings"' in html
+    client.set_cookie("portal_lang", "en")
+    assert "Test message for 值班群" in client.get("/inbox/").get_data(as_text=True)
+
+    mine = db.session.scalar(select(Notification).where(Notification.recipient_id == user.id))
+    response = client.post("/inbox/read", data={"notification": str(mine.id)})
+    assert response.status_code == 303
+    assert client.get("/inbox/count").get_data(as_text=True).count("inbox-count__number") == 0
+    # Someone else's message is not theirs to mark.
+    theirs = db.session.scalar(select(Notification).where(Notification.recipient_id == other.id))
+    client.post("/inbox/read", data={"notification": str(theirs.id)})
+    db.session.refresh(theirs)
+    assert theirs.read_at is None
+
+
+def test_a_todo_stays_until_done_by_anyone_then_leaves_every_list(client, login_as_role, make_user, greeting_kind):
+    user = login_as_role("logistics_admin")
+    colleague = make_user()
+    events.emit(greeting_kind.code, recipients=[user, colleague], now=timeutil.now(), todo_key="booking:7:decide",
+                args={"room": "主楼 301", "when": "12月3日", "requester": "张伟"})
+    db.session.commit()
+    client.post("/inbox/read", data={"all": "1"})
+    # Read, but still to do.
+    assert 'inbox-count__number">1<' in client.get("/inbox/count").get_data(as_text=True)
+    events.resolve("booking:7:decide", now=timeutil.now())
+    db.session.commit()
+    assert "inbox-count__number" not in client.get("/inbox/count").get_data(as_text=True)
+    assert db.session.scalars(select(Notification.done_at)).all() and all(db.session.scalars(select(Notification.done_at)))
+
+
+def test_settings_are_saved_and_bad_input_is_explained(client, login_as_role):
+    user = login_as_role("employee")
+    bad = client.post("/inbox/settings", data={"email": "not-an-address", "locale": "en", "quiet_from": "22:00"})
+    assert bad.status_code == 422 and "请填写电子邮箱" in bad.get_data(as_text=True)
+    half = client.post("/inbox/settings", data={"email": "zhang@example.gov.cn", "locale": "en", "quiet_from": "22:00"})
+    assert half.status_code == 422 and "免打扰时间请同时填写开始和结束" in half.get_data(as_text=True)
+    assert db.session.get(NotificationProfile, user.id) is None
+    ok = client.post("/inbox/settings", data={"email": "zhang@example.gov.cn", "locale": "en", "quiet_from": "22:00",
+                                              "quiet_until": "07:30", "email_kinds": ["notifications.test"]})
+    assert ok.status_code == 303
+    profile = db.session.get(NotificationProfile, user.id)
+    assert (profile.email, profile.locale, profile.email_kinds) == ("zhang@example.gov.cn", "en", ["notifications.test"])
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "notification_profile.update")) is not None
+
+
+def test_a_malformed_robot_address_is_refused_and_nothing_is_saved(client, login_as_role):
+    login_as_role("logistics_admin")
+    response = client.post("/inbox/webhooks/new", data={"name": "群", "url": "javascript:alert(1)", "unit_id": "0",
+                                                        "role": "security", "locale": "zh_CN", "active": "y"})
+    assert response.status_code == 422 and "请填写机器人的完整地址" in response.get_data(as_text=True)
+    neither = client.post("/inbox/webhooks/new", data={"name": "群", "url": "https://oapi.dingtalk.com/robot/send?access_token=x",
+                                                       "unit_id": "0", "role": "", "locale": "zh_CN"})
+    assert neither.status_code == 422 and "二选一" in neither.get_data(as_text=True)
+    assert db.session.scalars(select(WebhookTarget)).all() == []
+
+
+def test_a_robot_is_added_tested_and_removed_after_confirmation(client, login_as_role):
+    login_as_role("logistics_admin")
+    response = client.post("/inbox/webhooks/new", data={"name": "保卫群", "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+                                                        "unit_id": "0", "role": "security", "locale": "zh_CN", "active": "y"})
+    assert response.status_code == 303
+    target_id = db.session.scalar(select(WebhookTarget.id))
+    page = client.get("/inbox/webhooks/").get_data(as_text=True)
+    assert "保卫群" in page and "PORTAL_SMTP_HOST is not set" in page
+    assert client.post(f"/inbox/webhooks/{target_id}/test").status_code == 303
+    asking = client.post(f"/inbox/webhooks/{target_id}/delete")
+    assert asking.status_code == 200 and 'name="confirmed" value="1"' in asking.get_data(as_text=True)
+    assert db.session.scalar(select(WebhookTarget.id)) == target_id
+    assert client.post(f"/inbox/webhooks/{target_id}/delete", data={"confirmed": "1"}).status_code == 303
+    assert db.session.scalar(select(WebhookTarget.id)) is None
+
+
+@pytest.mark.parametrize("role", ["anonymous", "employee", "unit_admin", "security", "property"])
+def test_only_administrators_manage_robots(client, login_as_role, role):
+    login_as_role(role)
+    response = client.get("/inbox/webhooks/")
+    assert response.status_code in (303, 403)
+
+
+def test_the_language_a_person_chooses_is_the_language_of_their_email(client, login_as_role):
+    user = login_as_role("employee")
+    client.post("/language", data={"lang": "en", "next": "/"})
+    assert db.session.get(NotificationProfile, user.id).locale == "en"
