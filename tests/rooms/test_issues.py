@@ -326,3 +326,21 @@ def test_staff_book_for_their_own_unit_only(client, auth, staff, logistics, make
     assert "县财政局" in html(client.get("/rooms/new"))
     assert client.post("/rooms/new", data=form_data(room, workday, start="16:00", end="17:00", unit_id=str(other.id))).status_code == 303
     assert db.session.scalar(db.select(Booking).where(Booking.unit_id == other.id)).requester_id == logistics.id
+
+
+def test_every_demo_page_renders_for_each_kind_of_reader(client, demo, auth):
+    rooms = services.meeting_rooms()
+    bookings = db.session.scalars(db.select(Booking)).all()
+    for role in ("employee", "logistics_admin", "property"):
+        auth.login_as(demo[role])
+        assert client.get("/").status_code == 200
+        for room in rooms:
+            assert client.get(f"/rooms/{room.id}/week").status_code == 200
+            assert client.get(f"/rooms/{room.id}/sign").status_code == 200
+        for url in ("/rooms/", "/rooms/day"):
+            assert client.get(url).status_code == 200
+    auth.login_as(demo["logistics_admin"])
+    for booking in bookings:
+        assert client.get(f"/rooms/bookings/{booking.id}").status_code == 200
+    for url in ("/rooms/mine", "/rooms/approvals", "/rooms/closures", "/rooms/settings", "/rooms/services"):
+        assert client.get(url).status_code == 200
