@@ -1,5 +1,5 @@
 """Meeting-room pages for each role: finding rooms, the grid, requesting,
-approving, cancelling, services, closures, settings, signs and calendars."""
+approving, cancelling, arrangements, closures, settings, signs and calendars."""
 
 from datetime import time, timedelta
 from io import BytesIO
@@ -343,10 +343,10 @@ def test_cancel_the_rest_of_a_series(client, auth, staff, create_room, workday):
     assert [b.status.value for b in series] == ["cancelled", "approved", "cancelled", "cancelled"]
 
 
-# ---------------------------------------------------------------- services sheet
+# ---------------------------------------------------------------- arrangements sheet
 
 
-def test_service_sheet_for_the_property_company_with_excel_export(client, login_as_role, create_room, create_booking, workday):
+def test_arrangements_sheet_for_the_property_company_with_excel_export(client, login_as_role, create_room, create_booking, workday):
     room = create_room(name="第一会议室")
     create_booking(room, at(workday, "09:00"), title="安全工作会", tea_count=50, banner_text="全县安全工作会议",
                    name_cards="县长\n副县长", welcome_text="欢迎各位领导", needs_audio=True, is_public=False,
@@ -365,7 +365,7 @@ def test_service_sheet_for_the_property_company_with_excel_export(client, login_
     assert len(rows) == 3
 
 
-def test_the_services_export_keeps_text_that_looks_like_a_formula(client, login_as_role, create_room, create_booking, workday):
+def test_the_arrangements_export_keeps_text_that_looks_like_a_formula(client, login_as_role, create_room, create_booking, workday):
     create_booking(create_room(), at(workday, "09:00"), title='=HYPERLINK("http://example.invalid","看")', banner_text="=1+1")
     login_as_role("property")
     export = client.get(f"/rooms/services.xlsx?date={workday.isoformat()}")

@@ -1,5 +1,5 @@
 """Meeting rooms (会议室): availability, requests and approval, recurrence,
-meeting services, closures, no-show release, iCalendar and door signs.
+meeting arrangements, closures, no-show release, iCalendar and door signs.
 
 Services (``services.py``) own every change; "meeting arrangements" (茶水、
 投影 …) are what the property company prepares (its sheet: /rooms/services).

@@ -16,7 +16,7 @@ from portal.models import Unit, User
 
 A, P, R = BookingStatus.APPROVED, BookingStatus.PENDING, BookingStatus.REJECTED
 
-# room, day offset, start, end, title, unit, requester, public, status, services
+# room, day offset, start, end, title, unit, requester, public, status, arrangements
 BOOKINGS = (
     ("第二会议室", -2, "09:00", "11:00", "全县社保扩面工作推进会", "人社局", "staff", True, A, {"tea_count": 35, "banner_text": "全县社保扩面工作推进会"}),
     ("第四会议室", -1, "14:30", "16:30", "重点项目用地协调会", "自然资源局", "unitadmin", False, A, {"tea_count": 20}),

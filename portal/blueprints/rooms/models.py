@@ -138,7 +138,7 @@ class Booking(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
-    # Meeting services prepared by the property company.
+    # Meeting arrangements prepared by the property company (tea, sound, banner …).
     tea_count: Mapped[int] = mapped_column(Integer, default=0)
     needs_audio: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_projector: Mapped[bool] = mapped_column(Boolean, default=False)

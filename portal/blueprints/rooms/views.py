@@ -549,7 +549,8 @@ def room_feed(room_id: int):
     """A feed for calendar clients; anyone may subscribe, so only public titles show (else 已预订)."""
     room = load_room(room_id)
     now = timeutil.now()
-    bookings = services.bookings_between(now - timedelta(days=30), now + timedelta(days=366), room_id=room.id)
+    bookings = services.bookings_between(now - timedelta(days=30), now + timedelta(days=366), room_id=room.id,
+                                         released=services.due_no_shows(now, default_grace=default_grace()))
     body = ics.feed(
         bookings,
         uid_domain=UID_DOMAIN,
