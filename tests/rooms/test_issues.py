@@ -344,3 +344,13 @@ def test_every_demo_page_renders_for_each_kind_of_reader(client, demo, auth):
         assert client.get(f"/rooms/bookings/{booking.id}").status_code == 200
     for url in ("/rooms/mine", "/rooms/approvals", "/rooms/closures", "/rooms/settings", "/rooms/services"):
         assert client.get(url).status_code == 200
+
+
+def test_the_free_room_search_counts_a_due_no_show_as_free_without_writing(client, create_room, create_booking, clock):
+    moment = clock(2026, 12, 2, 10, 20)  # a Wednesday
+    room = create_room(name="没人来的会议室")
+    no_show = create_booking(room, moment - timedelta(minutes=20), moment + timedelta(minutes=70), title="没人来的会")
+    page = html(client.get("/rooms/?date=2026-12-02&start=10:30&end=11:00"))
+    assert "没人来的会议室" in page.split('class="table room-table"')[1]
+    db.session.expire_all()
+    assert no_show.status is BookingStatus.APPROVED and count(AuditLog) == 0

@@ -4,7 +4,6 @@ from datetime import date, time
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms import Form as GetForm
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.blueprints.rooms.models import Recurrence
@@ -31,8 +30,11 @@ def parse_time(value: str | None) -> time | None:
         return None
 
 
-class RoomFilterForm(GetForm):
+class RoomFilterForm(Form):
     """The free-room search (GET; nothing changes, so no CSRF)."""
+
+    class Meta:
+        csrf = False
 
     date = DateField(_l("Date"), validators=[Optional(), reasonable_date])
     start = SelectField(_l("From"), validators=[Optional()])
