@@ -6,7 +6,13 @@ import pytest
 
 from portal import timeutil
 from portal.blueprints.rooms import services
-from portal.blueprints.rooms.models import Booking, BookingStatus, Reason, RoomClosure, RoomPolicy
+from portal.blueprints.rooms.models import (
+    Booking,
+    BookingStatus,
+    Reason,
+    RoomClosure,
+    RoomPolicy,
+)
 from portal.db import db
 from portal.models import AuditLog, Role, RoomKind
 from portal.signals import calendar_changed

@@ -7,11 +7,16 @@ import pytest
 
 from portal import timeutil
 from portal.blueprints.rooms import services
-from portal.blueprints.rooms.models import Booking, BookingStatus, Recurrence, RoomPolicy
+from portal.blueprints.rooms.models import (
+    Booking,
+    BookingStatus,
+    Recurrence,
+    RoomPolicy,
+)
 from portal.blueprints.rooms.services import BookingDraft, book_room
 from portal.db import db
-from portal.rules import RuleViolation
 from portal.models import AuditLog, Role, RoomKind
+from portal.rules import RuleViolation
 from portal.workdays import set_override
 from tests.rooms.conftest import at, non_workday_after
 

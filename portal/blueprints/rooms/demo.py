@@ -9,7 +9,15 @@ from datetime import date, time, timedelta
 from sqlalchemy import func, select
 
 from portal import timeutil
-from portal.blueprints.rooms.models import Booking, BookingSeries, BookingStatus, Reason, Recurrence, RoomClosure, RoomPolicy
+from portal.blueprints.rooms.models import (
+    Booking,
+    BookingSeries,
+    BookingStatus,
+    Reason,
+    Recurrence,
+    RoomClosure,
+    RoomPolicy,
+)
 from portal.blueprints.rooms.services import meeting_rooms
 from portal.db import db
 from portal.models import Unit, User

@@ -6,11 +6,24 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DDL, JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, event, func, text
+from sqlalchemy import (
+    DDL,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    func,
+    text,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

@@ -445,7 +445,7 @@ def closures():
             form.room_id.errors = [_("Choose a meeting room.")]
         else:
             try:
-                closure, affected = services.close_rooms(room, *form.period(), form.reason.data, actor=current_user, now=now)
+                _closure, affected = services.close_rooms(room, *form.period(), form.reason.data, actor=current_user, now=now)
             except RuleViolation as error:
                 db.session.rollback()
                 error.show_on(form)
