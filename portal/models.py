@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import timeutil
 from portal.cache import watch
 from portal.db import AwareDateTime, ScaledDecimal, db
+from portal.labels import LabelledEnum
 
 
 class Role(enum.StrEnum):
@@ -38,14 +40,14 @@ class RoomKind(enum.StrEnum):
     OTHER = "other"
 
 
-class Equipment(enum.StrEnum):
+class Equipment(LabelledEnum):
     """Meeting-room equipment, stored as codes in ``Room.equipment``."""
 
-    PROJECTOR = "projector"
-    SCREEN = "screen"
-    MICROPHONES = "microphones"
-    VIDEO_CONFERENCE = "video_conference"
-    WELCOME_SCREEN = "welcome_screen"
+    PROJECTOR = "projector", _l("Projector")
+    SCREEN = "screen", _l("Screen")
+    MICROPHONES = "microphones", _l("Microphones")
+    VIDEO_CONFERENCE = "video_conference", _l("Video conference")
+    WELCOME_SCREEN = "welcome_screen", _l("Electronic welcome screen")
 
 
 class Building(db.Model):

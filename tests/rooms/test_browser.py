@@ -51,3 +51,46 @@ def test_book_a_room_from_the_day_grid(live_server, page, make_user, create_unit
 
     page.goto(f"{live_server.url}/rooms/day?date={day}")
     assert "统计数据质量会" in page.inner_text("table.grid")
+
+
+def test_cancelling_a_series_and_reopening_a_closure_ask_first(live_server, page, make_user, create_unit, create_room, create_booking, workday):
+    from datetime import timedelta
+
+    from portal.blueprints.rooms.models import BookingSeries, Recurrence, RoomClosure
+    from tests.conftest import log_in
+
+    booker = make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN], username="seriesowner", unit=create_unit(name="县审计局"))
+    room = create_room(name="系列会议室")
+    series = BookingSeries(rule=Recurrence.WEEKLY, count=3, created_by_id=booker.id)
+    db.session.add(series)
+    db.session.flush()
+    meetings = [create_booking(room, at(workday + timedelta(weeks=i), "09:00"), title="审计例会", requester_id=booker.id,
+                               series_id=series.id) for i in range(3)]
+    closure = RoomClosure(room_id=room.id, start_at=at(workday, "14:00"), end_at=at(workday, "18:00"), reason="线路检修")
+    db.session.add(closure)
+    db.session.commit()
+    first_id = meetings[0].id
+
+    log_in(page, live_server.url, "seriesowner")
+    page.goto(f"{live_server.url}/rooms/bookings/{first_id}")
+    page.select_option("select[name=scope]", "rest")
+    page.click("form.cancel-form button")
+    page.wait_for_selector("section.confirm")
+    assert "取消该系列的 3 次会议" in page.inner_text("h1")
+    db.session.rollback()  # a fresh read of what the server wrote
+    assert db.session.get(Booking, first_id).status is BookingStatus.APPROVED  # nothing yet
+    page.click("section.confirm button")
+    page.wait_for_selector("h1 .badge")
+    db.session.rollback()  # a fresh read of what the server wrote
+    assert [db.session.get(Booking, m.id).status for m in meetings] == [BookingStatus.CANCELLED] * 3
+
+    page.goto(f"{live_server.url}/rooms/closures")
+    page.click("table form.inline-form button")
+    page.wait_for_selector("section.confirm")
+    assert "线路检修" in page.content()
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count()).select_from(RoomClosure)) == 1
+    page.click("section.confirm button")
+    page.wait_for_selector(".message--success")
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count()).select_from(RoomClosure)) == 0

@@ -7,10 +7,16 @@ import pytest
 
 from portal import timeutil
 from portal.blueprints.rooms import services
-from portal.blueprints.rooms.models import Booking, BookingStatus, Recurrence, RoomPolicy
-from portal.blueprints.rooms.services import BookingRequest, book_room
+from portal.blueprints.rooms.models import (
+    Booking,
+    BookingStatus,
+    Recurrence,
+    RoomPolicy,
+)
+from portal.blueprints.rooms.services import BookingDraft, book_room
 from portal.db import db
 from portal.models import AuditLog, Role, RoomKind
+from portal.rules import RuleViolation
 from portal.workdays import set_override
 from tests.rooms.conftest import at, non_workday_after
 
@@ -26,14 +32,14 @@ def requester(make_user):
     return make_user(roles=[Role.EMPLOYEE], username="requester")
 
 
-def request_for(room, day, start="09:00", end="10:00", **overrides) -> BookingRequest:
+def request_for(room, day, start="09:00", end="10:00", **overrides) -> BookingDraft:
     values = dict(room=room, day=day, start=time.fromisoformat(start), end=time.fromisoformat(end), title="局务会", attendees=10)
     values.update(overrides)
-    return BookingRequest(**values)
+    return BookingDraft(**values)
 
 
 def book(req, user, **kwargs):
-    outcome = book_room(req, user, now=kwargs.pop("now", timeutil.now()), **kwargs)
+    outcome = book_room(req, actor=user, now=kwargs.pop("now", timeutil.now()), **kwargs)
     if outcome.ok:
         db.session.commit()
     return outcome
@@ -58,8 +64,8 @@ def test_an_ordinary_room_on_a_workday_is_approved_at_once_and_audited(create_ro
     outcome = book(request_for(room, workday, tea_count=10, banner_text="欢迎"), requester)
     assert outcome.ok and outcome.problems == [] and outcome.blocked == []
     booking = outcome.bookings[0]
-    assert booking.status is BookingStatus.APPROVED and booking.approval_reason == ""
-    assert booking.start_at == at(workday, "09:00") and booking.has_services
+    assert booking.status is BookingStatus.APPROVED and booking.approval_codes == [] and booking.approval_reason == ""
+    assert booking.start_at == at(workday, "09:00") and booking.has_arrangements
     entry = db.session.scalar(db.select(AuditLog).where(AuditLog.action == "booking.request"))
     assert entry.object_id == str(booking.id) and entry.actor_id == requester.id
 
@@ -120,14 +126,14 @@ def test_closures_block_one_room_or_all(create_room, requester, make_user, workd
     room, other = create_room(), create_room()
     admin = make_user(roles=[Role.LOGISTICS_ADMIN])
     now = timeutil.now()
-    services.close_rooms(room, at(workday, "08:00"), at(workday, "12:00"), "装修", admin, now=now)
+    services.close_rooms(room, at(workday, "08:00"), at(workday, "12:00"), "装修", actor=admin, now=now)
     db.session.commit()
     outcome = book(request_for(room, workday), requester)
     assert not outcome.ok and outcome.blocked[0].closures[0].reason == "装修"
     assert outcome.suggestions == [other]
     assert book(request_for(other, workday), requester).ok
 
-    services.close_rooms(None, at(workday, "14:00"), at(workday, "18:00"), "县级重大活动", admin, now=now)
+    services.close_rooms(None, at(workday, "14:00"), at(workday, "18:00"), "县级重大活动", actor=admin, now=now)
     db.session.commit()
     assert not book(request_for(other, workday, start="15:00", end="16:00"), requester).ok
     assert services.free_rooms(at(workday, "15:00"), at(workday, "16:00")) == []
@@ -138,13 +144,13 @@ def test_closing_a_room_cancels_the_bookings_in_the_period(create_room, create_b
     admin = make_user(roles=[Role.LOGISTICS_ADMIN])
     inside = create_booking(room, at(workday, "09:00"))
     outside = create_booking(room, at(workday, "15:00"))
-    _closure, affected = services.close_rooms(room, at(workday, "08:00"), at(workday, "12:00"), "停电检修", admin, now=timeutil.now())
+    _closure, affected = services.close_rooms(room, at(workday, "08:00"), at(workday, "12:00"), "停电检修", actor=admin, now=timeutil.now())
     db.session.commit()
     assert affected == [inside]
-    assert inside.status is BookingStatus.CANCELLED and "停电检修" in inside.decision_reason
+    assert inside.status is BookingStatus.CANCELLED and "停电检修" in inside.decision_text
     assert outside.status is BookingStatus.APPROVED
-    with pytest.raises(services.RuleError):
-        services.close_rooms(room, at(workday, "12:00"), at(workday, "11:00"), "x", admin, now=timeutil.now())
+    with pytest.raises(RuleViolation):
+        services.close_rooms(room, at(workday, "12:00"), at(workday, "11:00"), "x", actor=admin, now=timeutil.now())
 
 
 def test_a_series_is_checked_whole_and_saved_all_or_nothing(create_room, create_booking, requester, workday):
@@ -177,13 +183,13 @@ def test_cancel_one_occurrence_or_the_rest_of_the_series(create_room, requester,
     room = create_room()
     bookings = book(request_for(room, workday, recurrence=Recurrence.WEEKLY, count=5), requester).bookings
     now = timeutil.now()
-    assert services.cancel(bookings[1], requester, now=now) == [bookings[1]]
-    cancelled = services.cancel(bookings[3], requester, now=now, rest_of_series=True)
+    assert services.cancel(bookings[1], actor=requester, now=now) == [bookings[1]]
+    cancelled = services.cancel(bookings[3], actor=requester, now=now, rest_of_series=True)
     db.session.commit()
     assert cancelled == [bookings[3], bookings[4]]
     assert [b.status.value for b in bookings] == ["approved", "cancelled", "approved", "cancelled", "cancelled"]
-    with pytest.raises(services.RuleError):
-        services.cancel(bookings[1], requester, now=now)
+    with pytest.raises(RuleViolation):
+        services.cancel(bookings[1], actor=requester, now=now)
     other = make_user(roles=[Role.EMPLOYEE])
     admin = make_user(roles=[Role.LOGISTICS_ADMIN])
     assert not services.may_cancel(other, bookings[0])
@@ -196,13 +202,13 @@ def test_approve_and_reject_only_pending_requests(create_room, create_booking, m
     first = create_booking(room, at(workday, "09:00"), status=BookingStatus.PENDING)
     second = create_booking(room, at(workday, "11:00"), status=BookingStatus.PENDING)
     now = timeutil.now()
-    services.approve(first, admin, now=now)
+    services.approve(first, actor=admin, now=now)
     assert first.status is BookingStatus.APPROVED and first.decided_by_id == admin.id
-    with pytest.raises(services.RuleError):
-        services.approve(first, admin, now=now)
-    with pytest.raises(services.RuleError, match="reason"):
-        services.reject(second, admin, "   ", now=now)
-    services.reject(second, admin, "与县级会议冲突", now=now)
+    with pytest.raises(RuleViolation):
+        services.approve(first, actor=admin, now=now)
+    with pytest.raises(RuleViolation, match="reason"):
+        services.reject(second, "   ", actor=admin, now=now)
+    services.reject(second, "与县级会议冲突", actor=admin, now=now)
     db.session.commit()
     assert second.status is BookingStatus.REJECTED and second.decision_reason == "与县级会议冲突"
     assert {e.action for e in db.session.scalars(db.select(AuditLog))} == {"booking.approve", "booking.reject"}
@@ -215,9 +221,9 @@ def test_check_in_window(create_room, create_booking, workday):
     assert services.can_check_in(booking, now=at(workday, "08:45"))
     assert services.can_check_in(booking, now=at(workday, "09:59"))
     assert not services.can_check_in(booking, now=at(workday, "10:00"))
-    with pytest.raises(services.RuleError):
-        services.check_in(booking, None, now=at(workday, "08:00"))
-    services.check_in(booking, None, now=at(workday, "09:05"))
+    with pytest.raises(RuleViolation):
+        services.check_in(booking, actor=None, now=at(workday, "08:00"))
+    services.check_in(booking, actor=None, now=at(workday, "09:05"))
     assert booking.checked_in_at == at(workday, "09:05")
     booking.status = BookingStatus.PENDING
     booking.checked_in_at = None
@@ -242,7 +248,7 @@ def test_no_shows_are_released_after_the_grace_time(create_room, create_booking,
     assert services.release_no_shows(at(workday, "09:15")) == [plain]
     db.session.commit()
     assert services.release_no_shows(at(workday, "09:20")) == []  # idempotent
-    services.check_in(checked, None, now=at(workday, "11:05"))
+    services.check_in(checked, actor=None, now=at(workday, "11:05"))
     db.session.commit()
     assert services.release_no_shows(at(workday, "11:30")) == []
     assert services.release_no_shows(at(workday, "09:31")) == [late]

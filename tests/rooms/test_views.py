@@ -1,5 +1,5 @@
 """Meeting-room pages for each role: finding rooms, the grid, requesting,
-approving, cancelling, services, closures, settings, signs and calendars."""
+approving, cancelling, arrangements, closures, settings, signs and calendars."""
 
 from datetime import time, timedelta
 from io import BytesIO
@@ -338,15 +338,15 @@ def test_cancel_the_rest_of_a_series(client, auth, staff, create_room, workday):
     page = html(client.get(f"/rooms/bookings/{series[1].id}"))
     assert "本次及以后的全部会议" in page
     client.post(f"/rooms/bookings/{series[0].id}/cancel", data={"scope": "one"})
-    client.post(f"/rooms/bookings/{series[2].id}/cancel", data={"scope": "rest"})
+    client.post(f"/rooms/bookings/{series[2].id}/cancel", data={"scope": "rest", "confirmed": "1"})
     db.session.expire_all()
     assert [b.status.value for b in series] == ["cancelled", "approved", "cancelled", "cancelled"]
 
 
-# ---------------------------------------------------------------- services sheet
+# ---------------------------------------------------------------- arrangements sheet
 
 
-def test_service_sheet_for_the_property_company_with_excel_export(client, login_as_role, create_room, create_booking, workday):
+def test_arrangements_sheet_for_the_property_company_with_excel_export(client, login_as_role, create_room, create_booking, workday):
     room = create_room(name="第一会议室")
     create_booking(room, at(workday, "09:00"), title="安全工作会", tea_count=50, banner_text="全县安全工作会议",
                    name_cards="县长\n副县长", welcome_text="欢迎各位领导", needs_audio=True, is_public=False,
@@ -365,7 +365,7 @@ def test_service_sheet_for_the_property_company_with_excel_export(client, login_
     assert len(rows) == 3
 
 
-def test_the_services_export_keeps_text_that_looks_like_a_formula(client, login_as_role, create_room, create_booking, workday):
+def test_the_arrangements_export_keeps_text_that_looks_like_a_formula(client, login_as_role, create_room, create_booking, workday):
     create_booking(create_room(), at(workday, "09:00"), title='=HYPERLINK("http://example.invalid","看")', banner_text="=1+1")
     login_as_role("property")
     export = client.get(f"/rooms/services.xlsx?date={workday.isoformat()}")
@@ -397,7 +397,7 @@ def test_logistics_closes_a_room_and_bookings_are_cancelled(client, auth, staff,
     assert "音响改造" in html(client.get("/"))  # why it was cancelled
     auth.login_as(logistics)
     closure = db.session.scalar(db.select(RoomClosure))
-    assert client.post(f"/rooms/closures/{closure.id}/delete").status_code == 303
+    assert client.post(f"/rooms/closures/{closure.id}/delete", data={"confirmed": "1"}).status_code == 303
     assert db.session.scalar(db.select(db.func.count()).select_from(RoomClosure)) == 0
 
 
@@ -457,14 +457,19 @@ def test_check_in_from_the_door_sign_without_javascript(client, auth, staff, mak
     assert evil.headers["Location"] == f"/rooms/bookings/{booking.id}"
 
 
-def test_viewing_the_sign_releases_a_no_show(client, create_room, create_booking):
+def test_the_sign_and_grids_show_a_due_no_show_as_released_without_writing(client, create_room, create_booking):
+    # Changed deliberately (issue 12.4): GET pages no longer write; they read a due no-show as released.
     room = create_room()
     now = timeutil.now()
     no_show = create_booking(room, now - timedelta(minutes=20), now + timedelta(minutes=40), title="没人来的会")
     body = html(client.get(f"/rooms/{room.id}/sign"))
     assert "没人来的会" not in body and "空闲" in body
+    today = now.date().isoformat()
+    assert "没人来的会" not in html(client.get(f"/rooms/day?date={today}"))
+    assert "没人来的会" not in html(client.get(f"/rooms/{room.id}/week?date={today}"))
     db.session.expire_all()
-    assert no_show.status is BookingStatus.RELEASED
+    assert no_show.status is BookingStatus.APPROVED  # nothing written on GET
+    assert not db.session.scalar(db.select(db.func.count()).select_from(AuditLog))
 
 
 def test_a_no_shows_slot_is_free_for_the_next_request(client, auth, staff, create_room, create_booking):
@@ -499,7 +504,7 @@ def test_qr_code_is_an_svg_linking_to_the_sign(client, auth, logistics, create_r
     assert response.mimetype == "image/svg+xml" and response.data.lstrip().startswith((b"<?xml", b"<svg"))
     auth.login_as(logistics)
     page = html(client.get(f"/rooms/{room.id}/qr"))
-    assert f"/rooms/{room.id}/qr.svg" in page and f"http://localhost/rooms/{room.id}/sign" in page
+    assert f"/rooms/{room.id}/qr.svg" in page and f"http://localhost:5000/rooms/{room.id}/sign" in page
 
 
 # ---------------------------------------------------------------- iCalendar
@@ -524,7 +529,7 @@ def test_booking_ics_and_room_feed(client, auth, staff, create_room, create_book
     assert client.get(f"/rooms/bookings/{public.id}.ics").status_code == 303  # login first
     auth.login_as(staff)
     one = client.get(f"/rooms/bookings/{public.id}.ics").get_data(as_text=True)
-    assert one.count("BEGIN:VEVENT") == 1 and f"UID:booking-{public.id}@localhost" in one and "STATUS:CONFIRMED" in one
+    assert one.count("BEGIN:VEVENT") == 1 and f"UID:booking-{public.id}@portal.invalid" in one and "STATUS:CONFIRMED" in one
 
 
 # ---------------------------------------------------------------- demo

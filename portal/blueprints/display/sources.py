@@ -156,12 +156,11 @@ def meetings_today(
     services = _capability_services("rooms")
     if services is None:
         return None
-    approved = import_module("portal.blueprints.rooms.models").BookingStatus.APPROVED
     rooms: dict[int, tuple[str, str, list[DisplayMeeting]]] = {}
     for booking in services.bookings_for_day(day):
         if booking.end_at <= now:
             continue
-        title = booking.public_title if booking.status == approved else None
+        title = booking.public_title  # rooms' one public-title rule (services.public_title)
         meeting = DisplayMeeting(booking.start_at, booking.end_at, title, booking.start_at <= now < booking.end_at)
         rooms.setdefault(booking.room_id, (booking.room_label, booking.room_name, []))[2].append(meeting)
     shown = [

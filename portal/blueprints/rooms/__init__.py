@@ -1,5 +1,8 @@
 """Meeting rooms (会议室): availability, requests and approval, recurrence,
-meeting services, closures, no-show release, iCalendar and door signs.
+meeting arrangements, closures, no-show release, iCalendar and door signs.
+
+Services (``services.py``) own every change; "meeting arrangements" (茶水、
+投影 …) are what the property company prepares (its sheet: /rooms/services).
 
 Operations:
 
@@ -7,17 +10,20 @@ Operations:
   ``ROOMS_DEFAULT_NO_SHOW_GRACE`` (default 15 minutes): the check-in grace time
   of rooms without their own setting (per room: /rooms/settings, or off).
 - cron, every five minutes: ``flask --app portal release-no-shows`` frees the
-  rest of the slot of meetings nobody checked in. The door sign and the day
-  grid also release due no-shows when they are viewed, so a missing cron job
-  only delays the release.
+  rest of the slot of meetings nobody checked in. A new request releases due
+  no-shows too; pages (grid, week, door sign, free-room search) show a due
+  no-show as released without writing.
+- The workday calendar's ``calendar_changed`` signal re-evaluates pending
+  requests on the changed days (connected in ``init_app``).
 - iCalendar: ``/rooms/bookings/<id>.ics`` (for those who may see the booking)
   and ``/rooms/<id>/calendar.ics`` (a subscribable feed, no login, non-public
   titles read 已预订). Times carry ``TZID=Asia/Shanghai`` with a VTIMEZONE.
 - Overlaps: PostgreSQL refuses them with the ``booking_no_overlap`` exclusion
   constraint (btree_gist); on SQLite the check and the insert run under
   ``begin_serialized_write()``.
-- Lobby display: ``services.bookings_for_day(day)`` gives each meeting with
-  ``public_title`` (None when only 已预订 may be shown).
+- Lobby display, door signs and feeds share ONE public-title rule,
+  ``services.public_title(booking)`` (None: show 已预订);
+  ``services.bookings_for_day(day)`` gives each meeting with it.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ ADMIN_LINKS = (
     NavItem("rooms.approvals", _l("Meeting-room approvals"), ADMINS),
     NavItem("rooms.closures", _l("Meeting-room closures"), ADMINS),
     NavItem("rooms.settings", _l("Meeting-room settings and door signs"), ADMINS),
-    NavItem("rooms.services_sheet", _l("Meeting services sheet"), ADMINS + (Role.PROPERTY,)),
+    NavItem("rooms.arrangements", _l("Meeting services sheet"), ADMINS + (Role.PROPERTY,)),
 )
 
 
@@ -54,19 +60,25 @@ def release_no_shows_command() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from portal.blueprints.rooms.services import on_calendar_changed
+    from portal.signals import calendar_changed
+
     app.cli.add_command(release_no_shows_command)
+    calendar_changed.connect(on_calendar_changed)  # blinker keeps one connection however many apps
 
 
 def home_panel() -> str | None:
-    """The user's coming bookings and recent decisions; the approval queue for the logistics center."""
+    """The user's coming bookings and recent decisions; the approval queue for
+    the logistics center; today's meeting arrangements for the property company."""
     if not current_user.is_authenticated:
         return None
-    from portal.blueprints.rooms.views import home_panel_context
+    from portal import timeutil
+    from portal.blueprints.rooms.services import home_panel as panel
 
-    context = home_panel_context(current_user)
+    context = panel(current_user, now=timeutil.now())
     if context is None:
         return None
-    return render_template("rooms/_home_panel.html", **context)
+    return render_template("rooms/_home_panel.html", panel=context)
 
 
 CAPABILITY = Capability(

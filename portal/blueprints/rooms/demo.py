@@ -9,14 +9,22 @@ from datetime import date, time, timedelta
 from sqlalchemy import func, select
 
 from portal import timeutil
-from portal.blueprints.rooms.models import Booking, BookingSeries, BookingStatus, Recurrence, RoomClosure, RoomPolicy
+from portal.blueprints.rooms.models import (
+    Booking,
+    BookingSeries,
+    BookingStatus,
+    Reason,
+    Recurrence,
+    RoomClosure,
+    RoomPolicy,
+)
 from portal.blueprints.rooms.services import meeting_rooms
 from portal.db import db
 from portal.models import Unit, User
 
 A, P, R = BookingStatus.APPROVED, BookingStatus.PENDING, BookingStatus.REJECTED
 
-# room, day offset, start, end, title, unit, requester, public, status, services
+# room, day offset, start, end, title, unit, requester, public, status, arrangements
 BOOKINGS = (
     ("第二会议室", -2, "09:00", "11:00", "全县社保扩面工作推进会", "人社局", "staff", True, A, {"tea_count": 35, "banner_text": "全县社保扩面工作推进会"}),
     ("第四会议室", -1, "14:30", "16:30", "重点项目用地协调会", "自然资源局", "unitadmin", False, A, {"tea_count": 20}),
@@ -64,7 +72,7 @@ def seed_demo() -> None:
             status=status, created_at=now - timedelta(days=7), updated_at=now - timedelta(days=1), **extra,
         )
         if status is P:
-            booking.approval_reason = "贵宾接待室须后勤管理中心审批" if room == "贵宾接待室" else "该会议室须审批"
+            booking.approval_codes = [(Reason.VIP_ROOM if room == "贵宾接待室" else Reason.ROOM_SETTING).value]
         if status is R:
             booking.decided_by, booking.decided_at = logistics, now - timedelta(days=1)
             booking.decision_reason = "该时段已安排县级重要接待，请改约第八会议室。"

@@ -1,32 +1,30 @@
 from __future__ import annotations
 
-import re
-from datetime import date
+from datetime import date, time
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    Form,
     IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
-from portal.blueprints.rooms.labels import EQUIPMENT_LABELS, RECURRENCE_LABELS
-from portal.blueprints.rooms.services import MAX_OCCURRENCES, slot_times
-from portal.forms import MultiCheckboxField
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean(value: str | None) -> str | None:
-    """Strip surrounding space and control characters (PostgreSQL refuses NUL)."""
-    return _CONTROL.sub("", value).strip() if isinstance(value, str) else value
+from portal.blueprints.rooms.models import Recurrence
+from portal.blueprints.rooms.services import MAX_OCCURRENCES, BookingDraft, slot_times
+from portal.forms import Form, MultiCheckboxField
+from portal.models import Equipment, Room, Unit
 
 
 def reasonable_date(form, field) -> None:
@@ -40,12 +38,18 @@ def time_choices(*, starts: bool) -> list[SelectChoice]:
     return [SelectChoice(t.strftime("%H:%M"), t.strftime("%H:%M")) for t in times]
 
 
-def equipment_choices() -> list[SelectChoice]:
-    return [SelectChoice(code, label) for code, label in EQUIPMENT_LABELS.items()]
+def parse_time(value: str | None) -> time | None:
+    try:
+        return time.fromisoformat(value or "")
+    except ValueError:
+        return None
 
 
 class RoomFilterForm(Form):
     """The free-room search (GET; nothing changes, so no CSRF)."""
+
+    class Meta:
+        csrf = False
 
     date = DateField(_l("Date"), validators=[Optional(), reasonable_date])
     start = SelectField(_l("From"), validators=[Optional()])
@@ -57,20 +61,19 @@ class RoomFilterForm(Form):
         super().__init__(*args, **kwargs)
         self.start.choices = [SelectChoice("", "—"), *time_choices(starts=True)]
         self.end.choices = [SelectChoice("", "—"), *time_choices(starts=False)]
-        self.equipment.choices = equipment_choices()
+        self.equipment.choices = Equipment.choices()
 
 
-class BookingForm(FlaskForm):
+class BookingForm(Form):
     room_id = SelectField(_l("Meeting room"), coerce=int, validators=[InputRequired()])
     day = DateField(_l("Date"), validators=[InputRequired(), reasonable_date])
     start = SelectField(_l("Start"), validators=[InputRequired()])
     end = SelectField(_l("End"), validators=[InputRequired()])
-    title = StringField(_l("Meeting title"), filters=[clean], validators=[InputRequired(), Length(max=100)])
+    title = StringField(_l("Meeting title"), validators=[InputRequired(), Length(max=100)])
     unit_id = SelectField(_l("Organizing unit"), coerce=int, validators=[Optional()])
-    contact_name = StringField(_l("Contact person"), filters=[clean], validators=[InputRequired(), Length(max=40)])
+    contact_name = StringField(_l("Contact person"), validators=[InputRequired(), Length(max=40)])
     contact_phone = StringField(
         _l("Contact phone"),
-        filters=[clean],
         validators=[
             InputRequired(),
             Length(max=30),
@@ -84,30 +87,57 @@ class BookingForm(FlaskForm):
     tea_count = IntegerField(_l("Tea for (people)"), default=0, validators=[Optional(), NumberRange(min=0, max=1000)])
     needs_audio = BooleanField(_l("Sound system"))
     needs_projector = BooleanField(_l("Projector"))
-    banner_text = StringField(_l("Banner text"), filters=[clean], validators=[Optional(), Length(max=200)])
-    name_cards = TextAreaField(_l("Name cards (one name per line)"), filters=[clean], validators=[Optional(), Length(max=2000)])
-    welcome_text = StringField(_l("Welcome screen text"), filters=[clean], validators=[Optional(), Length(max=200)])
-    notes = TextAreaField(_l("Notes"), filters=[clean], validators=[Optional(), Length(max=1000)])
+    banner_text = StringField(_l("Banner text"), validators=[Optional(), Length(max=200)])
+    name_cards = TextAreaField(_l("Name cards (one name per line)"), validators=[Optional(), Length(max=2000)])
+    welcome_text = StringField(_l("Welcome screen text"), validators=[Optional(), Length(max=200)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=1000)])
     repeat = SelectField(_l("Repeat"), default="", validators=[Optional()])
     repeat_until = DateField(_l("Repeat until"), validators=[Optional(), reasonable_date])
     repeat_count = IntegerField(
         _l("Number of meetings"), validators=[Optional(), NumberRange(min=2, max=MAX_OCCURRENCES)]
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, rooms: list[Room] = (), units: list[Unit] = (), any_unit: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.start.choices = time_choices(starts=True)
         self.end.choices = time_choices(starts=False)
-        self.repeat.choices = [SelectChoice("", _l("Does not repeat"))] + [
-            SelectChoice(rule.value, label) for rule, label in RECURRENCE_LABELS.items()
-        ]
+        self.repeat.choices = [SelectChoice("", _l("Does not repeat")), *Recurrence.choices()]
+        self.room_id.choices = [SelectChoice(r.id, f"{r.label} {r.name}（{r.capacity or '—'}）") for r in rooms]
+        # Only the logistics center names any unit (or none); everyone else books for their own unit.
+        none = [SelectChoice(0, "—")] if any_unit or not units else []
+        self.unit_id.choices = none + [SelectChoice(u.id, u.name) for u in units]
+
+    def to_draft(self, room: Room) -> BookingDraft:
+        """The one copy of the form's fields into what the service books."""
+        return BookingDraft(
+            room=room,
+            day=self.day.data,
+            start=time.fromisoformat(self.start.data),
+            end=time.fromisoformat(self.end.data),
+            title=self.title.data,
+            attendees=self.attendees.data,
+            unit_id=self.unit_id.data or None,
+            contact_name=self.contact_name.data,
+            contact_phone=self.contact_phone.data,
+            is_public=self.is_public.data,
+            tea_count=self.tea_count.data or 0,
+            needs_audio=self.needs_audio.data,
+            needs_projector=self.needs_projector.data,
+            banner_text=self.banner_text.data or "",
+            name_cards=self.name_cards.data or "",
+            welcome_text=self.welcome_text.data or "",
+            notes=self.notes.data or "",
+            recurrence=Recurrence(self.repeat.data) if self.repeat.data else None,
+            until=self.repeat_until.data,
+            count=self.repeat_count.data,
+        )
 
 
-class RejectForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), filters=[clean], validators=[InputRequired(), Length(max=300)])
+class RejectForm(Form):
+    reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=300)])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     scope = SelectField(
         _l("Cancel"),
         default="one",
@@ -115,21 +145,30 @@ class CancelForm(FlaskForm):
     )
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(Form):
     room_id = SelectField(_l("Meeting room"), coerce=int, validators=[Optional()])
     start_day = DateField(_l("From date"), validators=[InputRequired(), reasonable_date])
     start = SelectField(_l("From time"), default="08:00", validators=[InputRequired()])
     end_day = DateField(_l("To date"), validators=[InputRequired(), reasonable_date])
     end = SelectField(_l("To time"), default="21:00", validators=[InputRequired()])
-    reason = StringField(_l("Reason"), filters=[clean], validators=[InputRequired(), Length(max=200)])
+    reason = StringField(_l("Reason"), validators=[InputRequired(), Length(max=200)])
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, rooms: list[Room] = (), all_rooms_label: object = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.start.choices = time_choices(starts=True)
         self.end.choices = time_choices(starts=False)
+        self.room_id.choices = [SelectChoice(0, all_rooms_label)] + [
+            SelectChoice(r.id, f"{r.label} {r.name}（{r.capacity or '—'}）") for r in rooms
+        ]
+
+    def period(self):
+        from portal.timeutil import local
+
+        return (local(self.start_day.data, time.fromisoformat(self.start.data)),
+                local(self.end_day.data, time.fromisoformat(self.end.data)))
 
 
-class RoomPolicyForm(FlaskForm):
+class RoomPolicyForm(Form):
     requires_approval = BooleanField(_l("Bookings need approval by the logistics center"))
     release_no_shows = BooleanField(_l("Release the room when a meeting is not checked in"), default=True)
     no_show_grace_minutes = IntegerField(

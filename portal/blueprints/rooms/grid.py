@@ -16,7 +16,8 @@ class Cell:
     span: int = 1  # slots covered
     booking: Booking | None = None
     closure: RoomClosure | None = None
-    past: bool = False
+    past: bool = False  # over: greyed
+    bookable: bool = False  # free and not yet begun: the grid offers "+"
 
     @property
     def hhmm(self) -> str:
@@ -38,7 +39,7 @@ def grid_row(day: date, bookings: Sequence[Booking], closures: Sequence[RoomClos
         closure = None if booking else next((c for c in closures if c.start_at < slot_end and c.end_at > slot_start), None)
         holder = booking or closure
         if holder is None:
-            cells.append(Cell(slot_start, past=slot_end <= now))
+            cells.append(Cell(slot_start, past=slot_end <= now, bookable=slot_start >= now))
             i += 1
             continue
         span = 1

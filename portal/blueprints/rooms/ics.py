@@ -66,10 +66,10 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-def event_lines(booking: Booking, *, host: str, title: str, location: str, description: str = "", url: str = "") -> list[str]:
+def event_lines(booking: Booking, *, uid_domain: str, title: str, location: str, description: str = "", url: str = "") -> list[str]:
     lines = [
         "BEGIN:VEVENT",
-        f"UID:booking-{booking.id}@{host}",
+        f"UID:booking-{booking.id}@{uid_domain}",
         f"DTSTAMP:{_utc(booking.updated_at or booking.created_at)}",
         f"LAST-MODIFIED:{_utc(booking.updated_at or booking.created_at)}",
         f"DTSTART;TZID={TZID}:{_local(booking.start_at)}",
@@ -98,5 +98,5 @@ def calendar(events: Iterable[list[str]], *, name: str = "") -> str:
     return "".join(fold(line) + "\r\n" for line in lines)
 
 
-def feed(bookings: Iterable[Booking], *, host: str, name: str, title_for: Callable[[Booking], str], location: str) -> str:
-    return calendar((event_lines(b, host=host, title=title_for(b), location=location) for b in bookings), name=name)
+def feed(bookings: Iterable[Booking], *, uid_domain: str, name: str, title_for: Callable[[Booking], str], location: str) -> str:
+    return calendar((event_lines(b, uid_domain=uid_domain, title=title_for(b), location=location) for b in bookings), name=name)

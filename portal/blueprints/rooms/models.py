@@ -6,14 +6,31 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import DDL, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, event, func, text
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    DDL,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    func,
+    text,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
 from portal.cache import watch
 from portal.db import AwareDateTime, db
+from portal.labels import LabelledEnum
 from portal.models import Room, Unit, User
 
 
@@ -21,22 +38,50 @@ def _enum(cls: type[enum.Enum], length: int = 20):
     return db.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
-class BookingStatus(enum.StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-    RELEASED = "released"  # a no-show: not checked in within the grace time
+class BookingStatus(LabelledEnum):
+    PENDING = "pending", _l("Pending"), "warn"
+    APPROVED = "approved", _l("Approved"), "ok"
+    REJECTED = "rejected", _l("Rejected"), "danger"
+    CANCELLED = "cancelled", _l("Cancelled"), "muted"
+    RELEASED = "released", _l("Released (no-show)"), "danger"  # not checked in within the grace time
 
 
 # Statuses that hold the room; nothing else may overlap them.
 HOLDING = (BookingStatus.PENDING, BookingStatus.APPROVED)
 
 
-class Recurrence(enum.StrEnum):
-    WEEKLY = "weekly"
-    BIWEEKLY = "biweekly"
-    MONTHLY_NTH = "monthly_nth"  # the n-th (or last) weekday of each month
+class Recurrence(LabelledEnum):
+    WEEKLY = "weekly", _l("Every week")
+    BIWEEKLY = "biweekly", _l("Every two weeks")
+    MONTHLY_NTH = "monthly_nth", _l("Monthly on the same weekday (e.g. 2nd Tuesday)")  # the n-th (or last) weekday
+
+
+class Reason(LabelledEnum):
+    """Why a booking waits for approval, or why the system cancelled it: stored
+    as a code (and its arguments), shown in the reader's language."""
+
+    VIP_ROOM = "vip_room", _l("The VIP reception room is approved by the logistics center.")
+    ROOM_SETTING = "room_setting", _l("This room needs approval.")
+    NON_WORKDAY = "non_workday", _l("Bookings on non-workdays need approval.")
+    CALENDAR_UNKNOWN = "calendar_unknown", _l("The workday calendar does not know this date yet.")
+    ROOM_CLOSED = "room_closed", _l("Room closed: %(reason)s")
+
+
+def reason_text(code: str, args: dict[str, Any] | None = None) -> str:
+    """A stored reason in the current language (an unknown code as it is)."""
+    try:
+        reason = Reason(code)
+    except ValueError:
+        return code
+    message = str(reason.label)  # translated, not yet formatted
+    try:
+        return message % (args or {}) if args else message
+    except (KeyError, TypeError, ValueError):
+        return message
+
+
+# What the word 已预订 stands for where a title may not be shown.
+BOOKED = _l("Booked")
 
 
 class RoomPolicy(db.Model):
@@ -97,13 +142,16 @@ class Booking(db.Model):
     contact_phone: Mapped[str] = mapped_column(String(30), default="")
     attendees: Mapped[int] = mapped_column(Integer)
     status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus), default=BookingStatus.PENDING, index=True)
-    # Why it needs approval (VIP room, room setting, non-workday); empty for auto-approved.
-    approval_reason: Mapped[str] = mapped_column(String(200), default="")
+    # Why it needs approval: ``Reason`` codes (VIP room, room setting, non-workday); empty for auto-approved.
+    approval_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The reason a person typed (a rejection); ``decision_code``/``decision_args`` when the system decided (a closure).
     decision_reason: Mapped[str] = mapped_column(String(300), default="")
+    decision_code: Mapped[str | None] = mapped_column(String(30))
+    decision_args: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
-    # Meeting services prepared by the property company.
+    # Meeting arrangements prepared by the property company (tea, sound, banner …).
     tea_count: Mapped[int] = mapped_column(Integer, default=0)
     needs_audio: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_projector: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -125,7 +173,19 @@ class Booking(db.Model):
         return self.status in HOLDING
 
     @property
-    def has_services(self) -> bool:
+    def approval_reason(self) -> str:
+        """Why it waits, in the reader's language."""
+        return "；".join(reason_text(code) for code in (self.approval_codes or ()))
+
+    @property
+    def decision_text(self) -> str:
+        """Why it was rejected or cancelled, in the reader's language (a typed reason as typed)."""
+        if self.decision_code:
+            return reason_text(self.decision_code, self.decision_args)
+        return self.decision_reason
+
+    @property
+    def has_arrangements(self) -> bool:
         return bool(
             self.tea_count or self.needs_audio or self.needs_projector or self.banner_text
             or self.name_cards.strip() or self.welcome_text

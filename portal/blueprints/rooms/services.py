@@ -1,9 +1,14 @@
 """Meeting-room rules as plain functions: times, recurrence, conflicts,
-approval, cancellation, check-in and no-show release.
+approval, cancellation, check-in and no-show release, and the read models the
+pages draw (day grid, week view, door sign, the arrangements sheet).
 
-Nothing here reads ``request`` or ``g``; the current moment is passed in as
-``now``. Functions that change data add to the session and flush; the caller
-commits (so the change and its audit entry land together).
+Nothing here reads ``request``, ``g``, the session or the logged-in user; the
+acting user and the current moment are passed in as ``actor`` and ``now``.
+Every state change happens here, with its audit entry; a refusal raises
+:class:`portal.rules.RuleViolation`. The caller commits.
+
+"Meeting arrangements" (茶水、音响、横幅 …) are what the property company
+prepares for a meeting; "service" in code means this layer only.
 """
 
 from __future__ import annotations
@@ -24,14 +29,16 @@ from portal.blueprints.rooms.models import (
     Booking,
     BookingSeries,
     BookingStatus,
+    Reason,
     Recurrence,
     RoomClosure,
     RoomPolicy,
 )
 from portal.db import begin_serialized_write, db
-from portal.models import Building, Floor, Role, Room, RoomKind, User
+from portal.models import Building, Floor, Role, Room, RoomKind, Unit, User
+from portal.rules import RuleViolation
 from portal.timeutil import LOCAL_TZ, local
-from portal.workdays import is_workday
+from portal.workdays import DayInfo, day_info, days_info, is_workday
 
 OPENING = time(8, 0)
 CLOSING = time(21, 0)
@@ -42,7 +49,16 @@ CHECK_IN_EARLY = timedelta(minutes=15)
 MAX_OCCURRENCES = 52
 BOOKABLE_KINDS = (RoomKind.MEETING, RoomKind.VIP_RECEPTION)
 
-BOOKING_FIELDS = ("room_id", "start_at", "end_at", "title", "status", "attendees", "is_public", "decision_reason")
+BOOKING_FIELDS = ("room_id", "unit_id", "start_at", "end_at", "title", "status", "attendees", "is_public",
+                  "approval_codes", "decision_reason", "decision_code")
+CLOSURE_FIELDS = ("room_id", "start_at", "end_at", "reason")
+POLICY_FIELDS = ("requires_approval", "no_show_grace_minutes")
+# Who may request rooms.
+BOOKERS = (Role.EMPLOYEE, Role.UNIT_ADMIN, Role.LOGISTICS_ADMIN, Role.SYSADMIN)
+# Who prepares the meeting arrangements (tea, sound, banners) and reads their sheet.
+ARRANGERS = (Role.PROPERTY, Role.LOGISTICS_ADMIN, Role.SYSADMIN)
+# Who may name any unit as a booking's organizer; everyone else books for their own unit.
+ORGANIZE_FOR_ANY_UNIT = (Role.LOGISTICS_ADMIN, Role.SYSADMIN)
 
 
 # ---------------------------------------------------------------- times
@@ -193,19 +209,36 @@ def policies_for(room_ids: Iterable[int], default_grace: int | None = DEFAULT_NO
     return {i: stored.get(i) or default_policy(i, default_grace) for i in ids}
 
 
-def approval_reasons(room: Room, policy: RoomPolicy, day: date) -> list[object]:
+def approval_reasons(room: Room, policy: RoomPolicy, day: date) -> list[Reason]:
     """Why a booking of ``room`` on ``day`` waits for the logistics center (empty: auto-approved)."""
-    reasons: list[object] = []
+    reasons: list[Reason] = []
     if room.kind is RoomKind.VIP_RECEPTION:
-        reasons.append(_l("The VIP reception room is approved by the logistics center."))
+        reasons.append(Reason.VIP_ROOM)
     elif policy.requires_approval:
-        reasons.append(_l("This room needs approval."))
+        reasons.append(Reason.ROOM_SETTING)
     workday = is_workday(day)
     if workday is False:
-        reasons.append(_l("Bookings on non-workdays need approval."))
+        reasons.append(Reason.NON_WORKDAY)
     elif workday is None:
-        reasons.append(_l("The workday calendar does not know this date yet."))
+        reasons.append(Reason.CALENDAR_UNKNOWN)
     return reasons
+
+
+def save_policy(room: Room, *, requires_approval: bool, grace_minutes: int | None, actor: User, now: datetime,
+                default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> RoomPolicy:
+    """Store a room's settings (``grace_minutes`` None: no-show release off)."""
+    policy = db.session.get(RoomPolicy, room.id)
+    if policy is None:
+        policy = default_policy(room.id, default_grace)
+        before = audit.snapshot(policy, POLICY_FIELDS)
+        db.session.add(policy)
+    else:
+        before = audit.snapshot(policy, POLICY_FIELDS)
+    policy.requires_approval = requires_approval
+    policy.no_show_grace_minutes = grace_minutes
+    audit.record(actor, "room_policy.update", policy, object_id=room.id, before=before,
+                 after=audit.snapshot(policy, POLICY_FIELDS), summary=room.label)
+    return policy
 
 
 # ---------------------------------------------------------------- conflicts and free rooms
@@ -259,9 +292,11 @@ def free_rooms(
     attendees: int | None = None,
     equipment: Sequence[str] = (),
     exclude_room_id: int | None = None,
+    released: Iterable[int] = (),
 ) -> list[Room]:
     """Meeting rooms that are neither booked nor closed for the whole period and fit the request."""
-    return free_rooms_during([(start_at, end_at)], attendees=attendees, equipment=equipment, exclude_room_id=exclude_room_id)
+    return free_rooms_during([(start_at, end_at)], attendees=attendees, equipment=equipment,
+                             exclude_room_id=exclude_room_id, released=released)
 
 
 def free_rooms_during(
@@ -270,11 +305,17 @@ def free_rooms_during(
     attendees: int | None = None,
     equipment: Sequence[str] = (),
     exclude_room_id: int | None = None,
+    released: Iterable[int] = (),
 ) -> list[Room]:
-    """``free_rooms`` for every one of ``periods`` (a series' meetings), in three queries."""
+    """``free_rooms`` for every one of ``periods`` (a series' meetings), in three queries.
+
+    ``released``: ids of due no-shows, counted as free although not yet released.
+    """
     if not periods:
         return []
     busy = select(Booking.room_id).where(or_(*(and_(*_holding_overlap(start, end)) for start, end in periods)))
+    if released := list(released):
+        busy = busy.where(Booking.id.not_in(released))
     closures = db.session.scalars(select(RoomClosure).where(
         or_(*(and_(RoomClosure.start_at < end, RoomClosure.end_at > start) for start, end in periods))
     )).all()
@@ -295,8 +336,8 @@ def free_rooms_during(
 
 
 @dataclass
-class BookingRequest:
-    """What the request form collects (times are wall-clock in the building's zone)."""
+class BookingDraft:
+    """What the request form collects, once (times are wall-clock in the building's zone)."""
 
     room: Room
     day: date
@@ -308,6 +349,7 @@ class BookingRequest:
     contact_name: str = ""
     contact_phone: str = ""
     is_public: bool = True
+    # Meeting arrangements, prepared by the property company.
     tea_count: int = 0
     needs_audio: bool = False
     needs_projector: bool = False
@@ -319,8 +361,17 @@ class BookingRequest:
     until: date | None = None
     count: int | None = None
 
+    # The fields a booking copies from the draft as they are.
+    COPIED = ("title", "attendees", "unit_id", "contact_name", "contact_phone", "is_public", "tea_count", "needs_audio",
+              "needs_projector", "banner_text", "name_cards", "welcome_text", "notes")
+
     def period(self, day: date) -> tuple[datetime, datetime]:
         return local(day, self.start), local(day, self.end)
+
+    def booking(self, day: date, **values) -> Booking:
+        start_at, end_at = self.period(day)
+        copied = {name: getattr(self, name) for name in self.COPIED}
+        return Booking(room_id=self.room.id, start_at=start_at, end_at=end_at, **copied, **values)
 
 
 @dataclass
@@ -353,27 +404,50 @@ class BookingOutcome:
         return [o for o in self.occurrences if not o.clear]
 
 
-def occurrence_days(req: BookingRequest) -> list[date]:
-    if req.recurrence is None:
-        return [req.day]
-    return expand_recurrence(req.day, req.recurrence, until=req.until, count=req.count)
+def occurrence_days(draft: BookingDraft) -> list[date]:
+    if draft.recurrence is None:
+        return [draft.day]
+    return expand_recurrence(draft.day, draft.recurrence, until=draft.until, count=draft.count)
 
 
-def check_request(req: BookingRequest, *, now: datetime, advance_days: int) -> BookingOutcome:
+def may_organize_for_any_unit(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.has_role(*ORGANIZE_FOR_ANY_UNIT)
+
+
+def organizer_units(user) -> list[Unit]:
+    """The units ``user`` may name as a booking's organizer: any for the
+    logistics center and sysadmins, else their own unit only."""
+    if may_organize_for_any_unit(user):
+        return list(db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name)))
+    unit = db.session.get(Unit, user.unit_id) if getattr(user, "unit_id", None) else None
+    return [unit] if unit is not None else []
+
+
+def check_organizer(unit_id: int | None, actor: User) -> None:
+    if unit_id is None or may_organize_for_any_unit(actor):
+        if unit_id is not None and db.session.get(Unit, unit_id) is None:
+            raise RuleViolation(_l("Choose an organizing unit from the list."), field="unit_id")
+        return
+    if unit_id != actor.unit_id:
+        raise RuleViolation(_l("You can book for your own unit only; the logistics center books for other units."),
+                            field="unit_id")
+
+
+def check_request(draft: BookingDraft, *, now: datetime, advance_days: int) -> BookingOutcome:
     """Everything that can be checked without the room's bookings."""
-    outcome = BookingOutcome(problems=check_capacity(req.room, req.attendees))
-    if req.recurrence is not None:
-        if req.until is None and req.count is None:
+    outcome = BookingOutcome(problems=check_capacity(draft.room, draft.attendees))
+    if draft.recurrence is not None:
+        if draft.until is None and draft.count is None:
             outcome.problems.append(_l("Say when the series ends: a last date or a number of meetings."))
             return outcome
-        if req.until is not None and req.until < req.day:
+        if draft.until is not None and draft.until < draft.day:
             outcome.problems.append(_l("The series cannot end before its first meeting."))
             return outcome
-    for day in occurrence_days(req):
-        start_at, end_at = req.period(day)
+    for day in occurrence_days(draft):
+        start_at, end_at = draft.period(day)
         occurrence = Occurrence(day, start_at, end_at, problems=check_times(start_at, end_at, now=now, advance_days=advance_days))
         outcome.occurrences.append(occurrence)
-    if req.recurrence is not None and len(outcome.occurrences) < 2 and not outcome.blocked:
+    if draft.recurrence is not None and len(outcome.occurrences) < 2 and not outcome.blocked:
         outcome.problems.append(_l("This series has only one meeting; book it without repetition."))
     return outcome
 
@@ -388,64 +462,60 @@ def _find_blockers(outcome: BookingOutcome, room_id: int) -> None:
         occurrence.closures = find_closures(room_id, occurrence.start_at, occurrence.end_at)
 
 
-def _suggest(outcome: BookingOutcome, req: BookingRequest) -> None:
-    """Other rooms free for every meeting of the request, when its room is taken for some."""
-    if any(o.conflicts or o.closures for o in outcome.occurrences):
-        periods = [(o.start_at, o.end_at) for o in outcome.occurrences]
-        outcome.suggestions = free_rooms_during(periods, attendees=req.attendees, exclude_room_id=req.room.id)[:6]
+def _suggest(outcome: BookingOutcome, draft: BookingDraft, *, too_small: bool = False) -> None:
+    """Other rooms free for every meeting of the request that seat everyone, when
+    its room is taken for some or too small. The VIP reception room is offered
+    only instead of itself: an ordinary meeting is not sent there."""
+    if not (too_small or any(o.conflicts or o.closures for o in outcome.occurrences)):
+        return
+    periods = [(o.start_at, o.end_at) for o in outcome.occurrences if not o.problems]
+    if not periods:
+        return
+    rooms = free_rooms_during(periods, attendees=draft.attendees, exclude_room_id=draft.room.id)
+    vip_wanted = draft.room.kind is RoomKind.VIP_RECEPTION
+    outcome.suggestions = [r for r in rooms if vip_wanted or r.kind is not RoomKind.VIP_RECEPTION][:6]
 
 
-def book_room(req: BookingRequest, requester: User, *, now: datetime, advance_days: int = DEFAULT_ADVANCE_DAYS) -> BookingOutcome:
+def book_room(draft: BookingDraft, *, actor: User, now: datetime, advance_days: int = DEFAULT_ADVANCE_DAYS,
+              default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> BookingOutcome:
     """Check every occurrence, then save all of them or nothing.
 
-    The check and the insert run in one serialized transaction on SQLite; on
-    PostgreSQL the exclusion constraint refuses an overlapping insert from a
-    concurrent request, which is reported as the same conflict. The caller
-    commits when ``outcome.ok``.
+    Due no-shows are released first, so their slots are free. The check and the
+    insert run in one serialized transaction on SQLite; on PostgreSQL the
+    exclusion constraint refuses an overlapping insert from a concurrent
+    request, which is reported as the same conflict. The caller commits when
+    ``outcome.ok``. Naming another unit as organizer raises RuleViolation.
     """
-    outcome = check_request(req, now=now, advance_days=advance_days)
+    check_organizer(draft.unit_id, actor)
+    outcome = check_request(draft, now=now, advance_days=advance_days)
     if outcome.problems:
+        if check_capacity(draft.room, draft.attendees):
+            _suggest(outcome, draft, too_small=True)
         return outcome
     if outcome.blocked:  # some meetings break a time rule: list what else is wrong as well, all at once
-        _find_blockers(outcome, req.room.id)
-        _suggest(outcome, req)
+        _find_blockers(outcome, draft.room.id)
+        _suggest(outcome, draft)
         return outcome
 
-    begin_serialized_write()
-    _find_blockers(outcome, req.room.id)
+    release_no_shows(now, default_grace=default_grace)  # their slots are free for this request (kept either way)
+    _find_blockers(outcome, draft.room.id)
     if outcome.blocked:
-        db.session.rollback()
-        _suggest(outcome, req)
+        _suggest(outcome, draft)
         return outcome
 
-    policy = policy_for(req.room)
+    policy = policy_for(draft.room, default_grace)
     series = None
-    if req.recurrence is not None:
-        series = BookingSeries(rule=req.recurrence, until=req.until, count=req.count, created_by_id=requester.id, created_at=now)
+    if draft.recurrence is not None:
+        series = BookingSeries(rule=draft.recurrence, until=draft.until, count=draft.count, created_by_id=actor.id, created_at=now)
         db.session.add(series)
     for occurrence in outcome.occurrences:
-        reasons = approval_reasons(req.room, policy, occurrence.day)
-        booking = Booking(
-            room_id=req.room.id,
+        reasons = approval_reasons(draft.room, policy, occurrence.day)
+        booking = draft.booking(
+            occurrence.day,
             series=series,
-            requester_id=requester.id,
-            unit_id=req.unit_id,
-            start_at=occurrence.start_at,
-            end_at=occurrence.end_at,
-            title=req.title,
-            is_public=req.is_public,
-            contact_name=req.contact_name,
-            contact_phone=req.contact_phone,
-            attendees=req.attendees,
+            requester_id=actor.id,
             status=BookingStatus.PENDING if reasons else BookingStatus.APPROVED,
-            approval_reason="；".join(str(r) for r in reasons)[:200],
-            tea_count=req.tea_count,
-            needs_audio=req.needs_audio,
-            needs_projector=req.needs_projector,
-            banner_text=req.banner_text,
-            name_cards=req.name_cards,
-            welcome_text=req.welcome_text,
-            notes=req.notes,
+            approval_codes=[r.value for r in reasons],
             created_at=now,
             updated_at=now,
         )
@@ -458,25 +528,17 @@ def book_room(req: BookingRequest, requester: User, *, now: datetime, advance_da
             raise
         db.session.rollback()  # another request won the race; show what it booked
         outcome.bookings = []
-        _find_blockers(outcome, req.room.id)
+        _find_blockers(outcome, draft.room.id)
         db.session.rollback()
-        _suggest(outcome, req)
+        _suggest(outcome, draft)
         return outcome
     for booking in outcome.bookings:
-        audit.record(requester, "booking.request", booking, after=audit.snapshot(booking, BOOKING_FIELDS),
-                     summary=f"{req.room.label} {booking.start_at:%Y-%m-%d %H:%M}")
+        audit.record(actor, "booking.request", booking, after=audit.snapshot(booking, BOOKING_FIELDS),
+                     summary=f"{draft.room.label} {booking.start_at:%Y-%m-%d %H:%M}")
     return outcome
 
 
 # ---------------------------------------------------------------- decisions
-
-
-class RuleError(ValueError):
-    """A request that the rules refuse; ``message`` is for the user."""
-
-    def __init__(self, message: object) -> None:
-        super().__init__(str(message))
-        self.message = message
 
 
 def _change(booking: Booking, actor: User | None, action: str, now: datetime, summary: str = "", **values) -> None:
@@ -487,20 +549,21 @@ def _change(booking: Booking, actor: User | None, action: str, now: datetime, su
     audit.record(actor, action, booking, before=before, after=audit.snapshot(booking, BOOKING_FIELDS), summary=summary)
 
 
-def approve(booking: Booking, actor: User, *, now: datetime) -> None:
+def approve(booking: Booking, *, actor: User, now: datetime) -> None:
     if booking.status is not BookingStatus.PENDING:
-        raise RuleError(_l("Only pending requests can be approved."))
+        raise RuleViolation(_l("Only pending requests can be approved."))
     if booking.end_at <= now:
-        raise RuleError(_l("This meeting is over; it can no longer be approved."))
-    _change(booking, actor, "booking.approve", now, status=BookingStatus.APPROVED, decided_by_id=actor.id, decided_at=now, decision_reason="")
+        raise RuleViolation(_l("This meeting is over; it can no longer be approved."))
+    _change(booking, actor, "booking.approve", now, status=BookingStatus.APPROVED, decided_by_id=actor.id, decided_at=now,
+            decision_reason="", decision_code=None, decision_args=None)
 
 
-def reject(booking: Booking, actor: User, reason: str, *, now: datetime) -> None:
+def reject(booking: Booking, reason: str, *, actor: User, now: datetime) -> None:
     reason = reason.strip()
     if booking.status is not BookingStatus.PENDING:
-        raise RuleError(_l("Only pending requests can be rejected."))
+        raise RuleViolation(_l("Only pending requests can be rejected."))
     if not reason:
-        raise RuleError(_l("Give a reason for the rejection."))
+        raise RuleViolation(_l("Give a reason for the rejection."), field="reason")
     _change(booking, actor, "booking.reject", now, summary=reason[:200], status=BookingStatus.REJECTED,
             decided_by_id=actor.id, decided_at=now, decision_reason=reason[:300])
 
@@ -509,22 +572,29 @@ def cancellable(booking: Booking, *, now: datetime) -> bool:
     return booking.holds_room and booking.end_at > now
 
 
-def cancel(booking: Booking, actor: User, *, now: datetime, rest_of_series: bool = False, reason: str = "") -> list[Booking]:
+def cancel(booking: Booking, *, actor: User, now: datetime, rest_of_series: bool = False) -> list[Booking]:
     """Cancel one booking, or it and every later holding occurrence of its series."""
+    if not may_cancel(actor, booking):
+        raise RuleViolation(_l("Only the requester and the logistics center can cancel a booking."), status=403)
     if not cancellable(booking, now=now):
-        raise RuleError(_l("This booking can no longer be cancelled."))
+        raise RuleViolation(_l("This booking can no longer be cancelled."))
     targets = [booking]
     if rest_of_series and booking.series_id is not None:
-        targets = list(
-            db.session.scalars(
-                select(Booking)
-                .where(Booking.series_id == booking.series_id, Booking.start_at >= booking.start_at, Booking.status.in_(HOLDING))
-                .order_by(Booking.start_at)
-            )
-        )
+        targets = later_in_series(booking)
     for target in targets:
-        _change(target, actor, "booking.cancel", now, summary=reason[:200], status=BookingStatus.CANCELLED, decision_reason=reason[:300])
+        _change(target, actor, "booking.cancel", now, status=BookingStatus.CANCELLED)
     return targets
+
+
+def later_in_series(booking: Booking) -> list[Booking]:
+    """This booking and the later occurrences of its series that still hold the room."""
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .where(Booking.series_id == booking.series_id, Booking.start_at >= booking.start_at, Booking.status.in_(HOLDING))
+            .order_by(Booking.start_at)
+        )
+    )
 
 
 def check_in_window(booking: Booking) -> tuple[datetime, datetime]:
@@ -536,11 +606,11 @@ def can_check_in(booking: Booking, *, now: datetime) -> bool:
     return booking.status is BookingStatus.APPROVED and booking.checked_in_at is None and opens <= now < closes
 
 
-def check_in(booking: Booking, actor: User | None, *, now: datetime) -> None:
+def check_in(booking: Booking, *, actor: User | None, now: datetime) -> None:
     if booking.checked_in_at is not None:
         return
     if not can_check_in(booking, now=now):
-        raise RuleError(_l("Check-in opens 15 minutes before the meeting, for approved bookings."))
+        raise RuleViolation(_l("Check-in opens 15 minutes before the meeting, for approved bookings."))
     _change(booking, actor, "booking.check_in", now, checked_in_at=now)
 
 
@@ -565,7 +635,8 @@ def _grace_passed(booking: Booking, policy: RoomPolicy, now: datetime) -> bool:
 def release_no_shows(now: datetime, *, default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> list[Booking]:
     """Release approved meetings that were not checked in within their room's
     grace time and are still running, so the rest of the slot is free again.
-    Safe to run repeatedly and concurrently (cron); the caller commits."""
+    Safe to run repeatedly and concurrently (cron, and the requests that need a
+    free slot); the caller commits."""
     begin_serialized_write()
     candidates = _release_candidates(now, lock=db.engine.dialect.name == "postgresql")
     if not candidates:
@@ -579,58 +650,122 @@ def release_no_shows(now: datetime, *, default_grace: int | None = DEFAULT_NO_SH
     return released
 
 
-def no_shows_due(now: datetime, *, default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> bool:
-    """A cheap read: is there anything for :func:`release_no_shows` to do?"""
+def due_no_shows(now: datetime, *, default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> frozenset[int]:
+    """Ids of the meetings :func:`release_no_shows` would release now, without
+    writing: pages read them as released (one query when there are none)."""
     candidates = _release_candidates(now)
     if not candidates:
-        return False
+        return frozenset()
     policies = policies_for({b.room_id for b in candidates}, default_grace)
-    return any(_grace_passed(b, policies[b.room_id], now) for b in candidates)
+    return frozenset(b.id for b in candidates if _grace_passed(b, policies[b.room_id], now))
+
+
+def no_shows_due(now: datetime, *, default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> bool:
+    """A cheap read: is there anything for :func:`release_no_shows` to do?"""
+    return bool(due_no_shows(now, default_grace=default_grace))
+
+
+# ---------------------------------------------------------------- the workday calendar changed
+
+
+def reevaluate_pending(days: Iterable[date], *, actor: User | None, now: datetime,
+                       default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> list[Booking]:
+    """Pending requests on ``days`` take their approval reasons again from the
+    calendar as it now is; one left without any reason is approved, as it
+    would have been when requested. Returns the requests that changed."""
+    days = sorted(set(days))
+    if not days:
+        return []
+    changed = []
+    pending = db.session.scalars(
+        select(Booking)
+        .where(Booking.status == BookingStatus.PENDING, Booking.end_at > now,
+               or_(*(and_(Booking.start_at >= day_bounds(d)[0], Booking.start_at < day_bounds(d)[1]) for d in days)))
+        .options(joinedload(Booking.room))
+        .order_by(Booking.start_at)
+    ).unique().all()
+    policies = policies_for({b.room_id for b in pending}, default_grace)
+    for booking in pending:
+        codes = [r.value for r in approval_reasons(booking.room, policies[booking.room_id], booking.start_at.astimezone(LOCAL_TZ).date())]
+        if codes == list(booking.approval_codes or ()):
+            continue
+        if codes:
+            _change(booking, actor, "booking.reevaluate", now, summary="calendar", approval_codes=codes)
+        else:
+            _change(booking, actor, "booking.approve", now, summary="calendar", approval_codes=[],
+                    status=BookingStatus.APPROVED, decided_at=now)
+        changed.append(booking)
+    return changed
+
+
+def on_calendar_changed(sender=None, *, days: Iterable[date] = (), actor: User | None = None,
+                        now: datetime | None = None, **_extra) -> None:
+    """Receiver of ``portal.signals.calendar_changed`` (connected in the capability's init_app)."""
+    from flask import current_app
+
+    from portal import timeutil
+
+    reevaluate_pending(days, actor=actor, now=now or timeutil.now(),
+                       default_grace=current_app.config.get("ROOMS_DEFAULT_NO_SHOW_GRACE", DEFAULT_NO_SHOW_GRACE))
 
 
 # ---------------------------------------------------------------- closures
 
 
-def close_rooms(room: Room | None, start_at: datetime, end_at: datetime, reason: str, actor: User, *, now: datetime) -> tuple[RoomClosure, list[Booking]]:
+def close_rooms(room: Room | None, start_at: datetime, end_at: datetime, reason: str, *, actor: User,
+                now: datetime) -> tuple[RoomClosure, list[Booking]]:
     """Block a room (or every room) and cancel the bookings that fall in the period."""
     if end_at <= start_at:
-        raise RuleError(_l("The closure must end after it starts."))
+        raise RuleViolation(_l("The closure must end after it starts."), field="end_day")
     if not reason.strip():
-        raise RuleError(_l("Give a reason for the closure."))
+        raise RuleViolation(_l("Give a reason for the closure."), field="reason")
     begin_serialized_write()
     closure = RoomClosure(room_id=room.id if room else None, start_at=start_at, end_at=end_at, reason=reason.strip()[:200],
                           created_by_id=actor.id, created_at=now)
     db.session.add(closure)
-    audit.record(actor, "room_closure.create", closure,
-                 after=audit.snapshot(closure, ("room_id", "start_at", "end_at", "reason")), summary=closure.reason)
+    db.session.flush()
+    audit.record(actor, "room_closure.create", closure, after=audit.snapshot(closure, CLOSURE_FIELDS), summary=closure.reason)
     query = select(Booking).where(*_holding_overlap(start_at, end_at), Booking.end_at > now)
     if room is not None:
         query = query.where(Booking.room_id == room.id)
     affected = list(db.session.scalars(query.order_by(Booking.start_at)))
-    message = str(_l("Room closed: %(reason)s", reason=closure.reason))
     for booking in affected:
-        _change(booking, actor, "booking.cancel", now, summary=message[:200], status=BookingStatus.CANCELLED, decision_reason=message[:300])
+        _change(booking, actor, "booking.cancel", now, summary=closure.reason, status=BookingStatus.CANCELLED,
+                decision_code=Reason.ROOM_CLOSED.value, decision_args={"reason": closure.reason})
     return closure, affected
 
 
-def reopen(closure: RoomClosure, actor: User) -> None:
-    audit.record(actor, "room_closure.delete", closure,
-                 before=audit.snapshot(closure, ("room_id", "start_at", "end_at", "reason")), summary=closure.reason)
+def reopen(closure: RoomClosure, *, actor: User, now: datetime) -> None:
+    audit.record(actor, "room_closure.delete", closure, before=audit.snapshot(closure, CLOSURE_FIELDS), summary=closure.reason)
     db.session.delete(closure)
+
+
+def recent_closures_query(now: datetime) -> Select:
+    return (
+        select(RoomClosure)
+        .where(RoomClosure.end_at > now - timedelta(days=30))
+        .options(joinedload(RoomClosure.room).joinedload(Room.floor).joinedload(Floor.building))
+        .order_by(RoomClosure.start_at.desc())
+    )
+
+
+def get_closure(closure_id: int) -> RoomClosure | None:
+    return db.session.get(RoomClosure, closure_id)
 
 
 # ---------------------------------------------------------------- who may see and do what
 
 
 def title_is_public(booking: Booking) -> bool:
-    """May a passer-by (lobby display, door sign, public feed) read the title?"""
+    """May passers-by ever read the title (a public meeting outside the VIP room)?"""
     return booking.is_public and booking.room.kind is not RoomKind.VIP_RECEPTION
 
 
-def screen_title(booking: Booking) -> str | None:
-    """The title a public screen may show: a public meeting outside the VIP room,
-    once approved (a request still waiting holds the room but is not announced).
-    None: show 已预订. The lobby display applies the same rule."""
+def public_title(booking: Booking) -> str | None:
+    """THE public-title rule: what the lobby display, door signs and iCalendar
+    feeds may show for a booking. The title of a public meeting outside the VIP
+    room, once approved (a request still waiting holds the room but is not
+    announced); None: show 已预订."""
     return booking.title if title_is_public(booking) and booking.status is BookingStatus.APPROVED else None
 
 
@@ -685,7 +820,28 @@ def may_check_in(user, booking: Booking) -> bool:
 # ---------------------------------------------------------------- reading
 
 
-def bookings_between(start_at: datetime, end_at: datetime, *, room_id: int | None = None) -> list[Booking]:
+def get_booking(booking_id: int) -> Booking | None:
+    return db.session.scalars(
+        select(Booking)
+        .where(Booking.id == booking_id)
+        .options(
+            joinedload(Booking.room).joinedload(Room.floor).joinedload(Floor.building),
+            joinedload(Booking.unit),
+            joinedload(Booking.requester),
+            joinedload(Booking.series),
+        )
+    ).first()
+
+
+def series_of(booking: Booking) -> list[Booking]:
+    if booking.series_id is None:
+        return []
+    return list(db.session.scalars(select(Booking).where(Booking.series_id == booking.series_id).order_by(Booking.start_at)))
+
+
+def bookings_between(start_at: datetime, end_at: datetime, *, room_id: int | None = None,
+                     released: Iterable[int] = ()) -> list[Booking]:
+    """Holding bookings overlapping the period; ``released`` (due no-shows) left out."""
     query = (
         select(Booking)
         .where(*_holding_overlap(start_at, end_at))
@@ -694,7 +850,8 @@ def bookings_between(start_at: datetime, end_at: datetime, *, room_id: int | Non
     )
     if room_id is not None:
         query = query.where(Booking.room_id == room_id)
-    return list(db.session.scalars(query))
+    gone = set(released)
+    return [b for b in db.session.scalars(query) if b.id not in gone]
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -706,7 +863,7 @@ class DayBooking:
     """One meeting of a day, as a public screen may show it.
 
     ``public_title`` is None when the title must not be shown to passers-by
-    (non-public meetings and the VIP reception room): show 已预订 instead.
+    (see :func:`public_title`): show 已预订 instead.
     """
 
     booking_id: int
@@ -722,7 +879,7 @@ class DayBooking:
 
 
 def bookings_for_day(day: date) -> list[DayBooking]:
-    """Today's (or any day's) approved and pending meetings, for the lobby display and door signs."""
+    """Today's (or any day's) approved and pending meetings, for the lobby display."""
     start_at, end_at = day_bounds(day)
     query = (
         select(Booking)
@@ -730,28 +887,181 @@ def bookings_for_day(day: date) -> list[DayBooking]:
         .options(joinedload(Booking.room).joinedload(Room.floor).joinedload(Floor.building))
         .order_by(Booking.start_at, Booking.room_id)
     )
-    result = []
-    for booking in db.session.scalars(query):
-        public = title_is_public(booking)
-        result.append(
-            DayBooking(
-                booking_id=booking.id,
-                room_id=booking.room_id,
-                room_label=booking.room.label,
-                room_name=booking.room.name,
-                start_at=booking.start_at,
-                end_at=booking.end_at,
-                status=booking.status,
-                title_public=public,
-                public_title=booking.title if public else None,
-                checked_in=booking.checked_in_at is not None,
-            )
+    return [
+        DayBooking(
+            booking_id=booking.id,
+            room_id=booking.room_id,
+            room_label=booking.room.label,
+            room_name=booking.room.name,
+            start_at=booking.start_at,
+            end_at=booking.end_at,
+            status=booking.status,
+            title_public=title_is_public(booking),
+            public_title=public_title(booking),
+            checked_in=booking.checked_in_at is not None,
         )
-    return result
+        for booking in db.session.scalars(query)
+    ]
 
 
-def service_sheet(day: date) -> list[Booking]:
-    """The day's holding bookings, by room and time, with what the property company prepares."""
+@dataclass(frozen=True)
+class RoomSearch:
+    rooms: list[Room]
+    policies: dict[int, RoomPolicy]
+    searched: bool = False  # a period was given: ``rooms`` are the free ones
+    period: tuple[datetime, datetime] | None = None
+
+
+def search_rooms(day: date | None, start: time | None, end: time | None, *, attendees: int | None,
+                 equipment: Sequence[str], now: datetime, default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> RoomSearch:
+    """Meeting rooms that fit; free ones when a day is given. A due no-show counts as released (nothing is written)."""
+    if day is not None:
+        period = (local(day, start or OPENING), local(day, end or CLOSING))
+        if period[1] <= period[0]:
+            raise RuleViolation(_l("The meeting must end after it starts."), field="end")
+        rooms = free_rooms(*period, attendees=attendees, equipment=equipment,
+                           released=due_no_shows(now, default_grace=default_grace))
+        return RoomSearch(rooms, policies_for([r.id for r in rooms], default_grace), True, period)
+    wanted = set(equipment)
+    rooms = [r for r in meeting_rooms() if (not attendees or (r.capacity or 0) >= attendees) and wanted <= set(r.equipment or ())]
+    return RoomSearch(rooms, policies_for([r.id for r in rooms], default_grace))
+
+
+# ---------------------------------------------------------------- day grid, week view, door sign
+
+
+def _layout(day: date, bookings: Sequence[Booking], closures: Sequence[RoomClosure], now: datetime):
+    from portal.blueprints.rooms.grid import grid_row
+
+    return grid_row(day, bookings, closures, now=now)
+
+
+@dataclass(frozen=True)
+class GridRow:
+    room: Room
+    cells: list
+
+
+@dataclass(frozen=True)
+class DayGrid:
+    day: date
+    info: DayInfo
+    slots: list[datetime]
+    rows: list[GridRow]
+
+    @property
+    def previous(self) -> date:
+        return self.day - timedelta(days=1)
+
+    @property
+    def next(self) -> date:
+        return self.day + timedelta(days=1)
+
+
+def day_grid(day: date, *, now: datetime, released: Iterable[int] = ()) -> DayGrid:
+    """Every meeting room's half-hour row of ``day``; due no-shows (``released``) show as free."""
+    start_at, end_at = day_bounds(day)
+    bookings = bookings_between(start_at, end_at, released=released)
+    closures = closures_between(start_at, end_at)
+    rows = [
+        GridRow(room, _layout(day, [b for b in bookings if b.room_id == room.id],
+                              [c for c in closures if c.room_id in (None, room.id)], now))
+        for room in meeting_rooms()
+    ]
+    return DayGrid(day, day_info(day), day_slots(day), rows)
+
+
+@dataclass(frozen=True)
+class WeekDay:
+    day: date
+    info: DayInfo
+    cells: list
+
+    @property
+    def mark(self) -> tuple[object, str] | None:
+        """What the week view writes under the day, and its badge style: a
+        holiday's name, 调休上班, 周末; nothing for an ordinary workday."""
+        info = self.info
+        if info.makeup_workday:
+            return info.label, "info"
+        if info.is_workday is False:
+            if info.holiday or info.note:
+                return info.label, "warn"
+            return (_l("Weekend") if self.day.weekday() >= 5 else _l("Non-workday")), "muted"
+        if info.is_workday is None:
+            return _l("Calendar unknown"), "neutral"
+        return None
+
+
+@dataclass(frozen=True)
+class WeekView:
+    room: Room
+    monday: date
+    slots: list[datetime]
+    days: list[WeekDay]
+
+    @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
+    @property
+    def previous(self) -> date:
+        return self.monday - timedelta(days=7)
+
+    @property
+    def next(self) -> date:
+        return self.monday + timedelta(days=7)
+
+
+def week_view(room: Room, day: date, *, now: datetime, default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> WeekView:
+    """The room's week (Monday to Sunday) around ``day``, each day marked with
+    what the workday calendar says (weekend, holiday, make-up workday)."""
+    monday = day - timedelta(days=day.weekday())
+    start_at, end_at = day_bounds(monday)[0], day_bounds(monday + timedelta(days=6))[1]
+    bookings = bookings_between(start_at, end_at, room_id=room.id, released=due_no_shows(now, default_grace=default_grace))
+    closures = find_closures(room.id, start_at, end_at)
+    days = [WeekDay(info.day, info, _layout(info.day, bookings, closures, now))
+            for info in days_info(monday, monday + timedelta(days=6))]
+    return WeekView(room, monday, day_slots(monday), days)
+
+
+@dataclass(frozen=True)
+class DoorSign:
+    room: Room
+    now: datetime
+    current: Booking | None
+    coming: list[Booking]
+    later: Booking | None  # the next booking after today, when nothing more is on today
+    closure: RoomClosure | None
+    check_in_booking: Booking | None
+    grace_minutes: int | None  # this room's no-show rule; None: meetings are not released
+
+    def title(self, booking: Booking) -> str | None:
+        return public_title(booking)
+
+
+def door_sign(room: Room, *, now: datetime, default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> DoorSign:
+    """What the door sign shows: the meeting now, the next ones today, the
+    room's own no-show rule; a due no-show reads as released."""
+    policy = policy_for(room, default_grace)
+    released = {b.id for b in _release_candidates(now) if b.room_id == room.id and _grace_passed(b, policy, now)}
+    end_at = day_bounds(now.astimezone(LOCAL_TZ).date())[1]
+    today = bookings_between(now - timedelta(hours=14), end_at, room_id=room.id, released=released)
+    current = next((b for b in today if b.start_at <= now < b.end_at), None)
+    coming = [b for b in today if b.start_at > now][:3]
+    later = None
+    if not coming:
+        later = next(iter(bookings_between(end_at, end_at + timedelta(days=14), room_id=room.id)), None)
+    closure = next(iter(find_closures(room.id, now, now + timedelta(minutes=1))), None)
+    check_in_booking = next((b for b in ([current] if current else []) + coming[:1] if can_check_in(b, now=now)), None)
+    return DoorSign(room, now, current, coming, later, closure, check_in_booking, policy.no_show_grace_minutes)
+
+
+# ---------------------------------------------------------------- meeting arrangements (the property company's sheet)
+
+
+def arrangements_sheet(day: date) -> list[Booking]:
+    """The day's holding bookings, by time and room, with what the property company prepares."""
     start_at, end_at = day_bounds(day)
     query = (
         select(Booking)
@@ -765,6 +1075,53 @@ def service_sheet(day: date) -> list[Booking]:
     return list(db.session.scalars(query).unique())
 
 
+@dataclass(frozen=True)
+class ArrangementLine:
+    """One meeting on the property company's home panel: what, where, when, for how many."""
+
+    start_at: datetime
+    end_at: datetime
+    room: str
+    what: list[str]
+    attendees: int
+
+
+def arrangements_today(day: date) -> list[ArrangementLine]:
+    from flask_babel import gettext as _
+
+    lines = []
+    for b in arrangements_sheet(day):
+        if not b.has_arrangements:
+            continue
+        what = []
+        if b.tea_count:
+            what.append(_("Tea for %(num)s", num=b.tea_count))
+        if b.needs_audio:
+            what.append(_("Sound system"))
+        if b.needs_projector:
+            what.append(_("Projector"))
+        if b.banner_text:
+            what.append(_("Banner"))
+        if b.name_card_list:
+            what.append(_("Name cards"))
+        if b.welcome_text:
+            what.append(_("Welcome screen"))
+        lines.append(ArrangementLine(b.start_at, b.end_at, f"{b.room.name}（{b.room.label}）", what, b.attendees))
+    return lines
+
+
+# ---------------------------------------------------------------- lists and the home panel
+
+
+def bookings_of_query(user: User) -> Select:
+    return (
+        select(Booking)
+        .where(Booking.requester_id == user.id)
+        .options(joinedload(Booking.room).joinedload(Room.floor).joinedload(Floor.building))
+        .order_by(Booking.start_at.desc())
+    )
+
+
 def upcoming_for(user: User, *, now: datetime, limit: int = 8) -> list[Booking]:
     query = (
         select(Booking)
@@ -774,6 +1131,44 @@ def upcoming_for(user: User, *, now: datetime, limit: int = 8) -> list[Booking]:
         .limit(limit)
     )
     return list(db.session.scalars(query).unique())
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    upcoming: list[Booking] = field(default_factory=list)
+    decided: list[Booking] = field(default_factory=list)
+    pending_count: int | None = None
+    arrangements: list[ArrangementLine] | None = None  # the property company's (and admins') day
+    books: bool = False  # may request rooms
+
+
+def home_panel(user: User, *, now: datetime) -> HomePanel | None:
+    books = user.has_role(*BOOKERS)
+    arranges = user.has_role(Role.PROPERTY)
+    if not (books or arranges):
+        return None
+    arrangements = arrangements_today(now.astimezone(LOCAL_TZ).date()) if arranges else None
+    if not books:
+        return HomePanel(arrangements=arrangements)
+    upcoming = upcoming_for(user, now=now, limit=6)
+    decided = list(
+        db.session.scalars(
+            select(Booking)
+            .where(
+                Booking.requester_id == user.id,
+                Booking.updated_at >= now - timedelta(days=7),
+                Booking.status.in_((BookingStatus.REJECTED, BookingStatus.CANCELLED, BookingStatus.RELEASED)),
+            )
+            .options(joinedload(Booking.room).joinedload(Room.floor).joinedload(Floor.building))
+            .order_by(Booking.updated_at.desc())
+            .limit(5)
+        ).unique()
+    )
+    decided = [b for b in decided if b not in upcoming]
+    pending_count = None
+    if user.has_role(Role.LOGISTICS_ADMIN, Role.SYSADMIN):
+        pending_count = db.session.scalar(select(func.count()).select_from(Booking).where(Booking.status == BookingStatus.PENDING))
+    return HomePanel(upcoming, decided, pending_count, arrangements, books=True)
 
 
 def pending_query(now: datetime) -> Select:

@@ -1,6 +1,12 @@
+"""Meeting-room pages. A view loads what it acts on (404/403), hands a draft
+to a service with the acting user and the moment, commits, flashes and
+redirects (303); a refusal (RuleViolation) rolls back and re-renders the form
+with the message. Reads come from the services' read models."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from io import BytesIO
 
 import segno
@@ -9,9 +15,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
-from wtforms import SelectChoice
 
 from portal import timeutil
 from portal.blueprints.rooms import bp, ics, services
@@ -22,40 +25,38 @@ from portal.blueprints.rooms.forms import (
     RejectForm,
     RoomFilterForm,
     RoomPolicyForm,
+    parse_time,
 )
-from portal.blueprints.rooms.grid import grid_row
-from portal.blueprints.rooms.labels import BOOKED, EQUIPMENT_LABELS, RECURRENCE_LABELS, STATUS_BADGES, STATUS_LABELS
-from portal.blueprints.rooms.models import Booking, BookingStatus, Recurrence, RoomClosure, RoomPolicy
+from portal.blueprints.rooms.models import BOOKED, Booking, BookingStatus
 from portal.cache import cached, read_tokens
+from portal.confirm import confirmation_page, confirmed
 from portal.db import db
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
-from portal.models import Floor, Role, Room, Unit
-from portal.security import ADMINS, STAFF, current_path, is_safe_next, roles_required
+from portal.models import Equipment, Room
+from portal.requestargs import arg_date, arg_int, paginate
+from portal.rules import RuleViolation
+from portal.security import ADMINS, STAFF, is_safe_next, roles_required
 from portal.spreadsheets import workbook_bytes
-from portal.workdays import day_info
-
-PROPERTY_AND_ADMINS = (Role.PROPERTY, *ADMINS)
+from portal.urls import UID_DOMAIN, external_url
 
 
-@bp.context_processor
-def labels():
-    return {
-        "status_labels": STATUS_LABELS,
-        "status_badges": STATUS_BADGES,
-        "equipment_labels": EQUIPMENT_LABELS,
-        "recurrence_labels": RECURRENCE_LABELS,
-        "booked_label": BOOKED,
-        "shown_title": shown_title,
-        "screen_title": services.screen_title,
-        "services_may_see": lambda booking: services.may_see_details(current_user, booking),
-        "timedelta": timedelta,
-    }
+@dataclass(frozen=True)
+class Viewer:
+    """What the current user may read of a booking (templates ask it)."""
+
+    user: object
+
+    def may_see(self, booking: Booking) -> bool:
+        return services.may_see_details(self.user, booking)
+
+    def title(self, booking: Booking) -> str:
+        """The title, or 已预订 for people who may not read it."""
+        return booking.title if services.may_see_title(self.user, booking) else str(BOOKED)
 
 
-def shown_title(booking: Booking) -> str:
-    """The title, or 已预订 for people who may not read it."""
-    return booking.title if services.may_see_title(current_user, booking) else str(BOOKED)
+def viewer() -> Viewer:
+    return Viewer(current_user)
 
 
 # ---------------------------------------------------------------- loading
@@ -70,16 +71,7 @@ def load_room(room_id: int) -> Room:
 
 def load_booking(booking_id: int) -> Booking:
     """A booking the current user may see in full (404 / 403 otherwise)."""
-    booking = db.session.scalars(
-        select(Booking)
-        .where(Booking.id == booking_id)
-        .options(
-            joinedload(Booking.room).joinedload(Room.floor).joinedload(Floor.building),
-            joinedload(Booking.unit),
-            joinedload(Booking.requester),
-            joinedload(Booking.series),
-        )
-    ).first()
+    booking = services.get_booking(booking_id)
     if booking is None:
         abort(404)
     if not services.may_see_details(current_user, booking):
@@ -87,20 +79,9 @@ def load_booking(booking_id: int) -> Booking:
     return booking
 
 
-def requested_day(value: str | None) -> date:
-    """``?date=`` or today; nonsense falls back to today."""
-    try:
-        day = date.fromisoformat(value or "")
-    except ValueError:
-        return timeutil.today()
-    return day if date(2000, 1, 1) <= day <= date(2100, 12, 31) else timeutil.today()
-
-
-def parse_time(value: str | None) -> time | None:
-    try:
-        return time.fromisoformat(value or "")
-    except ValueError:
-        return None
+def requested_day():
+    """``?date=`` or today; a date that is none (or out of range) is a 400 with a message."""
+    return arg_date("date", timeutil.today())
 
 
 def advance_days() -> int:
@@ -111,59 +92,36 @@ def default_grace() -> int:
     return int(current_app.config["ROOMS_DEFAULT_NO_SHOW_GRACE"])
 
 
-def release_lazily() -> None:
-    """Free the slots of no-shows when someone looks (cron does it too)."""
-    now = timeutil.now()
-    if services.no_shows_due(now, default_grace=default_grace()):
-        services.release_no_shows(now, default_grace=default_grace())
-        db.session.commit()
-
-
 # ---------------------------------------------------------------- rooms and availability
 
 
 @bp.route("/")
 def index():
-    release_lazily()  # a no-show's slot is free when someone looks for a room
     form = RoomFilterForm(request.args)
-    rooms = services.meeting_rooms()
-    searched = False
-    period = None
-    if request.args and form.validate() and form.date.data:
-        start = parse_time(form.start.data) or services.OPENING
-        end = parse_time(form.end.data) or services.CLOSING
-        period = (timeutil.local(form.date.data, start), timeutil.local(form.date.data, end))
-        if period[1] <= period[0]:
-            form.end.errors = [_("The meeting must end after it starts.")]
-            period = None
-        else:
-            searched = True
-            rooms = services.free_rooms(*period, attendees=form.attendees.data, equipment=form.equipment.data or ())
-    elif request.args and form.validate():
-        wanted = set(form.equipment.data or ())
-        rooms = [r for r in rooms if (not form.attendees.data or (r.capacity or 0) >= form.attendees.data) and wanted <= set(r.equipment or ())]
-    policies = services.policies_for([r.id for r in rooms], default_grace())
+    search = None
+    if request.args and form.validate():
+        try:
+            search = services.search_rooms(
+                form.date.data, parse_time(form.start.data), parse_time(form.end.data),
+                attendees=form.attendees.data, equipment=form.equipment.data or (),
+                now=timeutil.now(), default_grace=default_grace(),
+            )
+        except RuleViolation as error:
+            error.show_on(form)
+    if search is None:
+        search = services.search_rooms(None, None, None, attendees=None, equipment=(), now=timeutil.now(),
+                                       default_grace=default_grace())
     return render(
         "rooms/index.html",
         "rooms/_room_list.html",
         form=form,
-        rooms=rooms,
-        policies=policies,
-        searched=searched,
-        period=period,
+        rooms=search.rooms,
+        policies=search.policies,
+        searched=search.searched,
+        period=search.period,
+        arranges=current_user.is_authenticated and current_user.has_role(*services.ARRANGERS),
+        Equipment=Equipment,
     )
-
-
-def _grid_rows(rooms: list[Room], day: date, now: datetime):
-    start_at, end_at = services.day_bounds(day)
-    bookings = services.bookings_between(start_at, end_at)
-    closures = services.closures_between(start_at, end_at)
-    rows = []
-    for room in rooms:
-        mine = [b for b in bookings if b.room_id == room.id]
-        closed = [c for c in closures if c.room_id in (None, room.id)]
-        rows.append((room, grid_row(day, mine, closed, now=now)))
-    return rows
 
 
 # What the day grid is drawn from: a change to any of them redraws it.
@@ -172,8 +130,7 @@ DAY_GRID_DATA = ("rooms", "building", "calendar")
 
 @bp.route("/day")
 def day():
-    release_lazily()
-    the_day = requested_day(request.args.get("date"))
+    the_day = requested_day()
     now = timeutil.now()
     may_book = current_user.is_authenticated and current_user.has_role(*STAFF)
     tokens = read_tokens(DAY_GRID_DATA)
@@ -181,18 +138,19 @@ def day():
     holders = cached(DAY_GRID_DATA, ("day-holders", the_day), lambda: services.holders_between(start_at, end_at),
                      tokens=tokens)
     # Whose titles and details the viewer may read is all that differs between
-    # two viewers' grids; past slots are greyed, so the grid changes each half hour.
+    # two viewers' grids; past slots are greyed, so the grid changes each half
+    # hour; a due no-show reads as released before the cron job writes it.
     readable = tuple(b for b, requester, unit in holders if services.may_see_details_of(current_user, requester, unit))
-    key = ("day-grid", the_day, str(get_locale()), may_book, readable, timeutil.floor_to(now, services.SLOT))
+    released = services.due_no_shows(now, default_grace=default_grace())
+    key = ("day-grid", the_day, str(get_locale()), may_book, readable, tuple(sorted(released)),
+           timeutil.floor_to(now, services.SLOT))
 
     def draw() -> Markup:
         return Markup(render_template(
             "rooms/_day_grid.html",
-            day=the_day,
-            info=day_info(the_day),
-            rows=_grid_rows(services.meeting_rooms(), the_day, now),
-            slots=services.day_slots(the_day),
+            grid=services.day_grid(the_day, now=now, released=released),
             may_book=may_book,
+            viewer=viewer(),
         ))
 
     grid = cached(DAY_GRID_DATA, key, draw, tokens=tokens)
@@ -201,105 +159,70 @@ def day():
 
 @bp.route("/<int:room_id>/week")
 def week(room_id: int):
-    release_lazily()
     room = load_room(room_id)
-    the_day = requested_day(request.args.get("date"))
-    monday = the_day - timedelta(days=the_day.weekday())
-    now = timeutil.now()
-    start_at, _end = services.day_bounds(monday)
-    end_at = services.day_bounds(monday + timedelta(days=6))[1]
-    bookings = services.bookings_between(start_at, end_at, room_id=room.id)
-    closures = services.find_closures(room.id, start_at, end_at)
-    rows = [(d, grid_row(d, bookings, closures, now=now)) for d in (monday + timedelta(days=i) for i in range(7))]
     return render(
         "rooms/week.html",
         "rooms/_week_grid.html",
         room=room,
-        monday=monday,
-        rows=rows,
-        slots=services.day_slots(monday),
+        week=services.week_view(room, requested_day(), now=timeutil.now(), default_grace=default_grace()),
         may_book=current_user.is_authenticated and current_user.has_role(*STAFF),
+        viewer=viewer(),
     )
 
 
 # ---------------------------------------------------------------- requests
 
 
-def _room_choices(rooms: list[Room]) -> list[SelectChoice]:
-    return [SelectChoice(r.id, f"{r.label} {r.name}（{r.capacity or '—'}）") for r in rooms]
-
-
-def _unit_choices() -> list[SelectChoice]:
-    units = db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name))
-    return [SelectChoice(0, "—")] + [SelectChoice(u.id, u.name) for u in units]
-
-
-def _booking_request(form: BookingForm, room: Room) -> services.BookingRequest:
-    return services.BookingRequest(
-        room=room,
-        day=form.day.data,
-        start=time.fromisoformat(form.start.data),
-        end=time.fromisoformat(form.end.data),
-        title=form.title.data,
-        attendees=form.attendees.data,
-        unit_id=form.unit_id.data or None,
-        contact_name=form.contact_name.data,
-        contact_phone=form.contact_phone.data,
-        is_public=form.is_public.data,
-        tea_count=form.tea_count.data or 0,
-        needs_audio=form.needs_audio.data,
-        needs_projector=form.needs_projector.data,
-        banner_text=form.banner_text.data or "",
-        name_cards=form.name_cards.data or "",
-        welcome_text=form.welcome_text.data or "",
-        notes=form.notes.data or "",
-        recurrence=Recurrence(form.repeat.data) if form.repeat.data else None,
-        until=form.repeat_until.data,
-        count=form.repeat_count.data,
-    )
+def _prefill(form: BookingForm) -> None:
+    """The request form as the grid or a suggestion links to it (``?room=&date=&start=…``)."""
+    form.unit_id.data = current_user.unit_id or 0
+    form.contact_name.data = current_user.display_name
+    form.contact_phone.data = current_user.phone_ext
+    if (room_id := arg_int("room")) is not None:
+        form.room_id.data = room_id
+    form.day.data = requested_day()
+    if (start := parse_time(request.args.get("start"))) and start.strftime("%H:%M") in {c.value for c in form.start.choices}:
+        form.start.data = start.strftime("%H:%M")
+        end = parse_time(request.args.get("end")) or (datetime.combine(timeutil.today(), start) + timedelta(hours=1)).time()
+        if end.strftime("%H:%M") in {c.value for c in form.end.choices}:
+            form.end.data = end.strftime("%H:%M")
+    form.title.data = (request.args.get("title") or "")[:100]
+    if attendees := arg_int("attendees", minimum=0, maximum=1000):
+        form.attendees.data = attendees
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def new_booking():
-    if request.method == "POST":
-        release_lazily()  # before the request is checked against the room's bookings
     rooms = services.meeting_rooms()
-    form = BookingForm()
-    form.room_id.choices = _room_choices(rooms)
-    form.unit_id.choices = _unit_choices()
+    form = BookingForm(rooms=rooms, units=services.organizer_units(current_user),
+                       any_unit=services.may_organize_for_any_unit(current_user))
     if request.method == "GET":
-        form.unit_id.data = current_user.unit_id or 0
-        form.contact_name.data = current_user.display_name
-        form.contact_phone.data = current_user.phone_ext
-        if (room_id := request.args.get("room", type=int)) is not None:
-            form.room_id.data = room_id
-        form.day.data = requested_day(request.args.get("date"))
-        if (start := parse_time(request.args.get("start"))) and start.strftime("%H:%M") in {c.value for c in form.start.choices}:
-            form.start.data = start.strftime("%H:%M")
-            end = parse_time(request.args.get("end")) or (datetime.combine(timeutil.today(), start) + timedelta(hours=1)).time()
-            if end.strftime("%H:%M") in {c.value for c in form.end.choices}:
-                form.end.data = end.strftime("%H:%M")
-        form.title.data = (request.args.get("title") or "")[:100]
-        if (attendees := request.args.get("attendees", type=int)) and 0 < attendees <= 1000:
-            form.attendees.data = attendees
+        _prefill(form)
     outcome = None
     if form.validate_on_submit():
         room = next(r for r in rooms if r.id == form.room_id.data)
-        outcome = services.book_room(_booking_request(form, room), current_user, now=timeutil.now(), advance_days=advance_days())
-        if outcome.ok:
-            db.session.commit()
-            first = outcome.bookings[0]
-            pending = sum(1 for b in outcome.bookings if b.status is BookingStatus.PENDING)
-            if len(outcome.bookings) > 1:
-                flash(_("%(count)s meetings booked; %(pending)s wait for approval.", count=len(outcome.bookings), pending=pending), "success")
-            elif pending:
-                flash(_("Your request was sent to the logistics center for approval."), "success")
-            else:
-                flash(_("The room is booked."), "success")
-            return redirect_to(url_for("rooms.booking", booking_id=first.id))
-    status = 422 if request.method == "POST" else 200
-    return render("rooms/booking_form.html", "rooms/_booking_form.html", form=form, outcome=outcome, status=status)
+        try:
+            outcome = services.book_room(form.to_draft(room), actor=current_user, now=timeutil.now(),
+                                         advance_days=advance_days(), default_grace=default_grace())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            if outcome.ok:
+                db.session.commit()
+                first = outcome.bookings[0]
+                pending = sum(1 for b in outcome.bookings if b.status is BookingStatus.PENDING)
+                if len(outcome.bookings) > 1:
+                    flash(_("%(count)s meetings booked; %(pending)s wait for approval.", count=len(outcome.bookings), pending=pending), "success")
+                elif pending:
+                    flash(_("Your request was sent to the logistics center for approval."), "success")
+                else:
+                    flash(_("The room is booked."), "success")
+                return redirect_to(url_for("rooms.booking", booking_id=first.id))
+            db.session.commit()  # no-shows released on the way stay released
+    return render("rooms/booking_form.html", "rooms/_booking_form.html", form=form, outcome=outcome,
+                  viewer=viewer(), status=form_status(form))
 
 
 @bp.route("/bookings/<int:booking_id>")
@@ -307,15 +230,10 @@ def new_booking():
 def booking(booking_id: int):
     the_booking = load_booking(booking_id)
     now = timeutil.now()
-    series = []
-    if the_booking.series_id is not None:
-        series = list(
-            db.session.scalars(select(Booking).where(Booking.series_id == the_booking.series_id).order_by(Booking.start_at))
-        )
     return render(
         "rooms/booking.html",
         booking=the_booking,
-        series=series,
+        series=services.series_of(the_booking),
         now=now,
         cancel_form=CancelForm(),
         reject_form=RejectForm(),
@@ -342,11 +260,11 @@ def booking_ics(booking_id: int):
     the_booking = load_booking(booking_id)
     event = ics.event_lines(
         the_booking,
-        host=request.host.split(":")[0],
+        uid_domain=UID_DOMAIN,
         title=the_booking.title,
         location=_location(the_booking.room),
         description=the_booking.notes,
-        url=url_for("rooms.booking", booking_id=the_booking.id, _external=True),
+        url=external_url("rooms.booking", booking_id=the_booking.id),
     )
     return _ics_response(ics.calendar([event]), f"booking-{the_booking.id}.ics")
 
@@ -358,17 +276,29 @@ def cancel(booking_id: int):
     if not services.may_cancel(current_user, the_booking):
         abort(403)
     form = CancelForm()
-    if form.validate_on_submit():
-        try:
-            cancelled = services.cancel(the_booking, current_user, now=timeutil.now(), rest_of_series=form.scope.data == "rest")
-        except services.RuleError as error:
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            flash(_("%(count)s booking(s) cancelled.", count=len(cancelled)), "success")
-    else:
+    back = url_for("rooms.booking", booking_id=booking_id)
+    if not form.validate_on_submit():
         flash(_("The request could not be read; please try again."), "error")
-    return redirect_to(url_for("rooms.booking", booking_id=booking_id))
+        return redirect_to(back)
+    whole_rest = form.scope.data == "rest" and the_booking.series_id is not None
+    if whole_rest and not confirmed():
+        later = services.later_in_series(the_booking)
+        return confirmation_page(
+            _("Cancel %(count)s meetings of this series?", count=len(later)),
+            detail=_("This and every later meeting of the series (from %(day)s) will be cancelled; the rooms become free.",
+                     day=the_booking.start_at.astimezone(timeutil.LOCAL_TZ).date().isoformat()),
+            button=_("Cancel the meetings"),
+            cancel_url=back,
+        )
+    try:
+        cancelled = services.cancel(the_booking, actor=current_user, now=timeutil.now(), rest_of_series=whole_rest)
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("%(count)s booking(s) cancelled.", count=len(cancelled)), "success")
+    return redirect_to(back)
 
 
 @bp.route("/bookings/<int:booking_id>/check-in", methods=["POST"])
@@ -381,9 +311,10 @@ def check_in(booking_id: int):
     target = target if is_safe_next(target) else url_for("rooms.booking", booking_id=booking_id)
     if EmptyForm().validate_on_submit():
         try:
-            services.check_in(the_booking, current_user, now=timeutil.now())
-        except services.RuleError as error:
-            flash(str(error.message), "error")
+            services.check_in(the_booking, actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            flash(str(error), "error")
         else:
             db.session.commit()
             flash(_("Checked in. The room stays yours."), "success")
@@ -396,8 +327,9 @@ def check_in(booking_id: int):
 @bp.route("/approvals")
 @roles_required(*ADMINS)
 def approvals():
-    page = db.paginate(services.pending_query(timeutil.now()), per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render("rooms/approvals.html", page=page, action_form=EmptyForm(), reject_form=RejectForm(), now=timeutil.now())
+    now = timeutil.now()
+    page = paginate(services.pending_query(now))
+    return render("rooms/approvals.html", page=page, action_form=EmptyForm(), reject_form=RejectForm(), now=now)
 
 
 @bp.route("/bookings/<int:booking_id>/approve", methods=["POST"])
@@ -406,9 +338,10 @@ def approve(booking_id: int):
     the_booking = load_booking(booking_id)
     if EmptyForm().validate_on_submit():
         try:
-            services.approve(the_booking, current_user, now=timeutil.now())
-        except services.RuleError as error:
-            flash(str(error.message), "error")
+            services.approve(the_booking, actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            flash(str(error), "error")
         else:
             db.session.commit()
             flash(_("Approved: %(title)s.", title=the_booking.title), "success")
@@ -422,78 +355,41 @@ def reject(booking_id: int):
     form = RejectForm()
     if form.validate_on_submit():
         try:
-            services.reject(the_booking, current_user, form.reason.data, now=timeutil.now())
-        except services.RuleError as error:
-            form.reason.errors = [error.message]
+            services.reject(the_booking, form.reason.data, actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
         else:
             db.session.commit()
             flash(_("Rejected: %(title)s.", title=the_booking.title), "success")
             return redirect_to(url_for("rooms.approvals"))
-    status = 422 if request.method == "POST" else 200
-    return render("rooms/reject.html", booking=the_booking, form=form, status=status)
+    return render("rooms/reject.html", booking=the_booking, form=form, status=form_status(form))
 
 
 @bp.route("/mine")
 @roles_required(*STAFF)
 def mine():
-    query = (
-        select(Booking)
-        .where(Booking.requester_id == current_user.id)
-        .options(joinedload(Booking.room).joinedload(Room.floor).joinedload(Floor.building))
-        .order_by(Booking.start_at.desc())
-    )
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render("rooms/mine.html", page=page)
+    return render("rooms/mine.html", page=paginate(services.bookings_of_query(current_user)))
 
 
-def home_panel_context(user) -> dict | None:
-    if not user.has_role(*STAFF):
-        return None
-    now = timeutil.now()
-    upcoming = services.upcoming_for(user, now=now, limit=6)
-    decided = list(
-        db.session.scalars(
-            select(Booking)
-            .where(
-                Booking.requester_id == user.id,
-                Booking.updated_at >= now - timedelta(days=7),
-                Booking.status.in_((BookingStatus.REJECTED, BookingStatus.CANCELLED, BookingStatus.RELEASED)),
-            )
-            .options(joinedload(Booking.room).joinedload(Room.floor).joinedload(Floor.building))
-            .order_by(Booking.updated_at.desc())
-            .limit(5)
-        ).unique()
-    )
-    decided = [b for b in decided if b not in upcoming]
-    pending_count = None
-    if user.has_role(*ADMINS):
-        pending_count = db.session.scalar(select(db.func.count()).select_from(Booking).where(Booking.status == BookingStatus.PENDING))
-    return {
-        "upcoming": upcoming,
-        "decided": decided,
-        "pending_count": pending_count,
-        "status_labels": STATUS_LABELS,
-        "status_badges": STATUS_BADGES,
-    }
+# ---------------------------------------------------------------- meeting arrangements (the property company's sheet)
 
 
-# ---------------------------------------------------------------- meeting services
-
-
-@bp.route("/services")
-@roles_required(*PROPERTY_AND_ADMINS)
-def services_sheet():
-    the_day = requested_day(request.args.get("date"))
-    return render("rooms/services.html", "rooms/_services_table.html", day=the_day, bookings=services.service_sheet(the_day))
+@bp.route("/services")  # the public URL stays /rooms/services
+@roles_required(*services.ARRANGERS)
+def arrangements():
+    the_day = requested_day()
+    return render("rooms/arrangements.html", "rooms/_arrangements_table.html", day=the_day,
+                  bookings=services.arrangements_sheet(the_day))
 
 
 @bp.route("/services.xlsx")
-@roles_required(*PROPERTY_AND_ADMINS)
-def services_xlsx():
+@roles_required(*services.ARRANGERS)
+def arrangements_xlsx():
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    the_day = requested_day(request.args.get("date"))
+    the_day = requested_day()
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = the_day.isoformat()
@@ -507,7 +403,7 @@ def services_xlsx():
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     yes = _("yes")
-    for b in services.service_sheet(the_day):
+    for b in services.arrangements_sheet(the_day):
         sheet.append([
             f"{b.start_at:%H:%M}–{b.end_at:%H:%M}",
             f"{b.room.label} {b.room.name}",
@@ -536,15 +432,10 @@ def services_xlsx():
 # ---------------------------------------------------------------- closures and settings
 
 
-def _closure_room_choices() -> list[SelectChoice]:
-    return [SelectChoice(0, _("All meeting rooms"))] + _room_choices(services.meeting_rooms())
-
-
 @bp.route("/closures", methods=["GET", "POST"])
 @roles_required(*ADMINS)
 def closures():
-    form = ClosureForm()
-    form.room_id.choices = _closure_room_choices()
+    form = ClosureForm(rooms=services.meeting_rooms(), all_rooms_label=_("All meeting rooms"))
     now = timeutil.now()
     if request.method == "GET":
         form.start_day.data = form.end_day.data = timeutil.today()
@@ -553,37 +444,42 @@ def closures():
         if form.room_id.data and room is None:
             form.room_id.errors = [_("Choose a meeting room.")]
         else:
-            start_at = timeutil.local(form.start_day.data, time.fromisoformat(form.start.data))
-            end_at = timeutil.local(form.end_day.data, time.fromisoformat(form.end.data))
             try:
-                closure, affected = services.close_rooms(room, start_at, end_at, form.reason.data, current_user, now=now)
-            except services.RuleError as error:
+                _closure, affected = services.close_rooms(room, *form.period(), form.reason.data, actor=current_user, now=now)
+            except RuleViolation as error:
                 db.session.rollback()
-                form.end_day.errors = [error.message]
+                error.show_on(form)
             else:
                 db.session.commit()
                 flash(_("Closure saved; %(count)s booking(s) in the period were cancelled.", count=len(affected)), "success")
                 return redirect_to(url_for("rooms.closures"))
-    query = (
-        select(RoomClosure)
-        .where(RoomClosure.end_at > now - timedelta(days=30))
-        .options(joinedload(RoomClosure.room).joinedload(Room.floor).joinedload(Floor.building))
-        .order_by(RoomClosure.start_at.desc())
-    )
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    status = 422 if request.method == "POST" else 200
-    return render("rooms/closures.html", form=form, page=page, delete_form=EmptyForm(), status=status)
+    page = paginate(services.recent_closures_query(now))
+    return render("rooms/closures.html", form=form, page=page, delete_form=EmptyForm(), status=form_status(form))
 
 
 @bp.route("/closures/<int:closure_id>/delete", methods=["POST"])
 @roles_required(*ADMINS)
 def delete_closure(closure_id: int):
-    closure = db.get_or_404(RoomClosure, closure_id)
-    if EmptyForm().validate_on_submit():
-        services.reopen(closure, current_user)
-        db.session.commit()
-        flash(_("Closure removed; the room can be booked again."), "success")
-    return redirect_to(url_for("rooms.closures"))
+    closure = services.get_closure(closure_id)
+    if closure is None:
+        abort(404)
+    back = url_for("rooms.closures")
+    if not EmptyForm().validate_on_submit():
+        flash(_("The request could not be read; please try again."), "error")
+        return redirect_to(back)
+    if not confirmed():
+        where = closure.room.name if closure.room else _("All meeting rooms")
+        return confirmation_page(
+            _("Reopen %(room)s?", room=where),
+            detail=_("The closure (%(reason)s) is removed and the room can be booked again. Bookings it cancelled stay cancelled.",
+                     reason=closure.reason),
+            button=_("Reopen"),
+            cancel_url=back,
+        )
+    services.reopen(closure, actor=current_user, now=timeutil.now())
+    db.session.commit()
+    flash(_("Closure removed; the room can be booked again."), "success")
+    return redirect_to(back)
 
 
 @bp.route("/settings")
@@ -596,29 +492,21 @@ def settings():
 @bp.route("/<int:room_id>/settings", methods=["GET", "POST"])
 @roles_required(*ADMINS)
 def room_settings(room_id: int):
-    from portal import audit
-
     room = load_room(room_id)
-    policy = services.policy_for(room, default_grace())
     form = RoomPolicyForm()
     if request.method == "GET":
+        policy = services.policy_for(room, default_grace())
         form.requires_approval.data = policy.requires_approval
         form.release_no_shows.data = policy.no_show_grace_minutes is not None
         form.no_show_grace_minutes.data = policy.no_show_grace_minutes or default_grace()
     if form.validate_on_submit():
-        fields = ("requires_approval", "no_show_grace_minutes")
-        before = audit.snapshot(policy, fields)
-        if db.session.get(RoomPolicy, room.id) is None:
-            db.session.add(policy)
-        policy.requires_approval = form.requires_approval.data
-        policy.no_show_grace_minutes = (form.no_show_grace_minutes.data or default_grace()) if form.release_no_shows.data else None
-        audit.record(current_user, "room_policy.update", policy, object_id=room.id, before=before,
-                     after=audit.snapshot(policy, fields), summary=room.label)
+        grace = (form.no_show_grace_minutes.data or default_grace()) if form.release_no_shows.data else None
+        services.save_policy(room, requires_approval=form.requires_approval.data, grace_minutes=grace,
+                             actor=current_user, now=timeutil.now(), default_grace=default_grace())
         db.session.commit()
         flash(_("Settings of %(room)s saved.", room=room.label), "success")
         return redirect_to(url_for("rooms.settings"))
-    status = 422 if request.method == "POST" else 200
-    return render("rooms/room_settings.html", room=room, form=form, status=status)
+    return render("rooms/room_settings.html", room=room, form=form, status=form_status(form))
 
 
 # ---------------------------------------------------------------- door sign, QR codes, feeds
@@ -626,40 +514,22 @@ def room_settings(room_id: int):
 
 @bp.route("/<int:room_id>/sign")
 def sign(room_id: int):
-    release_lazily()
     room = load_room(room_id)
-    now = timeutil.now()
-    end_at = services.day_bounds(now.date())[1]
-    today = services.bookings_between(now - timedelta(hours=14), end_at, room_id=room.id)
-    current = next((b for b in today if b.start_at <= now < b.end_at), None)
-    coming = [b for b in today if b.start_at > now][:3]
-    later = None
-    if not coming:
-        later = next(iter(services.bookings_between(end_at, end_at + timedelta(days=14), room_id=room.id)), None)
-    closure = next(iter(services.find_closures(room.id, now, now + timedelta(minutes=1))), None)
-    check_in_booking = next(
-        (b for b in ([current] if current else []) + coming[:1] if services.can_check_in(b, now=now)), None
-    )
+    sign = services.door_sign(room, now=timeutil.now(), default_grace=default_grace())
     return render(
         "rooms/sign.html",
         "rooms/_sign.html",
+        sign=sign,
         room=room,
-        now=now,
-        current=current,
-        coming=coming,
-        later=later,
-        closure=closure,
-        check_in_booking=check_in_booking,
-        may_check_in=check_in_booking is not None and services.may_check_in(current_user, check_in_booking),
+        may_check_in=sign.check_in_booking is not None and services.may_check_in(current_user, sign.check_in_booking),
         action_form=EmptyForm(),
-        sign_path=current_path(),
     )
 
 
 @bp.route("/<int:room_id>/qr.svg")
 def qr_svg(room_id: int):
     room = load_room(room_id)
-    code = segno.make(url_for("rooms.sign", room_id=room.id, _external=True), error="m")
+    code = segno.make(external_url("rooms.sign", room_id=room.id), error="m")
     out = BytesIO()
     code.save(out, kind="svg", scale=6, border=2, title=f"{room.label} {room.name}")
     response = Response(out.getvalue(), mimetype="image/svg+xml")
@@ -671,20 +541,21 @@ def qr_svg(room_id: int):
 @roles_required(*ADMINS)
 def qr_page(room_id: int):
     room = load_room(room_id)
-    return render("rooms/qr.html", room=room, sign_url=url_for("rooms.sign", room_id=room.id, _external=True))
+    return render("rooms/qr.html", room=room, sign_url=external_url("rooms.sign", room_id=room.id))
 
 
 @bp.route("/<int:room_id>/calendar.ics")
 def room_feed(room_id: int):
-    """A feed for calendar clients; anyone may subscribe, so non-public titles read 已预订."""
+    """A feed for calendar clients; anyone may subscribe, so only public titles show (else 已预订)."""
     room = load_room(room_id)
     now = timeutil.now()
-    bookings = services.bookings_between(now - timedelta(days=30), now + timedelta(days=366), room_id=room.id)
+    bookings = services.bookings_between(now - timedelta(days=30), now + timedelta(days=366), room_id=room.id,
+                                         released=services.due_no_shows(now, default_grace=default_grace()))
     body = ics.feed(
         bookings,
-        host=request.host.split(":")[0],
+        uid_domain=UID_DOMAIN,
         name=f"{room.label} {room.name}",
-        title_for=lambda b: b.title if services.title_is_public(b) else str(BOOKED),
+        title_for=lambda b: services.public_title(b) or str(BOOKED),
         location=_location(room),
     )
     return _ics_response(body, f"room-{room.id}.ics")
