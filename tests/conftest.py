@@ -256,7 +256,7 @@ class AuthActions:
     def login_as(self, user: User) -> None:
         """Log in without the form (fast): what Flask-Login stores after a login."""
         with self._client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
 
     def logout(self):
