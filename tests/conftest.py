@@ -302,12 +302,13 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, **options: Any) -> None:
+        """``options`` are waitress's (default: 8 threads)."""
         from waitress.server import create_server
 
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = create_server(app, host="127.0.0.1", port=self.port, threads=8)
+        self._server = create_server(app, host="127.0.0.1", port=self.port, **({"threads": 8} | options))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     def start(self) -> LiveServer:
