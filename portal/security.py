@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, make_response, redirect, request, send_from_directory, url_for
+from flask import Flask, Response, abort, current_app, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from portal.extensions import login_manager
@@ -137,9 +137,19 @@ def reject_nul_bytes() -> None:
             abort(400)
 
 
+_favicon: bytes | None = None
+
+
 def favicon() -> Response:
-    """Browsers ask for /favicon.ico on every first visit; pages also name the SVG."""
-    response = send_from_directory(current_app.static_folder or "", "favicon.ico", mimetype="image/x-icon", max_age=7 * 24 * 3600)
+    """Browsers ask for /favicon.ico on every first visit; pages also name the SVG.
+    A few hundred bytes, read once and answered from memory."""
+    global _favicon
+    if _favicon is None:
+        _favicon = (Path(current_app.static_folder or "") / "favicon.ico").read_bytes()
+    response = make_response(_favicon)
+    response.mimetype = "image/x-icon"
+    response.cache_control.public = True
+    response.cache_control.max_age = 7 * 24 * 3600
     return response
 
 
