@@ -234,3 +234,12 @@ def test_create_user_command_refuses_a_weak_password(runner):
     result = runner.invoke(args=["create-user", "zhaoli", "--name", "赵丽", "--password", "1234567890"])
     assert result.exit_code != 0
     assert db.session.scalar(select(User).where(User.username == "zhaoli")) is None
+
+
+def test_an_administrator_changing_their_own_password_stays_logged_in(client, make_user):
+    admin = make_user(roles=[Role.SYSADMIN], username="boss", display_name="管理员")
+    assert _form_login(client, "boss").status_code == 303
+    data = {"username": "boss", "display_name": "管理员", "unit_id": "0", "roles": ["sysadmin"], "active": "y",
+            "password": "violet-harbour-kettle-9"}
+    assert client.post(f"/admin/users/{admin.id}", data=data).status_code == 303
+    assert client.get("/admin/users/").status_code == 200

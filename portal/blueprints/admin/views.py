@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from wtforms import SelectChoice
 
 from portal import timeutil
@@ -69,6 +69,8 @@ def edit_user(user_id: int | None = None):
             error.show_on(form)
         else:
             db.session.commit()
+            if saved.id == current_user.id:
+                login_user(saved)  # their other sessions ended; this one goes on
             flash(_("Account %(name)s saved.", name=saved.username), "success")
             return redirect_to(url_for("admin.users"))
     return render("admin/user_form.html", form=form, user=user, status=form_status(form))
