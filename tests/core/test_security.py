@@ -195,7 +195,7 @@ def test_the_throttle_list_pages(client, make_user, auth):
 def test_every_login_attempt_verifies_exactly_one_hash_and_computes_none(app, make_user, monkeypatch):
     make_user(username="known")
     services._DUMMY_HASHES.clear()
-    services._dummy_hash(app.config["PASSWORD_HASH_METHOD"])  # computed once, as at the first login
+    services.dummy_hash(app.config["PASSWORD_HASH_METHOD"])  # computed once, as at the first login
     computed, verified = [], []
     real_check = services.check_password_hash
     monkeypatch.setattr(services, "generate_password_hash", lambda *a, **k: computed.append(a) or "x")

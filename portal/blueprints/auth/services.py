@@ -30,7 +30,7 @@ def hash_password(password: str, method: str) -> str:
     return generate_password_hash(password, method=method)
 
 
-def _dummy_hash(method: str) -> str:
+def dummy_hash(method: str) -> str:
     dummy = _DUMMY_HASHES.get(method)
     if dummy is None:
         dummy = _DUMMY_HASHES[method] = generate_password_hash("no account has this password", method=method)
@@ -44,7 +44,7 @@ def authenticate(username: str, password: str, *, hash_method: str) -> User | No
     """
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.password_hash:
-        check_password_hash(_dummy_hash(hash_method), password)
+        check_password_hash(dummy_hash(hash_method), password)
         return None
     if not check_password_hash(user.password_hash, password):
         return None
