@@ -22,7 +22,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, has_request_context, request
 from flask.cli import AppGroup
 
 PORTAL_DIR = Path(__file__).resolve().parent
@@ -43,6 +43,8 @@ def select_locale() -> Locale:
     request."""
     languages = current_app.config["LANGUAGES"]
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():  # command line, cron: Chinese
+        return _locale(default)
     chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
     if chosen not in languages:
         # Werkzeug compares zh-CN with zh_CN, and en-US falls back to en.

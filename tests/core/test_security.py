@@ -232,7 +232,8 @@ def test_the_passwords_people_are_told_to_use_pass(password):
 
 def test_create_user_command_refuses_a_weak_password(runner):
     result = runner.invoke(args=["create-user", "zhaoli", "--name", "赵丽", "--password", "1234567890"])
-    assert result.exit_code != 0
+    assert result.exit_code == 1
+    assert "太容易被猜到" in result.output
     assert db.session.scalar(select(User).where(User.username == "zhaoli")) is None
 
 
