@@ -78,7 +78,7 @@ def _finish_config(app: Flask) -> None:
                 "`python -c 'import secrets; print(secrets.token_hex(32))'` and export it."
             )
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        os.makedirs(app.instance_path, exist_ok=True)
+        os.makedirs(app.instance_path, mode=0o700, exist_ok=True)  # holds the database and the secret key
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "portal.db")
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith(("postgres://", "postgresql://")):

@@ -1,5 +1,10 @@
 """The audit trail. Capabilities call :func:`record` in the same transaction as
-the change it describes, so a change and its record commit (or fail) together."""
+the change it describes, so a change and its record commit (or fail) together.
+
+The log stores codes (``"user.update"``, ``"guide_service"``); the audit page
+shows their labels in the reader's language. Capabilities register theirs with
+:func:`register_labels` (lazy strings); unknown codes are shown as they are.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,24 @@ from typing import Any
 
 from portal.db import db
 from portal.models import AuditLog, User
+
+
+_ACTION_LABELS: dict[str, Any] = {}
+_OBJECT_TYPE_LABELS: dict[str, Any] = {}
+
+
+def register_labels(actions: dict[str, Any] | None = None, object_types: dict[str, Any] | None = None) -> None:
+    """Readable (lazily translated) labels for action codes and object types."""
+    _ACTION_LABELS.update(actions or {})
+    _OBJECT_TYPE_LABELS.update(object_types or {})
+
+
+def action_label(code: str) -> Any:
+    return _ACTION_LABELS.get(code, code)
+
+
+def object_type_label(code: str) -> Any:
+    return _OBJECT_TYPE_LABELS.get(code, code)
 
 
 def _jsonable(value: Any) -> Any:

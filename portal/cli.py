@@ -41,12 +41,13 @@ def seed_demo_command(password: str | None) -> None:
 @click.password_option(help="Prompted for when not given.")
 def create_user_command(username: str, display_name: str, roles: tuple[str, ...], unit_name: str | None, password: str) -> None:
     """Create a real account."""
-    from portal.blueprints.auth.services import create_user
+    from portal.blueprints.auth.services import create_user, password_problem
 
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise click.ClickException(f"user {username!r} exists")
-    if len(password) < 10:
-        raise click.ClickException("password must have at least 10 characters")
+    problem = password_problem(password, username=username, names=[display_name])
+    if problem:
+        raise click.ClickException(problem)
     unit = None
     if unit_name:
         unit = db.session.scalar(select(Unit).where((Unit.name == unit_name) | (Unit.short_name == unit_name)))

@@ -20,6 +20,18 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+# How the embedded server (waitress) runs: scripts/demo and the README's command
+# line pass exactly these (a test checks both and serves with them). waitress's
+# default of 100 connections lets a hundred idle keep-alive sockets (or someone
+# opening them on purpose) stop it answering; idle ones are closed sooner, too.
+WAITRESS_OPTIONS = {"threads": 8, "connection_limit": 500, "channel_timeout": 30}
+
+
+def waitress_arguments() -> str:
+    """``--threads 8 --connection-limit 500 --channel-timeout 30``."""
+    return " ".join(f"--{key.replace('_', '-')} {value}" for key, value in WAITRESS_OPTIONS.items())
+
+
 class Config:
     # None means "SQLite file in the instance folder"; resolved by create_app.
     SQLALCHEMY_DATABASE_URI: str | None = None

@@ -3,6 +3,7 @@ types that behave the same on SQLite and PostgreSQL, and engine tuning."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -114,8 +115,45 @@ def configure_engine(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name != "sqlite":
         return
+    event.listen(engine, "do_connect", _sqlite_private_files)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
+
+
+def _sqlite_private_files(dialect, connection_record, cargs, cparams) -> None:
+    """The database holds personal data: only the portal's own user may read it.
+
+    A new database file (and the -wal/-shm files SQLite later creates with the
+    same permissions) is created 0600; an existing one readable by others is
+    tightened to 0600 before it is opened.
+    """
+    path = _sqlite_file(cargs, cparams)
+    if path is None:
+        return
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        # Created by the connect that follows: make sure it is created 0600.
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:  # another connection created it meanwhile
+            pass
+        return
+    if mode & 0o077:
+        os.chmod(path, 0o600)
+        for suffix in ("-wal", "-shm", "-journal"):
+            if os.path.exists(path + suffix):
+                os.chmod(path + suffix, 0o600)
+
+
+def _sqlite_file(cargs, cparams) -> str | None:
+    """The database's file path, or None for an in-memory or URI database."""
+    database = cparams.get("database", cargs[0] if cargs else None)
+    if not database or database == ":memory:" or str(database).startswith("file:") or cparams.get("uri"):
+        return None
+    return str(database)
 
 
 def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
@@ -126,6 +164,8 @@ def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA busy_timeout = 15000")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
+    # Deleted rows (visitors' ID numbers, purged personal data) are overwritten, not left in free pages.
+    cursor.execute("PRAGMA secure_delete = ON")
     cursor.close()
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, TextAreaField
+from wtforms import PasswordField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.text import clean_text, normalise_identifier
@@ -30,7 +30,8 @@ class Form(FlaskForm):
     class Meta:
         def bind_field(self, form, unbound_field, options):
             field_class = unbound_field.field_class
-            if issubclass(field_class, StringField) and not issubclass(field_class, IdentifierField):
+            # Passwords are taken exactly as typed.
+            if issubclass(field_class, StringField) and not issubclass(field_class, (IdentifierField, PasswordField)):
                 cleaner = _multi_line if issubclass(field_class, TextAreaField) else _single_line
                 options["filters"] = (cleaner, *options.get("filters", unbound_field.kwargs.get("filters", ())))
             return unbound_field.bind(form=form, **options)

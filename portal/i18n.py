@@ -22,7 +22,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, has_request_context, request
 from flask.cli import AppGroup
 
 PORTAL_DIR = Path(__file__).resolve().parent
@@ -37,11 +37,28 @@ def _locale(code: str) -> Locale:
 
 
 def select_locale() -> Locale:
-    """The cookie's language, else Chinese. A parsed ``Locale`` (cached), so
-    Flask-Babel does not parse the code again on every request."""
+    """The cookie's language; without one, the best of the browser's
+    ``Accept-Language`` (Chinese when none of ours matches). A parsed
+    ``Locale`` (cached), so Flask-Babel does not parse the code again on every
+    request."""
     languages = current_app.config["LANGUAGES"]
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():  # command line, cron: Chinese
+        return _locale(default)
     chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
-    return _locale(chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"])
+    if chosen not in languages:
+        # Werkzeug compares zh-CN with zh_CN, and en-US falls back to en.
+        chosen = request.accept_languages.best_match(list(languages), default=default)
+    return _locale(chosen if chosen in languages else default)
+
+
+def _vary_on_language(response: Response) -> Response:
+    """Pages without the language cookie depend on Accept-Language (shared caches must know)."""
+    if request.endpoint not in ("static", "favicon") and current_app.config["LANGUAGE_COOKIE"] not in request.cookies:
+        from portal.htmx import add_vary
+
+        add_vary(response, "Accept-Language")
+    return response
 
 
 @dataclass(frozen=True)
@@ -165,3 +182,4 @@ def compile_command() -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(i18n_cli)
+    app.after_request(_vary_on_language)

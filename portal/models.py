@@ -21,15 +21,15 @@ from portal.db import AwareDateTime, ScaledDecimal, db
 from portal.labels import LabelledEnum
 
 
-class Role(enum.StrEnum):
+class Role(LabelledEnum):
     """What an account may do. Anonymous visitors have no account and no role."""
 
-    EMPLOYEE = "employee"
-    UNIT_ADMIN = "unit_admin"
-    SECURITY = "security"
-    PROPERTY = "property"
-    LOGISTICS_ADMIN = "logistics_admin"
-    SYSADMIN = "sysadmin"
+    EMPLOYEE = "employee", _l("Employee")
+    UNIT_ADMIN = "unit_admin", _l("Unit administrator")
+    SECURITY = "security", _l("Security staff")
+    PROPERTY = "property", _l("Property company")
+    LOGISTICS_ADMIN = "logistics_admin", _l("Logistics center")
+    SYSADMIN = "sysadmin", _l("System administrator")
 
 
 class RoomKind(enum.StrEnum):
@@ -159,6 +159,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
     last_login_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+    # Part of the id a session stores: bumping it ends every session of the
+    # account (logout, password, role or activation change).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     unit: Mapped[Unit | None] = relationship(back_populates="members")
     office_room: Mapped[Room | None] = relationship()
@@ -169,6 +172,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        """What the session keeps: ``"<id>.<session version>"`` (see ``auth.views.load_user``)."""
+        return f"{self.id}.{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Make every session of this account stale (the caller commits)."""
+        self.session_version = (self.session_version or 0) + 1
 
     @property
     def roles(self) -> frozenset[Role]:

@@ -88,6 +88,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+HSTS = "max-age=31536000"
+
+
 def set_security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -95,6 +98,9 @@ def set_security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")  # for browsers without frame-ancestors
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        # Served over HTTPS (secure cookies): browsers must not fall back to HTTP.
+        headers.setdefault("Strict-Transport-Security", HSTS)
     if request.endpoint != "static" and current_user.is_authenticated:
         # Shared office PCs: pages with personal data must not linger in caches.
         headers["Cache-Control"] = "no-store"
@@ -131,8 +137,41 @@ def reject_nul_bytes() -> None:
             abort(400)
 
 
+_favicon: bytes | None = None
+
+
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on every first visit; pages also name the SVG.
+    A few hundred bytes, read once and answered from memory."""
+    global _favicon
+    if _favicon is None:
+        _favicon = (Path(current_app.static_folder or "") / "favicon.ico").read_bytes()
+    response = make_response(_favicon)
+    response.mimetype = "image/x-icon"
+    response.cache_control.public = True
+    response.cache_control.max_age = 7 * 24 * 3600
+    return response
+
+
+def init_compression(app: Flask) -> None:
+    """gzip, or brotli where the browser accepts it, for pages, fragments, CSS, JS and JSON.
+
+    Behind nginx the proxy may compress instead; it leaves alone what arrives
+    compressed, so nothing is compressed twice.
+    """
+    from flask_compress import Compress
+
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
+    app.config.setdefault("COMPRESS_BR_LEVEL", 5)
+    Compress(app)
+
+
 def init_app(app: Flask) -> None:
     app.before_request(reject_nul_bytes)
     login_manager.unauthorized_handler(unauthorized)
     app.after_request(set_security_headers)
     app.url_defaults(add_static_version)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
+    if app.config.get("COMPRESS_RESPONSES", True):
+        init_compression(app)

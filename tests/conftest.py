@@ -256,7 +256,7 @@ class AuthActions:
     def login_as(self, user: User) -> None:
         """Log in without the form (fast): what Flask-Login stores after a login."""
         with self._client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
 
     def logout(self):
@@ -302,12 +302,13 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, **options: Any) -> None:
+        """``options`` are waitress's (default: 8 threads)."""
         from waitress.server import create_server
 
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = create_server(app, host="127.0.0.1", port=self.port, threads=8)
+        self._server = create_server(app, host="127.0.0.1", port=self.port, **({"threads": 8} | options))
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     def start(self) -> LiveServer:

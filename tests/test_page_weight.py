@@ -14,7 +14,7 @@ from tests.test_access_matrix import collect_access
 
 FIRST_VISIT_BUDGET = 40 * 1024
 REPEAT_VISIT_BUDGET = 10 * 1024
-NOT_PAGES = {"/healthz", "/shuttle/gtfs.zip"}  # public, but JSON and a zip file
+NOT_PAGES = {"/healthz", "/shuttle/gtfs.zip", "/favicon.ico"}  # public, but JSON, a zip file and an icon
 
 
 def gzipped_size(data: bytes) -> int:

@@ -15,6 +15,9 @@ ACCESS = {
     "main.set_language": Access("/language", post_only=True, form_page="/"),
     "auth.login": Access("/login", expect={role: 303 for role in LOGGED_IN}),
     "auth.logout": Access("/logout", allowed=LOGGED_IN),
+    "auth.change_password": Access("/password", allowed=LOGGED_IN),
+    "favicon": Access("/favicon.ico"),
+    "admin.throttles": Access("/admin/throttles", allowed=("sysadmin",)),
     "admin.index": Access("/admin/", allowed=("unit_admin", "logistics_admin", "sysadmin")),
     "admin.users": Access("/admin/users/", allowed=("sysadmin",)),
     "admin.edit_user": [

@@ -73,3 +73,24 @@ def test_the_admin_page_links_each_role_to_its_pages(client, login_as_role):
     page = client.get("/admin/").get_data(as_text=True)
     for path in ("/repairs/reports", "/rooms/services", "/rooms/approvals", "/utilities/meters/", "/visitors/history"):
         assert f'href="{path}' in page, path
+
+
+def test_user_search_takes_wildcards_literally_and_pages(client, login_as_role, make_user):
+    login_as_role("sysadmin")
+    make_user(username="a_b")
+    make_user(username="axb")
+    html = client.get("/admin/users/?q=_").get_data(as_text=True)
+    assert "a_b" in html and "axb" not in html
+    for n in range(30):
+        make_user(username=f"bulk{n:02d}")
+    first = client.get("/admin/users/?q=bulk").get_data(as_text=True)
+    assert 'rel="next"' in first and "q=bulk" in first
+    assert "bulk29" in client.get("/admin/users/?q=bulk&page=2").get_data(as_text=True)
+    assert client.get("/admin/users/?page=0").status_code == 400
+
+
+def test_role_labels_come_from_the_enum(client, login_as_role, make_user):
+    login_as_role("sysadmin")
+    make_user(roles=[Role.SECURITY], username="guardx")
+    assert "安保人员" in client.get("/admin/users/?q=guardx").get_data(as_text=True)
+    assert Role("security") is Role.SECURITY and Role.SECURITY.badge_style == "neutral"

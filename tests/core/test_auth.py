@@ -75,30 +75,36 @@ def test_repeated_failures_block_the_username(app, client, auth, make_user):
         assert "_user_id" not in session
 
 
-def test_block_expires_and_success_clears_failures(app, make_user):
+def test_slow_down_expires_and_success_clears_failures(app, make_user):
+    # Changed deliberately (15.4): failures slow down one address for one
+    # username, growing with each failure; they no longer block the username
+    # from every address.
+    policy = services.ThrottlePolicy(max_failures=5, window=timedelta(minutes=15))
     now = timeutil.now()
-    window = timedelta(minutes=15)
-    for minutes in range(5):
-        services.record_failure("target", "10.0.0.1", now=now - timedelta(minutes=minutes))
+    for seconds in range(5):
+        services.record_failure("target", "10.0.0.1", now=now - timedelta(seconds=seconds))
     db.session.commit()
-    until = services.blocked_until("target", "10.0.0.9", now=now, max_failures=5, window=window)
-    assert until == now + window
-    later = now + window + timedelta(seconds=1)
-    assert services.blocked_until("target", "10.0.0.9", now=later, max_failures=5, window=window) is None
+    assert services.blocked_until("target", "10.0.0.1", now=now, policy=policy) == now + timedelta(seconds=30)
+    assert services.blocked_until("target", "10.0.0.9", now=now, policy=policy) is None  # another address
+    later = now + timedelta(seconds=31)
+    assert services.blocked_until("target", "10.0.0.1", now=later, policy=policy) is None
+    services.record_failure("target", "10.0.0.1", now=later)
+    db.session.commit()
+    assert services.blocked_until("target", "10.0.0.1", now=later, policy=policy) == later + timedelta(seconds=60)
 
-    services.clear_failures("target", now=now, window=window)
+    services.clear_failures("target", "10.0.0.1", now=later, window=policy.window)
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 0
 
 
-def test_an_address_is_blocked_after_many_usernames(app):
+def test_an_address_is_slowed_after_many_usernames(app):
+    policy = services.ThrottlePolicy(max_failures=5, window=timedelta(minutes=15))
     now = timeutil.now()
     for n in range(20):
         services.record_failure(f"guess{n}", "10.0.0.7", now=now)
     db.session.commit()
-    window = timedelta(minutes=15)
-    assert services.blocked_until("fresh", "10.0.0.7", now=now, max_failures=5, window=window) is not None
-    assert services.blocked_until("fresh", "10.0.0.8", now=now, max_failures=5, window=window) is None
+    assert services.blocked_until("fresh", "10.0.0.7", now=now, policy=policy) is not None
+    assert services.blocked_until("fresh", "10.0.0.8", now=now, policy=policy) is None
 
 
 @pytest.mark.parametrize(

@@ -29,3 +29,24 @@ def test_log_in_switch_language_and_log_out(live_server, page, make_user):
     page.click("header .link-button")
     page.wait_for_selector("a[href^='/login']")
     assert "浏览器用户" not in page.content()
+
+
+def test_change_own_password_from_the_header(live_server, page, make_user):
+    from tests.conftest import log_in, log_out
+
+    make_user(username="pw_user", display_name="改密用户")
+    log_in(page, live_server.url, "pw_user")
+    page.click("header a.account-name")
+    page.fill("input[name=current]", "demo-password-123")
+    page.fill("input[name=password]", "password12")
+    page.fill("input[name=confirm]", "password12")
+    page.click("button.primary")
+    assert "太容易被猜到" in page.content()
+    page.fill("input[name=current]", "demo-password-123")
+    page.fill("input[name=password]", "violet-harbour-kettle-9")
+    page.fill("input[name=confirm]", "violet-harbour-kettle-9")
+    page.click("button.primary")
+    page.wait_for_selector("text=密码已修改")
+    log_out(page)
+    log_in(page, live_server.url, "pw_user", "violet-harbour-kettle-9")
+    assert "改密用户" in page.content()
