@@ -32,7 +32,7 @@ from portal.forms import EmptyForm
 from portal.htmx import redirect_to, render
 from portal.models import Floor, Role, Room, Unit
 from portal.security import ADMINS, STAFF, current_path, is_safe_next, roles_required
-from portal.spreadsheets import workbook_bytes
+from portal.spreadsheets import ExportWorkbook, workbook_bytes
 from portal.workdays import day_info
 
 PROPERTY_AND_ADMINS = (Role.PROPERTY, *ADMINS)
@@ -490,25 +490,18 @@ def services_sheet():
 @bp.route("/services.xlsx")
 @roles_required(*PROPERTY_AND_ADMINS)
 def services_xlsx():
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
     the_day = requested_day(request.args.get("date"))
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = the_day.isoformat()
+    workbook = ExportWorkbook()
     headers = [
         _("Time"), _("Meeting room"), _("Meeting"), _("Organizing unit"), _("Attendees"), _("Tea for"), _("Sound system"),
         _("Projector"), _("Banner text"), _("Name cards"), _("Welcome screen text"), _("Contact"), _("Notes"),
     ]
-    sheet.append([_("Meeting services for %(day)s", day=the_day.isoformat())])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(headers)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    sheet = workbook.sheet(
+        the_day.isoformat(), headers, caption=_("Meeting services for %(day)s", day=the_day.isoformat()), wrap=True
+    )
     yes = _("yes")
     for b in services.service_sheet(the_day):
-        sheet.append([
+        sheet.row([
             f"{b.start_at:%H:%M}–{b.end_at:%H:%M}",
             f"{b.room.label} {b.room.name}",
             b.title,
@@ -523,11 +516,6 @@ def services_xlsx():
             f"{b.contact_name} {b.contact_phone}".strip(),
             b.notes,
         ])
-    for column, width in zip("ABCDEFGHIJKLM", (13, 22, 30, 20, 8, 8, 8, 8, 30, 30, 30, 20, 30)):
-        sheet.column_dimensions[column].width = width
-    for row in sheet.iter_rows(min_row=3):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
     response = Response(workbook_bytes(workbook), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = f'attachment; filename="meeting-services-{the_day.isoformat()}.xlsx"'
     return response
