@@ -444,14 +444,21 @@ def open_workbook_upload(file: Any) -> Any:
     from openpyxl import load_workbook
 
     try:
-        return load_workbook(BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # an untrusted file: whatever openpyxl trips over, the user gets a message
         raise RuleViolation(NOT_A_WORKBOOK) from error
+    if not workbook.worksheets:
+        workbook.close()
+        raise RuleViolation(NOT_A_WORKBOOK)
+    return workbook
 
 
 def read_rows(worksheet: Any, *, max_row: int | None = None, max_col: int = MAX_COLUMNS) -> Iterator[tuple[Any, ...]]:
     """The values of a read-only worksheet's rows (at most ``max_col`` columns each);
     a cell openpyxl cannot read gives a :class:`RuleViolation`, not a 500."""
+    declared = worksheet.max_column  # from the sheet's <dimension>, if it has one
+    if isinstance(declared, int) and declared > 0:
+        max_col = min(declared, max_col)
     rows = worksheet.iter_rows(values_only=True, max_row=max_row, max_col=max_col)
     while True:
         try:
