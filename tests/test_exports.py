@@ -66,13 +66,13 @@ def sheet_problems(where: str, sheet) -> list[str]:
     header = [cell for cell in sheet[header_row] if cell.value not in (None, "")]
     if not header:
         return [f"{where}: the frozen row {header_row} is empty"]
-    for cell in header:
-        if not cell.font.b or cell.fill.fill_type != "solid":
-            problems.append(f"{where}: header cell {cell.coordinate} is not bold on a fill")
+    plain = [cell.coordinate for cell in header if not cell.font.b or cell.fill.fill_type != "solid"]
+    if plain:
+        problems.append(f"{where}: header cells {', '.join(plain)} are not bold on a fill")
     widths = column_widths(sheet)
-    for cell in header:
-        if cell.column not in widths:
-            problems.append(f"{where}: column {get_column_letter(cell.column)} has no width")
+    unsized = [get_column_letter(cell.column) for cell in header if cell.column not in widths]
+    if unsized:
+        problems.append(f"{where}: columns {', '.join(unsized)} have no width")
     money_general: dict[int, set[str]] = {}
     for row in sheet.iter_rows(min_row=header_row + 1):
         for cell in row:
@@ -98,7 +98,7 @@ def test_every_xlsx_route_is_found(app):
     assert xlsx_endpoints(app) >= KNOWN
 
 
-def test_every_excel_export_has_the_same_header_widths_dates_and_money(app, client, auth, demo):
+def test_every_excel_export_has_the_same_header_widths_dates_money_and_local_times(app, client, auth, demo):
     problems, seen = [], 0
     for endpoint, url, role in exports(app):
         book = download(client, auth, demo, url, role)
@@ -107,14 +107,12 @@ def test_every_excel_export_has_the_same_header_widths_dates_and_money(app, clie
             seen += sheet.max_row
     assert not problems, "\n".join(problems)
     assert seen > 50  # the demo data fill the exports
+    # (one test: seeding the demo building is the slow part)
+    check_money_and_percent_in_the_comparison(client, auth, demo)
+    check_visitor_history_times_are_real_local_times(client, auth, demo)
 
 
-def values_below_header(sheet) -> list[list]:
-    start = int(sheet.freeze_panes[1:])
-    return [[cell.value for cell in row] for row in sheet.iter_rows(min_row=start)]
-
-
-def test_money_and_percent_formats_in_the_comparison(app, client, auth, demo):
+def check_money_and_percent_in_the_comparison(client, auth, demo):
     sheet = download(client, auth, demo, "/utilities/comparison.xlsx", "logistics_admin").active
     start = int(sheet.freeze_panes[1:])
     rows = list(sheet.iter_rows(min_row=start))
@@ -125,7 +123,7 @@ def test_money_and_percent_formats_in_the_comparison(app, client, auth, demo):
             assert row[4].number_format == PERCENT_FORMAT and abs(row[4].value) < 10
 
 
-def test_visitor_history_times_are_real_local_times(app, client, auth, demo):
+def check_visitor_history_times_are_real_local_times(client, auth, demo):
     from portal.blueprints.visitors.models import VisitorEntry
 
     entry = db.session.scalars(
@@ -157,7 +155,8 @@ def test_stored_control_characters_never_break_an_export(app, client, auth, demo
     repair.spot = f"东侧{ESC}走廊"
     visitor = db.session.scalars(select(VisitorEntry).order_by(VisitorEntry.id.desc()).limit(1)).one()
     visitor.name = f"王{ESC}五"
-    staff = db.session.scalars(select(User).where(User.unit_id.is_not(None), User.active).order_by(User.id).limit(1)).one()
+    listed = select(User).where(User.unit_id.is_not(None), User.active).order_by(User.id).limit(1)
+    staff = db.session.scalars(listed).one()
     staff.display_name = f"=李{ESC}四"
     day = timeutil.to_local(visitor.checked_in_at).date()
     db.session.commit()

@@ -63,7 +63,8 @@ def test_values_are_typed_cells_dates_in_local_wall_clock_time():
     utc = datetime(2026, 12, 2, 17, 30, tzinfo=timezone.utc)  # 01:30 the next day in Beijing
     sheet = export_sheet(
         ["when", "day", "at", "money", "kWh", "share", "count"],
-        [[utc, date(2026, 12, 3), time(8, 30), Decimal("-285.2"), quantity(Decimal("12.5")), percent(Decimal("12.5")), 7]],
+        [[utc, date(2026, 12, 3), time(8, 30), Decimal("-285.2"), quantity(Decimal("12.5")),
+          percent(Decimal("12.5")), 7]],
     )
     when, day, at, money, kwh, share, count = sheet[2]
     assert when.value == datetime(2026, 12, 3, 1, 30) and when.number_format == "yyyy-mm-dd hh:mm"
