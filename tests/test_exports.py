@@ -169,3 +169,31 @@ def test_stored_control_characters_never_break_an_export(app, client, auth, demo
     history = f"/visitors/history.xlsx?start={day}&end={day}"
     assert "王五" in texts(download(client, auth, demo, history, "logistics_admin"))
     assert "=李四" in texts(download(client, auth, demo, "/directory/admin/export.xlsx", "logistics_admin"))
+
+
+# ---------------------------------------------------------------- hostile uploads to both importers
+
+
+def test_both_importers_refuse_bombs_and_hostile_xml_with_a_message_and_save_nothing(app, client, auth, demo):
+    from tests.core.test_spreadsheets import LAUGHS, SHEET, replaced
+    from tests.test_fuzz_forms import _row_counts
+    from tests.utilities.access import open_month
+
+    uploads = {
+        "bomb": (replaced({}, inflate=(SHEET, 60)), "该工作簿解压后太大"),  # 200 MB: tests/core
+        "laughs": (replaced({"xl/sharedStrings.xml": LAUGHS}), "不是 Excel 工作簿"),
+        "truncated": (replaced({SHEET: b'<?xml version="1.0"?><worksheet><sheetData><row r="1">'}),
+                      "不是 Excel 工作簿"),
+    }
+    importers = {
+        "utilities": (f"/utilities/months/{open_month()}/import", "property"),
+        "directory": ("/directory/admin/exchange", "logistics_admin"),
+    }
+    before = _row_counts()
+    for importer, (url, role) in importers.items():
+        auth.login_as(demo[role])
+        for kind, (data, message) in uploads.items():
+            response = client.post(url, data={"workbook": (BytesIO(data), "导入.xlsx")})
+            assert response.status_code in (413, 422), (importer, kind, response.status_code)
+            assert message in response.get_data(as_text=True), (importer, kind)
+    assert _row_counts() == before
