@@ -78,6 +78,7 @@ MAX_CELL_TEXT = 32767  # Excel refuses longer text in a cell
 
 # The characters XML 1.0 cannot hold (openpyxl refuses them with an error).
 ILLEGAL_CHARACTERS = re.compile(r"[\000-\010\013\014\016-\037]")
+INVALID_TITLE_CHARACTERS = re.compile(r"[\\/?*\[\]:]")
 
 
 # ---------------------------------------------------------------- cell values
@@ -110,9 +111,14 @@ def percent(value: Any, *, per_cent: bool = True) -> Number | None:
     return Number(value, PERCENT_FORMAT)
 
 
-def clean_text(value: str) -> str:
+def sheet_text(value: str) -> str:
     """Stored text as a cell can hold it: no control characters, at most Excel's length."""
     return ILLEGAL_CHARACTERS.sub("", value)[:MAX_CELL_TEXT]
+
+
+def sheet_title(title: Any) -> str:
+    """A title Excel accepts: none of ``\\/?*[]:``, at most 31 characters."""
+    return INVALID_TITLE_CHARACTERS.sub("_", sheet_text(str(title)))[:31] or "Sheet"
 
 
 def _display_width(text: str) -> int:
@@ -150,7 +156,7 @@ def cell_value(value: Any) -> tuple[Any, str | None, int]:
         return value, DATE_FORMAT, len("2026-12-02")
     if isinstance(value, time):
         return value.replace(tzinfo=None), TIME_FORMAT, len("10:00")
-    text = clean_text(str(value))
+    text = sheet_text(str(value))
     return text, None, _display_width(text)
 
 
@@ -161,7 +167,7 @@ class ExportSheet:
     """One sheet of an :class:`ExportWorkbook`: optional caption rows, a header, rows."""
 
     def __init__(self, book: ExportWorkbook, title: str, *, wrap: bool = False) -> None:
-        self._sheet = book.workbook.create_sheet(clean_text(str(title))[:31] or "Sheet")
+        self._sheet = book.workbook.create_sheet(sheet_title(title))
         self._wrap = wrap
         self._pending: list[list[Any]] = []  # rows held back to size the columns
         self._widths: dict[int, int] = {}  # from the content, at most MAX_WIDTH
@@ -323,7 +329,7 @@ def text_cells(sheet: Any, values: list[Any]) -> list[Any]:
     row = []
     for value in values:
         if isinstance(value, str):
-            value = clean_text(value)
+            value = sheet_text(value)
             if value.startswith("="):
                 value = WriteOnlyCell(sheet, value=value)
                 value.data_type = "s"

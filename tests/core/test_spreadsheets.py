@@ -255,3 +255,10 @@ def test_rows_are_read_at_most_so_wide():
     book.save(out)
     rows = list(read_rows(open_workbook_upload(out.getvalue()).worksheets[0]))
     assert rows == [("a",) + (None,) * 63]
+
+
+def test_a_sheet_title_excel_would_refuse_is_made_acceptable():
+    book = ExportWorkbook()
+    book.sheet("2026/12: [会议]?*" + "长" * 40, ["A"], [[1]])
+    title = load_workbook(BytesIO(book.to_bytes())).worksheets[0].title
+    assert title.startswith("2026_12_ _会议___长") and len(title) == 31
