@@ -157,6 +157,8 @@ def cell_value(value: Any) -> tuple[Any, str | None, int]:
     if isinstance(value, time):
         return value.replace(tzinfo=None), TIME_FORMAT, len("10:00")
     text = sheet_text(str(value))
+    if not text:
+        return None, None, 0  # an empty cell, not an empty text
     return text, None, _display_width(text)
 
 
