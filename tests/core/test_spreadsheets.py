@@ -3,17 +3,20 @@ turn stored text into formulas or errors; uploads opened without unpacking a bom
 or parsing hostile XML."""
 
 import io
+import re
 import struct
 import tracemalloc
 import zipfile
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from io import BytesIO
+from pathlib import Path
 
 import openpyxl.xml
 import pytest
 from openpyxl import Workbook, load_workbook
 
+import portal
 from portal.rules import RuleViolation
 from portal.spreadsheets import (
     ExportWorkbook, open_workbook_upload, percent, quantity, read_rows, text_cells, workbook_bytes,
@@ -262,3 +265,15 @@ def test_a_sheet_title_excel_would_refuse_is_made_acceptable():
     book.sheet("2026/12: [会议]?*" + "长" * 40, ["A"], [[1]])
     title = load_workbook(BytesIO(book.to_bytes())).worksheets[0].title
     assert title.startswith("2026_12_ _会议___长") and len(title) == 31
+
+
+def test_workbooks_are_made_and_read_only_through_the_helper():
+    """Every export and import goes through portal.spreadsheets (one look, one hardened reader)."""
+    root = Path(portal.__file__).parent
+    uses_openpyxl = re.compile(r"^\s*(?:from|import) openpyxl\b", re.MULTILINE)
+    direct = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if path.name != "spreadsheets.py" and uses_openpyxl.search(path.read_text(encoding="utf-8"))
+    ]
+    assert direct == []
