@@ -130,36 +130,48 @@ def _display_width(text: str) -> int:
     return longest
 
 
-def cell_value(value: Any) -> tuple[Any, str | None, int]:
-    """``value`` as openpyxl stores it, its number format (None: General) and the width it needs."""
+def cell_value(value: Any) -> tuple[Any, str | None]:
+    """``value`` as openpyxl stores it and its number format (None: General)."""
     if value is None:
-        return None, None, 0
+        return None, None
     if isinstance(value, Number):
-        inner, _format, width = cell_value(value.value)
+        inner, number_format = cell_value(value.value)
         if isinstance(inner, int | float | Decimal) and not isinstance(inner, bool):
-            shown = len(f"{inner:,.2f}") + (1 if "%" in value.number_format else 0)
-            return inner, value.number_format, shown
-        return inner, _format, width
+            return inner, value.number_format
+        return inner, number_format
     if isinstance(value, enum.Enum):
         value = getattr(value, "label", value.value)
     if isinstance(value, bool):
-        return value, None, 5
+        return value, None
     if isinstance(value, Decimal):
-        return value, MONEY_FORMAT, len(f"{value:,.2f}")
+        return value, MONEY_FORMAT
     if isinstance(value, int | float):
-        return value, None, len(str(value))
+        return value, None
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(LOCAL_TZ).replace(tzinfo=None)
-        return value, DATETIME_FORMAT, len("2026-12-02 10:00")
+        return value, DATETIME_FORMAT
     if isinstance(value, date):
-        return value, DATE_FORMAT, len("2026-12-02")
+        return value, DATE_FORMAT
     if isinstance(value, time):
-        return value.replace(tzinfo=None), TIME_FORMAT, len("10:00")
+        return value.replace(tzinfo=None), TIME_FORMAT
     text = sheet_text(str(value))
-    if not text:
-        return None, None, 0  # an empty cell, not an empty text
-    return text, None, _display_width(text)
+    return (text or None), None  # empty text: an empty cell
+
+
+def shown_width(stored: Any, number_format: str | None) -> int:
+    """Columns a stored value needs as Excel shows it."""
+    if stored is None:
+        return 0
+    if isinstance(stored, str):
+        return _display_width(stored)
+    if isinstance(stored, bool):
+        return 5
+    if isinstance(stored, datetime | date | time):
+        return len(number_format or DATETIME_FORMAT)
+    if number_format and number_format != "General":
+        return len(f"{stored:,.2f}") + (1 if "%" in number_format else 0)
+    return len(str(stored))
 
 
 # ---------------------------------------------------------------- export
@@ -171,6 +183,9 @@ class ExportSheet:
     def __init__(self, book: ExportWorkbook, title: str, *, wrap: bool = False) -> None:
         self._sheet = book.workbook.create_sheet(sheet_title(title))
         self._wrap = wrap
+        from openpyxl.styles import Alignment
+
+        self._wrapped = Alignment(wrap_text=True, vertical="top")
         self._pending: list[list[Any]] = []  # rows held back to size the columns
         self._widths: dict[int, int] = {}  # from the content, at most MAX_WIDTH
         self._minimum: dict[int, int] = {}  # asked for by the caller
@@ -234,9 +249,13 @@ class ExportSheet:
     def _cell(self, value: Any, *, font=None, fill=None, alignment=None, extra: int = 0) -> tuple[Any, int]:
         """The cell for ``value`` and the width it needs."""
         from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Alignment
 
-        stored, number_format, width = cell_value(value)
+        stored, number_format = cell_value(value)
+        width = 0 if self._flushed else shown_width(stored, number_format) + extra
+        text = isinstance(stored, str)
+        plain = not (number_format or font or fill or alignment or (text and (self._wrap or "\n" in stored)))
+        if plain and not (text and stored.startswith("=")):
+            return stored, width  # openpyxl makes the cell (the cheapest way)
         cell = WriteOnlyCell(self._sheet, value=stored)
         if isinstance(stored, str):
             cell.data_type = "s"  # never a formula, whatever the text begins with
@@ -249,8 +268,8 @@ class ExportSheet:
         if alignment is not None:
             cell.alignment = alignment
         elif isinstance(stored, str) and (self._wrap or "\n" in stored):
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        return cell, width + extra
+            cell.alignment = self._wrapped
+        return cell, width
 
     def _append(self, sized_cells: list[tuple[Any, int]]) -> None:
         self._rows += 1
