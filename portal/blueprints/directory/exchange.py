@@ -16,14 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from io import BytesIO
 from typing import Any
-from zipfile import BadZipFile
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -35,7 +30,8 @@ from portal.blueprints.guide.models import Service
 from portal.blueprints.guide.services import SERVICE_FIELDS, split_lines
 from portal.db import db
 from portal.models import Building, Equipment, Floor, Room, RoomKind, Unit, User
-from portal.spreadsheets import workbook_bytes
+from portal.rules import RuleViolation
+from portal.spreadsheets import ExportWorkbook, open_workbook_upload, quantity, read_rows
 
 MAX_ROWS = 20000
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -238,9 +234,9 @@ class SheetRows:
 def read_workbook(data: bytes, sheets: Iterable[Sheet] = SHEETS) -> tuple[list[SheetRows], list[RowProblem]]:
     """The rows of every known sheet in the workbook, and header problems."""
     try:
-        workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
-        raise WorkbookError(_l("The file is not an Excel workbook (.xlsx).")) from error
+        workbook = open_workbook_upload(data)
+    except RuleViolation as error:
+        raise WorkbookError(error.message) from error
     found: list[SheetRows] = []
     problems: list[RowProblem] = []
     try:
@@ -249,7 +245,7 @@ def read_workbook(data: bytes, sheets: Iterable[Sheet] = SHEETS) -> tuple[list[S
             worksheet = by_title.get(sheet.title)
             if worksheet is None:
                 continue
-            rows = worksheet.iter_rows(values_only=True)
+            rows = read_rows(worksheet, max_row=MAX_ROWS + 2)
             header = next(rows, None)
             if header is None:
                 continue
@@ -275,6 +271,8 @@ def read_workbook(data: bytes, sheets: Iterable[Sheet] = SHEETS) -> tuple[list[S
                 if any(record.values()):
                     data_rows.append((number, record))
             found.append(SheetRows(sheet, data_rows))
+    except RuleViolation as error:  # a row the file's XML does not let us read
+        raise WorkbookError(error.message) from error
     finally:
         workbook.close()
     if not found and not problems:
@@ -701,7 +699,7 @@ def export_rows(sheet: Sheet, scope: frozenset[int] | None) -> list[list[Any]]:
         )
         return [
             [r.floor.building.name, r.floor.level, r.number, r.name, r.unit.name if r.unit else "", ROOM_KIND_NAMES[r.kind],
-             r.capacity, r.area_m2, "、".join(EQUIPMENT_NAMES[Equipment(code)] for code in r.equipment or [])]
+             r.capacity, quantity(r.area_m2), "、".join(EQUIPMENT_NAMES[Equipment(code)] for code in r.equipment or [])]
             for r in rooms
         ]
     if sheet is SERVICES:
@@ -742,26 +740,11 @@ INSTRUCTIONS = (
 
 
 def export_workbook(scope: frozenset[int] | None) -> bytes:
-    workbook = Workbook()
-    notes = workbook.active
-    notes.title = "说明"
-    for line in INSTRUCTIONS:
-        notes.append([line])
-    notes.column_dimensions["A"].width = 120
-    notes["A1"].font = Font(bold=True)
+    workbook = ExportWorkbook()  # multi-line cells (materials, steps) wrap
+    workbook.sheet("说明", [INSTRUCTIONS[0]], ([line] for line in INSTRUCTIONS[1:]), widths=[120])
     for sheet in sheets_for(scope):
-        worksheet = workbook.create_sheet(sheet.title)
-        worksheet.append([column.header for column in sheet.columns])
-        for cell in worksheet[1]:
-            cell.font = Font(bold=True)
-        for row in export_rows(sheet, scope):
-            worksheet.append(row)
-        for index, column in enumerate(sheet.columns, start=1):
-            worksheet.column_dimensions[worksheet.cell(row=1, column=index).column_letter].width = column.width
-        wrap = Alignment(wrap_text=True, vertical="top")
-        for row in worksheet.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, str) and "\n" in cell.value:
-                    cell.alignment = wrap
-        worksheet.freeze_panes = "A2"
-    return workbook_bytes(workbook)
+        workbook.sheet(
+            sheet.title, [column.header for column in sheet.columns], export_rows(sheet, scope),
+            widths=[column.width for column in sheet.columns],
+        )
+    return workbook.to_bytes()

@@ -7,50 +7,17 @@ of detail rows, and streaming them keeps the export fast and small in memory.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from portal.blueprints.repairs.models import CATEGORY_LABELS, OPEN_STATUSES, STATUS_LABELS
-from portal.spreadsheets import text_cells
-from portal.timeutil import LOCAL_TZ
-
-MONEY_FORMAT = "#,##0.00"
-TIME_FORMAT = "yyyy-mm-dd hh:mm"
+from portal.spreadsheets import ExportWorkbook
 
 
-def _sheet(workbook: Workbook, title: str, header: list[str], rows: Iterable[list[Any]], widths: list[int]) -> None:
-    sheet = workbook.create_sheet(title[:31])
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    heading = []
-    for text in header:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        heading.append(cell)
-    sheet.append(heading)
-    for row in rows:
-        sheet.append(text_cells(sheet, [_cell(sheet, value) for value in row]))
-
-
-def _cell(sheet, value: Any):
-    if isinstance(value, Decimal):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = MONEY_FORMAT
-        return cell
-    if hasattr(value, "tzinfo"):
-        # Excel has no time zones: local wall-clock time.
-        cell = WriteOnlyCell(sheet, value=value.astimezone(LOCAL_TZ).replace(tzinfo=None))
-        cell.number_format = TIME_FORMAT
-        return cell
-    return value
+def _sheet(workbook: ExportWorkbook, title: str, header: list[str], rows: Iterable[list[Any]], widths: list[int]) -> None:
+    # Cells are typed by the helper: Decimal as money, datetimes in local wall-clock time.
+    workbook.sheet(title, header, rows, widths=widths)
 
 
 def _label(value: Any) -> str:
@@ -61,8 +28,8 @@ def _tally_rows(tallies) -> list[list[Any]]:
     return [[_label(t.label), t.count, t.cost, t.open] for t in tallies]
 
 
-def build_workbook(report: dict[str, Any]) -> Workbook:
-    workbook = Workbook(write_only=True)
+def build_workbook(report: dict[str, Any]) -> ExportWorkbook:
+    workbook = ExportWorkbook()
     tally_header = [_("Group"), _("Repairs"), _("Cost (yuan)"), _("Still open")]
     tally_widths = [24, 10, 16, 10]
 

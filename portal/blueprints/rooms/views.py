@@ -37,7 +37,7 @@ from portal.models import Equipment, Room
 from portal.requestargs import arg_date, arg_int, paginate
 from portal.rules import RuleViolation
 from portal.security import ADMINS, STAFF, is_safe_next, roles_required
-from portal.spreadsheets import workbook_bytes
+from portal.spreadsheets import ExportWorkbook, workbook_bytes
 from portal.urls import UID_DOMAIN, external_url
 
 
@@ -386,25 +386,18 @@ def arrangements():
 @bp.route("/services.xlsx")
 @roles_required(*services.ARRANGERS)
 def arrangements_xlsx():
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
     the_day = requested_day()
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = the_day.isoformat()
+    workbook = ExportWorkbook()
     headers = [
         _("Time"), _("Meeting room"), _("Meeting"), _("Organizing unit"), _("Attendees"), _("Tea for"), _("Sound system"),
         _("Projector"), _("Banner text"), _("Name cards"), _("Welcome screen text"), _("Contact"), _("Notes"),
     ]
-    sheet.append([_("Meeting services for %(day)s", day=the_day.isoformat())])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(headers)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    sheet = workbook.sheet(
+        the_day.isoformat(), headers, caption=_("Meeting services for %(day)s", day=the_day.isoformat()), wrap=True
+    )
     yes = _("yes")
     for b in services.arrangements_sheet(the_day):
-        sheet.append([
+        sheet.row([
             f"{b.start_at:%H:%M}–{b.end_at:%H:%M}",
             f"{b.room.label} {b.room.name}",
             b.title,
@@ -419,11 +412,6 @@ def arrangements_xlsx():
             f"{b.contact_name} {b.contact_phone}".strip(),
             b.notes,
         ])
-    for column, width in zip("ABCDEFGHIJKLM", (13, 22, 30, 20, 8, 8, 8, 8, 30, 30, 30, 20, 30)):
-        sheet.column_dimensions[column].width = width
-    for row in sheet.iter_rows(min_row=3):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
     response = Response(workbook_bytes(workbook), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = f'attachment; filename="meeting-services-{the_day.isoformat()}.xlsx"'
     return response

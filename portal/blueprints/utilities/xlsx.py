@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from io import BytesIO
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 
 from portal.blueprints.utilities.models import Meter
 from portal.blueprints.utilities.readings import ReadingError, parse_reading
-from portal.spreadsheets import workbook_bytes
+from portal.rules import RuleViolation
+from portal.spreadsheets import ExportWorkbook, open_workbook_upload, percent, quantity, read_rows
+from portal.timeutil import to_local
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_ROWS = 5000
-MONEY_FORMAT = "#,##0.00"
-QUANTITY_FORMAT = "0.00"
+RATE_FORMAT = "0.0000"
 
 # Column headers of the reading sheet; an import finds its columns by these
 # (in English or Chinese, whatever language the sheet was made in).
@@ -40,34 +36,18 @@ def _normal(text: object) -> str:
     return "".join(str(text or "").split()).casefold()
 
 
-def _bold_header(sheet, headers: Sequence[str]) -> None:
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-
-
-def _save(book: Workbook) -> bytes:
-    return workbook_bytes(book)
-
-
 def readings_sheet(period_label: str, rows: Iterable) -> bytes:
     """The month's meters with last month's reading and a column to fill in."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = period_label
-    _bold_header(
-        sheet,
+    book = ExportWorkbook()
+    sheet = book.sheet(
+        period_label,
         [_(CODE_HEADER), _("Meter name"), _("Unit or area"), _("Multiplier"), _("Previous reading"), _(READING_HEADER)],
+        widths=(None, None, None, None, 14, 14),
     )
     for row in rows:
         meter = row.meter
-        sheet.append([meter.code, meter.name, meter.place, meter.multiplier, row.start, row.reading])
-        sheet.cell(sheet.max_row, 5).number_format = QUANTITY_FORMAT
-        sheet.cell(sheet.max_row, 6).number_format = QUANTITY_FORMAT
-    for column, width in zip("ABCDEF", (14, 24, 16, 8, 14, 14), strict=True):
-        sheet.column_dimensions[column].width = width
-    return _save(book)
+        sheet.row([meter.code, meter.name, meter.place, meter.multiplier, quantity(row.start), quantity(row.reading)])
+    return book.to_bytes()
 
 
 @dataclass(frozen=True)
@@ -97,13 +77,13 @@ def parse_readings_workbook(
     """
     result = ImportResult({}, [])
     try:
-        book = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        result.problems.append(ImportProblem(None, "", _l("This is not an Excel (.xlsx) file.")))
+        book = open_workbook_upload(data)
+    except RuleViolation as error:
+        result.problems.append(ImportProblem(None, "", error.message))
         return result
     try:
         sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        rows = read_rows(sheet, max_row=MAX_IMPORT_ROWS + 2)
         header = next(rows, None) or ()
         names = [_normal(cell) for cell in header]
         code_col = next((i for i, name in enumerate(names) if name in code_headers), None)
@@ -145,6 +125,8 @@ def parse_readings_workbook(
                 continue
             if value is not None:
                 result.values[meter.id] = value
+    except RuleViolation as error:  # a row the file's XML does not let us read
+        result.problems.append(ImportProblem(None, "", error.message))
     finally:
         book.close()
     return result
@@ -152,11 +134,9 @@ def parse_readings_workbook(
 
 def bills_workbook(period_label: str, bills: Iterable) -> bytes:
     """One row per unit: both supplies, corrections, the amount due and the old ratio."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = period_label
-    _bold_header(
-        sheet,
+    book = ExportWorkbook()
+    sheet = book.sheet(
+        period_label,
         [
             _("Bill"), _("Unit"),
             _("Electricity (kWh)"), _("Electricity metered"), _("Electricity shared"), _("Electricity total"),
@@ -169,73 +149,50 @@ def bills_workbook(period_label: str, bills: Iterable) -> bytes:
         row: list[object] = [bill.number, bill.unit.name]
         for supply in ("electricity", "water"):
             line = lines.get(supply)
-            row += [line.usage, line.metered, line.shared, line.total] if line else [None] * 4
+            row += [quantity(line.usage), line.metered, line.shared, line.total] if line else [None] * 4
         row += [bill.adjustments_total, bill.amount_due, bill.old_ratio_total]
-        sheet.append(row)
-        for column in range(3, 14):
-            sheet.cell(sheet.max_row, column).number_format = MONEY_FORMAT
-    sheet.column_dimensions["A"].width = 16
-    sheet.column_dimensions["B"].width = 28
-    return _save(book)
+        sheet.row(row)
+    return book.to_bytes()
 
 
 def bill_workbook(bill, invoices: Mapping) -> bytes:
     """One unit's bill, laid out like the printed page."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = bill.number
-    sheet.append([_("Water and electricity bill"), bill.number])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([_("Unit"), bill.unit.name])
-    sheet.append([_("Month"), bill.month.label])
-    sheet.append([])
-    _header_row = [
+    book = ExportWorkbook()
+    sheet = book.sheet(bill.number)
+    sheet.caption(_("Water and electricity bill"), bill.number)
+    sheet.row([_("Unit"), bill.unit.name])
+    sheet.row([_("Month"), bill.month.label])
+    sheet.blank()
+    sheet.header([
         _("Supply"), _("Metered use"), _("Effective rate"), _("Metered amount"), _("Shared by"),
         _("Key value"), _("Shared amount"), _("Total"), _("Under the old fixed ratio"),
-    ]
-    sheet.append(_header_row)
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
+    ])
     for line in bill.lines:
-        sheet.append([
-            str(line.supply.label), line.usage, line.rate, line.metered, str(line.allocation_key.label),
-            line.weight, line.shared, line.total, line.old_ratio_amount,
+        sheet.row([
+            str(line.supply.label), quantity(line.usage), quantity(line.rate, RATE_FORMAT), line.metered,
+            str(line.allocation_key.label), quantity(line.weight), line.shared, line.total, line.old_ratio_amount,
         ])
-        for column in (4, 7, 8, 9):
-            sheet.cell(sheet.max_row, column).number_format = MONEY_FORMAT
     if bill.adjustments:
-        sheet.append([])
-        sheet.append([_("Adjustments"), _("Supply"), _("Amount"), _("Reason")])
+        sheet.blank()
+        sheet.header([_("Adjustments"), _("Supply"), _("Amount"), _("Reason")])
         for adjustment in bill.adjustments:
-            sheet.append([adjustment.created_at.strftime("%Y-%m-%d"), str(adjustment.supply.label),
-                          adjustment.amount, adjustment.reason])
-    sheet.append([])
-    sheet.append([_("Amount due"), bill.amount_due])
-    sheet.cell(sheet.max_row, 2).number_format = MONEY_FORMAT
-    sheet.cell(sheet.max_row, 1).font = Font(bold=True)
+            sheet.row([to_local(adjustment.created_at).date(), str(adjustment.supply.label),
+                       adjustment.amount, adjustment.reason])
+    sheet.blank()
+    sheet.row([_("Amount due"), bill.amount_due], bold=True)
     for invoice in invoices.values():
-        sheet.append([
-            _("Invoice"), str(invoice.supply.label), invoice.invoice_no, invoice.amount, invoice.consumption,
+        sheet.row([
+            _("Invoice"), str(invoice.supply.label), invoice.invoice_no, invoice.amount, quantity(invoice.consumption),
         ])
-    for column, width in zip("ABCDEFGHI", (18, 14, 12, 14, 12, 12, 14, 14, 16), strict=True):
-        sheet.column_dimensions[column].width = width
-    return _save(book)
+    return book.to_bytes()
 
 
 def comparison_workbook(title: str, rows: Iterable, totals: tuple[Decimal, Decimal]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "comparison"
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True)
-    sheet.append([_("Unit"), _("Metered"), _("Under the old fixed ratio"), _("Difference"), _("Difference in per cent")])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    book = ExportWorkbook()
+    sheet = book.sheet("comparison", caption=title)
+    sheet.header([_("Unit"), _("Metered"), _("Under the old fixed ratio"), _("Difference"), _("Difference in per cent")])
     for row in rows:
-        sheet.append([row.unit.name, row.metered, row.old_ratio, row.difference, row.percent])
-        for column in (2, 3, 4):
-            sheet.cell(sheet.max_row, column).number_format = MONEY_FORMAT
+        sheet.row([row.unit.name, row.metered, row.old_ratio, row.difference, percent(row.percent)])
     metered, old = totals
-    sheet.append([_("Total"), metered, old, metered - old])
-    sheet.column_dimensions["A"].width = 30
-    return _save(book)
+    sheet.row([_("Total"), metered, old, metered - old], bold=True)
+    return book.to_bytes()

@@ -37,7 +37,7 @@ from portal.blueprints.visitors.privacy import (
 from portal.blueprints.visitors.validation import IdType, InvalidInput, normalize_name
 from portal.db import begin_serialized_write, db
 from portal.models import Unit, User
-from portal.spreadsheets import text_cells, workbook_bytes
+from portal.spreadsheets import ExportWorkbook, workbook_bytes
 from portal.timeutil import LOCAL_TZ, local
 
 # ---------------------------------------------------------------- settings
@@ -502,20 +502,16 @@ EXPORT_LIMIT = 50_000
 
 
 def history_workbook(entries: Iterable[VisitorEntry], labels: Mapping[str, str], id_type_labels: Mapping[IdType, str]) -> bytes:
-    """The history as an xlsx file; document numbers masked, as on screen."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(labels["sheet"])
+    """The history as an xlsx file; document numbers masked, as on screen; times in local time."""
+    workbook = ExportWorkbook()
     columns = ("checked_in_at", "checked_out_at", "name", "id_type", "id_masked", "phone", "organization",
                "unit", "host_name", "purpose", "companions", "plate", "badge", "note")
-    sheet.append([labels[c] for c in columns])
+    sheet = workbook.sheet(labels["sheet"], [labels[c] for c in columns])
     for e in entries:
-        sheet.append(text_cells(
-            sheet,
+        sheet.row(
             [
-                e.checked_in_at.replace(tzinfo=None),
-                e.checked_out_at.replace(tzinfo=None) if e.checked_out_at else None,
+                e.checked_in_at,
+                e.checked_out_at,
                 e.name,
                 str(id_type_labels[e.id_type]),
                 e.id_masked,
@@ -529,7 +525,7 @@ def history_workbook(entries: Iterable[VisitorEntry], labels: Mapping[str, str],
                 e.badge or "",
                 labels["refused"] if e.refused else "",
             ],
-        ))
+        )
     return workbook_bytes(workbook)
 
 
