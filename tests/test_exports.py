@@ -20,7 +20,7 @@ from tests.test_access_matrix import collect_access
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KNOWN = {
-    "directory.export", "repairs.export", "rooms.services_xlsx", "utilities.month_bills_xlsx",
+    "directory.export", "repairs.export", "rooms.arrangements_xlsx", "utilities.month_bills_xlsx",
     "utilities.readings_xlsx", "utilities.bill_xlsx", "utilities.comparison_xlsx", "visitors.export_history",
 }
 TEXT_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
