@@ -16,13 +16,15 @@ from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
 from portal.blueprints.utilities.models import Meter
-from portal.blueprints.utilities.readings import ReadingError, parse_reading
+from portal.blueprints.utilities.readings import parse_reading
+from portal.rules import RuleViolation
 from portal.spreadsheets import workbook_bytes
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_ROWS = 5000
 MONEY_FORMAT = "#,##0.00"
 QUANTITY_FORMAT = "0.00"
+PERCENT_FORMAT = "0.0%"
 
 # Column headers of the reading sheet; an import finds its columns by these
 # (in English or Chinese, whatever language the sheet was made in).
@@ -51,22 +53,59 @@ def _save(book: Workbook) -> bytes:
     return workbook_bytes(book)
 
 
-def readings_sheet(period_label: str, rows: Iterable) -> bytes:
-    """The month's meters with last month's reading and a column to fill in."""
+def _yes(flag: bool) -> str:
+    return _("yes") if flag else ""
+
+
+def readings_sheet(export) -> bytes:
+    """The month's meters with last month's reading and a column to fill in.
+
+    The first sheet also carries everything a bill rests on: each meter's
+    supply, kind, unit, multiplier and register maximum, where its use starts
+    (the initial reading of a new meter) and ends (the final reading of a meter
+    replaced this month). For the logistics center, the invoices and each
+    unit's allocation key follow on two more sheets, so the export alone
+    reproduces every bill of a closed month.
+    """
     book = Workbook()
     sheet = book.active
-    sheet.title = period_label
+    sheet.title = export.label
     _bold_header(
         sheet,
-        [_(CODE_HEADER), _("Meter name"), _("Unit or area"), _("Multiplier"), _("Previous reading"), _(READING_HEADER)],
+        [
+            _(CODE_HEADER), _("Meter name"), _("Unit or area"), _("Multiplier"), _("Previous reading"), _(READING_HEADER),
+            _("Supply"), _("Kind"), _("Unit"), _("Register rolls over at"), _("Previous reading is the initial reading"),
+            _("Replaced on"), _("Final reading"), _("Use"),
+        ],
     )
-    for row in rows:
+    for row in export.rows:
         meter = row.meter
-        sheet.append([meter.code, meter.name, meter.place, meter.multiplier, row.start, row.reading])
-        sheet.cell(sheet.max_row, 5).number_format = QUANTITY_FORMAT
-        sheet.cell(sheet.max_row, 6).number_format = QUANTITY_FORMAT
-    for column, width in zip("ABCDEF", (14, 24, 16, 8, 14, 14), strict=True):
+        sheet.append([
+            meter.code, meter.name, meter.place, meter.multiplier, row.start, row.reading,
+            str(meter.supply.label), str(meter.kind.label), meter.unit.name if meter.unit is not None else "",
+            meter.rollover_at, _yes(row.start_is_initial),
+            meter.removed_on if row.removed_this_month else None,
+            meter.final_reading if row.removed_this_month else None,
+            row.usage.usage,
+        ])
+        for column in (5, 6, 10, 13, 14):
+            sheet.cell(sheet.max_row, column).number_format = QUANTITY_FORMAT
+        if row.removed_this_month:
+            sheet.cell(sheet.max_row, 12).number_format = "yyyy-mm-dd"
+    for column, width in zip("ABCDEFGHIJKLMN", (14, 24, 16, 8, 14, 14, 8, 14, 24, 12, 10, 12, 12, 12), strict=True):
         sheet.column_dimensions[column].width = width
+    if export.with_money:
+        invoices = book.create_sheet(_("Invoices"))
+        _bold_header(invoices, [_("Supply"), _("Invoice number"), _("Amount"), _("Invoiced consumption"), _("Shared by")])
+        for invoice in export.invoices:
+            invoices.append([str(invoice.supply.label), invoice.invoice_no, invoice.amount, invoice.consumption,
+                             str(invoice.allocation_key.label)])
+            invoices.cell(invoices.max_row, 3).number_format = MONEY_FORMAT
+        keys = book.create_sheet(_("Allocation keys"))
+        _bold_header(keys, [_("Unit"), _("Supply"), _("Shared by"), _("Key value")])
+        for weight in export.weights:
+            keys.append([weight.unit.name, str(weight.supply.label), str(weight.key.label), weight.weight])
+        keys.column_dimensions["A"].width = 28
     return _save(book)
 
 
@@ -88,6 +127,7 @@ def parse_readings_workbook(
     meters_by_code: Mapping[str, Meter],
     code_headers: set[str],
     reading_headers: set[str],
+    no_reading_codes: Iterable[str] = (),
 ) -> ImportResult:
     """Read meter codes and readings from the first sheet; report every bad row.
 
@@ -116,6 +156,7 @@ def parse_readings_workbook(
             )
             return result
         by_code = {code.casefold(): meter for code, meter in meters_by_code.items()}
+        replaced = {code.casefold() for code in no_reading_codes}
         seen: dict[str, int] = {}
         for number, cells in enumerate(rows, start=2):
             if number > MAX_IMPORT_ROWS + 1:
@@ -129,6 +170,8 @@ def parse_readings_workbook(
                     result.problems.append(ImportProblem(number, "", _l("A reading without a meter code.")))
                 continue
             meter = by_code.get(code.casefold())
+            if meter is None and code.casefold() in replaced and raw in (None, ""):
+                continue  # a meter replaced this month: its final reading is on its own page
             if meter is None:
                 result.problems.append(ImportProblem(number, code, _l("No meter with this code takes a reading this month.")))
                 continue
@@ -140,7 +183,7 @@ def parse_readings_workbook(
             seen[code.casefold()] = number
             try:
                 value = parse_reading(raw, meter.rollover_at)
-            except ReadingError as error:
+            except RuleViolation as error:
                 result.problems.append(ImportProblem(number, code, error.message))
                 continue
             if value is not None:
@@ -232,9 +275,11 @@ def comparison_workbook(title: str, rows: Iterable, totals: tuple[Decimal, Decim
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([row.unit.name, row.metered, row.old_ratio, row.difference, row.percent])
+        share = None if row.percent is None else row.percent / 100
+        sheet.append([row.unit.name, row.metered, row.old_ratio, row.difference, share])
         for column in (2, 3, 4):
             sheet.cell(sheet.max_row, column).number_format = MONEY_FORMAT
+        sheet.cell(sheet.max_row, 5).number_format = PERCENT_FORMAT
     metered, old = totals
     sheet.append([_("Total"), metered, old, metered - old])
     sheet.column_dimensions["A"].width = 30
