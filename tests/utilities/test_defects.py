@@ -1,7 +1,6 @@
 """Regression tests for the reported defects (issues 13, 14 and 15), one or more per defect."""
 
 from datetime import date
-from decimal import Decimal
 from io import BytesIO
 
 import pytest

@@ -1155,6 +1155,11 @@ def comparison_rows(first: date, last: date, supply: Supply | None = None, unit_
     return ranked, rows_for
 
 
+def all_comparison_rows(first: date, last: date, supply: Supply | None = None, unit_id: int | None = None):
+    ranked, rows_for = comparison_rows(first, last, supply, unit_id)
+    return rows_for(db.session.scalars(ranked).all())
+
+
 def comparison_totals(first: date, last: date, supply: Supply | None = None, unit_id: int | None = None):
     query = (
         select(func.sum(UnitBillLine.total), func.sum(UnitBillLine.old_ratio_amount))
@@ -1361,6 +1366,10 @@ def reading_counts(month_ids: list[int]) -> dict[int, int]:
         select(MeterReading.month_id, func.count()).where(MeterReading.month_id.in_(month_ids)).group_by(MeterReading.month_id)
     )
     return {key: value for key, value in rows}
+
+
+def month_bills(month: BillingMonth) -> list[UnitBill]:
+    return list(db.session.scalars(bills_query(month_id=month.id)))
 
 
 def latest_bills(unit_id: int, limit: int) -> list[UnitBill]:

@@ -100,12 +100,6 @@ def xlsx_response(data: bytes, filename: str):
     return send_file(BytesIO(data), mimetype=xlsx.XLSX_MIMETYPE, as_attachment=True, download_name=filename)
 
 
-def refused(error: RuleViolation, form) -> None:
-    """Nothing of a refused change stays in the session; the form says why."""
-    db.session.rollback()
-    error.show_on(form)
-
-
 # --- overview -------------------------------------------------------------
 
 
@@ -187,7 +181,8 @@ def close_month(period: str):
                 note=form.note.data or "",
             )
         except RuleViolation as error:
-            refused(error, form)
+            db.session.rollback()
+            error.show_on(form)
         else:
             db.session.commit()
             flash(_("%(month)s is closed and the bills are ready.", month=label), "success")
@@ -202,8 +197,7 @@ def month_bills_xlsx(period: str):
     month = services.get_month(when)
     if month is None or not month.closed:
         abort(404)
-    bills = db.session.scalars(services.bills_query(month_id=month.id)).all()
-    return xlsx_response(xlsx.bills_workbook(month.label, bills), f"bills-{month.label}.xlsx")
+    return xlsx_response(xlsx.bills_workbook(month.label, services.month_bills(month)), f"bills-{month.label}.xlsx")
 
 
 # --- readings -------------------------------------------------------------
@@ -278,7 +272,8 @@ def readings(period: str):
                     when, values, actor=current_user, now=timeutil.now(), clear_missing=True
                 )
             except RuleViolation as error:
-                refused(error, form)
+                db.session.rollback()
+                error.show_on(form)
             else:
                 db.session.commit()
                 if changes.any:
@@ -401,7 +396,8 @@ def invoice(period: str, supply: str):
                 now=timeutil.now(),
             )
         except RuleViolation as error:
-            refused(error, form)
+            db.session.rollback()
+            error.show_on(form)
         else:
             db.session.commit()
             flash(_("The %(supply)s invoice for %(month)s is saved.", supply=kind.label, month=f"{when:%Y-%m}"), "success")
@@ -515,7 +511,8 @@ def edit_meter(meter_id: int | None = None):
             else:
                 services.update_meter(meter, data, actor=current_user, now=timeutil.now())
         except RuleViolation as error:
-            refused(error, form)
+            db.session.rollback()
+            error.show_on(form)
             if meter is not None and meter.id is None:
                 meter = None
         else:
@@ -538,7 +535,8 @@ def replace_meter(meter_id: int):
         try:
             successor = services.replace_meter(meter, form.to_draft(), actor=current_user, now=timeutil.now())
         except RuleViolation as error:
-            refused(error, form)
+            db.session.rollback()
+            error.show_on(form)
         else:
             db.session.commit()
             flash(_("Meter %(old)s is replaced by %(new)s.", old=meter.code, new=successor.code), "success")
@@ -570,7 +568,8 @@ def correct_replacement(meter_id: int):
                 now=timeutil.now(),
             )
         except RuleViolation as error:
-            refused(error, form)
+            db.session.rollback()
+            error.show_on(form)
             meter = load_meter(meter_id)
         else:
             db.session.commit()
@@ -648,7 +647,8 @@ def adjust_bill(bill_id: int):
                 now=timeutil.now(),
             )
         except RuleViolation as error:
-            refused(error, form)
+            db.session.rollback()
+            error.show_on(form)
             bill = load_bill(bill_id)
         else:
             db.session.commit()
@@ -691,8 +691,7 @@ def comparison():
 @roles_required(*BILL_VIEWERS)
 def comparison_xlsx():
     first, last, _year, _years, supply, unit_id = comparison_filters()
-    ranked, rows_for = services.comparison_rows(first, last, supply, unit_id)
-    rows = rows_for(db.session.scalars(ranked).all())
+    rows = services.all_comparison_rows(first, last, supply, unit_id)
     title = _("Metered vs. old fixed ratio, %(first)s – %(last)s", first=f"{first:%Y-%m}", last=f"{last:%Y-%m}")
     data = xlsx.comparison_workbook(title, rows, services.comparison_totals(first, last, supply, unit_id))
     return xlsx_response(data, f"comparison-{first:%Y%m}-{last:%Y%m}.xlsx")
