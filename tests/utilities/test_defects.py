@@ -169,6 +169,14 @@ def test_the_bills_comparison_uses_what_is_payable(client, corrected, as_manager
     assert "按表计费节省 ¥104.50" in html and "多付 ¥16.00" not in html
 
 
+def test_the_comparison_report_counts_corrections(client, site, corrected, as_manager):
+    rows = services.all_comparison_rows(month(0), month(0))
+    by_unit = {row.unit.short_name: row for row in rows}
+    assert by_unit["乙"].metered == D("195.50") and by_unit["乙"].difference == D("-104.50")
+    assert services.comparison_totals(month(0), month(0)) == (D("919.50"), D("1040.00"))
+    assert "\u2212¥104.50" in client.get("/utilities/comparison/?year=2025").get_data(as_text=True)
+
+
 def test_the_month_reconciles_invoices_bills_corrections_and_what_the_center_bears(client, corrected, as_manager):
     rows = services.reconciliation(services.get_month(month(0)))
     electricity, water, total = rows

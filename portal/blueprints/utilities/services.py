@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, or_, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
@@ -51,7 +51,7 @@ from portal.blueprints.utilities.readings import (
     register_advance,
     span_usage,
 )
-from portal.db import begin_serialized_write, db
+from portal.db import Money, begin_serialized_write, db
 from portal.models import Room, Unit, User
 from portal.rules import RuleViolation
 from portal.text import contains
@@ -1113,21 +1113,38 @@ class ComparisonRow:
         return (self.difference * 100 / self.old_ratio).quantize(Decimal("0.1"))
 
 
+def _corrections_by_line():
+    """The corrections of each bill and supply, summed (a subquery)."""
+    return (
+        select(BillAdjustment.bill_id, BillAdjustment.supply, func.sum(BillAdjustment.amount).label("amount"))
+        .group_by(BillAdjustment.bill_id, BillAdjustment.supply)
+        .subquery()
+    )
+
+
+def _payable(corrections):
+    """A bill line's total with its corrections: what the unit pays for that supply."""
+    return type_coerce(UnitBillLine.total + func.coalesce(corrections.c.amount, 0), Money())
+
+
 def comparison_sums(first: date, last: date, supply: Supply | None = None, unit_id: int | None = None):
-    """Per unit over closed months in [first, last]: billed by meter vs. by the old ratio
-    (columns ``unit_id``, ``metered``, ``old_ratio``, ``difference``).
+    """Per unit over closed months in [first, last]: payable by meter (corrections
+    included) vs. by the old ratio (columns ``unit_id``, ``metered``, ``old_ratio``, ``difference``).
 
     Only bill lines with an old-ratio amount count, so both sums cover the same months.
     """
+    corrections = _corrections_by_line()
+    payable = _payable(corrections)
     query = (
         select(
             UnitBill.unit_id.label("unit_id"),
-            func.sum(UnitBillLine.total).label("metered"),
+            func.sum(payable).label("metered"),
             func.sum(UnitBillLine.old_ratio_amount).label("old_ratio"),
-            (func.sum(UnitBillLine.total) - func.sum(UnitBillLine.old_ratio_amount)).label("difference"),
+            (func.sum(payable) - func.sum(UnitBillLine.old_ratio_amount)).label("difference"),
         )
         .join(BillingMonth, UnitBill.month_id == BillingMonth.id)
         .join(UnitBillLine, UnitBillLine.bill_id == UnitBill.id)
+        .outerjoin(corrections, (corrections.c.bill_id == UnitBillLine.bill_id) & (corrections.c.supply == UnitBillLine.supply))
         .where(BillingMonth.period >= first, BillingMonth.period <= last, UnitBillLine.old_ratio_amount.is_not(None))
         .group_by(UnitBill.unit_id)
     )
@@ -1161,10 +1178,12 @@ def all_comparison_rows(first: date, last: date, supply: Supply | None = None, u
 
 
 def comparison_totals(first: date, last: date, supply: Supply | None = None, unit_id: int | None = None):
+    corrections = _corrections_by_line()
     query = (
-        select(func.sum(UnitBillLine.total), func.sum(UnitBillLine.old_ratio_amount))
+        select(func.sum(_payable(corrections)), func.sum(UnitBillLine.old_ratio_amount))
         .join(UnitBill, UnitBillLine.bill_id == UnitBill.id)
         .join(BillingMonth, UnitBill.month_id == BillingMonth.id)
+        .outerjoin(corrections, (corrections.c.bill_id == UnitBillLine.bill_id) & (corrections.c.supply == UnitBillLine.supply))
         .where(BillingMonth.period >= first, BillingMonth.period <= last, UnitBillLine.old_ratio_amount.is_not(None))
     )
     if supply is not None:
