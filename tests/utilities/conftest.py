@@ -3,6 +3,8 @@ helpers to read, invoice and close a month."""
 
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -12,9 +14,10 @@ import pytest
 from portal import timeutil
 from portal.blueprints.utilities import services
 from portal.blueprints.utilities.models import AllocationKey, CommonArea, FixedRatio, Meter, MeterKind, Supply
-from portal.blueprints.utilities.readings import add_months
+from portal.blueprints.utilities.readings import add_months, in_english
 from portal.db import db
 from portal.models import Building, Floor, Room, Unit
+from portal.rules import RuleViolation
 
 D = Decimal
 START = date(2025, 1, 1)  # the meters' first month on record
@@ -23,6 +26,21 @@ START = date(2025, 1, 1)  # the meters' first month on record
 def after(period: date, days: int = 1, hour: int = 9) -> datetime:
     """A moment early in the month after ``period``: when that month is read."""
     return timeutil.local(add_months(period, 1) + timedelta(days=days - 1), time(hour, 0))
+
+
+def on(day: date, hour: int = 12) -> datetime:
+    """A moment on ``day``: the ``now`` a service is given."""
+    return timeutil.local(day, time(hour, 0))
+
+
+@contextmanager
+def refused(match: str | None = None):
+    """The block raises a rule violation whose (English) message matches ``match``."""
+    with pytest.raises(RuleViolation) as caught:
+        yield caught
+    if match is not None:
+        message = in_english(caught.value.message)
+        assert re.search(match, message), message
 
 
 def month(n: int) -> date:
@@ -44,7 +62,7 @@ class Site:
             period,
             {meter.id: (None if value is None else D(str(value))) for meter, value in values.items()},
             actor=actor,
-            at=after(period),
+            now=after(period),
             clear_missing=clear_missing,
         )
         db.session.commit()
@@ -53,13 +71,13 @@ class Site:
     def invoice(self, period: date, supply: Supply, amount, consumption, key=AllocationKey.FLOOR_AREA, actor=None):
         invoice = services.save_invoice(
             period, supply, amount=D(str(amount)), consumption=D(str(consumption)), allocation_key=key,
-            invoice_no="", actor=actor, at=after(period, 3),
+            invoice_no="", actor=actor, now=after(period, 3),
         )
         db.session.commit()
         return invoice
 
     def close(self, period: date, confirm: bool = False, actor=None):
-        closed = services.close_month(period, actor=actor, at=after(period, 5), confirm_warnings=confirm)
+        closed = services.close_month(period, actor=actor, now=after(period, 5), confirm_warnings=confirm)
         db.session.commit()
         return closed
 

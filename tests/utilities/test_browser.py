@@ -75,6 +75,10 @@ def test_the_logistics_center_closes_the_month_and_a_unit_reads_its_bill(live_se
     assert "草拟账单" in page.content()  # the bills as they would be, before anything is final
     page.fill("#note", "一月份按表结账")
     page.click("#close button.primary")
+    # Closing is for good: a second page asks first, with JavaScript on and off.
+    page.wait_for_selector("section.confirm")
+    assert "2025-01" in page.inner_text("section.confirm h1")
+    page.click("section.confirm button[type=submit]")
     page.wait_for_selector(".message--success")
     assert "已结账" in page.content() and "一月份按表结账" in page.content()
     log_out(page)

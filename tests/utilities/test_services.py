@@ -9,7 +9,6 @@ from portal.blueprints.utilities import services
 from portal.blueprints.utilities.models import (
     AllocationKey,
     BillAdjustment,
-    ClosedMonthError,
     Invoice,
     Meter,
     MeterReading,
@@ -19,10 +18,10 @@ from portal.blueprints.utilities.models import (
     UnitBillLine,
 )
 from portal.blueprints.utilities.readings import AnomalyKind
-from portal.blueprints.utilities.services import Replacement, UtilityError
+from portal.blueprints.utilities.services import Replacement
 from portal.db import db
 from portal.models import AuditLog
-from tests.utilities.conftest import D, after, month
+from tests.utilities.conftest import D, after, month, on, refused
 
 E, W = Supply.ELECTRICITY, Supply.WATER
 
@@ -75,7 +74,7 @@ def test_negative_use_blocks_closing(site, quiet_month):
     site.read(month(1), {site.unit_meters["丙", E]: 90})  # went backwards by 10
     review = services.review_month(month(1))
     assert (AnomalyKind.NEGATIVE, "E-003") in kinds(review)
-    with pytest.raises(UtilityError, match="missing or negative"):
+    with refused("missing or negative"):
         site.close(month(1), confirm=True)
 
 
@@ -92,7 +91,7 @@ def test_a_jump_over_three_times_the_six_month_average_is_a_warning_to_confirm(s
     review = services.review_month(month(6))
     jump = next(a for a in review.anomalies if a.kind is AnomalyKind.JUMP)
     assert review.lines[jump.key].meter == meter and jump.usage == D(61) and jump.reference == D(20)
-    with pytest.raises(UtilityError, match="Confirm"):
+    with refused("Confirm"):
         site.close(month(6))
     assert site.close(month(6), confirm=True).closed
 
@@ -124,12 +123,12 @@ def test_save_readings_adds_changes_clears_and_audits(site, make_user):
 
 def test_readings_are_refused_for_the_future_and_for_meters_not_in_service(site):
     future = date(2099, 1, 1)
-    with pytest.raises(UtilityError, match="future"):
-        services.save_readings(future, {site.common.id: D(1)}, actor=None, at=after(month(0)), clear_missing=False)
+    with refused("future"):
+        services.save_readings(future, {site.common.id: D(1)}, actor=None, now=after(month(0)), clear_missing=False)
     site.common.installed_on = month(3)
     db.session.commit()
-    with pytest.raises(UtilityError, match="not in service"):
-        services.save_readings(month(0), {site.common.id: D(1)}, actor=None, at=after(month(0)), clear_missing=False)
+    with refused("not in service"):
+        services.save_readings(month(0), {site.common.id: D(1)}, actor=None, now=after(month(0)), clear_missing=False)
     db.session.rollback()
     assert db.session.scalar(select(MeterReading.id)) is None
 
@@ -147,7 +146,7 @@ def replacement(**overrides):
 def test_a_replaced_meter_keeps_its_history_and_the_month_counts_both(site):
     old = site.unit_meters["甲", E]
     site.read(month(0), {old: 100})
-    new = services.replace_meter(old, replacement(multiplier=2), actor=None, today=date(2025, 2, 20))
+    new = services.replace_meter(old, replacement(multiplier=2), actor=None, now=on(date(2025, 2, 20)))
     db.session.commit()
     assert old.removed_on == date(2025, 2, 14) and old.final_reading == D("150") and not old.active
     assert new.replaces_id == old.id and new.unit_id == old.unit_id and new.parent_id == old.parent_id
@@ -169,7 +168,7 @@ def test_replacement_history_counts_for_the_jump_check(site):
     for n in range(3):
         site.read(month(n), {old: 20 * (n + 1)})
     new = services.replace_meter(old, replacement(code="W-001-2", removed_on=date(2025, 4, 10), final_reading=D("70")),
-                                 actor=None, today=date(2025, 4, 30))
+                                 actor=None, now=on(date(2025, 4, 30)))
     db.session.commit()
     site.read(month(3), {new: 15})
     line = services.review_month(month(3)).lines[old.id]
@@ -180,7 +179,7 @@ def test_replacement_history_counts_for_the_jump_check(site):
 def test_replacing_the_main_meter_moves_its_sub_meters(site):
     old = site.main[E]
     new = services.replace_meter(old, replacement(code="E-000-2", final_reading=D("0"), initial_reading=D("0"), multiplier=10),
-                                 actor=None, today=date(2025, 2, 20))
+                                 actor=None, now=on(date(2025, 2, 20)))
     db.session.commit()
     assert {m.parent_id for m in site.meters if m.supply is E and m.kind.value != "main"} == {new.id}
 
@@ -195,8 +194,8 @@ def test_replacing_the_main_meter_moves_its_sub_meters(site):
     ],
 )
 def test_replacement_is_refused_when_it_makes_no_sense(site, overrides, message):
-    with pytest.raises(UtilityError, match=message):
-        services.replace_meter(site.unit_meters["甲", E], replacement(**overrides), actor=None, today=date(2025, 3, 1))
+    with refused(message):
+        services.replace_meter(site.unit_meters["甲", E], replacement(**overrides), actor=None, now=on(date(2025, 3, 1)))
     db.session.rollback()
     assert site.unit_meters["甲", E].active
 
@@ -204,15 +203,15 @@ def test_replacement_is_refused_when_it_makes_no_sense(site, overrides, message)
 def test_replacement_is_refused_when_the_old_meter_was_already_read_that_month(site):
     old = site.unit_meters["甲", E]
     site.read(month(1), {old: 120})
-    with pytest.raises(UtilityError, match="already has a reading for 2025-02"):
-        services.replace_meter(old, replacement(), actor=None, today=date(2025, 3, 1))
+    with refused("already has a reading for 2025-02"):
+        services.replace_meter(old, replacement(), actor=None, now=on(date(2025, 3, 1)))
 
 
 def test_replacement_cannot_reach_into_a_closed_month(site, quiet_month):
     site.close(quiet_month())
-    with pytest.raises(UtilityError, match="2025-01 is closed"):
+    with refused("2025-01 is closed"):
         services.replace_meter(site.unit_meters["甲", E], replacement(removed_on=date(2025, 1, 20)), actor=None,
-                               today=date(2025, 2, 1))
+                               now=on(date(2025, 2, 1)))
 
 
 # --- closing a month ----------------------------------------------------------
@@ -258,21 +257,21 @@ def test_closing_needs_every_invoice(site, quiet_month):
     quiet_month()
     db.session.delete(db.session.scalar(select(Invoice).where(Invoice.supply == W)))
     db.session.commit()
-    with pytest.raises(UtilityError, match="Enter the Water invoice first"):
+    with refused("Enter the Water invoice first"):
         site.close(month(0))
 
 
 def test_months_close_in_order(site, quiet_month):
     quiet_month()
     quiet_month(month(1), base={"甲": 300, "乙": 200, "丙": 100, "w甲": 20, "w乙": 10, "w丙": 10, "E": 100, "W": 60, "C": 250})
-    with pytest.raises(UtilityError, match="Close 2025-01 first"):
+    with refused("Close 2025-01 first"):
         site.close(month(1))
     site.close(month(0))
     assert site.close(month(1)).closed
 
 
 def test_a_month_without_readings_cannot_be_closed(site):
-    with pytest.raises(UtilityError, match="Nothing has been entered"):
+    with refused("Nothing has been entered"):
         site.close(month(0))
 
 
@@ -286,13 +285,13 @@ def closed(site, quiet_month):
 
 
 def test_services_refuse_to_change_a_closed_month(site, closed):
-    with pytest.raises(UtilityError, match="closed"):
+    with refused("closed"):
         site.read(closed, {site.main[E]: 101})
     db.session.rollback()
-    with pytest.raises(UtilityError, match="closed"):
+    with refused("closed"):
         site.invoice(closed, E, "900.00", "1000")
     db.session.rollback()
-    with pytest.raises(UtilityError, match="closed"):
+    with refused("closed"):
         site.close(closed)
 
 
@@ -313,7 +312,7 @@ def test_services_refuse_to_change_a_closed_month(site, closed):
 )
 def test_the_database_layer_refuses_any_change_to_a_closed_month(site, closed, change):
     change()
-    with pytest.raises(ClosedMonthError):
+    with refused("closed|never edited"):
         db.session.flush()
     db.session.rollback()
 
@@ -321,10 +320,10 @@ def test_the_database_layer_refuses_any_change_to_a_closed_month(site, closed, c
 def test_a_meter_that_served_a_closed_month_keeps_what_the_bills_were_made_from(site, closed):
     meter = site.unit_meters["甲", E]
     assert services.meter_is_locked(meter)
-    with pytest.raises(UtilityError, match="closed month"):
-        services.update_meter(meter, {"multiplier": 2}, actor=None, today=date(2025, 3, 1))
+    with refused("closed month"):
+        services.update_meter(meter, {"multiplier": 2}, actor=None, now=on(date(2025, 3, 1)))
     db.session.rollback()
-    services.update_meter(meter, {"name": "甲局办公区", "serial_no": "X1"}, actor=None, today=date(2025, 3, 1))
+    services.update_meter(meter, {"name": "甲局办公区", "serial_no": "X1"}, actor=None, now=on(date(2025, 3, 1)))
     db.session.commit()
     assert db.session.get(Meter, meter.id).name == "甲局办公区"
 
@@ -335,7 +334,7 @@ def test_a_meter_that_served_a_closed_month_keeps_what_the_bills_were_made_from(
 def test_a_correction_is_a_new_audited_line_not_an_edit(site, closed, make_user):
     manager = make_user(username="manager")
     bill = db.session.scalar(services.bills_query(unit_id=site.units["乙"].id))
-    services.add_adjustment(bill, E, D("-16.00"), "大厅电表接线错误，退还", actor=manager, at=after(closed, 20))
+    services.add_adjustment(bill, E, D("-16.00"), "大厅电表接线错误，退还", actor=manager, now=after(closed, 20))
     db.session.commit()
     bill = db.session.get(UnitBill, bill.id)
     assert bill.total == D("316.00") and bill.amount_due == D("300.00")
@@ -343,11 +342,11 @@ def test_a_correction_is_a_new_audited_line_not_an_edit(site, closed, make_user)
     assert entry.actor_id == manager.id and entry.after["amount"] == "-16.00"
     adjustment = db.session.scalar(select(BillAdjustment))
     adjustment.amount = D("-1.00")
-    with pytest.raises(ClosedMonthError):
+    with refused("closed|never edited"):
         db.session.flush()
     db.session.rollback()
     db.session.delete(db.session.scalar(select(BillAdjustment)))
-    with pytest.raises(ClosedMonthError):
+    with refused("closed|never edited"):
         db.session.flush()
     db.session.rollback()
 
@@ -358,18 +357,18 @@ def test_a_correction_is_a_new_audited_line_not_an_edit(site, closed, make_user)
 )
 def test_corrections_that_make_no_sense_are_refused(site, closed, supply, amount, reason, message):
     bill = db.session.scalar(services.bills_query(unit_id=site.units["乙"].id))
-    with pytest.raises(UtilityError, match=message):
-        services.add_adjustment(bill, supply, D(amount), reason, actor=None, at=after(closed, 20))
+    with refused(message):
+        services.add_adjustment(bill, supply, D(amount), reason, actor=None, now=after(closed, 20))
 
 
 def test_a_month_before_a_closed_month_is_final_too(site, closed):
     # December's readings would change where January's use started.
     december = date(2024, 12, 1)
     assert services.is_final(december) and services.is_final(closed) and not services.is_final(month(1))
-    with pytest.raises(UtilityError, match="2024-12 is closed"):
+    with refused("2024-12 is closed"):
         site.read(december, {site.main[E]: 1})
     db.session.rollback()
-    with pytest.raises(UtilityError, match="2024-12 is closed"):
+    with refused("2024-12 is closed"):
         site.invoice(december, E, "1.00", "1")
 
 
@@ -377,10 +376,10 @@ def test_a_meter_cannot_be_moved_back_into_a_closed_month(site, closed):
     meter = Meter(code="E-NEW", name="新表", supply=E, kind=site.common.kind, area=site.common.area,
                   parent_id=site.main[E].id, multiplier=1, rollover_at=D("100000"), installed_on=date(2025, 2, 3),
                   initial_reading=D(0))
-    services.create_meter(meter, actor=None, today=date(2025, 2, 5))
+    services.create_meter(meter, actor=None, now=on(date(2025, 2, 5)))
     db.session.commit()
-    with pytest.raises(UtilityError, match="2025-01 is closed"):
-        services.update_meter(meter, {"installed_on": date(2025, 1, 20)}, actor=None, today=date(2025, 2, 5))
+    with refused("2025-01 is closed"):
+        services.update_meter(meter, {"installed_on": date(2025, 1, 20)}, actor=None, now=on(date(2025, 2, 5)))
 
 
 # ---------------------------------------------------------------- the old fixed ratios
@@ -414,7 +413,8 @@ def test_ratio_entries_that_do_not(typed, where):
 
 def test_saving_ratios_replaces_them_and_is_audited(site):
     a, b, c = (site.units[name].id for name in ("甲", "乙", "丙"))
-    services.save_fixed_ratios(Supply.WATER, {a: D("40"), b: D("40"), c: D("20")}, actor=None)
+    services.save_fixed_ratios(Supply.WATER, {a: D("40"), b: D("40"), c: D("20")}, actor=None,
+                              now=on(date(2025, 3, 1)))
     db.session.commit()
     assert services.fixed_ratios(Supply.WATER, [a, b, c]) == {a: D("40"), b: D("40"), c: D("20")}
     entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "fixed_ratio.update"))

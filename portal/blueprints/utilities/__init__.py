@@ -17,10 +17,10 @@ bp = Blueprint("utilities", __name__, url_prefix="/utilities")
 
 # Who may do what (see views): property staff read meters, the logistics
 # center manages the rest, unit administrators see their own unit's bills.
-READERS = (Role.PROPERTY, *ADMINS)
-MANAGERS = ADMINS
-BILL_READERS = (Role.UNIT_ADMIN, *ADMINS)
-EVERYONE_HERE = (Role.UNIT_ADMIN, Role.PROPERTY, *ADMINS)
+METER_READERS = (Role.PROPERTY, *ADMINS)  # read meters, enter readings, replace meters
+MANAGERS = ADMINS  # invoices, closing months, corrections, meters and the old ratios
+BILL_VIEWERS = (Role.UNIT_ADMIN, *ADMINS)  # bills and the comparison (unit administrators: their own unit's)
+UTILITIES_USERS = (Role.UNIT_ADMIN, Role.PROPERTY, *ADMINS)  # anyone with something to do here
 
 ADMIN_LINKS = (
     NavItem("utilities.meters", _l("Water and electricity meters"), ADMINS),
@@ -36,7 +36,7 @@ def home_panel() -> str | None:
 
 CAPABILITY = Capability(
     "utilities",
-    nav=NavItem("utilities.index", _l("Water & power"), EVERYONE_HERE),
+    nav=NavItem("utilities.index", _l("Water & power"), UTILITIES_USERS),
     nav_order=90,
     admin_links=ADMIN_LINKS,
     home_panel=home_panel,

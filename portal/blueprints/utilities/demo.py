@@ -212,7 +212,7 @@ def seed_demo() -> None:
     db.session.commit()
 
     for period in periods[:-1]:
-        services.close_month(period, actor=manager, at=_at(period, 6, 15), confirm_warnings=True)
+        services.close_month(period, actor=manager, now=_at(period, 6, 15), confirm_warnings=True)
         db.session.commit()
     _seed_correction(periods[-4], manager)
     db.session.commit()
@@ -270,7 +270,7 @@ def _seed_correction(period: date, actor: User | None) -> None:
         return
     reason = "本月多功能报告厅培训期间临时接电误接入医保局电表，经核实更正。"
     services.add_adjustment(bills["医保局"], Supply.ELECTRICITY, Decimal("-186.40"), reason, actor=actor,
-                            at=_at(period, 20, 10))
+                            now=_at(period, 20, 10))
     services.add_adjustment(bills["后勤管理中心"], Supply.ELECTRICITY, Decimal("186.40"), reason, actor=actor,
-                            at=_at(period, 20, 10))
+                            now=_at(period, 20, 10))
 

@@ -1,21 +1,16 @@
 from __future__ import annotations
 
-import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, Field, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, StopValidation
 from wtforms.widgets import TextInput
 
-from portal.blueprints.utilities.models import (
-    ALLOCATION_KEY_LABELS,
-    COMMON_AREA_LABELS,
-    METER_KIND_LABELS,
-    SUPPLY_LABELS,
-)
+from portal.blueprints.utilities.models import AllocationKey, CommonArea, MeterKind, Supply
+from portal.blueprints.utilities.services import Replacement
+from portal.forms import Form, IdentifierField
 
 TOO_LARGE = Decimal("1e15")  # beyond any meter or invoice; keeps quantize() within Decimal's precision
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－", "0123456789.,-")
@@ -61,37 +56,27 @@ class ExactDecimalField(Field):
         self.data = value.quantize(quantum) + 0  # + 0 turns -0.00 into 0.00
 
 
-def without_control_characters(text: str | None) -> str | None:
-    """Drop NUL and other control characters (PostgreSQL refuses NUL in text); keep line breaks and tabs."""
-    if not text:
-        return text
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-
-
-CLEAN = [without_control_characters]
-
-
-def _choices(labels) -> list[SelectChoice]:
-    return [SelectChoice(key.value, label) for key, label in labels.items()]
+def _choices(kind) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in kind.choices()]
 
 
 MAX_MONEY = Decimal("99999999.99")
 MAX_QUANTITY = Decimal("9999999999.99")
 
 
-class MeterForm(FlaskForm):
-    code = StringField(
+class MeterForm(Form):
+    code = IdentifierField(
         _l("Meter code"),
         description=_l("As painted on the meter box, e.g. E-ZL-301."),
         validators=[InputRequired(), Length(max=30), Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore only."))],
     )
-    name = StringField(_l("Meter name"), filters=CLEAN, validators=[InputRequired(), Length(max=80)])
-    serial_no = StringField(_l("Serial number"), filters=CLEAN, validators=[Optional(), Length(max=40)])
-    supply = SelectField(_l("Supply"), choices=_choices(SUPPLY_LABELS))
-    kind = SelectField(_l("Kind"), choices=_choices(METER_KIND_LABELS))
+    name = StringField(_l("Meter name"), validators=[InputRequired(), Length(max=80)])
+    serial_no = StringField(_l("Serial number"), validators=[Optional(), Length(max=40)])
+    supply = SelectField(_l("Supply"), choices=_choices(Supply))
+    kind = SelectField(_l("Kind"), choices=_choices(MeterKind))
     parent_id = SelectField(_l("Parent meter"), coerce=int, description=_l("Sub-meters sit under the main meter of their supply."))
     unit_id = SelectField(_l("Unit"), coerce=int, description=_l("For a unit sub-meter."))
-    area = SelectField(_l("Common area"), choices=[SelectChoice("", "—")] + _choices(COMMON_AREA_LABELS), description=_l("For a common-area meter."))
+    area = SelectField(_l("Common area"), choices=[SelectChoice("", "—"), *_choices(CommonArea)], description=_l("For a common-area meter."))
     multiplier = IntegerField(
         _l("Multiplier"),
         default=1,
@@ -108,19 +93,30 @@ class MeterForm(FlaskForm):
     initial_reading = ExactDecimalField(
         _l("Initial reading"), default=Decimal("0"), validators=[InputRequired(), NumberRange(min=Decimal(0))]
     )
-    note = TextAreaField(_l("Note"), filters=CLEAN, validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class ReplaceMeterForm(FlaskForm):
+class ReplaceMeterForm(Form):
+    def to_draft(self) -> Replacement:
+        return Replacement(
+            removed_on=self.removed_on.data,
+            final_reading=self.final_reading.data,
+            code=self.code.data,
+            serial_no=self.serial_no.data or "",
+            multiplier=self.multiplier.data,
+            rollover_at=self.rollover_at.data,
+            initial_reading=self.initial_reading.data,
+        )
+
     removed_on = DateField(_l("Replaced on"), validators=[InputRequired()])
     final_reading = ExactDecimalField(
         _l("Final reading of the old meter"), validators=[InputRequired(), NumberRange(min=Decimal(0))]
     )
-    code = StringField(
+    code = IdentifierField(
         _l("Code of the new meter"),
         validators=[InputRequired(), Length(max=30), Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore only."))],
     )
-    serial_no = StringField(_l("Serial number of the new meter"), filters=CLEAN, validators=[Optional(), Length(max=40)])
+    serial_no = StringField(_l("Serial number of the new meter"), validators=[Optional(), Length(max=40)])
     multiplier = IntegerField(_l("Multiplier of the new meter"), validators=[InputRequired(), NumberRange(min=1, max=100000)])
     rollover_at = ExactDecimalField(
         _l("Register of the new meter rolls over at"),
@@ -131,8 +127,8 @@ class ReplaceMeterForm(FlaskForm):
     )
 
 
-class InvoiceForm(FlaskForm):
-    invoice_no = StringField(_l("Invoice number"), filters=CLEAN, validators=[Optional(), Length(max=40)])
+class InvoiceForm(Form):
+    invoice_no = StringField(_l("Invoice number"), validators=[Optional(), Length(max=40)])
     amount = ExactDecimalField(
         _l("Amount (yuan)"), validators=[InputRequired(), NumberRange(min=Decimal(0), max=MAX_MONEY)]
     )
@@ -142,28 +138,37 @@ class InvoiceForm(FlaskForm):
     )
     allocation_key = SelectField(
         _l("Share common areas and loss by"),
-        choices=_choices(ALLOCATION_KEY_LABELS),
+        choices=_choices(AllocationKey),
         description=_l("Floor area comes from the rooms each unit occupies, headcount from the unit records."),
     )
 
 
-class CloseMonthForm(FlaskForm):
+class CloseMonthForm(Form):
     confirm_warnings = BooleanField(_l("I have checked the flagged readings; they are correct."))
-    note = TextAreaField(_l("Note"), filters=CLEAN, validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class AdjustmentForm(FlaskForm):
-    supply = SelectField(_l("Supply"), choices=_choices(SUPPLY_LABELS))
+class AdjustmentForm(Form):
+    supply = SelectField(_l("Supply"), choices=_choices(Supply))
     amount = ExactDecimalField(
         _l("Amount (yuan)"),
         description=_l("Positive: the unit pays more; negative: the unit is credited."),
         validators=[InputRequired(), NumberRange(min=-MAX_MONEY, max=MAX_MONEY)],
     )
-    reason = TextAreaField(_l("Reason"), filters=CLEAN, validators=[InputRequired(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=2000)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     workbook = FileField(
         _l("Excel file (.xlsx)"),
         validators=[FileRequired(message=_l("Choose a file.")), FileAllowed(["xlsx"], _l("Only .xlsx files can be imported."))],
+    )
+
+
+class CorrectReplacementForm(Form):
+    final_reading = ExactDecimalField(
+        _l("Final reading of the old meter"), validators=[InputRequired(), NumberRange(min=Decimal(0))]
+    )
+    initial_reading = ExactDecimalField(
+        _l("Initial reading of the new meter"), validators=[InputRequired(), NumberRange(min=Decimal(0))]
     )

@@ -20,89 +20,49 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from portal import timeutil
 from portal.blueprints.utilities.allocation import effective_rate
 from portal.db import AwareDateTime, Money, ScaledDecimal, db
+from portal.labels import LabelledEnum
 from portal.models import Unit, User
+from portal.rules import RuleViolation
 
 
 def _enum(kind: type[enum.Enum], length: int = 20):
     return db.Enum(kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
-class Supply(enum.StrEnum):
-    ELECTRICITY = "electricity"
-    WATER = "water"
-
-    @property
-    def label(self):
-        return SUPPLY_LABELS[self]
+class Supply(LabelledEnum):
+    ELECTRICITY = "electricity", _l("Electricity")
+    WATER = "water", _l("Water")
 
     @property
     def unit_symbol(self) -> str:
         return "kWh" if self is Supply.ELECTRICITY else "m³"
 
 
-SUPPLY_LABELS = {Supply.ELECTRICITY: _l("Electricity"), Supply.WATER: _l("Water")}
+class MeterKind(LabelledEnum):
+    MAIN = "main", _l("Main meter")  # the utility's supply point: what the invoice is for
+    UNIT = "unit", _l("Unit sub-meter")  # a unit's own sub-meter
+    COMMON = "common", _l("Common-area meter")  # a common area's sub-meter
 
 
-class MeterKind(enum.StrEnum):
-    MAIN = "main"  # the utility's supply point: what the invoice is for
-    UNIT = "unit"  # a unit's own sub-meter
-    COMMON = "common"  # a common area's sub-meter
-
-    @property
-    def label(self):
-        return METER_KIND_LABELS[self]
+class CommonArea(LabelledEnum):
+    LOBBY = "lobby", _l("Lobby")
+    CORRIDORS = "corridors", _l("Corridors")
+    LIFTS = "lifts", _l("Lifts")
+    MEETING_ROOMS = "meeting_rooms", _l("Meeting rooms")
+    OTHER = "other", _l("Other common area")
 
 
-METER_KIND_LABELS = {
-    MeterKind.MAIN: _l("Main meter"),
-    MeterKind.UNIT: _l("Unit sub-meter"),
-    MeterKind.COMMON: _l("Common-area meter"),
-}
-
-
-class CommonArea(enum.StrEnum):
-    LOBBY = "lobby"
-    CORRIDORS = "corridors"
-    LIFTS = "lifts"
-    MEETING_ROOMS = "meeting_rooms"
-    OTHER = "other"
-
-    @property
-    def label(self):
-        return COMMON_AREA_LABELS[self]
-
-
-COMMON_AREA_LABELS = {
-    CommonArea.LOBBY: _l("Lobby"),
-    CommonArea.CORRIDORS: _l("Corridors"),
-    CommonArea.LIFTS: _l("Lifts"),
-    CommonArea.MEETING_ROOMS: _l("Meeting rooms"),
-    CommonArea.OTHER: _l("Other common area"),
-}
-
-
-class AllocationKey(enum.StrEnum):
+class AllocationKey(LabelledEnum):
     """How the remainder (common areas and line loss) is shared."""
 
-    FLOOR_AREA = "floor_area"
-    HEADCOUNT = "headcount"
-    EQUAL = "equal"
-
-    @property
-    def label(self):
-        return ALLOCATION_KEY_LABELS[self]
+    FLOOR_AREA = "floor_area", _l("Floor area")
+    HEADCOUNT = "headcount", _l("Headcount")
+    EQUAL = "equal", _l("Equal parts")
 
 
-ALLOCATION_KEY_LABELS = {
-    AllocationKey.FLOOR_AREA: _l("Floor area"),
-    AllocationKey.HEADCOUNT: _l("Headcount"),
-    AllocationKey.EQUAL: _l("Equal parts"),
-}
-
-
-class MonthStatus(enum.StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
+class MonthStatus(LabelledEnum):
+    OPEN = "open", _l("Open"), "warn"
+    CLOSED = "closed", _l("Month closed"), "ok"
 
 
 class Meter(db.Model):
@@ -293,6 +253,13 @@ class UnitBill(db.Model):
             return None
         return sum(amounts, Decimal("0.00"))  # type: ignore[arg-type]
 
+    @property
+    def difference_from_old_ratio(self) -> Decimal | None:
+        """What is payable (corrections included) minus what the old ratio would
+        have charged; positive: metering costs the unit more."""
+        old = self.old_ratio_total
+        return None if old is None else self.amount_due - old
+
 
 class UnitBillLine(db.Model):
     """One supply on a unit's bill, with how it was worked out."""
@@ -333,10 +300,6 @@ class BillAdjustment(db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
-class ClosedMonthError(RuntimeError):
-    """Something tried to change a closed month's readings, invoices or bills."""
-
-
 def was_closed(month: BillingMonth) -> bool:
     """Whether the month was already closed before the changes now in the session
     (closing a month therefore sets all its fields before anything is flushed)."""
@@ -367,11 +330,11 @@ def _keep_closed_months_final(session: Session, flush_context, instances) -> Non
             if not changed:
                 continue
             if isinstance(obj, BillAdjustment) and obj not in session.new:
-                raise ClosedMonthError("adjustments are never edited or removed")
+                raise RuleViolation(_l("A correction is never edited or removed; add another one."), status=409)
             if isinstance(obj, BillingMonth):
                 if obj not in session.new and was_closed(obj):
-                    raise ClosedMonthError(f"month {obj.label} is closed")
+                    raise RuleViolation(_l("%(month)s is closed; a correction is entered as an adjustment to a bill.", month=obj.label), status=409)
                 continue
             month = _month_of(session, obj)
             if month is not None and was_closed(month):
-                raise ClosedMonthError(f"month {month.label} is closed")
+                raise RuleViolation(_l("%(month)s is closed; a correction is entered as an adjustment to a bill.", month=month.label), status=409)

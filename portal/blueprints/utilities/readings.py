@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from portal.rules import RuleViolation
+
 READING_PLACES = Decimal("0.01")
 JUMP_FACTOR = 3
 JUMP_HISTORY_MONTHS = 6
@@ -26,17 +28,6 @@ def in_english(message: object) -> str:
         return str(message)
 
 
-class ReadingError(ValueError):
-    """A reading that cannot be stored; ``message`` says why in the user's language."""
-
-    def __init__(self, message) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return in_english(self.message)
-
-
 def parse_reading(raw: object, rollover_at: Decimal) -> Decimal | None:
     """What a person typed (or an xlsx cell held) as a register value.
 
@@ -47,7 +38,7 @@ def parse_reading(raw: object, rollover_at: Decimal) -> Decimal | None:
     if raw is None:
         return None
     if isinstance(raw, bool):
-        raise ReadingError(_l("Enter a number."))
+        raise RuleViolation(_l("Enter a number."))
     if isinstance(raw, int):
         value = Decimal(raw)
     elif isinstance(raw, float):
@@ -62,15 +53,15 @@ def parse_reading(raw: object, rollover_at: Decimal) -> Decimal | None:
         try:
             value = Decimal(text)
         except InvalidOperation:
-            raise ReadingError(_l("Enter a number.")) from None
+            raise RuleViolation(_l("Enter a number.")) from None
     if not value.is_finite():
-        raise ReadingError(_l("Enter a number."))
+        raise RuleViolation(_l("Enter a number."))
     if value < 0:
-        raise ReadingError(_l("A register reading cannot be negative."))
+        raise RuleViolation(_l("A register reading cannot be negative."))
     if value >= rollover_at:
-        raise ReadingError(_l("The register cannot show this value."))
+        raise RuleViolation(_l("The register cannot show this value."))
     if value != value.quantize(READING_PLACES):
-        raise ReadingError(_l("Use at most two decimal places."))
+        raise RuleViolation(_l("Use at most two decimal places."))
     return value.quantize(READING_PLACES) + 0  # + 0 turns -0.00 into 0.00
 
 

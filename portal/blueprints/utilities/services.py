@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
@@ -43,29 +43,22 @@ from portal.blueprints.utilities.readings import (
     SpanUsage,
     add_months,
     find_anomalies,
-    in_english,
+    is_jump,
     line_usage,
     month_end,
     month_start,
+    parse_reading,
+    register_advance,
     span_usage,
 )
-from portal.db import begin_serialized_write, db
+from portal.db import Money, begin_serialized_write, db
 from portal.models import Room, Unit, User
+from portal.rules import RuleViolation
+from portal.text import contains
 
 HISTORY_MONTHS = 6
 KIND_ORDER = {MeterKind.MAIN: 0, MeterKind.UNIT: 1, MeterKind.COMMON: 2}
 SUPPLY_ORDER = {Supply.ELECTRICITY: 0, Supply.WATER: 1}
-
-
-class UtilityError(Exception):
-    """A request the rules refuse; ``message`` is a (lazy) translated sentence."""
-
-    def __init__(self, message) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return in_english(self.message)
 
 
 # --- months ---------------------------------------------------------------
@@ -95,10 +88,10 @@ def get_month(period: date, *, for_update: bool = False) -> BillingMonth | None:
     return db.session.scalar(query)
 
 
-def get_or_create_month(period: date, at: datetime) -> BillingMonth:
+def get_or_create_month(period: date, now: datetime) -> BillingMonth:
     month = get_month(period)
     if month is None:
-        month = BillingMonth(period=period, status=MonthStatus.OPEN, created_at=at)
+        month = BillingMonth(period=period, status=MonthStatus.OPEN, created_at=now)
         db.session.add(month)
         db.session.flush()
     return month
@@ -116,7 +109,7 @@ def is_final(period: date) -> bool:
 
 def ensure_open(period: date) -> None:
     if is_final(period):
-        raise UtilityError(
+        raise RuleViolation(
             _l("%(month)s is closed; a correction is entered as an adjustment to a bill.", month=f"{period:%Y-%m}")
         )
 
@@ -288,22 +281,26 @@ class MonthReview:
         return dict(usage)
 
 
-def _load_readings(first: date, last: date) -> dict[tuple[int, date], Decimal]:
-    rows = db.session.execute(
+def _load_readings(first: date, last: date, meter_ids: Iterable[int] | None = None) -> dict[tuple[int, date], Decimal]:
+    query = (
         select(MeterReading.meter_id, BillingMonth.period, MeterReading.value)
         .join(BillingMonth, MeterReading.month_id == BillingMonth.id)
         .where(BillingMonth.period >= first, BillingMonth.period <= last)
     )
-    return {(meter_id, period): value for meter_id, period, value in rows}
+    if meter_ids is not None:
+        query = query.where(MeterReading.meter_id.in_(list(meter_ids)))
+    return {(meter_id, period): value for meter_id, period, value in db.session.execute(query)}
 
 
-def _first_reading_periods() -> dict[int, date]:
-    rows = db.session.execute(
+def _first_reading_periods(meter_ids: Iterable[int] | None = None) -> dict[int, date]:
+    query = (
         select(MeterReading.meter_id, func.min(BillingMonth.period))
         .join(BillingMonth, MeterReading.month_id == BillingMonth.id)
         .group_by(MeterReading.meter_id)
     )
-    return {key: value for key, value in rows}
+    if meter_ids is not None:
+        query = query.where(MeterReading.meter_id.in_(list(meter_ids)))
+    return {key: value for key, value in db.session.execute(query)}
 
 
 def meter_row(
@@ -332,11 +329,23 @@ def meter_row(
     return MeterRow(meter, line, start, start_is_initial, None if removed_now else reading, end, usage, installed_now, removed_now)
 
 
-def review_month(period: date, book: MeterBook | None = None) -> MonthReview:
-    """Every meter's use in ``period``, per metering point, and the anomalies."""
+def review_month(
+    period: date, book: MeterBook | None = None, *, typed: Mapping[int, Decimal | None] | None = None
+) -> MonthReview:
+    """Every meter's use in ``period``, per metering point, and the anomalies.
+
+    ``typed`` (meter id → value, None for an empty box) stands in for the
+    stored readings of ``period``: what a refused grid shows is worked out from
+    what was typed, not from what is stored.
+    """
     book = book or MeterBook.load()
     readings = _load_readings(add_months(period, -HISTORY_MONTHS - 1), period)
     first_reading = _first_reading_periods()
+    for meter_id, value in (typed or {}).items():
+        if value is None:
+            readings.pop((meter_id, period), None)
+        else:
+            readings[(meter_id, period)] = value
 
     def lines_for(month: date) -> tuple[list[MeterRow], dict[int, list[MeterRow]]]:
         rows = [meter_row(m, month, readings, first_reading, book.line_of(m)) for m in book.active_in(month)]
@@ -375,6 +384,51 @@ def review_month(period: date, book: MeterBook | None = None) -> MonthReview:
     return MonthReview(period, get_month(period), rows, lines, anomalies)
 
 
+@dataclass(frozen=True)
+class ReadingCheck:
+    """What one typed reading means for its meter: use, rollover, a jump."""
+
+    row: MeterRow
+    raw: str
+    value: Decimal | None
+    usage: SpanUsage | None
+    jump: Decimal | None  # the average the use jumps over
+    error: object | None
+
+
+def check_reading(period: date, meter_id: int, raw: str) -> ReadingCheck | None:
+    """The grid's check as you type, for ONE meter (its metering point's history
+    only); None when the meter takes no reading in ``period``."""
+    book = MeterBook.load()
+    meter = book.by_id.get(meter_id)
+    if meter is None or not active_in(meter, period) or removed_in(meter, period):
+        return None
+    chain = book.chain(meter)
+    ids = [m.id for m in chain]
+    readings = _load_readings(add_months(period, -HISTORY_MONTHS - 1), period, ids)
+    first_reading = _first_reading_periods(ids)
+    line = book.line_of(meter)
+    row = meter_row(meter, period, readings, first_reading, line)
+    value = usage = jump = error = None
+    try:
+        value = parse_reading(raw, meter.rollover_at)
+    except RuleViolation as problem:
+        error = problem.message
+    if value is not None:
+        usage = span_usage(MeterSpan(row.start, value, meter.multiplier, meter.rollover_at))
+        serving = [m for m in chain if active_in(m, period)]
+        if usage.usage is not None and len(serving) == 1:
+            history = []
+            for back in range(HISTORY_MONTHS, 0, -1):
+                earlier = add_months(period, -back)
+                rows = [meter_row(m, earlier, readings, first_reading, line) for m in chain if active_in(m, earlier)]
+                used = line_usage(r.usage for r in rows).usage if rows else None
+                if used is not None and used >= 0:
+                    history.append(used)
+            jump = is_jump(usage.usage, history)
+    return ReadingCheck(row, raw, value, usage, jump, error)
+
+
 # --- entering readings ----------------------------------------------------
 
 
@@ -394,7 +448,7 @@ def save_readings(
     values: Mapping[int, Decimal | None],
     *,
     actor: User | None,
-    at: datetime,
+    now: datetime,
     clear_missing: bool,
 ) -> ReadingChanges:
     """Store a month's readings (meter id → value) in one go.
@@ -404,8 +458,8 @@ def save_readings(
     Values must already be valid (see ``readings.parse_reading``). One audit
     entry lists what changed.
     """
-    if not period_is_open_for_reading(period, at.date()):
-        raise UtilityError(_l("Readings cannot be entered for a future month."))
+    if not period_is_open_for_reading(period, now.date()):
+        raise RuleViolation(_l("Readings cannot be entered for a future month."))
     begin_serialized_write()
     month = get_month(period, for_update=True)
     ensure_open(period)
@@ -413,7 +467,7 @@ def save_readings(
     readable = {m.id: m for m in book.active_in(period) if not removed_in(m, period)}
     unknown = set(values) - readable.keys()
     if unknown:
-        raise UtilityError(_l("Some meters were not in service in %(month)s.", month=f"{period:%Y-%m}"))
+        raise RuleViolation(_l("Some meters were not in service in %(month)s.", month=f"{period:%Y-%m}"))
     existing: dict[int, MeterReading] = {}
     if month is not None:
         existing = {
@@ -433,20 +487,20 @@ def save_readings(
                 cleared += 1
             continue
         if current is None:
-            month = month or get_or_create_month(period, at)
-            db.session.add(MeterReading(month_id=month.id, meter_id=meter_id, value=value, entered_at=at,
+            month = month or get_or_create_month(period, now)
+            db.session.add(MeterReading(month_id=month.id, meter_id=meter_id, value=value, entered_at=now,
                                         entered_by_id=actor.id if actor is not None else None))
             before[code], after[code] = None, str(value)
             added += 1
         elif current.value != value:
             before[code], after[code] = str(current.value), str(value)
             current.value = value
-            current.entered_at = at
+            current.entered_at = now
             current.entered_by_id = actor.id if actor is not None else None
             changed += 1
     result = ReadingChanges(added, changed, cleared)
     if result.any:
-        month = month or get_or_create_month(period, at)
+        month = month or get_or_create_month(period, now)
         audit.record(
             actor,
             "utilities.readings.save",
@@ -480,61 +534,61 @@ def check_meter_place(meter: Meter) -> None:
     meter its area."""
     if meter.kind is MeterKind.MAIN:
         if meter.parent_id is not None:
-            raise UtilityError(_l("A main meter has no parent meter."))
+            raise RuleViolation(_l("A main meter has no parent meter."))
         other = select(Meter.id).where(
             Meter.supply == meter.supply, Meter.kind == MeterKind.MAIN, Meter.removed_on.is_(None)
         )
         if meter.id is not None:
             other = other.where(Meter.id != meter.id)
         if meter.active and db.session.scalar(other.limit(1)) is not None:
-            raise UtilityError(_l("This supply already has a main meter in service; replace it instead."))
+            raise RuleViolation(_l("This supply already has a main meter in service; replace it instead."))
         return
     parent = db.session.get(Meter, meter.parent_id) if meter.parent_id else None
     if parent is None or parent.supply is not meter.supply or parent.id == meter.id:
-        raise UtilityError(_l("Choose the main meter this sub-meter sits under (same supply)."))
+        raise RuleViolation(_l("Choose the main meter this sub-meter sits under (same supply)."))
     if meter.kind is MeterKind.UNIT and meter.unit_id is None:
-        raise UtilityError(_l("A unit sub-meter needs its unit."))
+        raise RuleViolation(_l("A unit sub-meter needs its unit."))
     if meter.kind is MeterKind.COMMON and meter.area is None:
-        raise UtilityError(_l("A common-area meter needs its area."))
+        raise RuleViolation(_l("A common-area meter needs its area."))
 
 
 def check_meter_numbers(meter: Meter) -> None:
     if meter.multiplier < 1:
-        raise UtilityError(_l("The multiplier is at least 1."))
+        raise RuleViolation(_l("The multiplier is at least 1."))
     if meter.rollover_at <= 0 or meter.initial_reading < 0 or meter.initial_reading >= meter.rollover_at:
-        raise UtilityError(_l("The initial reading must be between 0 and the register's maximum."))
+        raise RuleViolation(_l("The initial reading must be between 0 and the register's maximum."))
 
 
-def create_meter(meter: Meter, *, actor: User | None, today: date) -> Meter:
+def create_meter(meter: Meter, *, actor: User | None, now: datetime) -> Meter:
     if code_taken(meter.code):
-        raise UtilityError(_l("Another meter has this code."))
+        raise RuleViolation(_l("Another meter has this code."))
     if meter.kind is not MeterKind.UNIT:
         meter.unit_id = None
     if meter.kind is not MeterKind.COMMON:
         meter.area = None
     check_meter_place(meter)
     check_meter_numbers(meter)
-    _check_not_in_closed_month(meter.installed_on, today)
+    _check_not_in_closed_month(meter.installed_on, now.date())
     db.session.add(meter)
     audit.record(actor, "utilities.meter.create", meter, after=audit.snapshot(meter, METER_FIELDS), summary=meter.code)
     return meter
 
 
-def update_meter(meter: Meter, changes: Mapping[str, object], *, actor: User | None, today: date) -> Meter:
+def update_meter(meter: Meter, changes: Mapping[str, object], *, actor: User | None, now: datetime) -> Meter:
     """Change a meter's details. Once it has served a closed month, what the
     bills were worked out from (place, multiplier, register, start) stays."""
     before = audit.snapshot(meter, METER_FIELDS)
     if "installed_on" in changes and changes["installed_on"] != meter.installed_on:
-        _check_not_in_closed_month(changes["installed_on"], today)  # type: ignore[arg-type]
+        _check_not_in_closed_month(changes["installed_on"], now.date())  # type: ignore[arg-type]
     if meter_is_locked(meter):
         altered = [name for name in LOCKED_FIELDS if name in changes and changes[name] != getattr(meter, name)]
         if altered:
-            raise UtilityError(
+            raise RuleViolation(
                 _l("This meter has served a closed month: its place, multiplier, register and initial reading "
                    "can no longer change. Replace the meter instead.")
             )
     if "code" in changes and code_taken(str(changes["code"]), meter.id):
-        raise UtilityError(_l("Another meter has this code."))
+        raise RuleViolation(_l("Another meter has this code."))
     for name, value in changes.items():
         setattr(meter, name, value)
     if meter.kind is not MeterKind.UNIT:
@@ -551,10 +605,10 @@ def update_meter(meter: Meter, changes: Mapping[str, object], *, actor: User | N
 
 def _check_not_in_closed_month(day: date, today: date) -> None:
     if day > today:
-        raise UtilityError(_l("The date cannot be in the future."))
+        raise RuleViolation(_l("The date cannot be in the future."))
     closed = last_closed_period()
     if closed is not None and day <= month_end(closed):
-        raise UtilityError(
+        raise RuleViolation(
             _l("%(month)s is closed; choose a date after it.", month=f"{closed:%Y-%m}")
         )
 
@@ -570,19 +624,17 @@ class Replacement:
     initial_reading: Decimal
 
 
-def replace_meter(old: Meter, new: Replacement, *, actor: User | None, today: date) -> Meter:
+def replace_meter(old: Meter, new: Replacement, *, actor: User | None, now: datetime) -> Meter:
     """Close ``old`` with its final reading and put a new meter in its place.
 
     The old meter keeps its history; the month of the change counts both
     (old: last reading → final reading; new: initial reading → next reading).
     """
     if not old.active:
-        raise UtilityError(_l("This meter has already been taken out of service."))
+        raise RuleViolation(_l("This meter has already been taken out of service."))
     if new.removed_on < old.installed_on:
-        raise UtilityError(_l("A meter cannot be replaced before it was installed."))
-    _check_not_in_closed_month(new.removed_on, today)
-    if not (0 <= new.final_reading < old.rollover_at):
-        raise UtilityError(_l("The final reading must be between 0 and the register's maximum."))
+        raise RuleViolation(_l("A meter cannot be replaced before it was installed."))
+    _check_not_in_closed_month(new.removed_on, now.date())
     later = db.session.scalar(
         select(BillingMonth.period)
         .join(MeterReading, MeterReading.month_id == BillingMonth.id)
@@ -591,12 +643,13 @@ def replace_meter(old: Meter, new: Replacement, *, actor: User | None, today: da
         .limit(1)
     )
     if later is not None:
-        raise UtilityError(
+        raise RuleViolation(
             _l("The old meter already has a reading for %(month)s; clear it in the reading grid first, "
                "the final reading takes its place.", month=f"{later:%Y-%m}")
         )
     if code_taken(new.code):
-        raise UtilityError(_l("Another meter has this code."))
+        raise RuleViolation(_l("Another meter has this code."))
+    check_final_reading(old, new.removed_on, new.final_reading)
     before = audit.snapshot(old, METER_FIELDS)
     old.removed_on = new.removed_on
     old.final_reading = new.final_reading
@@ -628,6 +681,65 @@ def replace_meter(old: Meter, new: Replacement, *, actor: User | None, today: da
     return successor
 
 
+def last_reading_before(meter: Meter, day: date) -> Decimal:
+    """The register's last known value before the month of ``day``: the latest
+    monthly reading, or the initial reading when there is none."""
+    value = db.session.scalar(
+        select(MeterReading.value)
+        .join(BillingMonth, MeterReading.month_id == BillingMonth.id)
+        .where(MeterReading.meter_id == meter.id, BillingMonth.period < month_start(day))
+        .order_by(BillingMonth.period.desc())
+        .limit(1)
+    )
+    return meter.initial_reading if value is None else value
+
+
+def check_final_reading(meter: Meter, removed_on: date, final_reading: Decimal) -> None:
+    """A final reading is in the register's range and not below the last reading
+    (unless the register rolled over on the way: the shorter distance decides)."""
+    if not (0 <= final_reading < meter.rollover_at):
+        raise RuleViolation(_l("The final reading must be between 0 and the register's maximum."), field="final_reading")
+    last = last_reading_before(meter, removed_on)
+    if register_advance(last, final_reading, meter.rollover_at).amount < 0:
+        raise RuleViolation(
+            _l("The final reading %(final)s is below the last reading %(last)s; check the register again.",
+               final=final_reading, last=last),
+            field="final_reading",
+        )
+
+
+def replacement_is_correctable(old: Meter) -> bool:
+    """A replacement's final and first readings may be corrected until its month is closed."""
+    return old.removed_on is not None and old.replaced_by is not None and not is_final(month_start(old.removed_on))
+
+
+def correct_replacement(
+    old: Meter, *, final_reading: Decimal, initial_reading: Decimal, actor: User | None, now: datetime
+) -> Meter:
+    """Correct a mistyped final reading of ``old`` or first reading of its successor (audited)."""
+    successor = old.replaced_by
+    if old.removed_on is None or successor is None:
+        raise RuleViolation(_l("This meter has not been replaced."), status=404)
+    begin_serialized_write()
+    if is_final(month_start(old.removed_on)):
+        raise RuleViolation(
+            _l("%(month)s is closed; a correction is entered as an adjustment to a bill.", month=f"{old.removed_on:%Y-%m}")
+        )
+    check_final_reading(old, old.removed_on, final_reading)
+    if not (0 <= initial_reading < successor.rollover_at):
+        raise RuleViolation(
+            _l("The initial reading must be between 0 and the register's maximum."), field="initial_reading"
+        )
+    before = {"final_reading": old.final_reading, "initial_reading": successor.initial_reading}
+    after = {"final_reading": final_reading, "initial_reading": initial_reading}
+    if before != after:
+        old.final_reading = final_reading
+        successor.initial_reading = initial_reading
+        audit.record(actor, "utilities.meter.correct_replacement", old, before=before, after=after,
+                     summary=f"{old.code} → {successor.code}")
+    return old
+
+
 # --- invoices -------------------------------------------------------------
 
 INVOICE_FIELDS = ("supply", "invoice_no", "amount", "consumption", "allocation_key")
@@ -642,15 +754,15 @@ def save_invoice(
     allocation_key: AllocationKey,
     invoice_no: str,
     actor: User | None,
-    at: datetime,
+    now: datetime,
 ) -> Invoice:
-    if not period_is_open_for_reading(period, at.date()):
-        raise UtilityError(_l("Invoices cannot be entered for a future month."))
+    if not period_is_open_for_reading(period, now.date()):
+        raise RuleViolation(_l("Invoices cannot be entered for a future month."))
     if amount < 0 or consumption <= 0:
-        raise UtilityError(_l("Enter the invoiced amount and a consumption above zero."))
+        raise RuleViolation(_l("Enter the invoiced amount and a consumption above zero."))
     begin_serialized_write()
     ensure_open(period)
-    month = get_month(period, for_update=True) or get_or_create_month(period, at)
+    month = get_month(period, for_update=True) or get_or_create_month(period, now)
     invoice = db.session.scalar(select(Invoice).where(Invoice.month_id == month.id, Invoice.supply == supply))
     before = audit.snapshot(invoice, INVOICE_FIELDS) if invoice is not None else None
     if invoice is None:
@@ -660,7 +772,7 @@ def save_invoice(
     invoice.consumption = consumption
     invoice.allocation_key = allocation_key
     invoice.invoice_no = invoice_no
-    invoice.entered_at = at
+    invoice.entered_at = now
     invoice.entered_by_id = actor.id if actor is not None else None
     after = audit.snapshot(invoice, INVOICE_FIELDS)
     if after != before:
@@ -718,7 +830,7 @@ def check_ratio_entries(entries: Mapping[int, str]) -> tuple[dict[int, Decimal],
     return percents, problems
 
 
-def save_fixed_ratios(supply: Supply, percents: Mapping[int, Decimal], *, actor: User | None) -> None:
+def save_fixed_ratios(supply: Supply, percents: Mapping[int, Decimal], *, actor: User | None, now: datetime) -> None:
     """Replace the supply's old percentages (audited); months already closed keep what they were billed with."""
     stored = {r.unit_id: r for r in db.session.scalars(select(FixedRatio).where(FixedRatio.supply == supply))}
     before = {unit_id: r.percent for unit_id, r in stored.items()}
@@ -772,71 +884,138 @@ def draft_allocation(review: MonthReview, invoices: Mapping[Supply, Invoice]) ->
     return result
 
 
+@dataclass(frozen=True)
+class PreviewRow:
+    """One unit's draft bill: its share of each supply and the sum."""
+
+    unit: Unit
+    shares: dict[Supply, BillShare]
+    old: dict[Supply, Decimal]  # what the old fixed ratio would charge, where on record
+
+    @property
+    def total(self) -> Decimal:
+        return sum((share.total for share in self.shares.values()), Decimal("0.00"))
+
+    @property
+    def old_total(self) -> Decimal | None:
+        if not self.shares or set(self.old) != set(self.shares):
+            return None
+        return sum(self.old.values(), Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class BillPreview:
+    """The bills a month's readings and invoices make: shown on the month page
+    before closing, and stored as they are when the month closes."""
+
+    allocations: list[SupplyAllocation]
+    rows: list[PreviewRow]
+
+    @property
+    def supplies(self) -> set[Supply]:
+        return {a.supply for a in self.allocations}
+
+
+def bill_preview(review: MonthReview, invoices: Mapping[Supply, Invoice]) -> BillPreview:
+    allocations = draft_allocation(review, invoices)
+    unit_ids = sorted({unit_id for a in allocations for unit_id in a.shares})
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.sort_order, Unit.id)).all()
+    rows = [
+        PreviewRow(
+            unit,
+            {a.supply: a.shares[unit.id] for a in allocations if unit.id in a.shares},
+            {a.supply: a.old[unit.id].total for a in allocations if a.old is not None and unit.id in a.old},
+        )
+        for unit in units
+    ]
+    return BillPreview(allocations, rows)
+
+
 def previous_month(month: BillingMonth) -> BillingMonth | None:
     return db.session.scalar(
         select(BillingMonth).where(BillingMonth.period < month.period).order_by(BillingMonth.period.desc()).limit(1)
     )
 
 
-def close_month(period: date, *, actor: User | None, at: datetime, confirm_warnings: bool, note: str = "") -> BillingMonth:
+@dataclass
+class Closing:
+    """A month that may be closed: what closing it will store."""
+
+    month: BillingMonth
+    review: MonthReview
+    preview: BillPreview
+
+
+def _closing(period: date, *, confirm_warnings: bool, for_update: bool) -> Closing:
+    month = get_month(period, for_update=for_update)
+    if month is None:
+        raise RuleViolation(_l("Nothing has been entered for this month yet."))
+    ensure_open(period)
+    earlier = previous_month(month)
+    if earlier is not None and not earlier.closed:
+        raise RuleViolation(_l("Close %(month)s first.", month=earlier.label))
+    review = review_month(period)
+    if not review.lines:
+        raise RuleViolation(_l("No meter was in service in this month."))
+    if review.blocking:
+        raise RuleViolation(_l("Some readings are missing or negative; fix them before closing the month."))
+    if review.warnings and not confirm_warnings:
+        raise RuleViolation(_l("Confirm that you have checked the flagged readings."), field="confirm_warnings")
+    invoices = {invoice.supply: invoice for invoice in month.invoices}
+    missing = [supply for supply in review.supplies if supply not in invoices]
+    if missing:
+        raise RuleViolation(_l("Enter the %(supply)s invoice first.", supply=missing[0].label))
+    preview = bill_preview(review, invoices)
+    if preview.supplies != set(review.supplies):
+        raise RuleViolation(_l("Every supply needs at least one unit sub-meter to bill."))
+    return Closing(month, review, preview)
+
+
+def check_closable(period: date, *, confirm_warnings: bool) -> int:
+    """What closing would refuse, asked before the person confirms (changes nothing);
+    the number of bills closing would make."""
+    return len(_closing(period, confirm_warnings=confirm_warnings, for_update=False).preview.rows)
+
+
+def close_month(period: date, *, actor: User | None, now: datetime, confirm_warnings: bool, note: str = "") -> BillingMonth:
     """Turn a month's readings and invoices into the units' bills, for good.
 
     Refused while a reading is missing or negative, while an earlier month is
     open, or while a supply has no invoice; warnings (jumps, sub-meters over
-    the main meter) must be confirmed.
+    the main meter) must be confirmed. The bills are the month page's preview.
     """
     actor_id = actor.id if actor is not None else None  # loaded now: no flush between the month's changes
     begin_serialized_write()
-    month = get_month(period, for_update=True)
-    if month is None:
-        raise UtilityError(_l("Nothing has been entered for this month yet."))
-    ensure_open(period)
-    earlier = previous_month(month)
-    if earlier is not None and not earlier.closed:
-        raise UtilityError(_l("Close %(month)s first.", month=earlier.label))
-    review = review_month(period)
-    if not review.lines:
-        raise UtilityError(_l("No meter was in service in this month."))
-    if review.blocking:
-        raise UtilityError(_l("Some readings are missing or negative; fix them before closing the month."))
-    if review.warnings and not confirm_warnings:
-        raise UtilityError(_l("Confirm that you have checked the flagged readings."))
-    invoices = {invoice.supply: invoice for invoice in month.invoices}
-    missing = [supply for supply in review.supplies if supply not in invoices]
-    if missing:
-        raise UtilityError(_l("Enter the %(supply)s invoice first.", supply=missing[0].label))
-    allocations = draft_allocation(review, invoices)
-    if {a.supply for a in allocations} != set(review.supplies):
-        raise UtilityError(_l("Every supply needs at least one unit sub-meter to bill."))
+    closing = _closing(period, confirm_warnings=confirm_warnings, for_update=True)
+    month, review, preview = closing.month, closing.review, closing.preview
 
-    bills: dict[int, UnitBill] = {}
-    for allocation in allocations:
-        supply = allocation.supply
+    for allocation in preview.allocations:
         invoice = allocation.invoice
-        invoice.main_usage = review.total(supply, MeterKind.MAIN) or Decimal(0)
-        invoice.units_usage = review.total(supply, MeterKind.UNIT) or Decimal(0)
-        invoice.common_usage = review.total(supply, MeterKind.COMMON) or Decimal(0)
-        for unit_id, share in allocation.shares.items():
-            bill = bills.get(unit_id)
-            if bill is None:
-                bill = bills[unit_id] = UnitBill(month_id=month.id, unit_id=unit_id, total=Decimal(0), created_at=at)
-                db.session.add(bill)
+        invoice.main_usage = review.total(allocation.supply, MeterKind.MAIN) or Decimal(0)
+        invoice.units_usage = review.total(allocation.supply, MeterKind.UNIT) or Decimal(0)
+        invoice.common_usage = review.total(allocation.supply, MeterKind.COMMON) or Decimal(0)
+    for row in preview.rows:
+        bill = UnitBill(month_id=month.id, unit_id=row.unit.id, total=row.total, created_at=now)
+        db.session.add(bill)
+        for allocation in preview.allocations:
+            share = allocation.shares.get(row.unit.id)
+            if share is None:
+                continue
             bill.lines.append(
                 UnitBillLine(
-                    supply=supply,
+                    supply=allocation.supply,
                     usage=share.usage,
                     rate=allocation.rate,
-                    allocation_key=invoice.allocation_key,
+                    allocation_key=allocation.invoice.allocation_key,
                     weight=share.weight,
                     metered=share.metered,
                     shared=share.shared,
                     total=share.total,
-                    old_ratio_amount=allocation.old[unit_id].total if allocation.old else None,
+                    old_ratio_amount=row.old.get(allocation.supply),
                 )
             )
-            bill.total += share.total
     month.status = MonthStatus.CLOSED
-    month.closed_at = at
+    month.closed_at = now
     month.closed_by_id = actor_id
     month.close_note = note
     audit.record(
@@ -846,11 +1025,11 @@ def close_month(period: date, *, actor: User | None, at: datetime, confirm_warni
         before={"status": MonthStatus.OPEN},
         after={
             "status": MonthStatus.CLOSED,
-            "bills": len(bills),
+            "bills": len(preview.rows),
             "confirmed_warnings": [f"{a.kind.value}:{review.lines[a.key].meter.code}" for a in review.warnings],
-            **{f"invoice_{a.supply.value}": a.invoice.amount for a in allocations},
+            **{f"invoice_{a.supply.value}": a.invoice.amount for a in preview.allocations},
         },
-        summary=f"{month.label}: {len(bills)} bills",
+        summary=f"{month.label}: {len(preview.rows)} bills",
     )
     return month
 
@@ -859,27 +1038,27 @@ def close_month(period: date, *, actor: User | None, at: datetime, confirm_warni
 
 
 def add_adjustment(
-    bill: UnitBill, supply: Supply, amount: Decimal, reason: str, *, actor: User | None, at: datetime
+    bill: UnitBill, supply: Supply, amount: Decimal, reason: str, *, actor: User | None, now: datetime
 ) -> BillAdjustment:
     """A correction to a closed month: a new line on the bill, never an edit."""
     if not bill.month.closed:
-        raise UtilityError(_l("Correct the readings or the invoice instead: this month is still open."))
+        raise RuleViolation(_l("Correct the readings or the invoice instead: this month is still open."))
     if amount == 0:
-        raise UtilityError(_l("An adjustment of zero changes nothing."))
+        raise RuleViolation(_l("An adjustment of zero changes nothing."))
     if not reason.strip():
-        raise UtilityError(_l("Say why the bill is corrected."))
+        raise RuleViolation(_l("Say why the bill is corrected."))
     if supply not in {line.supply for line in bill.lines}:
-        raise UtilityError(_l("This bill has no such supply."))
+        raise RuleViolation(_l("This bill has no such supply."))
     supply_total = sum((line.total for line in bill.lines if line.supply is supply), Decimal(0))
     supply_total += sum((a.amount for a in bill.adjustments if a.supply is supply), Decimal(0))
     if supply_total + amount < 0:
-        raise UtilityError(_l("A correction cannot make the bill negative."))
+        raise RuleViolation(_l("A correction cannot make the bill negative."))
     adjustment = BillAdjustment(
         bill_id=bill.id,
         supply=supply,
         amount=amount,
         reason=reason.strip(),
-        created_at=at,
+        created_at=now,
         created_by_id=actor.id if actor is not None else None,
     )
     db.session.add(adjustment)
@@ -934,21 +1113,38 @@ class ComparisonRow:
         return (self.difference * 100 / self.old_ratio).quantize(Decimal("0.1"))
 
 
+def _corrections_by_line():
+    """The corrections of each bill and supply, summed (a subquery)."""
+    return (
+        select(BillAdjustment.bill_id, BillAdjustment.supply, func.sum(BillAdjustment.amount).label("amount"))
+        .group_by(BillAdjustment.bill_id, BillAdjustment.supply)
+        .subquery()
+    )
+
+
+def _payable(corrections):
+    """A bill line's total with its corrections: what the unit pays for that supply."""
+    return type_coerce(UnitBillLine.total + func.coalesce(corrections.c.amount, 0), Money())
+
+
 def comparison_sums(first: date, last: date, supply: Supply | None = None, unit_id: int | None = None):
-    """Per unit over closed months in [first, last]: billed by meter vs. by the old ratio
-    (columns ``unit_id``, ``metered``, ``old_ratio``, ``difference``).
+    """Per unit over closed months in [first, last]: payable by meter (corrections
+    included) vs. by the old ratio (columns ``unit_id``, ``metered``, ``old_ratio``, ``difference``).
 
     Only bill lines with an old-ratio amount count, so both sums cover the same months.
     """
+    corrections = _corrections_by_line()
+    payable = _payable(corrections)
     query = (
         select(
             UnitBill.unit_id.label("unit_id"),
-            func.sum(UnitBillLine.total).label("metered"),
+            func.sum(payable).label("metered"),
             func.sum(UnitBillLine.old_ratio_amount).label("old_ratio"),
-            (func.sum(UnitBillLine.total) - func.sum(UnitBillLine.old_ratio_amount)).label("difference"),
+            (func.sum(payable) - func.sum(UnitBillLine.old_ratio_amount)).label("difference"),
         )
         .join(BillingMonth, UnitBill.month_id == BillingMonth.id)
         .join(UnitBillLine, UnitBillLine.bill_id == UnitBill.id)
+        .outerjoin(corrections, (corrections.c.bill_id == UnitBillLine.bill_id) & (corrections.c.supply == UnitBillLine.supply))
         .where(BillingMonth.period >= first, BillingMonth.period <= last, UnitBillLine.old_ratio_amount.is_not(None))
         .group_by(UnitBill.unit_id)
     )
@@ -976,11 +1172,18 @@ def comparison_rows(first: date, last: date, supply: Supply | None = None, unit_
     return ranked, rows_for
 
 
+def all_comparison_rows(first: date, last: date, supply: Supply | None = None, unit_id: int | None = None):
+    ranked, rows_for = comparison_rows(first, last, supply, unit_id)
+    return rows_for(db.session.scalars(ranked).all())
+
+
 def comparison_totals(first: date, last: date, supply: Supply | None = None, unit_id: int | None = None):
+    corrections = _corrections_by_line()
     query = (
-        select(func.sum(UnitBillLine.total), func.sum(UnitBillLine.old_ratio_amount))
+        select(func.sum(_payable(corrections)), func.sum(UnitBillLine.old_ratio_amount))
         .join(UnitBill, UnitBillLine.bill_id == UnitBill.id)
         .join(BillingMonth, UnitBill.month_id == BillingMonth.id)
+        .outerjoin(corrections, (corrections.c.bill_id == UnitBillLine.bill_id) & (corrections.c.supply == UnitBillLine.supply))
         .where(BillingMonth.period >= first, BillingMonth.period <= last, UnitBillLine.old_ratio_amount.is_not(None))
     )
     if supply is not None:
@@ -990,3 +1193,312 @@ def comparison_totals(first: date, last: date, supply: Supply | None = None, uni
     metered, old = db.session.execute(query).one()
     return metered or Decimal("0.00"), old or Decimal("0.00")
 
+
+
+# --- who reads bills --------------------------------------------------------
+
+
+def bill_scope(user: User) -> int | None:
+    """Whose bills ``user`` may read: None for every unit's (the logistics
+    center), else their own unit's id (0 when the account has no unit: none)."""
+    from portal.blueprints.utilities import MANAGERS
+
+    if user.has_role(*MANAGERS):
+        return None
+    return user.unit_id or 0
+
+
+def may_read_bill(user: User, bill: UnitBill) -> bool:
+    scope = bill_scope(user)
+    return scope is None or bill.unit_id == scope
+
+
+# --- the month page ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReconciliationRow:
+    """Where one supply's invoice went: the bills, their corrections, the rest."""
+
+    supply: Supply | None  # None: all supplies
+    invoiced: Decimal
+    billed: Decimal
+    corrections: Decimal
+
+    @property
+    def payable(self) -> Decimal:
+        return self.billed + self.corrections
+
+    @property
+    def borne_by_center(self) -> Decimal:
+        """What the units do not pay after the corrections: the logistics center bears it."""
+        return self.invoiced - self.payable
+
+
+def reconciliation(month: BillingMonth) -> list[ReconciliationRow]:
+    """A closed month's invoices against its bills and corrections, per supply and in total."""
+    zero = Decimal("0.00")
+    invoiced = dict(
+        db.session.execute(
+            select(Invoice.supply, func.sum(Invoice.amount)).where(Invoice.month_id == month.id).group_by(Invoice.supply)
+        ).all()
+    )
+    billed = dict(
+        db.session.execute(
+            select(UnitBillLine.supply, func.sum(UnitBillLine.total))
+            .join(UnitBill, UnitBillLine.bill_id == UnitBill.id)
+            .where(UnitBill.month_id == month.id)
+            .group_by(UnitBillLine.supply)
+        ).all()
+    )
+    corrected = dict(
+        db.session.execute(
+            select(BillAdjustment.supply, func.sum(BillAdjustment.amount))
+            .join(UnitBill, BillAdjustment.bill_id == UnitBill.id)
+            .where(UnitBill.month_id == month.id)
+            .group_by(BillAdjustment.supply)
+        ).all()
+    )
+    supplies = sorted(set(invoiced) | set(billed) | set(corrected), key=SUPPLY_ORDER.__getitem__)
+    rows = [
+        ReconciliationRow(supply, invoiced.get(supply) or zero, billed.get(supply) or zero, corrected.get(supply) or zero)
+        for supply in supplies
+    ]
+    if rows:
+        rows.append(
+            ReconciliationRow(
+                None,
+                sum((r.invoiced for r in rows), zero),
+                sum((r.billed for r in rows), zero),
+                sum((r.corrections for r in rows), zero),
+            )
+        )
+    return rows
+
+
+@dataclass
+class MonthOverview:
+    """Everything the month page shows; money only for the logistics center."""
+
+    period: date
+    review: MonthReview
+    month: BillingMonth | None
+    final: bool
+    with_money: bool
+    invoices: dict[Supply, Invoice] = field(default_factory=dict)
+    preview: BillPreview | None = None
+    reconciliation: list[ReconciliationRow] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.period:%Y-%m}"
+
+    @property
+    def closed(self) -> bool:
+        return self.month is not None and self.month.closed
+
+    @property
+    def closable(self) -> bool:
+        return self.with_money and not self.final
+
+
+def month_overview(period: date, *, with_money: bool) -> MonthOverview:
+    review = review_month(period)
+    overview = MonthOverview(period, review, review.month, is_final(period), with_money)
+    if not with_money:
+        return overview
+    month = review.month
+    overview.invoices = {invoice.supply: invoice for invoice in month.invoices} if month is not None else {}
+    if month is not None and month.closed:
+        overview.reconciliation = reconciliation(month)
+    elif not overview.final and not review.blocking and overview.invoices:
+        overview.preview = bill_preview(review, overview.invoices)
+    return overview
+
+
+# --- the readings export ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitWeight:
+    unit: Unit
+    supply: Supply
+    key: AllocationKey
+    weight: Decimal
+
+
+@dataclass
+class ReadingsExport:
+    """A month's reading sheet: every meter row (replaced ones too) and, for the
+    logistics center, the invoices and the allocation keys the bills use."""
+
+    label: str
+    rows: list[MeterRow]
+    with_money: bool
+    invoices: list[Invoice] = field(default_factory=list)
+    weights: list[UnitWeight] = field(default_factory=list)
+
+
+def readings_export(period: date, *, with_money: bool) -> ReadingsExport:
+    review = review_month(period)
+    export = ReadingsExport(f"{period:%Y-%m}", review.rows, with_money)
+    month = review.month
+    if not with_money or month is None:
+        return export
+    export.invoices = sorted(month.invoices, key=lambda invoice: SUPPLY_ORDER[invoice.supply])
+    if month.closed:
+        for bill in db.session.scalars(bills_query(month_id=month.id)):
+            for line in bill.lines:
+                export.weights.append(UnitWeight(bill.unit, line.supply, line.allocation_key, line.weight))
+        return export
+    units = {unit.id: unit for unit in db.session.scalars(select(Unit))}
+    for invoice in export.invoices:
+        usage = review.unit_usage(invoice.supply)
+        for unit_id, weight in allocation_weights(invoice.allocation_key, usage).items():
+            export.weights.append(UnitWeight(units[unit_id], invoice.supply, invoice.allocation_key, weight))
+    return export
+
+
+# --- lists the pages show -----------------------------------------------------
+
+
+def work_periods(today: date) -> list[date]:
+    """Months that may still need readings: open ones, last month, this month."""
+    periods = set(db.session.scalars(select(BillingMonth.period).where(BillingMonth.status == MonthStatus.OPEN)))
+    this_month = month_start(today)
+    last_month = add_months(this_month, -1)
+    closed = get_month(last_month)
+    if closed is None or not closed.closed:
+        periods.add(last_month)
+    periods.add(this_month)
+    return sorted(periods)
+
+
+def months_query():
+    return select(BillingMonth).options(selectinload(BillingMonth.invoices)).order_by(BillingMonth.period.desc())
+
+
+def reading_counts(month_ids: list[int]) -> dict[int, int]:
+    if not month_ids:
+        return {}
+    rows = db.session.execute(
+        select(MeterReading.month_id, func.count()).where(MeterReading.month_id.in_(month_ids)).group_by(MeterReading.month_id)
+    )
+    return {key: value for key, value in rows}
+
+
+def month_bills(month: BillingMonth) -> list[UnitBill]:
+    return list(db.session.scalars(bills_query(month_id=month.id)))
+
+
+def latest_bills(unit_id: int, limit: int) -> list[UnitBill]:
+    return list(db.session.scalars(bills_query(unit_id=unit_id).limit(limit)))
+
+
+KIND_SORT = case({MeterKind.MAIN.value: 0, MeterKind.UNIT.value: 1, MeterKind.COMMON.value: 2}, value=Meter.kind)
+
+
+def meters_query(text: str = "", supply: Supply | None = None, kind: MeterKind | None = None, status: str = "active"):
+    """Meters by code, name or unit (a typed ``_`` or ``%`` is literal), supply, kind and whether in service."""
+    query = (
+        select(Meter)
+        .outerjoin(Unit, Meter.unit_id == Unit.id)
+        .options(joinedload(Meter.unit), joinedload(Meter.parent))
+        .order_by(Meter.supply, KIND_SORT, Unit.sort_order, Meter.code)
+    )
+    if text:
+        query = query.where(
+            or_(contains(Meter.code, text), contains(Meter.name, text), contains(Unit.name, text),
+                contains(Unit.short_name, text))
+        )
+    if supply is not None:
+        query = query.where(Meter.supply == supply)
+    if kind is not None:
+        query = query.where(Meter.kind == kind)
+    if status == "active":
+        query = query.where(Meter.removed_on.is_(None))
+    elif status == "removed":
+        query = query.where(Meter.removed_on.is_not(None))
+    return query
+
+
+def meter_history_query(meter: Meter):
+    return (
+        select(MeterReading)
+        .join(BillingMonth, MeterReading.month_id == BillingMonth.id)
+        .options(joinedload(MeterReading.month), joinedload(MeterReading.entered_by))
+        .where(MeterReading.meter_id == meter.id)
+        .order_by(BillingMonth.period.desc())
+    )
+
+
+def meter_usage(meter: Meter, readings: Iterable[MeterReading]) -> dict[int, SpanUsage]:
+    """The use behind each of these readings of ``meter``."""
+    values = dict(
+        db.session.execute(
+            select(BillingMonth.period, MeterReading.value)
+            .join(MeterReading, MeterReading.month_id == BillingMonth.id)
+            .where(MeterReading.meter_id == meter.id)
+        ).all()
+    )
+    by_period = {(meter.id, period): value for period, value in values.items()}
+    first = {meter.id: min(values)} if values else {}
+    return {reading.id: meter_row(meter, reading.month.period, by_period, first, meter.id).usage for reading in readings}
+
+
+def main_meters() -> list[Meter]:
+    return list(db.session.scalars(
+        select(Meter).where(Meter.kind == MeterKind.MAIN, Meter.removed_on.is_(None)).order_by(Meter.supply, Meter.code)
+    ))
+
+
+def units_query():
+    return select(Unit).order_by(Unit.sort_order, Unit.id)
+
+
+def all_units() -> list[Unit]:
+    return list(db.session.scalars(units_query()))
+
+
+def get_invoice(month: BillingMonth | None, supply: Supply) -> Invoice | None:
+    if month is None:
+        return None
+    return db.session.scalar(select(Invoice).where(Invoice.month_id == month.id, Invoice.supply == supply))
+
+
+def closed_months() -> list[BillingMonth]:
+    return list(db.session.scalars(
+        select(BillingMonth).where(BillingMonth.status == MonthStatus.CLOSED).order_by(BillingMonth.period.desc())
+    ))
+
+
+def comparison_range(year: int | None, today: date) -> tuple[date, date, int | None, list[int]]:
+    """The months compared: a calendar year, or the last twelve closed months."""
+    periods = db.session.scalars(
+        select(BillingMonth.period).where(BillingMonth.status == MonthStatus.CLOSED).order_by(BillingMonth.period)
+    ).all()
+    years = sorted({p.year for p in periods}, reverse=True)
+    if year in years:
+        return date(year, 1, 1), date(year, 12, 1), year, years
+    last = periods[-1] if periods else month_start(today)
+    return add_months(last, -11), last, None, years
+
+
+@dataclass(frozen=True)
+class RatioTable:
+    percent: dict[tuple[int, Supply], Decimal]
+    totals: dict[Supply, Decimal]
+
+
+def ratio_table(units: Iterable[Unit]) -> RatioTable:
+    ids = [u.id for u in units]
+    found = db.session.execute(
+        select(FixedRatio.unit_id, FixedRatio.supply, FixedRatio.percent).where(FixedRatio.unit_id.in_(ids))
+    )
+    percent = {(unit_id, supply): value for unit_id, supply, value in found}
+    totals = dict(db.session.execute(select(FixedRatio.supply, func.sum(FixedRatio.percent)).group_by(FixedRatio.supply)).all())
+    return RatioTable(percent, totals)
+
+
+def stored_ratios(supply: Supply) -> dict[int, Decimal]:
+    return dict(db.session.execute(select(FixedRatio.unit_id, FixedRatio.percent).where(FixedRatio.supply == supply)).all())

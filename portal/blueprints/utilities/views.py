@@ -1,3 +1,10 @@
+"""The utilities pages: load (404/403), read the form, call a service, commit, redirect.
+
+Every read a page needs is a service function; every change is a service
+given the acting user and the time. A refused change rolls back and shows the
+rule's message on the form.
+"""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -5,53 +12,46 @@ from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
-from flask import abort, current_app, flash, render_template, request, send_file, url_for
+from flask import abort, flash, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import case, false, func, or_, select
+from sqlalchemy import false, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from portal import timeutil
-from portal.blueprints.utilities import BILL_READERS, EVERYONE_HERE, MANAGERS, READERS, bp, services, xlsx
+from portal.blueprints.utilities import BILL_VIEWERS, MANAGERS, METER_READERS, UTILITIES_USERS, bp, services, xlsx
 from portal.blueprints.utilities.forms import (
     AdjustmentForm,
     CloseMonthForm,
+    CorrectReplacementForm,
     ImportForm,
     InvoiceForm,
     MeterForm,
     ReplaceMeterForm,
-    without_control_characters,
 )
 from portal.blueprints.utilities.models import (
     AllocationKey,
     BillingMonth,
     CommonArea,
-    FixedRatio,
-    Invoice,
     Meter,
     MeterKind,
-    MeterReading,
-    MonthStatus,
     Supply,
     UnitBill,
 )
-from portal.blueprints.utilities.readings import (
-    MeterSpan,
-    ReadingError,
-    add_months,
-    is_jump,
-    month_start,
-    parse_reading,
-    span_usage,
-)
-from portal.blueprints.utilities.services import MeterRow, UtilityError
+from portal.blueprints.utilities.readings import parse_reading
+from portal.blueprints.utilities.services import MeterRow
+from portal.confirm import confirmation_page, confirmed
 from portal.db import db
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
-from portal.models import Role, Unit
+from portal.models import Role
+from portal.requestargs import arg_enum, arg_int, paginate
+from portal.rules import RuleViolation
 from portal.security import roles_required
+from portal.text import clean_text
 
 # --- loading with 404/403 -------------------------------------------------
 
@@ -78,7 +78,7 @@ def load_meter(meter_id: int) -> Meter:
 
 
 def load_bill(bill_id: int) -> UnitBill:
-    """A bill its viewer may see: managers see all, unit administrators their own unit's."""
+    """A bill its viewer may read (see ``services.may_read_bill``)."""
     bill = db.session.scalar(
         select(UnitBill)
         .options(
@@ -91,144 +91,103 @@ def load_bill(bill_id: int) -> UnitBill:
     )
     if bill is None:
         abort(404)
-    if not is_manager() and (current_user.unit_id is None or bill.unit_id != current_user.unit_id):
+    if not services.may_read_bill(current_user, bill):
         abort(403)
     return bill
-
-
-def page_size() -> int:
-    return current_app.config["PAGE_SIZE"]
 
 
 def xlsx_response(data: bytes, filename: str):
     return send_file(BytesIO(data), mimetype=xlsx.XLSX_MIMETYPE, as_attachment=True, download_name=filename)
 
 
-def fail(error: UtilityError, form) -> None:
-    """Nothing of a refused change stays in the session; the form says why."""
-    db.session.rollback()
-    form.form_errors.append(error.message)
-
-
 # --- overview -------------------------------------------------------------
 
 
-def work_periods(today: date) -> list[date]:
-    """Months that may still need readings: open ones, last month, this month."""
-    periods = set(db.session.scalars(select(BillingMonth.period).where(BillingMonth.status == MonthStatus.OPEN)))
-    this_month = month_start(today)
-    last_month = add_months(this_month, -1)
-    closed = services.get_month(last_month)
-    if closed is None or not closed.closed:
-        periods.add(last_month)
-    periods.add(this_month)
-    return sorted(periods)
-
-
-def month_counts(month_ids: list[int]) -> dict[int, int]:
-    if not month_ids:
-        return {}
-    rows = db.session.execute(
-        select(MeterReading.month_id, func.count()).where(MeterReading.month_id.in_(month_ids)).group_by(MeterReading.month_id)
-    )
-    return {key: value for key, value in rows}
-
-
 @bp.route("/")
-@roles_required(*EVERYONE_HERE)
+@roles_required(*UTILITIES_USERS)
 def index():
-    context: dict[str, object] = {"months": None, "unit_bills": None}
-    if current_user.has_role(*READERS):
-        query = select(BillingMonth).options(selectinload(BillingMonth.invoices)).order_by(BillingMonth.period.desc())
-        months = db.paginate(query, per_page=page_size(), error_out=False)
+    context: dict[str, object] = {"months": None, "unit_bills": None, "work_periods": []}
+    if current_user.has_role(*METER_READERS):
+        months = paginate(services.months_query())
         context.update(
             months=months,
-            reading_counts=month_counts([m.id for m in months.items]),
-            work_periods=work_periods(timeutil.today()),
+            reading_counts=services.reading_counts([m.id for m in months.items]),
+            work_periods=services.work_periods(timeutil.today()),
         )
     if current_user.has_role(Role.UNIT_ADMIN):
-        unit_id = current_user.unit_id or 0
-        context["unit_bills"] = db.session.scalars(services.bills_query(unit_id=unit_id).limit(6)).all()
-    return render("utilities/index.html", "utilities/_months_table.html", is_manager=is_manager(), **context)
+        context["unit_bills"] = services.latest_bills(current_user.unit_id or 0, 6)
+    # Only the months table has a fragment of its own; a unit administrator has none.
+    partial = "utilities/_months_table.html" if context["months"] is not None else None
+    return render("utilities/index.html", partial, is_manager=is_manager(), **context)
 
 
 # --- a month --------------------------------------------------------------
 
 
-def month_context(period: date, close_form: CloseMonthForm | None = None) -> dict[str, object]:
-    review = services.review_month(period)
-    month = review.month
-    context: dict[str, object] = {
-        "period": period,
-        "label": f"{period:%Y-%m}",
-        "review": review,
-        "month": month,
-        "final": services.is_final(period),
-        "is_manager": is_manager(),
-        "bills": None,
-        "preview": None,
-        "invoices": {},
-        "close_form": None,
-    }
-    if not is_manager():
-        return context
-    invoices = {invoice.supply: invoice for invoice in month.invoices} if month is not None else {}
-    context["invoices"] = invoices
-    if month is not None and month.closed:
-        context["bills"] = db.paginate(services.bills_query(month_id=month.id), per_page=page_size(), error_out=False)
-    elif not context["final"]:
-        context["close_form"] = close_form or CloseMonthForm()
-        if not review.blocking and invoices:
-            context["preview"] = preview_rows(services.draft_allocation(review, invoices))
-    return context
-
-
-def preview_rows(allocations: list[services.SupplyAllocation]) -> list[dict[str, object]]:
-    """The draft bills, one row per unit, for checking before the month is closed."""
-    unit_ids = sorted({unit_id for a in allocations for unit_id in a.shares})
-    units = db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.sort_order, Unit.id)).all()
-    rows = []
-    for unit in units:
-        shares = {a.supply: a.shares[unit.id] for a in allocations if unit.id in a.shares}
-        old = [a.old[unit.id].total for a in allocations if a.old is not None and unit.id in a.old]
-        rows.append(
-            {
-                "unit": unit,
-                "shares": shares,
-                "total": sum((s.total for s in shares.values()), Decimal("0.00")),
-                "old": sum(old, Decimal("0.00")) if len(old) == len(shares) else None,
-            }
-        )
-    return rows
+def render_month(period: date, *, close_form: CloseMonthForm | None = None, status: int = 200):
+    overview = services.month_overview(period, with_money=is_manager())
+    bills = None
+    if overview.with_money and overview.closed:
+        bills = paginate(services.bills_query(month_id=overview.month.id))
+    return render(
+        "utilities/month.html",
+        overview=overview,
+        review=overview.review,
+        month=overview.month,
+        label=overview.label,
+        final=overview.final,
+        is_manager=overview.with_money,
+        invoices=overview.invoices,
+        bills=bills,
+        close_form=(close_form or CloseMonthForm()) if overview.closable else None,
+        status=status,
+    )
 
 
 @bp.route("/months/<period>")
-@roles_required(*READERS)
+@roles_required(*METER_READERS)
 def month(period: str):
-    return render("utilities/month.html", **month_context(load_period(period)))
+    return render_month(load_period(period))
 
 
 @bp.route("/months/<period>/close", methods=["POST"])
 @roles_required(*MANAGERS)
 def close_month(period: str):
     when = load_period(period)
+    label = f"{when:%Y-%m}"
     form = CloseMonthForm()
     if form.validate_on_submit():
         try:
+            if not confirmed():
+                bills = services.check_closable(when, confirm_warnings=form.confirm_warnings.data)
+                return confirmation_page(
+                    _("Close %(month)s and make the bills?", month=label),
+                    detail=ngettext(
+                        "%(num)s bill will be made. Afterwards nothing of this month can be edited; "
+                        "a mistake is corrected by an adjustment on a bill.",
+                        "%(num)s bills will be made. Afterwards nothing of this month can be edited; "
+                        "a mistake is corrected by an adjustment on a bill.",
+                        bills,
+                    ),
+                    button=_("Close %(month)s and make the bills", month=label),
+                    cancel_url=url_for("utilities.month", period=label),
+                    danger=False,
+                )
             services.close_month(
                 when,
                 actor=current_user,
-                at=timeutil.now(),
+                now=timeutil.now(),
                 confirm_warnings=form.confirm_warnings.data,
                 note=form.note.data or "",
             )
-        except UtilityError as error:
-            fail(error, form)
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
         else:
             db.session.commit()
-            flash(_("%(month)s is closed and the bills are ready.", month=f"{when:%Y-%m}"), "success")
-            return redirect_to(url_for("utilities.month", period=f"{when:%Y-%m}"))
-    return render("utilities/month.html", status=422, **month_context(when, close_form=form))
+            flash(_("%(month)s is closed and the bills are ready.", month=label), "success")
+            return redirect_to(url_for("utilities.month", period=label))
+    return render_month(when, close_form=form, status=form_status(form))
 
 
 @bp.route("/months/<period>/bills.xlsx")
@@ -238,8 +197,7 @@ def month_bills_xlsx(period: str):
     month = services.get_month(when)
     if month is None or not month.closed:
         abort(404)
-    bills = db.session.scalars(services.bills_query(month_id=month.id)).all()
-    return xlsx_response(xlsx.bills_workbook(month.label, bills), f"bills-{month.label}.xlsx")
+    return xlsx_response(xlsx.bills_workbook(month.label, services.month_bills(month)), f"bills-{month.label}.xlsx")
 
 
 # --- readings -------------------------------------------------------------
@@ -258,7 +216,7 @@ def parse_grid(rows: list[MeterRow], formdata: Mapping[str, str]):
         posted[row.meter.id] = formdata[name]
         try:
             values[row.meter.id] = parse_reading(formdata[name], row.meter.rollover_at)
-        except ReadingError as error:
+        except RuleViolation as error:
             errors[row.meter.id] = error.message
     return values, errors, posted
 
@@ -291,7 +249,7 @@ def render_readings(
 
 
 @bp.route("/months/<period>/readings", methods=["GET", "POST"])
-@roles_required(*READERS)
+@roles_required(*METER_READERS)
 def readings(period: str):
     when = load_period(period)
     review = services.review_month(when)
@@ -300,19 +258,22 @@ def readings(period: str):
         return render_readings(when, review, form=form)
     errors: dict[int, object] = {}
     posted: dict[int, str] = {}
+    values: dict[int, Decimal | None] = {}
     if form.validate_on_submit():
         values, errors, posted = parse_grid(review.rows, request.form)
         if errors:
             form.form_errors.append(
-                _("%(count)s readings need correcting; nothing was saved.", count=len(errors))
+                ngettext("%(num)s reading needs correcting; nothing was saved.",
+                         "%(num)s readings need correcting; nothing was saved.", len(errors))
             )
         else:
             try:
                 changes = services.save_readings(
-                    when, values, actor=current_user, at=timeutil.now(), clear_missing=True
+                    when, values, actor=current_user, now=timeutil.now(), clear_missing=True
                 )
-            except UtilityError as error:
-                fail(error, form)
+            except RuleViolation as error:
+                db.session.rollback()
+                error.show_on(form)
             else:
                 db.session.commit()
                 if changes.any:
@@ -324,55 +285,56 @@ def readings(period: str):
                 else:
                     flash(_("Nothing had changed."), "info")
                 return redirect_to(url_for("utilities.readings", period=f"{when:%Y-%m}"))
-    return render_readings(when, review, form=form, errors=errors, posted=posted, status=422)
+    # The grid comes back worked out from what was typed: use, rollovers and warnings of every row.
+    draft = services.review_month(when, typed={k: v for k, v in values.items() if k not in errors}) if values else review
+    return render_readings(when, draft, form=form, errors=errors, posted=posted, status=form_status(form))
 
 
 @bp.route("/months/<period>/readings/<int:meter_id>/check")
-@roles_required(*READERS)
+@roles_required(*METER_READERS)
 def check_reading(period: str, meter_id: int):
-    """What a typed reading means (use, rollover, anomaly), for the grid as you type."""
+    """What a typed reading means (use, rollover, jump), for the grid as you type."""
     when = load_period(period)
-    review = services.review_month(when)
-    row = next((r for r in review.rows if r.meter.id == meter_id and r.needs_reading), None)
-    if row is None:
+    raw = request.args.get(f"m-{meter_id}", "")[:40]
+    check = services.check_reading(when, meter_id, raw)
+    if check is None:
         abort(404)
-    raw = request.args.get(f"m-{meter_id}", "")
-    error = None
-    usage = None
-    jump = None
-    try:
-        value = parse_reading(raw, row.meter.rollover_at)
-    except ReadingError as problem:
-        value, error = None, problem.message
-    if value is not None:
-        usage = span_usage(MeterSpan(row.start, value, row.meter.multiplier, row.meter.rollover_at))
-        line = review.lines[row.line]
-        if usage.usage is not None and len(line.rows) == 1:
-            jump = is_jump(usage.usage, line.history)
     return render(
         "utilities/reading_check.html",
         "utilities/_reading_check.html",
-        row=row,
-        raw=raw,
-        value=value,
-        usage=usage,
-        jump=jump,
-        error=error,
+        row=check.row,
+        raw=check.raw,
+        value=check.value,
+        usage=check.usage,
+        jump=check.jump,
+        error=check.error,
         label=f"{when:%Y-%m}",
     )
 
 
 @bp.route("/months/<period>/readings.xlsx")
-@roles_required(*READERS)
+@roles_required(*METER_READERS)
 def readings_xlsx(period: str):
     when = load_period(period)
-    review = services.review_month(when)
-    rows = [row for row in review.rows if row.needs_reading]
-    return xlsx_response(xlsx.readings_sheet(f"{when:%Y-%m}", rows), f"readings-{when:%Y-%m}.xlsx")
+    export = services.readings_export(when, with_money=is_manager())
+    return xlsx_response(xlsx.readings_sheet(export), f"readings-{export.label}.xlsx")
+
+
+def import_message(count: int, changes: services.ReadingChanges) -> str:
+    """How many readings the sheet changed, not how many it held."""
+    changed = changes.added + changes.changed
+    if not changed:
+        return ngettext("The sheet's %(num)s reading was already stored; nothing changed.",
+                        "The sheet's %(num)s readings were already stored; nothing changed.", count)
+    message = ngettext("%(num)s reading changed", "%(num)s readings changed", changed)
+    message += _(" (%(added)s new, %(changed)s corrected).", added=changes.added, changed=changes.changed)
+    if count > changed:
+        message += " " + ngettext("%(num)s was already stored.", "%(num)s were already stored.", count - changed)
+    return message
 
 
 @bp.route("/months/<period>/import", methods=["POST"])
-@roles_required(*READERS)
+@roles_required(*METER_READERS)
 def import_readings(period: str):
     when = load_period(period)
     review = services.review_month(when)
@@ -385,6 +347,7 @@ def import_readings(period: str):
             meters,
             xlsx.accepted_headers(xlsx.CODE_HEADER),
             xlsx.accepted_headers(xlsx.READING_HEADER),
+            no_reading_codes=[row.meter.code for row in review.rows if not row.needs_reading],
         )
         problems = result.problems
         if not problems and not result.values:
@@ -392,18 +355,14 @@ def import_readings(period: str):
         if not problems:
             try:
                 changes = services.save_readings(
-                    when, result.values, actor=current_user, at=timeutil.now(), clear_missing=False
+                    when, result.values, actor=current_user, now=timeutil.now(), clear_missing=False
                 )
-            except UtilityError as error:
+            except RuleViolation as error:
                 db.session.rollback()
                 problems = [xlsx.ImportProblem(None, "", error.message)]
             else:
                 db.session.commit()
-                flash(
-                    _("Imported %(count)s readings: %(added)s new, %(changed)s changed.",
-                      count=len(result.values), added=changes.added, changed=changes.changed),
-                    "success",
-                )
+                flash(import_message(len(result.values), changes), "success" if changes.any else "info")
                 return redirect_to(url_for("utilities.readings", period=f"{when:%Y-%m}"))
     return render_readings(when, review, import_form=import_form, import_problems=problems, status=422)
 
@@ -415,17 +374,13 @@ def import_readings(period: str):
 @roles_required(*MANAGERS)
 def invoice(period: str, supply: str):
     when = load_period(period)
-    try:
-        kind = Supply(supply)
-    except ValueError:
+    if supply not in Supply._value2member_map_:
         abort(404)
+    kind = Supply(supply)
     month = services.get_month(when)
-    current = None
-    if month is not None:
-        current = db.session.scalar(select(Invoice).where(Invoice.month_id == month.id, Invoice.supply == kind))
+    current = services.get_invoice(month, kind)
     form = InvoiceForm(obj=current)
-    review = services.review_month(when)
-    main_usage = review.total(kind, MeterKind.MAIN)
+    main_usage = services.review_month(when).total(kind, MeterKind.MAIN)
     if request.method == "GET" and current is None and main_usage:
         form.consumption.data = main_usage  # the utility reads the same main meter
     if form.validate_on_submit():
@@ -436,12 +391,13 @@ def invoice(period: str, supply: str):
                 amount=form.amount.data,
                 consumption=form.consumption.data,
                 allocation_key=AllocationKey(form.allocation_key.data),
-                invoice_no=(form.invoice_no.data or "").strip(),
+                invoice_no=form.invoice_no.data or "",
                 actor=current_user,
-                at=timeutil.now(),
+                now=timeutil.now(),
             )
-        except UtilityError as error:
-            fail(error, form)
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
         else:
             db.session.commit()
             flash(_("The %(supply)s invoice for %(month)s is saved.", supply=kind.label, month=f"{when:%Y-%m}"), "success")
@@ -454,100 +410,83 @@ def invoice(period: str, supply: str):
         month=month,
         final=services.is_final(when),
         main_usage=main_usage,
-        status=422 if request.method == "POST" else 200,
+        status=form_status(form),
     )
 
 
 # --- meters ---------------------------------------------------------------
 
-KIND_SORT = case({MeterKind.MAIN.value: 0, MeterKind.UNIT.value: 1, MeterKind.COMMON.value: 2}, value=Meter.kind)
+METER_STATUSES = ("active", "removed", "all")
 
 
 @bp.route("/meters/")
-@roles_required(*READERS)
+@roles_required(*METER_READERS)
 def meters():
-    q = without_control_characters(request.args.get("q", "")).strip()[:40]
-    supply = request.args.get("supply", "")
-    kind = request.args.get("kind", "")
+    q = (clean_text(request.args.get("q", "")) or "")[:40]
+    supply = arg_enum("supply", Supply)
+    kind = arg_enum("kind", MeterKind)
     status = request.args.get("status", "active")
-    query = (
-        select(Meter)
-        .outerjoin(Unit, Meter.unit_id == Unit.id)
-        .options(joinedload(Meter.unit), joinedload(Meter.parent))
-        .order_by(Meter.supply, KIND_SORT, Unit.sort_order, Meter.code)
-    )
-    if q:
-        like = f"%{q}%"
-        query = query.where(or_(Meter.code.ilike(like), Meter.name.ilike(like), Unit.name.ilike(like), Unit.short_name.ilike(like)))
-    if supply in {s.value for s in Supply}:
-        query = query.where(Meter.supply == Supply(supply))
-    if kind in {k.value for k in MeterKind}:
-        query = query.where(Meter.kind == MeterKind(kind))
-    if status == "active":
-        query = query.where(Meter.removed_on.is_(None))
-    elif status == "removed":
-        query = query.where(Meter.removed_on.is_not(None))
-    page = db.paginate(query, per_page=page_size(), error_out=False)
+    if status not in METER_STATUSES:
+        status = "active"
+    page = paginate(services.meters_query(q, supply, kind, status))
     return render(
         "utilities/meters.html",
         "utilities/_meters_table.html",
         page=page,
         q=q,
-        supply=supply,
-        kind=kind,
+        supply=supply.value if supply else "",
+        kind=kind.value if kind else "",
         in_service=status,
         is_manager=is_manager(),
     )
 
 
 @bp.route("/meters/<int:meter_id>")
-@roles_required(*READERS)
+@roles_required(*METER_READERS)
 def meter(meter_id: int):
     meter = load_meter(meter_id)
     book = services.MeterBook.load()
-    chain = book.chain(book.by_id[meter.id])
-    history = db.paginate(
-        select(MeterReading)
-        .join(BillingMonth, MeterReading.month_id == BillingMonth.id)
-        .options(joinedload(MeterReading.month), joinedload(MeterReading.entered_by))
-        .where(MeterReading.meter_id == meter.id)
-        .order_by(BillingMonth.period.desc()),
-        per_page=page_size(),
-        error_out=False,
-    )
-    values = dict(
-        db.session.execute(
-            select(BillingMonth.period, MeterReading.value)
-            .join(MeterReading, MeterReading.month_id == BillingMonth.id)
-            .where(MeterReading.meter_id == meter.id)
-        ).all()
-    )
-    readings = {(meter.id, period): value for period, value in values.items()}
-    first = {meter.id: min(values)} if values else {}
-    usage = {
-        reading.id: services.meter_row(meter, reading.month.period, readings, first, meter.id).usage
-        for reading in history.items
-    }
+    history = paginate(services.meter_history_query(meter))
     return render(
         "utilities/meter.html",
         meter=meter,
-        chain=chain,
+        chain=book.chain(book.by_id[meter.id]),
         history=history,
-        usage=usage,
+        usage=services.meter_usage(meter, history.items),
         locked=services.meter_is_locked(meter),
+        correctable=services.replacement_is_correctable(meter),
         is_manager=is_manager(),
     )
 
 
 def meter_choices(form: MeterForm) -> None:
-    mains = db.session.scalars(
-        select(Meter).where(Meter.kind == MeterKind.MAIN, Meter.removed_on.is_(None)).order_by(Meter.supply, Meter.code)
-    )
     form.parent_id.choices = [SelectChoice("0", "—")] + [
-        SelectChoice(str(m.id), f"{m.code} {m.name} ({m.supply.label})") for m in mains
+        SelectChoice(str(m.id), f"{m.code} {m.name} ({m.supply.label})") for m in services.main_meters()
     ]
-    units = db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name))
-    form.unit_id.choices = [SelectChoice("0", "—")] + [SelectChoice(str(u.id), u.name) for u in units]
+    form.unit_id.choices = [SelectChoice("0", "—")] + [SelectChoice(str(u.id), u.name) for u in services.all_units()]
+
+
+def meter_changes(form: MeterForm, locked: bool) -> dict[str, object]:
+    """The meter's fields from the form: labels always, the rest while not locked."""
+    data: dict[str, object] = {
+        "code": form.code.data,
+        "name": form.name.data,
+        "serial_no": form.serial_no.data or "",
+        "area": CommonArea(form.area.data) if form.area.data else None,
+        "note": form.note.data or "",
+    }
+    if not locked:
+        data.update(
+            supply=Supply(form.supply.data),
+            kind=MeterKind(form.kind.data),
+            unit_id=form.unit_id.data or None,
+            parent_id=form.parent_id.data or None,
+            multiplier=form.multiplier.data,
+            rollover_at=form.rollover_at.data,
+            installed_on=form.installed_on.data,
+            initial_reading=form.initial_reading.data,
+        )
+    return data
 
 
 @bp.route("/meters/new", methods=["GET", "POST"])
@@ -565,48 +504,26 @@ def edit_meter(meter_id: int | None = None):
     if request.method == "GET" and meter is None:
         form.installed_on.data = timeutil.today()
     if form.validate_on_submit():
-        data: dict[str, object] = {
-            "code": form.code.data.strip(),
-            "name": form.name.data.strip(),
-            "serial_no": (form.serial_no.data or "").strip(),
-            "area": CommonArea(form.area.data) if form.area.data else None,
-            "note": form.note.data or "",
-        }
-        if not locked:
-            data.update(
-                supply=Supply(form.supply.data),
-                kind=MeterKind(form.kind.data),
-                unit_id=form.unit_id.data or None,
-                parent_id=form.parent_id.data or None,
-                multiplier=form.multiplier.data,
-                rollover_at=form.rollover_at.data,
-                installed_on=form.installed_on.data,
-                initial_reading=form.initial_reading.data,
-            )
+        data = meter_changes(form, locked)
         try:
             if meter is None:
-                meter = services.create_meter(Meter(**data), actor=current_user, today=timeutil.today())
+                meter = services.create_meter(Meter(**data), actor=current_user, now=timeutil.now())
             else:
-                services.update_meter(meter, data, actor=current_user, today=timeutil.today())
-        except UtilityError as error:
-            fail(error, form)
+                services.update_meter(meter, data, actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
             if meter is not None and meter.id is None:
                 meter = None
         else:
             db.session.commit()
             flash(_("Meter %(code)s saved.", code=meter.code), "success")
             return redirect_to(url_for("utilities.meter", meter_id=meter.id))
-    return render(
-        "utilities/meter_form.html",
-        form=form,
-        meter=meter,
-        locked=locked,
-        status=422 if request.method == "POST" else 200,
-    )
+    return render("utilities/meter_form.html", form=form, meter=meter, locked=locked, status=form_status(form))
 
 
 @bp.route("/meters/<int:meter_id>/replace", methods=["GET", "POST"])
-@roles_required(*READERS)
+@roles_required(*METER_READERS)
 def replace_meter(meter_id: int):
     meter = load_meter(meter_id)
     form = ReplaceMeterForm()
@@ -616,61 +533,75 @@ def replace_meter(meter_id: int):
         form.rollover_at.data = meter.rollover_at
     if meter.active and form.validate_on_submit():
         try:
-            successor = services.replace_meter(
-                meter,
-                services.Replacement(
-                    removed_on=form.removed_on.data,
-                    final_reading=form.final_reading.data,
-                    code=form.code.data.strip(),
-                    serial_no=(form.serial_no.data or "").strip(),
-                    multiplier=form.multiplier.data,
-                    rollover_at=form.rollover_at.data,
-                    initial_reading=form.initial_reading.data,
-                ),
-                actor=current_user,
-                today=timeutil.today(),
-            )
-        except UtilityError as error:
-            fail(error, form)
+            successor = services.replace_meter(meter, form.to_draft(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
         else:
             db.session.commit()
             flash(_("Meter %(old)s is replaced by %(new)s.", old=meter.code, new=successor.code), "success")
             return redirect_to(url_for("utilities.meter", meter_id=successor.id))
     elif not meter.active and request.method == "POST":
         form.form_errors.append(_("This meter has already been taken out of service."))
+    return render("utilities/replace_form.html", form=form, meter=meter, status=form_status(form))
+
+
+@bp.route("/meters/<int:meter_id>/replacement", methods=["GET", "POST"])
+@roles_required(*METER_READERS)
+def correct_replacement(meter_id: int):
+    """Correct a replacement's final reading (old meter) or first reading (new meter) until its month closes."""
+    meter = load_meter(meter_id)
+    successor = meter.replaced_by
+    if meter.removed_on is None or successor is None:
+        abort(404)
+    form = CorrectReplacementForm()
+    if request.method == "GET":
+        form.final_reading.data = meter.final_reading
+        form.initial_reading.data = successor.initial_reading
+    if form.validate_on_submit():
+        try:
+            services.correct_replacement(
+                meter,
+                final_reading=form.final_reading.data,
+                initial_reading=form.initial_reading.data,
+                actor=current_user,
+                now=timeutil.now(),
+            )
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+            meter = load_meter(meter_id)
+        else:
+            db.session.commit()
+            flash(_("The readings of the replacement %(old)s → %(new)s are corrected.",
+                    old=meter.code, new=successor.code), "success")
+            return redirect_to(url_for("utilities.meter", meter_id=meter.id))
     return render(
-        "utilities/replace_form.html",
+        "utilities/correct_replacement.html",
         form=form,
         meter=meter,
-        status=422 if request.method == "POST" else 200,
+        successor=meter.replaced_by,
+        correctable=services.replacement_is_correctable(meter),
+        status=form_status(form),
     )
 
 
 # --- bills ----------------------------------------------------------------
 
 
-def closed_months() -> list[BillingMonth]:
-    return db.session.scalars(
-        select(BillingMonth).where(BillingMonth.status == MonthStatus.CLOSED).order_by(BillingMonth.period.desc())
-    ).all()
-
-
 @bp.route("/bills/")
-@roles_required(*BILL_READERS)
+@roles_required(*BILL_VIEWERS)
 def bills():
-    months = closed_months()
+    months = services.closed_months()
     chosen_month = request.args.get("month", "")
     month_id = next((m.id for m in months if m.label == chosen_month), None)
-    units: list[Unit] = []
-    if is_manager():
-        units = db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name)).all()
-        unit_id = request.args.get("unit", type=int)
-    else:
-        unit_id = current_user.unit_id or 0  # no unit: no bills
+    scope = services.bill_scope(current_user)
+    units = services.all_units() if scope is None else []
+    unit_id = arg_int("unit") if scope is None else scope
     query = services.bills_query(unit_id=unit_id, month_id=month_id)
     if chosen_month and month_id is None:
         query = query.where(false())
-    page = db.paginate(query, per_page=page_size(), error_out=False)
+    page = paginate(query)
     return render(
         "utilities/bills.html",
         "utilities/_bills_list.html",
@@ -678,13 +609,13 @@ def bills():
         months=months,
         chosen_month=chosen_month,
         units=units,
-        unit_id=unit_id if is_manager() else None,
+        unit_id=unit_id if scope is None else None,
         is_manager=is_manager(),
     )
 
 
 @bp.route("/bills/<int:bill_id>")
-@roles_required(*BILL_READERS)
+@roles_required(*BILL_VIEWERS)
 def bill(bill_id: int):
     bill = load_bill(bill_id)
     invoices = {invoice.supply: invoice for invoice in bill.month.invoices}
@@ -692,7 +623,7 @@ def bill(bill_id: int):
 
 
 @bp.route("/bills/<int:bill_id>.xlsx")
-@roles_required(*BILL_READERS)
+@roles_required(*BILL_VIEWERS)
 def bill_xlsx(bill_id: int):
     bill = load_bill(bill_id)
     invoices = {invoice.supply: invoice for invoice in bill.month.invoices}
@@ -713,50 +644,34 @@ def adjust_bill(bill_id: int):
                 form.amount.data,
                 form.reason.data,
                 actor=current_user,
-                at=timeutil.now(),
+                now=timeutil.now(),
             )
-        except UtilityError as error:
-            fail(error, form)
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
             bill = load_bill(bill_id)
         else:
             db.session.commit()
             flash(_("The correction is added to bill %(number)s.", number=bill.number), "success")
             return redirect_to(url_for("utilities.bill", bill_id=bill.id))
-    return render(
-        "utilities/adjust_form.html", form=form, bill=bill, status=422 if request.method == "POST" else 200
-    )
+    return render("utilities/adjust_form.html", form=form, bill=bill, status=form_status(form))
 
 
 # --- the comparison with the old fixed ratios ------------------------------
 
 
-def comparison_range() -> tuple[date, date, int | None, list[int]]:
-    """The months compared: a calendar year, or the last twelve closed months."""
-    periods = db.session.scalars(
-        select(BillingMonth.period).where(BillingMonth.status == MonthStatus.CLOSED).order_by(BillingMonth.period)
-    ).all()
-    years = sorted({p.year for p in periods}, reverse=True)
-    year = request.args.get("year", type=int)
-    if year in years:
-        return date(year, 1, 1), date(year, 12, 1), year, years
-    last = periods[-1] if periods else month_start(timeutil.today())
-    return add_months(last, -11), last, None, years
-
-
 def comparison_filters() -> tuple[date, date, int | None, list[int], Supply | None, int | None]:
-    first, last, year, years = comparison_range()
-    supply_text = request.args.get("supply", "")
-    supply = Supply(supply_text) if supply_text in {s.value for s in Supply} else None
-    unit_id = None if is_manager() else (current_user.unit_id or 0)
-    return first, last, year, years, supply, unit_id
+    first, last, year, years = services.comparison_range(arg_int("year", maximum=9999), timeutil.today())
+    supply = arg_enum("supply", Supply)
+    return first, last, year, years, supply, services.bill_scope(current_user)
 
 
 @bp.route("/comparison/")
-@roles_required(*BILL_READERS)
+@roles_required(*BILL_VIEWERS)
 def comparison():
     first, last, year, years, supply, unit_id = comparison_filters()
     ranked, rows_for = services.comparison_rows(first, last, supply, unit_id)
-    page = db.paginate(ranked, per_page=page_size(), error_out=False)
+    page = paginate(ranked)
     return render(
         "utilities/comparison.html",
         "utilities/_comparison_table.html",
@@ -767,17 +682,16 @@ def comparison():
         last=last,
         year=year,
         years=years,
-        supply=supply,
+        supply=supply.value if supply else "",
         is_manager=is_manager(),
     )
 
 
 @bp.route("/comparison.xlsx")
-@roles_required(*BILL_READERS)
+@roles_required(*BILL_VIEWERS)
 def comparison_xlsx():
     first, last, _year, _years, supply, unit_id = comparison_filters()
-    ranked, rows_for = services.comparison_rows(first, last, supply, unit_id)
-    rows = rows_for(db.session.scalars(ranked).all())
+    rows = services.all_comparison_rows(first, last, supply, unit_id)
     title = _("Metered vs. old fixed ratio, %(first)s – %(last)s", first=f"{first:%Y-%m}", last=f"{last:%Y-%m}")
     data = xlsx.comparison_workbook(title, rows, services.comparison_totals(first, last, supply, unit_id))
     return xlsx_response(data, f"comparison-{first:%Y%m}-{last:%Y%m}.xlsx")
@@ -789,17 +703,10 @@ def comparison_xlsx():
 @bp.route("/ratios/")
 @roles_required(*MANAGERS)
 def ratios():
-    page = db.paginate(select(Unit).order_by(Unit.sort_order, Unit.id), per_page=page_size(), error_out=False)
-    ids = [u.id for u in page.items]
-    found = db.session.execute(
-        select(FixedRatio.unit_id, FixedRatio.supply, FixedRatio.percent).where(FixedRatio.unit_id.in_(ids))
-    )
-    percent = {(unit_id, supply): value for unit_id, supply, value in found}
-    totals = dict(
-        db.session.execute(select(FixedRatio.supply, func.sum(FixedRatio.percent)).group_by(FixedRatio.supply)).all()
-    )
+    page = paginate(services.units_query())
+    table = services.ratio_table(page.items)
     return render(
-        "utilities/ratios.html", "utilities/_ratios_table.html", page=page, percent=percent, totals=totals,
+        "utilities/ratios.html", "utilities/_ratios_table.html", page=page, percent=table.percent, totals=table.totals,
         supplies=list(Supply),
     )
 
@@ -811,10 +718,8 @@ def edit_ratios(supply: str):
     if supply not in Supply._value2member_map_:
         abort(404)
     the_supply = Supply(supply)
-    units = db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.id)).all()
-    stored = dict(db.session.execute(
-        select(FixedRatio.unit_id, FixedRatio.percent).where(FixedRatio.supply == the_supply)
-    ).all())
+    units = services.all_units()
+    stored = services.stored_ratios(the_supply)
     form = EmptyForm()
     typed = {u.id: "" if stored.get(u.id) is None else str(stored[u.id]) for u in units}
     problems: dict[int, object] = {}
@@ -823,25 +728,23 @@ def edit_ratios(supply: str):
         if form.validate_on_submit():
             percents, problems = services.check_ratio_entries(typed)
             if not problems:
-                services.save_fixed_ratios(the_supply, percents, actor=current_user)
+                services.save_fixed_ratios(the_supply, percents, actor=current_user, now=timeutil.now())
                 db.session.commit()
                 flash(_("The old %(supply)s percentages are saved.", supply=the_supply.label), "success")
                 return redirect_to(url_for("utilities.ratios"))
-    status = 422 if request.method == "POST" else 200
     return render("utilities/ratios_form.html", form=form, supply=the_supply, units=units, typed=typed,
-                  problems=problems, status=status)
+                  problems=problems, status=form_status(form))
 
 
 # --- home page ------------------------------------------------------------
 
 
 def home_panel() -> str | None:
-    if not current_user.is_authenticated or not current_user.has_role(*EVERYONE_HERE):
+    if not current_user.is_authenticated or not current_user.has_role(*UTILITIES_USERS):
         return None
     context: dict[str, object] = {"periods": [], "bill": None}
-    if current_user.has_role(*READERS):
-        context["periods"] = work_periods(timeutil.today())
+    if current_user.has_role(*METER_READERS):
+        context["periods"] = services.work_periods(timeutil.today())
     if current_user.has_role(Role.UNIT_ADMIN) and current_user.unit_id:
-        context["bill"] = db.session.scalars(services.bills_query(unit_id=current_user.unit_id).limit(1)).first()
+        context["bill"] = next(iter(services.latest_bills(current_user.unit_id, 1)), None)
     return render_template("utilities/_home_panel.html", **context)
-

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.blueprints.utilities.models import Meter
-from portal.blueprints.utilities.readings import ReadingError, parse_reading
+from portal.blueprints.utilities.readings import parse_reading
 from portal.rules import RuleViolation
 from portal.spreadsheets import ExportWorkbook, open_workbook_upload, percent, quantity, read_rows
 from portal.timeutil import to_local
@@ -36,17 +36,49 @@ def _normal(text: object) -> str:
     return "".join(str(text or "").split()).casefold()
 
 
-def readings_sheet(period_label: str, rows: Iterable) -> bytes:
-    """The month's meters with last month's reading and a column to fill in."""
+def _yes(flag: bool) -> str:
+    return _("yes") if flag else ""
+
+
+def readings_sheet(export) -> bytes:
+    """The month's meters with last month's reading and a column to fill in.
+
+    The first sheet also carries everything a bill rests on: each meter's
+    supply, kind, unit, multiplier and register maximum, where its use starts
+    (the initial reading of a new meter) and ends (the final reading of a meter
+    replaced this month). For the logistics center, the invoices and each
+    unit's allocation key follow on two more sheets, so the export alone
+    reproduces every bill of a closed month.
+    """
     book = ExportWorkbook()
     sheet = book.sheet(
-        period_label,
-        [_(CODE_HEADER), _("Meter name"), _("Unit or area"), _("Multiplier"), _("Previous reading"), _(READING_HEADER)],
+        export.label,
+        [
+            _(CODE_HEADER), _("Meter name"), _("Unit or area"), _("Multiplier"), _("Previous reading"), _(READING_HEADER),
+            _("Supply"), _("Kind"), _("Unit"), _("Register rolls over at"), _("Previous reading is the initial reading"),
+            _("Replaced on"), _("Final reading"), _("Use"),
+        ],
         widths=(None, None, None, None, 14, 14),
     )
-    for row in rows:
+    for row in export.rows:
         meter = row.meter
-        sheet.row([meter.code, meter.name, meter.place, meter.multiplier, quantity(row.start), quantity(row.reading)])
+        sheet.row([
+            meter.code, meter.name, meter.place, meter.multiplier, quantity(row.start), quantity(row.reading),
+            str(meter.supply.label), str(meter.kind.label), meter.unit.name if meter.unit is not None else "",
+            quantity(meter.rollover_at), _yes(row.start_is_initial),
+            meter.removed_on if row.removed_this_month else None,
+            quantity(meter.final_reading) if row.removed_this_month else None,
+            quantity(row.usage.usage),
+        ])
+    if export.with_money:
+        invoices = book.sheet(_("Invoices"), [_("Supply"), _("Invoice number"), _("Amount"), _("Invoiced consumption"),
+                                               _("Shared by")])
+        for invoice in export.invoices:
+            invoices.row([str(invoice.supply.label), invoice.invoice_no, invoice.amount, quantity(invoice.consumption),
+                          str(invoice.allocation_key.label)])
+        keys = book.sheet(_("Allocation keys"), [_("Unit"), _("Supply"), _("Shared by"), _("Key value")])
+        for weight in export.weights:
+            keys.row([weight.unit.name, str(weight.supply.label), str(weight.key.label), quantity(weight.weight)])
     return book.to_bytes()
 
 
@@ -68,6 +100,7 @@ def parse_readings_workbook(
     meters_by_code: Mapping[str, Meter],
     code_headers: set[str],
     reading_headers: set[str],
+    no_reading_codes: Iterable[str] = (),
 ) -> ImportResult:
     """Read meter codes and readings from the first sheet; report every bad row.
 
@@ -96,6 +129,7 @@ def parse_readings_workbook(
             )
             return result
         by_code = {code.casefold(): meter for code, meter in meters_by_code.items()}
+        replaced = {code.casefold() for code in no_reading_codes}
         seen: dict[str, int] = {}
         for number, cells in enumerate(rows, start=2):
             if number > MAX_IMPORT_ROWS + 1:
@@ -109,6 +143,8 @@ def parse_readings_workbook(
                     result.problems.append(ImportProblem(number, "", _l("A reading without a meter code.")))
                 continue
             meter = by_code.get(code.casefold())
+            if meter is None and code.casefold() in replaced and raw in (None, ""):
+                continue  # a meter replaced this month: its final reading is on its own page
             if meter is None:
                 result.problems.append(ImportProblem(number, code, _l("No meter with this code takes a reading this month.")))
                 continue
@@ -120,7 +156,7 @@ def parse_readings_workbook(
             seen[code.casefold()] = number
             try:
                 value = parse_reading(raw, meter.rollover_at)
-            except ReadingError as error:
+            except RuleViolation as error:
                 result.problems.append(ImportProblem(number, code, error.message))
                 continue
             if value is not None:
