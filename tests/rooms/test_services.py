@@ -11,7 +11,7 @@ from portal.blueprints.rooms.models import Booking, BookingStatus, Recurrence, R
 from portal.blueprints.rooms.services import BookingRequest, book_room
 from portal.db import db
 from portal.models import AuditLog, Role, RoomKind
-from portal.workdays import set_override
+from portal.blueprints.workdays.days import set_override
 from tests.rooms.conftest import at, non_workday_after
 
 

@@ -12,8 +12,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.blueprints.shuttle.models import Direction, ExceptionKind, ServicePattern
+from portal.blueprints.workdays.days import set_override
 from portal.db import db
-from portal.workdays import set_override
 
 OUT, BACK = Direction.OUTBOUND, Direction.INBOUND
 

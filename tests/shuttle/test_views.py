@@ -19,8 +19,7 @@ from portal.blueprints.shuttle.models import (
     ShuttleVehicle,
 )
 from portal.db import db
-from portal.models import AuditLog, CalendarDay
-from portal.workdays import is_workday
+from portal.models import AuditLog
 from tests.access import ROLES
 
 OUT, BACK = Direction.OUTBOUND, Direction.INBOUND
@@ -327,59 +326,7 @@ def test_deleting_things_still_in_use_is_refused(client, line, login_as_role):
     assert audit_actions("shuttle_vehicle") == ["shuttle_vehicle.delete"]
 
 
-# --- the workday calendar --------------------------------------------------------------------
-
-
-def test_calendar_lists_the_year_and_marks_local_entries(client, login_as_role, clock):
-    clock(2026, 11, 25, 9, 0)
+def test_old_calendar_address_redirects_to_the_workdays_capability(client, login_as_role):
     login_as_role("logistics_admin")
-    html = client.get("/shuttle/calendar?year=2026").get_data(as_text=True)
-    assert "2026-10-10" in html and "调休" in html and "国庆节" in html
-    assert "官方日历尚未包含" not in html
-    unknown = client.get("/shuttle/calendar?year=2027").get_data(as_text=True)
-    assert "官方日历尚未包含 2027 年" in unknown and "按正常周填充" in unknown
-    assert client.get("/shuttle/calendar?year=abc").status_code == 200
-
-
-def test_calendar_add_override_and_remove_are_audited(client, login_as_role, clock):
-    clock(2026, 11, 25, 9, 0)
-    login_as_role("logistics_admin")
-    assert client.post("/shuttle/calendar", data={"day": "2026-12-04", "is_workday": "0",
-                                                  "note": "县城运动会停止办公"}).status_code == 303
-    assert is_workday(date(2026, 12, 4)) is False
-    html = client.get("/shuttle/calendar?year=2026").get_data(as_text=True)
-    assert "县城运动会停止办公" in html and "覆盖官方" in html
-    assert client.post("/shuttle/calendar", data={"day": "2026-12-04", "is_workday": "1", "note": ""}).status_code == 303
-    assert is_workday(date(2026, 12, 4)) is True
-    assert client.post("/shuttle/calendar", data={"day": "1990-01-01", "is_workday": "1"}).status_code == 422
-    assert client.post("/shuttle/calendar", data={"day": "not a day", "is_workday": "1"}).status_code == 422
-    assert client.post("/shuttle/calendar/2026-12-04/delete").status_code == 303
-    assert db.session.get(CalendarDay, date(2026, 12, 4)) is None
-    assert client.post("/shuttle/calendar/2026-99-04/delete").status_code == 404
-    assert audit_actions("calendar_day") == ["calendar_day.create", "calendar_day.update", "calendar_day.delete"]
-
-
-def test_filling_an_unknown_year_and_tidying_after_the_package_learns_it(client, login_as_role, clock, monkeypatch):
-    clock(2026, 11, 25, 9, 0)
-    login_as_role("logistics_admin")
-    client.post("/shuttle/calendar", data={"day": "2027-01-01", "is_workday": "0", "note": "元旦"})
-    assert is_workday(date(2027, 1, 4)) is None
-    assert client.post("/shuttle/calendar/2027/fill").status_code == 303
-    assert count(CalendarDay) == 365
-    assert is_workday(date(2027, 1, 4)) is True and is_workday(date(2027, 1, 1)) is False
-    assert client.post("/shuttle/calendar/2026/fill", follow_redirects=True).status_code == 200
-    assert count(CalendarDay) == 365  # the package knows 2026: nothing filled
-    assert client.post("/shuttle/calendar/1900/fill").status_code == 404
-
-    # Later the package learns 2027: entries that only repeat it can go, notes stay.
-    from portal.blueprints.shuttle import calendar as workday_admin
-    from portal.workdays import DayInfo, DaySource
-
-    def official(day):
-        return DayInfo(day, day.weekday() < 5 and day != date(2027, 1, 1), DaySource.OFFICIAL)
-
-    monkeypatch.setattr(workday_admin, "official_day", official)
-    assert client.post("/shuttle/calendar/2027/tidy").status_code == 303
-    assert [row.day for row in db.session.scalars(select(CalendarDay))] == [date(2027, 1, 1)]
-    assert audit_actions("calendar_day") == ["calendar_day.create", "calendar_day.fill_year",
-                                             "calendar_day.remove_redundant"]
+    response = client.get("/shuttle/calendar?year=2027")
+    assert response.status_code == 301 and response.headers["Location"].endswith("/workdays/?year=2027")

@@ -31,7 +31,7 @@ from portal.blueprints.rooms.models import (
 from portal.db import begin_serialized_write, db
 from portal.models import Building, Floor, Role, Room, RoomKind, User
 from portal.timeutil import LOCAL_TZ, local
-from portal.workdays import is_workday
+from portal.blueprints.workdays.days import is_workday
 
 OPENING = time(8, 0)
 CLOSING = time(21, 0)

@@ -33,7 +33,7 @@ from portal.htmx import redirect_to, render
 from portal.models import Floor, Role, Room, Unit
 from portal.security import ADMINS, STAFF, current_path, is_safe_next, roles_required
 from portal.spreadsheets import workbook_bytes
-from portal.workdays import day_info
+from portal.blueprints.workdays.days import day_info
 
 PROPERTY_AND_ADMINS = (Role.PROPERTY, *ADMINS)
 

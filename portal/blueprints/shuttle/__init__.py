@@ -13,7 +13,6 @@ bp = Blueprint("shuttle", __name__, url_prefix="/shuttle")
 
 ADMIN_LINKS = (
     NavItem("shuttle.manage", _l("Shuttle bus schedule"), ADMINS),
-    NavItem("shuttle.calendar", _l("Workday calendar"), ADMINS),
 )
 
 
@@ -31,4 +30,4 @@ CAPABILITY = Capability(
     home_panel=home_panel,
 )
 
-from portal.blueprints.shuttle import manage, views  # noqa: E402,F401
+from portal.blueprints.shuttle import manage, views  # noqa: F401

@@ -130,14 +130,3 @@ class NoticeForm(FlaskForm):
     scope = SelectField(_l("Applies to"), validators=[InputRequired()])
     starts_on = DateField(_l("Valid from"), validators=[InputRequired()])
     ends_on = DateField(_l("Until"), validators=[InputRequired()])
-
-
-class CalendarDayForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[InputRequired()])
-    is_workday = SelectField(
-        _l("The day is"),
-        choices=[SelectChoice("1", _l("a workday (buses run)")), SelectChoice("0", _l("a day off (no workday buses)"))],
-    )
-    note = StringField(
-        _l("Note"), description=_l("E.g. 元旦 or 县城运动会停止办公."), validators=[Optional(), Length(max=80)]
-    )

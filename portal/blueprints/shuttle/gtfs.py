@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from portal.workdays import days_info
+from portal.blueprints.workdays.days import days_info
 
 from .models import ServicePattern, ShuttleTrip
 from .services import Schedule, load_schedule, minutes_of

@@ -11,7 +11,7 @@ from datetime import date, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask import abort, current_app, flash, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -19,19 +19,16 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from portal import audit, timeutil
+from portal.blueprints.workdays import services as workday_admin
 from portal.db import begin_serialized_write, db
 from portal.forms import EmptyForm
 from portal.htmx import redirect_to, render
-from portal.models import CalendarDay
 from portal.security import ADMINS, roles_required
-from portal.workdays import official_day
 
 from . import bp
-from . import calendar as workday_admin
 from .forms import (
     EXCEPTION_LABELS,
     NOTICE_LABELS,
-    CalendarDayForm,
     ExceptionForm,
     NoticeForm,
     PatternForm,
@@ -58,7 +55,6 @@ from .services import (
     PATTERN_LABELS,
     VehicleSlot,
     day_conflicts,
-    describe_day,
     describe_trip,
     duplicate_exception,
     minutes_of,
@@ -683,100 +679,10 @@ def delete_notice(notice_id: int):
     return redirect_to(url_for("shuttle.notices"))
 
 
-# --- the workday calendar --------------------------------------------------------------------
+# --- the workday calendar moved to its own capability ------------------------------------------
 
 
-def _calendar_year(raw: str | None) -> int:
-    this_year = timeutil.today().year
-    try:
-        year = int(raw or this_year)
-    except ValueError:
-        return this_year
-    return year if workday_admin.FIRST_YEAR <= year <= this_year + LATEST_YEAR_AHEAD else this_year
-
-
-@bp.route("/calendar", methods=["GET", "POST"])
-@roles_required(*ADMINS)
-def calendar():
-    form = CalendarDayForm()
-    year = _calendar_year(request.args.get("year"))
-    if request.method == "GET":
-        picked = request.args.get("day", "")
-        try:
-            chosen = date.fromisoformat(picked) if picked else None
-        except ValueError:
-            chosen = None
-        if chosen is not None:
-            local = db.session.get(CalendarDay, chosen)
-            form.day.data = chosen
-            info = local if local is not None else official_day(chosen)
-            if info.is_workday is not None:
-                form.is_workday.data = "1" if info.is_workday else "0"
-            form.note.data = local.note if local is not None else ""
-    if form.validate_on_submit():
-        day = form.day.data
-        if not _year_in_range(day):
-            form.day.errors.append(_("Choose a date between %(first)s and %(last)s.", first=workday_admin.FIRST_YEAR,
-                                     last=timeutil.today().year + LATEST_YEAR_AHEAD))
-        else:
-            workday_admin.save_day(current_user, day, form.is_workday.data == "1", form.note.data or "")
-            db.session.commit()
-            flash(_("%(day)s saved in the workday calendar.", day=day.isoformat()), "success")
-            return redirect_to(url_for("shuttle.calendar", year=day.year))
-        year = day.year if _year_in_range(day) else year
-    overview = workday_admin.year_overview(year)
-    return render(
-        "shuttle/manage/calendar.html",
-        form=form,
-        overview=overview,
-        year=year,
-        years=range(max(workday_admin.FIRST_YEAR, timeutil.today().year - 2), timeutil.today().year + LATEST_YEAR_AHEAD + 1),
-        redundant=len(workday_admin.redundant_days(year)) if overview.package_knows else 0,
-        describe_day=describe_day,
-        status=_status(form),
-    )
-
-
-@bp.route("/calendar/<day>/delete", methods=["POST"])
-@roles_required(*ADMINS)
-def delete_calendar_day(day: str):
-    try:
-        chosen = date.fromisoformat(day)
-    except ValueError:
-        abort(404)
-    if EmptyForm().validate_on_submit():
-        if workday_admin.remove_day(current_user, chosen):
-            db.session.commit()
-            flash(_("The local entry for %(day)s was removed.", day=chosen.isoformat()), "success")
-        else:
-            flash(_("There was no local entry for %(day)s.", day=chosen.isoformat()), "warning")
-    return redirect_to(url_for("shuttle.calendar", year=chosen.year))
-
-
-@bp.route("/calendar/<int:year>/fill", methods=["POST"])
-@roles_required(*ADMINS)
-def fill_calendar_year(year: int):
-    if not (workday_admin.FIRST_YEAR <= year <= timeutil.today().year + LATEST_YEAR_AHEAD):
-        abort(404)
-    if EmptyForm().validate_on_submit():
-        if workday_admin.package_knows_year(year):
-            flash(_("The official calendar already knows %(year)s.", year=year), "warning")
-        else:
-            begin_serialized_write()
-            added = workday_admin.fill_ordinary_weeks(current_user, year)
-            db.session.commit()
-            flash(_("%(count)s days of %(year)s entered as ordinary weeks.", count=added, year=year), "success")
-    return redirect_to(url_for("shuttle.calendar", year=year))
-
-
-@bp.route("/calendar/<int:year>/tidy", methods=["POST"])
-@roles_required(*ADMINS)
-def tidy_calendar_year(year: int):
-    if not (workday_admin.FIRST_YEAR <= year <= timeutil.today().year + LATEST_YEAR_AHEAD):
-        abort(404)
-    if EmptyForm().validate_on_submit():
-        removed = workday_admin.remove_redundant(current_user, year)
-        db.session.commit()
-        flash(_("%(count)s local entries that repeated the official calendar were removed.", count=removed), "success")
-    return redirect_to(url_for("shuttle.calendar", year=year))
-
+@bp.route("/calendar")
+def calendar_moved():
+    """The calendar's old address (bookmarked by admins): it lives at /workdays/ now."""
+    return redirect(url_for("workdays.calendar_page", **request.args.to_dict()), 301)

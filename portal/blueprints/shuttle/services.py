@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import timeutil
+from portal.blueprints.workdays.days import DayInfo, days_info
 from portal.db import db
-from portal.workdays import DayInfo, days_info
 
 from .models import (
     Direction,
