@@ -14,6 +14,7 @@ from portal.blueprints.shuttle.models import (
     RouteStop,
     ServiceException,
     ShuttleNotice,
+    ShuttleRoute,
     ShuttleStop,
     ShuttleTrip,
     ShuttleVehicle,
@@ -330,3 +331,67 @@ def test_old_calendar_address_redirects_to_the_workdays_capability(client, login
     login_as_role("logistics_admin")
     response = client.get("/shuttle/calendar?year=2027")
     assert response.status_code == 301 and response.headers["Location"].endswith("/workdays/?year=2027")
+
+
+def test_plates_and_phones_follow_the_visitor_desk_rules(client, login_as_role):
+    """13.11: a bus plate "XYZ" and a driver phone "123" were saved."""
+    login_as_role("logistics_admin")
+    data = {"plate": "川J·B1210", "label": "4号车", "seats": "45", "driver_name": "赵师傅",
+            "driver_phone": "", "active": "y"}
+    bad_plate = client.post("/shuttle/manage/vehicles/new", data={**data, "plate": "XYZ"})
+    assert bad_plate.status_code == 422 and "车牌号应以省份简称开头" in bad_plate.get_data(as_text=True)
+    bad_phone = client.post("/shuttle/manage/vehicles/new", data={**data, "driver_phone": "123"})
+    assert bad_phone.status_code == 422 and "手机号码应为 11 位" in bad_phone.get_data(as_text=True)
+    assert count(ShuttleVehicle) == 0
+    # Typed with a full-width input method: normalised like at the visitor desk.
+    ok = client.post("/shuttle/manage/vehicles/new",
+                     data={**data, "plate": "川ｊ　Ｂ１２１０", "driver_phone": "139 0825 1210"})
+    assert ok.status_code == 303
+    bus = db.session.scalar(select(ShuttleVehicle))
+    assert (bus.plate, bus.driver_phone) == ("川JB1210", "13908251210")
+    again = client.post("/shuttle/manage/vehicles/new", data={**data, "plate": "川J-B1210"})
+    assert again.status_code == 422 and count(ShuttleVehicle) == 1
+
+
+def test_an_exception_in_the_past_is_refused(client, line, login_as_role, clock):
+    """13.11: an exception dated in the past was accepted."""
+    clock(2026, 12, 2, 10, 0)
+    login_as_role("logistics_admin")
+    line.trip(OUT, "07:20")
+    data = {"day": "2026-12-01", "scope": "all", "kind": "no_service", "note": "停电"}
+    response = client.post("/shuttle/manage/exceptions/new", data=data)
+    assert response.status_code == 422 and "已经过去" in response.get_data(as_text=True)
+    assert count(ServiceException) == 0
+    assert client.post("/shuttle/manage/exceptions/new", data={**data, "day": "2026-12-02"}).status_code == 303
+
+
+def test_deleting_a_trip_route_or_stop_asks_first(client, line, login_as_role):
+    """13.14: one click deleted a trip, a route or a stop; now a confirmation page
+    (a plain form, so it works without JavaScript) comes first."""
+    login_as_role("logistics_admin")
+    trip = line.trip(OUT, "07:20")
+    spare = ShuttleStop(name="备用站", latitude=30, longitude=105)
+    db.session.add(spare)
+    db.session.commit()
+    for url, model, before in [
+        (f"/shuttle/manage/trips/{trip.id}/delete", ShuttleTrip, 1),
+        (f"/shuttle/manage/routes/{line.route.id}/delete", ShuttleRoute, 1),
+        (f"/shuttle/manage/stops/{spare.id}/delete", ShuttleStop, 4),
+    ]:
+        asked = client.post(url)
+        html = asked.get_data(as_text=True)
+        assert asked.status_code == 200 and 'name="confirmed" value="1"' in html and f'action="{url}"' in html, url
+        assert count(model) == before
+        assert client.post(url, data={"confirmed": "1"}).status_code == 303
+        assert count(model) == before - 1, url
+    assert audit_actions("shuttle_trip") == ["shuttle_trip.delete"]
+    assert audit_actions("shuttle_route.delete") == ["shuttle_route.delete"]
+    assert audit_actions("shuttle_stop") == ["shuttle_stop.delete"]
+
+
+def test_a_route_with_trips_is_refused_before_asking(client, line, login_as_role):
+    login_as_role("logistics_admin")
+    line.trip(OUT, "07:20")
+    response = client.post(f"/shuttle/manage/routes/{line.route.id}/delete", follow_redirects=True)
+    assert "还有班次" in response.get_data(as_text=True) and 'name="confirmed"' not in response.get_data(as_text=True)
+    assert count(ShuttleRoute) == 1

@@ -39,12 +39,6 @@ MINUTES_PER_DAY = 24 * 60
 # with its weekends is nine days) and still find the next bus.
 DEFAULT_HORIZON_DAYS = 16
 
-PATTERN_LABELS = {
-    ServicePattern.WORKDAYS: _l("Workdays"),
-    ServicePattern.DAILY: _l("Every day"),
-    ServicePattern.REST_DAYS: _l("Weekends and holidays"),
-}
-DIRECTION_LABELS = {Direction.OUTBOUND: _l("Outbound"), Direction.INBOUND: _l("Return")}
 CALENDAR_UNKNOWN = _l("The workday calendar does not know this date yet.")
 
 
@@ -295,7 +289,7 @@ class TimetableTrip:
 
     @property
     def pattern_label(self) -> object:
-        return PATTERN_LABELS[self.pattern]
+        return self.pattern.label
 
 
 @dataclass(frozen=True)
@@ -656,7 +650,7 @@ def _duration(pattern: Sequence[RouteStop]) -> int:
 
 def describe_trip(trip: ShuttleTrip) -> str:
     """1路 老城区 → 行政中心 07:20 (川J·B1207), for messages and choices."""
-    label = trip.route.direction_label(trip.direction) or str(DIRECTION_LABELS[trip.direction])
+    label = trip.route.direction_label(trip.direction) or str(trip.direction.label)
     return f"{trip.route.code} {label} {trip.departs_at:%H:%M}（{trip.vehicle.plate}）"
 
 

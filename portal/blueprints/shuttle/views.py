@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import current_app, make_response, render_template, request, url_for
+from flask import current_app, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,13 +13,13 @@ from sqlalchemy import select
 from portal import timeutil
 from portal.db import db
 from portal.htmx import add_vary, render, wants_partial
+from portal.urls import external_url
 
 from . import bp
 from .gtfs import feed_tables, feed_zip
 from .models import ShuttleVehicle
 from .services import (
     DEFAULT_HORIZON_DAYS,
-    DIRECTION_LABELS,
     departure_stops,
     departures_from,
     load_schedule,
@@ -97,7 +97,6 @@ def index():
         notices=[n for n in schedule.notices if n.starts_on <= today <= n.ends_on],
         vehicles=vehicles,
         show_phones=may_see_driver_phones(),
-        direction_labels=DIRECTION_LABELS,
     )
     return _no_cache(response)
 
@@ -105,8 +104,9 @@ def index():
 @bp.route("/gtfs.zip")
 def gtfs_feed():
     now = timeutil.now()
-    # GTFS validators want a public-looking URL; an intranet may set its own.
-    agency_url = current_app.config.get("SHUTTLE_GTFS_AGENCY_URL") or url_for("shuttle.index", _external=True)
+    # The feed outlives the request: its URLs come from the configured base URL
+    # (or a URL set for the feed), never from the request's Host header.
+    agency_url = current_app.config.get("SHUTTLE_GTFS_AGENCY_URL") or external_url("shuttle.index")
     tables = feed_tables(now.date(), agency_url=agency_url, generated_at=now)
     response = make_response(feed_zip(tables))
     response.headers["Content-Type"] = "application/zip"
