@@ -499,6 +499,13 @@ def next_departures(
     return departures_from(schedule, now, stop_id=stop_id, limit=limit)
 
 
+def active_vehicles() -> list[ShuttleVehicle]:
+    """The buses in service, for the timetable page's fleet list (phones are the page's to hide)."""
+    return list(db.session.scalars(
+        select(ShuttleVehicle).where(ShuttleVehicle.active.is_(True)).order_by(ShuttleVehicle.label, ShuttleVehicle.plate)
+    ))
+
+
 def departure_stops(schedule: Schedule) -> list[ShuttleStop]:
     """Stops with at least one departure (any stop of a pattern but the last),
     in the order the buses reach them: along each route, outbound first."""

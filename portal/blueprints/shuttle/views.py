@@ -8,18 +8,16 @@ from datetime import date, timedelta
 from flask import current_app, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal import timeutil
-from portal.db import db
 from portal.htmx import add_vary, render, wants_partial
 from portal.urls import external_url
 
 from . import bp
 from .gtfs import feed_tables, feed_zip
-from .models import ShuttleVehicle
 from .services import (
     DEFAULT_HORIZON_DAYS,
+    active_vehicles,
     departure_stops,
     departures_from,
     load_schedule,
@@ -80,9 +78,7 @@ def index():
 
     day, day_error = _chosen_day(request.args.get("day"), today)
     day_schedule = schedule if schedule.start <= day <= schedule.end else load_schedule(day, day)
-    vehicles = db.session.scalars(
-        select(ShuttleVehicle).where(ShuttleVehicle.active.is_(True)).order_by(ShuttleVehicle.label, ShuttleVehicle.plate)
-    ).all()
+    vehicles = active_vehicles()
     response = render(
         "shuttle/index.html",
         {DEPARTURES_TARGET: "shuttle/_departures.html"},
