@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import audit
-from portal.db import db
+from portal.db import begin_serialized_write, db
 from portal.models import User
 from portal.rules import RuleViolation
 from portal.signals import calendar_changed
@@ -181,6 +181,7 @@ def fill_year(year: int, *, actor: User, now: datetime) -> int:
     check_year(year, now.date())
     if package_knows_year(year):
         raise RuleViolation(_l("The official calendar already knows %(year)s.", year=year))
+    begin_serialized_write()
     start, end = date(year, 1, 1), date(year, 12, 31)
     taken = set(_local_entries(year))
     added = []

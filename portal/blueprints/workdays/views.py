@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from portal import timeutil
 from portal.confirm import confirmation_page, confirmed
-from portal.db import begin_serialized_write, db
+from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
 from portal.requestargs import arg_date, arg_int
@@ -99,7 +99,6 @@ def fill_year(year: int):
             cancel_url=back,
             danger=False,
         )
-    begin_serialized_write()
     try:
         added = calendar.fill_year(year, actor=current_user, now=timeutil.now())
     except RuleViolation as error:
