@@ -80,6 +80,8 @@ def test_bad_query_values_never_fail(client, line, clock):
         assert response.status_code == 200, query
     assert "不是有效日期" in client.get("/shuttle/?day=yesterday").get_data(as_text=True)
     assert "一年以内" in client.get("/shuttle/?day=1999-01-01").get_data(as_text=True)
+    # Typed with a Chinese input method: full-width digits are the same date.
+    assert "2026-12-15" in client.get("/shuttle/?day=２０２６-１２-１５").get_data(as_text=True)
 
 
 def test_next_departures_from_a_chosen_stop_without_javascript(client, line, clock):

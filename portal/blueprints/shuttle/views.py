@@ -11,6 +11,8 @@ from flask_login import current_user
 
 from portal import timeutil
 from portal.htmx import add_vary, render, wants_partial
+from portal.requestargs import parse_date, parse_int
+from portal.rules import BadArgument
 from portal.urls import external_url
 
 from . import bp
@@ -38,21 +40,22 @@ def may_see_driver_phones() -> bool:
 
 
 def _chosen_day(raw: str | None, today: date) -> tuple[date, str]:
-    if not raw:
-        return today, ""
+    """The public page never refuses a day: a bad one shows today and says why."""
     try:
-        day = date.fromisoformat(raw.strip())
-    except ValueError:
-        return today, _("“%(value)s” is not a date; showing today.", value=raw[:20])
-    if abs(day - today) > DAY_RANGE:
+        day = parse_date(raw, name="day", earliest=today - DAY_RANGE, latest=today + DAY_RANGE)
+    except BadArgument:
+        try:
+            parse_date(raw, name="day")
+        except BadArgument:
+            return today, _("“%(value)s” is not a date; showing today.", value=(raw or "")[:20])
         return today, _("Choose a date within about a year of today; showing today.")
-    return day, ""
+    return (today, "") if day is None else (day, "")
 
 
 def _chosen_stop(raw: str | None, stop_ids: set[int]) -> int | None:
     try:
-        stop_id = int(raw or "")
-    except ValueError:
+        stop_id = parse_int(raw, name="stop", minimum=1)
+    except BadArgument:
         return None
     return stop_id if stop_id in stop_ids else None
 
