@@ -397,3 +397,15 @@ def test_a_route_with_trips_is_refused_before_asking(client, line, login_as_role
     response = client.post(f"/shuttle/manage/routes/{line.route.id}/delete", follow_redirects=True)
     assert "还有班次" in response.get_data(as_text=True) and 'name="confirmed"' not in response.get_data(as_text=True)
     assert count(ShuttleRoute) == 1
+
+
+def test_the_route_overview_pages(app, client, login_as_role):
+    app.config["PAGE_SIZE"] = 2
+    login_as_role("logistics_admin")
+    for n in (1, 2, 3):
+        db.session.add(ShuttleRoute(code=f"{n}路", name=f"线路{n}", sort_order=n))
+    db.session.commit()
+    first = client.get("/shuttle/manage/").get_data(as_text=True)
+    assert "线路1" in first and "线路2" in first and "线路3" not in first and "page=2" in first
+    assert "线路3" in client.get("/shuttle/manage/?page=2").get_data(as_text=True)
+    assert client.get("/shuttle/manage/?page=abc").status_code == 400

@@ -82,7 +82,6 @@ def _check_date(day: date, today: date, field: str) -> None:
 
 @dataclass(frozen=True)
 class ManageOverview:
-    routes: list[ShuttleRoute]
     trip_counts: dict[int, int]
     stops: int
     vehicles: int
@@ -91,17 +90,20 @@ class ManageOverview:
     current_notices: int
 
 
-def manage_overview(today: date) -> ManageOverview:
-    routes = list(db.session.scalars(
+def routes_query() -> Select:
+    """Routes with their stops, in the order passengers see them."""
+    return (
         select(ShuttleRoute)
         .options(selectinload(ShuttleRoute.route_stops).joinedload(RouteStop.stop))
         .order_by(ShuttleRoute.sort_order, ShuttleRoute.code)
-    ))
+    )
+
+
+def manage_overview(today: date) -> ManageOverview:
     trip_counts = dict(
         db.session.execute(select(ShuttleTrip.route_id, func.count()).group_by(ShuttleTrip.route_id)).all()
     )
     return ManageOverview(
-        routes=routes,
         trip_counts=trip_counts,
         stops=_count(select(func.count()).select_from(ShuttleStop)),
         vehicles=_count(select(func.count()).select_from(ShuttleVehicle)),
@@ -156,11 +158,7 @@ def notices_query(today: date, *, past: bool) -> Select:
 
 
 def routes_with_stops() -> list[ShuttleRoute]:
-    return list(db.session.scalars(
-        select(ShuttleRoute)
-        .options(selectinload(ShuttleRoute.route_stops).joinedload(RouteStop.stop))
-        .order_by(ShuttleRoute.sort_order, ShuttleRoute.code)
-    ))
+    return list(db.session.scalars(routes_query()))
 
 
 def line_choices() -> list[tuple[str, str]]:

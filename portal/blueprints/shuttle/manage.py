@@ -85,7 +85,7 @@ def _delete(obj: Any, *, refused, delete, question: str, done: str, back: str):
 @roles_required(*ADMINS)
 def manage():
     return render("shuttle/manage/index.html", overview=admin.manage_overview(timeutil.today()),
-                  directions=list(Direction))
+                  page=paginate(admin.routes_query()), directions=list(Direction))
 
 
 # --- stops -----------------------------------------------------------------------------------
