@@ -6,13 +6,13 @@ Capabilities keep their own models in ``portal/blueprints/<name>/models.py``.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
@@ -246,19 +246,5 @@ class AuditLog(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class CalendarDay(db.Model):
-    """A local decision about one date that overrides the official calendar:
-    a holiday or make-up workday the package does not know yet, or a local
-    closure. See ``portal.workdays``."""
-
-    __tablename__ = "calendar_day"
-
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    is_workday: Mapped[bool] = mapped_column(Boolean)
-    note: Mapped[str] = mapped_column(String(80), default="")
-    updated_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now, onupdate=timeutil.now)
-
-
 # Pages cached by portal.cache show these models' data.
 watch("building", Building, Floor, Room, Unit)
-watch("calendar", CalendarDay)

@@ -48,3 +48,18 @@ def like_pattern(text: str) -> str:
 def contains(column, text: str):
     """A case-insensitive ``column`` contains ``text`` condition, wildcards typed literally."""
     return column.ilike(like_pattern(text), escape="\\")
+
+
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> str:
+    """A value for a CSV cell that reaches people's spreadsheets as the text it is:
+    line breaks become spaces and a cell that a spreadsheet would run as a
+    formula (``=``, ``+``, ``-``, ``@``) is prefixed with ``'``. Every CSV the
+    portal writes passes its text cells through here."""
+    text = _LINE_BREAKS.sub(" ", "" if value is None else str(value))
+    if text.startswith(_FORMULA_PREFIXES):
+        return "'" + text
+    return text

@@ -10,7 +10,7 @@ from portal.blueprints.display import sources
 from portal.blueprints.display.sources import DayKind, day_status, public_notices, today_status
 from portal.blueprints.notices.models import Audience
 from portal.db import db
-from portal.workdays import set_override
+from portal.blueprints.workdays.days import set_override
 from tests.notices.conftest import NOON
 
 
@@ -40,7 +40,7 @@ def test_a_local_closure_shows_its_note(app):
 
 def test_english_labels(app):
     with app.test_request_context("/display/", headers={"Cookie": "portal_lang=en"}):
-        from portal.workdays import official_day
+        from portal.blueprints.workdays.days import official_day
 
         assert day_status(official_day(date(2026, 10, 1))).detail == "National Day"
         assert day_status(official_day(date(2031, 1, 2))).label == "Workday calendar unknown"

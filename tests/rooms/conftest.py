@@ -12,9 +12,9 @@ import pytest
 
 from portal import timeutil
 from portal.blueprints.rooms.models import Booking, BookingStatus
+from portal.blueprints.workdays.days import is_workday, set_override
 from portal.db import db
 from portal.models import Building, Floor, Room, RoomKind, Unit
-from portal.workdays import is_workday, set_override
 
 _numbers = count(1)
 

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from portal.blueprints.workdays.days import set_override
 
 from portal import timeutil
 from portal.blueprints.rooms import services
@@ -16,7 +17,6 @@ from portal.blueprints.rooms.models import (
 from portal.db import db
 from portal.models import AuditLog, Role, RoomKind
 from portal.signals import calendar_changed
-from portal.workdays import set_override
 from tests.rooms.conftest import at
 
 HX = {"HX-Request": "true"}

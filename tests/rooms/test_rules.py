@@ -9,10 +9,15 @@ from hypothesis import strategies as st
 
 from portal.blueprints.rooms import ics
 from portal.blueprints.rooms.grid import grid_row
-from portal.blueprints.rooms.models import Booking, BookingStatus, Recurrence, RoomClosure
+from portal.blueprints.rooms.models import (
+    Booking,
+    BookingStatus,
+    Recurrence,
+    RoomClosure,
+)
 from portal.blueprints.rooms.services import (
-    expand_recurrence,
     check_times,
+    expand_recurrence,
     monthly_position,
     nth_weekday,
     overlaps,

@@ -14,10 +14,10 @@ from portal.blueprints.rooms.models import (
     RoomPolicy,
 )
 from portal.blueprints.rooms.services import BookingDraft, book_room
+from portal.blueprints.workdays.days import set_override
 from portal.db import db
 from portal.models import AuditLog, Role, RoomKind
 from portal.rules import RuleViolation
-from portal.workdays import set_override
 from tests.rooms.conftest import at, non_workday_after
 
 

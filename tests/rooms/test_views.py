@@ -8,7 +8,12 @@ import pytest
 from openpyxl import load_workbook
 
 from portal import timeutil
-from portal.blueprints.rooms.models import Booking, BookingStatus, RoomClosure, RoomPolicy
+from portal.blueprints.rooms.models import (
+    Booking,
+    BookingStatus,
+    RoomClosure,
+    RoomPolicy,
+)
 from portal.db import db
 from portal.models import AuditLog, Role, RoomKind
 from tests.rooms.conftest import at

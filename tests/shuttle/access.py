@@ -14,7 +14,7 @@ from portal.blueprints.shuttle.models import (
     ShuttleVehicle,
 )
 from portal.db import db
-from tests.access import Access
+from tests.access import ROLES, Access
 
 ADMINS = ("logistics_admin", "sysadmin")
 
@@ -55,8 +55,5 @@ ACCESS = {
     "shuttle.notices": _manage("notices/"),
     "shuttle.edit_notice": [_manage("notices/new"), _manage("notices", ShuttleNotice)],
     "shuttle.delete_notice": _post(lambda: f"/shuttle/manage/notices/{_first(ShuttleNotice)}/delete"),
-    "shuttle.calendar": Access("/shuttle/calendar", allowed=ADMINS),
-    "shuttle.delete_calendar_day": _post("/shuttle/calendar/2026-10-01/delete"),
-    "shuttle.fill_calendar_year": _post("/shuttle/calendar/2027/fill"),
-    "shuttle.tidy_calendar_year": _post("/shuttle/calendar/2027/tidy"),
+    "shuttle.calendar_moved": Access("/shuttle/calendar", expect={role: 301 for role in ROLES}),
 }

@@ -50,3 +50,52 @@ def test_choose_a_stop_and_follow_a_notice(live_server, page, line, clock, make_
     page.goto(f"{live_server.url}/shuttle/")
     assert "1号车故障，备用车代跑" in page.inner_text(f"#timetable-{line.route.id}-outbound")
     assert "13908250001" in page.content()  # logged in: the driver's phone
+
+
+def test_shuttle_pages_fit_a_phone(live_server, page, demo, clock, make_user):
+    """16: /shuttle/ was wider than a 390 px phone (409 px; 530 px in English):
+    every table scrolls in its own box and the page itself never does."""
+    clock(2026, 12, 2, 7, 0)
+    make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN], username="fleet")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/login?next=/shuttle/")
+    page.fill("input[name=username]", "fleet")
+    page.fill("input[name=password]", "demo-password-123")
+    page.click("button.primary")
+    page.wait_for_selector("h1")
+    for language in ("zh_CN", "en"):
+        page.context.add_cookies([{"name": "portal_lang", "value": language, "url": live_server.url}])
+        for path in ("/shuttle/", "/shuttle/manage/", "/shuttle/manage/trips/", "/shuttle/manage/vehicles/",
+                     "/shuttle/manage/exceptions/", "/shuttle/manage/notices/", "/shuttle/manage/stops/",
+                     "/workdays/?year=2026"):
+            page.goto(f"{live_server.url}{path}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, (language, path)
+
+
+def test_deleting_a_trip_and_filling_a_year_ask_first(live_server, page, line, clock, make_user):
+    """13.14: with JavaScript on and off, deleting a trip and filling a calendar
+    year show a confirmation page first; cancelling changes nothing."""
+    clock(2026, 12, 2, 9, 0)
+    line.trip(Direction.OUTBOUND, "07:20")
+    make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN], username="fleet")
+    page.goto(f"{live_server.url}/login?next=/shuttle/manage/trips/")
+    page.fill("input[name=username]", "fleet")
+    page.fill("input[name=password]", "demo-password-123")
+    page.click("button.primary")
+    page.wait_for_selector("text=07:20")
+
+    page.click("form.inline-form button.danger")
+    page.wait_for_selector("#confirm-title:has-text('删除班次')")
+    page.click("section.confirm a")  # cancel
+    page.wait_for_selector("text=07:20")
+    page.click("form.inline-form button.danger")
+    page.wait_for_selector("#confirm-title")
+    page.click("section.confirm button[type=submit]")
+    page.wait_for_selector("text=已删除")
+    assert "07:20" not in page.inner_text("table")
+
+    page.goto(f"{live_server.url}/workdays/?year=2027")
+    page.click("text=将 2027 年其余日期按正常周填充")
+    page.wait_for_selector("#confirm-title:has-text('2027')")
+    page.click("section.confirm button[type=submit]")
+    page.wait_for_selector("text=按正常周录入 2027 年的 365 天")

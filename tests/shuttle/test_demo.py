@@ -48,7 +48,7 @@ def test_every_shuttle_page_has_content(client, demo, auth):
         "/shuttle/manage/trips/": "07:20",
         "/shuttle/manage/exceptions/": "全县干部大会",
         "/shuttle/manage/notices/": "送修",
-        "/shuttle/calendar": "国庆节",
+        "/workdays/": "国庆节",
         "/admin/": "工作日日历",
     }
     for url, expected in pages.items():

@@ -12,8 +12,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from portal.blueprints.shuttle.models import Direction, ExceptionKind, ServicePattern
+from portal.blueprints.workdays.days import set_override
 from portal.db import db
-from portal.workdays import set_override
 
 OUT, BACK = Direction.OUTBOUND, Direction.INBOUND
 
@@ -198,3 +198,38 @@ def test_demo_feed_is_valid(client, demo):
     assert len(tables["stops.txt"]) == 6 and len(tables["routes.txt"]) == 1
     assert len({row["trip_id"] for row in tables["trips.txt"]}) >= 11
     assert "13908251207" not in str(tables)
+
+
+def test_feed_urls_come_from_the_base_url_never_the_host_header(app, client, line):
+    """13.13 / 15.11: the agency and feed URLs followed the request's Host header."""
+    app.config["BASE_URL"] = "https://portal.xian.gov.cn"
+    data = client.get("/shuttle/gtfs.zip", headers={"Host": "evil.example"}).data
+    tables = read_feed(data)
+    assert tables["agency.txt"][0]["agency_url"] == "https://portal.xian.gov.cn/shuttle/"
+    assert tables["feed_info.txt"][0]["feed_publisher_url"] == "https://portal.xian.gov.cn/shuttle/"
+    assert b"evil.example" not in data
+
+
+def test_names_reach_the_feed_on_one_line_and_never_as_a_formula(client, line):
+    """15.13: a stop named "=HYPERLINK(…)" or with a line break reached stops.txt verbatim."""
+    line.stops[0].name = '=HYPERLINK("http://x","老城")'
+    line.stops[1].description = "路东\n第二行"
+    line.stops[2].name = "@中心"
+    line.route.name = "-老城—中心"
+    db.session.commit()
+    line.trip(OUT, "07:20")
+    tables = read_feed(client.get("/shuttle/gtfs.zip").data)
+    names = {row["stop_name"] for row in tables["stops.txt"]}
+    assert names == {"'=HYPERLINK(\"http://x\",\"老城\")", "医院", "'@中心"}
+    assert {row["stop_desc"] for row in tables["stops.txt"]} >= {"路东 第二行"}
+    assert tables["routes.txt"][0]["route_long_name"] == "'-老城—中心"
+    assert {row["trip_headsign"] for row in tables["trips.txt"]} == {"'@中心"}
+    assert all(float(row["stop_lat"]) > 0 for row in tables["stops.txt"])  # numbers stay numbers
+
+
+def test_csv_safe():
+    from portal.text import csv_safe
+
+    assert csv_safe("=1+2") == "'=1+2" and csv_safe("+86 139") == "'+86 139" and csv_safe("-5") == "'-5"
+    assert csv_safe("@SUM(A1)") == "'@SUM(A1)" and csv_safe("a\r\nb\nc") == "a b c" and csv_safe(None) == ""
+    assert csv_safe("老城区") == "老城区" and csv_safe("a=b") == "a=b" and csv_safe(12) == "12"

@@ -24,9 +24,9 @@ from portal.blueprints.shuttle.services import (
     timetable,
     vehicle_conflicts,
 )
+from portal.blueprints.workdays.days import set_override
 from portal.db import db
 from portal.timeutil import LOCAL_TZ
-from portal.workdays import set_override
 
 OUT, BACK = Direction.OUTBOUND, Direction.INBOUND
 

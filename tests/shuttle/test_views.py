@@ -14,13 +14,13 @@ from portal.blueprints.shuttle.models import (
     RouteStop,
     ServiceException,
     ShuttleNotice,
+    ShuttleRoute,
     ShuttleStop,
     ShuttleTrip,
     ShuttleVehicle,
 )
 from portal.db import db
-from portal.models import AuditLog, CalendarDay
-from portal.workdays import is_workday
+from portal.models import AuditLog
 from tests.access import ROLES
 
 OUT, BACK = Direction.OUTBOUND, Direction.INBOUND
@@ -80,6 +80,8 @@ def test_bad_query_values_never_fail(client, line, clock):
         assert response.status_code == 200, query
     assert "不是有效日期" in client.get("/shuttle/?day=yesterday").get_data(as_text=True)
     assert "一年以内" in client.get("/shuttle/?day=1999-01-01").get_data(as_text=True)
+    # Typed with a Chinese input method: full-width digits are the same date.
+    assert "2026-12-15" in client.get("/shuttle/?day=２０２６-１２-１５").get_data(as_text=True)
 
 
 def test_next_departures_from_a_chosen_stop_without_javascript(client, line, clock):
@@ -327,59 +329,83 @@ def test_deleting_things_still_in_use_is_refused(client, line, login_as_role):
     assert audit_actions("shuttle_vehicle") == ["shuttle_vehicle.delete"]
 
 
-# --- the workday calendar --------------------------------------------------------------------
-
-
-def test_calendar_lists_the_year_and_marks_local_entries(client, login_as_role, clock):
-    clock(2026, 11, 25, 9, 0)
+def test_old_calendar_address_redirects_to_the_workdays_capability(client, login_as_role):
     login_as_role("logistics_admin")
-    html = client.get("/shuttle/calendar?year=2026").get_data(as_text=True)
-    assert "2026-10-10" in html and "调休" in html and "国庆节" in html
-    assert "官方日历尚未包含" not in html
-    unknown = client.get("/shuttle/calendar?year=2027").get_data(as_text=True)
-    assert "官方日历尚未包含 2027 年" in unknown and "按正常周填充" in unknown
-    assert client.get("/shuttle/calendar?year=abc").status_code == 200
+    response = client.get("/shuttle/calendar?year=2027")
+    assert response.status_code == 301 and response.headers["Location"].endswith("/workdays/?year=2027")
 
 
-def test_calendar_add_override_and_remove_are_audited(client, login_as_role, clock):
-    clock(2026, 11, 25, 9, 0)
+def test_plates_and_phones_follow_the_visitor_desk_rules(client, login_as_role):
+    """13.11: a bus plate "XYZ" and a driver phone "123" were saved."""
     login_as_role("logistics_admin")
-    assert client.post("/shuttle/calendar", data={"day": "2026-12-04", "is_workday": "0",
-                                                  "note": "县城运动会停止办公"}).status_code == 303
-    assert is_workday(date(2026, 12, 4)) is False
-    html = client.get("/shuttle/calendar?year=2026").get_data(as_text=True)
-    assert "县城运动会停止办公" in html and "覆盖官方" in html
-    assert client.post("/shuttle/calendar", data={"day": "2026-12-04", "is_workday": "1", "note": ""}).status_code == 303
-    assert is_workday(date(2026, 12, 4)) is True
-    assert client.post("/shuttle/calendar", data={"day": "1990-01-01", "is_workday": "1"}).status_code == 422
-    assert client.post("/shuttle/calendar", data={"day": "not a day", "is_workday": "1"}).status_code == 422
-    assert client.post("/shuttle/calendar/2026-12-04/delete").status_code == 303
-    assert db.session.get(CalendarDay, date(2026, 12, 4)) is None
-    assert client.post("/shuttle/calendar/2026-99-04/delete").status_code == 404
-    assert audit_actions("calendar_day") == ["calendar_day.create", "calendar_day.update", "calendar_day.delete"]
+    data = {"plate": "川J·B1210", "label": "4号车", "seats": "45", "driver_name": "赵师傅",
+            "driver_phone": "", "active": "y"}
+    bad_plate = client.post("/shuttle/manage/vehicles/new", data={**data, "plate": "XYZ"})
+    assert bad_plate.status_code == 422 and "车牌号应以省份简称开头" in bad_plate.get_data(as_text=True)
+    bad_phone = client.post("/shuttle/manage/vehicles/new", data={**data, "driver_phone": "123"})
+    assert bad_phone.status_code == 422 and "手机号码应为 11 位" in bad_phone.get_data(as_text=True)
+    assert count(ShuttleVehicle) == 0
+    # Typed with a full-width input method: normalised like at the visitor desk.
+    ok = client.post("/shuttle/manage/vehicles/new",
+                     data={**data, "plate": "川ｊ　Ｂ１２１０", "driver_phone": "139 0825 1210"})
+    assert ok.status_code == 303
+    bus = db.session.scalar(select(ShuttleVehicle))
+    assert (bus.plate, bus.driver_phone) == ("川JB1210", "13908251210")
+    again = client.post("/shuttle/manage/vehicles/new", data={**data, "plate": "川J-B1210"})
+    assert again.status_code == 422 and count(ShuttleVehicle) == 1
 
 
-def test_filling_an_unknown_year_and_tidying_after_the_package_learns_it(client, login_as_role, clock, monkeypatch):
-    clock(2026, 11, 25, 9, 0)
+def test_an_exception_in_the_past_is_refused(client, line, login_as_role, clock):
+    """13.11: an exception dated in the past was accepted."""
+    clock(2026, 12, 2, 10, 0)
     login_as_role("logistics_admin")
-    client.post("/shuttle/calendar", data={"day": "2027-01-01", "is_workday": "0", "note": "元旦"})
-    assert is_workday(date(2027, 1, 4)) is None
-    assert client.post("/shuttle/calendar/2027/fill").status_code == 303
-    assert count(CalendarDay) == 365
-    assert is_workday(date(2027, 1, 4)) is True and is_workday(date(2027, 1, 1)) is False
-    assert client.post("/shuttle/calendar/2026/fill", follow_redirects=True).status_code == 200
-    assert count(CalendarDay) == 365  # the package knows 2026: nothing filled
-    assert client.post("/shuttle/calendar/1900/fill").status_code == 404
+    line.trip(OUT, "07:20")
+    data = {"day": "2026-12-01", "scope": "all", "kind": "no_service", "note": "停电"}
+    response = client.post("/shuttle/manage/exceptions/new", data=data)
+    assert response.status_code == 422 and "已经过去" in response.get_data(as_text=True)
+    assert count(ServiceException) == 0
+    assert client.post("/shuttle/manage/exceptions/new", data={**data, "day": "2026-12-02"}).status_code == 303
 
-    # Later the package learns 2027: entries that only repeat it can go, notes stay.
-    from portal.blueprints.shuttle import calendar as workday_admin
-    from portal.workdays import DayInfo, DaySource
 
-    def official(day):
-        return DayInfo(day, day.weekday() < 5 and day != date(2027, 1, 1), DaySource.OFFICIAL)
+def test_deleting_a_trip_route_or_stop_asks_first(client, line, login_as_role):
+    """13.14: one click deleted a trip, a route or a stop; now a confirmation page
+    (a plain form, so it works without JavaScript) comes first."""
+    login_as_role("logistics_admin")
+    trip = line.trip(OUT, "07:20")
+    spare = ShuttleStop(name="备用站", latitude=30, longitude=105)
+    db.session.add(spare)
+    db.session.commit()
+    for url, model, before in [
+        (f"/shuttle/manage/trips/{trip.id}/delete", ShuttleTrip, 1),
+        (f"/shuttle/manage/routes/{line.route.id}/delete", ShuttleRoute, 1),
+        (f"/shuttle/manage/stops/{spare.id}/delete", ShuttleStop, 4),
+    ]:
+        asked = client.post(url)
+        html = asked.get_data(as_text=True)
+        assert asked.status_code == 200 and 'name="confirmed" value="1"' in html and f'action="{url}"' in html, url
+        assert count(model) == before
+        assert client.post(url, data={"confirmed": "1"}).status_code == 303
+        assert count(model) == before - 1, url
+    assert audit_actions("shuttle_trip") == ["shuttle_trip.delete"]
+    assert audit_actions("shuttle_route.delete") == ["shuttle_route.delete"]
+    assert audit_actions("shuttle_stop") == ["shuttle_stop.delete"]
 
-    monkeypatch.setattr(workday_admin, "official_day", official)
-    assert client.post("/shuttle/calendar/2027/tidy").status_code == 303
-    assert [row.day for row in db.session.scalars(select(CalendarDay))] == [date(2027, 1, 1)]
-    assert audit_actions("calendar_day") == ["calendar_day.create", "calendar_day.fill_year",
-                                             "calendar_day.remove_redundant"]
+
+def test_a_route_with_trips_is_refused_before_asking(client, line, login_as_role):
+    login_as_role("logistics_admin")
+    line.trip(OUT, "07:20")
+    response = client.post(f"/shuttle/manage/routes/{line.route.id}/delete", follow_redirects=True)
+    assert "还有班次" in response.get_data(as_text=True) and 'name="confirmed"' not in response.get_data(as_text=True)
+    assert count(ShuttleRoute) == 1
+
+
+def test_the_route_overview_pages(app, client, login_as_role):
+    app.config["PAGE_SIZE"] = 2
+    login_as_role("logistics_admin")
+    for n in (1, 2, 3):
+        db.session.add(ShuttleRoute(code=f"{n}路", name=f"线路{n}", sort_order=n))
+    db.session.commit()
+    first = client.get("/shuttle/manage/").get_data(as_text=True)
+    assert "线路1" in first and "线路2" in first and "线路3" not in first and "page=2" in first
+    assert "线路3" in client.get("/shuttle/manage/?page=2").get_data(as_text=True)
+    assert client.get("/shuttle/manage/?page=abc").status_code == 400

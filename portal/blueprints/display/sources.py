@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.blueprints.notices.models import Audience
 from portal.blueprints.notices.services import current_notices, excerpt
-from portal.workdays import DayInfo, day_info
+from portal.blueprints.workdays.days import DayInfo, day_info
 
 NOTICE_LIMIT = 6
 NOTICE_EXCERPT = 70

@@ -34,11 +34,11 @@ from portal.blueprints.rooms.models import (
     RoomClosure,
     RoomPolicy,
 )
+from portal.blueprints.workdays.days import DayInfo, day_info, days_info, is_workday
 from portal.db import begin_serialized_write, db
 from portal.models import Building, Floor, Role, Room, RoomKind, Unit, User
 from portal.rules import RuleViolation
 from portal.timeutil import LOCAL_TZ, local
-from portal.workdays import DayInfo, day_info, days_info, is_workday
 
 OPENING = time(8, 0)
 CLOSING = time(21, 0)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from portal.capabilities import Capability, NavItem
+from portal.capabilities import Capability, NavItem, Setting
 from portal.security import ADMINS
+from portal.urls import validate_base_url
 
 bp = Blueprint("shuttle", __name__, url_prefix="/shuttle")
 
 ADMIN_LINKS = (
     NavItem("shuttle.manage", _l("Shuttle bus schedule"), ADMINS),
-    NavItem("shuttle.calendar", _l("Workday calendar"), ADMINS),
 )
 
 
@@ -29,6 +29,8 @@ CAPABILITY = Capability(
     nav_order=50,
     admin_links=ADMIN_LINKS,
     home_panel=home_panel,
+    # The GTFS feed's agency URL when it is not the portal's own timetable page.
+    settings=(Setting("SHUTTLE_GTFS_AGENCY_URL", "", parse=validate_base_url),),
 )
 
-from portal.blueprints.shuttle import manage, views  # noqa: E402,F401
+from portal.blueprints.shuttle import manage, views  # noqa: F401

@@ -10,9 +10,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from portal import timeutil
+from portal.blueprints.workdays.days import is_workday
+from portal.blueprints.workdays.models import CalendarDay
 from portal.db import db
-from portal.models import CalendarDay
-from portal.workdays import is_workday
 
 from .models import (
     Direction,

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectChoice,
@@ -16,23 +14,27 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms import Form as SubForm
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from .models import ExceptionKind, NoticeKind, ServicePattern
-from .services import PATTERN_LABELS
+from portal.forms import Form, IdentifierField
+
+from .admin_services import (
+    ExceptionDraft,
+    NoticeDraft,
+    RouteDraft,
+    StopDraft,
+    TripDraft,
+    VehicleDraft,
+    parse_scope,
+)
+from .models import Direction, ExceptionKind, NoticeKind, ServicePattern
+
+
+def _choices(kind) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in kind.choices()]
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]  # browsers send seconds when the field has a step
-
-EXCEPTION_LABELS = {
-    ExceptionKind.NO_SERVICE: _l("No service"),
-    ExceptionKind.EXTRA_SERVICE: _l("Extra service"),
-    ExceptionKind.CHANGED: _l("One-off change (time or vehicle)"),
-}
-NOTICE_LABELS = {
-    NoticeKind.BREAKDOWN: _l("Breakdown"),
-    NoticeKind.CHANGED_TIME: _l("Changed time"),
-    NoticeKind.OTHER: _l("Other"),
-}
 
 
 def optional_int(value: object) -> int | None:
@@ -42,7 +44,7 @@ def optional_int(value: object) -> int | None:
     return int(value)  # type: ignore[arg-type]
 
 
-class StopForm(FlaskForm):
+class StopForm(Form):
     name = StringField(_l("Stop name"), validators=[InputRequired(), Length(max=60)])
     description = StringField(
         _l("Where exactly"), description=_l("E.g. the side of the road or a landmark."),
@@ -57,42 +59,52 @@ class StopForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=-180, max=180)],
     )
 
+    def to_draft(self) -> StopDraft:
+        return StopDraft(self.name.data, self.description.data or "", self.latitude.data, self.longitude.data)
 
-class RouteForm(FlaskForm):
+
+class RouteForm(Form):
     code = StringField(_l("Code"), description=_l("Short name, e.g. 1路."), validators=[InputRequired(), Length(max=20)])
     name = StringField(_l("Route name"), validators=[InputRequired(), Length(max=80)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
     sort_order = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(min=0, max=999)])
     active = BooleanField(_l("In service"), default=True)
 
+    def to_draft(self) -> RouteDraft:
+        return RouteDraft(self.code.data, self.name.data, self.description.data or "", self.sort_order.data or 0,
+                          self.active.data)
 
-class PatternRowForm(Form):
+
+class PatternRowForm(SubForm):
     stop_id = SelectField(_l("Stop"), coerce=optional_int, validators=[Optional()])
     minutes = IntegerField(_l("Minutes after the first stop"), validators=[Optional(), NumberRange(min=0, max=600)])
 
 
-class PatternForm(FlaskForm):
+class PatternForm(Form):
     rows = FieldList(FormField(PatternRowForm), min_entries=0)
 
+    def to_rows(self) -> list[tuple[int | None, int | None]]:
+        return [(row.form.stop_id.data, row.form.minutes.data) for row in self.rows]
 
-class VehicleForm(FlaskForm):
-    plate = StringField(_l("Licence plate"), validators=[InputRequired(), Length(max=20)])
+
+class VehicleForm(Form):
+    plate = IdentifierField(_l("Licence plate"), upper=True, validators=[InputRequired(), Length(max=20)])
     label = StringField(_l("Label"), description=_l("E.g. 1号车."), validators=[Optional(), Length(max=30)])
     seats = IntegerField(_l("Seats"), validators=[InputRequired(), NumberRange(min=1, max=80)])
     driver_name = StringField(_l("Driver"), validators=[Optional(), Length(max=30)])
-    driver_phone = StringField(
+    driver_phone = IdentifierField(
         _l("Driver's phone"),
         description=_l("Shown only to people who are logged in, never to visitors."),
-        validators=[
-            Optional(),
-            Length(max=30),
-            Regexp(r"^[0-9+\- ]+$", message=_l("Use digits, spaces, + and - only.")),
-        ],
+        validators=[Optional(), Length(max=30)],
     )
     active = BooleanField(_l("In service"), default=True)
 
+    def to_draft(self) -> VehicleDraft:
+        return VehicleDraft(self.plate.data, self.label.data or "", self.seats.data, self.driver_name.data or "",
+                            self.driver_phone.data or "", self.active.data)
 
-class TripForm(FlaskForm):
+
+class TripForm(Form):
     line = SelectField(_l("Route and direction"), validators=[InputRequired(message=_l("Choose a route and direction."))])
     departs_at = TimeField(_l("Departure from the first stop"), format=TIME_FORMATS, validators=[InputRequired()])
     vehicle_id = SelectField(
@@ -100,17 +112,22 @@ class TripForm(FlaskForm):
     )
     pattern = SelectField(
         _l("Runs on"),
-        choices=[SelectChoice(p.value, label) for p, label in PATTERN_LABELS.items()],
+        choices=_choices(ServicePattern),
         default=ServicePattern.WORKDAYS.value,
     )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=80)])
 
+    def to_draft(self) -> TripDraft:
+        route_id, way = self.line.data.split(":", 1)  # checked against the choices
+        return TripDraft(int(route_id), Direction(way), self.departs_at.data, self.vehicle_id.data,
+                         ServicePattern(self.pattern.data), self.note.data or "")
 
-class ExceptionForm(FlaskForm):
+
+class ExceptionForm(Form):
     day = DateField(_l("Date"), validators=[InputRequired()])
     scope = SelectField(_l("Applies to"), validators=[InputRequired()])
     kind = SelectField(
-        _l("Kind"), choices=[SelectChoice(k.value, label) for k, label in EXCEPTION_LABELS.items()]
+        _l("Kind"), choices=_choices(ExceptionKind)
     )
     departs_at = TimeField(
         _l("Changed departure"), format=TIME_FORMATS, description=_l("One-off change only."), validators=[Optional()]
@@ -123,21 +140,20 @@ class ExceptionForm(FlaskForm):
         validators=[InputRequired(), Length(max=120)],
     )
 
+    def to_draft(self) -> ExceptionDraft:
+        route_id, trip_id = parse_scope(self.scope.data)
+        return ExceptionDraft(self.day.data, ExceptionKind(self.kind.data), route_id, trip_id, self.departs_at.data,
+                              self.vehicle_id.data, self.note.data)
 
-class NoticeForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in NOTICE_LABELS.items()])
+
+class NoticeForm(Form):
+    kind = SelectField(_l("Kind"), choices=_choices(NoticeKind))
     message = StringField(_l("Notice"), validators=[InputRequired(), Length(max=200)])
     scope = SelectField(_l("Applies to"), validators=[InputRequired()])
     starts_on = DateField(_l("Valid from"), validators=[InputRequired()])
     ends_on = DateField(_l("Until"), validators=[InputRequired()])
 
-
-class CalendarDayForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[InputRequired()])
-    is_workday = SelectField(
-        _l("The day is"),
-        choices=[SelectChoice("1", _l("a workday (buses run)")), SelectChoice("0", _l("a day off (no workday buses)"))],
-    )
-    note = StringField(
-        _l("Note"), description=_l("E.g. 元旦 or 县城运动会停止办公."), validators=[Optional(), Length(max=80)]
-    )
+    def to_draft(self) -> NoticeDraft:
+        route_id, trip_id = parse_scope(self.scope.data)
+        return NoticeDraft(NoticeKind(self.kind.data), self.message.data, route_id, trip_id, self.starts_on.data,
+                           self.ends_on.data)

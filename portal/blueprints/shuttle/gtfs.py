@@ -6,6 +6,10 @@ feed covers the known part of this year and next year; trips with the same
 running days share a ``service_id`` whose weekly pattern is in calendar.txt and
 whose holidays, make-up workdays and exceptions are in calendar_dates.txt. A
 one-off change of departure time becomes a trip of its own on that date.
+
+Text people typed (stop, route and headsign names, descriptions) goes through
+``portal.text.csv_safe``: one line each, never a spreadsheet formula. Ids,
+dates, times and coordinates are written by the portal itself.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from portal.workdays import days_info
+from portal.blueprints.workdays.days import days_info
+from portal.text import csv_safe
 
 from .models import ServicePattern, ShuttleTrip
 from .services import Schedule, load_schedule, minutes_of
@@ -92,13 +97,15 @@ def feed_tables(today: date, *, agency_url: str, generated_at: datetime) -> dict
     used_stops = {}
     for route in schedule.routes:
         tables["routes.txt"].append(
-            (f"R{route.id}", AGENCY_ID, route.code, route.name, route.description.replace("\n", " "), str(BUS))
+            (f"R{route.id}", AGENCY_ID, csv_safe(route.code), csv_safe(route.name), csv_safe(route.description),
+             str(BUS))
         )
         for route_stop in route.route_stops:
             used_stops[route_stop.stop_id] = route_stop.stop
     for stop in sorted(used_stops.values(), key=lambda s: s.id):
         tables["stops.txt"].append(
-            (f"S{stop.id}", stop.name, stop.description, f"{stop.latitude:.6f}", f"{stop.longitude:.6f}", "0")
+            (f"S{stop.id}", csv_safe(stop.name), csv_safe(stop.description), f"{stop.latitude:.6f}",
+             f"{stop.longitude:.6f}", "0")
         )
 
     services: dict[tuple[ServicePattern, frozenset[date]], _Service] = {}
@@ -141,7 +148,7 @@ def feed_tables(today: date, *, agency_url: str, generated_at: datetime) -> dict
 def _add_trip(tables, schedule: Schedule, trip: ShuttleTrip, trip_id: str, service_id: str, departs_at: time) -> None:
     pattern = schedule.pattern_of(trip)
     tables["trips.txt"].append(
-        (f"R{trip.route_id}", service_id, trip_id, pattern[-1].stop.name, str(trip.direction.gtfs_id))
+        (f"R{trip.route_id}", service_id, trip_id, csv_safe(pattern[-1].stop.name), str(trip.direction.gtfs_id))
     )
     start = minutes_of(departs_at)
     for sequence, route_stop in enumerate(pattern, start=1):

@@ -13,12 +13,14 @@ import enum
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
 from portal.cache import watch
 from portal.db import AwareDateTime, ScaledDecimal, db
+from portal.labels import LabelledEnum
 from portal.models import User
 
 
@@ -26,35 +28,35 @@ def _enum(cls: type[enum.Enum], length: int = 20):
     return db.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
-class Direction(enum.StrEnum):
+class Direction(LabelledEnum):
     """GTFS ``direction_id`` 0 and 1: e.g. 老城区 → 行政中心 and back."""
 
-    OUTBOUND = "outbound"
-    INBOUND = "inbound"
+    OUTBOUND = "outbound", _l("Outbound")
+    INBOUND = "inbound", _l("Return")
 
     @property
     def gtfs_id(self) -> int:
         return 0 if self is Direction.OUTBOUND else 1
 
 
-class ServicePattern(enum.StrEnum):
+class ServicePattern(LabelledEnum):
     """The days a trip runs before dated exceptions."""
 
-    WORKDAYS = "workdays"  # the portal's workday calendar, make-up Saturdays included
-    DAILY = "daily"
-    REST_DAYS = "rest_days"  # weekends and public holidays (e.g. a duty bus)
+    WORKDAYS = "workdays", _l("Workdays")  # the portal's workday calendar, make-up Saturdays included
+    DAILY = "daily", _l("Every day")
+    REST_DAYS = "rest_days", _l("Weekends and holidays")  # e.g. a duty bus
 
 
-class ExceptionKind(enum.StrEnum):
-    NO_SERVICE = "no_service"
-    EXTRA_SERVICE = "extra_service"
-    CHANGED = "changed"  # a one-off change of time and/or vehicle for one trip
+class ExceptionKind(LabelledEnum):
+    NO_SERVICE = "no_service", _l("No service"), "danger"
+    EXTRA_SERVICE = "extra_service", _l("Extra service"), "ok"
+    CHANGED = "changed", _l("One-off change (time or vehicle)"), "warn"  # one trip's time and/or vehicle
 
 
-class NoticeKind(enum.StrEnum):
-    BREAKDOWN = "breakdown"
-    CHANGED_TIME = "changed_time"
-    OTHER = "other"
+class NoticeKind(LabelledEnum):
+    BREAKDOWN = "breakdown", _l("Breakdown"), "danger"
+    CHANGED_TIME = "changed_time", _l("Changed time"), "warn"
+    OTHER = "other", _l("Other"), "info"
 
 
 class ShuttleStop(db.Model):

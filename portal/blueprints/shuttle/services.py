@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import timeutil
+from portal.blueprints.workdays.days import DayInfo, days_info
 from portal.db import db
-from portal.workdays import DayInfo, days_info
 
 from .models import (
     Direction,
@@ -39,12 +39,6 @@ MINUTES_PER_DAY = 24 * 60
 # with its weekends is nine days) and still find the next bus.
 DEFAULT_HORIZON_DAYS = 16
 
-PATTERN_LABELS = {
-    ServicePattern.WORKDAYS: _l("Workdays"),
-    ServicePattern.DAILY: _l("Every day"),
-    ServicePattern.REST_DAYS: _l("Weekends and holidays"),
-}
-DIRECTION_LABELS = {Direction.OUTBOUND: _l("Outbound"), Direction.INBOUND: _l("Return")}
 CALENDAR_UNKNOWN = _l("The workday calendar does not know this date yet.")
 
 
@@ -295,7 +289,7 @@ class TimetableTrip:
 
     @property
     def pattern_label(self) -> object:
-        return PATTERN_LABELS[self.pattern]
+        return self.pattern.label
 
 
 @dataclass(frozen=True)
@@ -505,6 +499,13 @@ def next_departures(
     return departures_from(schedule, now, stop_id=stop_id, limit=limit)
 
 
+def active_vehicles() -> list[ShuttleVehicle]:
+    """The buses in service, for the timetable page's fleet list (phones are the page's to hide)."""
+    return list(db.session.scalars(
+        select(ShuttleVehicle).where(ShuttleVehicle.active.is_(True)).order_by(ShuttleVehicle.label, ShuttleVehicle.plate)
+    ))
+
+
 def departure_stops(schedule: Schedule) -> list[ShuttleStop]:
     """Stops with at least one departure (any stop of a pattern but the last),
     in the order the buses reach them: along each route, outbound first."""
@@ -656,7 +657,7 @@ def _duration(pattern: Sequence[RouteStop]) -> int:
 
 def describe_trip(trip: ShuttleTrip) -> str:
     """1路 老城区 → 行政中心 07:20 (川J·B1207), for messages and choices."""
-    label = trip.route.direction_label(trip.direction) or str(DIRECTION_LABELS[trip.direction])
+    label = trip.route.direction_label(trip.direction) or str(trip.direction.label)
     return f"{trip.route.code} {label} {trip.departs_at:%H:%M}（{trip.vehicle.plate}）"
 
 

@@ -5,21 +5,21 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import current_app, make_response, render_template, request, url_for
+from flask import current_app, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal import timeutil
-from portal.db import db
 from portal.htmx import add_vary, render, wants_partial
+from portal.requestargs import parse_date, parse_int
+from portal.rules import BadArgument
+from portal.urls import external_url
 
 from . import bp
 from .gtfs import feed_tables, feed_zip
-from .models import ShuttleVehicle
 from .services import (
     DEFAULT_HORIZON_DAYS,
-    DIRECTION_LABELS,
+    active_vehicles,
     departure_stops,
     departures_from,
     load_schedule,
@@ -40,21 +40,22 @@ def may_see_driver_phones() -> bool:
 
 
 def _chosen_day(raw: str | None, today: date) -> tuple[date, str]:
-    if not raw:
-        return today, ""
+    """The public page never refuses a day: a bad one shows today and says why."""
     try:
-        day = date.fromisoformat(raw.strip())
-    except ValueError:
-        return today, _("“%(value)s” is not a date; showing today.", value=raw[:20])
-    if abs(day - today) > DAY_RANGE:
+        day = parse_date(raw, name="day", earliest=today - DAY_RANGE, latest=today + DAY_RANGE)
+    except BadArgument:
+        try:
+            parse_date(raw, name="day")
+        except BadArgument:
+            return today, _("“%(value)s” is not a date; showing today.", value=(raw or "")[:20])
         return today, _("Choose a date within about a year of today; showing today.")
-    return day, ""
+    return (today, "") if day is None else (day, "")
 
 
 def _chosen_stop(raw: str | None, stop_ids: set[int]) -> int | None:
     try:
-        stop_id = int(raw or "")
-    except ValueError:
+        stop_id = parse_int(raw, name="stop", minimum=1)
+    except BadArgument:
         return None
     return stop_id if stop_id in stop_ids else None
 
@@ -80,9 +81,7 @@ def index():
 
     day, day_error = _chosen_day(request.args.get("day"), today)
     day_schedule = schedule if schedule.start <= day <= schedule.end else load_schedule(day, day)
-    vehicles = db.session.scalars(
-        select(ShuttleVehicle).where(ShuttleVehicle.active.is_(True)).order_by(ShuttleVehicle.label, ShuttleVehicle.plate)
-    ).all()
+    vehicles = active_vehicles()
     response = render(
         "shuttle/index.html",
         {DEPARTURES_TARGET: "shuttle/_departures.html"},
@@ -97,7 +96,6 @@ def index():
         notices=[n for n in schedule.notices if n.starts_on <= today <= n.ends_on],
         vehicles=vehicles,
         show_phones=may_see_driver_phones(),
-        direction_labels=DIRECTION_LABELS,
     )
     return _no_cache(response)
 
@@ -105,8 +103,9 @@ def index():
 @bp.route("/gtfs.zip")
 def gtfs_feed():
     now = timeutil.now()
-    # GTFS validators want a public-looking URL; an intranet may set its own.
-    agency_url = current_app.config.get("SHUTTLE_GTFS_AGENCY_URL") or url_for("shuttle.index", _external=True)
+    # The feed outlives the request: its URLs come from the configured base URL
+    # (or a URL set for the feed), never from the request's Host header.
+    agency_url = current_app.config.get("SHUTTLE_GTFS_AGENCY_URL") or external_url("shuttle.index")
     tables = feed_tables(now.date(), agency_url=agency_url, generated_at=now)
     response = make_response(feed_zip(tables))
     response.headers["Content-Type"] = "application/zip"

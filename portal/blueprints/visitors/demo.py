@@ -24,7 +24,7 @@ from portal.blueprints.visitors.services import new_submission_token, settings_f
 from portal.blueprints.visitors.validation import IdType, id_check_digit, normalize_name
 from portal.db import db
 from portal.models import Unit, User
-from portal.workdays import is_workday
+from portal.blueprints.workdays.days import is_workday
 
 # Pengxi county and its neighbours (Suining, Chengdu, Chongqing, Nanchong).
 REGION_CODES = ("510921", "510921", "510921", "510903", "510904", "510922", "510107", "500103", "511302")

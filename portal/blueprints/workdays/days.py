@@ -1,4 +1,4 @@
-"""The portal's one workday calendar (China's statutory holidays and make-up
+"""The portal's one workday calendar, read side (China's statutory holidays and make-up
 workdays), used by meeting rooms, the shuttle and the lobby display.
 
 Official dates come from the maintained ``chinesecalendar`` package; logistics
@@ -18,7 +18,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.db import db
-from portal.models import CalendarDay
+
+from .models import CalendarDay
 
 
 class DaySource(enum.StrEnum):
@@ -116,8 +117,14 @@ def days_info(start: date, end: date) -> list[DayInfo]:
     return days
 
 
+def unknown_days(start: date, end: date) -> list[date]:
+    """The days from ``start`` to ``end`` that neither the package nor a local entry knows."""
+    return [info.day for info in days_info(start, end) if not info.known]
+
+
 def set_override(day: date, is_workday: bool, note: str = "") -> CalendarDay:
-    """Add or change a local entry (the caller audits and commits)."""
+    """Add or change a local entry without audit or signal: for tests and demo
+    data. People's changes go through ``services.save_day``."""
     row = db.session.get(CalendarDay, day)
     if row is None:
         row = CalendarDay(day=day, is_workday=is_workday, note=note)

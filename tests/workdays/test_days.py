@@ -2,8 +2,15 @@
 
 from datetime import date
 
+from portal.blueprints.workdays.days import (
+    DaySource,
+    day_info,
+    days_info,
+    is_workday,
+    official_day,
+    set_override,
+)
 from portal.db import db
-from portal.workdays import DaySource, day_info, days_info, is_workday, official_day, set_override
 
 
 def test_national_day_week_2026_with_make_up_saturday():
