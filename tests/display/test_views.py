@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 import pytest
 
 from portal import timeutil
-from portal.blueprints.display import sources
 from portal.blueprints.notices.models import Audience
 from portal.timeutil import LOCAL_TZ
 
