@@ -12,7 +12,6 @@ Long lists are not cut to what fits: the view shows them a page at a time
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +25,7 @@ from portal.blueprints.notices.services import current_notices, excerpt
 from portal.blueprints.rooms import services as rooms_services
 from portal.blueprints.rooms.models import BookingStatus
 from portal.blueprints.shuttle import services as shuttle_services
+from portal.labels import LabelledEnum
 from portal.workdays import DayInfo, day_info
 
 # How much the screen shows at most, a page at a time (see ``page_of``).
@@ -90,21 +90,12 @@ def departure_lines(departure: DisplayDeparture) -> int:
 # ---------------------------------------------------------------- today
 
 
-class DayKind(enum.StrEnum):
-    WORKDAY = "workday"
-    MAKEUP_WORKDAY = "makeup"  # a weekend day worked in lieu of a holiday (调休上班)
-    HOLIDAY = "holiday"
-    REST_DAY = "rest"  # an ordinary weekend
-    UNKNOWN = "unknown"  # the calendar does not know this date yet
-
-
-DAY_KIND_LABELS = {
-    DayKind.WORKDAY: _l("Working day"),
-    DayKind.MAKEUP_WORKDAY: _l("Make-up workday"),
-    DayKind.HOLIDAY: _l("Public holiday"),
-    DayKind.REST_DAY: _l("Rest day"),
-    DayKind.UNKNOWN: _l("Workday calendar unknown"),
-}
+class DayKind(LabelledEnum):
+    WORKDAY = "workday", _l("Working day")
+    MAKEUP_WORKDAY = "makeup", _l("Make-up workday")  # a weekend day worked in lieu of a holiday (调休上班)
+    HOLIDAY = "holiday", _l("Public holiday")
+    REST_DAY = "rest", _l("Rest day")  # an ordinary weekend
+    UNKNOWN = "unknown", _l("Workday calendar unknown")  # the calendar does not know this date yet
 
 
 @dataclass(frozen=True)
@@ -127,7 +118,7 @@ def day_status(info: DayInfo) -> DayStatus:
         kind = DayKind.HOLIDAY
     else:
         kind = DayKind.REST_DAY
-    label = str(DAY_KIND_LABELS[kind])
+    label = str(kind.label)
     detail = str(info.label) if kind is not DayKind.UNKNOWN else ""
     return DayStatus(info.day, kind, label, detail if detail != label else "")
 
