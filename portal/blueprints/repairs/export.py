@@ -114,7 +114,7 @@ def build_workbook(report: dict[str, Any]) -> Workbook:
         _("All repairs"),
         [_("No."), _("Reported"), _("Building"), _("Floor"), _("Room"), _("Spot"), _("Category"), _("Urgency"),
          _("Status"), _("What is wrong"), _("Reported by"), _("Contact phone"), _("Handled by"), _("What was done"),
-         _("Visits"), _("Reopened"), _("Accepted at"), _("Work started at"), _("Done at"), _("Confirmed at"),
+         _("Repair visits"), _("Reopened"), _("Accepted at"), _("Work started at"), _("Done at"), _("Confirmed at"),
          _("Parts (yuan)"), _("Labour (yuan)"), _("Total (yuan)")],
         (
             [r.id, r.reported_at, r.building, r.floor_label, r.room_label, r.spot, _label(r.category),
