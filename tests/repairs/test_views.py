@@ -483,9 +483,9 @@ def test_the_property_company_puts_work_on_hold_and_resumes_it(client, make_user
     repair = make_repair(make_user(), Status.IN_PROGRESS)
     auth.login_as(property_user)
     assert "暂时无法完成" in client.get(f"/repairs/{repair.id}").get_data(as_text=True)
-    refused = client.post(f"/repairs/{repair.id}/hold", data={"hold_reason": "", "note": ""})
+    refused = client.post(f"/repairs/{repair.id}/hold", data={"hold_reason": "", "hold_note": ""})
     assert refused.status_code == 422 and "请选择挂起的原因" in refused.get_data(as_text=True)
-    assert client.post(f"/repairs/{repair.id}/hold", data={"hold_reason": "parts", "note": "压缩机已订货"}).status_code == 303
+    assert client.post(f"/repairs/{repair.id}/hold", data={"hold_reason": "parts", "hold_note": "压缩机已订货"}).status_code == 303
     db.session.refresh(repair)
     assert repair.status is Status.ON_HOLD
     page = client.get(f"/repairs/{repair.id}").get_data(as_text=True)

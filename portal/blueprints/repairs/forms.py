@@ -76,7 +76,7 @@ class HoldForm(Form):
         choices=[SelectChoice(v, label) for v, label in HoldReason.choices()],
         validators=[InputRequired(message=_l("Choose why the work is on hold."))],
     )
-    note = TextAreaField(
+    hold_note = TextAreaField(  # not "note": the finish form on the same page has one
         _l("Details (which part, until when)"), validators=[Optional(), Length(max=500)],
         render_kw={"maxlength": 500, "rows": 2},
     )

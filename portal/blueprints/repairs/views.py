@@ -8,6 +8,7 @@ from typing import Any
 from flask import abort, flash, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from portal import timeutil
 from portal.blueprints.repairs import bp, reports
@@ -93,7 +94,7 @@ def index():
 def new():
     form = ReportForm()
     building_id = arg_int("building") if request.method == "GET" else None
-    form.location.choices = [("", _("— choose —"))] + location_choices(
+    form.location.choices = [SelectChoice("", _("— choose —"))] + location_choices(
         building_id, _("common areas (corridor, toilets, stairs)")
     )
     if request.method == "GET":
@@ -199,7 +200,7 @@ def hold(repair_id: int):
     if not form.validate_on_submit():
         return _render_detail(repair, DetailForms(hold=form), status=422)
     try:
-        move(repair, Action.HOLD, actor=current_user, now=timeutil.now(), note=form.note.data or "",
+        move(repair, Action.HOLD, actor=current_user, now=timeutil.now(), note=form.hold_note.data or "",
              hold_reason=form.hold_reason.data)
     except RuleViolation as error:
         return _refused(repair, error, form, DetailForms(hold=form))
