@@ -197,6 +197,6 @@ def engine_is(name: str, engine: Engine | None = None) -> bool:
     return (engine or db.engine).dialect.name == name
 
 
-def enum_column(kind: type, length: int = 20):
-    """An enum stored as its value in a plain string column (no database enum type)."""
-    return db.Enum(kind, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members])
+def enum_column(kind: type, length: int = 20) -> Any:
+    """A ``str`` enum stored as its values in a VARCHAR (no native enum type: adding a member needs no ALTER TYPE)."""
+    return db.Enum(kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])

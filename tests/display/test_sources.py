@@ -67,10 +67,27 @@ def test_notice_excerpts_are_short_plain_text(create_notice):
     assert "\n" not in notice.excerpt
 
 
-def test_missing_capabilities_give_no_data_rather_than_guesses(app, monkeypatch):
-    monkeypatch.setattr(sources, "_capability_services", lambda name: None)
-    assert sources.meetings_today(NOON.date(), NOON) is None
-    assert sources.next_departures(NOON) is None
+def test_the_sources_are_imported_plainly():
+    """Issue 12: no lazy imports of the rooms and shuttle capabilities (the "not installed" case is gone)."""
+    import inspect
+
+    text = inspect.getsource(sources)
+    assert "import_module" not in text and "find_spec" not in text
+    assert sources.rooms_services.__name__ == "portal.blueprints.rooms.services"
+    assert sources.shuttle_services.__name__ == "portal.blueprints.shuttle.services"
+
+
+def test_long_lists_are_paged_by_the_lines_they_take():
+    page = sources.page_of(range(7), 3, 0)
+    assert page.items == (0, 1, 2) and (page.number, page.count) == (1, 3) and page.is_paged
+    assert sources.page_of(range(7), 3, 2).items == (6,)
+    assert sources.page_of(range(7), 3, 4).items == (3, 4, 5)  # the pages turn round
+    assert sources.page_of([], 3, 5) == sources.Page((), 1, 1)
+    # An item taller than a page still gets a page of its own; the others fill up to the capacity.
+    assert sources.page_of([5, 1, 1, 2], 3, 0, lines=lambda n: n).items == (5,)
+    assert sources.page_of([5, 1, 1, 2], 3, 1, lines=lambda n: n).items == (1, 1)
+    assert sources.page_of([5, 1, 1, 2], 3, 2, lines=lambda n: n).items == (2,)
+    assert sources.text_lines("一" * 29, 28) == 2 and sources.text_lines("abc", 28) == 1
 
 
 # ---------------------------------------------------------------- shuttle

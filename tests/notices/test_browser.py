@@ -44,8 +44,12 @@ def test_logistics_publishes_a_notice_everyone_reads_it_then_it_is_withdrawn(liv
     visitor.goto(f"{base}/notices/")
     assert "元旦假期开放安排" in visitor.inner_text("#notice-list")
 
-    # Withdrawn, it is gone for the visitor too.
+    # Withdrawn after a confirmation (with and without JavaScript), it is gone for the visitor too.
     page.click("form.inline-form button:has-text('撤回')")
+    assert "元旦假期开放安排" in page.inner_text("#confirm-title")
+    db.session.rollback()
+    assert db.session.get(Notice, notice.id).withdrawn_at is None
+    page.click("section.confirm button[type=submit]")
     page.wait_for_url(re.compile(r"/notices/manage$"))
     db.session.rollback()  # end the test's read transaction: see what the server wrote
     assert db.session.get(Notice, notice.id).withdrawn_at is not None

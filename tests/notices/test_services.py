@@ -16,7 +16,6 @@ from portal import timeutil
 from portal.blueprints.notices.models import Audience, Notice
 from portal.blueprints.notices.services import (
     NoticeDraft,
-    NoticeRuleError,
     NoticeState,
     audiences_for,
     current_notices,
@@ -34,6 +33,7 @@ from portal.blueprints.notices.services import (
 )
 from portal.db import db
 from portal.models import AuditLog, Role
+from portal.rules import RuleViolation
 from portal.timeutil import LOCAL_TZ
 from tests.notices.conftest import NOON
 
@@ -296,13 +296,13 @@ def _draft(unit_id: int, **overrides) -> NoticeDraft:
 def test_a_unit_admin_publishes_for_their_own_unit_only(make_user, make_unit):
     mine, theirs = make_unit(), make_unit()
     unit_admin = make_user(roles=[Role.UNIT_ADMIN], unit=mine)
-    notice = publish_notice(_draft(mine.id), unit_admin, now=NOON)
+    notice = publish_notice(_draft(mine.id), actor=unit_admin, now=NOON)
     db.session.commit()
     assert notice.unit_id == mine.id and notice.author_id == unit_admin.id
-    with pytest.raises(NoticeRuleError):
-        publish_notice(_draft(theirs.id), unit_admin, now=NOON)
-    with pytest.raises(NoticeRuleError):
-        publish_notice(_draft(mine.id, pinned=True), unit_admin, now=NOON)
+    with pytest.raises(RuleViolation):
+        publish_notice(_draft(theirs.id), actor=unit_admin, now=NOON)
+    with pytest.raises(RuleViolation):
+        publish_notice(_draft(mine.id, pinned=True), actor=unit_admin, now=NOON)
     db.session.rollback()
     assert db.session.scalar(select(Notice.id).where(Notice.unit_id == theirs.id)) is None
 
@@ -310,31 +310,31 @@ def test_a_unit_admin_publishes_for_their_own_unit_only(make_user, make_unit):
 def test_the_logistics_center_publishes_for_any_unit_and_pins(make_user, make_unit):
     logistics = make_user(roles=[Role.LOGISTICS_ADMIN, Role.EMPLOYEE])
     unit = make_unit()
-    notice = publish_notice(_draft(unit.id, pinned=True), logistics, now=NOON)
+    notice = publish_notice(_draft(unit.id, pinned=True), actor=logistics, now=NOON)
     db.session.commit()
     assert notice.pinned and notice.unit_id == unit.id
 
 
 def test_employees_do_not_publish(make_user, make_unit):
     unit = make_unit()
-    with pytest.raises(NoticeRuleError):
-        publish_notice(_draft(unit.id), make_user(roles=[Role.EMPLOYEE], unit=unit), now=NOON)
+    with pytest.raises(RuleViolation):
+        publish_notice(_draft(unit.id), actor=make_user(roles=[Role.EMPLOYEE], unit=unit), now=NOON)
 
 
 def test_publishing_checks_the_window_too(make_user, make_unit):
     logistics = make_user(roles=[Role.LOGISTICS_ADMIN])
-    with pytest.raises(NoticeRuleError):
-        publish_notice(_draft(make_unit().id, expires_at=NOON), logistics, now=NOON)
+    with pytest.raises(RuleViolation):
+        publish_notice(_draft(make_unit().id, expires_at=NOON), actor=logistics, now=NOON)
 
 
 def test_changes_are_audited_with_before_and_after(make_user, make_unit):
     unit = make_unit()
     unit_admin = make_user(roles=[Role.UNIT_ADMIN], unit=unit)
-    notice = publish_notice(_draft(unit.id), unit_admin, now=NOON)
+    notice = publish_notice(_draft(unit.id), actor=unit_admin, now=NOON)
     db.session.commit()
-    update_notice(notice, _draft(unit.id, title="停水通知（更正）"), unit_admin, now=NOON + timedelta(minutes=5))
+    update_notice(notice, _draft(unit.id, title="停水通知（更正）"), actor=unit_admin, now=NOON + timedelta(minutes=5))
     db.session.commit()
-    withdraw_notice(notice, unit_admin, now=NOON + timedelta(hours=1))
+    withdraw_notice(notice, actor=unit_admin, now=NOON + timedelta(hours=1))
     db.session.commit()
 
     entries = db.session.scalars(select(AuditLog).where(AuditLog.object_type == "notice").order_by(AuditLog.id)).all()
@@ -351,13 +351,13 @@ def test_a_unit_admin_cannot_change_another_units_notice_or_its_pin(make_user, m
     unit_admin = make_user(roles=[Role.UNIT_ADMIN], unit=mine)
     other = create_notice(unit=theirs, title="别人的公告")
     pinned_mine = create_notice(unit=mine, pinned=True, title="置顶")
-    with pytest.raises(NoticeRuleError):
-        update_notice(other, _draft(mine.id), unit_admin, now=NOON)
-    with pytest.raises(NoticeRuleError):
-        withdraw_notice(other, unit_admin, now=NOON)
-    with pytest.raises(NoticeRuleError):
-        update_notice(pinned_mine, _draft(mine.id, pinned=False), unit_admin, now=NOON)
-    update_notice(pinned_mine, _draft(mine.id, pinned=True, title="置顶（改）"), unit_admin, now=NOON)
+    with pytest.raises(RuleViolation):
+        update_notice(other, _draft(mine.id), actor=unit_admin, now=NOON)
+    with pytest.raises(RuleViolation):
+        withdraw_notice(other, actor=unit_admin, now=NOON)
+    with pytest.raises(RuleViolation):
+        update_notice(pinned_mine, _draft(mine.id, pinned=False), actor=unit_admin, now=NOON)
+    update_notice(pinned_mine, _draft(mine.id, pinned=True, title="置顶（改）"), actor=unit_admin, now=NOON)
     db.session.commit()
     db.session.refresh(other)
     assert other.title == "别人的公告" and other.withdrawn_at is None
@@ -367,9 +367,9 @@ def test_a_unit_admin_cannot_change_another_units_notice_or_its_pin(make_user, m
 def test_a_withdrawn_notice_stays_withdrawn(make_user, make_unit, create_notice):
     logistics = make_user(roles=[Role.LOGISTICS_ADMIN])
     notice = create_notice()
-    withdraw_notice(notice, logistics, now=NOON)
+    withdraw_notice(notice, actor=logistics, now=NOON)
     db.session.commit()
-    with pytest.raises(NoticeRuleError):
-        withdraw_notice(notice, logistics, now=NOON)
-    with pytest.raises(NoticeRuleError):
-        update_notice(notice, _draft(notice.unit_id), logistics, now=NOON)
+    with pytest.raises(RuleViolation):
+        withdraw_notice(notice, actor=logistics, now=NOON)
+    with pytest.raises(RuleViolation):
+        update_notice(notice, _draft(notice.unit_id), actor=logistics, now=NOON)

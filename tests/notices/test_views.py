@@ -249,7 +249,14 @@ def test_withdrawing_takes_a_notice_down_at_once(client, make_user, create_notic
     notice = create_notice(unit=unit, title="要撤回的公告")
     assert "要撤回的公告" in client.get("/notices/").get_data(as_text=True)
     auth.login_as(make_user(roles=[Role.UNIT_ADMIN, Role.EMPLOYEE], unit=unit))
-    response = client.post(f"/notices/{notice.id}/withdraw")
+    # First the question (issue 13.14): nothing is withdrawn yet.
+    question = client.post(f"/notices/{notice.id}/withdraw")
+    html = question.get_data(as_text=True)
+    assert question.status_code == 200 and "要撤回的公告" in html and 'name="confirmed" value="1"' in html
+    assert f'action="/notices/{notice.id}/withdraw"' in html and f'href="/notices/{notice.id}"' in html
+    db.session.refresh(notice)
+    assert notice.withdrawn_at is None and db.session.scalar(select(func.count()).select_from(AuditLog)) == 0
+    response = client.post(f"/notices/{notice.id}/withdraw", data={"confirmed": "1"})
     assert response.status_code == 303 and response.headers["Location"] == "/notices/manage"
     assert "已撤回" in client.get("/notices/manage").get_data(as_text=True)  # the message, shown once
     db.session.refresh(notice)
@@ -260,7 +267,7 @@ def test_withdrawing_takes_a_notice_down_at_once(client, make_user, create_notic
     assert "要撤回的公告" not in client.get("/display/").get_data(as_text=True)
     # Withdrawing again changes nothing and says so.
     auth.login_as(make_user(roles=[Role.LOGISTICS_ADMIN]))
-    again = client.post(f"/notices/{notice.id}/withdraw", follow_redirects=True)
+    again = client.post(f"/notices/{notice.id}/withdraw", data={"confirmed": "1"}, follow_redirects=True)
     assert "已撤回" in again.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(AuditLog)) == 1
     assert client.get(f"/notices/{notice.id}/edit").status_code == 303
@@ -277,7 +284,8 @@ def test_the_manage_list_is_scoped_and_filters_by_state(client, make_user, notic
     text = expired.get_data(as_text=True)
     assert "<html" not in text and "过期公告" in text and "公开公告" not in text
     assert "HX-Request" in expired.headers["Vary"]
-    assert client.get("/notices/manage?state=nonsense").status_code == 200
+    # Changed deliberately: an unknown state is a clear 400 (portal.requestargs.arg_enum), not ignored.
+    assert client.get("/notices/manage?state=nonsense").status_code == 400
 
 
 def test_the_list_loads_units_without_one_query_per_notice(client, create_notice, make_unit, count_queries):

@@ -34,6 +34,8 @@ ACCESS = {
                            form_page=lambda: f"/repairs/{_repair_in(Status.SUBMITTED)}"),
     "repairs.finish": Access(lambda: f"/repairs/{_repair_in(Status.IN_PROGRESS)}/finish", post_only=True, post_roles=("property",),
                              form_page=lambda: f"/repairs/{_repair_in(Status.IN_PROGRESS)}"),
+    "repairs.hold": Access(lambda: f"/repairs/{_repair_in(Status.IN_PROGRESS)}/hold", post_only=True, post_roles=("property",),
+                           form_page=lambda: f"/repairs/{_repair_in(Status.IN_PROGRESS)}"),
     "repairs.correct": Access(lambda: f"/repairs/{_repair_in(Status.DONE)}/cost", post_only=True, post_roles=("property",),
                               form_page=lambda: f"/repairs/{_repair_in(Status.DONE)}"),
     "repairs.queue": Access("/repairs/queue", allowed=WORKERS),

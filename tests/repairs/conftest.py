@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from portal.blueprints.repairs.models import Action, Category, RepairRequest, Status, Urgency
-from portal.blueprints.repairs.services import move, report_fault
+from portal.blueprints.repairs.services import ReportDraft, location_value, move, report_fault
 from portal.db import db
 from portal.models import Building, Floor, Role, Room, User
 from portal.timeutil import LOCAL_TZ
@@ -74,14 +74,15 @@ def make_repair(place, property_user) -> Callable[..., RepairRequest]:
         room_obj = place["rooms"][room] if room else None
         floor_obj = room_obj.floor if room_obj else place["floors"][floor or "ZL1"]
         repair = report_fault(
-            reporter, floor=floor_obj, room=room_obj, spot=spot, category=category, urgency=urgency,
-            description=description, contact="5001", at=at,
+            ReportDraft(location=location_value(floor_obj.id, room_obj.id if room_obj else None), spot=spot,
+                        category=category, urgency=urgency, description=description, contact="5001"),
+            actor=reporter, now=at,
         )
         moment = at
         for action in PATH_TO[status]:
             moment += timedelta(hours=1)
             actor = reporter if action is Action.CONFIRM else property_user
-            move(repair, action, actor, moment, resolution="更换阀芯", parts_cost=parts, labour_cost=labour)
+            move(repair, action, actor=actor, now=moment, resolution="更换阀芯", parts_cost=parts, labour_cost=labour)
         db.session.commit()
         return repair
 

@@ -30,6 +30,9 @@ def test_demo_history_is_consistent(demo):
         assert repair.events[-1].to_status is repair.status, repair.id
         finished = repair.status in (Status.DONE, Status.CONFIRMED)
         assert (repair.parts_cost is not None) == finished, repair.id
+        if finished:  # the cost is the sum of the visits, one per "done"
+            assert len(repair.visits) == 1 + repair.reopen_count, repair.id
+            assert repair.total_cost == sum(v.total_cost for v in repair.visits), repair.id
         if repair.room is not None:
             assert repair.room.floor_id == repair.floor_id
 

@@ -2,7 +2,7 @@
 the TV at the entrance. Public: it needs no login and shows only what any
 visitor may see, whoever is logged in on the TV's browser."""
 
-from flask import Blueprint, Flask
+from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from portal.capabilities import Capability, NavItem, Setting

@@ -6,58 +6,95 @@ notices, meeting titles only where they are public (the VIP room and
 non-public meetings are just 已预订), departures without drivers or phones.
 The templates cannot leak what they are never given.
 
-Meeting rooms and the shuttle are separate capabilities; while one is not
-installed its function returns ``None`` and the block says so.
+Long lists are not cut to what fits: the view shows them a page at a time
+(:func:`page_of`), turning the page at every refresh.
 """
 
 from __future__ import annotations
 
-import enum
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from importlib import import_module
-from importlib.util import find_spec
-from types import ModuleType
+from math import ceil
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
 from portal.blueprints.notices.models import Audience
 from portal.blueprints.notices.services import current_notices, excerpt
+from portal.blueprints.rooms import services as rooms_services
+from portal.blueprints.shuttle import services as shuttle_services
+from portal.labels import LabelledEnum
 from portal.blueprints.workdays.days import DayInfo, day_info
 
-NOTICE_LIMIT = 6
+# How much the screen shows at most, a page at a time (see ``page_of``).
+NOTICE_LIMIT = 12
 NOTICE_EXCERPT = 70
-DEPARTURE_LIMIT = 5
-# What fits in the meetings block at 3-metre type: the rooms meeting soonest.
-ROOMS_SHOWN = 4
+DEPARTURE_LIMIT = 8
+ROOMS_LIMIT = 18
 MEETINGS_PER_ROOM = 2
 
 
-def _capability_services(name: str) -> ModuleType | None:
-    """``portal.blueprints.<name>.services``, or None when that capability is not installed."""
-    if find_spec(f"portal.blueprints.{name}") is None:
-        return None
-    return import_module(f"portal.blueprints.{name}.services")
+@dataclass(frozen=True)
+class Page:
+    """One page of a block's list: the screen turns to the next at every refresh."""
+
+    items: tuple[Any, ...]
+    number: int  # 1-based
+    count: int
+
+    @property
+    def is_paged(self) -> bool:
+        return self.count > 1
+
+
+def page_of(items: Iterable[Any], capacity: int, turn: int, lines: Callable[[Any], int] = lambda item: 1) -> Page:
+    """Page ``turn`` (counted from 0, wrapping round) of ``items``, as many on a
+    page as fit in ``capacity`` lines (``lines(item)`` each; at least one item a page)."""
+    pages: list[list[Any]] = [[]]
+    used = 0
+    for item in items:
+        needed = lines(item)
+        if pages[-1] and used + needed > capacity:
+            pages.append([])
+            used = 0
+        pages[-1].append(item)
+        used += needed
+    index = turn % len(pages)
+    return Page(tuple(pages[index]), index + 1, len(pages))
+
+
+def text_lines(text: str, per_line: int) -> int:
+    """Lines a text takes on the screen at about ``per_line`` characters a line (Latin letters count half)."""
+    width = sum(1 if ord(char) > 0x2E80 else 0.55 for char in text)
+    return max(1, ceil(width / per_line))
+
+
+# Characters a line holds in a half-screen block (the display's type scales with the screen's width).
+LINE_CHARS = 28
+
+
+def notice_lines(notice: DisplayNotice) -> int:
+    return text_lines(notice.title, LINE_CHARS * 0.85) + text_lines(notice.excerpt, LINE_CHARS) + 1
+
+
+def room_lines(room: RoomMeetings) -> int:
+    return 1 + sum(text_lines(m.title or "已预订（不公开）", LINE_CHARS - 10) for m in room.meetings) + (1 if room.more else 0)
+
+
+def departure_lines(departure: DisplayDeparture) -> int:
+    return 1 + (text_lines("；".join(departure.notes), LINE_CHARS) if departure.notes else 0)
 
 
 # ---------------------------------------------------------------- today
 
 
-class DayKind(enum.StrEnum):
-    WORKDAY = "workday"
-    MAKEUP_WORKDAY = "makeup"  # a weekend day worked in lieu of a holiday (调休上班)
-    HOLIDAY = "holiday"
-    REST_DAY = "rest"  # an ordinary weekend
-    UNKNOWN = "unknown"  # the calendar does not know this date yet
-
-
-DAY_KIND_LABELS = {
-    DayKind.WORKDAY: _l("Working day"),
-    DayKind.MAKEUP_WORKDAY: _l("Make-up workday"),
-    DayKind.HOLIDAY: _l("Public holiday"),
-    DayKind.REST_DAY: _l("Rest day"),
-    DayKind.UNKNOWN: _l("Workday calendar unknown"),
-}
+class DayKind(LabelledEnum):
+    WORKDAY = "workday", _l("Working day")
+    MAKEUP_WORKDAY = "makeup", _l("Make-up workday")  # a weekend day worked in lieu of a holiday (调休上班)
+    HOLIDAY = "holiday", _l("Public holiday")
+    REST_DAY = "rest", _l("Rest day")  # an ordinary weekend
+    UNKNOWN = "unknown", _l("Workday calendar unknown")  # the calendar does not know this date yet
 
 
 @dataclass(frozen=True)
@@ -80,7 +117,7 @@ def day_status(info: DayInfo) -> DayStatus:
         kind = DayKind.HOLIDAY
     else:
         kind = DayKind.REST_DAY
-    label = str(DAY_KIND_LABELS[kind])
+    label = str(kind.label)
     detail = str(info.label) if kind is not DayKind.UNKNOWN else ""
     return DayStatus(info.day, kind, label, detail if detail != label else "")
 
@@ -143,21 +180,17 @@ class MeetingBoard:
 
 
 def meetings_today(
-    day: date, now: datetime, *, rooms_shown: int = ROOMS_SHOWN, per_room: int = MEETINGS_PER_ROOM
-) -> MeetingBoard | None:
+    day: date, now: datetime, *, rooms_shown: int = ROOMS_LIMIT, per_room: int = MEETINGS_PER_ROOM
+) -> MeetingBoard:
     """The meetings of ``day`` that have not ended at ``now``, per room, the
-    room with the soonest meeting first; None while the meeting-rooms
-    capability is not installed.
+    room with the soonest meeting first.
 
     A title is shown only where the rooms capability says it is public, and
     only once the booking is approved: a request still waiting for approval
     holds the room (已预订) but is not announced.
     """
-    services = _capability_services("rooms")
-    if services is None:
-        return None
     rooms: dict[int, tuple[str, str, list[DisplayMeeting]]] = {}
-    for booking in services.bookings_for_day(day):
+    for booking in rooms_services.bookings_for_day(day):
         if booking.end_at <= now:
             continue
         title = booking.public_title  # rooms' one public-title rule (services.public_title)
@@ -191,14 +224,11 @@ class DisplayBoard:
     unknown_from: date | None  # the workday calendar does not know the days from here on
 
 
-def next_departures(now: datetime, limit: int = DEPARTURE_LIMIT) -> DisplayBoard | None:
-    """The next departures from ``now`` (from each trip's first stop); None while
-    the shuttle capability is not installed. Vehicles are named by plate only:
-    drivers' names and phones never leave the shuttle's pages for staff."""
-    services = _capability_services("shuttle")
-    if services is None:
-        return None
-    board = services.next_departures(now, limit=limit)
+def next_departures(now: datetime, limit: int = DEPARTURE_LIMIT) -> DisplayBoard:
+    """The next departures from ``now`` (from each trip's first stop). Vehicles
+    are named by plate only: drivers' names and phones never leave the
+    shuttle's pages for staff."""
+    board = shuttle_services.next_departures(now, limit=limit)
     return DisplayBoard(
         departures=tuple(
             DisplayDeparture(

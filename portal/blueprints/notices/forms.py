@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal.blueprints.notices.models import BODY_MAX, TITLE_MAX, Audience
-from portal.blueprints.notices.services import AUDIENCE_LABELS, clean_text, window_errors
+from portal.blueprints.notices.services import NoticeDraft, window_errors
+from portal.forms import Form
 from portal.timeutil import LOCAL_TZ
 
 # The first format is what <input type=datetime-local> sends; browsers without
@@ -14,21 +14,18 @@ from portal.timeutil import LOCAL_TZ
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
-def _strip(value: str | None) -> str | None:
-    return clean_text(value) if value is not None else None
+class NoticeForm(Form):
+    """Text fields are cleaned by ``portal.forms.Form`` (controls removed, trimmed)."""
 
-
-class NoticeForm(FlaskForm):
-    title = StringField(_l("Notice title"), filters=[_strip], validators=[DataRequired(), Length(max=TITLE_MAX)])
+    title = StringField(_l("Notice title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     body = TextAreaField(
         _l("Notice text"),
-        filters=[_strip],
         description=_l("Plain text. Blank lines start a new paragraph; web addresses become links."),
         validators=[DataRequired(), Length(max=BODY_MAX)],
     )
     audience = RadioField(
         _l("Who may read it"),
-        choices=[SelectChoice(a.value, label) for a, label in AUDIENCE_LABELS.items()],
+        choices=[SelectChoice(value, label) for value, label in Audience.choices()],
         default=Audience.PUBLIC.value,
         validators=[InputRequired()],
     )
@@ -52,3 +49,16 @@ class NoticeForm(FlaskForm):
         publish_at = self.publish_at.data if not self.publish_at.errors else None
         for message in window_errors(publish_at, field.data).get("expires_at", []):
             raise ValidationError(str(message))
+
+    def to_draft(self, *, unit_id: int | None, pinned_now: bool = False) -> NoticeDraft:
+        """The notice as typed. Without the unit and pin fields (a unit administrator's
+        form), ``unit_id`` and the current pin state are used."""
+        return NoticeDraft(
+            title=self.title.data or "",
+            body=self.body.data or "",
+            audience=Audience(self.audience.data),
+            publish_at=self.publish_at.data,
+            expires_at=self.expires_at.data,
+            pinned=bool(self.pinned.data) if "pinned" in self else pinned_now,
+            unit_id=self.unit_id.data if "unit_id" in self else unit_id,
+        )

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
 from portal.cache import watch
-from portal.db import AwareDateTime, db
+from portal.db import AwareDateTime, db, enum_column
+from portal.labels import LabelledEnum
 from portal.models import Unit, User
 
 TITLE_MAX = 120
 BODY_MAX = 5000
 
 
-class Audience(enum.StrEnum):
-    PUBLIC = "public"  # everyone, visitors and the lobby display included
-    STAFF = "staff"  # logged-in staff of the building's units only
+class Audience(LabelledEnum):
+    PUBLIC = "public", _l("Everyone, visitors included")  # the lobby display included
+    STAFF = "staff", _l("Staff only"), "warn"  # logged-in staff of the building's units only
 
 
 class Notice(db.Model):
@@ -33,7 +34,7 @@ class Notice(db.Model):
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     body: Mapped[str] = mapped_column(Text, default="")
     audience: Mapped[Audience] = mapped_column(
-        db.Enum(Audience, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]),
+        enum_column(Audience, length=10),
         default=Audience.PUBLIC,
     )
     publish_at: Mapped[datetime] = mapped_column(AwareDateTime)

@@ -4,7 +4,6 @@ notice is shown, how its plain-text body becomes safe HTML, and the changes
 
 from __future__ import annotations
 
-import enum
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +17,9 @@ from sqlalchemy.orm import joinedload
 from portal import audit
 from portal.blueprints.notices.models import BODY_MAX, TITLE_MAX, Audience, Notice
 from portal.db import db
-from portal.models import Role, User
+from portal.labels import LabelledEnum
+from portal.rules import RuleViolation
+from portal.models import Role, Unit, User
 from portal.security import ADMINS, STAFF
 
 AUDIT_FIELDS = ("title", "body", "audience", "publish_at", "expires_at", "pinned", "unit_id", "withdrawn_at")
@@ -26,31 +27,11 @@ AUDIT_FIELDS = ("title", "body", "audience", "publish_at", "expires_at", "pinned
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
 
 
-class NoticeState(enum.StrEnum):
-    SCHEDULED = "scheduled"
-    CURRENT = "current"
-    EXPIRED = "expired"
-    WITHDRAWN = "withdrawn"
-
-
-STATE_LABELS = {
-    NoticeState.SCHEDULED: _l("Not yet published"),
-    NoticeState.CURRENT: _l("Being shown"),
-    NoticeState.EXPIRED: _l("Expired"),
-    NoticeState.WITHDRAWN: _l("Withdrawn"),
-}
-AUDIENCE_LABELS = {
-    Audience.PUBLIC: _l("Everyone, visitors included"),
-    Audience.STAFF: _l("Staff only"),
-}
-
-
-class NoticeRuleError(ValueError):
-    """A change the rules forbid; the message is for the user."""
-
-    def __init__(self, message: object) -> None:
-        super().__init__(message)
-        self.message = message
+class NoticeState(LabelledEnum):
+    SCHEDULED = "scheduled", _l("Not yet published"), "info"
+    CURRENT = "current", _l("Being shown"), "ok"
+    EXPIRED = "expired", _l("Expired"), "muted"
+    WITHDRAWN = "withdrawn", _l("Withdrawn"), "muted"
 
 
 # ---------------------------------------------------------------- when a notice is shown
@@ -243,15 +224,16 @@ def draft_errors(draft: NoticeDraft) -> dict[str, list[object]]:
 
 def _check_scope(user: User, draft: NoticeDraft, *, pinned_now: bool = False) -> None:
     if not may_publish(user):
-        raise NoticeRuleError(_l("You may not publish notices."))
+        raise RuleViolation(_l("You may not publish notices."), status=403)
     if not is_notice_admin(user):
         if draft.unit_id != user.unit_id:
-            raise NoticeRuleError(_l("Unit administrators publish for their own unit only."))
+            raise RuleViolation(_l("Unit administrators publish for their own unit only."), field="unit_id", status=403)
         if draft.pinned != pinned_now:
-            raise NoticeRuleError(_l("Only the logistics center pins or unpins notices."))
+            raise RuleViolation(_l("Only the logistics center pins or unpins notices."), field="pinned", status=403)
     errors = draft_errors(draft)
     if errors:
-        raise NoticeRuleError(next(iter(errors.values()))[0])
+        field, messages = next(iter(errors.items()))
+        raise RuleViolation(messages[0], field=field)
 
 
 def _apply(notice: Notice, draft: NoticeDraft) -> None:
@@ -264,21 +246,21 @@ def _apply(notice: Notice, draft: NoticeDraft) -> None:
     notice.unit_id = draft.unit_id
 
 
-def publish_notice(draft: NoticeDraft, author: User, *, now: datetime) -> Notice:
+def publish_notice(draft: NoticeDraft, *, actor: User, now: datetime) -> Notice:
     """Add a notice (shown from its publish time) and its audit entry; the caller commits."""
-    _check_scope(author, draft)
-    notice = Notice(author_id=author.id, created_at=now, updated_at=now)
+    _check_scope(actor, draft)
+    notice = Notice(author_id=actor.id, created_at=now, updated_at=now)
     _apply(notice, draft)
     db.session.add(notice)
-    audit.record(author, "notice.create", notice, after=audit.snapshot(notice, AUDIT_FIELDS), summary=notice.title)
+    audit.record(actor, "notice.create", notice, after=audit.snapshot(notice, AUDIT_FIELDS), summary=notice.title)
     return notice
 
 
-def update_notice(notice: Notice, draft: NoticeDraft, actor: User, *, now: datetime) -> Notice:
+def update_notice(notice: Notice, draft: NoticeDraft, *, actor: User, now: datetime) -> Notice:
     if not may_manage(actor, notice):
-        raise NoticeRuleError(_l("You may not change this notice."))
+        raise RuleViolation(_l("You may not change this notice."), status=403)
     if notice.withdrawn_at is not None:
-        raise NoticeRuleError(_l("This notice has been withdrawn and cannot be changed."))
+        raise RuleViolation(_l("This notice has been withdrawn and cannot be changed."), status=409)
     _check_scope(actor, draft, pinned_now=notice.pinned)
     before = audit.snapshot(notice, AUDIT_FIELDS)
     _apply(notice, draft)
@@ -288,15 +270,20 @@ def update_notice(notice: Notice, draft: NoticeDraft, actor: User, *, now: datet
     return notice
 
 
-def withdraw_notice(notice: Notice, actor: User, *, now: datetime) -> None:
+def withdraw_notice(notice: Notice, *, actor: User, now: datetime) -> None:
     """Take a notice down at once; it stays in the records."""
     if not may_manage(actor, notice):
-        raise NoticeRuleError(_l("You may not withdraw this notice."))
+        raise RuleViolation(_l("You may not withdraw this notice."), status=403)
     if notice.withdrawn_at is not None:
-        raise NoticeRuleError(_l("This notice has already been withdrawn."))
+        raise RuleViolation(_l("This notice has already been withdrawn."), status=409)
     before = audit.snapshot(notice, AUDIT_FIELDS)
     notice.withdrawn_at = now
     notice.withdrawn_by_id = actor.id
     notice.updated_at = now
     audit.record(actor, "notice.withdraw", notice, before=before, after=audit.snapshot(notice, AUDIT_FIELDS),
                  summary=notice.title)
+
+
+def unit_choices() -> list[tuple[int, str]]:
+    """The units a notice can be published for, as (id, name), in the directory's order."""
+    return [(unit_id, name) for unit_id, name in db.session.execute(select(Unit.id, Unit.name).order_by(Unit.sort_order, Unit.name))]

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, current_app, flash, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from portal import timeutil
@@ -13,10 +12,6 @@ from portal.blueprints.notices import bp
 from portal.blueprints.notices.forms import NoticeForm
 from portal.blueprints.notices.models import Audience, Notice
 from portal.blueprints.notices.services import (
-    AUDIENCE_LABELS,
-    STATE_LABELS,
-    NoticeDraft,
-    NoticeRuleError,
     NoticeState,
     audiences_for,
     current_notices,
@@ -31,13 +26,17 @@ from portal.blueprints.notices.services import (
     publish_notice,
     render_body,
     update_notice,
+    unit_choices,
     withdraw_notice,
 )
+from portal.confirm import confirmation_page, confirmed
 from portal.db import db
 from portal.extensions import login_manager
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
-from portal.models import Role, Unit
+from portal.models import Role
+from portal.requestargs import arg_enum, paginate
+from portal.rules import RuleViolation
 from portal.security import ADMINS, roles_required
 
 HOME_PANEL_SIZE = 5
@@ -50,7 +49,7 @@ def load_notice(notice_id: int, *, manage: bool = False) -> Notice:
     A notice the user may not know of is a 404; a current staff-only notice
     sends visitors to the login page.
     """
-    notice = db.get_or_404(Notice, notice_id)
+    notice = db.get_or_404(Notice, notice_id)  # loading the object by id
     if manage:
         if not may_manage(current_user, notice):
             abort(403)
@@ -66,7 +65,7 @@ def load_notice(notice_id: int, *, manage: bool = False) -> Notice:
 
 
 def template_helpers() -> dict:
-    return {"audience_labels": AUDIENCE_LABELS, "state_labels": STATE_LABELS, "excerpt": excerpt}
+    return {"excerpt": excerpt, "NoticeState": NoticeState}
 
 
 def home_panel_html() -> str:
@@ -79,7 +78,7 @@ def home_panel_html() -> str:
 def index():
     now = timeutil.now()
     query = current_notices_query(now, audiences_for(current_user))
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(query)
     return render(
         "notices/index.html", "notices/_list.html", page=page, may_publish=may_publish(current_user), **template_helpers()
     )
@@ -104,10 +103,8 @@ def detail(notice_id: int):
 @roles_required(*MANAGERS)
 def manage():
     now = timeutil.now()
-    state_name = request.args.get("state", "")
-    state = NoticeState(state_name) if state_name in NoticeState._value2member_map_ else None
-    query = managed_notices_query(current_user, now, state)
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    state = arg_enum("state", NoticeState)
+    page = paginate(managed_notices_query(current_user, now, state))
     return render(
         "notices/manage.html",
         "notices/_manage_table.html",
@@ -120,32 +117,14 @@ def manage():
     )
 
 
-def _unit_choices() -> list[SelectChoice]:
-    units = db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name))
-    return [SelectChoice(u.id, u.name) for u in units]
-
-
 def _prepare(form: NoticeForm) -> NoticeForm:
     """Unit admins publish for their own unit and do not pin: those fields are not theirs."""
     if is_notice_admin(current_user):
-        form.unit_id.choices = _unit_choices()
+        form.unit_id.choices = [SelectChoice(unit_id, name) for unit_id, name in unit_choices()]
     else:
         del form.unit_id
         del form.pinned
     return form
-
-
-def _draft(form: NoticeForm, pinned_now: bool = False) -> NoticeDraft:
-    admin = is_notice_admin(current_user)
-    return NoticeDraft(
-        title=form.title.data or "",
-        body=form.body.data or "",
-        audience=Audience(form.audience.data),
-        publish_at=form.publish_at.data,
-        expires_at=form.expires_at.data,
-        pinned=bool(form.pinned.data) if admin else pinned_now,
-        unit_id=form.unit_id.data if admin else current_user.unit_id,
-    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -162,16 +141,16 @@ def create():
             form.unit_id.data = current_user.unit_id
     if form.validate_on_submit():
         try:
-            notice = publish_notice(_draft(form), current_user, now=timeutil.now())
-        except NoticeRuleError as error:
+            notice = publish_notice(form.to_draft(unit_id=current_user.unit_id), actor=current_user,
+                                    now=timeutil.now())
+        except RuleViolation as error:
             db.session.rollback()
-            form.form_errors.append(error.message)
+            error.show_on(form)
         else:
             db.session.commit()
             flash(_("Notice “%(title)s” saved.", title=notice.title), "success")
             return redirect_to(url_for("notices.detail", notice_id=notice.id))
-    status = 422 if request.method == "POST" else 200
-    return render("notices/form.html", form=form, notice=None, status=status)
+    return render("notices/form.html", form=form, notice=None, status=form_status(form))
 
 
 @bp.route("/<int:notice_id>/edit", methods=["GET", "POST"])
@@ -186,16 +165,16 @@ def edit(notice_id: int):
         form.audience.data = notice.audience.value
     if form.validate_on_submit():
         try:
-            update_notice(notice, _draft(form, pinned_now=notice.pinned), current_user, now=timeutil.now())
-        except NoticeRuleError as error:
+            update_notice(notice, form.to_draft(unit_id=current_user.unit_id, pinned_now=notice.pinned),
+                          actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
             db.session.rollback()
-            form.form_errors.append(error.message)
+            error.show_on(form)
         else:
             db.session.commit()
             flash(_("Notice “%(title)s” saved.", title=notice.title), "success")
             return redirect_to(url_for("notices.detail", notice_id=notice.id))
-    status = 422 if request.method == "POST" else 200
-    return render("notices/form.html", form=form, notice=notice, status=status)
+    return render("notices/form.html", form=form, notice=notice, status=form_status(form))
 
 
 @bp.route("/<int:notice_id>/withdraw", methods=["POST"])
@@ -205,11 +184,20 @@ def withdraw(notice_id: int):
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
+    if notice.withdrawn_at is None and not confirmed():
+        # Withdrawing takes the notice off the portal and the lobby display at once: ask first.
+        return confirmation_page(
+            _("Withdraw the notice “%(title)s”?", title=notice.title),
+            detail=_("It disappears from the portal and the lobby display at once. It stays in the records and "
+                     "cannot be shown again."),
+            button=_("Withdraw the notice"),
+            cancel_url=url_for("notices.detail", notice_id=notice.id),
+        )
     try:
-        withdraw_notice(notice, current_user, now=timeutil.now())
-    except NoticeRuleError as error:
+        withdraw_notice(notice, actor=current_user, now=timeutil.now())
+    except RuleViolation as error:
         db.session.rollback()
-        flash(str(error.message), "warning")
+        flash(str(error), "warning")
     else:
         db.session.commit()
         flash(_("Notice “%(title)s” withdrawn.", title=notice.title), "success")

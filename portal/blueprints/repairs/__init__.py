@@ -17,7 +17,8 @@ ADMIN_LINKS = (NavItem("repairs.reports_page", _l("Repair reports"), ADMINS),)
 
 def home_panel() -> str | None:
     """What is waiting for this user: their open reports, or the property company's queue."""
-    from portal.blueprints.repairs.views import REPORTERS, home_counts
+    from portal.blueprints.repairs.services import home_counts
+    from portal.blueprints.repairs.views import REPORTERS
 
     if not current_user.is_authenticated or not current_user.has_role(*REPORTERS):
         return None

@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from portal import timeutil
-from portal.blueprints.repairs.models import Action, Category, RepairEvent, RepairRequest, Status, Urgency
+from portal.blueprints.repairs.models import Action, Category, HoldReason, RepairEvent, RepairRequest, RepairVisit, Status, Urgency
 from portal.db import db
 from portal.models import Building, Floor, Room, User
 
@@ -208,12 +208,14 @@ class DemoRepairs:
         moment = reported_at
         speed = {Urgency.URGENT: 0.2, Urgency.NORMAL: 1.0, Urgency.LOW: 2.5}[urgency]
 
-        def step(action: Action, source: Status, target: Status, at: datetime, actor: User, note: str = "") -> None:
-            events.append(RepairEvent(at=at, actor=actor, action=action, from_status=source, to_status=target, note=note))
+        def step(action: Action, source: Status, target: Status, at: datetime, actor: User, note: str = "",
+                 details: dict | None = None) -> None:
+            events.append(RepairEvent(at=at, actor=actor, action=action, from_status=source, to_status=target, note=note,
+                                      details=details or {}))
             repair.status = target
 
         order = [Status.ACCEPTED, Status.IN_PROGRESS, Status.DONE, Status.CONFIRMED]
-        reach = order.index(status) if status in order else -1
+        reach = 1 if status is Status.ON_HOLD else order.index(status) if status in order else -1
         if reach >= 0:
             moment = self.later(moment, 0.1 * speed, 20 * speed)
             repair.accepted_at, repair.handler = moment, self.property_user
@@ -222,14 +224,27 @@ class DemoRepairs:
             moment = self.later(moment, 0.2 * speed, 30 * speed)
             repair.started_at = moment
             step(Action.START, Status.ACCEPTED, Status.IN_PROGRESS, moment, self.property_user)
+        if status is Status.ON_HOLD:
+            moment = self.later(moment, 0.5, 24)
+            repair.hold_reason = HoldReason.PARTS
+            step(Action.HOLD, Status.IN_PROGRESS, Status.ON_HOLD, moment, self.property_user, "压缩机已向厂家订货，约一周到货。",
+                 details={"reason": HoldReason.PARTS.value})
         if reach >= 2:
             rounds = 2 if reopened else 1
             for n in range(rounds):
                 moment = self.later(moment, 0.5, 60 * speed)
                 repair.done_at = moment
                 repair.resolution = rng.choice(RESOLUTIONS[category])
-                repair.parts_cost, repair.labour_cost = self.cost(category, heavy=heavy and n == rounds - 1)
-                step(Action.FINISH, Status.IN_PROGRESS, Status.DONE, moment, self.property_user)
+                parts, labour = self.cost(category, heavy=heavy and n == rounds - 1)
+                repair.visits.append(RepairVisit(
+                    number=n + 1, finished_at=moment, handler=self.property_user, resolution=repair.resolution,
+                    parts_cost=parts, labour_cost=labour,
+                ))
+                # The repair's cost is the sum of its visits (as services keep it).
+                repair.parts_cost = sum((v.parts_cost for v in repair.visits), Decimal("0.00"))
+                repair.labour_cost = sum((v.labour_cost for v in repair.visits), Decimal("0.00"))
+                step(Action.FINISH, Status.IN_PROGRESS, Status.DONE, moment, self.property_user,
+                     details={"visit": n + 1, "parts": str(parts), "labour": str(labour)})
                 if n < rounds - 1:
                     moment = self.later(moment, 2, 48)
                     repair.done_at = None
@@ -334,3 +349,6 @@ class DemoRepairs:
         # The third-floor toilet is leaking again.
         floor = self.floors["ZL", 3]
         self.add(recent(0.05), floor, None, "男卫生间", Category.WATER, status=Status.SUBMITTED, urgency=Urgency.URGENT)
+        # An air conditioner waiting for a compressor.
+        floor, room, spot = self.random_place(Category.AIR_CONDITIONING)
+        self.add(recent(6), floor, room, spot, Category.AIR_CONDITIONING, status=Status.ON_HOLD, urgency=Urgency.NORMAL)

@@ -11,7 +11,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from portal.blueprints.repairs.models import CATEGORY_LABELS, OPEN_STATUSES, STATUS_LABELS
+from portal.blueprints.repairs.models import OPEN_STATUSES
+from portal.labels import label as label_of
 from portal.spreadsheets import ExportWorkbook
 
 
@@ -21,7 +22,7 @@ def _sheet(workbook: ExportWorkbook, title: str, header: list[str], rows: Iterab
 
 
 def _label(value: Any) -> str:
-    return str(CATEGORY_LABELS.get(value, value))
+    return str(label_of(value))
 
 
 def _tally_rows(tallies) -> list[list[Any]]:
@@ -69,23 +70,26 @@ def build_workbook(report: dict[str, Any]) -> ExportWorkbook:
     _sheet(
         workbook,
         _("Open by age"),
-        [_("Waiting")] + [str(STATUS_LABELS[s]) for s in OPEN_STATUSES] + [_("Total")],
+        [_("Waiting")] + [str(s.label) for s in OPEN_STATUSES] + [_("Total")],
         open_rows,
-        [14, 10, 10, 10, 10],
+        [14] + [10] * (len(OPEN_STATUSES) + 1),
     )
 
-    status_labels = {s: str(label) for s, label in STATUS_LABELS.items()}
-    category_labels = {c: str(label) for c, label in CATEGORY_LABELS.items()}
+    # Every repair with its texts, people and times: the list the budget office filters itself.
     _sheet(
         workbook,
         _("All repairs"),
-        [_("No."), _("Reported"), _("Building"), _("Floor"), _("Room"), _("Spot"), _("Category"), _("Status"),
+        [_("No."), _("Reported"), _("Building"), _("Floor"), _("Room"), _("Spot"), _("Category"), _("Urgency"),
+         _("Status"), _("What is wrong"), _("Reported by"), _("Contact phone"), _("Handled by"), _("What was done"),
+         _("Repair visits"), _("Reopened"), _("Accepted at"), _("Work started at"), _("Done at"), _("Confirmed at"),
          _("Parts (yuan)"), _("Labour (yuan)"), _("Total (yuan)")],
         (
-            [f.id, f.reported_at, f.building, f.floor_label, f.room_label, f.spot, category_labels[f.category],
-             status_labels[f.status], f.parts_cost, f.labour_cost, f.cost]
-            for f in report["facts"]
+            [r.id, r.reported_at, r.building, r.floor_label, r.room_label, r.spot, _label(r.category),
+             _label(r.urgency), _label(r.status), r.description, r.reporter, r.contact, r.handler, r.resolution,
+             r.visits, r.reopen_count, r.accepted_at, r.started_at, r.done_at, r.confirmed_at,
+             r.parts_cost, r.labour_cost, r.cost]
+            for r in report["rows"]
         ),
-        [8, 18, 12, 8, 20, 16, 10, 16, 12, 12, 12],
+        [8, 18, 12, 8, 20, 16, 10, 8, 16, 40, 12, 12, 12, 40, 8, 8, 18, 18, 18, 18, 12, 12, 12],
     )
     return workbook

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.blueprints.repairs.models import CATEGORY_LABELS, URGENCY_LABELS, Action, Urgency
-from portal.blueprints.repairs.services import FEN, MAX_COST
-
+from portal.blueprints.repairs.models import Action, Category, HoldReason, Urgency
+from portal.blueprints.repairs.services import FEN, MAX_COST, ReportDraft
+from portal.forms import Form, IdentifierField
 
 
 def yuan_amount(form, field) -> None:
@@ -19,7 +18,7 @@ def yuan_amount(form, field) -> None:
         raise ValidationError(_l("Enter an amount between 0 and 999,999.99 yuan, to the fen."))
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     location = SelectField(
         _l("Where"),
         validators=[InputRequired(message=_l("Choose the room, or the floor for corridors and toilets."))],
@@ -32,12 +31,12 @@ class ReportForm(FlaskForm):
     )
     category = SelectField(
         _l("Kind of fault"),
-        choices=[SelectChoice("", _l("— choose —"))] + [SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()],
+        choices=[SelectChoice("", _l("— choose —"))] + [SelectChoice(v, label) for v, label in Category.choices()],
         validators=[InputRequired(message=_l("Choose the kind of fault."))],
     )
     urgency = RadioField(
         _l("Urgency"),
-        choices=[SelectChoice(u.value, label) for u, label in URGENCY_LABELS.items()],
+        choices=[SelectChoice(v, label) for v, label in Urgency.choices()],
         default=Urgency.NORMAL.value,
         validators=[InputRequired()],
         description=_l("Urgent: water leaking, no power, someone stuck in the lift, a door that will not lock."),
@@ -47,24 +46,43 @@ class ReportForm(FlaskForm):
         validators=[InputRequired(), Length(min=4, max=1000)],
         render_kw={"maxlength": 1000, "rows": 4},
     )
-    contact = StringField(
+    contact = IdentifierField(
         _l("Contact phone"),
         validators=[Optional(), Length(max=30)],
         description=_l("So the repairer can call you."),
     )
 
+    def to_draft(self) -> ReportDraft:
+        return ReportDraft(
+            location=self.location.data or "", category=self.category.data or "", urgency=self.urgency.data or "",
+            description=self.description.data or "", spot=self.spot.data or "", contact=self.contact.data or "",
+        )
 
-class StepForm(FlaskForm):
+
+class StepForm(Form):
     """One button of the status flow; the note is optional except when reopening."""
 
     action = SelectField(
-        choices=[SelectChoice(a.value, a.value) for a in (Action.ACCEPT, Action.START, Action.CONFIRM, Action.REOPEN)],
+        choices=[SelectChoice(a.value, a.value) for a in (Action.ACCEPT, Action.START, Action.RESUME, Action.CONFIRM,
+                                                           Action.REOPEN)],
         validators=[InputRequired()],
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)], render_kw={"maxlength": 500, "rows": 2})
 
 
-class CostFields(FlaskForm):
+class HoldForm(Form):
+    hold_reason = RadioField(
+        _l("Why the work stops"),
+        choices=[SelectChoice(v, label) for v, label in HoldReason.choices()],
+        validators=[InputRequired(message=_l("Choose why the work is on hold."))],
+    )
+    hold_note = TextAreaField(  # not "note": the finish form on the same page has one
+        _l("Details (which part, until when)"), validators=[Optional(), Length(max=500)],
+        render_kw={"maxlength": 500, "rows": 2},
+    )
+
+
+class CostFields(Form):
     parts_cost = DecimalField(_l("Parts (yuan)"), places=2, validators=[InputRequired(), yuan_amount])
     labour_cost = DecimalField(_l("Labour (yuan)"), places=2, validators=[InputRequired(), yuan_amount])
 

@@ -2,110 +2,83 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
-from portal.db import AwareDateTime, Money, db
+from portal.db import AwareDateTime, Money, db, enum_column
+from portal.labels import LabelledEnum
 from portal.models import Floor, Room, User
 
 
-class Category(enum.StrEnum):
-    WATER = "water"
-    ELECTRIC = "electric"
-    AIR_CONDITIONING = "air_conditioning"
-    NETWORK = "network"
-    DOOR_WINDOW = "door_window"
-    ELEVATOR = "elevator"
-    OTHER = "other"
+class Category(LabelledEnum):
+    WATER = "water", _l("Water")
+    ELECTRIC = "electric", _l("Electricity")
+    AIR_CONDITIONING = "air_conditioning", _l("Air conditioning")
+    NETWORK = "network", _l("Network")
+    DOOR_WINDOW = "door_window", _l("Doors & windows")
+    ELEVATOR = "elevator", _l("Elevator")
+    OTHER = "other", _l("Other")
 
 
-class Urgency(enum.StrEnum):
+class Urgency(LabelledEnum):
     """How soon it must be fixed; the queue serves ``URGENT`` first."""
 
-    URGENT = "urgent"
-    NORMAL = "normal"
-    LOW = "low"
+    URGENT = "urgent", _l("Urgent"), "danger"
+    NORMAL = "normal", _l("Normal"), "warn"
+    LOW = "low", _l("Can wait"), "neutral"
 
 
-class Status(enum.StrEnum):
-    SUBMITTED = "submitted"
-    ACCEPTED = "accepted"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    CONFIRMED = "confirmed"
+class Status(LabelledEnum):
+    SUBMITTED = "submitted", _l("Submitted"), "danger"
+    ACCEPTED = "accepted", _l("Accepted"), "warn"
+    IN_PROGRESS = "in_progress", _l("In progress"), "warn"
+    ON_HOLD = "on_hold", _l("On hold"), "muted"
+    DONE = "done", _l("Done, awaiting confirmation"), "info"
+    CONFIRMED = "confirmed", _l("Confirmed"), "ok"
 
 
-class Action(enum.StrEnum):
+class Action(LabelledEnum):
     """What happened to a request: the report itself, then the moves in ``services.TRANSITIONS``."""
 
-    REPORT = "report"
-    ACCEPT = "accept"
-    START = "start"
-    FINISH = "finish"
-    CONFIRM = "confirm"
-    REOPEN = "reopen"
-    CORRECT_COST = "correct_cost"
+    REPORT = "report", _l("Fault reported")
+    ACCEPT = "accept", _l("Accepted")
+    START = "start", _l("Work started")
+    HOLD = "hold", _l("Put on hold")
+    RESUME = "resume", _l("Work resumed")
+    FINISH = "finish", _l("Marked done")
+    CONFIRM = "confirm", _l("Confirmed by the reporter")
+    REOPEN = "reopen", _l("Reopened by the reporter")
+    CORRECT_COST = "correct_cost", _l("Cost corrected")
 
 
-CATEGORY_LABELS = {
-    Category.WATER: _l("Water"),
-    Category.ELECTRIC: _l("Electricity"),
-    Category.AIR_CONDITIONING: _l("Air conditioning"),
-    Category.NETWORK: _l("Network"),
-    Category.DOOR_WINDOW: _l("Doors & windows"),
-    Category.ELEVATOR: _l("Elevator"),
-    Category.OTHER: _l("Other"),
-}
-URGENCY_LABELS = {
-    Urgency.URGENT: _l("Urgent"),
-    Urgency.NORMAL: _l("Normal"),
-    Urgency.LOW: _l("Can wait"),
-}
-STATUS_LABELS = {
-    Status.SUBMITTED: _l("Submitted"),
-    Status.ACCEPTED: _l("Accepted"),
-    Status.IN_PROGRESS: _l("In progress"),
-    Status.DONE: _l("Done, awaiting confirmation"),
-    Status.CONFIRMED: _l("Confirmed"),
-}
-ACTION_LABELS = {
-    Action.REPORT: _l("Fault reported"),
-    Action.ACCEPT: _l("Accepted"),
-    Action.START: _l("Work started"),
-    Action.FINISH: _l("Marked done"),
-    Action.CONFIRM: _l("Confirmed by the reporter"),
-    Action.REOPEN: _l("Reopened by the reporter"),
-    Action.CORRECT_COST: _l("Cost corrected"),
-}
-# The moves as verbs, for "you can only … when …".
-STEP_LABELS = {
-    Action.ACCEPT: _l("accept it"),
-    Action.START: _l("start the work"),
-    Action.FINISH: _l("mark it done"),
-    Action.CONFIRM: _l("confirm the repair"),
-    Action.REOPEN: _l("reopen it"),
-}
+class HoldReason(LabelledEnum):
+    """Why the work stopped (stored as the code; shown in the reader's language)."""
+
+    PARTS = "parts", _l("Waiting for parts")
+    CONTRACTOR = "contractor", _l("Needs a specialist contractor")
+    CANNOT_FIX = "cannot_fix", _l("Cannot be fixed; needs replacing")
+    ACCESS = "access", _l("Cannot get into the room")
+    OTHER = "other", _l("Other reason")
+
 
 # Still waiting for the property company: what the queue shows.
-OPEN_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.IN_PROGRESS)
-
-
-def _enum(cls: type[enum.Enum], name: str):
-    return db.Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+OPEN_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.IN_PROGRESS, Status.ON_HOLD)
 
 
 class RepairRequest(db.Model):
     """One fault report and the work on it.
 
     The place is a floor, optionally a room on it, plus free text for spots
-    that are not rooms ("男卫生间"). ``parts_cost`` and ``labour_cost`` are
-    the totals for the repair, entered when the work is done.
+    that are not rooms ("男卫生间"). Each time the work is finished is a
+    :class:`RepairVisit` with its own costs; ``parts_cost`` and ``labour_cost``
+    here are the sums over the visits (kept by ``services``), so a reopened
+    repair keeps what its first visit cost. ``resolution`` is the latest
+    visit's. ``hold_reason`` says why the work is on hold.
     """
 
     __tablename__ = "repair_request"
@@ -116,11 +89,11 @@ class RepairRequest(db.Model):
     floor_id: Mapped[int] = mapped_column(ForeignKey("floor.id", ondelete="RESTRICT"), index=True)
     room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="RESTRICT"), index=True)
     spot: Mapped[str] = mapped_column(String(80), default="")
-    category: Mapped[Category] = mapped_column(_enum(Category, "repair_category"))
-    urgency: Mapped[Urgency] = mapped_column(_enum(Urgency, "repair_urgency"), default=Urgency.NORMAL)
+    category: Mapped[Category] = mapped_column(enum_column(Category))
+    urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency), default=Urgency.NORMAL)
     description: Mapped[str] = mapped_column(Text)
     contact: Mapped[str] = mapped_column(String(30), default="")
-    status: Mapped[Status] = mapped_column(_enum(Status, "repair_status"), default=Status.SUBMITTED)
+    status: Mapped[Status] = mapped_column(enum_column(Status), default=Status.SUBMITTED)
 
     reported_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now, index=True)
     accepted_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
@@ -129,6 +102,7 @@ class RepairRequest(db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    hold_reason: Mapped[HoldReason | None] = mapped_column(enum_column(HoldReason))
 
     resolution: Mapped[str] = mapped_column(Text, default="")
     parts_cost: Mapped[Decimal | None] = mapped_column(Money())
@@ -140,6 +114,9 @@ class RepairRequest(db.Model):
     room: Mapped[Room | None] = relationship()
     events: Mapped[list[RepairEvent]] = relationship(
         back_populates="request", order_by="RepairEvent.id", cascade="all, delete-orphan"
+    )
+    visits: Mapped[list[RepairVisit]] = relationship(
+        back_populates="request", order_by="RepairVisit.number", cascade="all, delete-orphan"
     )
 
     @property
@@ -165,8 +142,39 @@ class RepairRequest(db.Model):
         return f"<RepairRequest {self.id} {self.status}>"
 
 
+class RepairVisit(db.Model):
+    """One round of work that ended with "done": what was done and what it cost.
+
+    A reopened repair gets a second visit; the first keeps its costs.
+    """
+
+    __tablename__ = "repair_visit"
+    __table_args__ = (UniqueConstraint("request_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("repair_request.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … in the order the work was finished
+    finished_at: Mapped[datetime] = mapped_column(AwareDateTime)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    parts_cost: Mapped[Decimal] = mapped_column(Money())
+    labour_cost: Mapped[Decimal] = mapped_column(Money())
+
+    request: Mapped[RepairRequest] = relationship(back_populates="visits")
+    handler: Mapped[User | None] = relationship()
+
+    @property
+    def total_cost(self) -> Decimal:
+        return self.parts_cost + self.labour_cost
+
+
 class RepairEvent(db.Model):
-    """One step in a request's life, shown to the reporter as its timeline."""
+    """One step in a request's life, shown to the reporter as its timeline.
+
+    ``note`` is what the person typed; ``details`` holds codes and values
+    (a hold reason, the old and new cost), worded in the reader's language
+    when shown.
+    """
 
     __tablename__ = "repair_event"
 
@@ -174,10 +182,11 @@ class RepairEvent(db.Model):
     request_id: Mapped[int] = mapped_column(ForeignKey("repair_request.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    action: Mapped[Action] = mapped_column(_enum(Action, "repair_action"))
-    from_status: Mapped[Status | None] = mapped_column(_enum(Status, "repair_status"))
-    to_status: Mapped[Status] = mapped_column(_enum(Status, "repair_status"))
+    action: Mapped[Action] = mapped_column(enum_column(Action))
+    from_status: Mapped[Status | None] = mapped_column(enum_column(Status))
+    to_status: Mapped[Status] = mapped_column(enum_column(Status))
     note: Mapped[str] = mapped_column(String(500), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
 
     request: Mapped[RepairRequest] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()

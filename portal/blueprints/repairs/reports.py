@@ -8,17 +8,18 @@ those rows (and of ``now`` where age matters), tested without a database.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
-from portal.blueprints.repairs.models import OPEN_STATUSES, Category, RepairRequest, Status
-from portal.blueprints.repairs.services import total_cost
+from portal.blueprints.repairs.models import OPEN_STATUSES, Category, RepairRequest, RepairVisit, Status, Urgency
+from portal.blueprints.repairs.services import normalise_spot, total_cost, year_bounds  # noqa: F401 (year_bounds: part of this module's API)
 from portal.db import db
-from portal.models import Building, Floor, Room
+from portal.models import Building, Floor, Room, User
 from portal.timeutil import LOCAL_TZ
 
 ZERO = Decimal("0.00")
@@ -62,16 +63,12 @@ class RepairFact:
         """The same place: a room, or a floor's common-area spot (spelled alike)."""
         if self.room_id is not None:
             return ("room", self.room_id)
-        return ("floor", self.floor_id, normalize_spot(self.spot))
+        return ("floor", self.floor_id, normalise_spot(self.spot))
 
     @property
     def location(self) -> str:
         label = " ".join(part for part in (self.floor_name, self.room_label) if part)
         return f"{label} · {self.spot}" if self.spot and self.room_id is None else label
-
-
-def normalize_spot(spot: str) -> str:
-    return "".join(spot.split()).casefold()
 
 
 def sum_costs(facts: Iterable[RepairFact]) -> Decimal:
@@ -112,7 +109,7 @@ CATEGORY_ORDER = {c: i for i, c in enumerate(Category)}
 
 
 def by_category(fact: RepairFact) -> tuple[Hashable, str]:
-    # The label is the Category itself (a str); pages and exports translate it.
+    # The label is the Category itself (a str); pages and exports show its ``label``.
     return CATEGORY_ORDER[fact.category], fact.category
 
 
@@ -235,13 +232,6 @@ def repeat_faults(
     return found
 
 
-def year_bounds(year: int) -> tuple[datetime, datetime]:
-    return (
-        datetime(year, 1, 1, tzinfo=LOCAL_TZ),
-        datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ),
-    )
-
-
 def load_facts(
     *, start: datetime | None = None, end: datetime | None = None, statuses: Iterable[Status] | None = None
 ) -> list[RepairFact]:
@@ -296,3 +286,76 @@ def years_with_repairs() -> list[int]:
     if first is None or last is None:
         return []
     return list(range(last.year, first.year - 1, -1))
+
+
+@dataclass(frozen=True)
+class RepairRow:
+    """One repair with everything the Excel list shows."""
+
+    id: int
+    reported_at: datetime
+    building: str
+    floor_label: str
+    room_label: str
+    spot: str
+    category: Category
+    urgency: Urgency
+    status: Status
+    description: str
+    reporter: str
+    contact: str
+    handler: str
+    resolution: str
+    visits: int
+    reopen_count: int
+    accepted_at: datetime | None
+    started_at: datetime | None
+    done_at: datetime | None
+    confirmed_at: datetime | None
+    parts_cost: Decimal | None
+    labour_cost: Decimal | None
+
+    @property
+    def cost(self) -> Decimal:
+        return total_cost(self.parts_cost, self.labour_cost)
+
+
+def detail_rows(*, start: datetime | None = None, end: datetime | None = None) -> Iterator[RepairRow]:
+    """Every repair reported in [start, end) with its people, texts and times, oldest first (streamed)."""
+    reporter, handler = aliased(User), aliased(User)
+    visits = (
+        select(func.count()).select_from(RepairVisit).where(RepairVisit.request_id == RepairRequest.id)
+        .correlate(RepairRequest).scalar_subquery()
+    )
+    query = (
+        select(
+            RepairRequest.id, RepairRequest.reported_at, Building.name, Floor.level, Floor.label, Room.number,
+            Room.name, RepairRequest.spot, RepairRequest.category, RepairRequest.urgency, RepairRequest.status,
+            RepairRequest.description, reporter.display_name, RepairRequest.contact, handler.display_name,
+            RepairRequest.resolution, visits, RepairRequest.reopen_count, RepairRequest.accepted_at,
+            RepairRequest.started_at, RepairRequest.done_at, RepairRequest.confirmed_at, RepairRequest.parts_cost,
+            RepairRequest.labour_cost,
+        )
+        .join(Floor, RepairRequest.floor_id == Floor.id)
+        .join(Building, Floor.building_id == Building.id)
+        .outerjoin(Room, RepairRequest.room_id == Room.id)
+        .join(reporter, RepairRequest.reporter_id == reporter.id)
+        .outerjoin(handler, RepairRequest.handler_id == handler.id)
+        .order_by(RepairRequest.reported_at, RepairRequest.id)
+    )
+    if start is not None:
+        query = query.where(RepairRequest.reported_at >= start)
+    if end is not None:
+        query = query.where(RepairRequest.reported_at < end)
+    for row in db.session.execute(query):
+        (rid, reported_at, building, level, floor_label, number, room_name, spot, category, urgency, status,
+         description, reporter_name, contact, handler_name, resolution, visit_count, reopen_count, accepted_at,
+         started_at, done_at, confirmed_at, parts, labour) = row
+        yield RepairRow(
+            id=rid, reported_at=reported_at, building=building, floor_label=floor_label or f"{level}F",
+            room_label=" ".join(p for p in (number, room_name) if p), spot=spot, category=category, urgency=urgency,
+            status=status, description=description, reporter=reporter_name, contact=contact,
+            handler=handler_name or "", resolution=resolution, visits=visit_count, reopen_count=reopen_count,
+            accepted_at=accepted_at, started_at=started_at, done_at=done_at, confirmed_at=confirmed_at,
+            parts_cost=parts, labour_cost=labour,
+        )

@@ -1,39 +1,47 @@
 """The rules of a repair request: who may move it where, and what each move records.
 
-Plain functions: the caller passes the acting user and the time, and commits.
+Plain functions: the caller passes the acting user and the time (``actor``,
+``now``) and commits. A refused move raises :class:`portal.rules.RuleViolation`
+(403 for the wrong person, 409 for the wrong moment, 422 for missing details).
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import contains_eager, joinedload
 from wtforms import SelectChoice
 
 from portal import audit
 from portal.blueprints.repairs.models import (
-    STATUS_LABELS,
-    STEP_LABELS,
+    OPEN_STATUSES,
     Action,
     Category,
+    HoldReason,
     RepairEvent,
     RepairRequest,
+    RepairVisit,
     Status,
     Urgency,
 )
 from portal.db import db
 from portal.models import Building, Floor, Role, Room, Unit, User
+from portal.rules import RuleViolation
+from portal.text import contains, normalise_identifier
+from portal.timeutil import LOCAL_TZ
 
 MAX_COST = Decimal("999999.99")
 FEN = Decimal("0.01")
+ZERO = Decimal("0.00")
 AUDIT_FIELDS = (
     "status", "accepted_at", "started_at", "done_at", "confirmed_at", "handler_id",
-    "reopen_count", "resolution", "parts_cost", "labour_cost",
+    "reopen_count", "resolution", "parts_cost", "labour_cost", "hold_reason",
 )
 
 
@@ -58,26 +66,29 @@ TRANSITIONS: dict[Action, Transition] = {
     for t in (
         Transition(Action.ACCEPT, Status.SUBMITTED, Status.ACCEPTED, Party.PROPERTY),
         Transition(Action.START, Status.ACCEPTED, Status.IN_PROGRESS, Party.PROPERTY),
+        Transition(Action.HOLD, Status.IN_PROGRESS, Status.ON_HOLD, Party.PROPERTY),
+        Transition(Action.RESUME, Status.ON_HOLD, Status.IN_PROGRESS, Party.PROPERTY),
         Transition(Action.FINISH, Status.IN_PROGRESS, Status.DONE, Party.PROPERTY),
         Transition(Action.CONFIRM, Status.DONE, Status.CONFIRMED, Party.REPORTER),
         Transition(Action.REOPEN, Status.DONE, Status.IN_PROGRESS, Party.REPORTER),
     )
 }
 
+# The moves as verbs, for "you can only … when …".
+STEP_VERBS = {
+    Action.ACCEPT: _l("accept it"),
+    Action.START: _l("start the work"),
+    Action.HOLD: _l("put it on hold"),
+    Action.RESUME: _l("resume the work"),
+    Action.FINISH: _l("mark it done"),
+    Action.CONFIRM: _l("confirm the repair"),
+    Action.REOPEN: _l("reopen it"),
+}
+
 PARTY_REFUSALS = {
     Party.PROPERTY: _l("Only the property company can do this."),
     Party.REPORTER: _l("Only the person who reported the fault can do this."),
 }
-
-
-class TransitionError(Exception):
-    """A move that the rules do not allow. ``status`` is the HTTP answer:
-    403 for the wrong person, 409 for the wrong moment, 422 for missing details."""
-
-    def __init__(self, message: object, status: int = 409) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 def parties(user: User, repair: RepairRequest) -> frozenset[Party]:
@@ -90,21 +101,21 @@ def parties(user: User, repair: RepairRequest) -> frozenset[Party]:
 
 
 def check_move(repair: RepairRequest, action: Action, user: User) -> Transition:
-    """The transition ``user`` may make with ``action`` now, or a ``TransitionError``."""
+    """The transition ``user`` may make with ``action`` now, or a ``RuleViolation``."""
     transition = TRANSITIONS.get(action)
     if transition is None:
-        raise TransitionError(_l("That is not a step a repair request can take."), 409)
+        raise RuleViolation(_l("That is not a step a repair request can take."), status=409)
     if transition.party not in parties(user, repair):
-        raise TransitionError(PARTY_REFUSALS[transition.party], 403)
+        raise RuleViolation(PARTY_REFUSALS[transition.party], status=403)
     if repair.status is not transition.source:
-        raise TransitionError(
+        raise RuleViolation(
             _l(
                 "This request is “%(status)s”; you can %(action)s only when it is “%(source)s”.",
-                status=STATUS_LABELS[repair.status],
-                action=STEP_LABELS[action],
-                source=STATUS_LABELS[transition.source],
+                status=repair.status.label,
+                action=STEP_VERBS[action],
+                source=transition.source.label,
             ),
-            409,
+            status=409,
         )
     return transition
 
@@ -115,53 +126,98 @@ def allowed_actions(repair: RepairRequest, user: User) -> list[Action]:
     return [t.action for t in TRANSITIONS.values() if t.source is repair.status and t.party in mine]
 
 
-def check_cost(value: Decimal | None) -> Decimal:
+def check_cost(value: Decimal | None, field: str | None = None) -> Decimal:
     if value is None:
-        raise TransitionError(_l("Enter the cost of parts and of labour (0 if none)."), 422)
+        raise RuleViolation(_l("Enter the cost of parts and of labour (0 if none)."), field=field)
     if not value.is_finite() or value < 0 or value > MAX_COST or value != value.quantize(FEN):
-        raise TransitionError(_l("A cost is between 0 and 999,999.99 yuan, to the fen."), 422)
+        raise RuleViolation(_l("A cost is between 0 and 999,999.99 yuan, to the fen."), field=field)
     return value.quantize(FEN)
 
 
 def total_cost(parts: Decimal | None, labour: Decimal | None) -> Decimal:
     """Parts plus labour; a repair without costs yet counts as nothing."""
-    return (parts or Decimal("0.00")) + (labour or Decimal("0.00"))
+    return (parts or ZERO) + (labour or ZERO)
 
 
-def report_fault(
-    reporter: User,
-    *,
-    floor: Floor,
-    room: Room | None,
-    spot: str,
-    category: Category,
-    urgency: Urgency,
-    description: str,
-    contact: str,
-    at: datetime,
-) -> RepairRequest:
-    if room is not None and room.floor_id != floor.id:
-        raise ValueError("the room is not on that floor")
-    category, urgency = Category(category), Urgency(urgency)
+def _retotal(repair: RepairRequest) -> None:
+    """The repair's cost is the sum of its visits' costs."""
+    if not repair.visits:
+        repair.parts_cost = repair.labour_cost = None
+        return
+    repair.parts_cost = sum((v.parts_cost for v in repair.visits), ZERO)
+    repair.labour_cost = sum((v.labour_cost for v in repair.visits), ZERO)
+
+
+@dataclass(frozen=True)
+class ReportDraft:
+    """A fault report as typed: ``location`` is a value of :func:`location_value`."""
+
+    location: str
+    category: Category | str
+    description: str
+    urgency: Urgency | str = Urgency.NORMAL
+    spot: str = ""
+    contact: str = ""
+
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+# A Chinese number (一 … 九十九) right before 号, 楼 or 层: "一号电梯", "十二楼", "三层".
+_CHINESE_NUMBER = re.compile(r"([零〇一二两三四五六七八九十]{1,3})(?=[号號楼樓层層])")
+
+
+def _chinese_number(text: str) -> str:
+    if "十" not in text:
+        return "".join(str(_DIGITS[c]) for c in text) if len(text) == 1 else text
+    tens, _, units = text.partition("十")
+    if len(tens) > 1 or len(units) > 1 or (tens and tens not in _DIGITS) or (units and units not in _DIGITS):
+        return text
+    return str((_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[units] if units else 0))
+
+
+def normalise_spot(spot: str) -> str:
+    """A free-text spot made comparable: "一号 电梯" and "1号电梯" are the same lift.
+
+    NFKC (full-width → ASCII), no spaces, case-folded, and Chinese numerals
+    before 号/楼/层 written as digits.
+    """
+    text = normalise_identifier(spot).casefold()
+    return _CHINESE_NUMBER.sub(lambda m: _chinese_number(m.group(1)), text)
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    return datetime(year, 1, 1, tzinfo=LOCAL_TZ), datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
+
+
+def report_fault(draft: ReportDraft, *, actor: User, now: datetime) -> RepairRequest:
+    place = resolve_location(draft.location)
+    if place is None:  # e.g. the room was removed since the page was loaded
+        raise RuleViolation(_l("Choose the room, or the floor for corridors and toilets."), field="location")
+    floor, room = place
+    try:
+        category, urgency = Category(draft.category), Urgency(draft.urgency)
+    except ValueError:
+        raise RuleViolation(_l("Choose the kind of fault."), field="category") from None
+    if not draft.description.strip():
+        raise RuleViolation(_l("Say what is wrong."), field="description")
     repair = RepairRequest(
-        reporter=reporter,
+        reporter=actor,
         floor=floor,
         room=room,
-        spot=spot.strip(),
+        spot=draft.spot.strip(),
         category=category,
         urgency=urgency,
-        description=description.strip(),
-        contact=contact.strip(),
+        description=draft.description.strip(),
+        contact=draft.contact.strip(),
         status=Status.SUBMITTED,
-        reported_at=at,
+        reported_at=now,
         reopen_count=0,
         resolution="",
     )
-    repair.events.append(RepairEvent(at=at, actor=reporter, action=Action.REPORT, to_status=Status.SUBMITTED))
+    repair.events.append(RepairEvent(at=now, actor=actor, action=Action.REPORT, to_status=Status.SUBMITTED, details={}))
     db.session.add(repair)
     db.session.flush()  # ids for the audit entry
     audit.record(
-        reporter,
+        actor,
         "repair.report",
         repair,
         after=audit.snapshot(repair, ("floor_id", "room_id", "spot", "category", "urgency", "description")),
@@ -173,46 +229,73 @@ def report_fault(
 def move(
     repair: RepairRequest,
     action: Action,
-    actor: User,
-    at: datetime,
     *,
+    actor: User,
+    now: datetime,
     note: str = "",
     resolution: str | None = None,
     parts_cost: Decimal | None = None,
     labour_cost: Decimal | None = None,
+    hold_reason: HoldReason | str | None = None,
 ) -> RepairEvent:
-    """Make one step of the flow, stamp its time, and record it (event + audit)."""
+    """Make one step of the flow, stamp its time, and record it (event + audit).
+
+    Finishing records a visit with its own costs (a reopened repair keeps what
+    the earlier visits cost); putting on hold needs a reason.
+    """
     transition = check_move(repair, action, actor)
     note = note.strip()
+    details: dict = {}
     if action is Action.FINISH:
-        parts_cost, labour_cost = check_cost(parts_cost), check_cost(labour_cost)
+        parts_cost, labour_cost = check_cost(parts_cost, "parts_cost"), check_cost(labour_cost, "labour_cost")
         if not (resolution or "").strip():
-            raise TransitionError(_l("Say what was done."), 422)
+            raise RuleViolation(_l("Say what was done."), field="resolution")
     if action is Action.REOPEN and not note:
-        raise TransitionError(_l("Say what is still wrong, so the property company knows."), 422)
+        raise RuleViolation(_l("Say what is still wrong, so the property company knows."), field="note")
+    if action is Action.HOLD:
+        try:
+            hold_reason = HoldReason(hold_reason or "")
+        except ValueError:
+            raise RuleViolation(_l("Choose why the work is on hold."), field="hold_reason") from None
+        if hold_reason is HoldReason.OTHER and not note:
+            raise RuleViolation(_l("Say why the work is on hold."), field="note")
+        details["reason"] = hold_reason.value
 
     before = audit.snapshot(repair, AUDIT_FIELDS)
     repair.status = transition.target
     if action is Action.ACCEPT:
-        repair.accepted_at = at
+        repair.accepted_at = now
         repair.handler = actor
     elif action is Action.START:
-        repair.started_at = repair.started_at or at
+        repair.started_at = repair.started_at or now
+    elif action is Action.HOLD:
+        repair.hold_reason = hold_reason
+    elif action is Action.RESUME:
+        details["reason"] = repair.hold_reason.value if repair.hold_reason else None
+        repair.hold_reason = None
     elif action is Action.FINISH:
-        repair.done_at = at
-        repair.resolution = (resolution or "").strip()
-        repair.parts_cost, repair.labour_cost = parts_cost, labour_cost
+        visit = RepairVisit(
+            number=len(repair.visits) + 1, finished_at=now, handler=actor, resolution=(resolution or "").strip(),
+            parts_cost=parts_cost, labour_cost=labour_cost,
+        )
+        repair.visits.append(visit)
+        repair.done_at = now
+        repair.resolution = visit.resolution
+        _retotal(repair)
+        details.update(visit=visit.number, parts=str(parts_cost), labour=str(labour_cost))
     elif action is Action.CONFIRM:
-        repair.confirmed_at = at
+        repair.confirmed_at = now
     elif action is Action.REOPEN:
         repair.done_at = None
         repair.reopen_count += 1
     event = RepairEvent(
-        at=at, actor=actor, action=action, from_status=transition.source, to_status=transition.target, note=note
+        at=now, actor=actor, action=action, from_status=transition.source, to_status=transition.target, note=note,
+        details=details,
     )
     repair.events.append(event)
     audit.record(
-        actor, f"repair.{action.value}", repair, before=before, after=audit.snapshot(repair, AUDIT_FIELDS), summary=note
+        actor, f"repair.{action.value}", repair, before=before, after=audit.snapshot(repair, AUDIT_FIELDS),
+        summary=note,
     )
     return event
 
@@ -225,21 +308,30 @@ def can_correct_cost(repair: RepairRequest, user: User) -> bool:
 
 
 def correct_cost(
-    repair: RepairRequest, actor: User, at: datetime, *, parts_cost: Decimal, labour_cost: Decimal, note: str
+    repair: RepairRequest, *, actor: User, now: datetime, parts_cost: Decimal | None, labour_cost: Decimal | None,
+    note: str,
 ) -> RepairEvent:
-    """Change the cost of a finished repair (a late invoice, a typo); the reason is kept."""
+    """Change the cost of the latest visit of a finished repair (a late invoice, a typo); the reason,
+    and the old and new amounts, are kept."""
     if Party.PROPERTY not in parties(actor, repair):
-        raise TransitionError(PARTY_REFUSALS[Party.PROPERTY], 403)
-    if repair.status not in CORRECTABLE:
-        raise TransitionError(_l("The cost can be corrected once the repair is done."), 409)
-    parts_cost, labour_cost = check_cost(parts_cost), check_cost(labour_cost)
+        raise RuleViolation(PARTY_REFUSALS[Party.PROPERTY], status=403)
+    if repair.status not in CORRECTABLE or not repair.visits:
+        raise RuleViolation(_l("The cost can be corrected once the repair is done."), status=409)
+    parts_cost, labour_cost = check_cost(parts_cost, "parts_cost"), check_cost(labour_cost, "labour_cost")
     if not note.strip():
-        raise TransitionError(_l("Give a reason for the correction."), 422)
+        raise RuleViolation(_l("Give a reason for the correction."), field="note")
+    visit = repair.visits[-1]
     before = audit.snapshot(repair, ("parts_cost", "labour_cost"))
-    repair.parts_cost, repair.labour_cost = parts_cost, labour_cost
+    details = {
+        "visit": visit.number,
+        "before": {"parts": str(visit.parts_cost), "labour": str(visit.labour_cost)},
+        "after": {"parts": str(parts_cost), "labour": str(labour_cost)},
+    }
+    visit.parts_cost, visit.labour_cost = parts_cost, labour_cost
+    _retotal(repair)
     event = RepairEvent(
-        at=at, actor=actor, action=Action.CORRECT_COST, from_status=repair.status, to_status=repair.status,
-        note=note.strip(),
+        at=now, actor=actor, action=Action.CORRECT_COST, from_status=repair.status, to_status=repair.status,
+        note=note.strip(), details=details,
     )
     repair.events.append(event)
     audit.record(
@@ -300,3 +392,183 @@ def _unit_short_names() -> dict[int | None, str]:
 def can_view(user: User, repair: RepairRequest) -> bool:
     """The reporter, the property company and the logistics center see a request."""
     return repair.reporter_id == user.id or user.has_role(Role.PROPERTY, Role.LOGISTICS_ADMIN, Role.SYSADMIN)
+
+
+# --- reads for the pages ------------------------------------------------------------------------
+
+
+def with_place(query):
+    return query.options(
+        joinedload(RepairRequest.floor).joinedload(Floor.building),
+        joinedload(RepairRequest.room),
+        joinedload(RepairRequest.reporter).joinedload(User.unit),
+    )
+
+
+def find_repair(repair_id: int) -> RepairRequest | None:
+    return db.session.scalar(
+        with_place(select(RepairRequest)).options(joinedload(RepairRequest.handler)).where(RepairRequest.id == repair_id)
+    )
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the queue and the full list are narrowed to."""
+
+    status: Status | None = None
+    category: Category | None = None
+    building: int | None = None
+    year: int | None = None
+    q: str = ""
+
+    def url_args(self) -> dict:
+        """As query arguments for links (pager, polling)."""
+        values = {"status": self.status, "category": self.category, "building": self.building, "year": self.year,
+                  "q": self.q}
+        return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in values.items() if v not in (None, "")}
+
+
+URGENCY_RANK = case(
+    (RepairRequest.urgency == Urgency.URGENT, 0),
+    (RepairRequest.urgency == Urgency.NORMAL, 1),
+    else_=2,
+)
+
+
+def _filtered(query, filters: Filters):
+    if filters.status is not None:
+        query = query.where(RepairRequest.status == filters.status)
+    if filters.category is not None:
+        query = query.where(RepairRequest.category == filters.category)
+    if filters.building is not None:
+        query = query.join(Floor, RepairRequest.floor_id == Floor.id).where(Floor.building_id == filters.building)
+    if filters.year is not None:
+        start, end = year_bounds(filters.year)
+        query = query.where(RepairRequest.reported_at >= start, RepairRequest.reported_at < end)
+    if filters.q:
+        query = query.where(
+            contains(RepairRequest.description, filters.q)
+            | contains(RepairRequest.spot, filters.q)
+            | contains(RepairRequest.resolution, filters.q)
+        )
+    return query
+
+
+def my_reports_query(user: User, *, only_open: bool):
+    """A reporter's own requests, newest first (a select for ``portal.requestargs.paginate``)."""
+    query = with_place(select(RepairRequest)).where(RepairRequest.reporter_id == user.id)
+    if only_open:
+        query = query.where(RepairRequest.status != Status.CONFIRMED)
+    return query.order_by(RepairRequest.reported_at.desc(), RepairRequest.id.desc())
+
+
+def queue_query(filters: Filters):
+    """Open requests, most urgent first, then oldest first."""
+    query = _filtered(with_place(select(RepairRequest)).where(RepairRequest.status.in_(OPEN_STATUSES)), filters)
+    return query.order_by(URGENCY_RANK, RepairRequest.reported_at, RepairRequest.id)
+
+
+def browse_query(filters: Filters):
+    """Every request, newest first."""
+    return _filtered(with_place(select(RepairRequest)), filters).order_by(
+        RepairRequest.reported_at.desc(), RepairRequest.id.desc()
+    )
+
+
+def building_choices(any_label: str) -> list[SelectChoice]:
+    buildings = db.session.execute(select(Building.id, Building.name).order_by(Building.sort_order, Building.id))
+    return [SelectChoice("", any_label)] + [SelectChoice(str(bid), name) for bid, name in buildings]
+
+
+@dataclass(frozen=True)
+class CostPair:
+    parts: Decimal
+    labour: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.parts + self.labour
+
+    @classmethod
+    def from_details(cls, value: dict | None) -> CostPair | None:
+        if not value:
+            return None
+        return cls(Decimal(value["parts"]), Decimal(value["labour"]))
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One line of a request's history; the template words it in the reader's language."""
+
+    at: datetime
+    action: Action
+    actor: str
+    note: str
+    hold_reason: HoldReason | None = None
+    visit: int | None = None
+    cost: CostPair | None = None  # what a visit cost, or the corrected amounts
+    cost_before: CostPair | None = None
+
+
+def history(repair: RepairRequest) -> list[HistoryLine]:
+    events = db.session.scalars(
+        select(RepairEvent).options(joinedload(RepairEvent.actor))
+        .where(RepairEvent.request_id == repair.id).order_by(RepairEvent.id)
+    ).all()
+    lines = []
+    for event in events:
+        details = event.details or {}
+        reason = details.get("reason")
+        cost = CostPair.from_details(details.get("after"))
+        if cost is None and "parts" in details:
+            cost = CostPair(Decimal(details["parts"]), Decimal(details["labour"]))
+        lines.append(HistoryLine(
+            at=event.at, action=event.action, actor=event.actor.display_name if event.actor else "",
+            note=event.note, hold_reason=HoldReason(reason) if reason in HoldReason._value2member_map_ else None,
+            visit=details.get("visit"), cost=cost, cost_before=CostPair.from_details(details.get("before")),
+        ))
+    return lines
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How long someone has waited: whole days and hours (minutes under an hour)."""
+
+    days: int
+    hours: int
+    minutes: int
+
+
+def waiting_time(since: datetime, now: datetime) -> Waiting:
+    seconds = max(0, int((now - since).total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    return Waiting(days, hours, rest // 60)
+
+
+def home_counts(user: User) -> dict[str, int]:
+    """Numbers for the home panel and the index: my open reports, what awaits my
+    confirmation, and (for the property company) the queue."""
+    mine = dict(
+        db.session.execute(
+            select(RepairRequest.status, func.count())
+            .where(RepairRequest.reporter_id == user.id, RepairRequest.status != Status.CONFIRMED)
+            .group_by(RepairRequest.status)
+        ).all()
+    )
+    counts = {
+        "mine_open": sum(n for status, n in mine.items() if status in OPEN_STATUSES),
+        "to_confirm": mine.get(Status.DONE, 0),
+    }
+    if user.has_role(Role.PROPERTY):
+        queue = db.session.execute(
+            select(func.count(), func.count(case((RepairRequest.urgency == Urgency.URGENT, 1))))
+            .select_from(RepairRequest)
+            .where(RepairRequest.status.in_(OPEN_STATUSES))
+        ).one()
+        counts["queue"], counts["queue_urgent"] = queue
+    return counts
+
+
+def awaiting_confirmation() -> int:
+    return db.session.scalar(select(func.count()).select_from(RepairRequest).where(RepairRequest.status == Status.DONE))

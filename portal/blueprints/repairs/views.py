@@ -5,85 +5,62 @@ from datetime import datetime
 from io import BytesIO
 from typing import Any
 
-from flask import abort, current_app, flash, request, send_file, url_for
+from flask import abort, flash, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from portal import timeutil
 from portal.blueprints.repairs import bp, reports
 from portal.blueprints.repairs.export import build_workbook
-from portal.blueprints.repairs.forms import CostCorrectionForm, FinishForm, ReportForm, StepForm
-from portal.blueprints.repairs.models import (
-    ACTION_LABELS,
-    CATEGORY_LABELS,
-    OPEN_STATUSES,
-    STATUS_LABELS,
-    URGENCY_LABELS,
-    Action,
-    Category,
-    RepairEvent,
-    RepairRequest,
-    Status,
-    Urgency,
-)
+from portal.blueprints.repairs.forms import CostCorrectionForm, FinishForm, HoldForm, ReportForm, StepForm
+from portal.blueprints.repairs.models import OPEN_STATUSES, Action, Category, HoldReason, RepairRequest, Status
 from portal.blueprints.repairs.services import (
-    TransitionError,
+    Filters,
     allowed_actions,
+    awaiting_confirmation,
+    browse_query,
+    building_choices,
     can_correct_cost,
     can_view,
     correct_cost,
+    find_repair,
+    history,
+    home_counts,
     location_choices,
     location_value,
     move,
+    my_reports_query,
+    queue_query,
     report_fault,
-    resolve_location,
+    waiting_time,
 )
 from portal.db import db
+from portal.forms import form_status
 from portal.htmx import redirect_to, render
-from portal.models import Building, Floor, Role, User
+from portal.models import Role
+from portal.requestargs import arg_enum, arg_int, paginate
+from portal.rules import RuleViolation
 from portal.security import ADMINS, STAFF, roles_required
 from portal.spreadsheets import workbook_bytes
 
 REPORTERS = STAFF + (Role.PROPERTY, Role.SECURITY)  # anyone working in the building may report a fault (guards on their rounds too)
 WORKERS = (Role.PROPERTY,) + ADMINS  # the queue and the full list
-
-URGENCY_RANK = case(
-    (RepairRequest.urgency == Urgency.URGENT, 0),
-    (RepairRequest.urgency == Urgency.NORMAL, 1),
-    else_=2,
-)
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-@bp.context_processor
-def repair_labels() -> dict[str, Any]:
-    return {
-        "CATEGORY_LABELS": CATEGORY_LABELS,
-        "STATUS_LABELS": STATUS_LABELS,
-        "URGENCY_LABELS": URGENCY_LABELS,
-        "ACTION_LABELS": ACTION_LABELS,
-        "Status": Status,
-        "Action": Action,
-        "is_worker": current_user.is_authenticated and current_user.has_role(*WORKERS),
-        "is_admin": current_user.is_authenticated and current_user.has_role(*ADMINS),
-    }
-
-
-def _with_place(query):
-    return query.options(
-        joinedload(RepairRequest.floor).joinedload(Floor.building),
-        joinedload(RepairRequest.room),
-        joinedload(RepairRequest.reporter).joinedload(User.unit),
-    )
+def _page(template: str, partial: Any = None, **context: Any):
+    """Render a repairs page; the sub-navigation needs to know who is looking."""
+    context.setdefault("is_worker", current_user.has_role(*WORKERS))
+    context.setdefault("is_admin", current_user.has_role(*ADMINS))
+    context.update(Status=Status, Action=Action, categories=list(Category), HoldReason=HoldReason, open_statuses=OPEN_STATUSES,
+                   repairs_waiting=waiting_time)
+    return render(template, partial, **context)
 
 
 def load_repair(repair_id: int) -> RepairRequest:
     """The request, if it exists (404) and this user may see it (403)."""
-    repair = db.session.scalar(
-        _with_place(select(RepairRequest)).options(joinedload(RepairRequest.handler)).where(RepairRequest.id == repair_id)
-    )
+    repair = find_repair(repair_id)
     if repair is None:
         abort(404)
     if not can_view(current_user, repair):
@@ -91,20 +68,8 @@ def load_repair(repair_id: int) -> RepairRequest:
     return repair
 
 
-def _enum_arg(name: str, enum_cls):
-    try:
-        return enum_cls(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
-
-
-def _page_size() -> int:
-    return current_app.config["PAGE_SIZE"]
+def _year_arg() -> int | None:
+    return arg_int("year", None, minimum=FIRST_YEAR, maximum=LAST_YEAR)
 
 
 # --- reporting a fault -------------------------------------------------------------------------
@@ -115,30 +80,20 @@ def _page_size() -> int:
 def index():
     """My reports, newest first."""
     only_open = request.args.get("show") != "all"
-    query = _with_place(select(RepairRequest)).where(RepairRequest.reporter_id == current_user.id)
-    if only_open:
-        query = query.where(RepairRequest.status != Status.CONFIRMED)
-    query = query.order_by(RepairRequest.reported_at.desc(), RepairRequest.id.desc())
-    page = db.paginate(query, per_page=_page_size(), error_out=False)
-    return render(
+    return _page(
         "repairs/index.html",
         "repairs/_my_table.html",
-        page=page,
+        page=paginate(my_reports_query(current_user, only_open=only_open)),
         show="open" if only_open else "all",
         counts=home_counts(current_user),
     )
-
-
-def _building_choices() -> list[SelectChoice]:
-    buildings = db.session.execute(select(Building.id, Building.name).order_by(Building.sort_order, Building.id))
-    return [SelectChoice("", _("All buildings"))] + [SelectChoice(str(bid), name) for bid, name in buildings]
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*REPORTERS)
 def new():
     form = ReportForm()
-    building_id = _int_arg("building") if request.method == "GET" else None
+    building_id = arg_int("building") if request.method == "GET" else None
     form.location.choices = [SelectChoice("", _("— choose —"))] + location_choices(
         building_id, _("common areas (corridor, toilets, stairs)")
     )
@@ -148,32 +103,22 @@ def new():
             form.location.data = location_value(office.floor_id, office.id)
         form.contact.data = current_user.phone_ext
     if form.validate_on_submit():
-        place = resolve_location(form.location.data)
-        if place is None:  # the room was removed since the page was loaded
-            form.location.errors.append(_("Choose the room, or the floor for corridors and toilets."))
+        try:
+            repair = report_fault(form.to_draft(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
         else:
-            floor, room = place
-            repair = report_fault(
-                current_user,
-                floor=floor,
-                room=room,
-                spot=form.spot.data or "",
-                category=Category(form.category.data),
-                urgency=Urgency(form.urgency.data),
-                description=form.description.data,
-                contact=form.contact.data or "",
-                at=timeutil.now(),
-            )
             db.session.commit()
             flash(_("Your report no. %(id)s has been sent to the property company.", id=repair.id), "success")
             return redirect_to(url_for("repairs.detail", repair_id=repair.id))
-    return render(
+    return _page(
         "repairs/new.html",
         {"location-field": "repairs/_location_field.html"},
         form=form,
-        building_choices=_building_choices(),
+        building_choices=building_choices(_("All buildings")),
         building_id=building_id,
-        status=422 if request.method == "POST" else 200,
+        status=form_status(form),
     )
 
 
@@ -183,6 +128,7 @@ def new():
 @dataclass
 class DetailForms:
     step: StepForm | None = None
+    hold: HoldForm | None = None
     finish: FinishForm | None = None
     cost: CostCorrectionForm | None = None
 
@@ -192,17 +138,17 @@ def _render_detail(repair: RepairRequest, forms: DetailForms | None = None, *, s
     actions = allowed_actions(repair, current_user)
     if forms.step is None:
         forms.step = StepForm(formdata=None)
+    if forms.hold is None and Action.HOLD in actions:
+        forms.hold = HoldForm(formdata=None)
     if forms.finish is None and Action.FINISH in actions:
-        forms.finish = FinishForm(formdata=None, obj=repair)
+        forms.finish = FinishForm(formdata=None, data={"parts_cost": None, "labour_cost": None})
     if forms.cost is None and can_correct_cost(repair, current_user):
-        forms.cost = CostCorrectionForm(formdata=None, obj=repair)
-    events = db.session.scalars(
-        select(RepairEvent).options(joinedload(RepairEvent.actor)).where(RepairEvent.request_id == repair.id).order_by(RepairEvent.id)
-    ).all()
-    return render(
+        last = repair.visits[-1] if repair.visits else None
+        forms.cost = CostCorrectionForm(formdata=None, obj=last)
+    return _page(
         "repairs/detail.html",
         repair=repair,
-        events=events,
+        events=history(repair),
         actions=actions,
         forms=forms,
         error=error,
@@ -211,9 +157,12 @@ def _render_detail(repair: RepairRequest, forms: DetailForms | None = None, *, s
     )
 
 
-def _refused(repair: RepairRequest, error: TransitionError, forms: DetailForms | None = None):
+def _refused(repair: RepairRequest, error: RuleViolation, form: Any, forms: DetailForms):
     db.session.rollback()
-    return _render_detail(repair, forms, status=error.status, error=str(error.message))
+    if error.status == 422:
+        error.show_on(form)
+        return _render_detail(repair, forms, status=422)
+    return _render_detail(repair, forms, status=error.status, error=str(error))
 
 
 @bp.route("/<int:repair_id>")
@@ -225,7 +174,7 @@ def detail(repair_id: int):
 @bp.route("/<int:repair_id>/step", methods=["POST"])
 @roles_required(*REPORTERS)
 def step(repair_id: int):
-    """Accept, start, confirm or reopen: one button of the flow."""
+    """Accept, start, resume, confirm or reopen: one button of the flow."""
     repair = load_repair(repair_id)
     form = StepForm()
     if not form.validate_on_submit():
@@ -233,21 +182,37 @@ def step(repair_id: int):
         return _render_detail(repair, DetailForms(step=form), status=422, error=error)
     action = Action(form.action.data)
     try:
-        move(repair, action, current_user, timeutil.now(), note=form.note.data or "")
-    except TransitionError as error:
-        if error.status == 422:
-            form.note.errors.append(str(error.message))
-        return _refused(repair, error, DetailForms(step=form))
+        move(repair, action, actor=current_user, now=timeutil.now(), note=form.note.data or "")
+    except RuleViolation as error:
+        return _refused(repair, error, form, DetailForms(step=form))
     db.session.commit()
-    flash(_("Report no. %(id)s: %(action)s.", id=repair.id, action=ACTION_LABELS[action]), "success")
+    flash(_("Report no. %(id)s: %(action)s.", id=repair.id, action=action.label), "success")
     target = "repairs.queue" if action in (Action.ACCEPT, Action.START) and request.form.get("back") == "queue" else None
     return redirect_to(url_for(target) if target else url_for("repairs.detail", repair_id=repair.id))
+
+
+@bp.route("/<int:repair_id>/hold", methods=["POST"])
+@roles_required(Role.PROPERTY)
+def hold(repair_id: int):
+    """Stop the work for a reason (parts on order, a contractor needed); it goes back to in progress later."""
+    repair = load_repair(repair_id)
+    form = HoldForm()
+    if not form.validate_on_submit():
+        return _render_detail(repair, DetailForms(hold=form), status=422)
+    try:
+        move(repair, Action.HOLD, actor=current_user, now=timeutil.now(), note=form.hold_note.data or "",
+             hold_reason=form.hold_reason.data)
+    except RuleViolation as error:
+        return _refused(repair, error, form, DetailForms(hold=form))
+    db.session.commit()
+    flash(_("Report no. %(id)s: %(action)s.", id=repair.id, action=Action.HOLD.label), "success")
+    return redirect_to(url_for("repairs.detail", repair_id=repair.id))
 
 
 @bp.route("/<int:repair_id>/finish", methods=["POST"])
 @roles_required(Role.PROPERTY)
 def finish(repair_id: int):
-    """Mark the work done, with what was done and what it cost."""
+    """Mark the work done, with what was done and what this visit cost."""
     repair = load_repair(repair_id)
     form = FinishForm()
     if not form.validate_on_submit():
@@ -256,15 +221,15 @@ def finish(repair_id: int):
         move(
             repair,
             Action.FINISH,
-            current_user,
-            timeutil.now(),
+            actor=current_user,
+            now=timeutil.now(),
             note=form.note.data or "",
             resolution=form.resolution.data,
             parts_cost=form.parts_cost.data,
             labour_cost=form.labour_cost.data,
         )
-    except TransitionError as error:
-        return _refused(repair, error, DetailForms(finish=form))
+    except RuleViolation as error:
+        return _refused(repair, error, form, DetailForms(finish=form))
     db.session.commit()
     flash(_("Report no. %(id)s is done; the reporter is asked to confirm.", id=repair.id), "success")
     return redirect_to(url_for("repairs.detail", repair_id=repair.id))
@@ -273,18 +238,18 @@ def finish(repair_id: int):
 @bp.route("/<int:repair_id>/cost", methods=["POST"])
 @roles_required(Role.PROPERTY)
 def correct(repair_id: int):
-    """Correct the cost of a finished repair (a late invoice); the reason is kept."""
+    """Correct the cost of the latest visit (a late invoice); the reason and the old amounts are kept."""
     repair = load_repair(repair_id)
     form = CostCorrectionForm()
     if not form.validate_on_submit():
         return _render_detail(repair, DetailForms(cost=form), status=422)
     try:
         correct_cost(
-            repair, current_user, timeutil.now(),
+            repair, actor=current_user, now=timeutil.now(),
             parts_cost=form.parts_cost.data, labour_cost=form.labour_cost.data, note=form.note.data,
         )
-    except TransitionError as error:
-        return _refused(repair, error, DetailForms(cost=form))
+    except RuleViolation as error:
+        return _refused(repair, error, form, DetailForms(cost=form))
     db.session.commit()
     flash(_("The cost of report no. %(id)s was corrected.", id=repair.id), "success")
     return redirect_to(url_for("repairs.detail", repair_id=repair.id))
@@ -293,46 +258,31 @@ def correct(repair_id: int):
 # --- the property company's queue and the full list ------------------------------------------
 
 
-def _filters() -> dict[str, Any]:
-    return {
-        "status": _enum_arg("status", Status),
-        "category": _enum_arg("category", Category),
-        "building": _int_arg("building"),
-    }
-
-
-def _filter_query(query, filters: dict[str, Any]):
-    if filters.get("status") is not None:
-        query = query.where(RepairRequest.status == filters["status"])
-    if filters.get("category") is not None:
-        query = query.where(RepairRequest.category == filters["category"])
-    if filters.get("building") is not None:
-        query = query.join(Floor, RepairRequest.floor_id == Floor.id).where(Floor.building_id == filters["building"])
-    return query
-
-
-def _url_args(filters: dict[str, Any]) -> dict[str, Any]:
-    """Filters as query arguments for links (pager, polling)."""
-    return {k: (v.value if hasattr(v, "value") else v) for k, v in filters.items() if v not in (None, "")}
+def _filters(*, statuses: tuple[Status, ...] | None = None, with_text: bool = False) -> Filters:
+    status = arg_enum("status", Status)
+    if statuses is not None and status not in statuses:
+        status = None
+    return Filters(
+        status=status,
+        category=arg_enum("category", Category),
+        building=arg_int("building"),
+        year=_year_arg() if with_text else None,
+        q=request.args.get("q", "").strip()[:60] if with_text else "",
+    )
 
 
 @bp.route("/queue")
 @roles_required(*WORKERS)
 def queue():
     """Open requests, most urgent first, then oldest first."""
-    filters = _filters()
-    if filters["status"] not in (None, *OPEN_STATUSES):
-        filters["status"] = None
-    query = _filter_query(_with_place(select(RepairRequest)).where(RepairRequest.status.in_(OPEN_STATUSES)), filters)
-    query = query.order_by(URGENCY_RANK, RepairRequest.reported_at, RepairRequest.id)
-    page = db.paginate(query, per_page=_page_size(), error_out=False)
-    return render(
+    filters = _filters(statuses=OPEN_STATUSES)
+    return _page(
         "repairs/queue.html",
         "repairs/_queue_table.html",
-        page=page,
+        page=paginate(queue_query(filters)),
         filters=filters,
-        args=_url_args(filters),
-        building_choices=_building_choices(),
+        args=filters.url_args(),
+        building_choices=building_choices(_("All buildings")),
         now=timeutil.now(),
         step_form=StepForm(formdata=None),
     )
@@ -342,41 +292,19 @@ def queue():
 @roles_required(*WORKERS)
 def browse():
     """Every request, newest first, with filters and a text search."""
-    filters = _filters()
-    filters["year"] = _int_arg("year")
-    filters["q"] = request.args.get("q", "").strip()[:60]
-    query = _filter_query(_with_place(select(RepairRequest)), filters)
-    if filters["year"] is not None and 2000 <= filters["year"] <= 2100:
-        start, end = reports.year_bounds(filters["year"])
-        query = query.where(RepairRequest.reported_at >= start, RepairRequest.reported_at < end)
-    if filters["q"]:
-        like = "%" + filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
-            or_(
-                RepairRequest.description.ilike(like, escape="\\"),
-                RepairRequest.spot.ilike(like, escape="\\"),
-                RepairRequest.resolution.ilike(like, escape="\\"),
-            )
-        )
-    query = query.order_by(RepairRequest.reported_at.desc(), RepairRequest.id.desc())
-    page = db.paginate(query, per_page=_page_size(), error_out=False)
-    return render(
+    filters = _filters(with_text=True)
+    return _page(
         "repairs/all.html",
         "repairs/_all_table.html",
-        page=page,
+        page=paginate(browse_query(filters)),
         filters=filters,
-        args=_url_args(filters),
-        building_choices=_building_choices(),
+        args=filters.url_args(),
+        building_choices=building_choices(_("All buildings")),
         years=reports.years_with_repairs(),
     )
 
 
 # --- reports for the maintenance budget ------------------------------------------------------
-
-
-def _report_year() -> int | None:
-    year = _int_arg("year")
-    return year if year is not None and 2000 <= year <= 2100 else None
 
 
 def report_context(year: int | None, now: datetime) -> dict[str, Any]:
@@ -395,9 +323,7 @@ def report_context(year: int | None, now: datetime) -> dict[str, Any]:
         "category_trend": reports.by_year_crosstab(facts, reports.by_category),
         "open_by_age": reports.open_by_age(open_facts, now),
         "oldest_open": reports.oldest_open(open_facts),
-        "awaiting_confirmation": db.session.scalar(
-            select(func.count()).select_from(RepairRequest).where(RepairRequest.status == Status.DONE)
-        ),
+        "awaiting_confirmation": awaiting_confirmation(),
         "repeats": reports.repeat_faults(facts, repeat_end),
         "repeat_end": repeat_end,
         "repeat_window": reports.REPEAT_WINDOW_DAYS,
@@ -409,20 +335,22 @@ def report_context(year: int | None, now: datetime) -> dict[str, Any]:
 @bp.route("/reports")
 @roles_required(*ADMINS)
 def reports_page():
-    year = _report_year()
-    return render(
+    return _page(
         "repairs/reports.html",
         years=reports.years_with_repairs(),
-        **report_context(year, timeutil.now()),
+        **report_context(_year_arg(), timeutil.now()),
     )
 
 
 @bp.route("/reports.xlsx")
 @roles_required(*ADMINS)
 def export():
-    year = _report_year()
+    year = _year_arg()
     now = timeutil.now()
-    buffer = BytesIO(workbook_bytes(build_workbook(report_context(year, now))))
+    start, end = reports.year_bounds(year) if year else (None, None)
+    context = report_context(year, now)
+    context["rows"] = reports.detail_rows(start=start, end=end)
+    buffer = BytesIO(workbook_bytes(build_workbook(context)))
     name = _("repairs-%(scope)s-%(day)s.xlsx", scope=year or _("all-years"), day=now.date().isoformat())
     return send_file(
         buffer,
@@ -431,29 +359,3 @@ def export():
         download_name=name,
     )
 
-
-# --- the home page ---------------------------------------------------------------------------
-
-
-def home_counts(user: User) -> dict[str, int]:
-    """Numbers for the home panel and the index: my open reports, what awaits my
-    confirmation, and (for the property company) the queue."""
-    mine = dict(
-        db.session.execute(
-            select(RepairRequest.status, func.count())
-            .where(RepairRequest.reporter_id == user.id, RepairRequest.status != Status.CONFIRMED)
-            .group_by(RepairRequest.status)
-        ).all()
-    )
-    counts = {
-        "mine_open": sum(n for status, n in mine.items() if status in OPEN_STATUSES),
-        "to_confirm": mine.get(Status.DONE, 0),
-    }
-    if user.has_role(Role.PROPERTY):
-        queue = db.session.execute(
-            select(func.count(), func.count(case((RepairRequest.urgency == Urgency.URGENT, 1))))
-            .select_from(RepairRequest)
-            .where(RepairRequest.status.in_(OPEN_STATUSES))
-        ).one()
-        counts["queue"], counts["queue_urgent"] = queue
-    return counts
