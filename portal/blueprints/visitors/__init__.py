@@ -99,6 +99,8 @@ CAPABILITY = Capability(
     home_panel=home_panel,
     settings=SETTINGS,
     init_app=init_app,
+    # The guards' working page: they land on the desk after logging in.
+    landing=NavItem("visitors.index", _l("Visitor desk"), (Role.SECURITY,)),
 )
 
 from portal.blueprints.visitors import views  # noqa: E402,F401

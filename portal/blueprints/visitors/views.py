@@ -431,8 +431,8 @@ def _export_labels() -> dict[str, str]:
 def export_history():
     form, valid = _history_form()
     if not valid:
-        return show("visitors/history.html", form=form, page=None, args={}, unit_options=svc.all_unit_options(),
-                    status=400)
+        flash(_("Correct the search before exporting."), "error")
+        return redirect(url_for("visitors.history", **request.args), 303)
     search = form.to_filter()
     try:
         data = svc.export_history(search, _export_labels(), actor=_actor(), now=timeutil.now())
