@@ -16,8 +16,10 @@ def _an_entry() -> str:
 ACCESS = {
     # Staff who are not at the desk are sent to their own expected visitors.
     "visitors.index": Access("/visitors/", allowed=DESK, expect={"employee": 303, "unit_admin": 303, "sysadmin": 303}),
-    "visitors.check_in": Access("/visitors/check-in", post_only=True, post_roles=DESK, form_page="/visitors/"),
-    "visitors.check_out_badge": Access("/visitors/check-out", post_only=True, post_roles=DESK, form_page="/visitors/"),
+    # The forms' own URLs show the desk on GET too: a refused form's page can be reloaded or re-shown in
+    # another language (issue 13.3).
+    "visitors.check_in": Access("/visitors/check-in", allowed=DESK),
+    "visitors.check_out_badge": Access("/visitors/check-out", allowed=DESK),
     "visitors.check_out": Access("/visitors/entries/1/check-out", post_only=True, post_roles=DESK),
     "visitors.refuse": Access("/visitors/entries/1/refuse", post_only=True, post_roles=DESK),
     "visitors.reveal": Access("/visitors/entries/1/reveal", post_only=True, post_roles=ADMIN),
