@@ -27,7 +27,8 @@ ACCESS = {
     "visitors.on_site": Access("/visitors/on-site", allowed=DESK),
     "visitors.evacuation_list": Access("/visitors/on-site/evacuation", allowed=DESK),
     "visitors.history": Access("/visitors/history", allowed=DESK),
-    "visitors.export_history": Access("/visitors/history.xlsx", allowed=ADMIN),
+    # A POST (the export is audited); a GET goes back to the search.
+    "visitors.export_history": Access("/visitors/history.xlsx", allowed=ADMIN, expect={"logistics_admin": 303}),
     "visitors.statistics": Access("/visitors/statistics", allowed=ADMIN),
     "visitors.resolve_unit": Access("/visitors/units/resolve?unit=rsj", allowed=DESK + HOSTS),
     "visitors.my_expected": Access("/visitors/expected/", allowed=HOSTS),

@@ -64,7 +64,7 @@ def assert_masked_everywhere(client, entry_id: int, *, expect_masked: bool = Tru
         assert NUMBER not in html and NUMBER[6:14] + NUMBER[14:17] not in html, url
     for url in ("/visitors/", "/visitors/on-site", f"/visitors/entries/{entry_id}", "/visitors/history"):
         assert (MASKED in text(client.get(url))) is expect_masked, url
-    export = client.get("/visitors/history.xlsx")
+    export = client.post("/visitors/history.xlsx")
     assert export.status_code == 200
     cells = [str(c) for row in load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True) for c in row]
     assert NUMBER not in " ".join(cells)
@@ -188,17 +188,19 @@ def test_history_export_is_for_logistics_admins_and_audited(client, auth, make_u
     make_entry(name="张三", host_name="王科长")
     login(auth, make_user, Role.SECURITY)
     assert "导出 Excel" not in text(client.get("/visitors/history"))
-    assert client.get("/visitors/history.xlsx").status_code == 403
+    assert client.post("/visitors/history.xlsx").status_code == 403
     admin = login(auth, make_user, Role.LOGISTICS_ADMIN)
     assert "导出 Excel" in text(client.get("/visitors/history"))
-    response = client.get("/visitors/history.xlsx?name=张")
+    assert client.get("/visitors/history.xlsx?name=张").headers["Location"] == "/visitors/history?name=%E5%BC%A0"
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "visitor.export")) is None  # no write on GET
+    response = client.post("/visitors/history.xlsx", data={"name": "张"})
     assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
     assert rows[0][:3] == ("进入时间", "离开时间", "姓名") and rows[1][2] == "张三" and rows[1][4] == "510921********1234"
     audit = db.session.scalar(select(AuditLog).where(AuditLog.action == "visitor.export"))
     assert audit.actor_id == admin.id and "exported 1 visits" in audit.summary
-    bad = client.get("/visitors/history.xlsx?start=2025-02-01&end=2025-01-01")
+    bad = client.post("/visitors/history.xlsx", data={"start": "2025-02-01", "end": "2025-01-01"})
     assert bad.status_code == 303
 
 

@@ -31,7 +31,7 @@ from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render, wants_partial
 from portal.models import Role
-from portal.requestargs import arg_date, arg_int, arg_page, paginate
+from portal.requestargs import arg_date, arg_int, arg_page, paginate, parse_date
 from portal.rules import BadArgument, RuleViolation
 from portal.security import is_safe_next, login_required, roles_required
 
@@ -357,25 +357,29 @@ def reveal(entry_id: int):
 # ---------------------------------------------------------------- history
 
 
-def _dates_in_range(form) -> bool:
+def _dates_in_range(form, source=None) -> bool:
     """Dates the portal can reason about (``arg_date``): a year 1 or 9999 is a clear message, not a 500."""
     fine = True
     for name in ("start", "end"):
         if form[name].errors:
             continue
         try:
-            arg_date(name)
+            if source is None:
+                arg_date(name)
+            else:
+                parse_date(source.get(name), name=name)
         except BadArgument as error:
             error.show_on(form)
             fine = False
     return fine
 
 
-def _history_form() -> tuple[HistoryFilterForm, bool]:
-    form = HistoryFilterForm(formdata=request.args)
+def _history_form(source=None) -> tuple[HistoryFilterForm, bool]:
+    """The search from the query string (the page) or from the export button's fields."""
+    form = HistoryFilterForm(formdata=request.args if source is None else source)
     form.unit_options = svc.all_unit_options()
     valid = form.validate()
-    valid = _dates_in_range(form) and valid
+    valid = _dates_in_range(form, source) and valid
     if valid:
         form.fill_defaults(timeutil.today())
     return form, valid
@@ -426,13 +430,23 @@ def _export_labels() -> dict[str, str]:
     }
 
 
-@bp.route("/history.xlsx")
+SEARCH_FIELDS = ("start", "end", "name", "unit", "plate", "badge")
+
+
+@bp.route("/history.xlsx", methods=["GET", "POST"])
 @roles_required(Role.LOGISTICS_ADMIN)
 def export_history():
-    form, valid = _history_form()
+    """The search as a workbook. The export is audited (a write), so it is a POST
+    from the history page's button; a GET goes back to that search."""
+    if request.method == "GET":
+        return redirect(url_for("visitors.history", **{k: v for k, v in request.args.items() if k in SEARCH_FIELDS}),
+                        303)
+    _check_token()
+    form, valid = _history_form(request.form)
     if not valid:
         flash(_("Correct the search before exporting."), "error")
-        return redirect(url_for("visitors.history", **request.args), 303)
+        return redirect(url_for("visitors.history", **{k: v for k, v in request.form.items() if k in SEARCH_FIELDS}),
+                        303)
     search = form.to_filter()
     try:
         data = svc.export_history(search, _export_labels(), actor=_actor(), now=timeutil.now())
