@@ -7,7 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from portal import timeutil
-from portal.blueprints.visitors.models import VisitorEntry, VisitorPreregistration, WatchAction, WatchlistEntry
+from portal.blueprints.visitors.models import (
+    VisitorEntry,
+    VisitorPreregistration,
+)
 from portal.db import db
 from portal.models import AuditLog, Building, Floor, Role, Room
 from tests.visitors.conftest import make_resident_id
@@ -44,7 +47,7 @@ def test_a_full_width_badge_stored_before_the_fix_is_compared_normalised(client,
     refused = client.post("/visitors/check-in", data=check_in_form(name="李娜", badge="55"))
     assert refused.status_code == 422 and len(entries()) == 1
     found = text(client.get("/visitors/history?badge=55"))
-    assert "/visitors/entries/%d" % legacy.id in found
+    assert f"/visitors/entries/{legacy.id}" in found
     assert client.post("/visitors/check-out", data={"out-badge": " 55 "}).status_code == 303
     db.session.refresh(legacy)
     assert legacy.checked_out_at is not None

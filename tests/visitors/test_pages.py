@@ -147,7 +147,7 @@ def test_on_site_list_pages_and_its_query_count_is_flat(client, auth, make_user,
     for i in range(55):
         make_entry(i + 1, name=f"访客{i:02d}", unit_id=list(units.values())[i % 3].id)
     statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    listener = lambda *args: statements.append(args[2])
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
         first = text(client.get("/visitors/on-site"))

@@ -15,10 +15,15 @@ from portal.blueprints.visitors.models import (
     WatchlistEntry,
     WatchMatchKind,
 )
-from portal.blueprints.visitors.privacy import IdStorage, decrypt_document, document_digest, id_cipher
+from portal.blueprints.visitors.privacy import (
+    IdStorage,
+    decrypt_document,
+    document_digest,
+    id_cipher,
+)
 from portal.blueprints.visitors.validation import IdType, normalize_name
-from portal.rules import RuleViolation
 from portal.db import db
+from portal.rules import RuleViolation
 from portal.timeutil import LOCAL_TZ
 from tests.visitors.conftest import make_resident_id
 

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from portal.blueprints.visitors.validation import (
     IdType,
-
     id_check_digit,
     validate_document,
     validate_resident_id,

@@ -14,7 +14,13 @@ from wtforms import (
     StringField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal import timeutil
 from portal.blueprints.visitors.models import WatchAction
@@ -32,6 +38,7 @@ from portal.blueprints.visitors.validation import IdType, validate_document
 from portal.forms import Form, IdentifierField
 from portal.rules import RuleViolation
 from portal.validators import validate_phone, validate_plate
+
 
 def _choices(kind) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in kind.choices()]

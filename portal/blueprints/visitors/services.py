@@ -39,8 +39,8 @@ from portal.blueprints.visitors.validation import IdType, normalize_name
 from portal.db import begin_serialized_write, db
 from portal.models import AuditLog, Building, Floor, Room, RoomKind, Unit, User
 from portal.rules import RuleViolation
-from portal.text import normalise_identifier
 from portal.spreadsheets import text_cells, workbook_bytes
+from portal.text import normalise_identifier
 from portal.timeutil import LOCAL_TZ, local
 
 # ---------------------------------------------------------------- settings

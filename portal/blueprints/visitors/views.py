@@ -25,7 +25,11 @@ from portal.blueprints.visitors.forms import (
     StatisticsForm,
     WatchlistForm,
 )
-from portal.blueprints.visitors.models import VisitorEntry, VisitorPreregistration, WatchlistEntry
+from portal.blueprints.visitors.models import (
+    VisitorEntry,
+    VisitorPreregistration,
+    WatchlistEntry,
+)
 from portal.blueprints.visitors.privacy import IdStorage
 from portal.db import db
 from portal.forms import EmptyForm, form_status
