@@ -3,6 +3,7 @@ the watchlist, retention, and who may post what."""
 
 import io
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -64,7 +65,8 @@ def assert_masked_everywhere(client, entry_id: int, *, expect_masked: bool = Tru
         assert NUMBER not in html and NUMBER[6:14] + NUMBER[14:17] not in html, url
     for url in ("/visitors/", "/visitors/on-site", f"/visitors/entries/{entry_id}", "/visitors/history"):
         assert (MASKED in text(client.get(url))) is expect_masked, url
-    export = client.post("/visitors/history.xlsx")
+    today = timeutil.today().isoformat()
+    export = client.post("/visitors/history.xlsx", data={"start": today, "end": today})
     assert export.status_code == 200
     cells = [str(c) for row in load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True) for c in row]
     assert NUMBER not in " ".join(cells)
@@ -193,7 +195,10 @@ def test_history_export_is_for_logistics_admins_and_audited(client, auth, make_u
     assert "导出 Excel" in text(client.get("/visitors/history"))
     assert client.get("/visitors/history.xlsx?name=张").headers["Location"] == "/visitors/history?name=%E5%BC%A0"
     assert db.session.scalar(select(AuditLog).where(AuditLog.action == "visitor.export")) is None  # no write on GET
-    response = client.post("/visitors/history.xlsx", data={"name": "张"})
+    history = text(client.get("/visitors/history?name=张"))
+    fields = dict(re.findall(r'<input type="hidden" name="(start|end|name)" value="([^"]*)"', history))
+    assert client.post("/visitors/history.xlsx", data={"name": "张"}).status_code == 303  # no period: back
+    response = client.post("/visitors/history.xlsx", data=fields)
     assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))

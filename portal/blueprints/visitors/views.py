@@ -447,7 +447,8 @@ def export_history():
                         303)
     _check_token()
     form, valid = _history_form(request.form)
-    if not valid:
+    # The history page's button always sends the period it shows; without one there is nothing to export.
+    if not valid or not (request.form.get("start") and request.form.get("end")):
         flash(_("Correct the search before exporting."), "error")
         return redirect(url_for("visitors.history", **{k: v for k, v in request.form.items() if k in SEARCH_FIELDS}),
                         303)
