@@ -59,6 +59,8 @@ class Capability:
     header_item: Callable[[], str | None] | None = None
     settings: tuple[Setting, ...] = field(default_factory=tuple)
     init_app: Callable[[Flask], None] | None = None
+    # Where people holding one of these roles land after logging in (no ``next`` given).
+    landing: NavItem | None = None
 
 
 def apply_settings(app: Flask, settings: tuple[Setting, ...], environ: Mapping[str, str] | None = None) -> None:

@@ -66,6 +66,14 @@ def header_items() -> list[Markup]:
     return items
 
 
+def landing_endpoint(user) -> str | None:
+    """The page a user lands on after logging in, when a capability claims one of their roles."""
+    for declared in sorted(capabilities(), key=lambda c: c.nav_order):
+        if declared.landing is not None and user.has_role(*declared.landing.roles):
+            return declared.landing.endpoint
+    return None
+
+
 def admin_links() -> list[NavItem]:
     links: list[NavItem] = []
     for declared in capabilities():

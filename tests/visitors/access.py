@@ -16,8 +16,10 @@ def _an_entry() -> str:
 ACCESS = {
     # Staff who are not at the desk are sent to their own expected visitors.
     "visitors.index": Access("/visitors/", allowed=DESK, expect={"employee": 303, "unit_admin": 303, "sysadmin": 303}),
-    "visitors.check_in": Access("/visitors/check-in", post_only=True, post_roles=DESK, form_page="/visitors/"),
-    "visitors.check_out_badge": Access("/visitors/check-out", post_only=True, post_roles=DESK, form_page="/visitors/"),
+    # The forms' own URLs show the desk on GET too: a refused form's page can be reloaded or re-shown in
+    # another language (issue 13.3).
+    "visitors.check_in": Access("/visitors/check-in", allowed=DESK),
+    "visitors.check_out_badge": Access("/visitors/check-out", allowed=DESK),
     "visitors.check_out": Access("/visitors/entries/1/check-out", post_only=True, post_roles=DESK),
     "visitors.refuse": Access("/visitors/entries/1/refuse", post_only=True, post_roles=DESK),
     "visitors.reveal": Access("/visitors/entries/1/reveal", post_only=True, post_roles=ADMIN),
@@ -25,7 +27,8 @@ ACCESS = {
     "visitors.on_site": Access("/visitors/on-site", allowed=DESK),
     "visitors.evacuation_list": Access("/visitors/on-site/evacuation", allowed=DESK),
     "visitors.history": Access("/visitors/history", allowed=DESK),
-    "visitors.export_history": Access("/visitors/history.xlsx", allowed=ADMIN),
+    # A POST (the export is audited); a GET goes back to the search.
+    "visitors.export_history": Access("/visitors/history.xlsx", allowed=ADMIN, expect={"logistics_admin": 303}),
     "visitors.statistics": Access("/visitors/statistics", allowed=ADMIN),
     "visitors.resolve_unit": Access("/visitors/units/resolve?unit=rsj", allowed=DESK + HOSTS),
     "visitors.my_expected": Access("/visitors/expected/", allowed=HOSTS),

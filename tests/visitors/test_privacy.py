@@ -3,8 +3,9 @@
 import pytest
 from cryptography.fernet import Fernet
 
-from portal import ConfigurationError, create_app
+from portal import create_app
 from portal.blueprints.visitors.privacy import (
+    ConfigError,
     IdStorage,
     decrypt_document,
     document_digest,
@@ -87,7 +88,7 @@ def test_settings_come_from_the_environment(monkeypatch, database_url):
 def test_full_mode_without_a_key_refuses_to_start(monkeypatch, database_url):
     monkeypatch.setenv("PORTAL_VISITOR_ID_STORAGE", "full")
     monkeypatch.delenv("PORTAL_VISITOR_ID_KEY", raising=False)
-    with pytest.raises(ConfigurationError, match="PORTAL_VISITOR_ID_KEY"):
+    with pytest.raises(ConfigError, match="PORTAL_VISITOR_ID_KEY"):
         create_app(make_test_config(database_url))
 
 
@@ -102,7 +103,7 @@ def test_full_mode_without_a_key_refuses_to_start(monkeypatch, database_url):
     ],
 )
 def test_bad_settings_stop_the_app_with_a_clear_message(database_url, config, message):
-    with pytest.raises(ConfigurationError, match=message):
+    with pytest.raises(ConfigError, match=message):
         create_app(make_test_config(database_url, **config))
 
 

@@ -13,10 +13,17 @@ from portal.blueprints.visitors.models import (
     VisitorPreregistration,
     WatchAction,
     WatchlistEntry,
+    WatchMatchKind,
 )
-from portal.blueprints.visitors.privacy import IdStorage, decrypt_document, document_digest, id_cipher
-from portal.blueprints.visitors.validation import IdType, InvalidInput, normalize_name
+from portal.blueprints.visitors.privacy import (
+    IdStorage,
+    decrypt_document,
+    document_digest,
+    id_cipher,
+)
+from portal.blueprints.visitors.validation import IdType, normalize_name
 from portal.db import db
+from portal.rules import RuleViolation
 from portal.timeutil import LOCAL_TZ
 from tests.visitors.conftest import make_resident_id
 
@@ -78,13 +85,13 @@ def test_ambiguous_or_unknown_unit_says_so(units, app):
     from flask_babel import force_locale
 
     options = svc.unit_options(units.values())
-    with pytest.raises(InvalidInput) as ambiguous:
+    with pytest.raises(RuleViolation) as ambiguous:
         svc.resolve_unit("局", options)
     with force_locale("en"):
         assert "人社局" in str(ambiguous.value.message) and "财政局" in str(ambiguous.value.message)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(RuleViolation):
         svc.resolve_unit("qwerty", options)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(RuleViolation):
         svc.resolve_unit("  ", options)
 
 
@@ -112,10 +119,10 @@ def test_check_in_in_full_mode_encrypts(units):
     result = svc.check_in(check_in_data(units), settings=config, actor=None, now=NOON)
     db.session.commit()
     assert NUMBER not in result.entry.id_encrypted
-    assert svc.reveal_document(result.entry, config) == NUMBER
+    assert svc.reveal_document(result.entry, config, actor=None, now=NOON) == NUMBER
     assert decrypt_document(result.entry.id_encrypted, config.cipher) == NUMBER
     # With partial storage configured later, nothing is revealed any more.
-    assert svc.reveal_document(result.entry, settings(IdStorage.PARTIAL)) is None
+    assert svc.reveal_document(result.entry, settings(IdStorage.PARTIAL), actor=None, now=NOON) is None
 
 
 def test_the_same_submission_creates_one_entry(units):
@@ -132,9 +139,9 @@ def test_the_same_submission_creates_one_entry(units):
 def test_a_badge_is_with_one_visitor_at_a_time(units):
     first = svc.check_in(check_in_data(units), settings=settings(), actor=None, now=NOON).entry
     db.session.commit()
-    with pytest.raises(svc.BadgeInUse) as caught:
+    with pytest.raises(RuleViolation) as caught:
         svc.check_in(check_in_data(units, name="李娜"), settings=settings(), actor=None, now=NOON)
-    assert caught.value.holder.id == first.id
+    assert caught.value.field == "badge"
     db.session.rollback()
     svc.check_out(first, actor=None, now=NOON + timedelta(hours=1))
     db.session.commit()
@@ -173,10 +180,17 @@ def test_watchlist_matches_by_name_document_or_plate(units):
     by_document = _watch(id_type=IdType.RESIDENT_ID, id_digest=document_digest(IdType.RESIDENT_ID, NUMBER, "test-secret"))
     by_plate = _watch(plate="川JA1234")
     _watch(name="李娜", name_key=normalize_name("李娜"))
-    result = svc.check_in(check_in_data(units, plate="川JA1234"), settings=settings(), actor=None, now=NOON)
-    found = {m.entry.id: m.by for m in result.matches}
-    assert found == {by_name.id: ("name",), by_document.id: ("document",), by_plate.id: ("plate",)}
-    assert "多次推销" in result.entry.watchlist_note and result.entry.watchlist_hit
+    data = check_in_data(units, plate="川JA1234")
+    # Nothing is saved before the guard has seen the matches and decided.
+    held = svc.check_in(data, settings=settings(), actor=None, now=NOON)
+    assert held.needs_decision and held.entry is None and count_entries() == 0
+    found = {m.entry.id: m.by for m in held.matches}
+    assert found == {by_name.id: (WatchMatchKind.NAME,), by_document.id: (WatchMatchKind.DOCUMENT,),
+                     by_plate.id: (WatchMatchKind.PLATE,)}
+    db.session.rollback()
+    result = svc.check_in(data, settings=settings(), actor=None, now=NOON, admit_watched=True)
+    assert result.created and result.entry.watchlist_hit
+    assert "多次推销" in result.entry.watchlist_note and "[refuse]" not in result.entry.watchlist_note
 
 
 def test_no_match_no_note(units):
@@ -230,7 +244,7 @@ def test_visit_window_rules(app, day, start, end, message):
     from flask_babel import force_locale
 
     with force_locale("en"):
-        with pytest.raises(InvalidInput) as caught:
+        with pytest.raises(RuleViolation) as caught:
             svc.check_visit_window(day, start, end, now=NOON)
         assert message in str(caught.value.message)
 

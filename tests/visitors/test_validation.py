@@ -9,20 +9,19 @@ from hypothesis import strategies as st
 
 from portal.blueprints.visitors.validation import (
     IdType,
-    InvalidInput,
     id_check_digit,
     validate_document,
-    validate_phone,
-    validate_plate,
     validate_resident_id,
 )
+from portal.rules import RuleViolation
+from portal.validators import validate_phone, validate_plate
 from tests.visitors.conftest import make_resident_id
 
 TODAY = date(2025, 6, 1)
 
 
 def problem(function, *args, **kwargs) -> str:
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(RuleViolation) as caught:
         function(*args, **kwargs)
     return str(caught.value.message)
 
@@ -105,7 +104,7 @@ def test_any_single_mistyped_digit_is_caught(first17, position, delta):
     digits = list(good)
     digits[position] = str((int(digits[position]) + delta) % 10)
     bad = "".join(digits)
-    with pytest.raises(InvalidInput):  # by the check digit, or earlier by the date or province
+    with pytest.raises(RuleViolation):  # by the check digit, or earlier by the date or province
         validate_resident_id(bad, today=TODAY)
 
 

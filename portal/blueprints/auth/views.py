@@ -44,7 +44,12 @@ def throttle_policy() -> services.ThrottlePolicy:
 
 def _next_target() -> str:
     target = request.args.get("next")
-    return target if is_safe_next(target) else url_for("main.home")
+    if is_safe_next(target):
+        return target
+    from portal.blueprints import landing_endpoint
+
+    landing = landing_endpoint(current_user) if current_user.is_authenticated else None
+    return url_for(landing or "main.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])

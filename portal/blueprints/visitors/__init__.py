@@ -1,7 +1,7 @@
 """Visitor log (访客登记) for the security desk: check-in and check-out,
 the on-site list, pre-registration by employees, history and the watchlist.
 
-Settings (environment, defaults applied by :func:`init_app`):
+Settings (declared on :data:`CAPABILITY`, read from the environment):
 
 - ``PORTAL_VISITOR_ID_STORAGE``: ``none`` / ``partial`` (default) / ``full``
 - ``PORTAL_VISITOR_ID_KEY``: Fernet key(s) for ``full`` (required then)
@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, current_app, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.capabilities import Capability, NavItem
+from portal.capabilities import Capability, NavItem, Setting
 from portal.models import Role
 
 bp = Blueprint("visitors", __name__, url_prefix="/visitors")
@@ -36,48 +36,42 @@ def current_settings():
     return current_app.extensions["visitors"]
 
 
+SETTINGS = (
+    Setting("VISITOR_ID_STORAGE", "partial", parse=str),
+    Setting("VISITOR_ID_KEY", "", parse=str),
+    Setting("VISITOR_RETENTION_DAYS", "180", parse=str),  # checked (with its message) by settings_from_config
+    Setting("VISITOR_CLOSING_TIME", "18:00", parse=str),
+)
+
+
 @click.command("purge-visitors")
 @click.option("--dry-run", is_flag=True, help="Only count what would be anonymized.")
 def purge_visitors_command(dry_run: bool) -> None:
     """Anonymize visitor records older than the retention period (safe to run daily)."""
-    from portal import audit, timeutil
+    from portal import timeutil
     from portal.blueprints.visitors.services import purge_personal_data
     from portal.db import db
 
     settings = current_settings()
-    result = purge_personal_data(now=timeutil.now(), retention_days=settings.retention_days)
+    result = purge_personal_data(now=timeutil.now(), retention_days=settings.retention_days, dry_run=dry_run)
     if dry_run:
         db.session.rollback()
-    elif result.entries or result.preregistrations:
-        audit.record(
-            None,
-            "visitor.purge",
-            object_type="visitor_entry",
-            summary=f"anonymized {result.entries} visits and {result.preregistrations} pre-registrations "
-            f"before {result.cutoff:%Y-%m-%d %H:%M}",
-        )
+    else:
         db.session.commit()
     verb = "would anonymize" if dry_run else "anonymized"
     click.echo(
-        f"{verb} {result.entries} visit(s) and {result.preregistrations} pre-registration(s) "
+        f"{verb} {result.entries} visit(s), {result.preregistrations} pre-registration(s) "
+        f"and {result.audit_records} audit record(s) "
         f"from before {result.cutoff:%Y-%m-%d %H:%M} (retention {settings.retention_days} days)"
     )
 
 
 def init_app(app: Flask) -> None:
-    from portal import ConfigurationError
-    from portal.blueprints.visitors.privacy import ConfigError
-    from portal.blueprints.visitors.services import (
-        config_defaults,
-        settings_from_config,
-    )
+    """Check the settings once at start-up: a bad one stops the app with
+    :class:`~portal.blueprints.visitors.privacy.ConfigError` saying what to fix."""
+    from portal.blueprints.visitors.services import settings_from_config
 
-    for key, value in config_defaults().items():
-        app.config.setdefault(key, value)
-    try:
-        app.extensions["visitors"] = settings_from_config(app.config)
-    except ConfigError as error:
-        raise ConfigurationError(str(error)) from None
+    app.extensions["visitors"] = settings_from_config(app.config)
     app.cli.add_command(purge_visitors_command)
 
 
@@ -103,7 +97,10 @@ CAPABILITY = Capability(
     nav_order=70,
     admin_links=ADMIN_LINKS,
     home_panel=home_panel,
+    settings=SETTINGS,
     init_app=init_app,
+    # The guards' working page: they land on the desk after logging in.
+    landing=NavItem("visitors.index", _l("Visitor desk"), (Role.SECURITY,)),
 )
 
 from portal.blueprints.visitors import views  # noqa: E402,F401

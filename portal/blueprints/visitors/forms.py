@@ -4,7 +4,6 @@ import re
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,39 +14,38 @@ from wtforms import (
     StringField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal import timeutil
 from portal.blueprints.visitors.models import WatchAction
-from portal.blueprints.visitors.services import MAX_HISTORY_DAYS, UnitOption, resolve_unit
-from portal.blueprints.visitors.validation import (
-    IdType,
-    InvalidInput,
-    validate_document,
-    validate_phone,
-    validate_plate,
+from portal.blueprints.visitors.services import (
+    MAX_HISTORY_DAYS,
+    CheckIn,
+    HistoryFilter,
+    PreregistrationDraft,
+    UnitOption,
+    WatchDraft,
+    normalize_badge,
+    resolve_unit,
 )
+from portal.blueprints.visitors.validation import IdType, validate_document
+from portal.forms import Form, IdentifierField
+from portal.rules import RuleViolation
+from portal.validators import validate_phone, validate_plate
 
-ID_TYPE_LABELS = {
-    IdType.RESIDENT_ID: _l("Resident ID card"),
-    IdType.PASSPORT: _l("Passport"),
-    IdType.HK_MACAO_TAIWAN: _l("HK / Macao / Taiwan travel permit"),
-    IdType.OTHER: _l("Other document"),
-}
-WATCH_ACTION_LABELS = {
-    WatchAction.REFUSE: _l("Refuse entry"),
-    WatchAction.ESCALATE: _l("Call the duty supervisor"),
-}
+
+def _choices(kind) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in kind.choices()]
+
+
 PURPOSES = (_l("Official business"), _l("Meeting"), _l("Delivering documents"), _l("Service hall"),
             _l("Maintenance work"), _l("Interview"), _l("Courtesy visit"))
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _id_type_choices() -> list[SelectChoice]:
-    return [SelectChoice(t.value, label) for t, label in ID_TYPE_LABELS.items()]
 
 
 class _UnitPickerMixin:
@@ -61,7 +59,7 @@ class _UnitPickerMixin:
             return
         try:
             self.resolved_unit = resolve_unit(field.data, self.unit_options)
-        except InvalidInput as error:
+        except RuleViolation as error:
             raise ValidationError(str(error.message)) from None
         field.data = self.resolved_unit.name
 
@@ -72,29 +70,30 @@ def _check(function, field) -> None:
         return
     try:
         field.data = function(field.data)
-    except InvalidInput as error:
+    except RuleViolation as error:
         raise ValidationError(str(error.message)) from None
 
 
-class CheckInForm(_UnitPickerMixin, FlaskForm):
-    name = StringField(_l("Visitor's name"), [InputRequired(), Length(max=50)], filters=[_strip])
-    id_type = SelectField(_l("Document"), choices=_id_type_choices(), default=IdType.RESIDENT_ID.value)
-    # Never rendered back into the page: the guard retypes it if the form comes back.
-    id_number = StringField(_l("Document number"), [InputRequired(message=_l("Enter the document number."))])
-    id_checked = BooleanField(_l("Document sighted (已核验证件)"))
-    phone = StringField(_l("Phone"), [Optional(), Length(max=40)], filters=[_strip])
+class CheckInForm(_UnitPickerMixin, Form):
+    name = StringField(_l("Visitor's name"), [InputRequired(), Length(max=50)])
+    id_type = SelectField(_l("Document"), choices=_choices(IdType), default=IdType.RESIDENT_ID.value)
+    # Shown again only when it is right (the guard need not retype it for another field's mistake).
+    id_number = IdentifierField(_l("Document number"), [InputRequired(message=_l("Enter the document number."))],
+                                upper=True)
+    # The guard looks at every document: ticked unless they untick it.
+    id_checked = BooleanField(_l("Document sighted (已核验证件)"), default=True)
+    phone = IdentifierField(_l("Phone"), [Optional(), Length(max=40)])
     unit = StringField(
         _l("Unit visited"),
         [InputRequired(message=_l("Enter the unit visited.")), Length(max=80)],
-        filters=[_strip],
         description=_l("Type the name or pinyin initials, e.g. 人社 or rsj."),
     )
-    host_name = StringField(_l("Host"), [Optional(), Length(max=50)], filters=[_strip])
-    purpose = StringField(_l("Purpose"), [Optional(), Length(max=100)], filters=[_strip])
-    organization = StringField(_l("Visitor's organization"), [Optional(), Length(max=80)], filters=[_strip])
+    host_name = StringField(_l("Host"), [Optional(), Length(max=50)])
+    purpose = StringField(_l("Purpose"), [Optional(), Length(max=100)])
+    organization = StringField(_l("Visitor's organization"), [Optional(), Length(max=80)])
     companions = IntegerField(_l("Companions"), [Optional(), NumberRange(min=0, max=50)], default=0)
-    plate = StringField(_l("Vehicle plate"), [Optional(), Length(max=16)], filters=[_strip])
-    badge = StringField(_l("Badge number"), [Optional(), Length(max=10)], filters=[_strip])
+    plate = IdentifierField(_l("Vehicle plate"), [Optional(), Length(max=16)], upper=True)
+    badge = IdentifierField(_l("Badge number"), [Optional(), Length(max=10)], upper=True)
     submission_token = HiddenField()
     expected_id = HiddenField()
 
@@ -107,8 +106,9 @@ class CheckInForm(_UnitPickerMixin, FlaskForm):
             return  # the select reports it
         try:
             self.document_number = validate_document(id_type, field.data or "", today=timeutil.today())
-        except InvalidInput as error:
+        except RuleViolation as error:
             raise ValidationError(str(error.message)) from None
+        field.data = self.document_number
 
     def validate_phone(self, field) -> None:
         _check(validate_phone, field)
@@ -121,31 +121,53 @@ class CheckInForm(_UnitPickerMixin, FlaskForm):
             raise ValidationError(_l("This form has expired; reload the page and enter the visitor again."))
 
     def validate_expected_id(self, field) -> None:
-        if field.data and not field.data.isdigit():
+        if field.data and not (field.data.isdigit() and len(field.data) <= 9):
             field.data = ""
 
+    @property
+    def number_to_show(self) -> str:
+        """The document number to put back in the field: only a valid one."""
+        return self.document_number if self.document_number and not self.id_number.errors else ""
 
-class BadgeCheckOutForm(FlaskForm):
+    def to_draft(self, preregistration_id: int | None = None) -> CheckIn:
+        return CheckIn(
+            submission_token=self.submission_token.data,
+            name=self.name.data,
+            id_type=IdType(self.id_type.data),
+            id_number=self.document_number,
+            id_checked=bool(self.id_checked.data),
+            unit_id=self.resolved_unit.id,
+            phone=self.phone.data or "",
+            organization=self.organization.data or "",
+            host_name=self.host_name.data or "",
+            purpose=self.purpose.data or "",
+            companions=self.companions.data or 0,
+            plate=self.plate.data or "",
+            badge=normalize_badge(self.badge.data),
+            preregistration_id=preregistration_id,
+        )
+
+
+class BadgeCheckOutForm(Form):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("prefix", "out")  # the desk has two badge fields; their ids must not clash
         super().__init__(*args, **kwargs)
 
-    badge = StringField(_l("Badge number"), [InputRequired(message=_l("Enter the badge number.")), Length(max=10)],
-                        filters=[_strip])
+    badge = IdentifierField(_l("Badge number"), [InputRequired(message=_l("Enter the badge number.")), Length(max=10)],
+                            upper=True)
 
 
-class PreregistrationForm(_UnitPickerMixin, FlaskForm):
-    visitor_name = StringField(_l("Visitor's name"), [InputRequired(), Length(max=50)], filters=[_strip])
-    id_type = SelectField(_l("Document they will bring"), choices=_id_type_choices(), default=IdType.RESIDENT_ID.value)
-    phone = StringField(_l("Phone"), [Optional(), Length(max=40)], filters=[_strip])
-    organization = StringField(_l("Visitor's organization"), [Optional(), Length(max=80)], filters=[_strip])
-    unit = StringField(_l("Unit visited"), [InputRequired(message=_l("Enter the unit visited.")), Length(max=80)],
-                       filters=[_strip])
-    host_name = StringField(_l("Host"), [InputRequired(), Length(max=50)], filters=[_strip])
-    purpose = StringField(_l("Purpose"), [Optional(), Length(max=100)], filters=[_strip])
+class PreregistrationForm(_UnitPickerMixin, Form):
+    visitor_name = StringField(_l("Visitor's name"), [InputRequired(), Length(max=50)])
+    id_type = SelectField(_l("Document they will bring"), choices=_choices(IdType), default=IdType.RESIDENT_ID.value)
+    phone = IdentifierField(_l("Phone"), [Optional(), Length(max=40)])
+    organization = StringField(_l("Visitor's organization"), [Optional(), Length(max=80)])
+    unit = StringField(_l("Unit visited"), [InputRequired(message=_l("Enter the unit visited.")), Length(max=80)])
+    host_name = StringField(_l("Host"), [InputRequired(), Length(max=50)])
+    purpose = StringField(_l("Purpose"), [Optional(), Length(max=100)])
     companions = IntegerField(_l("Companions"), [Optional(), NumberRange(min=0, max=50)], default=0)
-    plate = StringField(_l("Vehicle plate"), [Optional(), Length(max=16)], filters=[_strip],
-                        description=_l("For a parking place; leave empty if they come on foot."))
+    plate = IdentifierField(_l("Vehicle plate"), [Optional(), Length(max=16)], upper=True,
+                            description=_l("For a parking place; leave empty if they come on foot."))
     visit_date = DateField(_l("Date"), [InputRequired()])
     window_start = TimeField(_l("From"), [InputRequired()])
     window_end = TimeField(_l("Until"), [InputRequired()])
@@ -156,19 +178,31 @@ class PreregistrationForm(_UnitPickerMixin, FlaskForm):
     def validate_plate(self, field) -> None:
         _check(validate_plate, field)
 
+    def to_draft(self) -> PreregistrationDraft:
+        return PreregistrationDraft(
+            unit_id=self.resolved_unit.id,
+            host_name=self.host_name.data,
+            visit_date=self.visit_date.data,
+            window_start=self.window_start.data,
+            window_end=self.window_end.data,
+            visitor_name=self.visitor_name.data,
+            id_type=IdType(self.id_type.data),
+            phone=self.phone.data or "",
+            organization=self.organization.data or "",
+            purpose=self.purpose.data or "",
+            companions=self.companions.data or 0,
+            plate=self.plate.data or "",
+        )
 
-class WatchlistForm(FlaskForm):
-    name = StringField(_l("Name"), [Optional(), Length(max=50)], filters=[_strip])
-    id_type = SelectField(_l("Document"), choices=_id_type_choices(), default=IdType.RESIDENT_ID.value)
-    id_number = StringField(_l("Document number"), [Optional()],
-                            description=_l("Optional. Only a keyed fingerprint and the masked number are kept."))
-    plate = StringField(_l("Vehicle plate"), [Optional(), Length(max=16)], filters=[_strip])
-    reason = StringField(_l("Reason"), [InputRequired(), Length(max=200)], filters=[_strip])
-    action = SelectField(
-        _l("What the guard does"),
-        choices=[SelectChoice(a.value, label) for a, label in WATCH_ACTION_LABELS.items()],
-        default=WatchAction.ESCALATE.value,
-    )
+
+class WatchlistForm(Form):
+    name = StringField(_l("Name"), [Optional(), Length(max=50)])
+    id_type = SelectField(_l("Document"), choices=_choices(IdType), default=IdType.RESIDENT_ID.value)
+    id_number = IdentifierField(_l("Document number"), [Optional()], upper=True,
+                                description=_l("Optional. Only a keyed fingerprint and the masked number are kept."))
+    plate = IdentifierField(_l("Vehicle plate"), [Optional(), Length(max=16)], upper=True)
+    reason = StringField(_l("Reason"), [InputRequired(), Length(max=200)])
+    action = SelectField(_l("What the guard does"), choices=_choices(WatchAction), default=WatchAction.ESCALATE.value)
 
     document_number: str = ""
 
@@ -177,21 +211,24 @@ class WatchlistForm(FlaskForm):
             return
         try:
             self.document_number = validate_document(IdType(self.id_type.data), field.data, today=timeutil.today())
-        except (InvalidInput, ValueError) as error:
+        except (RuleViolation, ValueError) as error:
             raise ValidationError(str(getattr(error, "message", error))) from None
 
     def validate_plate(self, field) -> None:
         _check(validate_plate, field)
 
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        if valid and not (self.name.data or self.id_number.data or self.plate.data):
-            self.form_errors.append(_l("Give a name, a document number or a plate to watch for."))
-            return False
-        return valid
+    def to_draft(self) -> WatchDraft:
+        return WatchDraft(
+            name=self.name.data or "",
+            id_type=IdType(self.id_type.data) if self.document_number else None,
+            id_number=self.document_number,
+            plate=self.plate.data or "",
+            reason=self.reason.data,
+            action=WatchAction(self.action.data),
+        )
 
 
-class HistoryFilterForm(_UnitPickerMixin, FlaskForm):
+class HistoryFilterForm(_UnitPickerMixin, Form):
     """The history search: a GET form (pass ``formdata=request.args``), without CSRF token."""
 
     class Meta:
@@ -199,10 +236,10 @@ class HistoryFilterForm(_UnitPickerMixin, FlaskForm):
 
     start = DateField(_l("From"), [Optional()])
     end = DateField(_l("Until"), [Optional()])
-    name = StringField(_l("Name"), [Optional(), Length(max=50)], filters=[_strip])
-    unit = StringField(_l("Unit"), [Optional(), Length(max=80)], filters=[_strip])
-    plate = StringField(_l("Plate"), [Optional(), Length(max=16)], filters=[lambda v: _strip(v).upper() if v else v])
-    badge = StringField(_l("Badge"), [Optional(), Length(max=10)], filters=[_strip])
+    name = StringField(_l("Name"), [Optional(), Length(max=50)])
+    unit = StringField(_l("Unit"), [Optional(), Length(max=80)])
+    plate = IdentifierField(_l("Plate"), [Optional(), Length(max=16)], upper=True)
+    badge = IdentifierField(_l("Badge"), [Optional(), Length(max=10)], upper=True)
 
     def fill_defaults(self, today: date, days: int = 7) -> None:
         if not self.end.data:
@@ -217,8 +254,18 @@ class HistoryFilterForm(_UnitPickerMixin, FlaskForm):
             if (field.data - self.start.data).days >= MAX_HISTORY_DAYS:
                 raise ValidationError(_l("Search at most %(days)s days at a time.", days=MAX_HISTORY_DAYS))
 
+    def to_filter(self) -> HistoryFilter:
+        return HistoryFilter(
+            start=self.start.data,
+            end=self.end.data,
+            name=self.name.data or "",
+            unit_id=self.resolved_unit.id if self.resolved_unit else None,
+            plate=self.plate.data or "",
+            badge=normalize_badge(self.badge.data),
+        )
 
-class StatisticsForm(FlaskForm):
+
+class StatisticsForm(Form):
     class Meta:
         csrf = False
 

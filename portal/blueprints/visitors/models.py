@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,6 +18,7 @@ from portal import timeutil
 from portal.blueprints.visitors.validation import IdType
 from portal.cache import watch
 from portal.db import AwareDateTime, db
+from portal.labels import LabelledEnum
 from portal.models import Unit, User
 
 
@@ -24,15 +26,23 @@ def _enum(kind: type[enum.Enum], length: int = 20):
     return db.Enum(kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
-class WatchAction(enum.StrEnum):
-    REFUSE = "refuse"  # do not let in
-    ESCALATE = "escalate"  # call the duty supervisor before letting in
+class WatchAction(LabelledEnum):
+    REFUSE = "refuse", _l("Refuse entry"), "danger"  # do not let in
+    ESCALATE = "escalate", _l("Call the duty supervisor"), "warn"  # call the duty supervisor before letting in
 
 
-class PreregistrationStatus(enum.StrEnum):
-    EXPECTED = "expected"
-    ARRIVED = "arrived"
-    CANCELLED = "cancelled"
+class WatchMatchKind(LabelledEnum):
+    """What a watchlist entry and a visitor have in common."""
+
+    NAME = "name", _l("same name")
+    DOCUMENT = "document", _l("same document")
+    PLATE = "plate", _l("same plate")
+
+
+class PreregistrationStatus(LabelledEnum):
+    EXPECTED = "expected", _l("expected"), "warn"
+    ARRIVED = "arrived", _l("arrived"), "ok"
+    CANCELLED = "cancelled", _l("cancelled"), "neutral"
 
 
 class VisitorEntry(db.Model):

@@ -3,7 +3,6 @@ current time and the configured settings are passed in."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal import pinyin
+from portal import audit, pinyin
 from portal.blueprints.directory.search import Keys
 from portal.blueprints.visitors.models import (
     STILL_ON_SITE,
@@ -25,6 +24,7 @@ from portal.blueprints.visitors.models import (
     VisitorPreregistration,
     WatchAction,
     WatchlistEntry,
+    WatchMatchKind,
 )
 from portal.blueprints.visitors.privacy import (
     ConfigError,
@@ -32,12 +32,15 @@ from portal.blueprints.visitors.privacy import (
     decrypt_document,
     document_digest,
     id_cipher,
+    mask_document,
     reduce_document,
 )
-from portal.blueprints.visitors.validation import IdType, InvalidInput, normalize_name
+from portal.blueprints.visitors.validation import IdType, normalize_name
 from portal.db import begin_serialized_write, db
-from portal.models import Unit, User
+from portal.models import AuditLog, Building, Floor, Room, RoomKind, Unit, User
+from portal.rules import RuleViolation
 from portal.spreadsheets import ExportWorkbook, workbook_bytes
+from portal.text import normalise_identifier
 from portal.timeutil import LOCAL_TZ, local
 
 # ---------------------------------------------------------------- settings
@@ -52,20 +55,9 @@ class VisitorSettings:
     digest_secret: str
 
 
-DEFAULTS = {
-    "VISITOR_ID_STORAGE": ("PORTAL_VISITOR_ID_STORAGE", "partial"),
-    "VISITOR_ID_KEY": ("PORTAL_VISITOR_ID_KEY", ""),
-    "VISITOR_RETENTION_DAYS": ("PORTAL_VISITOR_RETENTION_DAYS", "180"),
-    "VISITOR_CLOSING_TIME": ("PORTAL_VISITOR_CLOSING_TIME", "18:00"),
-}
-
-
-def config_defaults(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
-    return {key: environ.get(variable) or default for key, (variable, default) in DEFAULTS.items()}
-
-
 def settings_from_config(config: Mapping[str, Any]) -> VisitorSettings:
-    """Checked settings; raises :class:`ConfigError` with what to fix."""
+    """Checked settings (declared on the capability, read from ``PORTAL_VISITOR_*``);
+    raises :class:`ConfigError` with what to fix."""
     raw_mode = str(config["VISITOR_ID_STORAGE"]).strip().lower()
     try:
         mode = IdStorage(raw_mode)
@@ -134,12 +126,20 @@ def unit_options(units: Iterable[Unit], stored: Mapping[int, Keys] | None = None
     return options
 
 
+def all_unit_options() -> list[UnitOption]:
+    """Every unit, in the directory's order, with the search keys the directory stored."""
+    from portal.blueprints.directory.indexing import stored_keys
+
+    units = db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name)).all()
+    return unit_options(units, stored_keys("unit"))
+
+
 def resolve_unit(text: str, options: Sequence[UnitOption]) -> UnitOption:
     """The one unit ``text`` names: its name, short name, pinyin or initials,
-    or failing that a unique part of them. Raises :class:`InvalidInput`."""
+    or failing that a unique part of them. Raises :class:`RuleViolation`."""
     query = "".join((text or "").split()).casefold()
     if not query:
-        raise InvalidInput(_l("Enter the unit visited."))
+        raise RuleViolation(_l("Enter the unit visited."), field="unit")
     for matcher in (
         lambda o: query in o.keys,
         lambda o: any(key.startswith(query) for key in o.keys),
@@ -150,8 +150,10 @@ def resolve_unit(text: str, options: Sequence[UnitOption]) -> UnitOption:
             return found[0]
         if len(found) > 1:
             names = "、".join(o.short_name or o.name for o in found[:6])
-            raise InvalidInput(_l("“%(text)s” fits several units (%(names)s); type more of the name.", text=text, names=names))
-    raise InvalidInput(_l("No unit matches “%(text)s”; type its name or pinyin initials, e.g. rsj for 人社局.", text=text))
+            raise RuleViolation(_l("“%(text)s” fits several units (%(names)s); type more of the name.", text=text,
+                                    names=names), field="unit")
+    raise RuleViolation(_l("No unit matches “%(text)s”; type its name or pinyin initials, e.g. rsj for 人社局.", text=text),
+                        field="unit")
 
 
 # ---------------------------------------------------------------- check-in
@@ -184,31 +186,35 @@ class CheckIn:
 @dataclass(frozen=True)
 class WatchMatch:
     entry: WatchlistEntry
-    by: tuple[str, ...]  # "name", "document", "plate"
+    by: tuple[WatchMatchKind, ...]
 
     @property
     def refuse(self) -> bool:
         return self.entry.action is WatchAction.REFUSE
 
+    @property
+    def reason(self) -> str:
+        """The reason as written, without a closing full stop (messages add their own)."""
+        return self.entry.reason.rstrip("。.！!；;，, ")
+
 
 @dataclass
 class CheckInResult:
-    entry: VisitorEntry
+    """``entry`` is None while the visitor waits for the guard's decision on a
+    watchlist match (``matches``): nothing was saved."""
+
+    entry: VisitorEntry | None
     created: bool
     matches: list[WatchMatch] = field(default_factory=list)
 
+    @property
+    def needs_decision(self) -> bool:
+        return self.entry is None and bool(self.matches)
 
-class BadgeInUse(InvalidInput):
-    def __init__(self, badge: str, holder: VisitorEntry) -> None:
-        super().__init__(
-            _l(
-                "Badge %(badge)s is still with %(name)s (in since %(time)s): check them out first or hand out another badge.",
-                badge=badge,
-                name=holder.name,
-                time=holder.checked_in_at.strftime("%H:%M"),
-            )
-        )
-        self.holder = holder
+
+def normalize_badge(value: str | None) -> str:
+    """A badge number as compared everywhere: ``" ５５ "`` is badge ``55``."""
+    return normalise_identifier(value, upper=True)[:10]
 
 
 def find_by_token(token: str) -> VisitorEntry | None:
@@ -216,7 +222,31 @@ def find_by_token(token: str) -> VisitorEntry | None:
 
 
 def holder_of_badge(badge: str) -> VisitorEntry | None:
-    return db.session.scalar(select(VisitorEntry).where(VisitorEntry.badge == badge, STILL_ON_SITE))
+    """Who is on site with ``badge``. Stored badges are compared normalised too
+    (a ``５５`` saved before normalisation is badge 55): the open rows are few."""
+    wanted = normalize_badge(badge)
+    if not wanted:
+        return None
+    exact = db.session.scalar(select(VisitorEntry).where(VisitorEntry.badge == wanted, STILL_ON_SITE))
+    if exact is not None:
+        return exact
+    rows = db.session.scalars(
+        select(VisitorEntry).where(STILL_ON_SITE, VisitorEntry.badge.is_not(None)).order_by(VisitorEntry.id)
+    )
+    return next((row for row in rows if normalize_badge(row.badge) == wanted), None)
+
+
+def _badge_in_use(badge: str, holder: VisitorEntry) -> RuleViolation:
+    # The holder's name stays on the page (never in a flash or the session).
+    return RuleViolation(
+        _l(
+            "Badge %(badge)s is still with %(name)s (in since %(time)s): check them out first or hand out another badge.",
+            badge=badge,
+            name=holder.name,
+            time=holder.checked_in_at.astimezone(LOCAL_TZ).strftime("%H:%M"),
+        ),
+        field="badge",
+    )
 
 
 def watch_matches(name: str, id_type: IdType | None, number: str, plate: str, secret: str) -> list[WatchMatch]:
@@ -234,36 +264,30 @@ def watch_matches(name: str, id_type: IdType | None, number: str, plate: str, se
     for watch in db.session.scalars(select(WatchlistEntry).where(or_(*conditions)).order_by(WatchlistEntry.id)):
         by = []
         if name_key and watch.name_key == name_key:
-            by.append("name")
+            by.append(WatchMatchKind.NAME)
         if digest and watch.id_digest == digest:
-            by.append("document")
+            by.append(WatchMatchKind.DOCUMENT)
         if plate and watch.plate == plate:
-            by.append("plate")
+            by.append(WatchMatchKind.PLATE)
         matches.append(WatchMatch(watch, tuple(by)))
     return matches
 
 
 def watch_note(matches: Sequence[WatchMatch]) -> str:
-    """What the entry keeps of a warning: the action and the reason, no numbers."""
-    parts = [f"[{m.entry.action.value}] {m.entry.reason}" for m in matches]
-    return "；".join(parts)[:200]
+    """What the entry keeps of a warning: the reasons as the list gives them (no
+    codes, no numbers; the guard's decision is the visit's own state)."""
+    return "；".join(dict.fromkeys(m.reason for m in matches))[:200]
 
 
-def check_in(data: CheckIn, *, settings: VisitorSettings, actor: User | None, now: datetime) -> CheckInResult:
-    """Log a visitor in. Submitting the same form again returns the first entry.
+def screen(data: CheckIn, settings: VisitorSettings) -> list[WatchMatch]:
+    """The watchlist matches of a visitor about to be checked in (nothing is saved)."""
+    return watch_matches(data.name, data.id_type, data.id_number, data.plate, settings.digest_secret)
 
-    The caller commits. Raises :class:`BadgeInUse` when the badge is out.
-    """
-    begin_serialized_write()
-    existing = find_by_token(data.submission_token)
-    if existing is not None:
-        return CheckInResult(existing, created=False)
-    badge = data.badge or None
-    if badge and (holder := holder_of_badge(badge)) is not None:
-        raise BadgeInUse(badge, holder)
-    matches = watch_matches(data.name, data.id_type, data.id_number, data.plate, settings.digest_secret)
+
+def _new_entry(data: CheckIn, matches: Sequence[WatchMatch], settings: VisitorSettings, actor: User | None,
+               now: datetime, *, badge: str | None) -> VisitorEntry:
     stored = reduce_document(data.id_type, data.id_number, settings.storage, settings.cipher)
-    entry = VisitorEntry(
+    return VisitorEntry(
         submission_token=data.submission_token,
         name=data.name,
         id_type=data.id_type,
@@ -284,6 +308,28 @@ def check_in(data: CheckIn, *, settings: VisitorSettings, actor: User | None, no
         watchlist_note=watch_note(matches),
         preregistration_id=data.preregistration_id,
     )
+
+
+def check_in(data: CheckIn, *, settings: VisitorSettings, actor: User | None, now: datetime,
+             admit_watched: bool = False) -> CheckInResult:
+    """Log a visitor in. Submitting the same form again returns the first entry.
+
+    A visitor who matches the watchlist is not saved until the guard has seen
+    the match and decided: without ``admit_watched`` the result only carries
+    the matches (see :func:`refuse_entry` for the other answer). The caller
+    commits. Raises :class:`RuleViolation` when the badge is out.
+    """
+    begin_serialized_write()
+    existing = find_by_token(data.submission_token)
+    if existing is not None:
+        return CheckInResult(existing, created=False)
+    badge = normalize_badge(data.badge) or None
+    if badge and (holder := holder_of_badge(badge)) is not None:
+        raise _badge_in_use(badge, holder)
+    matches = screen(data, settings)
+    if matches and not admit_watched:
+        return CheckInResult(None, created=False, matches=matches)
+    entry = _new_entry(data, matches, settings, actor, now, badge=badge)
     try:
         with db.session.begin_nested():
             db.session.add(entry)
@@ -294,27 +340,72 @@ def check_in(data: CheckIn, *, settings: VisitorSettings, actor: User | None, no
         if existing is not None:
             return CheckInResult(existing, created=False)
         if badge and (holder := holder_of_badge(badge)) is not None:
-            raise BadgeInUse(badge, holder) from None
+            raise _badge_in_use(badge, holder) from None
         raise
     if data.preregistration_id is not None:
         prereg = db.session.get(VisitorPreregistration, data.preregistration_id)
         if prereg is not None and prereg.status is PreregistrationStatus.EXPECTED:
             prereg.status = PreregistrationStatus.ARRIVED
+    if matches:
+        audit.record(actor, "visitor.admit_watched", entry,
+                     summary=f"let in after a watchlist warning ({len(matches)} match(es))")
     return CheckInResult(entry, created=True, matches=matches)
 
 
-def check_out(entry: VisitorEntry, *, actor: User | None, now: datetime, refused: bool = False) -> bool:
-    """Log a visitor out; False if they had already left (nothing changes)."""
+def refuse_entry(data: CheckIn, *, settings: VisitorSettings, actor: User | None, now: datetime) -> CheckInResult:
+    """The guard turned a watch-listed visitor away before letting them in: the
+    visit is logged as refused and closed at once, so it is never on site (nor
+    on the evacuation list) and no badge is handed out. Idempotent like
+    :func:`check_in`. The caller commits."""
+    begin_serialized_write()
+    existing = find_by_token(data.submission_token)
+    if existing is not None:
+        return CheckInResult(existing, created=False)
+    matches = screen(data, settings)
+    entry = _new_entry(data, matches, settings, actor, now, badge=None)
+    entry.checked_out_at = now
+    entry.checked_out_by_id = entry.checked_in_by_id
+    entry.refused = True
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+            db.session.flush()
+    except IntegrityError:
+        existing = find_by_token(data.submission_token)
+        if existing is not None:
+            return CheckInResult(existing, created=False)
+        raise
+    audit.record(actor, "visitor.refuse", entry, summary="refused entry after a watchlist warning")
+    return CheckInResult(entry, created=True, matches=matches)
+
+
+def check_out(entry: VisitorEntry, *, actor: User | None, now: datetime) -> bool:
+    """Log a visitor out; False if they had already left (nothing changes). The caller commits."""
     if entry.checked_out_at is not None:
         return False
     entry.checked_out_at = max(now, entry.checked_in_at)
     entry.checked_out_by_id = actor.id if actor is not None else None
-    entry.refused = refused
     return True
 
 
-def normalize_badge(value: str) -> str:
-    return "".join((value or "").split()).upper()[:10]
+def check_out_by_badge(badge: str, *, actor: User | None, now: datetime) -> VisitorEntry:
+    """Log out whoever is on site with ``badge``; raises :class:`RuleViolation` if nobody is."""
+    wanted = normalize_badge(badge)
+    entry = holder_of_badge(wanted)
+    if entry is None:
+        raise RuleViolation(_l("No visitor on site has badge %(badge)s.", badge=wanted), field="badge")
+    check_out(entry, actor=actor, now=now)
+    return entry
+
+
+def refuse(entry: VisitorEntry, *, actor: User | None, now: datetime) -> bool:
+    """Turned away after a watchlist warning while still logged in: closed at once, kept in the log."""
+    if entry.checked_out_at is not None:
+        return False
+    check_out(entry, actor=actor, now=now)
+    entry.refused = True
+    audit.record(actor, "visitor.refuse", entry, summary="turned away after a watchlist warning")
+    return True
 
 
 # ---------------------------------------------------------------- on site
@@ -354,6 +445,10 @@ def open_warnings_query() -> Select:
     )
 
 
+def open_warnings(limit: int = 10) -> list[VisitorEntry]:
+    return list(db.session.scalars(open_warnings_query().limit(limit)).unique())
+
+
 @dataclass(frozen=True)
 class OnSiteSummary:
     visitors: int  # entries
@@ -373,6 +468,95 @@ def on_site_summary(now: datetime, closing_time: time) -> OnSiteSummary:
     return OnSiteSummary(visitors=row[0], people=row[0] + int(row[1]), overstaying=row[2])
 
 
+@dataclass(frozen=True)
+class OnSitePage:
+    """One page of the on-site list with its head counts."""
+
+    items: list[VisitorEntry]
+    page: int
+    per_page: int
+    summary: OnSiteSummary
+
+    @property
+    def total(self) -> int:
+        return self.summary.visitors
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+ON_SITE_PAGE_SIZE = 50
+
+
+def on_site_page(number: int, now: datetime, closing_time: time, *, per_page: int = ON_SITE_PAGE_SIZE) -> OnSitePage:
+    """The pager's total comes from the head counts, so the open rows are counted once per request."""
+    summary = on_site_summary(now, closing_time)
+    number = max(number, 1)
+    items = list(db.session.scalars(on_site_query().limit(per_page).offset((number - 1) * per_page)).unique())
+    return OnSitePage(items=items, page=number, per_page=per_page, summary=summary)
+
+
+@dataclass(frozen=True)
+class EvacuationRow:
+    entry: VisitorEntry
+    where: str  # where to look: the host unit's floor and room
+
+
+@dataclass(frozen=True)
+class EvacuationList:
+    rows: list[EvacuationRow]
+    summary: OnSiteSummary
+
+
+def unit_locations(unit_ids: Iterable[int]) -> dict[int, str]:
+    """Where each unit sits, for finding its visitors: ``主楼 3F 305、306`` (its offices first, at most 4 rooms)."""
+    ids = sorted({i for i in unit_ids if i})
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Room.unit_id, Building.name, Floor.level, Floor.label, Room.number)
+        .join(Floor, Floor.id == Room.floor_id)
+        .join(Building, Building.id == Floor.building_id)
+        .where(Room.unit_id.in_(ids))
+        .order_by(Room.unit_id, (Room.kind != RoomKind.OFFICE), Building.sort_order, Floor.level, Room.number)
+    ).all()
+    places: dict[int, dict[tuple[str, str], list[str]]] = {}
+    for unit_id, building, level, label, number in rows:
+        floors = places.setdefault(unit_id, {})
+        if sum(len(numbers) for numbers in floors.values()) >= 4:
+            continue
+        floors.setdefault((building, label or f"{level}F"), []).append(number)
+    return {
+        unit_id: "；".join(f"{building} {floor} {'、'.join(numbers)}" for (building, floor), numbers in floors.items())
+        for unit_id, floors in places.items()
+    }
+
+
+def evacuation_list(now: datetime, closing_time: time) -> EvacuationList:
+    """Everyone inside, not paged: an evacuation needs every name, and where to look for them."""
+    entries = db.session.scalars(on_site_query()).unique().all()
+    locations = unit_locations(e.unit_id for e in entries if e.unit_id)
+    rows = [EvacuationRow(e, locations.get(e.unit_id or 0, "")) for e in entries]
+    return EvacuationList(rows=rows, summary=on_site_summary(now, closing_time))
+
+
 # ---------------------------------------------------------------- pre-registration
 
 
@@ -380,16 +564,63 @@ MAX_DAYS_AHEAD = 90
 
 
 def check_visit_window(day: date, start: time, end: time, *, now: datetime) -> None:
-    """Raises :class:`InvalidInput` unless the window is a real, coming one."""
+    """Raises :class:`RuleViolation` unless the window is a real, coming one."""
     today = now.astimezone(LOCAL_TZ).date()
     if day < today:
-        raise InvalidInput(_l("The visit date is in the past."))
+        raise RuleViolation(_l("The visit date is in the past."), field="visit_date")
     if day > today + timedelta(days=MAX_DAYS_AHEAD):
-        raise InvalidInput(_l("Visitors can be registered at most %(days)s days ahead.", days=MAX_DAYS_AHEAD))
+        raise RuleViolation(_l("Visitors can be registered at most %(days)s days ahead.", days=MAX_DAYS_AHEAD),
+                            field="visit_date")
     if end <= start:
-        raise InvalidInput(_l("The window must end after it starts."))
+        raise RuleViolation(_l("The window must end after it starts."), field="visit_date")
     if local(day, end) <= now:
-        raise InvalidInput(_l("This time window is already over."))
+        raise RuleViolation(_l("This time window is already over."), field="visit_date")
+
+
+@dataclass
+class PreregistrationDraft:
+    unit_id: int
+    host_name: str
+    visit_date: date
+    window_start: time
+    window_end: time
+    visitor_name: str
+    id_type: IdType = IdType.RESIDENT_ID
+    phone: str = ""
+    organization: str = ""
+    purpose: str = ""
+    companions: int = 0
+    plate: str = ""
+
+
+PREREGISTRATION_FIELDS = ("visit_date", "window_start", "window_end", "unit_id", "host_name", "visitor_name",
+                          "id_type", "phone", "organization", "purpose", "companions", "plate", "status")
+
+
+def preregister(draft: PreregistrationDraft, *, actor: User, now: datetime) -> VisitorPreregistration:
+    """An employee announces a visitor. The caller commits."""
+    check_visit_window(draft.visit_date, draft.window_start, draft.window_end, now=now)
+    prereg = VisitorPreregistration(
+        created_by_id=actor.id,
+        unit_id=draft.unit_id,
+        host_name=draft.host_name,
+        visit_date=draft.visit_date,
+        window_start=draft.window_start,
+        window_end=draft.window_end,
+        visitor_name=draft.visitor_name,
+        id_type=draft.id_type,
+        phone=draft.phone,
+        organization=draft.organization,
+        purpose=draft.purpose,
+        companions=draft.companions,
+        plate=draft.plate,
+        status=PreregistrationStatus.EXPECTED,
+        created_at=now,
+    )
+    db.session.add(prereg)
+    db.session.flush()
+    audit.record(actor, "visitor.preregister", prereg, after=audit.snapshot(prereg, PREREGISTRATION_FIELDS))
+    return prereg
 
 
 def expected_query(day: date) -> Select:
@@ -402,6 +633,14 @@ def expected_query(day: date) -> Select:
         )
         .order_by(VisitorPreregistration.window_start, VisitorPreregistration.id)
     )
+
+
+def expected_today(prereg_id: int, today: date) -> VisitorPreregistration | None:
+    """A pre-registration the desk may check in today, or None."""
+    prereg = db.session.get(VisitorPreregistration, prereg_id, options=[joinedload(VisitorPreregistration.unit)])
+    if prereg is None or prereg.status is not PreregistrationStatus.EXPECTED or prereg.visit_date != today:
+        return None
+    return prereg
 
 
 def own_preregistrations_query(user: User) -> Select:
@@ -426,11 +665,64 @@ def upcoming_count(user: User, today: date) -> int:
     ) or 0
 
 
-def cancel_preregistration(prereg: VisitorPreregistration) -> bool:
+def cancel_preregistration(prereg: VisitorPreregistration, *, actor: User | None, now: datetime) -> bool:
+    """False when the visit is no longer expected (nothing changes). The caller commits."""
     if prereg.status is not PreregistrationStatus.EXPECTED:
         return False
     prereg.status = PreregistrationStatus.CANCELLED
+    audit.record(actor, "visitor.preregistration_cancel", prereg, summary=f"cancelled on {now:%Y-%m-%d %H:%M}")
     return True
+
+
+# ---------------------------------------------------------------- watchlist
+
+
+@dataclass
+class WatchDraft:
+    name: str = ""
+    id_type: IdType | None = None
+    id_number: str = ""  # validated; only its fingerprint and masked form are kept
+    plate: str = ""
+    reason: str = ""
+    action: WatchAction = WatchAction.ESCALATE
+
+
+WATCH_FIELDS = ("name", "id_type", "id_masked", "plate", "reason", "action")
+
+
+def add_watch(draft: WatchDraft, *, settings: VisitorSettings, actor: User | None, now: datetime) -> WatchlistEntry:
+    if not (draft.name or draft.id_number or draft.plate):
+        raise RuleViolation(_l("Give a name, a document number or a plate to watch for."))
+    id_type = draft.id_type if draft.id_number else None
+    watch = WatchlistEntry(
+        name=draft.name,
+        name_key=normalize_name(draft.name),
+        id_type=id_type,
+        id_masked=mask_document(id_type, draft.id_number) if id_type else "",
+        id_digest=document_digest(id_type, draft.id_number, settings.digest_secret) if id_type else None,
+        plate=draft.plate,
+        reason=draft.reason,
+        action=draft.action,
+        created_by_id=actor.id if actor is not None else None,
+        created_at=now,
+    )
+    db.session.add(watch)
+    audit.record(actor, "visitor.watch_add", watch, after=audit.snapshot(watch, WATCH_FIELDS))
+    return watch
+
+
+def remove_watch(watch: WatchlistEntry, *, actor: User | None, now: datetime) -> None:
+    audit.record(actor, "visitor.watch_remove", watch, before=audit.snapshot(watch, WATCH_FIELDS),
+                 summary=f"removed on {now:%Y-%m-%d %H:%M}")
+    db.session.delete(watch)
+
+
+def watchlist_query() -> Select:
+    return (
+        select(WatchlistEntry)
+        .options(joinedload(WatchlistEntry.created_by))
+        .order_by(WatchlistEntry.created_at.desc(), WatchlistEntry.id.desc())
+    )
 
 
 # ---------------------------------------------------------------- history and statistics
@@ -447,6 +739,12 @@ class HistoryFilter:
 
 
 MAX_HISTORY_DAYS = 366
+
+
+def _badge_forms(badge: str) -> list[str]:
+    """A badge as typed now (normalised) and as a full-width ``５５`` stored before normalisation."""
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in badge)
+    return sorted({badge, wide})
 
 
 def history_query(f: HistoryFilter) -> Select:
@@ -466,8 +764,12 @@ def history_query(f: HistoryFilter) -> Select:
     if f.plate:
         query = query.where(VisitorEntry.plate.contains(f.plate, autoescape=True))
     if f.badge:
-        query = query.where(VisitorEntry.badge == f.badge)
+        query = query.where(VisitorEntry.badge.in_(_badge_forms(normalize_badge(f.badge))))
     return query
+
+
+def history_count(f: HistoryFilter) -> int:
+    return db.session.scalar(select(func.count()).select_from(history_query(f).order_by(None).subquery())) or 0
 
 
 @dataclass(frozen=True)
@@ -475,6 +777,21 @@ class UnitVisits:
     unit_name: str
     visits: int
     people: int
+
+
+@dataclass(frozen=True)
+class Statistics:
+    start: date
+    end: date
+    rows: list[UnitVisits]
+
+    @property
+    def total_visits(self) -> int:
+        return sum(r.visits for r in self.rows)
+
+    @property
+    def total_people(self) -> int:
+        return sum(r.people for r in self.rows)
 
 
 def unit_statistics(start: date, end: date) -> list[UnitVisits]:
@@ -498,10 +815,14 @@ def unit_statistics(start: date, end: date) -> list[UnitVisits]:
     return [UnitVisits(name, visits, int(people)) for name, visits, people in rows]
 
 
+def statistics(start: date, end: date) -> Statistics:
+    return Statistics(start, end, unit_statistics(start, end))
+
+
 EXPORT_LIMIT = 50_000
 
 
-def history_workbook(entries: Iterable[VisitorEntry], labels: Mapping[str, str], id_type_labels: Mapping[IdType, str]) -> bytes:
+def history_workbook(entries: Iterable[VisitorEntry], labels: Mapping[str, str]) -> bytes:
     """The history as an xlsx file; document numbers masked, as on screen; times in local time."""
     workbook = ExportWorkbook()
     columns = ("checked_in_at", "checked_out_at", "name", "id_type", "id_masked", "phone", "organization",
@@ -513,7 +834,7 @@ def history_workbook(entries: Iterable[VisitorEntry], labels: Mapping[str, str],
                 e.checked_in_at,
                 e.checked_out_at,
                 e.name,
-                str(id_type_labels[e.id_type]),
+                str(e.id_type.label),
                 e.id_masked,
                 e.phone,
                 e.organization,
@@ -529,14 +850,31 @@ def history_workbook(entries: Iterable[VisitorEntry], labels: Mapping[str, str],
     return workbook_bytes(workbook)
 
 
+def export_history(f: HistoryFilter, labels: Mapping[str, str], *, actor: User | None, now: datetime) -> bytes:
+    """The workbook of a search, audited; raises :class:`RuleViolation` above :data:`EXPORT_LIMIT`. The caller commits."""
+    total = history_count(f)
+    if total > EXPORT_LIMIT:
+        raise RuleViolation(_l("%(count)s visits match; export at most %(limit)s at a time (choose a shorter period).",
+                               count=total, limit=EXPORT_LIMIT))
+    data = history_workbook(db.session.scalars(history_query(f)).unique(), labels)
+    audit.record(actor, "visitor.export", object_type="visitor_entry",
+                 summary=f"exported {total} visits from {f.start} to {f.end} at {now:%Y-%m-%d %H:%M}")
+    return data
+
+
 # ---------------------------------------------------------------- reveal
 
 
-def reveal_document(entry: VisitorEntry, settings: VisitorSettings) -> str | None:
-    """The plain number of an entry stored in full mode, or None."""
+def reveal_document(entry: VisitorEntry, settings: VisitorSettings, *, actor: User | None, now: datetime) -> str | None:
+    """The plain number of an entry stored in full mode (the reveal is audited,
+    without the number), or None. The caller commits."""
     if settings.storage is not IdStorage.FULL or settings.cipher is None or not entry.id_encrypted:
         return None
-    return decrypt_document(entry.id_encrypted, settings.cipher)
+    number = decrypt_document(entry.id_encrypted, settings.cipher)
+    if number is not None:
+        audit.record(actor, "visitor.reveal_id", entry,
+                     summary=f"document number of visit {entry.id} shown at {now:%Y-%m-%d %H:%M}")
+    return number
 
 
 # ---------------------------------------------------------------- retention
@@ -546,15 +884,45 @@ def reveal_document(entry: VisitorEntry, settings: VisitorSettings) -> str | Non
 class PurgeResult:
     entries: int
     preregistrations: int
+    audit_records: int
     cutoff: datetime
 
 
-def purge_personal_data(*, now: datetime, retention_days: int) -> PurgeResult:
-    """Empty the personal fields of visits older than the retention period.
+# Audit snapshots of the visitor log name people: these keys are emptied with the rows.
+PERSONAL_AUDIT_KEYS = frozenset({"name", "visitor_name", "id_masked", "phone", "organization", "host_name",
+                                 "purpose", "plate", "reason", "watchlist_note"})
+VISITOR_OBJECT_TYPES = ("visitor_entry", "visitor_preregistration", "visitor_watchlist")
+
+
+def _anonymised(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not snapshot:
+        return snapshot
+    return {key: ("" if key in PERSONAL_AUDIT_KEYS and value else value) for key, value in snapshot.items()}
+
+
+def _purge_audit(cutoff: datetime) -> int:
+    """Empty the personal values in the before/after snapshots of the visitor log's audit records older than ``cutoff``."""
+    changed = 0
+    records = db.session.scalars(
+        select(AuditLog).where(AuditLog.object_type.in_(VISITOR_OBJECT_TYPES), AuditLog.at < cutoff)
+    )
+    for record in records:
+        before, after = _anonymised(record.before), _anonymised(record.after)
+        if before != record.before or after != record.after:
+            record.before, record.after = before, after
+            changed += 1
+    return changed
+
+
+def purge_personal_data(*, now: datetime, retention_days: int, actor: User | None = None,
+                        dry_run: bool = False) -> PurgeResult:
+    """Empty the personal fields of visits older than the retention period,
+    and of the audit records that describe them.
 
     Rows stay (times, unit, companions, badge), so counts and per-unit
     statistics are unchanged. Already anonymized rows are skipped, so running
-    it every day is cheap and changes nothing twice. The caller commits.
+    it every day is cheap and changes nothing twice. The caller commits (or
+    rolls back for a dry run).
     """
     cutoff = now - timedelta(days=retention_days)
     entries = db.session.execute(
@@ -583,4 +951,14 @@ def purge_personal_data(*, now: datetime, retention_days: int) -> PurgeResult:
         .values(visitor_name="", phone="", organization="", host_name="", purpose="", plate="", anonymized_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    return PurgeResult(entries=entries, preregistrations=preregistrations, cutoff=cutoff)
+    audit_records = _purge_audit(cutoff)
+    result = PurgeResult(entries=entries, preregistrations=preregistrations, audit_records=audit_records, cutoff=cutoff)
+    if not dry_run and (entries or preregistrations or audit_records):
+        audit.record(
+            actor,
+            "visitor.purge",
+            object_type="visitor_purge",
+            summary=f"anonymized {entries} visits, {preregistrations} pre-registrations and {audit_records} audit "
+            f"records before {cutoff:%Y-%m-%d %H:%M}",
+        )
+    return result
