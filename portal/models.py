@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import timeutil
 from portal.cache import watch
 from portal.db import AwareDateTime, ScaledDecimal, db
+from portal.labels import LabelledEnum
 
 
 class Role(enum.StrEnum):
@@ -30,12 +32,12 @@ class Role(enum.StrEnum):
     SYSADMIN = "sysadmin"
 
 
-class RoomKind(enum.StrEnum):
-    OFFICE = "office"
-    MEETING = "meeting"
-    VIP_RECEPTION = "vip_reception"
-    SERVICE_HALL = "service_hall"
-    OTHER = "other"
+class RoomKind(LabelledEnum):
+    OFFICE = "office", _l("Office")
+    MEETING = "meeting", _l("Meeting room")
+    VIP_RECEPTION = "vip_reception", _l("VIP reception room")
+    SERVICE_HALL = "service_hall", _l("Service hall")
+    OTHER = "other", _l("Other")
 
 
 class Equipment(enum.StrEnum):

@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.blueprints.guide.models import Service
+from portal.blueprints.guide.models import GuideItem
 from portal.db import db
 
 pytestmark = pytest.mark.browser
@@ -51,7 +51,7 @@ def test_search_page_typing_back_and_bookmarks(live_server, page, demo):
 
 
 def test_print_button_needs_javascript(live_server, page, demo):
-    service_id = db.session.scalar(select(Service.id).where(Service.name == "结婚登记"))
-    page.goto(f"{live_server.url}/services/{service_id}")
+    item_id = db.session.scalar(select(GuideItem.id).where(GuideItem.name == "结婚登记"))
+    page.goto(f"{live_server.url}/services/{item_id}")
     assert page.is_visible("button.js-print") == page.js_enabled
     assert "双方居民身份证" in page.inner_text(".service-materials")

@@ -29,8 +29,8 @@ from sqlalchemy import ColumnElement, or_
 
 from portal.pinyin import full_pinyin, initials
 
-KINDS = ("unit", "service", "floor", "room", "staff")
-PUBLIC_KINDS = ("unit", "service", "floor", "room")  # staff are personal data: logged-in users only
+KINDS = ("unit", "guide", "floor", "room", "staff")
+PUBLIC_KINDS = ("unit", "guide", "floor", "room")  # staff are personal data: logged-in users only
 MAX_QUERY_LENGTH = 60  # longer than any name we hold; longer input cannot match anything
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
