@@ -141,7 +141,11 @@ def test_logistics_edits_and_deletes_any_service(client, small_building, login_a
     entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "guide_item.update"))
     assert entry.before["name"] == "结婚登记" and entry.after["name"] == "结婚登记（预约）"
     item_id = service.id
-    assert client.post(f"/services/admin/{item_id}/delete").status_code == 303
+    # Deleting asks first (a page that works without JavaScript), then deletes.
+    response = client.post(f"/services/admin/{item_id}/delete")
+    assert response.status_code == 200 and 'name="confirmed" value="1"' in html(response)
+    assert db.session.get(GuideItem, item_id) is not None
+    assert client.post(f"/services/admin/{item_id}/delete", data={"confirmed": "1"}).status_code == 303
     assert db.session.get(GuideItem, item_id) is None
     assert db.session.scalar(select(AuditLog).where(AuditLog.action == "guide_item.delete")).before["name"] == "结婚登记（预约）"
 

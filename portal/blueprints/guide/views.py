@@ -22,6 +22,7 @@ from portal.blueprints.guide.services import (
     save_item,
     unit_options,
 )
+from portal.confirm import confirmation_page, confirmed
 from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
@@ -155,6 +156,13 @@ def delete_item(item_id: int):
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
+    if not confirmed():
+        return confirmation_page(
+            _("Delete “%(name)s” from the guide?", name=item.name),
+            detail=_("The service disappears from the guide and the search; the audit log keeps its last content."),
+            button=_("Delete this service"),
+            cancel_url=url_for("guide.edit_item", item_id=item.id),
+        )
     name = item.name
     remove_item(item, actor=current_user, now=timeutil.now())
     db.session.commit()
