@@ -113,8 +113,10 @@ def test_the_staff_list_follows_rank_within_a_unit(client, small_building, make_
     assert order == sorted(order)
 
 
-def test_an_extension_number_finds_the_colleague_for_staff_only(client, small_building, make_user, auth):
+def test_an_extension_number_finds_the_colleague_for_staff_only(client, small_building, make_user, auth, create_item):
     # 张伟 has extension 5123
+    create_item(small_building.renshe, "工伤认定", phone="0825-5406789")
+    assert "工伤认定" in client.get("/directory/search?q=5406789").get_data(as_text=True)
     assert "张伟" not in client.get("/directory/search?q=5123").get_data(as_text=True)
     auth.login_as(make_user(username="reader", unit=small_building.minzheng))
     assert "张伟" in client.get("/directory/search?q=5123").get_data(as_text=True)

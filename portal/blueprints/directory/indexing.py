@@ -73,9 +73,9 @@ def room_texts(room: Room) -> list[str]:
     return texts
 
 
-def item_texts(service: GuideItem) -> list[str]:
-    words = service.keywords.replace("，", ",").replace("、", ",").replace(",", " ").split()
-    return [service.name, *words]
+def item_texts(item: GuideItem) -> list[str]:
+    words = (item.keywords or "").replace("，", ",").replace("、", ",").replace(",", " ").split()
+    return [item.name, *words, item.phone or ""]  # its enquiry phone finds it too
 
 
 def staff_listed(user: User) -> bool:
@@ -118,7 +118,7 @@ WATCHED: dict[type, tuple[str, tuple[str, ...]]] = {
     Unit: ("unit", ("name", "short_name", "phone")),
     Floor: ("floor", ("level", "label", "building_id", "building")),
     Room: ("room", ("number", "name", "floor_id", "floor")),
-    GuideItem: ("guide", ("name", "keywords")),
+    GuideItem: ("guide", ("name", "keywords", "phone")),
     User: ("staff", ("display_name", "unit_id", "unit", "active", "phone_ext")),
     Building: ("", ("name",)),  # no keys of its own; its floors' and rooms' keys name it
 }

@@ -1,4 +1,4 @@
-"""One search over units, floors, rooms, services and (for logged-in users) staff.
+"""One search over units, floors, rooms, guide items and (for logged-in users) staff.
 
 Every searchable object has precomputed keys (``SearchKey``, kept current by
 ``indexing``): a few *terms* — its names and the spellings people type, such as
