@@ -728,6 +728,8 @@ def save_staff(person: User | None, draft: StaffDraft, *, actor: User | None, no
     if draft.office_room_id is not None:
         allowed = office_rooms_query(scope).where(Room.id == draft.office_room_id).with_only_columns(Room.id)
         if db.session.scalar(allowed) is None:
+            if scope is None:
+                raise RuleViolation(_l("An office is a room that a unit occupies."), field="office_room_id")
             raise RuleViolation(_l("Choose an office of your own unit."), field="office_room_id")
     has_login = person is not None and bool(person.password_hash)
     if has_login and draft.listed is not None and draft.listed != person.active:
