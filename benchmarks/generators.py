@@ -58,11 +58,11 @@ SERVICE_OBJECTS = (
 
 def services(rng: random.Random) -> int:
     """Thousands of guide services (事项) across the units: the guide and search stay fast."""
-    from portal.blueprints.guide.models import Service
+    from portal.blueprints.guide.models import GuideItem
     from portal.blueprints.guide.services import CATEGORY_ORDER
 
     units = db.session.scalars(select(Unit.id)).all()
-    taken = set(db.session.execute(select(Service.unit_id, Service.name)).all())
+    taken = set(db.session.execute(select(GuideItem.unit_id, GuideItem.name)).all())
     now = timeutil.now()
     rows = []
     for n in range(3000):
@@ -77,7 +77,7 @@ def services(rng: random.Random) -> int:
             "fee_note": "", "legal_days": 20, "promised_days": rng.choice((0, 3, 5, 10)), "phone": "", "notes": "",
             "keywords": "", "created_at": now, "updated_at": now,
         })
-    _insert(Service.__table__, rows)
+    _insert(GuideItem.__table__, rows)
     return len(rows)
 
 

@@ -32,12 +32,12 @@ class Role(LabelledEnum):
     SYSADMIN = "sysadmin", _l("System administrator")
 
 
-class RoomKind(enum.StrEnum):
-    OFFICE = "office"
-    MEETING = "meeting"
-    VIP_RECEPTION = "vip_reception"
-    SERVICE_HALL = "service_hall"
-    OTHER = "other"
+class RoomKind(LabelledEnum):
+    OFFICE = "office", _l("Office")
+    MEETING = "meeting", _l("Meeting room")
+    VIP_RECEPTION = "vip_reception", _l("VIP reception room")
+    SERVICE_HALL = "service_hall", _l("Service hall")
+    OTHER = "other", _l("Other")
 
 
 class Equipment(LabelledEnum):

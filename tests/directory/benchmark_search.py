@@ -35,7 +35,7 @@ def build(url: str, services: int, staff: int) -> None:
 
     from portal import create_app, timeutil
     from portal.blueprints.directory.indexing import reconcile_search_keys
-    from portal.blueprints.guide.models import Service
+    from portal.blueprints.guide.models import GuideItem
     from portal.db import db
     from portal.demo import GIVEN, SURNAMES, seed_demo
     from portal.models import Unit, User
@@ -62,7 +62,7 @@ def build(url: str, services: int, staff: int) -> None:
             for n in range(staff)
         ]
         if services_rows:
-            db.session.execute(insert(Service), services_rows)
+            db.session.execute(insert(GuideItem), services_rows)
         if staff_rows:
             db.session.execute(insert(User), staff_rows)
         db.session.commit()

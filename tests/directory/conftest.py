@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from portal.blueprints.guide.models import Service
+from portal.blueprints.guide.models import GuideItem
 from portal.db import db
 from portal.models import Building, Floor, Room, RoomKind, Unit, User
 
@@ -44,10 +44,10 @@ def small_building(app) -> SmallBuilding:
 
 
 @pytest.fixture
-def create_service(app) -> Callable[..., Service]:
-    """Factory: ``create_service(unit, name="社保卡办理", **overrides)``."""
+def create_item(app) -> Callable[..., GuideItem]:
+    """Factory: ``create_item(unit, name="社保卡办理", **overrides)``."""
 
-    def factory(unit: Unit, name: str = "社会保障卡申领", **overrides: object) -> Service:
+    def factory(unit: Unit, name: str = "社会保障卡申领", **overrides: object) -> GuideItem:
         values: dict[str, object] = {
             "category": "社会保障",
             "materials": ["居民身份证原件"],
@@ -55,7 +55,7 @@ def create_service(app) -> Callable[..., Service]:
             "promised_days": 0,
         }
         values.update(overrides)
-        service = Service(name=name, unit=unit, **values)
+        service = GuideItem(name=name, unit=unit, **values)
         db.session.add(service)
         db.session.commit()
         return service

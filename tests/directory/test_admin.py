@@ -167,8 +167,11 @@ def test_admin_page_lists_the_directory_links_by_role(client, small_building, ma
 def test_admin_lists_survive_odd_filters(client, small_building, login_as_role):
     login_as_role("logistics_admin")
     for path in ("/directory/admin/staff/?q=x&unit=x", "/directory/admin/staff/?q=%25_%5C", "/services/admin/?q=%25&unit=abc",
-                 "/services/?category=%1b", "/directory/admin/rooms/?building=abc&page=-3", "/directory/staff/?q=%27&unit=-1"):
+                 "/services/?category=%1b", "/directory/admin/rooms/?building=abc", "/directory/staff/?q=%27&unit=-1"):
         assert client.get(path).status_code == 200, path
+    # A page number that is none is a clear 400 (portal.requestargs), never a 500.
+    response = client.get("/directory/admin/rooms/?page=-3")
+    assert response.status_code == 400 and "-3" in response.get_data(as_text=True)
     # NUL is refused for the whole portal before any view runs (PostgreSQL cannot store it).
     for path in ("/directory/admin/staff/?q=%00&unit=x", "/services/admin/?q=%00%25", "/services/?category=%00", "/directory/staff/?q=%00"):
         assert client.get(path).status_code == 400, path

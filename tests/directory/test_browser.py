@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.blueprints.guide.models import Service
+from portal.blueprints.guide.models import GuideItem
 from portal.db import db
 
 pytestmark = pytest.mark.browser
@@ -51,7 +51,19 @@ def test_search_page_typing_back_and_bookmarks(live_server, page, demo):
 
 
 def test_print_button_needs_javascript(live_server, page, demo):
-    service_id = db.session.scalar(select(Service.id).where(Service.name == "结婚登记"))
-    page.goto(f"{live_server.url}/services/{service_id}")
+    item_id = db.session.scalar(select(GuideItem.id).where(GuideItem.name == "结婚登记"))
+    page.goto(f"{live_server.url}/services/{item_id}")
     assert page.is_visible("button.js-print") == page.js_enabled
     assert "双方居民身份证" in page.inner_text(".service-materials")
+
+
+def test_the_units_table_fits_a_phone_screen(live_server, page, demo):
+    """Regression (16): at 390 px the external phone numbers overprinted the office hours."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + "/directory/")
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll('.directory-units td')]
+               .filter(td => td.scrollWidth > td.clientWidth + 1)
+               .map(td => td.textContent.trim())"""
+    )
+    assert overflowing == []

@@ -9,19 +9,20 @@ from sqlalchemy import func, select
 
 from portal.blueprints.directory.exchange import (
     ROOMS,
-    SERVICES,
+    ITEMS,
     STAFF,
     UNITS,
-    WorkbookError,
     apply_import,
     export_workbook,
     plan_import,
 )
-from portal.blueprints.guide.models import Service
+from portal.blueprints.guide.models import GuideItem
+from portal import timeutil
 from portal.db import db
+from portal.rules import RuleViolation
 from portal.models import AuditLog, Role, Room, RoomKind, Unit, User
 
-SERVICE_HEADER = [c.header for c in SERVICES.columns]
+SERVICE_HEADER = [c.header for c in ITEMS.columns]
 STAFF_HEADER = [c.header for c in STAFF.columns]
 UNIT_HEADER = [c.header for c in UNITS.columns]
 
@@ -52,7 +53,7 @@ def messages(plan, app):
 
 
 def counts():
-    return {model.__name__: db.session.scalar(select(func.count()).select_from(model)) for model in (Unit, Room, Service, User, AuditLog)}
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model)) for model in (Unit, Room, GuideItem, User, AuditLog)}
 
 
 def test_a_broken_row_means_nothing_is_imported(app, small_building):
@@ -65,15 +66,15 @@ def test_a_broken_row_means_nothing_is_imported(app, small_building):
         service_row("工伤认定", **{"法定时限（工作日）": 30, "承诺时限（工作日）": 60}),  # row 6
     ])
     before = counts()
-    plan = plan_import(data, None)
+    plan = plan_import(data, None, timeutil.now())
     assert not plan.ok
     assert messages(plan, app) == [
         "工作表“事项”第 4 行，“办理单位”列：找不到单位“县民政局局”。",
         "工作表“事项”第 5 行，“收费金额（元）”列：收费金额请填数字（元），如 80；不收费填 0。",
         "工作表“事项”第 6 行，“承诺时限（工作日）”列：承诺时限不能超过法定时限。",
     ]
-    with pytest.raises(ValueError):
-        apply_import(plan, None)
+    with pytest.raises(RuleViolation):
+        apply_import(plan, actor=None, now=timeutil.now())
     assert counts() == before
 
 
@@ -85,9 +86,9 @@ def test_a_clean_workbook_is_applied_in_full_and_audited(app, small_building, ma
         事项=[SERVICE_HEADER, service_row("档案查阅", unit="档案馆", 办理地点="县委305", **{"收费金额（元）": "", "收费说明": "复印 0.5 元/页"})],
         人员=[STAFF_HEADER, ["", "周明", "县档案馆", "馆长", "主楼 308", "5301", "是"]],
     )
-    plan = plan_import(data, None)
+    plan = plan_import(data, None, timeutil.now())
     assert plan.ok, messages(plan, app)
-    summary = apply_import(plan, actor)
+    summary = apply_import(plan, actor=actor, now=timeutil.now())
     db.session.commit()
     archive = db.session.scalar(select(Unit).where(Unit.name == "县档案馆"))
     assert archive.headcount == 6 and archive.sort_order == 40
@@ -95,25 +96,25 @@ def test_a_clean_workbook_is_applied_in_full_and_audited(app, small_building, ma
     assert annex_room.unit_id == archive.id and annex_room.name == "查档室"
     new_room = db.session.scalar(select(Room).where(Room.number == "308"))
     assert new_room.unit_id == archive.id and new_room.floor.level == 3
-    service = db.session.scalar(select(Service).where(Service.name == "档案查阅"))
+    service = db.session.scalar(select(GuideItem).where(GuideItem.name == "档案查阅"))
     assert service.room_id == annex_room.id and service.fee is None and service.fee_note == "复印 0.5 元/页"
     assert service.materials == ["居民身份证", "户口簿"]  # numbering stripped
     person = db.session.scalar(select(User).where(User.display_name == "周明"))
     assert person.username == "zhouming" and person.office_room_id == new_room.id and person.password_hash == ""
     assert summary.created == {"单位": 1, "房间": 1, "事项": 1, "人员": 1} and summary.updated == {"房间": 1}
     actions = db.session.scalars(select(AuditLog.action).where(AuditLog.actor_id == actor.id)).all()
-    assert sorted(actions) == ["room.import", "room.import", "service.import", "staff.import", "unit.import"]
+    assert sorted(actions) == ["guide_item.import", "room.import", "room.import", "staff.import", "unit.import"]
 
 
 def test_export_then_import_changes_nothing(app, demo):
     data = export_workbook(None)
     book = load_workbook(BytesIO(data))
     assert book.sheetnames == ["说明", "单位", "房间", "事项", "人员"]
-    assert book["事项"].max_row - 1 == db.session.scalar(select(func.count()).select_from(Service))
+    assert book["事项"].max_row - 1 == db.session.scalar(select(func.count()).select_from(GuideItem))
     before = counts()
-    plan = plan_import(data, None)
+    plan = plan_import(data, None, timeutil.now())
     assert plan.ok, messages(plan, app)[:5]
-    summary = apply_import(plan, demo["logistics_admin"])
+    summary = apply_import(plan, actor=demo["logistics_admin"], now=timeutil.now())
     db.session.commit()
     assert summary.created == {} and summary.updated == {}
     assert counts() == before  # not even an audit entry
@@ -128,14 +129,14 @@ def test_edited_export_updates_a_service(app, demo):
     row[header.index("承诺时限（工作日）")].value = "即办"
     buffer = BytesIO()
     book.save(buffer)
-    plan = plan_import(buffer.getvalue(), None)
+    plan = plan_import(buffer.getvalue(), None, timeutil.now())
     assert plan.ok, messages(plan, app)
-    summary = apply_import(plan, demo["logistics_admin"])
+    summary = apply_import(plan, actor=demo["logistics_admin"], now=timeutil.now())
     db.session.commit()
     assert summary.updated == {"事项": 1}
-    service = db.session.scalar(select(Service).where(Service.name == "不动产抵押登记"))
+    service = db.session.scalar(select(GuideItem).where(GuideItem.name == "不动产抵押登记"))
     assert service.fee == Decimal("550.00") and service.promised_days == 0
-    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "service.import"))
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "guide_item.import"))
     assert entry.before["fee"] == "80.00" and entry.after["fee"] == "550.00"
 
 
@@ -147,7 +148,7 @@ def test_unit_admins_import_only_their_own_units_services_and_staff(app, small_b
         事项=[SERVICE_HEADER, service_row("社保卡申领", unit="人社局"), service_row("结婚登记", unit="民政局")],
         人员=[STAFF_HEADER, ["zhangwei", "张伟", "人社局", "科长", "主楼305", "5123", "是"]],
     )
-    plan = plan_import(data, scope)
+    plan = plan_import(data, scope, timeutil.now())
     assert messages(plan, app) == [
         "工作表“单位”第 2 行：只能导入本单位的办事事项和人员。",
         "工作表“事项”第 3 行，“办理单位”列：只能导入本单位的数据。",
@@ -155,9 +156,9 @@ def test_unit_admins_import_only_their_own_units_services_and_staff(app, small_b
     outsider = User(username="lisi", display_name="李四", unit=sb.minzheng, password_hash="")
     db.session.add(outsider)
     db.session.commit()
-    plan = plan_import(workbook(人员=[STAFF_HEADER, ["lisi", "李四", "人社局", "", "", "", "是"]]), scope)
+    plan = plan_import(workbook(人员=[STAFF_HEADER, ["lisi", "李四", "人社局", "", "", "", "是"]]), scope, timeutil.now())
     assert messages(plan, app) == ["工作表“人员”第 2 行，“用户名”列：此人属于其他单位。"]
-    plan = plan_import(workbook(人员=[STAFF_HEADER, ["zhangwei", "张伟", "人社局", "科长", "主楼305", "5123", "是"]]), scope)
+    plan = plan_import(workbook(人员=[STAFF_HEADER, ["zhangwei", "张伟", "人社局", "科长", "主楼305", "5123", "是"]]), scope, timeutil.now())
     assert plan.ok
 
 
@@ -185,7 +186,7 @@ def test_an_export_for_a_unit_admin_holds_only_their_unit(app, demo):
     ],
 )
 def test_row_problems_name_the_row_and_column(app, small_building, rows, expected):
-    plan = plan_import(workbook(事项=rows), None)
+    plan = plan_import(workbook(事项=rows), None, timeutil.now())
     assert any(expected in message for message in messages(plan, app)), messages(plan, app)
 
 
@@ -196,7 +197,7 @@ def test_staff_rows_are_checked(app, small_building):
         ["dup", "乙", "人社局", "", "", "", "是"],
         ["dup", "丙", "人社局", "", "", "", "也许"],
     ]
-    result = messages(plan_import(workbook(人员=rows), None), app)
+    result = messages(plan_import(workbook(人员=rows), None, timeutil.now()), app)
     assert result == [
         "工作表“人员”第 2 行，“用户名”列：只能使用字母、数字、点、连字符或下划线。",
         "工作表“人员”第 4 行，“用户名”列：“dup”在本表中重复出现。",
@@ -206,13 +207,13 @@ def test_staff_rows_are_checked(app, small_building):
 
 @pytest.mark.parametrize("data", [b"", b"not a spreadsheet", b"PK\x03\x04broken zip"])
 def test_a_file_that_is_not_a_workbook_is_refused(app, small_building, data):
-    with pytest.raises(WorkbookError):
-        plan_import(data, None)
+    with pytest.raises(RuleViolation):
+        plan_import(data, None, timeutil.now())
 
 
 def test_a_workbook_without_known_sheets_is_refused(app, small_building):
-    with pytest.raises(WorkbookError):
-        plan_import(workbook(Sheet1=[["a"], ["b"]]), None)
+    with pytest.raises(RuleViolation):
+        plan_import(workbook(Sheet1=[["a"], ["b"]]), None, timeutil.now())
 
 
 # ---------------------------------------------------------------- over HTTP
@@ -241,7 +242,7 @@ def test_upload_of_a_clean_workbook_imports_and_reports(client, small_building, 
     login_as_role("logistics_admin")
     response = upload(client, workbook(事项=[SERVICE_HEADER, service_row("社保卡申领"), service_row("失业登记")]))
     assert response.status_code == 303
-    assert db.session.scalar(select(func.count()).select_from(Service)) == 2
+    assert db.session.scalar(select(func.count()).select_from(GuideItem)) == 2
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "导入完成。" in page and "事项：新增 2，更新 0，未变 0" in page
 
@@ -267,15 +268,15 @@ def test_a_clash_while_applying_rolls_everything_back(client, small_building, lo
     from portal.blueprints.directory import views
 
     login_as_role("logistics_admin")
-    real_apply = views.apply_import
+    real_apply = views.import_workbook
 
-    def apply_then_clash(plan, actor):
-        summary = real_apply(plan, actor)
+    def apply_then_clash(data, *, actor, now):
+        summary = real_apply(data, actor=actor, now=now)
         db.session.add(Unit(name="县民政局"))  # as if another admin had just saved this name
         db.session.flush()
         return summary
 
-    monkeypatch.setattr(views, "apply_import", apply_then_clash)
+    monkeypatch.setattr(views, "import_workbook", apply_then_clash)
     before = counts()
     response = upload(client, workbook(事项=[SERVICE_HEADER, service_row("社保卡申领")]))
     assert response.status_code == 422 and "未导入任何数据" in response.get_data(as_text=True)
@@ -291,9 +292,9 @@ def test_rooms_carry_their_kind_seats_area_and_equipment(app, small_building):
         ["主楼", 3, "310", "第七会议室", "", "会议室", "24人", "56.5", "投影、幕布，话筒"],
         ["县委附楼", 3, "305", "", "", "办公室", "", "", ""],
     ])
-    plan = plan_import(data, None)
+    plan = plan_import(data, None, timeutil.now())
     assert plan.ok, messages(plan, app)
-    apply_import(plan, None)
+    apply_import(plan, actor=None, now=timeutil.now())
     db.session.commit()
     room = db.session.scalar(select(Room).where(Room.number == "310"))
     assert (room.kind, room.capacity, room.area_m2) == (RoomKind.MEETING, 24, Decimal("56.50"))
@@ -308,9 +309,9 @@ def test_an_older_room_sheet_without_the_detail_columns_keeps_the_details(app, s
     hall.capacity, hall.equipment = 80, ["screen"]
     db.session.commit()
     data = workbook(房间=[ROOM_HEADER[:5], ["主楼", 1, "104", "便民服务大厅（一楼）", ""]])
-    plan = plan_import(data, None)
+    plan = plan_import(data, None, timeutil.now())
     assert plan.ok, messages(plan, app)
-    apply_import(plan, None)
+    apply_import(plan, actor=None, now=timeutil.now())
     db.session.commit()
     db.session.refresh(hall)
     assert hall.name == "便民服务大厅（一楼）"
@@ -323,7 +324,7 @@ def test_bad_room_details_are_reported_by_row_and_column(app, small_building):
         ["主楼", 3, "311", "", "", "城堡", "", "", ""],
         ["主楼", 3, "312", "", "", "会议室", "0", "-5", "点歌机"],
     ])
-    plan = plan_import(data, None)
+    plan = plan_import(data, None, timeutil.now())
     found = messages(plan, app)
     assert not plan.ok
     assert any("第 2 行" in m and "类型" in m and "会议室" in m for m in found), found
@@ -344,5 +345,5 @@ def test_a_meeting_room_with_meetings_to_come_is_not_imported_as_an_office(app, 
     db.session.add(Booking(room_id=room.id, start_at=start, end_at=start + timedelta(hours=1), title="例会", attendees=5,
                            status=BookingStatus.PENDING, contact_name="张三", contact_phone="5100"))
     db.session.commit()
-    plan = plan_import(workbook(房间=[ROOM_HEADER, ["县委附楼", 3, "305", "", "", "办公室", "", "", ""]]), None)
+    plan = plan_import(workbook(房间=[ROOM_HEADER, ["县委附楼", 3, "305", "", "", "办公室", "", "", ""]]), None, timeutil.now())
     assert not plan.ok and any("今后还有 1 场会议" in m for m in messages(plan, app))

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.blueprints.directory.indexing import floor_texts, room_texts, service_texts, unit_texts
+from portal.blueprints.directory.indexing import floor_texts, room_texts, item_texts, unit_texts
 from portal.blueprints.directory.search import (
     Candidate,
     KeyIndex,
@@ -15,7 +15,7 @@ from portal.blueprints.directory.search import (
     rank,
     rank_candidates,
 )
-from portal.blueprints.guide.models import Service
+from portal.blueprints.guide.models import GuideItem
 from portal.models import Building, Floor, Room, Unit
 
 RENSHE = Unit(name="县人力资源和社会保障局", short_name="人社局")
@@ -74,9 +74,9 @@ def test_ranks_are_ordered_exact_prefix_substring_pinyin():
 
 
 def test_shebao_finds_social_security_services_by_their_short_word():
-    card = keys_of(service_texts(Service(name="社保卡办理", keywords="")))
-    pension = keys_of(service_texts(Service(name="城乡居民社保参保登记", keywords="")))
-    marriage = keys_of(service_texts(Service(name="结婚登记", keywords="领证")))
+    card = keys_of(item_texts(GuideItem(name="社保卡办理", keywords="")))
+    pension = keys_of(item_texts(GuideItem(name="城乡居民社保参保登记", keywords="")))
+    marriage = keys_of(item_texts(GuideItem(name="结婚登记", keywords="领证")))
     assert rank("shebao", card) == Rank.PINYIN_PREFIX
     assert rank("shebao", pension) == Rank.PINYIN_SUBSTRING
     assert rank("shebao", marriage) is None

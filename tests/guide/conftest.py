@@ -1,1 +1,1 @@
-from tests.directory.conftest import create_service, small_building  # noqa: F401  (shared factories)
+from tests.directory.conftest import create_item, small_building  # noqa: F401  (shared factories)

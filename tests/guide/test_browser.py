@@ -5,14 +5,14 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.blueprints.guide.models import Service
+from portal.blueprints.guide.models import GuideItem
 from portal.db import db
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_longest_service_sheet_prints_on_one_clean_page(live_server, page, demo):
-    services = db.session.scalars(select(Service)).all()
+    services = db.session.scalars(select(GuideItem)).all()
     longest = max(services, key=lambda s: len("".join(s.materials + s.steps)) + len(s.notes))
     page.goto(f"{live_server.url}/services/{longest.id}")
     page.emulate_media(media="print")

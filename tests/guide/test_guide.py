@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from portal.blueprints.guide.demo import SERVICES
-from portal.blueprints.guide.models import Service
+from portal.blueprints.guide.demo import ITEMS
+from portal.blueprints.guide.models import GuideItem
 from portal.blueprints.guide.services import split_lines
 from portal.db import db
 from portal.models import AuditLog, Role, Unit
@@ -23,8 +23,8 @@ def test_split_lines_drops_numbering_and_blank_lines():
 
 
 def test_demo_guide_is_realistic_and_fills_every_page(client, demo):
-    services = db.session.scalars(select(Service)).all()
-    assert len(services) == len(SERVICES) >= 40
+    services = db.session.scalars(select(GuideItem)).all()
+    assert len(services) == len(ITEMS) >= 40
     assert len({s.unit_id for s in services}) >= 15
     assert all(s.materials and s.steps and s.category for s in services)
     names = {s.name for s in services}
@@ -47,9 +47,9 @@ def test_index_filters_by_category_and_by_unit(client, demo):
     assert client.get("/services/?category=没有这个分类&unit=abc&page=x").status_code == 200
 
 
-def test_service_sheet_shows_everything_a_visitor_needs(client, small_building, create_service):
+def test_service_sheet_shows_everything_a_visitor_needs(client, small_building, create_item):
     sb = small_building
-    service = create_service(
+    service = create_item(
         sb.renshe, "社保卡申领", room=sb.hall, window="5号窗口", materials=["居民身份证原件", "1 寸照片"],
         steps=["取号", "采集照片", "当场制卡"], fee=Decimal("0"), legal_days=20, promised_days=0, notes="即时制卡。",
     )
@@ -60,10 +60,10 @@ def test_service_sheet_shows_everything_a_visitor_needs(client, small_building, 
         assert text in page, text
 
 
-def test_fee_and_phone_variants(client, small_building, create_service):
+def test_fee_and_phone_variants(client, small_building, create_item):
     sb = small_building
-    paid = create_service(sb.renshe, "不动产登记", fee=Decimal("80"), fee_note="住宅", phone="0825-5401234", promised_days=5)
-    varies = create_service(sb.renshe, "复印", fee=None, fee_note="按页收取", promised_days=None)
+    paid = create_item(sb.renshe, "不动产登记", fee=Decimal("80"), fee_note="住宅", phone="0825-5401234", promised_days=5)
+    varies = create_item(sb.renshe, "复印", fee=None, fee_note="按页收取", promised_days=None)
     page = html(client.get(f"/services/{paid.id}"))
     assert "¥80.00（住宅）" in page and "0825-5401234" in page and "5 个工作日" in page
     page = html(client.get(f"/services/{varies.id}"))
@@ -71,8 +71,8 @@ def test_fee_and_phone_variants(client, small_building, create_service):
     assert client.get("/services/999999").status_code == 404
 
 
-def test_service_sheet_prints_as_a_clean_page(app, client, small_building, create_service):
-    service = create_service(small_building.renshe)
+def test_service_sheet_prints_as_a_clean_page(app, client, small_building, create_item):
+    service = create_item(small_building.renshe)
     page = html(client.get(f"/services/{service.id}"))
     assert 'class="guide-sheet-page"' in page and "print-only" in page
     assert 'class="breadcrumbs no-print"' in page and 'class="js-print" hidden' in page
@@ -101,17 +101,17 @@ def test_unit_admin_adds_a_service_for_their_unit_and_it_is_audited(client, smal
     admin = unit_admin(make_user, auth, sb.renshe)
     response = client.post("/services/admin/new", data=form_data(sb.renshe, room_id=str(sb.hall.id)))
     assert response.status_code == 303
-    service = db.session.scalar(select(Service).where(Service.name == "异地就医备案"))
+    service = db.session.scalar(select(GuideItem).where(GuideItem.name == "异地就医备案"))
     assert service.unit_id == sb.renshe.id and service.room_id == sb.hall.id
     assert service.materials == ["社保卡", "承诺书"] and service.fee == Decimal("0.00") and service.promised_days == 0
-    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "service.create"))
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "guide_item.create"))
     assert entry.actor_id == admin.id and entry.after["materials"] == ["社保卡", "承诺书"]
     assert response.headers["Location"] == f"/services/{service.id}"
 
 
-def test_unit_admin_cannot_use_or_edit_another_units_services(client, small_building, make_user, auth, create_service):
+def test_unit_admin_cannot_use_or_edit_another_units_services(client, small_building, make_user, auth, create_item):
     sb = small_building
-    theirs = create_service(sb.minzheng, "结婚登记")
+    theirs = create_item(sb.minzheng, "结婚登记")
     unit_admin(make_user, auth, sb.renshe)
     response = client.post("/services/admin/new", data=form_data(sb.minzheng))
     assert response.status_code == 422  # not a unit they may choose
@@ -125,30 +125,34 @@ def test_unit_admin_cannot_use_or_edit_another_units_services(client, small_buil
     assert client.post(f"/services/admin/{theirs.id}/delete").status_code == 403
     db.session.refresh(theirs)
     assert theirs.name == "结婚登记" and theirs.unit_id == sb.minzheng.id
-    assert db.session.scalar(select(func.count()).select_from(Service)) == 1
+    assert db.session.scalar(select(func.count()).select_from(GuideItem)) == 1
     page = html(client.get("/services/admin/"))
     assert "结婚登记" not in page
 
 
-def test_logistics_edits_and_deletes_any_service(client, small_building, login_as_role, create_service):
+def test_logistics_edits_and_deletes_any_service(client, small_building, login_as_role, create_item):
     sb = small_building
-    service = create_service(sb.minzheng, "结婚登记")
+    service = create_item(sb.minzheng, "结婚登记")
     login_as_role("logistics_admin")
     response = client.post(f"/services/admin/{service.id}", data=form_data(sb.minzheng, name="结婚登记（预约）", category="婚姻家庭"))
     assert response.status_code == 303
     db.session.refresh(service)
     assert service.name == "结婚登记（预约）"
-    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "service.update"))
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "guide_item.update"))
     assert entry.before["name"] == "结婚登记" and entry.after["name"] == "结婚登记（预约）"
-    service_id = service.id
-    assert client.post(f"/services/admin/{service_id}/delete").status_code == 303
-    assert db.session.get(Service, service_id) is None
-    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "service.delete")).before["name"] == "结婚登记（预约）"
+    item_id = service.id
+    # Deleting asks first (a page that works without JavaScript), then deletes.
+    response = client.post(f"/services/admin/{item_id}/delete")
+    assert response.status_code == 200 and 'name="confirmed" value="1"' in html(response)
+    assert db.session.get(GuideItem, item_id) is not None
+    assert client.post(f"/services/admin/{item_id}/delete", data={"confirmed": "1"}).status_code == 303
+    assert db.session.get(GuideItem, item_id) is None
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "guide_item.delete")).before["name"] == "结婚登记（预约）"
 
 
-def test_bad_service_input_rerenders_with_422_and_saves_nothing(client, small_building, login_as_role, create_service):
+def test_bad_service_input_rerenders_with_422_and_saves_nothing(client, small_building, login_as_role, create_item):
     sb = small_building
-    create_service(sb.renshe, "异地就医备案")
+    create_item(sb.renshe, "异地就医备案")
     login_as_role("logistics_admin")
     cases = [
         (form_data(sb.renshe), "该单位已有同名事项"),
@@ -166,15 +170,15 @@ def test_bad_service_input_rerenders_with_422_and_saves_nothing(client, small_bu
         response = client.post("/services/admin/new", data=data)
         assert response.status_code == 422, data
         assert message in html(response), (data, message)
-    assert db.session.scalar(select(func.count()).select_from(Service)) == 1
+    assert db.session.scalar(select(func.count()).select_from(GuideItem)) == 1
 
 
-def test_categories_follow_the_guides_order_and_unknown_ones_come_last(client, small_building, create_service):
+def test_categories_follow_the_guides_order_and_unknown_ones_come_last(client, small_building, create_item):
     sb = small_building
-    create_service(sb.renshe, "甲", category="信访")
-    create_service(sb.renshe, "乙", category="自定义分类")
-    create_service(sb.renshe, "丙", category="社会保障")
-    create_service(sb.minzheng, "丁", category="婚姻家庭")
+    create_item(sb.renshe, "甲", category="信访")
+    create_item(sb.renshe, "乙", category="自定义分类")
+    create_item(sb.renshe, "丙", category="社会保障")
+    create_item(sb.minzheng, "丁", category="婚姻家庭")
     page = html(client.get("/services/"))
     sidebar = page[page.index("filter-list"):]
     positions = [sidebar.index(f">{name}</a>") for name in ("社会保障", "婚姻家庭", "信访", "自定义分类")]

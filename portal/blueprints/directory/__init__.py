@@ -4,26 +4,27 @@ and Excel import/export of units, rooms, services and staff.
 
 Operations:
 
-- Search keys (pinyin, initials, room spellings) are stored in
-  ``directory_search_key`` and kept current whenever units, rooms, floors,
-  buildings, services or staff are saved through the portal. Rows loaded
-  another way (SQL, bulk scripts) are picked up by a repair pass that the
-  search pages run every ten minutes; ``flask --app portal directory reindex``
-  rebuilds every key at once (``--repair`` only fixes what is missing).
-- Each process keeps the keys in memory and caches result fragments for a
-  minute; both are keyed on a version token that every change replaces.
+- Search keys (pinyin, initials, room spellings, phone and extension numbers)
+  are stored in ``directory_search_key`` and kept current whenever units,
+  rooms, floors, buildings, guide items or staff are saved through the portal.
+  Rows loaded another way (SQL, bulk scripts) are picked up by
+  ``flask --app portal directory reindex --repair`` (run it after such a load,
+  or from cron); without ``--repair`` it rebuilds every key at once. After
+  upgrading to a version that keys more texts, run ``reindex`` once.
+- Each process keeps the keys in memory; result fragments are cached through
+  ``portal.cache``. Both are keyed on a version token that every change replaces.
 """
 
 from flask import Blueprint, Flask, render_template
 from flask_babel import lazy_gettext as _l
 
 from portal.capabilities import Capability, NavItem
-from portal.models import Role
+from portal.permissions import UNIT_EDITORS
 from portal.security import ADMINS
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 
-EDITORS = ADMINS + (Role.UNIT_ADMIN,)
+EDITORS = UNIT_EDITORS
 
 ADMIN_LINKS = (
     NavItem("directory.admin_units", _l("Units"), EDITORS),

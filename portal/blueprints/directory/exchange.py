@@ -1,9 +1,11 @@
 """Excel (xlsx) export and import of units, rooms, services and staff.
 
-The logistics center keeps this data in spreadsheets. An import is checked
-in full first (``plan_import``): every row problem is reported with its sheet,
-row number and column, in the user's language. Only a workbook without
-problems is applied (``apply_import``), in one transaction — all rows or none.
+The logistics center keeps this data in spreadsheets. An import is read and
+checked cell by cell first (``plan_import``); then every row goes through the
+same service function as the edit form (``save_unit``, ``save_room``,
+``save_item``, ``save_staff``), so a row obeys exactly the form's rules.
+Every problem is reported with its sheet, row number and column, in the
+user's language; if there is any, nothing is written (all rows or none).
 
 A unit administrator exports and imports only their own unit's services and
 staff; the scope is the set from ``permissions.editable_unit_ids``.
@@ -11,7 +13,6 @@ staff; the scope is the set from ``permissions.editable_unit_ids``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,19 +23,27 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal import audit
 from portal.blueprints.directory.indexing import building_aliases
 from portal.blueprints.directory.search import normalize
-from portal.blueprints.directory.services import directory_username, meetings_blocking
-from portal.blueprints.guide.models import Service
-from portal.blueprints.guide.services import SERVICE_FIELDS, split_lines
+from portal.blueprints.directory.services import (
+    USERNAME,
+    RoomDraft,
+    StaffDraft,
+    UnitDraft,
+    meetings_blocking,
+    save_room,
+    save_staff,
+    save_unit,
+    scope_of,
+)
+from portal.blueprints.guide.models import GuideItem
+from portal.blueprints.guide.services import ItemDraft, save_item, split_lines
 from portal.db import db
 from portal.models import Building, Equipment, Floor, Room, RoomKind, Unit, User
 from portal.rules import RuleViolation
 from portal.spreadsheets import ExportWorkbook, open_workbook_upload, quantity, read_rows
 
 MAX_ROWS = 20000
-USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,7 @@ EQUIPMENT_NAMES = {
     Equipment.PROJECTOR: "投影", Equipment.SCREEN: "幕布", Equipment.MICROPHONES: "话筒",
     Equipment.VIDEO_CONFERENCE: "视频会议", Equipment.WELCOME_SCREEN: "电子欢迎屏",
 }
-SERVICES = Sheet("事项", "service", (
+ITEMS = Sheet("事项", "guide_item", (
     Column("事项名称", "name", True, 30), Column("办理单位", "unit", True, 24), Column("分类", "category", True),
     Column("办理地点", "room", width=16), Column("窗口", "window", width=10), Column("申请材料", "materials", width=50),
     Column("办理流程", "steps", width=40), Column("办理时间", "hours", width=24), Column("收费金额（元）", "fee", width=12),
@@ -85,8 +94,8 @@ STAFF = Sheet("人员", "staff", (
     Column("用户名", "username", width=16), Column("姓名", "display_name", True, 12), Column("单位", "unit", True, 24),
     Column("职务", "title"), Column("办公室", "office"), Column("分机", "phone_ext", width=10), Column("在册", "listed", width=8),
 ))
-SHEETS = (UNITS, ROOMS, SERVICES, STAFF)
-UNIT_ADMIN_SHEETS = (SERVICES, STAFF)
+SHEETS = (UNITS, ROOMS, ITEMS, STAFF)
+UNIT_ADMIN_SHEETS = (ITEMS, STAFF)
 
 YES, NO = "是", "否"
 
@@ -114,14 +123,6 @@ class RowProblem:
                 sheet=self.sheet, row=self.row, column=self.column, message=self.message,
             )
         )
-
-
-class WorkbookError(ValueError):
-    """The upload is not a workbook we can read at all."""
-
-    def __init__(self, message: Any) -> None:
-        super().__init__(message)  # a lazy string: translated when shown
-        self.message = message
 
 
 # ---------------------------------------------------------------- cell values
@@ -236,7 +237,8 @@ def read_workbook(data: bytes, sheets: Iterable[Sheet] = SHEETS) -> tuple[list[S
     try:
         workbook = open_workbook_upload(data)
     except RuleViolation as error:
-        raise WorkbookError(error.message) from error
+        error.field = error.field or "workbook"
+        raise
     found: list[SheetRows] = []
     problems: list[RowProblem] = []
     try:
@@ -272,12 +274,14 @@ def read_workbook(data: bytes, sheets: Iterable[Sheet] = SHEETS) -> tuple[list[S
                     data_rows.append((number, record))
             found.append(SheetRows(sheet, data_rows))
     except RuleViolation as error:  # a row the file's XML does not let us read
-        raise WorkbookError(error.message) from error
+        error.field = error.field or "workbook"
+        raise
     finally:
         workbook.close()
     if not found and not problems:
-        raise WorkbookError(
-            _l("The workbook has none of the sheets %(names)s.", names="、".join(f"“{s.title}”" for s in sheets))
+        raise RuleViolation(
+            _l("The workbook has none of the sheets %(names)s.", names="、".join(f"“{s.title}”" for s in sheets)),
+            field="workbook",
         )
     return found, problems
 
@@ -427,7 +431,7 @@ def _plan_units(plan: ImportPlan, rows: SheetRows, lookups: Lookups) -> None:
         plan.rows.append(PlannedRow(rows.sheet, number, existing, values))
 
 
-def _plan_rooms(plan: ImportPlan, rows: SheetRows, lookups: Lookups) -> None:
+def _plan_rooms(plan: ImportPlan, rows: SheetRows, lookups: Lookups, now: datetime) -> None:
     seen: set[tuple[int, str]] = set()
     for number, record in rows.rows:
         check = RowChecker(plan, rows.sheet, number, record)
@@ -463,7 +467,7 @@ def _plan_rooms(plan: ImportPlan, rows: SheetRows, lookups: Lookups) -> None:
         if existing is not None and existing.floor_id != floor.id:
             check.problem("level", _l("Room %(number)s is on floor %(level)s.", number=room_number, level=existing.floor.level))
             continue
-        if existing is not None and "kind" in details and (blocking := meetings_blocking(existing, details["kind"])):
+        if existing is not None and "kind" in details and (blocking := meetings_blocking(existing, details["kind"], now)):
             check.problem("kind", _l("%(n)s meetings are booked in this room from now on; cancel them before it stops being a meeting room.",
                                      n=blocking))
             continue
@@ -474,8 +478,8 @@ def _plan_rooms(plan: ImportPlan, rows: SheetRows, lookups: Lookups) -> None:
         }))
 
 
-def _plan_services(plan: ImportPlan, rows: SheetRows, lookups: Lookups, scope: frozenset[int] | None) -> None:
-    existing_by_key = {(s.unit_id, s.name): s for s in db.session.scalars(select(Service))}
+def _plan_items(plan: ImportPlan, rows: SheetRows, lookups: Lookups, scope: frozenset[int] | None) -> None:
+    existing_by_key = {(s.unit_id, s.name): s for s in db.session.scalars(select(GuideItem))}
     seen: set[tuple[str, str]] = set()
     for number, record in rows.rows:
         check = RowChecker(plan, rows.sheet, number, record)
@@ -544,17 +548,15 @@ def _plan_staff(plan: ImportPlan, rows: SheetRows, lookups: Lookups, scope: froz
             "phone_ext": check.get("phone_ext", max_length=30),
             "listed": check.get("listed", parse=parse_yes_no),
         }
-        if existing is not None and existing.password_hash and values["listed"] is False:
-            check.problem("listed", _l("Accounts with a portal login are removed by the system administrator."))
         if check.failed:
             continue
         plan.rows.append(PlannedRow(rows.sheet, number, existing, values))
 
 
-def plan_import(data: bytes, scope: frozenset[int] | None) -> ImportPlan:
+def plan_import(data: bytes, scope: frozenset[int] | None, now: datetime) -> ImportPlan:
     """Check a workbook completely. ``scope``: None for every unit, else the unit ids allowed.
 
-    Raises ``WorkbookError`` if the file cannot be read as a workbook at all.
+    Raises ``RuleViolation`` if the file cannot be read as a workbook at all.
     """
     sheets_found, header_problems = read_workbook(data)
     plan = ImportPlan(problems=list(header_problems))
@@ -570,9 +572,9 @@ def plan_import(data: bytes, scope: frozenset[int] | None) -> ImportPlan:
         if rows.sheet is UNITS:
             _plan_units(plan, rows, lookups)
         elif rows.sheet is ROOMS:
-            _plan_rooms(plan, rows, lookups)
-        elif rows.sheet is SERVICES:
-            _plan_services(plan, rows, lookups, scope)
+            _plan_rooms(plan, rows, lookups, now)
+        elif rows.sheet is ITEMS:
+            _plan_items(plan, rows, lookups, scope)
         elif rows.sheet is STAFF:
             _plan_staff(plan, rows, lookups, scope)
     if not plan.problems and not plan.rows:
@@ -586,11 +588,18 @@ SHEET_ORDER = {sheet.title: i for i, sheet in enumerate(SHEETS)}
 
 # ---------------------------------------------------------------- applying
 
-AUDIT_FIELDS = {
-    "unit": ("name", "short_name", "phone", "office_hours", "duties", "headcount", "sort_order"),
-    "room": ("floor_id", "number", "name", "unit_id", "kind", "capacity", "area_m2", "equipment"),
-    "service": SERVICE_FIELDS,
-    "staff": ("username", "display_name", "unit_id", "title", "office_room_id", "phone_ext", "active"),
+# A service's field name → the workbook column it comes from, per sheet.
+FIELD_COLUMNS = {
+    "unit": {"name": "name", "short_name": "short_name", "phone": "phone", "office_hours": "office_hours",
+             "duties": "duties", "headcount": "headcount", "sort_order": "sort_order"},
+    "room": {"name": "name", "kind": "kind", "capacity": "capacity", "area_m2": "area", "equipment": "equipment",
+             "unit_id": "unit", "number": "number"},
+    "guide_item": {"name": "name", "unit_id": "unit", "category": "category", "room_id": "room", "window": "window",
+                   "materials": "materials", "steps": "steps", "hours": "hours", "fee": "fee", "fee_note": "fee_note",
+                   "legal_days": "legal_days", "promised_days": "promised_days", "phone": "phone", "notes": "notes",
+                   "keywords": "keywords"},
+    "staff": {"display_name": "display_name", "unit_id": "unit", "title": "title", "office_room_id": "office",
+              "phone_ext": "phone_ext", "listed": "listed", "username": "username"},
 }
 
 
@@ -604,11 +613,18 @@ class ImportSummary:
         bucket[sheet.title] = bucket.get(sheet.title, 0) + 1
 
 
-def apply_import(plan: ImportPlan, actor: User) -> ImportSummary:
-    """Write a problem-free plan, with an audit entry per changed row. The caller commits
-    (or rolls back: nothing is written outside this session's transaction)."""
+def _problem_for(planned: PlannedRow, error: RuleViolation) -> RowProblem:
+    key = FIELD_COLUMNS[planned.sheet.kind].get(error.field or "", "")
+    header = planned.sheet.column(key).header if key else ""
+    return RowProblem(planned.sheet.title, planned.row, header, error.message)
+
+
+def apply_import(plan: ImportPlan, *, actor: User | None, now: datetime) -> ImportSummary:
+    """Write a plan without cell problems, row by row through the services (each
+    writes its own audit entry). A row a service refuses becomes a problem of the
+    plan; then nothing at all is written (the savepoint is rolled back)."""
     if not plan.ok:
-        raise ValueError("a plan with problems is not applied")
+        raise RuleViolation(_l("The workbook has problems; nothing was imported."))
     summary = ImportSummary()
     units = {u.name: u for u in db.session.scalars(select(Unit))}
     rooms = {
@@ -618,61 +634,80 @@ def apply_import(plan: ImportPlan, actor: User) -> ImportSummary:
     # Usernames written in the workbook are reserved before any is generated.
     taken_usernames = set(db.session.scalars(select(User.username)))
     taken_usernames.update(p.values["username"] for p in plan.rows if p.sheet is STAFF and p.values["username"])
+    savepoint = db.session.begin_nested()
     for planned in plan.rows:
-        kind = planned.sheet.kind
-        obj = planned.existing
-        before = audit.snapshot(obj, AUDIT_FIELDS[kind]) if obj is not None else None
-        values = planned.values
-        if kind == "unit":
-            if obj is None:
-                obj = Unit(name=values["name"])
-                db.session.add(obj)
-                units[obj.name] = obj
-            for key in AUDIT_FIELDS["unit"][1:]:
-                setattr(obj, key, values[key] if values[key] is not None else "")
-        elif kind == "room":
-            if obj is None:
-                obj = Room(floor=values["floor"], number=values["number"], kind=RoomKind.OFFICE, equipment=[])
-                db.session.add(obj)
-                rooms[values["floor"].building_id, normalize(values["number"])] = obj
-            obj.name = values["name"] or ""
-            obj.unit = units[values["unit_name"]] if values["unit_name"] else None
-            for key, value in values["details"].items():
-                setattr(obj, key, value)
-        elif kind == "service":
-            if obj is None:
-                obj = Service(name=values["name"], unit=units[values["unit_name"]])
-                db.session.add(obj)
-            obj.unit = units[values["unit_name"]]
-            obj.room = rooms[values["room_key"]] if values["room_key"] else None
-            for key in ("category", "window", "hours", "fee_note", "phone", "notes", "keywords"):
-                setattr(obj, key, values[key] or "")
-            for key in ("materials", "steps", "fee", "legal_days", "promised_days"):
-                setattr(obj, key, values[key])
-        elif kind == "staff":
-            if obj is None:
-                username = values["username"] or directory_username(values["display_name"], taken_usernames)
-                taken_usernames.add(username)
-                obj = User(username=username, display_name=values["display_name"], password_hash="")
-                db.session.add(obj)
-            obj.display_name = values["display_name"]
-            obj.unit = units[values["unit_name"]]
-            obj.title = values["title"] or ""
-            obj.office_room = rooms[values["office_key"]] if values["office_key"] else None
-            obj.phone_ext = values["phone_ext"] or ""
-            obj.active = values["listed"]
-        db.session.flush()  # new units and rooms are referred to by later rows
-        after = audit.snapshot(obj, AUDIT_FIELDS[kind])
-        if before is None:
+        values, obj, kind = planned.values, planned.existing, planned.sheet.kind
+        options = {"actor": actor, "now": now, "action": f"{kind}.import",
+                   "summary": f"{'updated' if obj is not None else 'created'} from workbook row {planned.row}"}
+        try:
+            if kind == "unit":
+                outcome = save_unit(obj, UnitDraft(
+                    name=values["name"], short_name=values["short_name"] or "", phone=values["phone"] or "",
+                    office_hours=values["office_hours"] or "", duties=values["duties"] or "",
+                    headcount=values["headcount"], sort_order=values["sort_order"],
+                ), **options)
+                units[outcome.obj.name] = outcome.obj
+            elif kind == "room":
+                details = values["details"]
+                draft = RoomDraft(
+                    kind=details.get("kind", obj.kind if obj is not None else RoomKind.OFFICE),
+                    name=values["name"] or "",
+                    capacity=details.get("capacity", obj.capacity if obj is not None else None),
+                    area_m2=details.get("area_m2", obj.area_m2 if obj is not None else None),
+                    equipment=details.get("equipment", list(obj.equipment or []) if obj is not None else []),
+                    unit_id=units[values["unit_name"]].id if values["unit_name"] else None,
+                )
+                outcome = save_room(obj, draft, floor=values["floor"], number=values["number"], **options)
+                rooms[values["floor"].building_id, normalize(values["number"])] = outcome.obj
+            elif kind == "guide_item":
+                outcome = save_item(obj, ItemDraft(
+                    name=values["name"], category=values["category"] or "", unit_id=units[values["unit_name"]].id,
+                    room_id=rooms[values["room_key"]].id if values["room_key"] else None,
+                    window=values["window"] or "", materials=values["materials"], steps=values["steps"],
+                    hours=values["hours"] or "", fee=values["fee"], fee_note=values["fee_note"] or "",
+                    legal_days=values["legal_days"], promised_days=values["promised_days"],
+                    phone=values["phone"] or "", notes=values["notes"] or "", keywords=values["keywords"] or "",
+                ), **options)
+            else:
+                outcome = save_staff(obj, StaffDraft(
+                    display_name=values["display_name"] or "", unit_id=units[values["unit_name"]].id,
+                    title=values["title"] or "",
+                    office_room_id=rooms[values["office_key"]].id if values["office_key"] else None,
+                    phone_ext=values["phone_ext"] or "", listed=values["listed"],
+                    username=values["username"] or "",
+                ), taken_usernames=taken_usernames, **options)
+        except RuleViolation as error:
+            plan.problems.append(_problem_for(planned, error))
+            continue
+        if outcome.created:
             summary.count(summary.created, planned.sheet)
-            audit.record(actor, f"{kind}.import", obj, after=after, summary=f"created from workbook row {planned.row}")
-        elif before != after:
+        elif outcome.changed:
             summary.count(summary.updated, planned.sheet)
-            audit.record(actor, f"{kind}.import", obj, before=before, after=after,
-                         summary=f"updated from workbook row {planned.row}")
         else:
             summary.count(summary.unchanged, planned.sheet)
+    if plan.problems:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
     return summary
+
+
+@dataclass
+class ImportResult:
+    summary: ImportSummary
+    problems: list[RowProblem]
+
+
+def import_workbook(data: bytes, *, actor: User | None, now: datetime) -> ImportResult:
+    """Check and apply a workbook for ``actor`` (their units only). With problems,
+    nothing is written and they are returned, sorted by sheet and row; the
+    caller commits. Raises ``RuleViolation`` for a file that is no workbook."""
+    plan = plan_import(data, scope_of(actor), now)
+    summary = ImportSummary()
+    if plan.ok:
+        summary = apply_import(plan, actor=actor, now=now)
+    plan.problems.sort(key=lambda p: (SHEET_ORDER.get(p.sheet, 99), p.row))
+    return ImportResult(summary, plan.problems)
 
 
 # ---------------------------------------------------------------- export
@@ -702,14 +737,14 @@ def export_rows(sheet: Sheet, scope: frozenset[int] | None) -> list[list[Any]]:
              r.capacity, quantity(r.area_m2), "、".join(EQUIPMENT_NAMES[Equipment(code)] for code in r.equipment or [])]
             for r in rooms
         ]
-    if sheet is SERVICES:
+    if sheet is ITEMS:
         query = (
-            select(Service).join(Unit)
-            .options(joinedload(Service.unit), joinedload(Service.room).joinedload(Room.floor).joinedload(Floor.building))
-            .order_by(Unit.sort_order, Service.category, Service.name)
+            select(GuideItem).join(Unit)
+            .options(joinedload(GuideItem.unit), joinedload(GuideItem.room).joinedload(Room.floor).joinedload(Floor.building))
+            .order_by(Unit.sort_order, GuideItem.category, GuideItem.name)
         )
         if in_scope:
-            query = query.where(in_scope(Service.unit_id))
+            query = query.where(in_scope(GuideItem.unit_id))
         return [
             [s.name, s.unit.name, s.category, _room_text(s.room), s.window, "\n".join(s.materials), "\n".join(s.steps),
              s.hours, "" if s.fee is None else s.fee, s.fee_note, _days_text(s.legal_days), _days_text(s.promised_days),

@@ -1,17 +1,18 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError
 
-from portal.forms import MultiCheckboxField
+from portal.blueprints.directory.services import RoomDraft, StaffDraft, UnitDraft
+from portal.forms import Form, IdentifierField, MultiCheckboxField
+from portal.models import RoomKind
 
 PHONE = Regexp(r"^[0-9０-９ ()（）+\-—,，/、转]*$", message=_l("Use digits, spaces and dashes only."))
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     """Logistics administrators edit every field; a unit administrator gets the
     form without ``ADMIN_ONLY_FIELDS``."""
 
@@ -19,11 +20,24 @@ class UnitForm(FlaskForm):
 
     name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=80)])
     short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=30)])
-    phone = StringField(_l("Public phone"), validators=[Optional(), Length(max=30), PHONE])
+    phone = IdentifierField(_l("Public phone"), validators=[Optional(), Length(max=30), PHONE])
     office_hours = StringField(_l("Office hours"), validators=[Optional(), Length(max=120)])
     duties = TextAreaField(_l("Duties"), validators=[Optional(), Length(max=2000)])
     headcount = IntegerField(_l("Headcount"), default=0, validators=[Optional(), NumberRange(min=0, max=10000)])
     sort_order = IntegerField(_l("Sort order"), default=0, validators=[Optional(), NumberRange(min=0, max=100000)])
+
+    def to_draft(self) -> UnitDraft:
+        def given(name: str, empty):
+            field = getattr(self, name, None)
+            if field is None:
+                return None  # not on a unit administrator's form: the service keeps it
+            return empty if field.data is None else field.data
+
+        return UnitDraft(
+            phone=self.phone.data or "", office_hours=self.office_hours.data or "", duties=self.duties.data or "",
+            name=given("name", ""), short_name=given("short_name", ""),
+            headcount=given("headcount", 0), sort_order=given("sort_order", 0),
+        )
 
 
 def finite_number(form, field) -> None:
@@ -32,7 +46,7 @@ def finite_number(form, field) -> None:
         raise StopValidation(_l("Enter a number."))
 
 
-class RoomForm(FlaskForm):
+class RoomForm(Form):
     """A room's details and who occupies it (logistics administrators)."""
 
     name = StringField(_l("Room name"), validators=[Optional(), Length(max=80)])
@@ -42,13 +56,19 @@ class RoomForm(FlaskForm):
     equipment = MultiCheckboxField(_l("Equipment"), validators=[Optional()])
     unit_id = SelectField(_l("Occupied by"), coerce=int, validators=[Optional()])
 
+    def to_draft(self) -> RoomDraft:
+        return RoomDraft(
+            kind=RoomKind(self.kind.data), name=self.name.data or "", capacity=self.capacity.data,
+            area_m2=self.area_m2.data, equipment=list(self.equipment.data or []), unit_id=self.unit_id.data or None,
+        )
+
     def validate_area_m2(self, field) -> None:
         # After NumberRange, which already speaks for a huge number; stored to the hundredth.
         if field.data is not None and not field.errors and field.data != field.data.quantize(Decimal("0.01")):
             raise ValidationError(_l("At most two decimal places."))
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     """A staff directory entry. ``unit_id`` is for logistics administrators only;
     ``listed`` only for entries without a portal login."""
 
@@ -56,11 +76,19 @@ class StaffForm(FlaskForm):
     unit_id = SelectField(_l("Unit"), coerce=int, validators=[InputRequired()])
     title = StringField(_l("Title"), validators=[Optional(), Length(max=64)])
     office_room_id = SelectField(_l("Office"), coerce=int, validators=[Optional()])
-    phone_ext = StringField(_l("Extension"), validators=[Optional(), Length(max=30), PHONE])
+    phone_ext = IdentifierField(_l("Extension"), validators=[Optional(), Length(max=30), PHONE])
     listed = BooleanField(_l("Listed in the staff directory"), default=True)
 
+    def to_draft(self) -> StaffDraft:
+        """Without the "listed" field (an account with a login) it stays as it is."""
+        return StaffDraft(
+            display_name=self.display_name.data or "", unit_id=self.unit_id.data or None, title=self.title.data or "",
+            office_room_id=self.office_room_id.data or None, phone_ext=self.phone_ext.data or "",
+            listed=self.listed.data if getattr(self, "listed", None) is not None else None,
+        )
 
-class ImportForm(FlaskForm):
+
+class ImportForm(Form):
     workbook = FileField(
         _l("Excel workbook (.xlsx)"),
         validators=[FileRequired(message=_l("Choose an .xlsx file to import."))],

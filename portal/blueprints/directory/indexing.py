@@ -8,8 +8,8 @@ new version token. ``key_index()`` compares that token (one primary-key query)
 and reloads the process's ``KeyIndex`` only when it changed.
 
 Rows written without the ORM (bulk loads, SQL) are caught by
-``reconcile_search_keys``, which the search views run every ten minutes, and by
-``flask directory reindex``.
+``reconcile_search_keys``: run ``flask --app portal directory reindex --repair``
+after such a load (or from cron). Searches only read: a GET never writes keys.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, joinedload, lazyload
 
 from portal.blueprints.directory.models import SearchKey, SearchKeyVersion
 from portal.blueprints.directory.search import Candidate, KeyIndex, Keys, join_values, make_keys, split_values
-from portal.blueprints.guide.models import Service
+from portal.blueprints.guide.models import GuideItem
 from portal.db import db
 from portal.models import Building, Floor, Room, Unit, User
 from portal.pinyin import surname_readings
@@ -41,7 +41,7 @@ def _chinese_number(n: int) -> str:
 
 
 def unit_texts(unit: Unit) -> list[str]:
-    texts = [unit.name, unit.short_name]
+    texts = [unit.name, unit.short_name or "", unit.phone or ""]  # the public phone: 5400001 finds the unit
     if unit.name.startswith("县") and len(unit.name) > 3:
         texts.append(unit.name[1:])  # people say 人力资源和社会保障局, not 县人力…
     return texts
@@ -73,9 +73,9 @@ def room_texts(room: Room) -> list[str]:
     return texts
 
 
-def service_texts(service: Service) -> list[str]:
-    words = service.keywords.replace("，", ",").replace("、", ",").replace(",", " ").split()
-    return [service.name, *words]
+def item_texts(item: GuideItem) -> list[str]:
+    words = (item.keywords or "").replace("，", ",").replace("、", ",").replace(",", " ").split()
+    return [item.name, *words, item.phone or ""]  # its enquiry phone finds it too
 
 
 def staff_listed(user: User) -> bool:
@@ -90,12 +90,13 @@ def key_row(kind: str, obj: Any) -> dict[str, Any] | None:
         label, texts = f"{obj.building.name} {obj.display_label}", floor_texts(obj)
     elif kind == "room":
         label, texts = obj.label, room_texts(obj)
-    elif kind == "service":
-        label, texts = obj.name, service_texts(obj)
+    elif kind == "guide":
+        label, texts = obj.name, item_texts(obj)
     elif kind == "staff":
         if not staff_listed(obj):
             return None
-        label, texts = obj.display_name, [obj.display_name]
+        # The extension too: 5596 finds the colleague (staff are shown to logged-in users only).
+        label, texts = obj.display_name, [obj.display_name, obj.phone_ext or ""]
     else:
         raise ValueError(kind)
     keys = make_keys(texts)
@@ -114,11 +115,11 @@ def key_row(kind: str, obj: Any) -> dict[str, Any] | None:
 
 # model → (kind, attributes whose change alters its keys)
 WATCHED: dict[type, tuple[str, tuple[str, ...]]] = {
-    Unit: ("unit", ("name", "short_name")),
+    Unit: ("unit", ("name", "short_name", "phone")),
     Floor: ("floor", ("level", "label", "building_id", "building")),
     Room: ("room", ("number", "name", "floor_id", "floor")),
-    Service: ("service", ("name", "keywords")),
-    User: ("staff", ("display_name", "unit_id", "unit", "active")),
+    GuideItem: ("guide", ("name", "keywords", "phone")),
+    User: ("staff", ("display_name", "unit_id", "unit", "active", "phone_ext")),
     Building: ("", ("name",)),  # no keys of its own; its floors' and rooms' keys name it
 }
 
@@ -233,7 +234,7 @@ def _sources() -> list[tuple[str, Any, list[Any], list[Any]]]:
         ("unit", Unit, [], []),
         ("floor", Floor, [], [joinedload(Floor.building)]),
         ("room", Room, [], [joinedload(Room.floor).joinedload(Floor.building)]),
-        ("service", Service, [], []),
+        ("guide", GuideItem, [], []),
         ("staff", User, [User.active.is_(True), User.unit_id.is_not(None)], [lazyload(User.role_rows)]),
     ]
 
@@ -274,25 +275,6 @@ def reconcile_search_keys() -> tuple[int, int]:
     if added or dropped:
         _new_version(session.connection())
     return added, dropped
-
-
-_last_reconciled: dict[str, float] = {}
-RECONCILE_EVERY_SECONDS = 600
-
-
-def reconcile_now_and_then(now: float, every: float = RECONCILE_EVERY_SECONDS) -> None:
-    """Run ``reconcile_search_keys`` at most every ``every`` seconds per process and
-    database, so rows loaded in bulk become searchable without anyone asking.
-    The check costs five indexed anti-joins; it writes only when something is off."""
-    url = str(db.engine.url)
-    if now - _last_reconciled.get(url, float("-inf")) < every:
-        return
-    _last_reconciled[url] = now
-    added, dropped = reconcile_search_keys()
-    if added or dropped:
-        db.session.commit()
-    else:
-        db.session.rollback()
 
 
 # ---------------------------------------------------------------- the in-memory index

@@ -1,4 +1,4 @@
-"""One search over units, floors, rooms, services and (for logged-in users) staff.
+"""One search over units, floors, rooms, guide items and (for logged-in users) staff.
 
 Every searchable object has precomputed keys (``SearchKey``, kept current by
 ``indexing``): a few *terms* — its names and the spellings people type, such as
@@ -29,8 +29,8 @@ from sqlalchemy import ColumnElement, or_
 
 from portal.pinyin import full_pinyin, initials
 
-KINDS = ("unit", "service", "floor", "room", "staff")
-PUBLIC_KINDS = ("unit", "service", "floor", "room")  # staff are personal data: logged-in users only
+KINDS = ("unit", "guide", "floor", "room", "staff")
+PUBLIC_KINDS = ("unit", "guide", "floor", "room")  # staff are personal data: logged-in users only
 MAX_QUERY_LENGTH = 60  # longer than any name we hold; longer input cannot match anything
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"

@@ -1,16 +1,18 @@
-"""The service guide (办事指南): services (事项) by category and by unit, one
-printable sheet per service, and their administration."""
+"""The service guide (办事指南): guide items (办事事项) by category and by unit,
+one printable sheet per item, and their administration. Depends on the core
+only (the directory depends on the guide, never the other way round)."""
 
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from portal.capabilities import Capability, NavItem
-from portal.models import Role
-from portal.security import ADMINS
+from portal.permissions import UNIT_EDITORS
 
 bp = Blueprint("guide", __name__, url_prefix="/services")
 
-ADMIN_LINKS = (NavItem("guide.admin_services", _l("Service guide"), ADMINS + (Role.UNIT_ADMIN,)),)
+EDITORS = UNIT_EDITORS
+
+ADMIN_LINKS = (NavItem("guide.admin_items", _l("Service guide"), EDITORS),)
 
 
 CAPABILITY = Capability(

@@ -1,9 +1,11 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError
+
+from portal.blueprints.guide.services import ItemDraft, split_lines
+from portal.forms import Form, IdentifierField
 
 PHONE = Regexp(r"^[0-9０-９ ()（）+\-—,，/、转]*$", message=_l("Use digits, spaces and dashes only."))
 
@@ -14,7 +16,10 @@ def finite_amount(form, field) -> None:
         raise StopValidation(_l("Write the fee in yuan as a number, such as 80 or 0 (free)."))
 
 
-class ServiceForm(FlaskForm):
+class GuideItemForm(Form):
+    """A guide item's sheet. The service (``save_item``) holds the rules; these
+    validators only give the same answers before a round trip."""
+
     name = StringField(_l("Service name"), validators=[InputRequired(), Length(max=120)])
     category = StringField(
         _l("Category"), validators=[InputRequired(), Length(max=30)], description=_l("For example 社会保障 or 婚姻家庭.")
@@ -44,7 +49,7 @@ class ServiceForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=3650)],
         description=_l("0 means handled on the spot."),
     )
-    phone = StringField(
+    phone = IdentifierField(
         _l("Enquiry phone"),
         validators=[Optional(), Length(max=30), PHONE],
         description=_l("Leave empty for the unit's public phone."),
@@ -68,3 +73,22 @@ class ServiceForm(FlaskForm):
         legal = self.legal_days.data
         if field.data is not None and legal is not None and field.data > legal:
             raise ValidationError(_l("The promised time limit cannot be longer than the legal one."))
+
+    def to_draft(self) -> ItemDraft:
+        return ItemDraft(
+            name=self.name.data or "",
+            category=self.category.data or "",
+            unit_id=self.unit_id.data or None,
+            room_id=self.room_id.data or None,
+            window=self.window.data or "",
+            materials=split_lines(self.materials.data),
+            steps=split_lines(self.steps.data),
+            hours=self.hours.data or "",
+            fee=self.fee.data,
+            fee_note=self.fee_note.data or "",
+            legal_days=self.legal_days.data,
+            promised_days=self.promised_days.data,
+            phone=self.phone.data or "",
+            notes=self.notes.data or "",
+            keywords=self.keywords.data or "",
+        )

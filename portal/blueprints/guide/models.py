@@ -13,10 +13,10 @@ from portal.db import AwareDateTime, Money, db
 from portal.models import Room, Unit
 
 
-class Service(db.Model):
-    """One service (事项) a unit handles, as printed on its guide sheet."""
+class GuideItem(db.Model):
+    """One guide item (办事事项) a unit handles, as printed on its guide sheet."""
 
-    __tablename__ = "guide_service"
+    __tablename__ = "guide_item"
     __table_args__ = (UniqueConstraint("unit_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,4 +54,4 @@ class Service(db.Model):
         return self.hours or self.unit.office_hours
 
     def __repr__(self) -> str:
-        return f"<Service {self.name}>"
+        return f"<GuideItem {self.name}>"

@@ -1,16 +1,28 @@
-"""Service-guide rules as plain functions."""
+"""The guide's rules as plain functions: what the pages read (as dataclasses)
+and every change to a guide item (办事事项), with its audit record."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import case, select
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 
-from portal.blueprints.guide.models import Service
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from portal import audit
+from portal.blueprints.guide.models import GuideItem
 from portal.db import db
+from portal.models import Building, Floor, Room, RoomKind, Unit, User
+from portal.permissions import can_edit_unit, editable_unit_ids
+from portal.rules import RuleViolation
+from portal.text import contains, normalise_identifier
 
-SERVICE_FIELDS = (
+ITEM_FIELDS = (
     "name", "unit_id", "category", "room_id", "window", "materials", "steps", "hours", "fee", "fee_note",
     "legal_days", "promised_days", "phone", "notes", "keywords",
 )
@@ -26,8 +38,8 @@ CATEGORY_ORDER = (
 
 
 def category_order():
-    """An ORDER BY expression for ``Service.category`` following ``CATEGORY_ORDER``."""
-    return case({name: i for i, name in enumerate(CATEGORY_ORDER)}, value=Service.category, else_=len(CATEGORY_ORDER))
+    """An ORDER BY expression for ``GuideItem.category`` following ``CATEGORY_ORDER``."""
+    return case({name: i for i, name in enumerate(CATEGORY_ORDER)}, value=GuideItem.category, else_=len(CATEGORY_ORDER))
 
 
 # "1." "2、" "（3）" "四、" at the start of a line people paste from a Word document.
@@ -48,8 +60,306 @@ def join_lines(items: Iterable[str]) -> str:
     return "\n".join(items)
 
 
-def service_name_taken(unit_id: int, name: str, exclude_id: int | None = None) -> bool:
-    query = select(Service.id).where(Service.unit_id == unit_id, Service.name == name)
+def item_name_taken(unit_id: int | None, name: str, exclude_id: int | None = None) -> bool:
+    query = select(GuideItem.id).where(GuideItem.unit_id == unit_id, GuideItem.name == name)
     if exclude_id is not None:
-        query = query.where(Service.id != exclude_id)
+        query = query.where(GuideItem.id != exclude_id)
     return db.session.scalar(query) is not None
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class GroupedPage:
+    """One page of the guide: whole categories, never one split across two pages."""
+
+    groups: list[tuple[str, list[GuideItem]]]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def items(self) -> list[GuideItem]:
+        return [item for _, items in self.groups for item in items]
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def pack_categories(counts: list[tuple[str, int]], per_page: int) -> list[list[str]]:
+    """Categories (in order, with their sizes) packed into pages of about ``per_page``
+    items: a category is never split, a page holds at least one category."""
+    pages: list[list[str]] = []
+    size = 0
+    for name, count in counts:
+        if pages and size and size + count <= per_page:
+            pages[-1].append(name)
+            size += count
+        else:
+            pages.append([name])
+            size = count
+    return pages
+
+
+@dataclass(frozen=True)
+class GuideIndex:
+    page: GroupedPage
+    categories: list[tuple[str, int]]
+    units: list[tuple[int, str, str, int]]
+    selected_unit: Unit | None
+
+
+def guide_index(*, category: str, unit_id: int | None, page: int, per_page: int) -> GuideIndex:
+    """The public guide: every category with its count, the units with theirs, and
+    one page of items, whole categories per page."""
+    categories = [tuple(row) for row in db.session.execute(
+        select(GuideItem.category, func.count()).group_by(GuideItem.category).order_by(category_order(), GuideItem.category)
+    )]
+    units = [tuple(row) for row in db.session.execute(
+        select(Unit.id, Unit.name, Unit.short_name, func.count(GuideItem.id))
+        .join(GuideItem, GuideItem.unit_id == Unit.id)
+        .group_by(Unit.id, Unit.name, Unit.short_name, Unit.sort_order)
+        .order_by(Unit.sort_order, Unit.id)
+    )]
+    counted = select(GuideItem.category, func.count()).group_by(GuideItem.category)
+    if category:
+        counted = counted.where(GuideItem.category == category)
+    if unit_id:
+        counted = counted.where(GuideItem.unit_id == unit_id)
+    counts = [(name, n) for name, n in db.session.execute(counted.order_by(category_order(), GuideItem.category))]
+    pages = pack_categories(counts, per_page)
+    groups: list[tuple[str, list[GuideItem]]] = []
+    if 1 <= page <= len(pages):
+        query = (
+            select(GuideItem)
+            .join(Unit, GuideItem.unit_id == Unit.id)
+            .options(contains_eager(GuideItem.unit),
+                     joinedload(GuideItem.room).joinedload(Room.floor).joinedload(Floor.building))
+            .where(GuideItem.category.in_(pages[page - 1]))
+            .order_by(category_order(), GuideItem.category, Unit.sort_order, GuideItem.name, GuideItem.id)
+        )
+        if unit_id:
+            query = query.where(GuideItem.unit_id == unit_id)
+        by_category: dict[str, list[GuideItem]] = {}
+        for item in db.session.scalars(query):
+            by_category.setdefault(item.category, []).append(item)
+        groups = [(name, by_category[name]) for name in pages[page - 1] if name in by_category]
+    total = sum(n for _, n in counts)
+    selected_unit = db.session.get(Unit, unit_id) if unit_id else None
+    return GuideIndex(GroupedPage(groups, page, max(1, len(pages)), total), categories, units, selected_unit)
+
+
+RELATED_ITEMS = 10
+
+
+@dataclass(frozen=True)
+class ItemSheet:
+    item: GuideItem
+    related: list[GuideItem]
+
+
+def item_sheet(item: GuideItem) -> ItemSheet:
+    related = db.session.scalars(
+        select(GuideItem)
+        .where(GuideItem.unit_id == item.unit_id, GuideItem.id != item.id)
+        .order_by(category_order(), GuideItem.category, GuideItem.name)
+        .limit(RELATED_ITEMS)
+    ).all()
+    return ItemSheet(item, list(related))
+
+
+def admin_items_query(scope: frozenset[int] | None, *, q: str, unit_id: int | None):
+    """The administration list: the items this user edits, by unit, filtered."""
+    query = (
+        select(GuideItem)
+        .join(Unit, GuideItem.unit_id == Unit.id)
+        .options(contains_eager(GuideItem.unit))
+        .order_by(Unit.sort_order, GuideItem.category, GuideItem.name, GuideItem.id)
+    )
+    if scope is not None:
+        query = query.where(GuideItem.unit_id.in_(scope or {-1}))
+    if unit_id:
+        query = query.where(GuideItem.unit_id == unit_id)
+    if q:
+        query = query.where(contains(GuideItem.name, q))
+    return query
+
+
+def known_categories() -> list[str]:
+    return list(db.session.scalars(select(GuideItem.category).distinct().order_by(GuideItem.category)))
+
+
+def unit_options(scope: frozenset[int] | None) -> list[tuple[int, str]]:
+    query = select(Unit.id, Unit.name).order_by(Unit.sort_order, Unit.id)
+    if scope is not None:
+        query = query.where(Unit.id.in_(scope or {-1}))
+    return [(i, name) for i, name in db.session.execute(query)]
+
+
+def allowed_rooms_query(scope: frozenset[int] | None):
+    """Where an item may send people: service halls, then the rooms of the units
+    this user edits (every room for the logistics center)."""
+    query = (
+        select(Room)
+        .join(Floor)
+        .join(Building)
+        .options(contains_eager(Room.floor).contains_eager(Floor.building), joinedload(Room.unit))
+        .order_by((Room.kind != RoomKind.SERVICE_HALL), Building.sort_order, Floor.level, Room.number)
+    )
+    if scope is not None:
+        query = query.where((Room.kind == RoomKind.SERVICE_HALL) | Room.unit_id.in_(scope or {-1}))
+    return query
+
+
+def room_options(scope: frozenset[int] | None) -> list[tuple[int, str]]:
+    options = []
+    for room in db.session.scalars(allowed_rooms_query(scope)):
+        label = room.label
+        if room.name:
+            label += f" {room.name}"
+        if room.unit:
+            label += f" · {room.unit.short_name or room.unit.name}"
+        options.append((room.id, label))
+    return options
+
+
+# ---------------------------------------------------------------- changes
+
+PHONE_TEXT = re.compile(r"^[0-9 ()（）+\-—,，/、转]*$")
+MAX_LIST_TEXT = 5000
+
+
+@dataclass
+class ItemDraft:
+    """A guide item as the form or a workbook row gives it."""
+
+    name: str
+    category: str
+    unit_id: int | None
+    room_id: int | None = None
+    window: str = ""
+    materials: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    hours: str = ""
+    fee: Decimal | None = None
+    fee_note: str = ""
+    legal_days: int | None = None
+    promised_days: int | None = None
+    phone: str = ""
+    notes: str = ""
+    keywords: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    item: GuideItem
+    created: bool
+    changed: bool
+
+
+def _scope(actor: User | None) -> frozenset[int] | None:
+    return None if actor is None else editable_unit_ids(actor)
+
+
+def _length(value: str, limit: int, name: str) -> None:
+    if len(value or "") > limit:
+        raise RuleViolation(_l("At most %(n)s characters.", n=limit), field=name)
+
+
+def _days(value: int | None, name: str) -> None:
+    if value is not None and not 0 <= value <= 3650:
+        raise RuleViolation(_l("Must be between %(low)s and %(high)s.", low=0, high=3650), field=name)
+
+
+def check_fee(fee: Decimal | None) -> Decimal | None:
+    if fee is None:
+        return None
+    if not fee.is_finite() or not 0 <= fee <= 1000000:
+        raise RuleViolation(_l("Write the fee in yuan as a number, such as 80 or 0 (free)."), field="fee")
+    if fee != fee.quantize(Decimal("0.01")):
+        raise RuleViolation(_l("A fee has at most two decimal places (fen)."), field="fee")
+    return fee.quantize(Decimal("0.01"))
+
+
+def save_item(item: GuideItem | None, draft: ItemDraft, *, actor: User | None, now: datetime,
+              action: str | None = None, summary: str = "") -> Outcome:
+    """Create or update a guide item: the editor's own unit only (every unit for the
+    logistics center), a place they may name, one name per unit."""
+    scope = _scope(actor)
+    if item is not None and scope is not None and not can_edit_unit(actor, item.unit_id):
+        raise RuleViolation(_l("You may only change your own unit's data."), status=403)
+    if draft.unit_id is None or db.session.get(Unit, draft.unit_id) is None:
+        raise RuleViolation(_l("Choose a unit."), field="unit_id")
+    if scope is not None and draft.unit_id not in scope:
+        raise RuleViolation(_l("You may only change your own unit's data."), field="unit_id")
+    if not draft.name:
+        raise RuleViolation(_l("This field is required."), field="name")
+    if not draft.category:
+        raise RuleViolation(_l("This field is required."), field="category")
+    for name, limit in (("name", 120), ("category", 30), ("window", 30), ("hours", 120), ("fee_note", 200),
+                        ("notes", 5000), ("keywords", 200)):
+        _length(getattr(draft, name), limit, name)
+    materials = [line.strip() for line in draft.materials if line and line.strip()]
+    steps = [line.strip() for line in draft.steps if line and line.strip()]
+    _length(join_lines(materials), MAX_LIST_TEXT, "materials")
+    _length(join_lines(steps), MAX_LIST_TEXT, "steps")
+    phone = normalise_identifier(draft.phone or "")
+    _length(phone, 30, "phone")
+    if not PHONE_TEXT.match(phone):
+        raise RuleViolation(_l("Use digits, spaces and dashes only."), field="phone")
+    fee = check_fee(draft.fee)
+    _days(draft.legal_days, "legal_days")
+    _days(draft.promised_days, "promised_days")
+    if draft.legal_days is not None and draft.promised_days is not None and draft.promised_days > draft.legal_days:
+        raise RuleViolation(_l("The promised time limit cannot be longer than the legal one."), field="promised_days")
+    if draft.room_id is not None:
+        allowed = allowed_rooms_query(scope).where(Room.id == draft.room_id)
+        if db.session.scalars(allowed).first() is None:
+            raise RuleViolation(_l("Choose a service hall or one of your unit's rooms."), field="room_id")
+    if item_name_taken(draft.unit_id, draft.name, item.id if item is not None else None):
+        raise RuleViolation(_l("This unit already has a service with this name."), field="name")
+    before = audit.snapshot(item, ITEM_FIELDS) if item is not None else None
+    if item is None:
+        item = GuideItem(name=draft.name, unit_id=draft.unit_id, category=draft.category)
+        db.session.add(item)
+    item.name = draft.name
+    item.category = draft.category
+    item.unit_id = draft.unit_id
+    item.room_id = draft.room_id
+    item.materials = materials
+    item.steps = steps
+    item.fee = fee
+    item.legal_days = draft.legal_days
+    item.promised_days = draft.promised_days
+    item.phone = phone
+    for name in ("window", "hours", "fee_note", "notes", "keywords"):
+        setattr(item, name, getattr(draft, name) or "")
+    db.session.flush()
+    after = audit.snapshot(item, ITEM_FIELDS)
+    if before is not None and before == after:
+        return Outcome(item, created=False, changed=False)
+    default_action = "guide_item.create" if before is None else "guide_item.update"
+    audit.record(actor, action or default_action, item, before=before, after=after, summary=summary)
+    return Outcome(item, created=before is None, changed=True)
+
+
+def delete_item(item: GuideItem, *, actor: User | None, now: datetime) -> None:
+    """Take an item out of the guide (and the search); the audit log keeps its content."""
+    if actor is not None and not can_edit_unit(actor, item.unit_id):
+        raise RuleViolation(_l("You may only change your own unit's data."), status=403)
+    audit.record(actor, "guide_item.delete", item, before=audit.snapshot(item, ITEM_FIELDS), summary=item.name)
+    db.session.delete(item)

@@ -1,45 +1,57 @@
 from __future__ import annotations
 
-from itertools import groupby
-
 from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
-from portal import audit
-from portal.blueprints.directory.permissions import can_edit_unit, editable_unit_ids, require_unit
-from portal.blueprints.guide import bp
-from portal.blueprints.guide.forms import ServiceForm
-from portal.blueprints.guide.models import Service
-from portal.blueprints.guide.services import SERVICE_FIELDS, category_order, join_lines, service_name_taken, split_lines
+from portal import timeutil
+from portal.blueprints.guide import EDITORS, bp
+from portal.blueprints.guide.forms import GuideItemForm
+from portal.blueprints.guide.models import GuideItem
+from portal.blueprints.guide.services import (
+    admin_items_query,
+    delete_item as remove_item,
+    guide_index,
+    item_sheet,
+    join_lines,
+    known_categories,
+    room_options,
+    save_item,
+    unit_options,
+)
+from portal.confirm import confirmation_page, confirmed
 from portal.db import db
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
-from portal.models import Building, Floor, Role, Room, RoomKind, Unit
-from portal.security import ADMINS, roles_required
-
-EDITORS = ADMINS + (Role.UNIT_ADMIN,)
-RELATED_SERVICES = 10
-
-
-def page_size() -> int:
-    return current_app.config["PAGE_SIZE"]
+from portal.models import Floor, Room
+from portal.permissions import can_edit_unit, editable_unit_ids
+from portal.requestargs import arg_int, arg_page, paginate
+from portal.rules import RuleViolation
+from portal.security import roles_required
 
 
-def load_service(service_id: int, *, for_edit: bool = False) -> Service:
-    service = db.session.scalar(
-        select(Service)
-        .options(joinedload(Service.unit), joinedload(Service.room).joinedload(Room.floor).joinedload(Floor.building))
-        .where(Service.id == service_id)
+def load_item(item_id: int, *, for_edit: bool = False) -> GuideItem:
+    item = db.session.scalar(
+        select(GuideItem)
+        .options(joinedload(GuideItem.unit), joinedload(GuideItem.room).joinedload(Room.floor).joinedload(Floor.building))
+        .where(GuideItem.id == item_id)
     )
-    if service is None:
+    if item is None:
         abort(404)
-    if for_edit:
-        require_unit(service.unit_id)
-    return service
+    if for_edit and not can_edit_unit(current_user, item.unit_id):
+        abort(403)
+    return item
+
+
+def lenient_int(name: str) -> int:
+    """A filter id from a link: anything that is not an id shows everything."""
+    try:
+        return arg_int(name, 0) or 0
+    except RuleViolation:
+        return 0
 
 
 # ---------------------------------------------------------------- public guide
@@ -48,57 +60,34 @@ def load_service(service_id: int, *, for_edit: bool = False) -> Service:
 @bp.route("/")
 def index():
     category = request.args.get("category", "").strip()[:30]
-    unit_id = request.args.get("unit", 0, type=int)
-    categories = db.session.execute(
-        select(Service.category, func.count()).group_by(Service.category).order_by(category_order(), Service.category)
-    ).all()
-    units = db.session.execute(
-        select(Unit.id, Unit.name, Unit.short_name, func.count(Service.id))
-        .join(Service, Service.unit_id == Unit.id)
-        .group_by(Unit.id, Unit.name, Unit.short_name, Unit.sort_order)
-        .order_by(Unit.sort_order, Unit.id)
-    ).all()
-    query = (
-        select(Service)
-        .join(Unit, Service.unit_id == Unit.id)
-        .options(contains_eager(Service.unit), joinedload(Service.room).joinedload(Room.floor).joinedload(Floor.building))
-        .order_by(category_order(), Service.category, Unit.sort_order, Service.name, Service.id)
-    )
-    if category:
-        query = query.where(Service.category == category)
-    if unit_id:
-        query = query.where(Service.unit_id == unit_id)
-    page = db.paginate(query, per_page=page_size(), error_out=False)
-    selected_unit = db.session.get(Unit, unit_id) if unit_id else None
-    # Consecutive runs (Jinja's groupby would re-sort the categories by code point).
-    service_groups = [(name, list(services)) for name, services in groupby(page.items, key=lambda s: s.category)]
+    unit_id = lenient_int("unit")
+    try:
+        page_number = arg_page()
+    except RuleViolation:
+        page_number = 1
+    data = guide_index(category=category, unit_id=unit_id or None, page=page_number,
+                       per_page=current_app.config["PAGE_SIZE"])
     return render(
         "guide/index.html",
-        "guide/_service_list.html",
-        page=page,
-        service_groups=service_groups,
-        categories=categories,
-        units=units,
+        "guide/_item_list.html",
+        page=data.page,
+        item_groups=data.page.groups,
+        categories=data.categories,
+        units=data.units,
         category=category,
         unit_id=unit_id,
-        selected_unit=selected_unit,
+        selected_unit=data.selected_unit,
     )
 
 
-@bp.route("/<int:service_id>")
-def service(service_id: int):
-    service = load_service(service_id)
-    related = db.session.scalars(
-        select(Service)
-        .where(Service.unit_id == service.unit_id, Service.id != service.id)
-        .order_by(category_order(), Service.category, Service.name)
-        .limit(RELATED_SERVICES)
-    ).all()
+@bp.route("/<int:item_id>")
+def item(item_id: int):
+    sheet = item_sheet(load_item(item_id))
     return render(
-        "guide/service.html",
-        service=service,
-        related=related,
-        can_edit=can_edit_unit(current_user, service.unit_id),
+        "guide/item.html",
+        item=sheet.item,
+        related=sheet.related,
+        can_edit=can_edit_unit(current_user, sheet.item.unit_id),
     )
 
 
@@ -107,32 +96,17 @@ def service(service_id: int):
 
 @bp.route("/admin/")
 @roles_required(*EDITORS)
-def admin_services():
+def admin_items():
     scope = editable_unit_ids(current_user)
     q = request.args.get("q", "").strip()[:60]
-    unit_id = request.args.get("unit", 0, type=int)
-    query = (
-        select(Service)
-        .join(Unit, Service.unit_id == Unit.id)
-        .options(contains_eager(Service.unit))
-        .order_by(Unit.sort_order, Service.category, Service.name, Service.id)
-    )
-    if scope is not None:
-        query = query.where(Service.unit_id.in_(scope or {-1}))
-    if unit_id:
-        query = query.where(Service.unit_id == unit_id)
-    if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Service.name.like(f"%{escaped}%", escape="\\"))
-    page = db.paginate(query, per_page=page_size(), error_out=False)
+    unit_id = lenient_int("unit")
+    page = paginate(admin_items_query(scope, q=q, unit_id=unit_id or None))
     units = []
     if scope is None:
-        units = [SelectChoice(0, _("All units"))] + [
-            SelectChoice(i, name) for i, name in db.session.execute(select(Unit.id, Unit.name).order_by(Unit.sort_order))
-        ]
+        units = [SelectChoice(0, _("All units"))] + [SelectChoice(i, name) for i, name in unit_options(None)]
     return render(
-        "guide/admin_services.html",
-        "guide/_admin_services_table.html",
+        "guide/admin_items.html",
+        "guide/_admin_items_table.html",
         page=page,
         q=q,
         unit_id=unit_id,
@@ -140,98 +114,57 @@ def admin_services():
     )
 
 
-def unit_choices(scope: frozenset[int] | None) -> list[SelectChoice]:
-    query = select(Unit.id, Unit.name).order_by(Unit.sort_order, Unit.id)
-    if scope is not None:
-        query = query.where(Unit.id.in_(scope or {-1}))
-    return [SelectChoice(i, name) for i, name in db.session.execute(query)]
-
-
-def room_choices(scope: frozenset[int] | None) -> list[SelectChoice]:
-    """Service halls, then the rooms of the units this user edits (every room for logistics)."""
-    query = (
-        select(Room)
-        .join(Floor)
-        .join(Building)
-        .options(contains_eager(Room.floor).contains_eager(Floor.building), joinedload(Room.unit))
-        .order_by((Room.kind != RoomKind.SERVICE_HALL), Building.sort_order, Floor.level, Room.number)
-    )
-    if scope is not None:
-        query = query.where((Room.kind == RoomKind.SERVICE_HALL) | Room.unit_id.in_(scope or {-1}))
-    choices = [SelectChoice(0, "—")]
-    for room in db.session.scalars(query):
-        label = room.label
-        if room.name:
-            label += f" {room.name}"
-        if room.unit:
-            label += f" · {room.unit.short_name or room.unit.name}"
-        choices.append(SelectChoice(room.id, label))
-    return choices
-
-
 @bp.route("/admin/new", methods=["GET", "POST"])
-@bp.route("/admin/<int:service_id>", methods=["GET", "POST"])
+@bp.route("/admin/<int:item_id>", methods=["GET", "POST"])
 @roles_required(*EDITORS)
-def edit_service(service_id: int | None = None):
-    service = load_service(service_id, for_edit=True) if service_id is not None else None
+def edit_item(item_id: int | None = None):
+    item = load_item(item_id, for_edit=True) if item_id is not None else None
     scope = editable_unit_ids(current_user)
-    form = ServiceForm(obj=service)
-    form.unit_id.choices = unit_choices(scope)
-    form.room_id.choices = room_choices(scope)
+    form = GuideItemForm(obj=item)
+    form.unit_id.choices = [SelectChoice(i, name) for i, name in unit_options(scope)]
+    form.room_id.choices = [SelectChoice(0, "—")] + [SelectChoice(i, label) for i, label in room_options(scope)]
     if request.method == "GET":
-        if service is not None:
-            form.materials.data = join_lines(service.materials)
-            form.steps.data = join_lines(service.steps)
-            form.room_id.data = service.room_id or 0
+        if item is not None:
+            form.materials.data = join_lines(item.materials)
+            form.steps.data = join_lines(item.steps)
+            form.room_id.data = item.room_id or 0
         else:
-            form.unit_id.data = request.args.get("unit", 0, type=int) or (next(iter(scope)) if scope else 0)
+            form.unit_id.data = lenient_int("unit") or (next(iter(scope)) if scope else 0)
     if form.validate_on_submit():
-        if service_name_taken(form.unit_id.data, form.name.data, service_id):
-            form.name.errors.append(_("This unit already has a service with this name."))
-        else:
-            before = audit.snapshot(service, SERVICE_FIELDS) if service is not None else None
-            if service is None:
-                service = Service()
-                db.session.add(service)
-            service.name = form.name.data
-            service.category = form.category.data
-            service.unit_id = form.unit_id.data
-            service.room_id = form.room_id.data or None
-            service.materials = split_lines(form.materials.data)
-            service.steps = split_lines(form.steps.data)
-            service.fee = form.fee.data
-            service.legal_days = form.legal_days.data
-            service.promised_days = form.promised_days.data
-            for name in ("window", "hours", "fee_note", "phone", "notes", "keywords"):
-                setattr(service, name, getattr(form, name).data or "")
-            audit.record(
-                current_user, "service.create" if before is None else "service.update", service,
-                before=before, after=audit.snapshot(service, SERVICE_FIELDS),
-            )
+        try:
+            outcome = save_item(item, form.to_draft(), actor=current_user, now=timeutil.now())
             db.session.commit()
-            flash(_("Service %(name)s saved.", name=service.name), "success")
-            return redirect_to(url_for("guide.service", service_id=service.id))
-    status = 422 if request.method == "POST" else 200
-    categories = db.session.scalars(select(Service.category).distinct().order_by(Service.category)).all()
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            flash(_("Service %(name)s saved.", name=outcome.item.name), "success")
+            return redirect_to(url_for("guide.item", item_id=outcome.item.id))
     return render(
-        "guide/service_form.html",
+        "guide/item_form.html",
         form=form,
-        service=service,
-        categories=categories,
-        status=status,
+        item=item,
+        categories=known_categories(),
+        status=form_status(form),
     )
 
 
-@bp.route("/admin/<int:service_id>/delete", methods=["POST"])
+@bp.route("/admin/<int:item_id>/delete", methods=["POST"])
 @roles_required(*EDITORS)
-def delete_service(service_id: int):
-    service = load_service(service_id, for_edit=True)
+def delete_item(item_id: int):
+    item = load_item(item_id, for_edit=True)
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    audit.record(current_user, "service.delete", service, before=audit.snapshot(service, SERVICE_FIELDS),
-                 summary=service.name)
-    db.session.delete(service)
+    if not confirmed():
+        return confirmation_page(
+            _("Delete “%(name)s” from the guide?", name=item.name),
+            detail=_("The service disappears from the guide and the search; the audit log keeps its last content."),
+            button=_("Delete this service"),
+            cancel_url=url_for("guide.edit_item", item_id=item.id),
+        )
+    name = item.name
+    remove_item(item, actor=current_user, now=timeutil.now())
     db.session.commit()
-    flash(_("Service %(name)s deleted.", name=service.name), "success")
-    return redirect_to(url_for("guide.admin_services"))
+    flash(_("Service %(name)s deleted.", name=name), "success")
+    return redirect_to(url_for("guide.admin_items"))
