@@ -19,6 +19,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from wtforms import SelectChoice
 
 from portal import audit
+from portal.blueprints.repairs import notify
 from portal.blueprints.repairs.models import (
     OPEN_STATUSES,
     Action,
@@ -223,6 +224,7 @@ def report_fault(draft: ReportDraft, *, actor: User, now: datetime) -> RepairReq
         after=audit.snapshot(repair, ("floor_id", "room_id", "spot", "category", "urgency", "description")),
         summary=f"{category.value} {urgency.value}",
     )
+    notify.reported(repair, now=now)
     return repair
 
 
@@ -297,6 +299,7 @@ def move(
         actor, f"repair.{action.value}", repair, before=before, after=audit.snapshot(repair, AUDIT_FIELDS),
         summary=note,
     )
+    notify.moved(repair, action, now=now)
     return event
 
 
