@@ -101,3 +101,21 @@ def test_the_remind_command_runs_the_reminders(app, make_user, make_repair, prop
     assert result.exit_code == 0, result.output
     assert "1 reminder" in result.output
     assert len(_messages(property_user, notify.OVERDUE)) == 1
+
+
+def test_the_workbench_shows_the_queue_by_urgency_and_the_overdue_repairs_with_links(
+        client, make_user, make_repair, property_user, auth, clock):
+    reporter = make_user(roles=[Role.EMPLOYEE])
+    clock(2026, 3, 4, 9, 0)
+    urgent = make_repair(reporter, urgency=Urgency.URGENT)  # 2 days old: overdue
+    low = make_repair(reporter, urgency=Urgency.LOW)  # not yet
+    for user in (property_user, make_user(roles=[Role.LOGISTICS_ADMIN])):
+        auth.login_as(user)
+        home = client.get("/").get_data(as_text=True)
+        assert "/repairs/queue?urgency=urgent" in home and "/repairs/queue?urgency=low" in home
+        assert "1 个报修已超时" in home and "/repairs/queue?overdue=1" in home
+        overdue = client.get("/repairs/queue?overdue=1").get_data(as_text=True)
+        assert f'/repairs/{urgent.id}">' in overdue and f'/repairs/{low.id}">' not in overdue
+        by_urgency = client.get("/repairs/queue?urgency=low").get_data(as_text=True)
+        assert f'/repairs/{low.id}">' in by_urgency and f'/repairs/{urgent.id}">' not in by_urgency
+        auth.logout()
