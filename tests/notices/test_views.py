@@ -269,7 +269,7 @@ def test_withdrawing_takes_a_notice_down_at_once(client, make_user, create_notic
     auth.login_as(make_user(roles=[Role.LOGISTICS_ADMIN]))
     again = client.post(f"/notices/{notice.id}/withdraw", data={"confirmed": "1"}, follow_redirects=True)
     assert "已撤回" in again.get_data(as_text=True)
-    assert db.session.scalar(select(func.count()).select_from(AuditLog)) == 1
+    assert db.session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.object_type == "notice")) == 1
     assert client.get(f"/notices/{notice.id}/edit").status_code == 303
 
 

@@ -503,7 +503,7 @@ def test_the_queue_counts_waiting_hours_not_calendar_days(client, make_user, aut
     repair = make_repair(make_user(), at=reported)
     auth.login_as(property_user)
     queue = client.get("/repairs/queue").get_data(as_text=True)
-    row = queue[queue.index(f">{repair.id}<"):]
+    row = queue[queue.index(f"/repairs/{repair.id}\">{repair.id}<"):]  # not the header's message count
     assert "19 小时" in row[:400] and "今天" not in row[:400]
 
 

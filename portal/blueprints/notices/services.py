@@ -15,6 +15,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from portal import audit
+from portal.blueprints.notices import notify
 from portal.blueprints.notices.models import BODY_MAX, TITLE_MAX, Audience, Notice
 from portal.db import db
 from portal.labels import LabelledEnum
@@ -252,7 +253,9 @@ def publish_notice(draft: NoticeDraft, *, actor: User, now: datetime) -> Notice:
     notice = Notice(author_id=actor.id, created_at=now, updated_at=now)
     _apply(notice, draft)
     db.session.add(notice)
+    db.session.flush()
     audit.record(actor, "notice.create", notice, after=audit.snapshot(notice, AUDIT_FIELDS), summary=notice.title)
+    notify.announce(notice, now=now)
     return notice
 
 
@@ -267,6 +270,7 @@ def update_notice(notice: Notice, draft: NoticeDraft, *, actor: User, now: datet
     notice.updated_at = now
     audit.record(actor, "notice.update", notice, before=before, after=audit.snapshot(notice, AUDIT_FIELDS),
                  summary=notice.title)
+    notify.announce(notice, now=now)  # e.g. brought forward to now; a notice already announced is not again
     return notice
 
 
@@ -282,6 +286,7 @@ def withdraw_notice(notice: Notice, *, actor: User, now: datetime) -> None:
     notice.updated_at = now
     audit.record(actor, "notice.withdraw", notice, before=before, after=audit.snapshot(notice, AUDIT_FIELDS),
                  summary=notice.title)
+    notify.withdrawn(notice, now=now)
 
 
 def unit_choices() -> list[tuple[int, str]]:

@@ -87,6 +87,17 @@ def send_command(loop: bool, interval: int, batch: int) -> None:
             time.sleep(interval)
 
 
+@notify_cli.command("remind")
+def remind_command() -> None:
+    """Tell people of conditions that came about with time, once each (cron: every hour)."""
+    from portal import timeutil
+    from portal.db import db
+
+    sent = events.remind(now=timeutil.now())
+    db.session.commit()
+    click.echo(f"{sent} reminder(s)")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(notify_cli)
 

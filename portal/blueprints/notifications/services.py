@@ -473,13 +473,18 @@ def connect() -> Callable[[], None]:
     def on_language(user: User, locale: str) -> None:
         remember_locale(user, locale)
 
+    def on_asked(todo_key: str) -> bool:
+        return db.session.scalar(select(Notification.id).where(Notification.todo_key == todo_key).limit(1)) is not None
+
     events.event_emitted.connect(on_event, weak=False)
     events.todo_resolved.connect(on_resolved, weak=False)
     signals.language_chosen.connect(on_language, weak=False)
+    events.todo_asked.connect(on_asked, weak=False)
 
     def disconnect() -> None:
         events.event_emitted.disconnect(on_event)
         events.todo_resolved.disconnect(on_resolved)
         signals.language_chosen.disconnect(on_language)
+        events.todo_asked.disconnect(on_asked)
 
     return disconnect

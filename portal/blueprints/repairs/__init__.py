@@ -20,10 +20,14 @@ def home_panel() -> str | None:
     from portal.blueprints.repairs.services import home_counts
     from portal.blueprints.repairs.views import REPORTERS
 
-    if not current_user.is_authenticated or not current_user.has_role(*REPORTERS):
+    if not current_user.is_authenticated or not current_user.has_role(*REPORTERS, Role.LOGISTICS_ADMIN):
         return None
-    counts = home_counts(current_user)
-    return render_template("repairs/_home_panel.html", counts=counts)
+    from portal import timeutil
+
+    counts = home_counts(current_user, timeutil.now())
+    from portal.blueprints.repairs.models import Urgency
+
+    return render_template("repairs/_home_panel.html", counts=counts, Urgency=Urgency)
 
 
 CAPABILITY = Capability(

@@ -14,11 +14,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 from wtforms import SelectChoice
 
 from portal import audit
+from portal.blueprints.repairs import notify
 from portal.blueprints.repairs.models import (
     OPEN_STATUSES,
     Action,
@@ -223,6 +224,7 @@ def report_fault(draft: ReportDraft, *, actor: User, now: datetime) -> RepairReq
         after=audit.snapshot(repair, ("floor_id", "room_id", "spot", "category", "urgency", "description")),
         summary=f"{category.value} {urgency.value}",
     )
+    notify.reported(repair, now=now)
     return repair
 
 
@@ -297,6 +299,7 @@ def move(
         actor, f"repair.{action.value}", repair, before=before, after=audit.snapshot(repair, AUDIT_FIELDS),
         summary=note,
     )
+    notify.moved(repair, action, now=now)
     return event
 
 
@@ -420,11 +423,13 @@ class Filters:
     building: int | None = None
     year: int | None = None
     q: str = ""
+    urgency: Urgency | None = None
+    overdue_at: datetime | None = None  # only the repairs overdue at this moment
 
     def url_args(self) -> dict:
         """As query arguments for links (pager, polling)."""
         values = {"status": self.status, "category": self.category, "building": self.building, "year": self.year,
-                  "q": self.q}
+                  "q": self.q, "urgency": self.urgency, "overdue": 1 if self.overdue_at else None}
         return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in values.items() if v not in (None, "")}
 
 
@@ -435,7 +440,19 @@ URGENCY_RANK = case(
 )
 
 
+def overdue_clause(now: datetime):
+    """Open repairs past their urgency's allowance (see ``notify.OVERDUE_AFTER``)."""
+    return RepairRequest.status.in_(OPEN_STATUSES) & or_(*(
+        (RepairRequest.urgency == urgency) & (RepairRequest.reported_at < now - allowance)
+        for urgency, allowance in notify.OVERDUE_AFTER.items()
+    ))
+
+
 def _filtered(query, filters: Filters):
+    if filters.urgency is not None:
+        query = query.where(RepairRequest.urgency == filters.urgency)
+    if filters.overdue_at is not None:
+        query = query.where(overdue_clause(filters.overdue_at))
     if filters.status is not None:
         query = query.where(RepairRequest.status == filters.status)
     if filters.category is not None:
@@ -546,9 +563,10 @@ def waiting_time(since: datetime, now: datetime) -> Waiting:
     return Waiting(days, hours, rest // 60)
 
 
-def home_counts(user: User) -> dict[str, int]:
+def home_counts(user: User, now: datetime | None = None) -> dict[str, int]:
     """Numbers for the home panel and the index: my open reports, what awaits my
-    confirmation, and (for the property company) the queue."""
+    confirmation, and (for the property company and the logistics center) the
+    queue by urgency and the overdue repairs."""
     mine = dict(
         db.session.execute(
             select(RepairRequest.status, func.count())
@@ -560,13 +578,19 @@ def home_counts(user: User) -> dict[str, int]:
         "mine_open": sum(n for status, n in mine.items() if status in OPEN_STATUSES),
         "to_confirm": mine.get(Status.DONE, 0),
     }
-    if user.has_role(Role.PROPERTY):
+    if user.has_role(Role.PROPERTY, Role.LOGISTICS_ADMIN):
+        overdue = case((overdue_clause(now), 1)) if now is not None else None
+        columns = [func.count(), *(func.count(case((RepairRequest.urgency == u, 1))) for u in Urgency)]
+        if overdue is not None:
+            columns.append(func.count(overdue))
         queue = db.session.execute(
-            select(func.count(), func.count(case((RepairRequest.urgency == Urgency.URGENT, 1))))
-            .select_from(RepairRequest)
-            .where(RepairRequest.status.in_(OPEN_STATUSES))
+            select(*columns).select_from(RepairRequest).where(RepairRequest.status.in_(OPEN_STATUSES))
         ).one()
-        counts["queue"], counts["queue_urgent"] = queue
+        counts["queue"] = queue[0]
+        for urgency, number in zip(Urgency, queue[1:4], strict=True):
+            counts[f"queue_{urgency.value}"] = number
+        if overdue is not None:
+            counts["overdue"] = queue[4]
     return counts
 
 

@@ -14,7 +14,7 @@ from portal import timeutil
 from portal.blueprints.repairs import bp, reports
 from portal.blueprints.repairs.export import build_workbook
 from portal.blueprints.repairs.forms import CostCorrectionForm, FinishForm, HoldForm, ReportForm, StepForm
-from portal.blueprints.repairs.models import OPEN_STATUSES, Action, Category, HoldReason, RepairRequest, Status
+from portal.blueprints.repairs.models import OPEN_STATUSES, Action, Category, HoldReason, RepairRequest, Status, Urgency
 from portal.blueprints.repairs.services import (
     Filters,
     allowed_actions,
@@ -268,6 +268,8 @@ def _filters(*, statuses: tuple[Status, ...] | None = None, with_text: bool = Fa
         building=arg_int("building"),
         year=_year_arg() if with_text else None,
         q=request.args.get("q", "").strip()[:60] if with_text else "",
+        urgency=arg_enum("urgency", Urgency),
+        overdue_at=timeutil.now() if request.args.get("overdue") == "1" else None,
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import case, func, or_, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
+from portal.blueprints.utilities import notify
 from portal.blueprints.utilities.allocation import BillShare, allocate_bill, effective_rate
 from portal.blueprints.utilities.models import (
     AllocationKey,
@@ -509,6 +510,8 @@ def save_readings(
             after=after,
             summary=f"{month.label}: +{added} ~{changed} -{cleared}",
         )
+        db.session.flush()
+        notify.month_changed(period, now=now)
     return result
 
 
@@ -778,6 +781,8 @@ def save_invoice(
     if after != before:
         audit.record(actor, "utilities.invoice.save", invoice, before=before, after=after,
                      summary=f"{month.label} {supply.value} {amount}")
+        db.session.flush()
+        notify.month_changed(period, now=now)
     return invoice
 
 
@@ -1031,6 +1036,7 @@ def close_month(period: date, *, actor: User | None, now: datetime, confirm_warn
         },
         summary=f"{month.label}: {len(preview.rows)} bills",
     )
+    notify.month_closed(period, now=now)
     return month
 
 
@@ -1372,6 +1378,15 @@ def work_periods(today: date) -> list[date]:
         periods.add(last_month)
     periods.add(this_month)
     return sorted(periods)
+
+
+def months_to_close(today: date) -> list[date]:
+    """Open months before this one: the logistics center's months to close, oldest first."""
+    return list(db.session.scalars(
+        select(BillingMonth.period)
+        .where(BillingMonth.status == MonthStatus.OPEN, BillingMonth.period < month_start(today))
+        .order_by(BillingMonth.period)
+    ))
 
 
 def months_query():

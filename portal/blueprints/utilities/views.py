@@ -50,7 +50,7 @@ from portal.htmx import redirect_to, render
 from portal.models import Role
 from portal.requestargs import arg_enum, arg_int, paginate
 from portal.rules import RuleViolation
-from portal.security import roles_required
+from portal.security import ADMINS, roles_required
 from portal.text import clean_text
 
 # --- loading with 404/403 -------------------------------------------------
@@ -742,7 +742,9 @@ def edit_ratios(supply: str):
 def home_panel() -> str | None:
     if not current_user.is_authenticated or not current_user.has_role(*UTILITIES_USERS):
         return None
-    context: dict[str, object] = {"periods": [], "bill": None}
+    context: dict[str, object] = {"periods": [], "bill": None, "to_close": []}
+    if current_user.has_role(*ADMINS):
+        context["to_close"] = services.months_to_close(timeutil.today())
     if current_user.has_role(*METER_READERS):
         context["periods"] = services.work_periods(timeutil.today())
     if current_user.has_role(Role.UNIT_ADMIN) and current_user.unit_id:

@@ -21,6 +21,7 @@ from portal.models import User
 from portal.rules import RuleViolation
 from portal.signals import calendar_changed
 
+from . import notify
 from .days import DayInfo, days_info, official_day, set_override
 from .models import CalendarDay
 
@@ -202,6 +203,7 @@ def fill_year(year: int, *, actor: User, now: datetime) -> int:
         summary=f"{len(added)} ordinary days entered for {year}",
     )
     _changed(added, actor=actor, now=now)
+    notify.year_filled(year, now=now)
     return len(added)
 
 
