@@ -329,3 +329,24 @@ def test_self_registered_details_are_purged_after_retention(client, clock, invit
     assert result.invitations == 1
     assert (invitation.visitor_name, invitation.id_masked, invitation.id_digest, invitation.phone) == ("", "", None, "")
     assert invitation.anonymized_at is not None
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def test_statistics_count_arrivals_by_hour_and_weekday_and_the_average_stay(client, auth, make_user, make_entry):
+    from datetime import datetime as dt
+
+    from portal.timeutil import LOCAL_TZ
+
+    make_entry(at=dt(2026, 11, 30, 9, 10, tzinfo=LOCAL_TZ), checked_out_at=dt(2026, 11, 30, 10, 10, tzinfo=LOCAL_TZ))
+    make_entry(at=dt(2026, 11, 30, 9, 50, tzinfo=LOCAL_TZ), checked_out_at=dt(2026, 11, 30, 10, 20, tzinfo=LOCAL_TZ))
+    make_entry(at=dt(2026, 12, 1, 14, 0, tzinfo=LOCAL_TZ))  # still inside: no stay counted
+    make_entry(at=dt(2026, 12, 1, 11, 0, tzinfo=LOCAL_TZ), refused=True)  # refused: not an arrival
+    arrivals = svc.arrival_statistics(date(2026, 11, 30), date(2026, 12, 1))
+    assert dict(arrivals.by_hour) == {9: 2, 10: 0, 11: 0, 12: 0, 13: 0, 14: 1}
+    assert arrivals.by_weekday == [2, 1, 0, 0, 0, 0, 0]
+    assert arrivals.average_minutes == 45
+    auth.login_as(make_user(roles=[Role.LOGISTICS_ADMIN], username="stats_admin"))
+    html = client.get("/visitors/statistics?start=2026-11-30&end=2026-12-01").get_data(as_text=True)
+    assert "09:00" in html and "45" in html

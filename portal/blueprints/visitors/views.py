@@ -493,6 +493,7 @@ def statistics():
         rows=stats.rows if stats else [],
         total_visits=stats.total_visits if stats else 0,
         total_people=stats.total_people if stats else 0,
+        arrivals=stats.arrivals if stats else None,
         status=200 if valid else (422 if in_range else 400),
     )
 
