@@ -2,7 +2,7 @@ from sqlalchemy import select
 
 from portal.blueprints.visitors.models import VisitorEntry
 from portal.db import db
-from tests.access import Access
+from tests.access import ROLES, Access
 
 DESK = ("security", "logistics_admin")
 HOSTS = ("employee", "unit_admin", "logistics_admin", "sysadmin")
@@ -11,6 +11,10 @@ ADMIN = ("logistics_admin",)
 
 def _an_entry() -> str:
     return f"/visitors/entries/{db.session.scalar(select(VisitorEntry.id).order_by(VisitorEntry.id))}"
+
+
+def _an_entry_slip() -> str:
+    return _an_entry() + "/slip"
 
 
 ACCESS = {
@@ -34,6 +38,17 @@ ACCESS = {
     "visitors.my_expected": Access("/visitors/expected/", allowed=HOSTS),
     "visitors.preregister": Access("/visitors/expected/new", allowed=HOSTS),
     "visitors.cancel_expected": Access("/visitors/expected/1/cancel", post_only=True, post_roles=HOSTS),  # 1 is staff's
+    "visitors.my_invitations": Access("/visitors/invitations/", allowed=HOSTS),
+    "visitors.invite": Access("/visitors/invitations/new", allowed=HOSTS),
+    # An invitation is its host's: the demo has none, so every role that may invite gets 404 for a made-up one.
+    "visitors.show_invitation": Access("/visitors/invitations/999", allowed=HOSTS,
+                                       expect={role: 404 for role in HOSTS}),
+    "visitors.revoke_invitation": Access("/visitors/invitations/1/revoke", post_only=True, post_roles=HOSTS),
+    # The visitor's own page is public; an unknown token is a clear 404 page for everyone.
+    "visitors.register": Access("/visitors/i/" + "x" * 43, expect={role: 404 for role in ROLES}),
+    "visitors.find_pass": Access("/visitors/pass", allowed=DESK),
+    "visitors.check_in_pass": Access("/visitors/pass/1/check-in", post_only=True, post_roles=DESK),
+    "visitors.slip": Access(_an_entry_slip, allowed=DESK),
     "visitors.watchlist": Access("/visitors/watchlist/", allowed=ADMIN),
     "visitors.delete_watch": Access("/visitors/watchlist/1/delete", post_only=True, post_roles=ADMIN),
 }

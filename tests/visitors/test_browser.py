@@ -179,3 +179,72 @@ def test_after_a_refused_check_in_the_language_switch_works(live_server, page, d
     assert urlsplit(page.url).path in ("/visitors/check-in", "/visitors/")
     expect(page.locator("h1")).to_contain_text("Visitor desk")
     expect(page.locator("#id_checked")).to_be_checked()
+
+
+# ---------------------------------------------------------------- invitations (issue 19)
+
+
+def _invitation(host):
+    from datetime import time
+
+    from portal import timeutil
+    from portal.blueprints.visitors import services as svc
+
+    unit_id = host.unit_id or db.session.scalar(select(svc.Unit.id).order_by(svc.Unit.id))
+    draft = svc.InvitationDraft(unit_id=unit_id, host_name="王科长", room="A-301", first_day=timeutil.today(),
+                                last_day=timeutil.today(), window_start=time(9, 0), window_end=time(17, 30),
+                                max_companions=2)
+    invitation = svc.create_invitation(draft, actor=host, now=timeutil.now())
+    db.session.commit()
+    return invitation
+
+
+def test_a_visitor_registers_on_a_phone(live_server, page, demo):
+    invitation = _invitation(demo["employee"])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/visitors/i/{invitation.token}")
+    expect(page.locator("h1")).to_contain_text("访客自助登记")
+    expect(page.locator(".visitor-self__notice")).to_contain_text("180")
+    page.fill("#name", "手机访客")
+    page.fill("#id_number", NUMBER)
+    page.fill("#phone", "13912345678")
+    page.fill("#plate", "川JD12345")
+    with page.expect_navigation():
+        page.locator("#id_number").press("Enter")
+    expect(page.locator(".visitor-pass-code")).to_be_visible()
+    db.session.rollback()
+    db.session.refresh(invitation)
+    from portal.blueprints.visitors import services as svc
+
+    expect(page.locator(".visitor-pass-code")).to_have_text(svc.format_pass_code(invitation.pass_code))
+    assert invitation.visitor_name == "手机访客" and invitation.id_masked == MASKED
+    assert NUMBER not in page.content()
+    box = page.locator(".visitor-pass-code").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # nothing runs off a phone's screen
+
+
+def test_the_desk_types_a_pass_code_checks_in_and_prints_a_slip(app, live_server, page, demo):
+    from portal import timeutil
+    from portal.blueprints.visitors import services as svc
+
+    invitation = _invitation(demo["employee"])
+    draft = svc.RegistrationDraft(name="通行访客", id_type=svc.IdType.RESIDENT_ID, id_number=NUMBER)
+    svc.register_visitor(invitation, draft, settings=svc.settings_from_config(app.config), now=timeutil.now())
+    db.session.commit()
+    log_in_as_guard(page, live_server)
+    page.fill("#desk-pass-code", svc.format_pass_code(invitation.pass_code).lower())
+    with page.expect_navigation():
+        page.locator("#desk-pass-code").press("Enter")
+    expect(page.locator(".visitor-pass-found")).to_contain_text("通行访客")
+    expect(page.locator("#badge")).to_be_focused()
+    page.keyboard.type("66")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".visitor-slip")).to_contain_text("通*")
+    expect(page.locator(".visitor-slip")).to_contain_text("66")
+    assert "通行访客" not in page.locator(".visitor-slip").inner_text()
+    if page.js_enabled:
+        expect(page.locator("button.js-print")).to_be_visible()
+    db.session.rollback()
+    entry = db.session.scalar(select(VisitorEntry).where(VisitorEntry.invitation_id == invitation.id))
+    assert entry.badge == "66" and entry.on_site

@@ -66,13 +66,29 @@ def purge_visitors_command(dry_run: bool) -> None:
     )
 
 
+@click.command("visitor-no-shows")
+def no_shows_command() -> None:
+    """Tell hosts of expected visitors whose window ended without an arrival (run every few minutes)."""
+    from portal import timeutil
+    from portal.blueprints.visitors.services import tell_no_shows
+    from portal.db import db
+
+    told = tell_no_shows(now=timeutil.now())
+    db.session.commit()
+    click.echo(f"told {told} host(s) of a visitor who did not come")
+
+
 def init_app(app: Flask) -> None:
     """Check the settings once at start-up: a bad one stops the app with
     :class:`~portal.blueprints.visitors.privacy.ConfigError` saying what to fix."""
     from portal.blueprints.visitors.services import settings_from_config
 
+    from portal.blueprints.visitors.ratelimit import Limiter
+
     app.extensions["visitors"] = settings_from_config(app.config)
+    app.extensions["visitors.registration_limit"] = Limiter()
     app.cli.add_command(purge_visitors_command)
+    app.cli.add_command(no_shows_command)
 
 
 def home_panel() -> str | None:
@@ -103,4 +119,4 @@ CAPABILITY = Capability(
     landing=NavItem("visitors.index", _l("Visitor desk"), (Role.SECURITY,)),
 )
 
-from portal.blueprints.visitors import views  # noqa: E402,F401
+from portal.blueprints.visitors import notify, views  # noqa: E402,F401

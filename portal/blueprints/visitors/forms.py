@@ -28,7 +28,9 @@ from portal.blueprints.visitors.services import (
     MAX_HISTORY_DAYS,
     CheckIn,
     HistoryFilter,
+    InvitationDraft,
     PreregistrationDraft,
+    RegistrationDraft,
     UnitOption,
     WatchDraft,
     normalize_badge,
@@ -275,3 +277,90 @@ class StatisticsForm(Form):
     def validate_end(self, field) -> None:
         if self.start.data and field.data and field.data < self.start.data:
             raise ValidationError(_l("The end date is before the start date."))
+
+
+class InvitationForm(_UnitPickerMixin, Form):
+    unit = StringField(_l("Unit visited"), [InputRequired(message=_l("Enter the unit visited.")), Length(max=80)])
+    host_name = StringField(_l("Host"), [InputRequired(), Length(max=50)])
+    room = IdentifierField(_l("Room"), [Optional(), Length(max=30)], upper=True)
+    purpose = StringField(_l("Purpose"), [Optional(), Length(max=100)])
+    first_day = DateField(_l("First day"), [InputRequired()])
+    last_day = DateField(_l("Last day"), [Optional()], description=_l("For a pass of several days; empty for one day."))
+    window_start = TimeField(_l("From"), [InputRequired()])
+    window_end = TimeField(_l("Until"), [InputRequired()])
+    max_companions = IntegerField(_l("Companions allowed"), [Optional(), NumberRange(min=0, max=20)], default=0)
+
+    def to_draft(self) -> InvitationDraft:
+        return InvitationDraft(
+            unit_id=self.resolved_unit.id,
+            host_name=self.host_name.data,
+            room=self.room.data or "",
+            purpose=self.purpose.data or "",
+            first_day=self.first_day.data,
+            last_day=self.last_day.data or self.first_day.data,
+            window_start=self.window_start.data,
+            window_end=self.window_end.data,
+            max_companions=self.max_companions.data or 0,
+        )
+
+
+class RegistrationForm(Form):
+    """What a visitor fills in on their phone: the desk's rules for every field."""
+
+    name = StringField(_l("Your name"), [InputRequired(), Length(max=50)])
+    id_type = SelectField(_l("Document"), choices=_choices(IdType), default=IdType.RESIDENT_ID.value)
+    id_number = IdentifierField(_l("Document number"), [InputRequired(message=_l("Enter the document number."))],
+                                upper=True)
+    phone = IdentifierField(_l("Mobile phone"), [Optional(), Length(max=40)])
+    plate = IdentifierField(_l("Vehicle plate"), [Optional(), Length(max=16)], upper=True,
+                            description=_l("Leave empty if you come on foot."))
+    companions = IntegerField(_l("People with you"), [Optional(), NumberRange(min=0, max=20)], default=0)
+
+    document_number: str = ""
+
+    def validate_id_number(self, field) -> None:
+        try:
+            id_type = IdType(self.id_type.data)
+        except ValueError:
+            return
+        try:
+            self.document_number = validate_document(id_type, field.data or "", today=timeutil.today())
+        except RuleViolation as error:
+            raise ValidationError(str(error.message)) from None
+        field.data = self.document_number
+
+    def validate_phone(self, field) -> None:
+        _check(validate_phone, field)
+
+    def validate_plate(self, field) -> None:
+        _check(validate_plate, field)
+
+    def to_draft(self) -> RegistrationDraft:
+        return RegistrationDraft(
+            name=self.name.data,
+            id_type=IdType(self.id_type.data),
+            id_number=self.document_number,
+            phone=self.phone.data or "",
+            plate=self.plate.data or "",
+            companions=self.companions.data or 0,
+        )
+
+
+class PassCodeForm(Form):
+    """The desk's pass-code field: typed, or typed by a USB scanner, then Enter."""
+
+    class Meta:
+        csrf = False  # a GET search
+
+    code = IdentifierField(_l("Pass code"), [InputRequired(message=_l("Enter the pass code.")), Length(max=20)],
+                           upper=True)
+
+
+class PassCheckInForm(Form):
+    badge = IdentifierField(_l("Badge number"), [Optional(), Length(max=10)], upper=True)
+    submission_token = HiddenField()
+    decision = HiddenField()
+
+    def validate_submission_token(self, field) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", field.data or ""):
+            raise ValidationError(_l("This form has expired; reload the page and enter the visitor again."))

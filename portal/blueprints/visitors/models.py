@@ -78,12 +78,15 @@ class VisitorEntry(db.Model):
     preregistration_id: Mapped[int | None] = mapped_column(
         ForeignKey("visitor_preregistration.id", ondelete="SET NULL"), index=True
     )
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("visitor_invitation.id", ondelete="SET NULL"),
+                                                      index=True)
     anonymized_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
 
     unit: Mapped[Unit | None] = relationship()
     checked_in_by: Mapped[User | None] = relationship(foreign_keys=[checked_in_by_id])
     checked_out_by: Mapped[User | None] = relationship(foreign_keys=[checked_out_by_id])
     preregistration: Mapped[VisitorPreregistration | None] = relationship()
+    invitation: Mapped[VisitorInvitation | None] = relationship()
 
     @property
     def on_site(self) -> bool:
@@ -151,6 +154,7 @@ class VisitorPreregistration(db.Model):
         _enum(PreregistrationStatus), default=PreregistrationStatus.EXPECTED
     )
     created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+    no_show_told_at: Mapped[datetime | None] = mapped_column(AwareDateTime)  # host told they did not come
     anonymized_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
 
     created_by: Mapped[User | None] = relationship()
@@ -183,5 +187,49 @@ class WatchlistEntry(db.Model):
         return f"<WatchlistEntry {self.id}>"
 
 
+class VisitorInvitation(db.Model):
+    """A link a host sends a visitor (one day or several, one person and a few
+    companions): the visitor registers themselves, then shows a pass code at
+    the desk. The token is the link's secret; the pass code, read aloud or
+    scanned, is valid only once the visitor has registered."""
+
+    __tablename__ = "visitor_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    pass_code: Mapped[str] = mapped_column(String(12), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"))
+    host_name: Mapped[str] = mapped_column(String(50), default="")
+    room: Mapped[str] = mapped_column(String(30), default="")
+    purpose: Mapped[str] = mapped_column(String(100), default="")
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    window_start: Mapped[time] = mapped_column(Time)
+    window_end: Mapped[time] = mapped_column(Time)
+    max_companions: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+    expires_at: Mapped[datetime] = mapped_column(AwareDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+    # What the visitor filled in (stored by the desk's minimisation rule).
+    registered_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+    visitor_name: Mapped[str] = mapped_column(String(50), default="")
+    id_type: Mapped[IdType | None] = mapped_column(_enum(IdType))
+    id_masked: Mapped[str] = mapped_column(String(40), default="")
+    id_encrypted: Mapped[str | None] = mapped_column(Text)
+    id_digest: Mapped[str | None] = mapped_column(String(64))  # keyed hash for the watch-list check, never the number
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    plate: Mapped[str] = mapped_column(String(10), default="")
+    companions: Mapped[int] = mapped_column(Integer, default=0)
+    no_show_told_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+    anonymized_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+
+    created_by: Mapped[User | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<VisitorInvitation {self.id}>"
+
+
 # Pages cached by portal.cache show these models' data.
-watch("visitors", VisitorEntry, VisitorPreregistration, WatchlistEntry)
+watch("visitors", VisitorEntry, VisitorPreregistration, WatchlistEntry, VisitorInvitation)

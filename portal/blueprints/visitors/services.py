@@ -15,12 +15,14 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal import audit, pinyin
+from portal import audit, events, pinyin
+from portal.blueprints.visitors import notify
 from portal.blueprints.directory.search import Keys
 from portal.blueprints.visitors.models import (
     STILL_ON_SITE,
     PreregistrationStatus,
     VisitorEntry,
+    VisitorInvitation,
     VisitorPreregistration,
     WatchAction,
     WatchlistEntry,
@@ -37,7 +39,8 @@ from portal.blueprints.visitors.privacy import (
 )
 from portal.blueprints.visitors.validation import IdType, normalize_name
 from portal.db import begin_serialized_write, db
-from portal.models import AuditLog, Building, Floor, Room, RoomKind, Unit, User
+from portal.labels import LabelledEnum
+from portal.models import AuditLog, Building, Floor, Role, Room, RoomKind, Unit, User, UserRole
 from portal.rules import RuleViolation
 from portal.spreadsheets import ExportWorkbook, workbook_bytes
 from portal.text import normalise_identifier
@@ -251,8 +254,13 @@ def _badge_in_use(badge: str, holder: VisitorEntry) -> RuleViolation:
 
 def watch_matches(name: str, id_type: IdType | None, number: str, plate: str, secret: str) -> list[WatchMatch]:
     """Watchlist entries that fit this visitor, and on what."""
-    name_key = normalize_name(name)
     digest = document_digest(id_type, number, secret) if id_type and number else None
+    return watch_matches_by_digest(name, digest, plate)
+
+
+def watch_matches_by_digest(name: str, digest: str | None, plate: str) -> list[WatchMatch]:
+    """:func:`watch_matches` for a document known only by its keyed hash (a self-registered visitor)."""
+    name_key = normalize_name(name)
     conditions = [WatchlistEntry.name_key == name_key] if name_key else []
     if digest:
         conditions.append(WatchlistEntry.id_digest == digest)
@@ -342,14 +350,50 @@ def check_in(data: CheckIn, *, settings: VisitorSettings, actor: User | None, no
         if badge and (holder := holder_of_badge(badge)) is not None:
             raise _badge_in_use(badge, holder) from None
         raise
+    host_id = None
     if data.preregistration_id is not None:
         prereg = db.session.get(VisitorPreregistration, data.preregistration_id)
         if prereg is not None and prereg.status is PreregistrationStatus.EXPECTED:
             prereg.status = PreregistrationStatus.ARRIVED
+        host_id = prereg.created_by_id if prereg is not None else None
     if matches:
         audit.record(actor, "visitor.admit_watched", entry,
                      summary=f"let in after a watchlist warning ({len(matches)} match(es))")
+        tell_watch_match(entry, now=now)
+    tell_arrival(entry, [host_id], now=now)
     return CheckInResult(entry, created=True, matches=matches)
+
+
+# ---------------------------------------------------------------- events
+
+
+def _hhmm(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime("%H:%M")
+
+
+def _unit_label(unit_id: int | None) -> str:
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    return (unit.short_name or unit.name) if unit else ""
+
+
+def tell_arrival(entry: VisitorEntry, host_ids: Iterable[int | None], *, now: datetime) -> None:
+    """The host (whoever pre-registered or invited the visitor) hears of the arrival: no name in the message."""
+    events.emit(notify.ARRIVED, recipients=host_ids, now=now,
+                args={"time": _hhmm(entry.checked_in_at), "unit": _unit_label(entry.unit_id)})
+
+
+def logistics_admin_ids() -> list[int]:
+    return list(db.session.scalars(
+        select(User.id).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.LOGISTICS_ADMIN, User.active.is_(True))
+    ))
+
+
+def tell_watch_match(entry: VisitorEntry, *, now: datetime) -> None:
+    """Logistics hears of every watch-list match decided at the desk (no name, no reason in the message)."""
+    events.emit(notify.WATCH_MATCH, recipients=logistics_admin_ids(), now=now,
+                args={"time": _hhmm(entry.checked_in_at)},
+                endpoint="visitors.show_entry", values={"entry_id": entry.id})
 
 
 def refuse_entry(data: CheckIn, *, settings: VisitorSettings, actor: User | None, now: datetime) -> CheckInResult:
@@ -376,6 +420,8 @@ def refuse_entry(data: CheckIn, *, settings: VisitorSettings, actor: User | None
             return CheckInResult(existing, created=False)
         raise
     audit.record(actor, "visitor.refuse", entry, summary="refused entry after a watchlist warning")
+    if matches:
+        tell_watch_match(entry, now=now)
     return CheckInResult(entry, created=True, matches=matches)
 
 
@@ -780,10 +826,24 @@ class UnitVisits:
 
 
 @dataclass(frozen=True)
+class Arrivals:
+    """When visitors come (arrivals by local hour and by weekday, Monday first) and how long they stay."""
+
+    by_hour: list[tuple[int, int]]
+    by_weekday: list[int]
+    average_minutes: int | None  # of the visits checked out; None when there are none
+
+    @property
+    def busiest(self) -> int:
+        return max([count for _, count in self.by_hour] + [1])
+
+
+@dataclass(frozen=True)
 class Statistics:
     start: date
     end: date
     rows: list[UnitVisits]
+    arrivals: Arrivals | None = None
 
     @property
     def total_visits(self) -> int:
@@ -815,8 +875,32 @@ def unit_statistics(start: date, end: date) -> list[UnitVisits]:
     return [UnitVisits(name, visits, int(people)) for name, visits, people in rows]
 
 
+def arrival_statistics(start: date, end: date) -> Arrivals:
+    """Arrivals by hour and weekday in the building's zone, and the average time on site (refused visits left out).
+    Counted here rather than in SQL: the local hour is computed the same way on SQLite and PostgreSQL."""
+    hours, weekdays = [0] * 24, [0] * 7
+    stayed, left = 0.0, 0
+    rows = db.session.execute(
+        select(VisitorEntry.checked_in_at, VisitorEntry.checked_out_at).where(
+            VisitorEntry.checked_in_at >= local(start, time(0)),
+            VisitorEntry.checked_in_at < local(end + timedelta(days=1), time(0)),
+            VisitorEntry.refused.is_(False),
+        )
+    )
+    for checked_in_at, checked_out_at in rows:
+        arrived = checked_in_at.astimezone(LOCAL_TZ)
+        hours[arrived.hour] += 1
+        weekdays[arrived.weekday()] += 1
+        if checked_out_at is not None and checked_out_at >= checked_in_at:
+            stayed += (checked_out_at - checked_in_at).total_seconds()
+            left += 1
+    used = [hour for hour, count in enumerate(hours) if count]
+    by_hour = [(hour, hours[hour]) for hour in range(min(used), max(used) + 1)] if used else []
+    return Arrivals(by_hour, weekdays, round(stayed / left / 60) if left else None)
+
+
 def statistics(start: date, end: date) -> Statistics:
-    return Statistics(start, end, unit_statistics(start, end))
+    return Statistics(start, end, unit_statistics(start, end), arrival_statistics(start, end))
 
 
 EXPORT_LIMIT = 50_000
@@ -886,12 +970,13 @@ class PurgeResult:
     preregistrations: int
     audit_records: int
     cutoff: datetime
+    invitations: int = 0
 
 
 # Audit snapshots of the visitor log name people: these keys are emptied with the rows.
 PERSONAL_AUDIT_KEYS = frozenset({"name", "visitor_name", "id_masked", "phone", "organization", "host_name",
                                  "purpose", "plate", "reason", "watchlist_note"})
-VISITOR_OBJECT_TYPES = ("visitor_entry", "visitor_preregistration", "visitor_watchlist")
+VISITOR_OBJECT_TYPES = ("visitor_entry", "visitor_preregistration", "visitor_watchlist", "visitor_invitation")
 
 
 def _anonymised(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -951,9 +1036,11 @@ def purge_personal_data(*, now: datetime, retention_days: int, actor: User | Non
         .values(visitor_name="", phone="", organization="", host_name="", purpose="", plate="", anonymized_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
+    invitations = purge_invitations(cutoff, now)
     audit_records = _purge_audit(cutoff)
-    result = PurgeResult(entries=entries, preregistrations=preregistrations, audit_records=audit_records, cutoff=cutoff)
-    if not dry_run and (entries or preregistrations or audit_records):
+    result = PurgeResult(entries=entries, preregistrations=preregistrations, audit_records=audit_records, cutoff=cutoff,
+                         invitations=invitations)
+    if not dry_run and (entries or preregistrations or invitations or audit_records):
         audit.record(
             actor,
             "visitor.purge",
@@ -962,3 +1049,302 @@ def purge_personal_data(*, now: datetime, retention_days: int, actor: User | Non
             f"records before {cutoff:%Y-%m-%d %H:%M}",
         )
     return result
+
+
+# ---------------------------------------------------------------- invitations
+
+MAX_PASS_DAYS = 14
+# Letters and digits that cannot be misheard or misread (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
+PASS_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
+PASS_LENGTH = 8
+TOKEN_PATTERN = r"[A-Za-z0-9_-]{40,64}"
+
+
+class InvitationState(LabelledEnum):
+    OPEN = "open", _l("waiting for the visitor"), "warn"
+    REGISTERED = "registered", _l("registered"), "info"
+    ARRIVED = "arrived", _l("arrived"), "ok"
+    EXPIRED = "expired", _l("expired"), "muted"
+    REVOKED = "revoked", _l("revoked"), "neutral"
+
+
+def new_pass_code() -> str:
+    return "".join(secrets.choice(PASS_ALPHABET) for _ in range(PASS_LENGTH))
+
+
+def format_pass_code(code: str) -> str:
+    """``ACDE-FGHJ``: read aloud in two halves."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalize_pass_code(value: str | None) -> str:
+    return normalise_identifier(value, upper=True).replace("-", "")[:PASS_LENGTH + 4]
+
+
+@dataclass
+class InvitationDraft:
+    unit_id: int
+    host_name: str
+    first_day: date
+    last_day: date
+    window_start: time
+    window_end: time
+    room: str = ""
+    purpose: str = ""
+    max_companions: int = 0
+
+
+INVITATION_FIELDS = ("unit_id", "host_name", "room", "purpose", "first_day", "last_day", "window_start",
+                     "window_end", "max_companions")
+
+
+def create_invitation(draft: InvitationDraft, *, actor: User, now: datetime) -> VisitorInvitation:
+    """A host invites a visitor for one day or a few: the link's token and the pass code are random. The caller commits."""
+    check_visit_window(draft.first_day, draft.window_start, draft.window_end, now=now)
+    if draft.last_day < draft.first_day:
+        raise RuleViolation(_l("The last day comes before the first."), field="last_day")
+    if (draft.last_day - draft.first_day).days >= MAX_PASS_DAYS:
+        raise RuleViolation(_l("A pass is for at most %(days)s days.", days=MAX_PASS_DAYS), field="last_day")
+    invitation = VisitorInvitation(
+        token=secrets.token_urlsafe(32),
+        pass_code=new_pass_code(),
+        created_by_id=actor.id,
+        unit_id=draft.unit_id,
+        host_name=draft.host_name,
+        room=draft.room,
+        purpose=draft.purpose,
+        first_day=draft.first_day,
+        last_day=draft.last_day,
+        window_start=draft.window_start,
+        window_end=draft.window_end,
+        max_companions=draft.max_companions,
+        created_at=now,
+        expires_at=local(draft.last_day, draft.window_end),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record(actor, "visitor.invite", invitation, after=audit.snapshot(invitation, INVITATION_FIELDS))
+    return invitation
+
+
+def revoke_invitation(invitation: VisitorInvitation, *, actor: User | None, now: datetime) -> bool:
+    """The link and the pass stop working at once; False if already revoked. The caller commits."""
+    if invitation.revoked_at is not None:
+        return False
+    invitation.revoked_at = now
+    audit.record(actor, "visitor.invitation_revoke", invitation, summary=f"revoked on {now:%Y-%m-%d %H:%M}")
+    return True
+
+
+def invitation_state(invitation: VisitorInvitation, now: datetime) -> InvitationState:
+    if invitation.revoked_at is not None:
+        return InvitationState.REVOKED
+    if invitation.expires_at <= now:
+        return InvitationState.EXPIRED
+    arrived = db.session.scalar(select(func.count()).select_from(VisitorEntry)
+                                .where(VisitorEntry.invitation_id == invitation.id))
+    if arrived:
+        return InvitationState.ARRIVED
+    return InvitationState.REGISTERED if invitation.registered_at else InvitationState.OPEN
+
+
+def invitation_by_token(token: str) -> VisitorInvitation | None:
+    """The invitation of a link, or None for anything else (nothing tells a wrong token from a missing one)."""
+    import re
+
+    if not re.fullmatch(TOKEN_PATTERN, token or ""):
+        return None
+    return db.session.scalar(select(VisitorInvitation).where(VisitorInvitation.token == token))
+
+
+def check_link_open(invitation: VisitorInvitation, now: datetime) -> None:
+    if invitation.revoked_at is not None:
+        raise RuleViolation(_l("This invitation was withdrawn by your host. Please contact them."), status=410)
+    if invitation.expires_at <= now:
+        raise RuleViolation(_l("This invitation has expired. Please ask your host for a new one."), status=410)
+
+
+@dataclass
+class RegistrationDraft:
+    name: str
+    id_type: IdType
+    id_number: str  # validated as at the desk; never stored as is
+    phone: str = ""
+    plate: str = ""
+    companions: int = 0
+
+
+def register_visitor(invitation: VisitorInvitation, draft: RegistrationDraft, *, settings: VisitorSettings,
+                     now: datetime) -> VisitorInvitation:
+    """The visitor fills in their own details (again, until they have checked in). The caller commits."""
+    check_link_open(invitation, now)
+    if db.session.scalar(select(VisitorEntry.id).where(VisitorEntry.invitation_id == invitation.id).limit(1)):
+        raise RuleViolation(_l("You have already checked in with this pass; the desk can correct your details."))
+    if draft.companions > invitation.max_companions:
+        raise RuleViolation(_l("This invitation is for at most %(count)s companion(s).",
+                               count=invitation.max_companions), field="companions")
+    stored = reduce_document(draft.id_type, draft.id_number, settings.storage, settings.cipher)
+    invitation.visitor_name = draft.name
+    invitation.id_type = draft.id_type
+    invitation.id_masked = stored.masked
+    invitation.id_encrypted = stored.encrypted
+    invitation.id_digest = document_digest(draft.id_type, draft.id_number, settings.digest_secret)
+    invitation.phone = draft.phone
+    invitation.plate = draft.plate
+    invitation.companions = draft.companions
+    first = invitation.registered_at is None
+    invitation.registered_at = now
+    # Nothing personal in the audit trail: the visitor is no user, the record says that it happened.
+    audit.record(None, "visitor.self_register", invitation,
+                 summary="registered by the visitor" if first else "details changed by the visitor")
+    return invitation
+
+
+def invitation_for_desk(code: str, *, now: datetime) -> VisitorInvitation:
+    """The registered invitation whose pass code the guard typed, valid today; RuleViolation otherwise."""
+    wanted = normalize_pass_code(code)
+    invitation = db.session.scalar(
+        select(VisitorInvitation).options(joinedload(VisitorInvitation.unit))
+        .where(VisitorInvitation.pass_code == wanted)
+    ) if len(wanted) == PASS_LENGTH else None
+    if invitation is None or invitation.registered_at is None:
+        raise RuleViolation(_l("No registered pass has the code %(code)s.", code=wanted), field="code")
+    if invitation.revoked_at is not None:
+        raise RuleViolation(_l("This pass was revoked by the host."), field="code")
+    today = now.astimezone(LOCAL_TZ).date()
+    if not invitation.first_day <= today <= invitation.last_day or invitation.expires_at <= now:
+        raise RuleViolation(_l("This pass is valid from %(first)s to %(last)s, not today.",
+                               first=invitation.first_day.isoformat(), last=invitation.last_day.isoformat()),
+                            field="code")
+    return invitation
+
+
+def on_site_with(invitation: VisitorInvitation) -> VisitorEntry | None:
+    return db.session.scalar(select(VisitorEntry).where(VisitorEntry.invitation_id == invitation.id, STILL_ON_SITE))
+
+
+def check_in_invitation(invitation: VisitorInvitation, *, badge: str, submission_token: str,
+                        settings: VisitorSettings, actor: User | None, now: datetime,
+                        decision: str = "") -> CheckInResult:
+    """Check in a self-registered visitor by their pass (every day of a multi-day pass). The watch-list check
+    runs first, as at the desk: with matches nothing is saved until the guard decides (``admit`` / ``refuse``).
+    The caller commits."""
+    begin_serialized_write()
+    existing = find_by_token(submission_token)
+    if existing is not None:
+        return CheckInResult(existing, created=False)
+    invitation = invitation_for_desk(invitation.pass_code, now=now)
+    if on_site_with(invitation) is not None:
+        raise RuleViolation(_l("This visitor is already checked in."), field="badge")
+    badge = normalize_badge(badge) or None
+    if badge and decision != "refuse" and (holder := holder_of_badge(badge)) is not None:
+        raise _badge_in_use(badge, holder)
+    matches = watch_matches_by_digest(invitation.visitor_name, invitation.id_digest, invitation.plate)
+    if matches and decision not in ("admit", "refuse"):
+        return CheckInResult(None, created=False, matches=matches)
+    refused = bool(matches) and decision == "refuse"
+    entry = VisitorEntry(
+        submission_token=submission_token,
+        name=invitation.visitor_name,
+        id_type=invitation.id_type or IdType.RESIDENT_ID,
+        id_checked=False,
+        id_masked=invitation.id_masked,
+        id_encrypted=invitation.id_encrypted,
+        phone=invitation.phone,
+        unit_id=invitation.unit_id,
+        host_name=invitation.host_name,
+        purpose=invitation.purpose,
+        companions=invitation.companions,
+        plate=invitation.plate,
+        badge=None if refused else badge,
+        checked_in_at=now,
+        checked_in_by_id=actor.id if actor is not None else None,
+        watchlist_hit=bool(matches),
+        watchlist_note=watch_note(matches),
+        invitation_id=invitation.id,
+    )
+    if refused:
+        entry.checked_out_at = now
+        entry.checked_out_by_id = entry.checked_in_by_id
+        entry.refused = True
+    db.session.add(entry)
+    db.session.flush()
+    audit.record(actor, "visitor.check_in_pass", entry,
+                 summary="refused at the desk after a watchlist warning" if refused else "checked in with a pass")
+    if matches:
+        tell_watch_match(entry, now=now)
+    if not refused:
+        tell_arrival(entry, [invitation.created_by_id], now=now)
+    return CheckInResult(entry, created=True, matches=matches)
+
+
+def own_invitations_query(user: User) -> Select:
+    return (
+        select(VisitorInvitation)
+        .options(joinedload(VisitorInvitation.unit))
+        .where(VisitorInvitation.created_by_id == user.id)
+        .order_by(VisitorInvitation.first_day.desc(), VisitorInvitation.id.desc())
+    )
+
+
+# ---------------------------------------------------------------- no-shows
+
+
+def tell_no_shows(*, now: datetime) -> int:
+    """Hosts hear once of expected visitors (pre-registered or invited) whose window is over without an arrival.
+    Safe to run every few minutes. The caller commits."""
+    today = now.astimezone(LOCAL_TZ).date()
+    told = 0
+    preregs = db.session.scalars(
+        select(VisitorPreregistration).where(
+            VisitorPreregistration.status == PreregistrationStatus.EXPECTED,
+            VisitorPreregistration.visit_date <= today,
+            VisitorPreregistration.no_show_told_at.is_(None),
+        )
+    ).all()
+    for prereg in preregs:
+        if local(prereg.visit_date, prereg.window_end) > now:
+            continue
+        prereg.no_show_told_at = now
+        events.emit(notify.NO_SHOW, recipients=[prereg.created_by_id], now=now,
+                    args={"date": prereg.visit_date.isoformat(),
+                          "window": f"{prereg.window_start:%H:%M}–{prereg.window_end:%H:%M}"},
+                    endpoint="visitors.my_expected")
+        told += 1
+    invitations = db.session.scalars(
+        select(VisitorInvitation).where(
+            VisitorInvitation.expires_at <= now,
+            VisitorInvitation.revoked_at.is_(None),
+            VisitorInvitation.no_show_told_at.is_(None),
+            ~select(VisitorEntry.id).where(VisitorEntry.invitation_id == VisitorInvitation.id).exists(),
+        )
+    ).all()
+    for invitation in invitations:
+        invitation.no_show_told_at = now
+        events.emit(notify.NO_SHOW, recipients=[invitation.created_by_id], now=now,
+                    args={"date": invitation.last_day.isoformat(),
+                          "window": f"{invitation.window_start:%H:%M}–{invitation.window_end:%H:%M}"},
+                    endpoint="visitors.my_invitations")
+        told += 1
+    return told
+
+
+def purge_invitations(cutoff: datetime, now: datetime) -> int:
+    """Self-registered details go after the retention period, like the desk's entries."""
+    return db.session.execute(
+        update(VisitorInvitation)
+        .where(VisitorInvitation.last_day < cutoff.astimezone(LOCAL_TZ).date(), VisitorInvitation.anonymized_at.is_(None))
+        .values(visitor_name="", id_masked="", id_encrypted=None, id_digest=None, phone="", plate="", host_name="",
+                room="", purpose="", anonymized_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def mask_name(name: str) -> str:
+    """``张*``, ``欧阳**``-style: the family name (or first letter) only, for printed slips."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    if " " in name:  # a Latin name: the first letters
+        return " ".join(part[:1] + "*" * (len(part) - 1) for part in name.split())
+    return name[:1] + "*" * max(len(name) - 1, 1)

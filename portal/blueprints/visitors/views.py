@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from markupsafe import Markup
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -21,12 +22,17 @@ from portal.blueprints.visitors.forms import (
     BadgeCheckOutForm,
     CheckInForm,
     HistoryFilterForm,
+    InvitationForm,
+    PassCheckInForm,
+    PassCodeForm,
     PreregistrationForm,
+    RegistrationForm,
     StatisticsForm,
     WatchlistForm,
 )
 from portal.blueprints.visitors.models import (
     VisitorEntry,
+    VisitorInvitation,
     VisitorPreregistration,
     WatchlistEntry,
 )
@@ -38,6 +44,7 @@ from portal.models import Role
 from portal.requestargs import arg_date, arg_int, arg_page, paginate, parse_date
 from portal.rules import BadArgument, RuleViolation
 from portal.security import is_safe_next, login_required, roles_required
+from portal.urls import external_url
 
 HISTORY_PAGE_SIZE = 50
 
@@ -486,6 +493,7 @@ def statistics():
         rows=stats.rows if stats else [],
         total_visits=stats.total_visits if stats else 0,
         total_people=stats.total_people if stats else 0,
+        arrivals=stats.arrivals if stats else None,
         status=200 if valid else (422 if in_range else 400),
     )
 
@@ -579,3 +587,199 @@ def delete_watch(watch_id: int):
     db.session.commit()
     flash(_("Removed from the watchlist."), "success")
     return redirect_to(url_for("visitors.watchlist"))
+
+
+# ---------------------------------------------------------------- invitations (host side)
+
+
+def load_own_invitation(invitation_id: int) -> VisitorInvitation:
+    invitation = db.session.get(VisitorInvitation, invitation_id)
+    if invitation is None:
+        abort(404)
+    if invitation.created_by_id != current_user.id:
+        abort(403)
+    return invitation
+
+
+def qr_svg(data: str) -> Markup:
+    import segno
+
+    return Markup(segno.make(data, error="m").svg_inline(scale=4, dark="#000", light="#fff", omitsize=True))
+
+
+@bp.route("/invitations/")
+@roles_required(*HOSTS)
+def my_invitations():
+    now = timeutil.now()
+    page = paginate(svc.own_invitations_query(_actor()), per_page=25)
+    return show("visitors/my_invitations.html", page=page, state=lambda inv: svc.invitation_state(inv, now))
+
+
+@bp.route("/invitations/new", methods=["GET", "POST"])
+@roles_required(*HOSTS)
+def invite():
+    user = _actor()
+    form = InvitationForm()
+    form.unit_options = svc.all_unit_options()
+    if request.method == "GET":
+        form.first_day.data, form.window_start.data, form.window_end.data = _default_window(timeutil.now())
+        form.unit.data = user.unit.name if user.unit else ""
+        form.host_name.data = user.display_name
+    if form.validate_on_submit():
+        try:
+            invitation = svc.create_invitation(form.to_draft(), actor=user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("Invitation ready: send the link or the QR code to your visitor."), "success")
+            return redirect_to(url_for("visitors.show_invitation", invitation_id=invitation.id))
+    return show("visitors/invite.html", form=form, unit_options=form.unit_options, purposes=PURPOSES,
+                status=form_status(form))
+
+
+@bp.route("/invitations/<int:invitation_id>")
+@roles_required(*HOSTS)
+def show_invitation(invitation_id: int):
+    invitation = load_own_invitation(invitation_id)
+    link = external_url("visitors.register", token=invitation.token)
+    return show("visitors/invitation.html", invitation=invitation, link=link, qr=qr_svg(link),
+                state=svc.invitation_state(invitation, timeutil.now()), revoke_form=EmptyForm(formdata=None),
+                pass_code=svc.format_pass_code(invitation.pass_code))
+
+
+@bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@roles_required(*HOSTS)
+def revoke_invitation(invitation_id: int):
+    _check_token()
+    invitation = load_own_invitation(invitation_id)
+    if svc.revoke_invitation(invitation, actor=_actor(), now=timeutil.now()):
+        db.session.commit()
+        flash(_("The invitation is revoked: the link and the pass no longer work."), "success")
+    else:
+        flash(_("This invitation was already revoked."), "info")
+    return redirect_to(url_for("visitors.show_invitation", invitation_id=invitation.id))
+
+
+# ---------------------------------------------------------------- self-registration (public)
+
+
+def _closed(message: str, status: int):
+    response = make_response(render_template("visitors/register_closed.html", message=message), status)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/i/<token>", methods=["GET", "POST"])
+def register(token: str):
+    """The visitor's own page, reached by the link's token: no account, works with JavaScript off."""
+    limiter = current_app.extensions["visitors.registration_limit"]
+    now, address = timeutil.now(), request.remote_addr or "?"
+    if not limiter.allowed(address, now):
+        return _closed(_("Too many attempts from this connection. Please wait ten minutes and try again."), 429)
+    invitation = svc.invitation_by_token(token)
+    if invitation is None:
+        limiter.miss(address, now)
+        return _closed(_("This link is not valid. Please check it with the person who invited you."), 404)
+    try:
+        svc.check_link_open(invitation, now)
+    except RuleViolation as error:
+        return _closed(str(error.message), error.status)
+    form = RegistrationForm()
+    if request.method == "GET" and invitation.registered_at is not None and not request.args.get("edit"):
+        return _registration_page("visitors/pass.html", invitation=invitation,
+                                  pass_code=svc.format_pass_code(invitation.pass_code),
+                                  qr=qr_svg(invitation.pass_code))
+    if form.validate_on_submit():
+        try:
+            svc.register_visitor(invitation, form.to_draft(), settings=current_settings(), now=now)
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("Thank you: show this pass at the visitor desk."), "success")
+            return redirect_to(url_for("visitors.register", token=token))
+    return _registration_page("visitors/register.html", form=form, invitation=invitation,
+                              location=svc.unit_locations([invitation.unit_id]).get(invitation.unit_id, "")
+                              if invitation.unit_id else "",
+                              retention_days=current_settings().retention_days, status=form_status(form))
+
+
+def _registration_page(template: str, *, status: int = 200, **context):
+    response = make_response(render_template(template, **context), status)
+    # The token is in the URL: never pass it on to another site, never keep the page in a shared cache.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------- pass check-in (desk)
+
+
+@bp.route("/pass")
+@roles_required(*DESK)
+def find_pass():
+    """The guard types (or scans) the pass code and presses Enter: who it is, and the check-in button."""
+    form = PassCodeForm(request.args)
+    invitation = None
+    if request.args.get("code") is not None and form.validate():
+        try:
+            invitation = svc.invitation_for_desk(form.code.data, now=timeutil.now())
+        except RuleViolation as error:
+            error.show_on(form)
+    status = 422 if form.errors else 200
+    check_form = PassCheckInForm(formdata=None, submission_token=svc.new_submission_token())
+    return _pass_page(form, invitation, check_form, status=status)
+
+
+def _pass_page(form, invitation, check_form, *, status=200, matches=None):
+    inside = svc.on_site_with(invitation) if invitation is not None else None
+    return show("visitors/pass_desk.html", form=form, invitation=invitation, check_form=check_form,
+                inside=inside, matches=matches or [], status=status,
+                refuse=any(m.refuse for m in matches or []))
+
+
+@bp.route("/pass/<int:invitation_id>/check-in", methods=["POST"])
+@roles_required(*DESK)
+def check_in_pass(invitation_id: int):
+    invitation = db.session.get(VisitorInvitation, invitation_id)
+    if invitation is None:
+        abort(404)
+    code_form = PassCodeForm(formdata=None, code=svc.format_pass_code(invitation.pass_code))
+    form = PassCheckInForm()
+    if not form.validate_on_submit():
+        return _pass_page(code_form, invitation, form, status=422)
+    try:
+        result = svc.check_in_invitation(invitation, badge=form.badge.data or "",
+                                         submission_token=form.submission_token.data,
+                                         settings=current_settings(), actor=_actor(), now=timeutil.now(),
+                                         decision=form.decision.data or "")
+    except RuleViolation as error:
+        db.session.rollback()
+        error.show_on(form)
+        if error.field == "code":
+            error.show_on(code_form)
+        return _pass_page(code_form, invitation, form, status=422)
+    if result.needs_decision:
+        db.session.rollback()
+        return _pass_page(code_form, invitation, form, status=200, matches=result.matches)
+    db.session.commit()
+    _flash_check_in(result)
+    entry = result.entry
+    if entry is not None and not entry.refused:
+        return redirect_to(url_for("visitors.slip", entry_id=entry.id))
+    return redirect_to(url_for("visitors.index"))
+
+
+@bp.route("/entries/<int:entry_id>/slip")
+@roles_required(*DESK)
+def slip(entry_id: int):
+    """The printed visitor slip (A6 or an 80 mm receipt printer): name masked, a QR to check out by badge."""
+    entry = load_entry(entry_id)
+    layout = "receipt" if request.args.get("layout") == "receipt" else "a6"
+    # The QR holds the badge number: the desk's scanner types it into the check-out field.
+    return show("visitors/slip.html", entry=entry, layout=layout, masked_name=svc.mask_name(entry.name),
+                qr=qr_svg(entry.badge) if entry.badge else None)
