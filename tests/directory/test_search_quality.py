@@ -23,3 +23,12 @@ def test_families_and_pairs_are_listed_whole(demo):
     for text, expected in COMPLETE:
         found = labels(text)
         assert set(expected) <= set(found), (text, found)
+
+
+def test_a_corrected_query_says_did_you_mean(demo, client):
+    results = search("人设局", include_staff=False)
+    assert results.suggestion == "县人力资源和社会保障局" and results.ranked[0].label == "县人力资源和社会保障局"
+    assert search("人社局", include_staff=False).suggestion is None
+    assert search("办理社保卡", include_staff=False).suggestion is None  # fillers dropped: no correction to show
+    page = client.get("/directory/search?q=人设局").get_data(as_text=True)
+    assert "search-correction" in page and "县人力资源和社会保障局" in page
