@@ -102,6 +102,12 @@ QUERIES: list[tuple[str, tuple[str, ...]]] = [
     ("上访", (XINFANG, "信访事项受理")),
     ("打官司", ("法律援助申请",)),
     ("看病报销", (BAOXIAO,)),
+    ("交社保", (RENSHE, "灵活就业人员参保登记")),
+    ("开饭店", ("食品经营许可证核发",)),
+    ("抵押贷款", (BDC_MORTGAGE,)),
+    ("生孩子报销", ("生育医疗费用报销",)),
+    ("审皮局", (SHENPI,)),
+    ("社保中心", (RENSHE,)),
     # ranking
     ("社保", (RENSHE, SHEBAOKA, BUKA)),
     ("营业执照", (QIYE,)),

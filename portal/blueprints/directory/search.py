@@ -37,6 +37,7 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _NOT_KEPT = re.compile(f"[^0-9a-z{_HAN}]+")
 _HAS_HAN = re.compile(f"[{_HAN}]")
 _LATIN = re.compile(r"^[0-9a-z]+$")
+_ALL_HAN = re.compile(f"^[{_HAN}]+$")
 _HAS_LETTER = re.compile(r"[a-z]")
 SEPARATOR = "\n"
 
@@ -329,7 +330,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "房产": ("不动产",), "土地证": ("不动产",), "抵押": ("不动产抵押登记",),
     "失业金": ("失业保险金申领",), "失业补助": ("失业保险金申领",), "失业保险": ("失业保险金申领",),
     "低保": ("最低生活保障申请",), "最低生活保障": ("最低生活保障申请",), "救济": ("临时救助申请",),
-    "社保": ("人社局", "社会保障", "社保"), "社会保险": ("人社局", "社会保障"), "养老保险": ("养老保险",),
+    "社保": ("人社局", "社会保障", "社保"), "社保中心": ("人社局",), "医保中心": ("医保局",), "交社保": ("人社局", "灵活就业人员参保登记"),
+    "交医保": ("城乡居民基本医疗保险参保登记",), "生孩子": ("生育医疗费用报销",), "生小孩": ("生育医疗费用报销",),
+    "贷款": ("不动产抵押登记", "创业担保贷款申请"), "饭店": ("食品经营许可证核发",), "社会保险": ("人社局", "社会保障"), "养老保险": ("养老保险",),
     "社保卡": ("社会保障卡",), "办社保卡": ("社会保障卡申领",), "补社保卡": ("社会保障卡挂失与补换",),
     "社保卡丢了": ("社会保障卡挂失与补换",), "社保卡丢": ("社会保障卡挂失与补换",), "社保卡掉了": ("社会保障卡挂失与补换",),
     "社保卡补办": ("社会保障卡挂失与补换",), "补办社保卡": ("社会保障卡挂失与补换",), "社保卡挂失": ("社会保障卡挂失与补换",), "医保卡": ("社会保障卡",),
@@ -338,7 +341,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "营业执照": ("企业设立登记", "个体工商户设立登记"), "开公司": ("企业设立登记",), "注册公司": ("企业设立登记",),
     "开店": ("个体工商户设立登记", "食品经营许可证核发"), "个体户": ("个体工商户设立登记",),
     "劳动局": ("人社局",), "劳动保障局": ("人社局",), "人事局": ("人社局",), "社保局": ("人社局",),
-    "医保中心": ("医保局",), "房管局": ("自然资源局", "住建局"), "国土局": ("自然资源局",), "建设局": ("住建局",),
+    "房管局": ("自然资源局", "住建局"), "国土局": ("自然资源局",), "建设局": ("住建局",),
     "规划局": ("自然资源局",), "环保局": ("生态环境局",), "安监局": ("应急局",), "文化局": ("文广旅局",),
     "旅游局": ("文广旅局",), "卫生局": ("卫健局",), "计生局": ("卫健局",), "农业局": ("农业农村局",),
     "交警": ("交通局",), "后勤": ("后勤管理中心",), "机关事务局": ("机关事务服务中心",), "政务大厅": ("审批局",),
@@ -516,3 +519,24 @@ def _corrected(results: SearchResults, query: str, run: Any, limit: int | None) 
         results.groups = groups
         results.searched = sounds
         results.suggestion = groups[0].hits[0].label
+        return
+    if _ALL_HAN.match(core):  # not 县委附楼305: a place with a number is found whole or not at all
+        _best_part(results, core, run, limit)
+
+
+def _best_part(results: SearchResults, core: str, run: Any, limit: int | None) -> None:
+    """The longest parts of a Chinese query that match something, with their
+    synonyms: 交社保 → 社保, 抵押贷款 → 抵押 and 贷款, 开饭店 → 饭店."""
+    for length in range(min(len(core) - 1, 12), 1, -1):
+        found: list[list[Group]] = []
+        parts = list(dict.fromkeys(core[i : i + length] for i in range(len(core) - length + 1)))
+        for part in parts:
+            for attempt in [part, *expansions(part)]:
+                groups = run(attempt)
+                if groups:
+                    found.append(groups)
+                    results.searched = results.searched or part
+        if found:
+            results.groups = _merge(found, limit) if len(found) > 1 else found[0]
+            results.suggestion = results.searched if len(parts) == 1 or len(found) == 1 else None
+            return
