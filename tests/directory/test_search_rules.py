@@ -6,6 +6,10 @@ from hypothesis import strategies as st
 
 from portal.blueprints.directory.indexing import floor_texts, room_texts, item_texts, unit_texts
 from portal.blueprints.directory.search import (
+    expansions,
+    names_unit,
+    pinyin_variants,
+    strip_fillers,
     Candidate,
     KeyIndex,
     MatchRules,
@@ -139,7 +143,7 @@ def test_rank_candidates_groups_by_kind_and_orders_by_rank_then_length():
             cand("service", 1, "城乡居民社保参保登记", ["城乡居民社保参保登记"]),  # substring
             cand("service", 2, "社保卡补换", ["社保卡补换"]),  # prefix, longer
             cand("service", 3, "社保卡办理", ["社保卡办理"]),  # prefix
-            cand("unit", 4, "社保中心", ["社保中心"]),  # prefix
+            cand("unit", 4, "社保经办网点", ["社保经办网点"]),  # prefix (社保中心 would name the unit: exact)
             cand("staff", 5, "社保", ["社保"]),  # exact: its group comes first
             cand("unit", 6, "民政局", ["民政局"]),  # no match
         ],
@@ -184,3 +188,32 @@ def test_key_index_finds_exactly_what_rank_would_match(entries, query):
     expected = {c.object_id for c in candidates if rank(query, c.keys) is not None}
     assert found == expected
     assert {c.object_id for c in index.candidates(rules, ["unit"])} == {i for i in expected if i % 2 == 0}
+
+
+def test_a_unit_named_without_its_ending_ranks_as_its_name():
+    keys = make_keys(["县医疗保障局", "医保局"])
+    assert names_unit("医保", keys) and names_unit("yibao", keys)
+    assert not names_unit("医", keys) and not names_unit("医保局", keys)
+    [group] = rank_candidates("医保", [Candidate("unit", 1, "县医疗保障局", keys)])
+    assert group.best == Rank.EXACT
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("办理社保卡", "社保卡"), ("信访局在哪", "信访局"), ("怎么办营业执照", "营业执照"), ("人社局在几楼", "人社局"),
+     ("如何办理结婚登记", "结婚登记"), ("办理", "办理"), ("县委办", "县委办"), ("去民政局", "民政局")],
+)
+def test_filler_words_are_dropped(typed, meant):
+    assert strip_fillers(typed) == meant
+
+
+def test_pinyin_variants_are_one_typo_away():
+    variants = pinyin_variants("shebo")
+    assert "shebao" in variants and "sehbo" in variants and "shbo" in variants and "shebo" not in variants
+    assert all(len(v) >= 4 for v in variants)
+
+
+def test_everyday_words_expand_to_the_directory_names():
+    assert expansions("二手房过户") == ["不动产转移登记"]
+    assert expansions("失业金申领", partial=True) == ["失业保险金申领"]
+    assert expansions("人社局") == []

@@ -75,7 +75,8 @@ def room_texts(room: Room) -> list[str]:
 
 def item_texts(item: GuideItem) -> list[str]:
     words = (item.keywords or "").replace("，", ",").replace("、", ",").replace(",", " ").split()
-    return [item.name, *words, item.phone or ""]  # its enquiry phone finds it too
+    # Its category too: 不动产登记 lists the whole family (首次, 转移, 抵押, 查询).
+    return [item.name, *words, item.category or "", item.phone or ""]  # its enquiry phone finds it too
 
 
 def staff_listed(user: User) -> bool:
@@ -118,7 +119,7 @@ WATCHED: dict[type, tuple[str, tuple[str, ...]]] = {
     Unit: ("unit", ("name", "short_name", "phone")),
     Floor: ("floor", ("level", "label", "building_id", "building")),
     Room: ("room", ("number", "name", "floor_id", "floor")),
-    GuideItem: ("guide", ("name", "keywords", "phone")),
+    GuideItem: ("guide", ("name", "keywords", "category", "phone")),
     User: ("staff", ("display_name", "unit_id", "unit", "active", "phone_ext")),
     Building: ("", ("name",)),  # no keys of its own; its floors' and rooms' keys name it
 }

@@ -37,6 +37,7 @@ _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _NOT_KEPT = re.compile(f"[^0-9a-z{_HAN}]+")
 _HAS_HAN = re.compile(f"[{_HAN}]")
 _LATIN = re.compile(r"^[0-9a-z]+$")
+_ALL_HAN = re.compile(f"^[{_HAN}]+$")
 _HAS_LETTER = re.compile(r"[a-z]")
 SEPARATOR = "\n"
 
@@ -172,6 +173,21 @@ class Group:
         return self.hits[0].rank
 
 
+# What a unit's name ends in after the part people say: 医保 + 局, 人大 + 办.
+UNIT_SUFFIXES = ("局", "办", "部", "委", "室", "中心", "办公室", "委员会", "常委会", "管理中心")
+
+
+UNIT_SUFFIX_SOUNDS = ("ju", "ban", "bu", "wei", "shi", "zhongxin", "bangongshi", "weiyuanhui")
+
+
+def names_unit(query: str, keys: Keys) -> bool:
+    """Whether ``query`` is a unit's name or abbreviation without its ending (医保 → 医保局,
+    yibao → yibaoju)."""
+    return any(term.startswith(query) and term[len(query):] in UNIT_SUFFIXES for term in keys.terms) or any(
+        value.startswith(query) and value[len(query):] in UNIT_SUFFIX_SOUNDS for value in keys.pinyin
+    )
+
+
 def rank_candidates(query: str, candidates: Iterable[Candidate], limit: int | None = None) -> list[Group]:
     """Rank every candidate, drop those that do not match, group by kind.
 
@@ -182,16 +198,21 @@ def rank_candidates(query: str, candidates: Iterable[Candidate], limit: int | No
     if not query:
         return []
     rules = MatchRules.for_query(query)
-    by_kind: dict[str, list[tuple[Rank, int, str, int]]] = {}
+    by_kind: dict[str, list[tuple[Rank, int, int, str, int]]] = {}
     for candidate in candidates:
         found = rank_with(rules, candidate.keys)
         if found is not None:
+            if candidate.kind == "unit" and found in (Rank.PREFIX, Rank.PINYIN_PREFIX) and names_unit(query, candidate.keys):
+                found = Rank(found - 1)  # 医保 is 医保局: the unit, before the services that mention 医保
             label = candidate.label
-            by_kind.setdefault(candidate.kind, []).append((found, len(label), label, candidate.object_id))
+            # Among equal ranks, objects whose own name holds the query come before
+            # those found by a keyword: 营业执照 → 企业设立登记（营业执照） first.
+            in_name = 0 if candidate.keys.terms and query in candidate.keys.terms[0] else 1
+            by_kind.setdefault(candidate.kind, []).append((found, in_name, len(label), label, candidate.object_id))
     groups = []
     for kind, ranked in by_kind.items():
         best = heapq.nsmallest(limit, ranked) if limit is not None else sorted(ranked)
-        groups.append(Group(kind, [Hit(kind, object_id, found, label) for found, _, label, object_id in best], len(ranked)))
+        groups.append(Group(kind, [Hit(kind, object_id, found, label) for found, _, _, label, object_id in best], len(ranked)))
     groups.sort(key=lambda g: (g.best, KINDS.index(g.kind) if g.kind in KINDS else len(KINDS)))
     return groups
 
@@ -290,11 +311,100 @@ class KeyIndex:
         return found_candidates
 
 
+# Words people wrap around what they look for: 办理社保卡, 信访局在哪, 怎么办营业执照.
+# Longest first, so 怎么办 goes before 怎么 would leave 办 behind.
+FILLERS = tuple(sorted((
+    "怎么办理", "怎样办理", "如何办理", "在哪里办", "在哪办", "去哪里办", "去哪办", "哪里办", "怎么办", "怎么弄", "怎么",
+    "怎样", "如何", "在哪里", "在哪儿", "在哪", "哪里", "哪儿", "去哪", "办理", "我要", "我想", "想要", "需要", "请问",
+    "咨询一下", "一下", "流程", "手续", "要带什么", "需要什么材料", "什么材料", "材料", "在几楼", "几楼", "电话", "吗", "呢",
+    "了", "的", "去", "办",
+), key=len, reverse=True))
+
+# Everyday names of services and units → the words the directory uses. The
+# keys are normalised queries (or parts of them); each value is what to search
+# instead. Built in so a fresh install answers 二手房过户 and 社保 well.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "二手房过户": ("不动产转移登记",), "房子过户": ("不动产转移登记",), "房屋过户": ("不动产转移登记",),
+    "买房过户": ("不动产转移登记",), "过户": ("不动产转移登记",), "二手房": ("不动产转移登记",),
+    "房产证": ("不动产首次登记", "不动产登记"), "办房产证": ("不动产首次登记",), "不动产登记": ("不动产",),
+    "房产": ("不动产",), "土地证": ("不动产",), "抵押": ("不动产抵押登记",),
+    "失业金": ("失业保险金申领",), "失业补助": ("失业保险金申领",), "失业保险": ("失业保险金申领",),
+    "低保": ("最低生活保障申请",), "最低生活保障": ("最低生活保障申请",), "救济": ("临时救助申请",),
+    "社保": ("人社局", "社会保障", "社保"), "社保中心": ("人社局",), "医保中心": ("医保局",), "交社保": ("人社局", "灵活就业人员参保登记"),
+    "交医保": ("城乡居民基本医疗保险参保登记",), "生孩子": ("生育医疗费用报销",), "生小孩": ("生育医疗费用报销",),
+    "贷款": ("不动产抵押登记", "创业担保贷款申请"), "饭店": ("食品经营许可证核发",), "社会保险": ("人社局", "社会保障"), "养老保险": ("养老保险",),
+    "社保卡": ("社会保障卡",), "办社保卡": ("社会保障卡申领",), "补社保卡": ("社会保障卡挂失与补换",),
+    "社保卡丢了": ("社会保障卡挂失与补换",), "社保卡丢": ("社会保障卡挂失与补换",), "社保卡掉了": ("社会保障卡挂失与补换",),
+    "社保卡补办": ("社会保障卡挂失与补换",), "补办社保卡": ("社会保障卡挂失与补换",), "社保卡挂失": ("社会保障卡挂失与补换",), "医保卡": ("社会保障卡",),
+    "婚姻登记": ("结婚登记", "离婚登记", "婚姻登记"), "领结婚证": ("结婚登记",), "结婚证": ("结婚登记",),
+    "离婚": ("离婚登记",), "离婚证": ("离婚登记",),
+    "营业执照": ("企业设立登记", "个体工商户设立登记"), "开公司": ("企业设立登记",), "注册公司": ("企业设立登记",),
+    "开店": ("个体工商户设立登记", "食品经营许可证核发"), "个体户": ("个体工商户设立登记",),
+    "劳动局": ("人社局",), "劳动保障局": ("人社局",), "人事局": ("人社局",), "社保局": ("人社局",),
+    "房管局": ("自然资源局", "住建局"), "国土局": ("自然资源局",), "建设局": ("住建局",),
+    "规划局": ("自然资源局",), "环保局": ("生态环境局",), "安监局": ("应急局",), "文化局": ("文广旅局",),
+    "旅游局": ("文广旅局",), "卫生局": ("卫健局",), "计生局": ("卫健局",), "农业局": ("农业农村局",),
+    "交警": ("交通局",), "后勤": ("后勤管理中心",), "机关事务局": ("机关事务服务中心",), "政务大厅": ("审批局",),
+    "办事大厅": ("审批局",), "市民中心": ("审批局",), "政务服务中心": ("审批局",), "上访": ("信访局",),
+    "报销": ("医疗费用手工报销",), "看病报销": ("医疗费用手工报销",), "医药费报销": ("医疗费用手工报销",),
+    "异地医保": ("异地就医备案",), "慢病": ("门诊慢特病待遇认定",), "退休": ("企业职工退休待遇核定",),
+    "工伤": ("工伤认定申请",), "讨薪": ("劳动人事争议仲裁申请",), "欠工资": ("劳动人事争议仲裁申请",),
+    "打官司": ("法律援助申请",), "律师": ("法律援助申请",), "教资": ("教师资格认定",), "公租房": ("公共租赁住房申请",),
+}
+
+
+def strip_fillers(query: str) -> str:
+    """The normalised ``query`` without the words people wrap around it, or the
+    query itself when nothing else would remain (``办理`` alone stays)."""
+    stripped = query
+    for word in FILLERS:
+        if len(word) == 1:
+            continue
+        stripped = stripped.replace(word, "")
+    # Single characters only at the edges: 去民政局 → 民政局, but 办 inside 县委办 stays.
+    for _ in range(3):
+        for word in ("去", "办", "的", "了", "吗", "呢"):
+            if len(stripped) > 2 and stripped.startswith(word) and word in ("去", "办"):
+                stripped = stripped[1:]
+            if len(stripped) > 2 and stripped.endswith(word) and word in ("的", "了", "吗", "呢"):
+                stripped = stripped[:-1]
+    return stripped or query
+
+
+# A typed pinyin is corrected by one insertion, deletion or swap; insertions
+# use the letters that pinyin typos drop (shebo → shebao, yibo → yibao).
+_INSERTED_LETTERS = "aeiouhng"
+
+
+def pinyin_variants(query: str) -> list[str]:
+    """Spellings one small typo away from the Latin ``query`` (not the query itself)."""
+    variants: dict[str, None] = {}
+    for i in range(len(query) + 1):
+        for letter in _INSERTED_LETTERS:
+            variants[query[:i] + letter + query[i:]] = None
+    for i in range(len(query)):
+        variants[query[:i] + query[i + 1 :]] = None
+    for i in range(len(query) - 1):
+        variants[query[:i] + query[i + 1] + query[i] + query[i + 2 :]] = None
+    variants.pop(query, None)
+    return [v for v in variants if len(v) >= 4]
+
+
 @dataclass
 class SearchResults:
     text: str  # what the user typed, trimmed
     query: str  # normalised
     groups: list[Group] = field(default_factory=list)
+    # What the results were found by when that was not the query as typed
+    # (fillers dropped, an everyday word, a homophone or typo corrected).
+    searched: str | None = None
+    # A "did you mean" suggestion: set when the results came through a correction.
+    suggestion: str | None = None
+
+    @property
+    def ranked(self) -> list[Hit]:
+        """Every hit kept, best first across kinds (groups in their display order)."""
+        return [hit for group in self.groups for hit in group.hits]
 
     @property
     def total(self) -> int:
@@ -327,6 +437,106 @@ def search(
         from portal.blueprints.directory.indexing import key_index
 
         index = key_index()[1]
-    rules = MatchRules.for_query(query)
-    results.groups = rank_candidates(query, index.candidates(rules, allowed), limit)
+
+    def run(q: str) -> list[Group]:
+        if not q:
+            return []
+        return rank_candidates(q, index.candidates(MatchRules.for_query(q), allowed), limit)
+
+    results.groups = run(query)
+    _corrected(results, query, run, limit)
     return results
+
+
+def _merge(lists: list[list[Group]], limit: int | None) -> list[Group]:
+    """Groups of several searches as one: each object once, at its best rank, in the
+    order of the searches for equal ranks (the first search's hits come first)."""
+    by_kind: dict[str, dict[int, tuple[int, Rank, int, Hit]]] = {}
+    for order, groups in enumerate(lists):
+        for group in groups:
+            hits = by_kind.setdefault(group.kind, {})
+            for position, hit in enumerate(group.hits):
+                key = (order, hit.rank, position, hit)
+                if hit.object_id not in hits or key[:3] < hits[hit.object_id][:3]:
+                    hits[hit.object_id] = key
+    merged = []
+    for kind, hits in by_kind.items():
+        ordered = [hit for *_, hit in sorted(hits.values(), key=lambda v: v[:3])]
+        total = max([len(ordered)] + [g.total for groups in lists for g in groups if g.kind == kind])
+        merged.append(Group(kind, ordered[:limit] if limit is not None else ordered, total))
+    merged.sort(key=lambda g: (min(h.rank for h in g.hits), KINDS.index(g.kind) if g.kind in KINDS else len(KINDS)))
+    return merged
+
+
+def expansions(query: str, *, partial: bool = False) -> list[str]:
+    """The synonyms of an everyday ``query`` (二手房过户 → 不动产转移登记); with
+    ``partial``, the query with its longest known part replaced (社保卡怎么补 …)."""
+    if not partial:
+        return list(SYNONYMS.get(query, ()))
+    for word in sorted(SYNONYMS, key=len, reverse=True):
+        if len(word) >= 2 and word in query and word != query:
+            rest = query.replace(word, "", 1)
+            # 失业金申领 → 失业保险金申领, not 失业保险金申领申领
+            return [value if rest in value else query.replace(word, value, 1) for value in SYNONYMS[word]]
+    return []
+
+
+def _corrected(results: SearchResults, query: str, run: Any, limit: int | None) -> None:
+    """Search again by what the user most likely meant: fillers dropped and the
+    everyday names of the synonym table (their hits follow those of the query as
+    typed); when still nothing matches, by sound (homophones 人设局, mixed scripts
+    社保ka) and then by pinyin one typo away (shebo), with a "did you mean"."""
+    core = strip_fillers(query) if _HAS_HAN.search(query) else query
+    found = [results.groups] if results.groups else []
+    attempts = ([core] if core != query else []) + expansions(core)
+    if core != query or not results.groups:
+        attempts += [] if expansions(core) else expansions(core, partial=True)
+    searched = None
+    for attempt in attempts:
+        groups = run(attempt)
+        if groups:
+            found.append(groups)
+            searched = searched or attempt
+    if found:
+        results.groups = _merge(found, limit) if len(found) > 1 else found[0]
+        results.searched = searched
+        return
+    # By sound: 人设局 / 社保ka → rensheju / shebaoka, compared with the pinyin keys.
+    sounds = full_pinyin(core) if _HAS_HAN.search(core) else core
+    if not _LATIN.match(sounds) or not _HAS_LETTER.search(sounds):
+        return
+    groups = run(sounds) if sounds != query else []
+    if not groups and len(sounds) >= 4:
+        best: list[Group] = []
+        for variant in pinyin_variants(sounds):
+            groups = run(variant)
+            if groups and (not best or groups[0].best < best[0].best):
+                best = groups
+                if groups[0].best <= Rank.PINYIN_PREFIX:
+                    break
+        groups = best
+    if groups:
+        results.groups = groups
+        results.searched = sounds
+        results.suggestion = groups[0].hits[0].label
+        return
+    if _ALL_HAN.match(core):  # not 县委附楼305: a place with a number is found whole or not at all
+        _best_part(results, core, run, limit)
+
+
+def _best_part(results: SearchResults, core: str, run: Any, limit: int | None) -> None:
+    """The longest parts of a Chinese query that match something, with their
+    synonyms: 交社保 → 社保, 抵押贷款 → 抵押 and 贷款, 开饭店 → 饭店."""
+    for length in range(min(len(core) - 1, 12), 1, -1):
+        found: list[list[Group]] = []
+        parts = list(dict.fromkeys(core[i : i + length] for i in range(len(core) - length + 1)))
+        for part in parts:
+            for attempt in [part, *expansions(part)]:
+                groups = run(attempt)
+                if groups:
+                    found.append(groups)
+                    results.searched = results.searched or part
+        if found:
+            results.groups = _merge(found, limit) if len(found) > 1 else found[0]
+            results.suggestion = results.searched if len(parts) == 1 or len(found) == 1 else None
+            return
