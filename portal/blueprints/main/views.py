@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.blueprints import home_panels
 from portal.blueprints.main import bp
 from portal.db import db
+from portal.extensions import csrf
 from portal.htmx import redirect_to, render
 from portal.models import Building, Floor, Room, RoomKind, Unit
 from portal.security import is_safe_next
@@ -37,8 +38,16 @@ def home():
 
 
 @bp.route("/language", methods=["POST"])
+@csrf.exempt
 def set_language():
-    """Remember the chosen language in a cookie and go back where the user was."""
+    """Remember the chosen language in a cookie and go back where the user was.
+
+    A visitor who has not logged in gets no session (so no session cookie: a
+    proxy may cache public pages, issue 21) and so no CSRF token in the switch;
+    forging the switch could only change that visitor's language cookie. Signed-in
+    users (whose choice is saved to their account) keep the CSRF check."""
+    if current_user.is_authenticated or "csrf_token" in session:
+        csrf.protect()
     config = current_app.config
     chosen = request.form.get("lang", "")
     target = request.form.get("next", "")

@@ -181,7 +181,13 @@ def _prefill(form: BookingForm) -> None:
     if (room_id := arg_int("room")) is not None:
         form.room_id.data = room_id
     form.day.data = requested_day()
-    if (start := parse_time(request.args.get("start"))) and start.strftime("%H:%M") in {c.value for c in form.start.choices}:
+    start_arg = request.args.get("start")
+    # The day grid's "+" buttons send ``at=<room>.<HHMM>`` (short: the grid has hundreds of them).
+    room_part, _dot, hhmm = (request.args.get("at") or "").partition(".")
+    if room_part.isdigit() and len(room_part) <= 9 and len(hhmm) == 4 and hhmm.isdigit():
+        form.room_id.data = int(room_part)
+        start_arg = f"{hhmm[:2]}:{hhmm[2:]}"
+    if (start := parse_time(start_arg)) and start.strftime("%H:%M") in {c.value for c in form.start.choices}:
         form.start.data = start.strftime("%H:%M")
         end = parse_time(request.args.get("end")) or (datetime.combine(timeutil.today(), start) + timedelta(hours=1)).time()
         if end.strftime("%H:%M") in {c.value for c in form.end.choices}:
