@@ -71,11 +71,11 @@ def test_a_plus_in_the_grid_opens_the_request_form_for_that_room_and_slot(client
     action = re.search(r'<form[^>]*action="([^"]+)"[^>]*class="grid-book"', html) or re.search(
         r'<form class="grid-book"[^>]*action="([^"]+)"', html)
     assert action, "the grid is a GET form to the request form"
-    value = re.search(r'<button name=at value=(\d+)\.1400>\+</button>', html).group(1)
-    form = client.get(f"{action.group(1)}?date=2026-12-03&at={value}.1400").get_data(as_text=True)
-    assert re.search(rf'<option selected value="{value}"|<option value="{value}" selected', form) or \
-        f'value="{value}" selected' in form
-    assert re.search(r'value="14:00"[^>]*selected|selected[^>]*value="14:00"', form)
+    room = re.search(r'<td><button name=(\d+)\.12>\+</button>', html).group(1)  # slot 12: 14:00
+    form = client.get(f"{action.group(1)}?date=2026-12-03&{room}.12=").get_data(as_text=True)
+    assert re.search(rf'<option[^>]*value="{room}"[^>]*selected|<option[^>]*selected[^>]*value="{room}"', form), "room chosen"
+    assert re.search(r'<option[^>]*value="14:00"[^>]*selected|<option[^>]*selected[^>]*value="14:00"', form), "time chosen"
+    assert 'value="2026-12-03"' in form
 
 
 def test_first_visit_takes_at_most_three_requests(client, demo):
