@@ -23,7 +23,8 @@ class Dataset:
     ten_years: bool = False  # add ten years of use on top of the demo
 
 
-LOGINS = {"employee": ("staff", PASSWORD), "security": ("guard", PASSWORD)}
+LOGINS = {"employee": ("staff", PASSWORD), "security": ("guard", PASSWORD), "property": ("property", PASSWORD),
+          "logistics": ("logistics", PASSWORD)}
 
 DATASETS = {"demo": Dataset(LOGINS), "ten_year": Dataset(LOGINS, ten_years=True)}
 

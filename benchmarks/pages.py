@@ -21,13 +21,22 @@ class BenchPage:
 
 HX = {"HX-Request": "true"}
 
+_DAY = today().isoformat()
+_MONTH = today().strftime("%Y-%m")
+
 PAGES = [
-    BenchPage("home", "/"),
+    BenchPage("home", "/", load="page"),
     BenchPage("login", "/login"),
-    BenchPage("search", "/directory/search?q=rsj", partial_headers=HX, load="partial"),
-    BenchPage("room_day", f"/rooms/day?date={today().isoformat()}", role="employee", partial_headers=HX, load="page"),
+    BenchPage("search", "/directory/search?q=rsj", load="page"),
+    BenchPage("search_fragment", "/directory/search?q=rsj", partial_headers=HX, load="partial", browser=False),
+    BenchPage("room_day", f"/rooms/day?date={_DAY}", role="employee", partial_headers=HX, load="page"),
+    BenchPage("room_day_anon", f"/rooms/day?date={_DAY}", load="page", browser=False),
+    BenchPage("room_week", f"/rooms/1/week?date={_DAY}", role="employee", load="page", browser=False),
+    BenchPage("visitors_desk", "/visitors/", role="security", load="page", browser=False),
     BenchPage("visitors_onsite", "/visitors/on-site", role="security", partial_headers={**HX, "HX-Target": "on-site"}, load="page"),
     BenchPage("display", "/display/", partial_headers=HX, load="page"),
-    BenchPage("shuttle", "/shuttle/"),
-    BenchPage("services", "/services/"),
+    BenchPage("shuttle", "/shuttle/", load="page"),
+    BenchPage("services", "/services/", load="page"),
+    BenchPage("utilities_month", f"/utilities/months/{_MONTH}", role="logistics", load="page", browser=False),
+    BenchPage("repairs_queue", "/repairs/queue", role="property", load="page", browser=False),
 ]

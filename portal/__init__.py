@@ -37,7 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _finish_config(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in JSON
 
-    from portal import cache, cli, i18n, security, templating  # noqa: F401 - cache: data versions and their listeners
+    from portal import assets, cache, cli, i18n, security, templating  # noqa: F401 - cache: data versions and their listeners
     from portal.blueprints import register_blueprints
     from portal.db import configure_engine
     from portal.extensions import babel, csrf, db, login_manager, migrate
@@ -52,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     i18n.init_app(app)
     cli.init_app(app)
+    assets.init_app(app)
     # Ids beyond the database's integer are no page at all (404), not an overflow (500).
     app.url_map.converters["int"] = BoundedIntegerConverter
     register_blueprints(app)

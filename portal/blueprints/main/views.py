@@ -1,44 +1,48 @@
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.blueprints import home_panels
 from portal.blueprints.main import bp
+from portal.blueprints.main.services import building_overview
+from portal.cache import cached
 from portal.db import db
+from portal.extensions import csrf
 from portal.htmx import redirect_to, render
-from portal.models import Building, Floor, Room, RoomKind, Unit
 from portal.security import is_safe_next
 from portal.signals import language_chosen
 
 
 @bp.route("/")
 def home():
-    counts = db.session.execute(
-        select(
-            select(func.count()).select_from(Building).scalar_subquery(),
-            select(func.count()).select_from(Unit).scalar_subquery(),
-            select(func.count()).select_from(Room).where(Room.kind.in_([RoomKind.MEETING, RoomKind.VIP_RECEPTION])).scalar_subquery(),
-        )
-    ).one()
-    buildings = db.session.execute(
-        select(Building, func.count(Floor.id)).outerjoin(Floor).group_by(Building.id).order_by(Building.sort_order, Building.id)
-    ).all()
+    # Assembled from cached blocks like the display: the overview is drawn once per
+    # change of the building data; capabilities' panels cache their own. A visitor
+    # who has not logged in gets no session cookie here (see base.html), so a proxy may cache it.
+    overview = cached(("building",), "home-overview", building_overview)
     return render(
         "main/home.html",
-        buildings=buildings,
-        building_count=counts[0],
-        unit_count=counts[1],
-        meeting_room_count=counts[2],
+        buildings=overview.buildings,
+        building_count=overview.building_count,
+        unit_count=overview.unit_count,
+        meeting_room_count=overview.meeting_room_count,
         panels=home_panels(),
     )
 
 
 @bp.route("/language", methods=["POST"])
+@csrf.exempt
 def set_language():
-    """Remember the chosen language in a cookie and go back where the user was."""
+    """Remember the chosen language in a cookie and go back where the user was.
+
+    A visitor who has not logged in gets no session (so no session cookie: a
+    proxy may cache public pages, issue 21) and so no CSRF token in the switch;
+    forging the switch could only change that visitor's language cookie. Signed-in
+    users (whose choice is saved to their account) keep the CSRF check."""
+    if current_user.is_authenticated or "csrf_token" in session:
+        csrf.protect()
     config = current_app.config
     chosen = request.form.get("lang", "")
     target = request.form.get("next", "")

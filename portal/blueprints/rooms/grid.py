@@ -18,6 +18,7 @@ class Cell:
     closure: RoomClosure | None = None
     past: bool = False  # over: greyed
     bookable: bool = False  # free and not yet begun: the grid offers "+"
+    slot: int = 0  # index of the first slot in the day (08:00 is 0): the "+" button's short name
 
     @property
     def hhmm(self) -> str:
@@ -39,7 +40,7 @@ def grid_row(day: date, bookings: Sequence[Booking], closures: Sequence[RoomClos
         closure = None if booking else next((c for c in closures if c.start_at < slot_end and c.end_at > slot_start), None)
         holder = booking or closure
         if holder is None:
-            cells.append(Cell(slot_start, past=slot_end <= now, bookable=slot_start >= now))
+            cells.append(Cell(slot_start, past=slot_end <= now, bookable=slot_start >= now, slot=i))
             i += 1
             continue
         span = 1

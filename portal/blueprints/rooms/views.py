@@ -181,7 +181,16 @@ def _prefill(form: BookingForm) -> None:
     if (room_id := arg_int("room")) is not None:
         form.room_id.data = room_id
     form.day.data = requested_day()
-    if (start := parse_time(request.args.get("start"))) and start.strftime("%H:%M") in {c.value for c in form.start.choices}:
+    start_arg = request.args.get("start")
+    # The day grid's "+" buttons are named ``<room>.<slot index>`` (short: the grid has hundreds of them).
+    for name in request.args:
+        room_part, dot, slot_part = name.partition(".")
+        if dot and room_part.isdigit() and len(room_part) <= 9 and slot_part.isdigit() and len(slot_part) <= 2:
+            if int(slot_part) < len(times := services.slot_times()) - 1:
+                form.room_id.data = int(room_part)
+                start_arg = times[int(slot_part)].strftime("%H:%M")
+            break
+    if (start := parse_time(start_arg)) and start.strftime("%H:%M") in {c.value for c in form.start.choices}:
         form.start.data = start.strftime("%H:%M")
         end = parse_time(request.args.get("end")) or (datetime.combine(timeutil.today(), start) + timedelta(hours=1)).time()
         if end.strftime("%H:%M") in {c.value for c in form.end.choices}:

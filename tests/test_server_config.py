@@ -1,0 +1,35 @@
+"""Issue 21: the production server uses every core, with documented limits, and
+the demo script, the README and the benchmark all use that one configuration."""
+
+from __future__ import annotations
+
+import os
+import runpy
+from pathlib import Path
+
+from portal.config import gunicorn_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_gunicorn_runs_a_process_per_core_with_threads_and_limits(monkeypatch):
+    monkeypatch.delenv("PORTAL_WORKERS", raising=False)
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert settings["workers"] == (os.cpu_count() or 1)
+    assert settings["worker_class"] == "gthread" and settings["threads"] >= 2
+    for name in ("timeout", "graceful_timeout", "keepalive", "worker_connections", "max_requests", "backlog"):
+        assert settings[name] == gunicorn_settings()[name] and settings[name] > 0
+
+
+def test_workers_can_be_set_for_a_bigger_or_smaller_server(monkeypatch):
+    monkeypatch.setenv("PORTAL_WORKERS", "3")
+    monkeypatch.setenv("PORTAL_BIND", "127.0.0.1:9000")
+    assert gunicorn_settings()["workers"] == 3
+    assert gunicorn_settings()["bind"] == "127.0.0.1:9000"
+
+
+def test_demo_readme_and_benchmark_use_the_production_configuration():
+    command = "gunicorn -c gunicorn.conf.py"
+    assert command in (ROOT / "scripts" / "demo").read_text()
+    assert command in (ROOT / "README.md").read_text()
+    assert '"gunicorn", "-c", "gunicorn.conf.py"' in (ROOT / "benchmarks" / "run.py").read_text()
