@@ -621,7 +621,7 @@ class Decisions:
 
     approve: bool
     done: list[Booking] = field(default_factory=list)
-    refused: list[tuple[Booking, str]] = field(default_factory=list)
+    refused: list[tuple[Booking, object]] = field(default_factory=list)  # the (lazily translated) rule
 
 
 def decide_many(bookings: Sequence[Booking], *, approve: bool, reason: str = "", actor: User,
@@ -639,7 +639,7 @@ def decide_many(bookings: Sequence[Booking], *, approve: bool, reason: str = "",
             else:
                 _reject(booking, reason, actor=actor, now=now)
         except RuleViolation as error:
-            decisions.refused.append((booking, str(error.message)))
+            decisions.refused.append((booking, error.message))
         else:
             decisions.done.append(booking)
     if decisions.done:
@@ -663,7 +663,7 @@ def pending_in_series(booking: Booking, *, now: datetime) -> list[Booking]:
 
 def pending_by_ids(ids: Iterable[int]) -> list[Booking]:
     """The requests named by id (any that are gone or decided are left to the rules to refuse)."""
-    wanted = sorted(set(ids))
+    wanted = sorted({i for i in ids if 0 < i < 2**31})
     if not wanted:
         return []
     return list(db.session.scalars(
