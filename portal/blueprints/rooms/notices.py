@@ -147,7 +147,8 @@ def request_pending(bookings: Iterable[Booking], *, requester: User, now: dateti
     if not pending:
         return
     approvers = _holders_of(Role.LOGISTICS_ADMIN)
-    unit = pending[0].unit.short_name or pending[0].unit.name if pending[0].unit else ""
+    organizer = pending[0].unit
+    unit = (organizer.short_name or organizer.name) if organizer else ""
     for booking in pending:
         events.emit(REQUEST, recipients=approvers, now=now, todo_key=todo_key(booking), **_link(booking),
                     args={"room": room_of(booking), "when": when(booking), "requester": requester.display_name,
