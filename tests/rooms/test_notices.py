@@ -11,7 +11,12 @@ from sqlalchemy import select
 from portal import timeutil
 from portal.blueprints.notifications.models import Notification
 from portal.blueprints.rooms import services
-from portal.blueprints.rooms.models import Booking, BookingStatus, Recurrence, RoomPolicy
+from portal.blueprints.rooms.models import (
+    Booking,
+    BookingStatus,
+    Recurrence,
+    RoomPolicy,
+)
 from portal.db import db
 from portal.models import Role, RoomKind
 from tests.rooms.conftest import at, workday_after
