@@ -16,7 +16,7 @@ Operations:
 - cron, 16:30 and 07:30: ``flask --app portal announce-meeting-services --tomorrow``
   (and without ``--tomorrow``) tells the property company the day's meeting
   services; later changes to today's and tomorrow's reach it as they happen
-  (``notices.py`` lists every message rooms sends).
+  (``notify.py`` lists every message rooms sends).
 - The workday calendar's ``calendar_changed`` signal re-evaluates pending
   requests on the changed days (connected in ``init_app``).
 - iCalendar: ``/rooms/bookings/<id>.ics`` (for those who may see the booking)

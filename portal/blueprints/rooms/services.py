@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
-from portal.blueprints.rooms import notices
+from portal.blueprints.rooms import notify
 from portal.blueprints.rooms.models import (
     HOLDING,
     Booking,
@@ -536,8 +536,8 @@ def book_room(draft: BookingDraft, *, actor: User, now: datetime, advance_days: 
     for booking in outcome.bookings:
         audit.record(actor, "booking.request", booking, after=audit.snapshot(booking, BOOKING_FIELDS),
                      summary=f"{draft.room.label} {booking.start_at:%Y-%m-%d %H:%M}")
-    notices.request_pending([b for b in outcome.bookings if b.status is BookingStatus.PENDING], requester=actor, now=now)
-    notices.arrangements_changed(notices.ARRANGEMENTS_ADDED, outcome.bookings, now=now)
+    notify.request_pending([b for b in outcome.bookings if b.status is BookingStatus.PENDING], requester=actor, now=now)
+    notify.arrangements_changed(notify.ARRANGEMENTS_ADDED, outcome.bookings, now=now)
     return outcome
 
 
@@ -559,7 +559,7 @@ def _approve(booking: Booking, *, actor: User, now: datetime) -> None:
         raise RuleViolation(_l("This meeting is over; it can no longer be approved."))
     _change(booking, actor, "booking.approve", now, status=BookingStatus.APPROVED, decided_by_id=actor.id, decided_at=now,
             decision_reason="", decision_code=None, decision_args=None)
-    notices.decided(booking, now=now)
+    notify.decided(booking, now=now)
 
 
 def _reject(booking: Booking, reason: str, *, actor: User, now: datetime) -> None:
@@ -567,7 +567,7 @@ def _reject(booking: Booking, reason: str, *, actor: User, now: datetime) -> Non
         raise RuleViolation(_l("Only pending requests can be rejected."))
     _change(booking, actor, "booking.reject", now, summary=reason[:200], status=BookingStatus.REJECTED,
             decided_by_id=actor.id, decided_at=now, decision_reason=reason[:300])
-    notices.decided(booking, now=now)
+    notify.decided(booking, now=now)
 
 
 def _reason(reason: str) -> str:
@@ -601,7 +601,7 @@ def _groups(bookings: Sequence[Booking]) -> list[list[Booking]]:
 
 def _tell_approved(bookings: Sequence[Booking], *, now: datetime) -> None:
     for group in _groups(bookings):
-        notices.approved(group, now=now)
+        notify.approved(group, now=now)
 
 
 def _tell_rejected(bookings: Sequence[Booking], reason: str, *, now: datetime) -> None:
@@ -610,8 +610,8 @@ def _tell_rejected(bookings: Sequence[Booking], reason: str, *, now: datetime) -
         stands = series_id is not None and bool(db.session.scalar(
             select(func.count()).select_from(Booking).where(Booking.series_id == series_id, Booking.status.in_(HOLDING))
         ))
-        notices.rejected(group, reason, series_stands=stands, now=now)
-    notices.arrangements_changed(notices.ARRANGEMENTS_REMOVED, bookings, now=now)
+        notify.rejected(group, reason, series_stands=stands, now=now)
+    notify.arrangements_changed(notify.ARRANGEMENTS_REMOVED, bookings, now=now)
 
 
 @dataclass
@@ -688,9 +688,9 @@ def cancel(booking: Booking, *, actor: User, now: datetime, rest_of_series: bool
         was_pending = target.status is BookingStatus.PENDING
         _change(target, actor, "booking.cancel", now, status=BookingStatus.CANCELLED)
         if was_pending:
-            notices.decided(target, now=now)
-    notices.cancelled_by_admin(targets, actor=actor, now=now)
-    notices.arrangements_changed(notices.ARRANGEMENTS_REMOVED, targets, now=now)
+            notify.decided(target, now=now)
+    notify.cancelled_by_admin(targets, actor=actor, now=now)
+    notify.arrangements_changed(notify.ARRANGEMENTS_REMOVED, targets, now=now)
     return targets
 
 
@@ -754,9 +754,9 @@ def release_no_shows(now: datetime, *, default_grace: int | None = DEFAULT_NO_SH
     for booking in candidates:
         if _grace_passed(booking, policies[booking.room_id], now):
             _change(booking, None, "booking.release", now, summary="no-show", status=BookingStatus.RELEASED)
-            notices.released(booking, grace=policies[booking.room_id].no_show_grace_minutes, now=now)
+            notify.released(booking, grace=policies[booking.room_id].no_show_grace_minutes, now=now)
             released.append(booking)
-    notices.arrangements_changed(notices.ARRANGEMENTS_REMOVED, released, now=now)
+    notify.arrangements_changed(notify.ARRANGEMENTS_REMOVED, released, now=now)
     return released
 
 
@@ -804,8 +804,8 @@ def reevaluate_pending(days: Iterable[date], *, actor: User | None, now: datetim
         else:
             _change(booking, actor, "booking.approve", now, summary="calendar", approval_codes=[],
                     status=BookingStatus.APPROVED, decided_at=now)
-            notices.decided(booking, now=now)
-            notices.approved([booking], now=now)
+            notify.decided(booking, now=now)
+            notify.approved([booking], now=now)
         changed.append(booking)
     return changed
 
@@ -846,9 +846,9 @@ def close_rooms(room: Room | None, start_at: datetime, end_at: datetime, reason:
         _change(booking, actor, "booking.cancel", now, summary=closure.reason, status=BookingStatus.CANCELLED,
                 decision_code=Reason.ROOM_CLOSED.value, decision_args={"reason": closure.reason})
         if was_pending:
-            notices.decided(booking, now=now)
-        notices.closed(booking, closure.reason, now=now)
-    notices.arrangements_changed(notices.ARRANGEMENTS_REMOVED, affected, now=now)
+            notify.decided(booking, now=now)
+        notify.closed(booking, closure.reason, now=now)
+    notify.arrangements_changed(notify.ARRANGEMENTS_REMOVED, affected, now=now)
     return closure, affected
 
 
@@ -1208,7 +1208,7 @@ def announce_arrangements(day: date, *, now: datetime) -> int:
     (cron: the evening before and the morning of); returns the count."""
     count = sum(1 for b in arrangements_sheet(day) if b.has_arrangements)
     if count:
-        notices.arrangements_day(day, count, now=now)
+        notify.arrangements_day(day, count, now=now)
     return count
 
 
