@@ -94,3 +94,26 @@ def test_cancelling_a_series_and_reopening_a_closure_ask_first(live_server, page
     page.wait_for_selector(".message--success")
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count()).select_from(RoomClosure)) == 0
+
+
+def test_approving_the_ticked_requests_of_the_queue(live_server, page, make_user, create_room, create_booking, workday):
+    from tests.conftest import log_in
+
+    make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN], username="queueadmin")
+    room = create_room(name="审批会议室")
+    ticked = [create_booking(room, at(workday, hhmm), title=f"待批{hhmm}", status=BookingStatus.PENDING) for hhmm in ("09:00", "11:00")]
+    left = create_booking(room, at(workday, "15:00"), title="不勾选", status=BookingStatus.PENDING)
+    ids = [b.id for b in ticked]
+    db.session.commit()
+
+    log_in(page, live_server.url, "queueadmin")
+    page.goto(f"{live_server.url}/rooms/approvals")
+    for booking_id in ids:
+        page.check(f"#choose-{booking_id}")
+    page.click("#decide-many button[value=approve]")
+    page.wait_for_selector(".message--success")
+    assert "已批准2项申请" in page.inner_text(".message--success")
+    db.session.rollback()  # a fresh read of what the server wrote
+    assert [db.session.get(Booking, i).status for i in ids] == [BookingStatus.APPROVED] * 2
+    assert db.session.get(Booking, left.id).status is BookingStatus.PENDING
+    assert "不勾选" in page.content() and "待批09:00" not in page.content()

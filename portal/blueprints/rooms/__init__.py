@@ -13,6 +13,10 @@ Operations:
   rest of the slot of meetings nobody checked in. A new request releases due
   no-shows too; pages (grid, week, door sign, free-room search) show a due
   no-show as released without writing.
+- cron, 16:30 and 07:30: ``flask --app portal announce-meeting-services --tomorrow``
+  (and without ``--tomorrow``) tells the property company the day's meeting
+  services; later changes to today's and tomorrow's reach it as they happen
+  (``notify.py`` lists every message rooms sends).
 - The workday calendar's ``calendar_changed`` signal re-evaluates pending
   requests on the changed days (connected in ``init_app``).
 - iCalendar: ``/rooms/bookings/<id>.ics`` (for those who may see the booking)
@@ -59,11 +63,29 @@ def release_no_shows_command() -> None:
     click.echo(f"released {len(released)} booking(s)")
 
 
+@click.command("announce-meeting-services")
+@click.option("--tomorrow", is_flag=True, help="Announce tomorrow's meeting services instead of today's.")
+def announce_arrangements_command(tomorrow: bool) -> None:
+    """Tell the property company the day's meeting services (cron: 16:30 with --tomorrow, 07:30 without)."""
+    from datetime import timedelta
+
+    from portal import timeutil
+    from portal.blueprints.rooms.services import announce_arrangements
+    from portal.db import db
+
+    now = timeutil.now()
+    day = timeutil.today() + timedelta(days=1 if tomorrow else 0)
+    count = announce_arrangements(day, now=now)
+    db.session.commit()
+    click.echo(f"{day.isoformat()}: {count} meeting(s) with services announced")
+
+
 def init_app(app: Flask) -> None:
     from portal.blueprints.rooms.services import on_calendar_changed
     from portal.signals import calendar_changed
 
     app.cli.add_command(release_no_shows_command)
+    app.cli.add_command(announce_arrangements_command)
     calendar_changed.connect(on_calendar_changed)  # blinker keeps one connection however many apps
 
 

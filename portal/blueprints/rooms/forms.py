@@ -137,6 +137,19 @@ class RejectForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=300)])
 
 
+class DecisionForm(Form):
+    """One decision on several requests (the approval queue's checkboxes) or a whole series."""
+
+    booking_ids = MultiCheckboxField(_l("Requests"), coerce=int, validate_choice=False)
+    decision = SelectField(_l("Decision"), choices=[SelectChoice("approve", _l("Approve")), SelectChoice("reject", _l("Reject"))],
+                           validators=[InputRequired()])
+    reason = TextAreaField(_l("Reason for rejection"), validators=[Optional(), Length(max=300)])
+
+    @property
+    def approves(self) -> bool:
+        return self.decision.data == "approve"
+
+
 class CancelForm(Form):
     scope = SelectField(
         _l("Cancel"),

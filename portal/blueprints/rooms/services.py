@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
+from portal.blueprints.rooms import notify
 from portal.blueprints.rooms.models import (
     HOLDING,
     Booking,
@@ -535,6 +536,8 @@ def book_room(draft: BookingDraft, *, actor: User, now: datetime, advance_days: 
     for booking in outcome.bookings:
         audit.record(actor, "booking.request", booking, after=audit.snapshot(booking, BOOKING_FIELDS),
                      summary=f"{draft.room.label} {booking.start_at:%Y-%m-%d %H:%M}")
+    notify.request_pending([b for b in outcome.bookings if b.status is BookingStatus.PENDING], requester=actor, now=now)
+    notify.arrangements_changed(notify.ARRANGEMENTS_ADDED, outcome.bookings, now=now)
     return outcome
 
 
@@ -549,23 +552,123 @@ def _change(booking: Booking, actor: User | None, action: str, now: datetime, su
     audit.record(actor, action, booking, before=before, after=audit.snapshot(booking, BOOKING_FIELDS), summary=summary)
 
 
-def approve(booking: Booking, *, actor: User, now: datetime) -> None:
+def _approve(booking: Booking, *, actor: User, now: datetime) -> None:
     if booking.status is not BookingStatus.PENDING:
         raise RuleViolation(_l("Only pending requests can be approved."))
     if booking.end_at <= now:
         raise RuleViolation(_l("This meeting is over; it can no longer be approved."))
     _change(booking, actor, "booking.approve", now, status=BookingStatus.APPROVED, decided_by_id=actor.id, decided_at=now,
             decision_reason="", decision_code=None, decision_args=None)
+    notify.decided(booking, now=now)
+
+
+def _reject(booking: Booking, reason: str, *, actor: User, now: datetime) -> None:
+    if booking.status is not BookingStatus.PENDING:
+        raise RuleViolation(_l("Only pending requests can be rejected."))
+    _change(booking, actor, "booking.reject", now, summary=reason[:200], status=BookingStatus.REJECTED,
+            decided_by_id=actor.id, decided_at=now, decision_reason=reason[:300])
+    notify.decided(booking, now=now)
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation(_l("Give a reason for the rejection."), field="reason")
+    return reason[:300]
+
+
+def approve(booking: Booking, *, actor: User, now: datetime) -> None:
+    _approve(booking, actor=actor, now=now)
+    _tell_approved([booking], now=now)
 
 
 def reject(booking: Booking, reason: str, *, actor: User, now: datetime) -> None:
-    reason = reason.strip()
     if booking.status is not BookingStatus.PENDING:
         raise RuleViolation(_l("Only pending requests can be rejected."))
-    if not reason:
-        raise RuleViolation(_l("Give a reason for the rejection."), field="reason")
-    _change(booking, actor, "booking.reject", now, summary=reason[:200], status=BookingStatus.REJECTED,
-            decided_by_id=actor.id, decided_at=now, decision_reason=reason[:300])
+    reason = _reason(reason)
+    _reject(booking, reason, actor=actor, now=now)
+    _tell_rejected([booking], reason, now=now)
+
+
+def _groups(bookings: Sequence[Booking]) -> list[list[Booking]]:
+    """Decided bookings by requester and series (a single request alone), each by time."""
+    groups: dict[tuple, list[Booking]] = {}
+    for booking in sorted(bookings, key=lambda b: b.start_at):
+        key = (booking.requester_id, booking.series_id or -booking.id)
+        groups.setdefault(key, []).append(booking)
+    return list(groups.values())
+
+
+def _tell_approved(bookings: Sequence[Booking], *, now: datetime) -> None:
+    for group in _groups(bookings):
+        notify.approved(group, now=now)
+
+
+def _tell_rejected(bookings: Sequence[Booking], reason: str, *, now: datetime) -> None:
+    for group in _groups(bookings):
+        series_id = group[0].series_id
+        stands = series_id is not None and bool(db.session.scalar(
+            select(func.count()).select_from(Booking).where(Booking.series_id == series_id, Booking.status.in_(HOLDING))
+        ))
+        notify.rejected(group, reason, series_stands=stands, now=now)
+    notify.arrangements_changed(notify.ARRANGEMENTS_REMOVED, bookings, now=now)
+
+
+@dataclass
+class Decisions:
+    """What one decision on several requests did: ``done`` the decided ones,
+    ``refused`` the others with the rule that refused them."""
+
+    approve: bool
+    done: list[Booking] = field(default_factory=list)
+    refused: list[tuple[Booking, object]] = field(default_factory=list)  # the (lazily translated) rule
+
+
+def decide_many(bookings: Sequence[Booking], *, approve: bool, reason: str = "", actor: User,
+                now: datetime) -> Decisions:
+    """Approve (or reject with one reason) several requests: each through the
+    same rules as one at a time; a refused one is reported and the others done.
+    The requester hears once per series. The caller commits."""
+    if not approve:
+        reason = _reason(reason)
+    decisions = Decisions(approve)
+    for booking in sorted(bookings, key=lambda b: b.start_at):
+        try:
+            if approve:
+                _approve(booking, actor=actor, now=now)
+            else:
+                _reject(booking, reason, actor=actor, now=now)
+        except RuleViolation as error:
+            decisions.refused.append((booking, error.message))
+        else:
+            decisions.done.append(booking)
+    if decisions.done:
+        if approve:
+            _tell_approved(decisions.done, now=now)
+        else:
+            _tell_rejected(decisions.done, reason, now=now)
+    return decisions
+
+
+def pending_in_series(booking: Booking, *, now: datetime) -> list[Booking]:
+    """The requests of ``booking``'s series still waiting for a decision (just it, outside a series)."""
+    if booking.series_id is None:
+        return [booking] if booking.status is BookingStatus.PENDING else []
+    return list(db.session.scalars(
+        select(Booking)
+        .where(Booking.series_id == booking.series_id, Booking.status == BookingStatus.PENDING, Booking.end_at > now)
+        .order_by(Booking.start_at)
+    ))
+
+
+def pending_by_ids(ids: Iterable[int]) -> list[Booking]:
+    """The requests named by id (any that are gone or decided are left to the rules to refuse)."""
+    wanted = sorted({i for i in ids if 0 < i < 2**31})
+    if not wanted:
+        return []
+    return list(db.session.scalars(
+        select(Booking).where(Booking.id.in_(wanted)).options(joinedload(Booking.room)).order_by(Booking.start_at)
+    ).unique())
 
 
 def cancellable(booking: Booking, *, now: datetime) -> bool:
@@ -582,7 +685,12 @@ def cancel(booking: Booking, *, actor: User, now: datetime, rest_of_series: bool
     if rest_of_series and booking.series_id is not None:
         targets = later_in_series(booking)
     for target in targets:
+        was_pending = target.status is BookingStatus.PENDING
         _change(target, actor, "booking.cancel", now, status=BookingStatus.CANCELLED)
+        if was_pending:
+            notify.decided(target, now=now)
+    notify.cancelled_by_admin(targets, actor=actor, now=now)
+    notify.arrangements_changed(notify.ARRANGEMENTS_REMOVED, targets, now=now)
     return targets
 
 
@@ -646,7 +754,9 @@ def release_no_shows(now: datetime, *, default_grace: int | None = DEFAULT_NO_SH
     for booking in candidates:
         if _grace_passed(booking, policies[booking.room_id], now):
             _change(booking, None, "booking.release", now, summary="no-show", status=BookingStatus.RELEASED)
+            notify.released(booking, grace=policies[booking.room_id].no_show_grace_minutes, now=now)
             released.append(booking)
+    notify.arrangements_changed(notify.ARRANGEMENTS_REMOVED, released, now=now)
     return released
 
 
@@ -694,6 +804,8 @@ def reevaluate_pending(days: Iterable[date], *, actor: User | None, now: datetim
         else:
             _change(booking, actor, "booking.approve", now, summary="calendar", approval_codes=[],
                     status=BookingStatus.APPROVED, decided_at=now)
+            notify.decided(booking, now=now)
+            notify.approved([booking], now=now)
         changed.append(booking)
     return changed
 
@@ -730,8 +842,13 @@ def close_rooms(room: Room | None, start_at: datetime, end_at: datetime, reason:
         query = query.where(Booking.room_id == room.id)
     affected = list(db.session.scalars(query.order_by(Booking.start_at)))
     for booking in affected:
+        was_pending = booking.status is BookingStatus.PENDING
         _change(booking, actor, "booking.cancel", now, summary=closure.reason, status=BookingStatus.CANCELLED,
                 decision_code=Reason.ROOM_CLOSED.value, decision_args={"reason": closure.reason})
+        if was_pending:
+            notify.decided(booking, now=now)
+        notify.closed(booking, closure.reason, now=now)
+    notify.arrangements_changed(notify.ARRANGEMENTS_REMOVED, affected, now=now)
     return closure, affected
 
 
@@ -1084,6 +1201,15 @@ class ArrangementLine:
     room: str
     what: list[str]
     attendees: int
+
+
+def announce_arrangements(day: date, *, now: datetime) -> int:
+    """Tell the property company how many meetings with services ``day`` has
+    (cron: the evening before and the morning of); returns the count."""
+    count = sum(1 for b in arrangements_sheet(day) if b.has_arrangements)
+    if count:
+        notify.arrangements_day(day, count, now=now)
+    return count
 
 
 def arrangements_today(day: date) -> list[ArrangementLine]:

@@ -22,6 +22,7 @@ from portal.blueprints.rooms.forms import (
     BookingForm,
     CancelForm,
     ClosureForm,
+    DecisionForm,
     RejectForm,
     RoomFilterForm,
     RoomPolicyForm,
@@ -250,6 +251,9 @@ def booking(booking_id: int):
         may_cancel=services.may_cancel(current_user, the_booking) and services.cancellable(the_booking, now=now),
         may_check_in=services.may_check_in(current_user, the_booking) and services.can_check_in(the_booking, now=now),
         may_decide=current_user.has_role(*ADMINS) and the_booking.status is BookingStatus.PENDING,
+        series_pending=(len(services.pending_in_series(the_booking, now=now))
+                        if the_booking.series_id and current_user.has_role(*ADMINS) else 0),
+        decision_form=DecisionForm(),
     )
 
 
@@ -338,7 +342,62 @@ def check_in(booking_id: int):
 def approvals():
     now = timeutil.now()
     page = paginate(services.pending_query(now))
-    return render("rooms/approvals.html", page=page, action_form=EmptyForm(), reject_form=RejectForm(), now=now)
+    return render("rooms/approvals.html", page=page, action_form=EmptyForm(), reject_form=RejectForm(),
+                  decision_form=DecisionForm(), now=now)
+
+
+def _report(decisions: services.Decisions) -> None:
+    """Flash what one decision on several requests did, and each refusal with its reason."""
+    if decisions.done:
+        message = (_("%(count)s request(s) approved.", count=len(decisions.done)) if decisions.approve
+                   else _("%(count)s request(s) rejected.", count=len(decisions.done)))
+        flash(message, "success")
+    for booking, why in decisions.refused:
+        flash(_("Not decided: %(room)s, %(when)s: %(why)s", room=booking.room.label,
+                when=booking.start_at.astimezone(timeutil.LOCAL_TZ).strftime("%Y-%m-%d %H:%M"), why=why), "error")
+
+
+def _decide(form: DecisionForm, bookings: list[Booking]):
+    """Hand one decision on ``bookings`` to the service; commit what it did."""
+    if not bookings:
+        flash(_("Choose at least one request."), "error")
+        return None
+    try:
+        decisions = services.decide_many(bookings, approve=form.approves, reason=form.reason.data or "",
+                                         actor=current_user, now=timeutil.now())
+    except RuleViolation as error:  # a rejection without a reason: nothing is done
+        db.session.rollback()
+        flash(str(error), "error")
+        return None
+    db.session.commit()
+    _report(decisions)
+    return decisions
+
+
+@bp.route("/approvals/decide", methods=["POST"])
+@roles_required(*ADMINS)
+def decide_many():
+    """The approval queue's checkboxes: approve or reject the ticked requests in one go (JS off)."""
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(_("The request could not be read; please try again."), "error")
+    else:
+        _decide(form, services.pending_by_ids(form.booking_ids.data or ()))
+    return redirect_to(url_for("rooms.approvals"))
+
+
+@bp.route("/bookings/<int:booking_id>/series-decision", methods=["POST"])
+@roles_required(*ADMINS)
+def decide_series(booking_id: int):
+    """Approve or reject every waiting request of the booking's series."""
+    the_booking = load_booking(booking_id)
+    form = DecisionForm()
+    back = url_for("rooms.booking", booking_id=booking_id)
+    if not form.validate_on_submit():
+        flash(_("The request could not be read; please try again."), "error")
+    else:
+        _decide(form, services.pending_in_series(the_booking, now=timeutil.now()))
+    return redirect_to(back)
 
 
 @bp.route("/bookings/<int:booking_id>/approve", methods=["POST"])
