@@ -35,6 +35,7 @@ CLOSED = "rooms.closed"
 ARRANGEMENTS_ADDED = "rooms.arrangements_added"
 ARRANGEMENTS_REMOVED = "rooms.arrangements_removed"
 ARRANGEMENTS_DAY = "rooms.arrangements_day"
+ENDED_EARLY = "rooms.ended_early"
 
 events.register(
     events.EventKind(
@@ -108,6 +109,12 @@ events.register(
         label=_l("The day's meeting services"),
         subject=_l("Meeting services for %(day)s: %(count)s meeting(s)"),
         body=_l("Open the sheet to print it for the service staff."),
+    ),
+    events.EventKind(
+        code=ENDED_EARLY,
+        label=_l("My meetings ended early by someone else"),
+        subject=_l("Ended early: %(room)s, now %(when)s"),
+        body=_l("%(by)s ended the meeting; the rest of the slot is free for others."),
     ),
 )
 
@@ -227,3 +234,11 @@ def arrangements_changed(code: str, bookings: Iterable[Booking], *, now: datetim
 def arrangements_day(day: date, count: int, *, now: datetime) -> None:
     events.emit(ARRANGEMENTS_DAY, recipients=_holders_of(Role.PROPERTY), now=now, endpoint="rooms.arrangements",
                 values={"date": day.isoformat()}, args={"day": day.isoformat(), "count": count})
+
+
+def ended_early(booking: Booking, *, actor: User, now: datetime) -> None:
+    """The requester hears when someone else ended their meeting (``when`` carries the new end)."""
+    if booking.requester_id is None or booking.requester_id == actor.id:
+        return
+    events.emit(ENDED_EARLY, recipients=[booking.requester_id], now=now, **_link(booking),
+                args={"room": room_of(booking), "when": when(booking), "by": actor.display_name})
