@@ -238,3 +238,30 @@ def test_a_running_meeting_can_be_extended_but_keeps_its_start(app, people, crea
     assert outcome.ok, (outcome.problems, outcome.blocked)
     moved = services.change_booking(mine, change_of(mine, room=create_room()), actor=people["staff"], now=timeutil.now())
     assert not moved.ok
+
+
+def test_the_change_page_moves_a_booking_without_javascript(client, auth, people, create_room, create_booking, workday):
+    room, other_room = create_room(), create_room()
+    mine = create_booking(room, at(workday, "09:00"), at(workday, "10:00"), requester_id=people["staff"].id,
+                          unit_id=people["staff"].unit_id)
+    create_booking(other_room, at(workday, "14:00"), at(workday, "15:00"), requester_id=people["other"].id)
+    auth.login_as(people["colleague"])  # may read it, may not change it
+    assert client.get(f"/rooms/bookings/{mine.id}/change").status_code == 403
+    auth.login_as(people["staff"])
+    page = client.get(f"/rooms/bookings/{mine.id}").get_data(as_text=True)
+    assert f'href="/rooms/bookings/{mine.id}/change"' in page
+    form = client.get(f"/rooms/bookings/{mine.id}/change").get_data(as_text=True)
+    assert 'value="09:00" selected' in form or 'selected value="09:00"' in form
+    data = {"room_id": other_room.id, "day": workday.isoformat(), "start": "14:30", "end": "15:30", "attendees": "6",
+            "tea_count": "6"}
+    refused = client.post(f"/rooms/bookings/{mine.id}/change", data=data)
+    assert refused.status_code == 422 and "已被预订" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert mine.room_id == room.id
+    data.update(start="15:00", end="16:00")
+    done = client.post(f"/rooms/bookings/{mine.id}/change", data=data)
+    assert done.status_code == 303 and done.headers["Location"] == f"/rooms/bookings/{mine.id}"
+    db.session.expire_all()
+    assert (mine.room_id, mine.start_at, mine.tea_count) == (other_room.id, at(workday, "15:00"), 6)
+    bad = client.post(f"/rooms/bookings/{mine.id}/change", data={**data, "day": "2026-13-40", "attendees": "x"})
+    assert bad.status_code == 422

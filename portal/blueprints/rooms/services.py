@@ -597,7 +597,9 @@ def change_booking(booking: Booking, change: BookingChange, *, actor: User, now:
         return outcome
 
     if moved:
-        release_no_shows(now, default_grace=default_grace)
+        release_no_shows(now, default_grace=default_grace)  # takes the write lock: the checks below cannot race
+        if not booking.holds_room:  # cancelled or decided meanwhile
+            raise RuleViolation(_l("This booking can no longer be changed."))
         occurrence.conflicts = find_conflicts(change.room.id, start_at, end_at, exclude_id=booking.id)
         occurrence.closures = find_closures(change.room.id, start_at, end_at)
         if outcome.blocked:

@@ -21,6 +21,7 @@ from portal.blueprints.rooms import bp, ics, services
 from portal.blueprints.rooms.forms import (
     BookingForm,
     CancelForm,
+    ChangeForm,
     ClosureForm,
     DecisionForm,
     RejectForm,
@@ -242,6 +243,7 @@ def booking(booking_id: int):
         may_cancel=services.may_cancel(current_user, the_booking) and services.cancellable(the_booking, now=now),
         may_check_in=services.may_check_in(current_user, the_booking) and services.can_check_in(the_booking, now=now),
         may_end=services.may_check_in(current_user, the_booking) and services.can_end_early(the_booking, now=now),
+        may_change=services.may_change(current_user, the_booking, now=now),
         may_decide=current_user.has_role(*ADMINS) and the_booking.status is BookingStatus.PENDING,
         series_pending=(len(services.pending_in_series(the_booking, now=now))
                         if the_booking.series_id and current_user.has_role(*ADMINS) else 0),
@@ -324,6 +326,45 @@ def check_in(booking_id: int):
             db.session.commit()
             flash(_("Checked in. The room stays yours."), "success")
     return redirect_to(target)
+
+
+@bp.route("/bookings/<int:booking_id>/change", methods=["GET", "POST"])
+@roles_required()
+def change(booking_id: int):
+    """Move, extend, shorten a booking or change its attendees and arrangements."""
+    the_booking = load_booking(booking_id)
+    now = timeutil.now()
+    if not services.may_cancel(current_user, the_booking):
+        abort(403)
+    back = url_for("rooms.booking", booking_id=booking_id)
+    if not services.may_change(current_user, the_booking, now=now):
+        flash(_("This booking can no longer be changed."), "error")
+        return redirect_to(back)
+    rooms = services.meeting_rooms()
+    form = ChangeForm(rooms=rooms)
+    if request.method == "GET":
+        start_at, end_at = the_booking.start_at.astimezone(timeutil.LOCAL_TZ), the_booking.end_at.astimezone(timeutil.LOCAL_TZ)
+        form.fill(the_booking, start_at.date(), start_at.time(), end_at.time())
+    outcome = None
+    if form.validate_on_submit():
+        room = next(r for r in rooms if r.id == form.room_id.data)
+        try:
+            outcome = services.change_booking(the_booking, form.to_change(room), actor=current_user, now=now,
+                                              advance_days=advance_days(), default_grace=default_grace())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            if outcome.ok:
+                db.session.commit()
+                if the_booking.status is BookingStatus.PENDING:
+                    flash(_("Booking changed; it waits for approval."), "success")
+                else:
+                    flash(_("Booking changed."), "success")
+                return redirect_to(back)
+            db.session.rollback()
+    return render("rooms/change.html", booking=the_booking, form=form, outcome=outcome, viewer=viewer(),
+                  status=form_status(form) if outcome is None or outcome.ok else 422)
 
 
 @bp.route("/bookings/<int:booking_id>/end", methods=["POST"])
