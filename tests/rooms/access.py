@@ -34,6 +34,8 @@ ACCESS = {
     "rooms.cancel": Access(lambda: f"/rooms/bookings/{_booking('医保基金监管培训')}/cancel", post_only=True,
                            post_roles=("employee", *ADMINS), form_page=lambda: f"/rooms/bookings/{_booking('医保基金监管培训')}"),
     "rooms.check_in": Access(lambda: f"/rooms/bookings/{_booking()}/check-in", post_only=True, post_roles=BOOKING_VIEWERS),
+    "rooms.change": Access(lambda: f"/rooms/bookings/{_booking('医保基金监管培训')}/change", allowed=("employee", *ADMINS)),
+    "rooms.end_early": Access(lambda: f"/rooms/bookings/{_booking()}/end", post_only=True, post_roles=BOOKING_VIEWERS),
     "rooms.approvals": Access("/rooms/approvals", allowed=ADMINS),
     "rooms.approve": Access(lambda: f"/rooms/bookings/{_booking('市领导调研座谈')}/approve", post_only=True, post_roles=ADMINS),
     "rooms.decide_many": Access("/rooms/approvals/decide", post_only=True, post_roles=ADMINS, form_page="/rooms/approvals"),

@@ -93,3 +93,54 @@ def test_postgresql_itself_refuses_overlapping_bookings(app, create_room, create
     create_booking(room, at(workday, "09:30"), at(workday, "10:30"), status=BookingStatus.CANCELLED)
     create_booking(room, at(workday, "10:00"), at(workday, "11:00"))
     assert db.session.scalar(text("SELECT count(*) FROM booking")) == 3
+
+
+def test_changes_and_new_requests_racing_for_one_slot_one_wins(live_server, make_user, create_room, create_booking,
+                                                                 workday):
+    """Issue 18: moving bookings into a slot is race-proofed like requesting it."""
+    target = create_room(name="目标会议室", capacity=30)
+    elsewhere = create_room(name="原会议室", capacity=30)
+    racer = make_user(roles=[Role.EMPLOYEE], username="mover")
+    movers = [create_booking(elsewhere, at(workday, f"{8 + i:02d}:00"), at(workday, f"{8 + i:02d}:30"), requester_id=racer.id)
+              for i in range(6)]
+    status, headers, _ = _post(live_server.url, "/login", {"username": "mover", "password": DEMO_PASSWORD})
+    cookie = headers["set-cookie"].split(";", 1)[0]
+    target_id, day, mover_ids = target.id, workday.isoformat(), [b.id for b in movers]
+    db.session.commit()
+
+    results: list[int] = []
+    lock = threading.Lock()
+    total = len(mover_ids) + 6
+    barrier = threading.Barrier(total)
+
+    def change(booking_id: int) -> None:
+        data = {"room_id": target_id, "day": day, "start": "15:00", "end": "16:00", "attendees": "5"}
+        barrier.wait()
+        status, _headers, _body = _post(live_server.url, f"/rooms/bookings/{booking_id}/change", data, cookie)
+        with lock:
+            results.append(status)
+
+    def request(i: int) -> None:
+        data = {"room_id": target_id, "day": day, "start": "15:30", "end": "16:30", "title": f"新申请{i}",
+                "contact_name": "赛跑者", "contact_phone": "5999", "attendees": "5", "is_public": "y"}
+        barrier.wait()
+        status, _headers, _body = _post(live_server.url, "/rooms/new", data, cookie)
+        with lock:
+            results.append(status)
+
+    threads = [threading.Thread(target=change, args=(i,)) for i in mover_ids]
+    threads += [threading.Thread(target=request, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert len(results) == total
+    assert sorted(results).count(303) == 1, results
+    assert sorted(results).count(422) == total - 1, results
+    db.session.expire_all()
+    holding = db.session.scalars(db.select(Booking).where(Booking.room_id == target_id,
+                                                          Booking.status == BookingStatus.APPROVED)).all()
+    assert len(holding) == 1
+    assert db.session.scalar(db.select(db.func.count()).select_from(Booking).where(Booking.room_id == elsewhere.id)) \
+        == len(mover_ids) - (1 if holding[0].id in mover_ids else 0)

@@ -22,7 +22,7 @@ from wtforms.validators import (
 )
 
 from portal.blueprints.rooms.models import Recurrence
-from portal.blueprints.rooms.services import MAX_OCCURRENCES, BookingDraft, slot_times
+from portal.blueprints.rooms.services import ARRANGEMENT_FIELDS, MAX_OCCURRENCES, BookingChange, BookingDraft, slot_times
 from portal.forms import Form, MultiCheckboxField
 from portal.models import Equipment, Room, Unit
 
@@ -131,6 +131,46 @@ class BookingForm(Form):
             until=self.repeat_until.data,
             count=self.repeat_count.data,
         )
+
+
+class ChangeForm(Form):
+    """Change a booking: room and time, attendees, meeting arrangements."""
+
+    room_id = SelectField(_l("Meeting room"), coerce=int, validators=[InputRequired()])
+    day = DateField(_l("Date"), validators=[InputRequired(), reasonable_date])
+    start = SelectField(_l("Start"), validators=[InputRequired()])
+    end = SelectField(_l("End"), validators=[InputRequired()])
+    attendees = IntegerField(_l("Attendees"), validators=[InputRequired(), NumberRange(min=1, max=1000)])
+    tea_count = IntegerField(_l("Tea for (people)"), default=0, validators=[Optional(), NumberRange(min=0, max=1000)])
+    needs_audio = BooleanField(_l("Sound system"))
+    needs_projector = BooleanField(_l("Projector"))
+    banner_text = StringField(_l("Banner text"), validators=[Optional(), Length(max=200)])
+    name_cards = TextAreaField(_l("Name cards (one name per line)"), validators=[Optional(), Length(max=2000)])
+    welcome_text = StringField(_l("Welcome screen text"), validators=[Optional(), Length(max=200)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=1000)])
+
+    def __init__(self, *args, rooms: list[Room] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.start.choices = time_choices(starts=True)
+        self.end.choices = time_choices(starts=False)
+        self.room_id.choices = [SelectChoice(r.id, f"{r.label} {r.name}（{r.capacity or '—'}）") for r in rooms]
+
+    def fill(self, booking, day: date, start: time, end: time) -> None:
+        """The booking as it is (GET)."""
+        self.room_id.data, self.day.data, self.attendees.data = booking.room_id, day, booking.attendees
+        self.start.data, self.end.data = start.strftime("%H:%M"), end.strftime("%H:%M")
+        for name in ARRANGEMENT_FIELDS:
+            getattr(self, name).data = getattr(booking, name)
+
+    def to_change(self, room: Room) -> BookingChange:
+        """The one copy of the form's fields into what the service changes."""
+        arrangements = {name: getattr(self, name).data for name in ARRANGEMENT_FIELDS}
+        arrangements["tea_count"] = arrangements["tea_count"] or 0
+        for name in ("banner_text", "name_cards", "welcome_text", "notes"):
+            arrangements[name] = arrangements[name] or ""
+        return BookingChange(room=room, day=self.day.data, start=time.fromisoformat(self.start.data),
+                             end=time.fromisoformat(self.end.data), attendees=self.attendees.data,
+                             arrangements=arrangements)
 
 
 class RejectForm(Form):

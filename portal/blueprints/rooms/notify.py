@@ -35,6 +35,9 @@ CLOSED = "rooms.closed"
 ARRANGEMENTS_ADDED = "rooms.arrangements_added"
 ARRANGEMENTS_REMOVED = "rooms.arrangements_removed"
 ARRANGEMENTS_DAY = "rooms.arrangements_day"
+ENDED_EARLY = "rooms.ended_early"
+CHANGED = "rooms.changed"
+ARRANGEMENTS_CHANGED = "rooms.arrangements_changed"
 
 events.register(
     events.EventKind(
@@ -108,6 +111,24 @@ events.register(
         label=_l("The day's meeting services"),
         subject=_l("Meeting services for %(day)s: %(count)s meeting(s)"),
         body=_l("Open the sheet to print it for the service staff."),
+    ),
+    events.EventKind(
+        code=ENDED_EARLY,
+        label=_l("My meetings ended early by someone else"),
+        subject=_l("Ended early: %(room)s, now %(when)s"),
+        body=_l("%(by)s ended the meeting; the rest of the slot is free for others."),
+    ),
+    events.EventKind(
+        code=CHANGED,
+        label=_l("My bookings changed by the logistics center"),
+        subject=_l("Booking changed: %(room)s, %(when)s"),
+        body=_l("%(by)s changed your booking (before: %(old_room)s, %(old_when)s)."),
+    ),
+    events.EventKind(
+        code=ARRANGEMENTS_CHANGED,
+        label=_l("Meeting services changed for today or tomorrow"),
+        subject=_l("Meeting services changed: %(room)s, %(when)s"),
+        body=_l("A meeting with services on %(day)s was changed after the sheet may have been printed."),
     ),
 )
 
@@ -227,3 +248,30 @@ def arrangements_changed(code: str, bookings: Iterable[Booking], *, now: datetim
 def arrangements_day(day: date, count: int, *, now: datetime) -> None:
     events.emit(ARRANGEMENTS_DAY, recipients=_holders_of(Role.PROPERTY), now=now, endpoint="rooms.arrangements",
                 values={"date": day.isoformat()}, args={"day": day.isoformat(), "count": count})
+
+
+def ended_early(booking: Booking, *, actor: User, now: datetime) -> None:
+    """The requester hears when someone else ended their meeting (``when`` carries the new end)."""
+    if booking.requester_id is None or booking.requester_id == actor.id:
+        return
+    events.emit(ENDED_EARLY, recipients=[booking.requester_id], now=now, **_link(booking),
+                args={"room": room_of(booking), "when": when(booking), "by": actor.display_name})
+
+
+def changed(booking: Booking, *, old: tuple[str, str], actor: User, now: datetime) -> None:
+    """The requester hears when someone else changed their booking (``old``: room and time before)."""
+    if booking.requester_id is None or booking.requester_id == actor.id:
+        return
+    events.emit(CHANGED, recipients=[booking.requester_id], now=now, **_link(booking),
+                args={"room": room_of(booking), "when": when(booking), "by": actor.display_name,
+                      "old_room": old[0], "old_when": old[1]})
+
+
+def arrangements_removed_from(booking: Booking, *, old: tuple[str, str], now: datetime) -> None:
+    """A change took every service off a meeting of today or tomorrow (``old``: its room and time)."""
+    today = now.astimezone(LOCAL_TZ).date()
+    if not today <= day_of(booking) <= today + timedelta(days=1):
+        return
+    day = day_of(booking).isoformat()
+    events.emit(ARRANGEMENTS_CHANGED, recipients=_holders_of(Role.PROPERTY), now=now, endpoint="rooms.arrangements",
+                values={"date": day}, args={"room": old[0], "when": old[1], "day": day})

@@ -541,6 +541,113 @@ def book_room(draft: BookingDraft, *, actor: User, now: datetime, advance_days: 
     return outcome
 
 
+ARRANGEMENT_FIELDS = ("tea_count", "needs_audio", "needs_projector", "banner_text", "name_cards", "welcome_text", "notes")
+
+
+@dataclass
+class BookingChange:
+    """What a change of a booking asks for: the same room and times as a new
+    request, the attendees and the meeting arrangements (title and organizer stay)."""
+
+    room: Room
+    day: date
+    start: time
+    end: time
+    attendees: int
+    arrangements: dict[str, object] = field(default_factory=dict)  # ARRANGEMENT_FIELDS → new value
+
+    def period(self) -> tuple[datetime, datetime]:
+        return local(self.day, self.start), local(self.day, self.end)
+
+
+def may_change(user, booking: Booking, *, now: datetime) -> bool:
+    return may_cancel(user, booking) and booking.holds_room and booking.end_at > now
+
+
+def change_booking(booking: Booking, change: BookingChange, *, actor: User, now: datetime,
+                   advance_days: int = DEFAULT_ADVANCE_DAYS,
+                   default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> BookingOutcome:
+    """Move (time or room), extend, shorten, or change the attendees and
+    arrangements of one booking, through the same checks as a new request:
+    opening hours, advance window, capacity, closures and conflicts (the
+    booking itself excluded), race-proofed like :func:`book_room`.
+
+    A pending request keeps waiting with the reasons of its new slot (or is
+    approved when none is left). An approved booking whose new time or room
+    would need approval is refused for now: request the new slot separately.
+    The caller commits when ``outcome.ok``.
+    """
+    if not may_cancel(actor, booking):
+        raise RuleViolation(_l("Only the requester and the logistics center can change a booking."), status=403)
+    if not may_change(actor, booking, now=now):
+        raise RuleViolation(_l("This booking can no longer be changed."))
+    start_at, end_at = change.period()
+    moved = change.room.id != booking.room_id or start_at != booking.start_at or end_at != booking.end_at
+    started = booking.start_at <= now
+    outcome = BookingOutcome(problems=check_capacity(change.room, change.attendees))
+    if started and (change.room.id != booking.room_id or start_at != booking.start_at):
+        outcome.problems.append(_l("A meeting under way keeps its room and start; only its end can change."))
+    # A meeting under way keeps its start, which has passed: check the rest from its start.
+    problems = check_times(start_at, end_at, now=booking.start_at if started else now, advance_days=advance_days)
+    if started and end_at <= now:
+        problems.append(_l("The new end has already passed; end the meeting now instead."))
+    occurrence = Occurrence(change.day, start_at, end_at, problems=problems)
+    outcome.occurrences.append(occurrence)
+    if outcome.problems or outcome.blocked:
+        return outcome
+
+    if moved:
+        release_no_shows(now, default_grace=default_grace)  # takes the write lock: the checks below cannot race
+        if not booking.holds_room:  # cancelled or decided meanwhile
+            raise RuleViolation(_l("This booking can no longer be changed."))
+        occurrence.conflicts = find_conflicts(change.room.id, start_at, end_at, exclude_id=booking.id)
+        occurrence.closures = find_closures(change.room.id, start_at, end_at)
+        if outcome.blocked:
+            return outcome
+    policy = policy_for(change.room, default_grace)
+    codes = [r.value for r in approval_reasons(change.room, policy, change.day)]
+    was_pending = booking.status is BookingStatus.PENDING
+    if moved and not was_pending and codes:
+        outcome.problems.append(_l("The new time or room needs approval; request it as a new booking and cancel "
+                                   "this one once it is approved."))
+        return outcome
+
+    before_arrangements = booking.has_arrangements
+    arrangements_changed = any(getattr(booking, name) != value for name, value in change.arrangements.items())
+    old = (notify.room_of(booking), notify.when(booking))
+    values: dict[str, object] = {"room_id": change.room.id, "start_at": start_at, "end_at": end_at,
+                                 "attendees": change.attendees, **change.arrangements}
+    if was_pending:
+        values["approval_codes"] = codes
+        if not codes:
+            values.update(status=BookingStatus.APPROVED, decided_at=now)
+    _change(booking, actor, "booking.change", now, summary=f"{old[0]} {old[1]}", **values)
+    booking.room = change.room
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        if not _is_overlap_violation(error):
+            raise
+        db.session.rollback()  # a concurrent request took the slot first; show what it booked
+        occurrence.conflicts = find_conflicts(change.room.id, start_at, end_at, exclude_id=booking.id)
+        db.session.rollback()
+        return outcome
+    outcome.bookings.append(booking)
+    if was_pending and moved:
+        notify.decided(booking, now=now)  # the old to-do named the old time
+        if booking.status is BookingStatus.PENDING:
+            notify.request_pending([booking], requester=booking.requester or actor, now=now)
+        else:
+            notify.approved([booking], now=now)
+    notify.changed(booking, old=old, actor=actor, now=now)
+    if moved or arrangements_changed:
+        if booking.has_arrangements:
+            notify.arrangements_changed(notify.ARRANGEMENTS_CHANGED, [booking], now=now)
+        elif before_arrangements:
+            notify.arrangements_removed_from(booking, old=old, now=now)
+    return outcome
+
+
 # ---------------------------------------------------------------- decisions
 
 
@@ -720,6 +827,30 @@ def check_in(booking: Booking, *, actor: User | None, now: datetime) -> None:
     if not can_check_in(booking, now=now):
         raise RuleViolation(_l("Check-in opens 15 minutes before the meeting, for approved bookings."))
     _change(booking, actor, "booking.check_in", now, checked_in_at=now)
+
+
+def can_end_early(booking: Booking, *, now: datetime) -> bool:
+    """An approved meeting under way can be ended before its booked end."""
+    return booking.status is BookingStatus.APPROVED and booking.start_at <= now < booking.end_at
+
+
+def end_early(booking: Booking, *, actor: User, now: datetime) -> None:
+    """End a meeting under way now: the rest of its slot is free at once.
+
+    The organizer's side and the staff on duty (whoever may check in) may end
+    it. The meeting keeps its status; its end moves to this minute (at least
+    one minute after its start). The requester hears when someone else ended it.
+    """
+    if not may_check_in(actor, booking):
+        raise RuleViolation(_l("Only the organizers, the logistics center and the property company can end a meeting."),
+                            status=403)
+    if not can_end_early(booking, now=now):
+        raise RuleViolation(_l("Only an approved meeting under way can be ended early."))
+    end_at = max(now.replace(second=0, microsecond=0), booking.start_at + timedelta(minutes=1))
+    if end_at >= booking.end_at:
+        return
+    _change(booking, actor, "booking.end_early", now, summary=f"{end_at.astimezone(LOCAL_TZ):%H:%M}", end_at=end_at)
+    notify.ended_early(booking, actor=actor, now=now)
 
 
 def _release_candidates(now: datetime, *, lock: bool = False) -> list[Booking]:

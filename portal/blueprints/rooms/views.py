@@ -21,6 +21,7 @@ from portal.blueprints.rooms import bp, ics, services
 from portal.blueprints.rooms.forms import (
     BookingForm,
     CancelForm,
+    ChangeForm,
     ClosureForm,
     DecisionForm,
     RejectForm,
@@ -250,6 +251,8 @@ def booking(booking_id: int):
         action_form=EmptyForm(),
         may_cancel=services.may_cancel(current_user, the_booking) and services.cancellable(the_booking, now=now),
         may_check_in=services.may_check_in(current_user, the_booking) and services.can_check_in(the_booking, now=now),
+        may_end=services.may_check_in(current_user, the_booking) and services.can_end_early(the_booking, now=now),
+        may_change=services.may_change(current_user, the_booking, now=now),
         may_decide=current_user.has_role(*ADMINS) and the_booking.status is BookingStatus.PENDING,
         series_pending=(len(services.pending_in_series(the_booking, now=now))
                         if the_booking.series_id and current_user.has_role(*ADMINS) else 0),
@@ -331,6 +334,75 @@ def check_in(booking_id: int):
         else:
             db.session.commit()
             flash(_("Checked in. The room stays yours."), "success")
+    return redirect_to(target)
+
+
+@bp.route("/bookings/<int:booking_id>/change", methods=["GET", "POST"])
+@roles_required()
+def change(booking_id: int):
+    """Move, extend, shorten a booking or change its attendees and arrangements."""
+    the_booking = load_booking(booking_id)
+    now = timeutil.now()
+    if not services.may_cancel(current_user, the_booking):
+        abort(403)
+    back = url_for("rooms.booking", booking_id=booking_id)
+    if not services.may_change(current_user, the_booking, now=now):
+        flash(_("This booking can no longer be changed."), "error")
+        return redirect_to(back)
+    rooms = services.meeting_rooms()
+    form = ChangeForm(rooms=rooms)
+    if request.method == "GET":
+        start_at, end_at = the_booking.start_at.astimezone(timeutil.LOCAL_TZ), the_booking.end_at.astimezone(timeutil.LOCAL_TZ)
+        form.fill(the_booking, start_at.date(), start_at.time(), end_at.time())
+    outcome = None
+    if form.validate_on_submit():
+        room = next(r for r in rooms if r.id == form.room_id.data)
+        try:
+            outcome = services.change_booking(the_booking, form.to_change(room), actor=current_user, now=now,
+                                              advance_days=advance_days(), default_grace=default_grace())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            if outcome.ok:
+                db.session.commit()
+                if the_booking.status is BookingStatus.PENDING:
+                    flash(_("Booking changed; it waits for approval."), "success")
+                else:
+                    flash(_("Booking changed."), "success")
+                return redirect_to(back)
+            db.session.rollback()
+    return render("rooms/change.html", booking=the_booking, form=form, outcome=outcome, viewer=viewer(),
+                  status=form_status(form) if outcome is None or outcome.ok else 422)
+
+
+@bp.route("/bookings/<int:booking_id>/end", methods=["POST"])
+@roles_required()
+def end_early(booking_id: int):
+    """End a meeting under way now (from the booking page or the door sign); asks first."""
+    the_booking = db.get_or_404(Booking, booking_id)
+    if not services.may_check_in(current_user, the_booking):
+        abort(403)
+    target = request.form.get("next", "")
+    target = target if is_safe_next(target) else url_for("rooms.booking", booking_id=booking_id)
+    if not EmptyForm().validate_on_submit():
+        flash(_("The request could not be read; please try again."), "error")
+        return redirect_to(target)
+    if not confirmed():
+        return confirmation_page(
+            _("End this meeting now?"),
+            detail=_("The room becomes free for others from now on; this cannot be undone."),
+            button=_("End the meeting"),
+            cancel_url=target,
+        )
+    try:
+        services.end_early(the_booking, actor=current_user, now=timeutil.now())
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Meeting ended; the room is free."), "success")
     return redirect_to(target)
 
 
@@ -578,6 +650,8 @@ def sign(room_id: int):
         sign=sign,
         room=room,
         may_check_in=sign.check_in_booking is not None and services.may_check_in(current_user, sign.check_in_booking),
+        may_end=(sign.current is not None and services.can_end_early(sign.current, now=sign.now)
+                 and services.may_check_in(current_user, sign.current)),
         action_form=EmptyForm(),
     )
 
