@@ -12,7 +12,13 @@ from typing import Any
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, Select
 
@@ -54,11 +60,9 @@ class RequiredSelect(Select):
 
     def __call__(self, field: Any, **kwargs: Any) -> Any:
         if not self.multiple and "required" not in kwargs and field.flags.required:
-            if field.has_groups():
-                first = next((choice for _group, choices in field.iter_groups() for choice in choices), None)
-            else:
-                first = next(iter(field.iter_choices()), None)
-            if first is not None and first[0] not in ("", None):
+            first = next(iter(field.iter_choices()), None)  # groups included, in order
+            value = first.value if hasattr(first, "value") else (first[0] if first else None)
+            if first is not None and value not in ("", None):
                 kwargs["required"] = False
         return super().__call__(field, **kwargs)
 
