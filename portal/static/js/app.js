@@ -49,3 +49,24 @@
     wirePrintButtons(document);
   }
 })();
+
+/* ---- standards: a table or panel that scrolls sideways (phones) can be scrolled from the keyboard ---- */
+(function () {
+  "use strict";
+  function focusableScrollers() {
+    var boxes = document.querySelectorAll(".table, .table-scroll, .grid-scroll, .floor-plan__scroll");
+    for (var i = 0; i < boxes.length; i++) {
+      var box = boxes[i];
+      if (box.scrollWidth > box.clientWidth + 1 && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+      }
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", focusableScrollers);
+  } else {
+    focusableScrollers();
+  }
+  document.addEventListener("htmx:afterSettle", focusableScrollers);
+  window.addEventListener("resize", focusableScrollers);
+})();
