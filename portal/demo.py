@@ -12,6 +12,7 @@ from importlib import import_module, util
 
 from sqlalchemy import func, select
 
+from portal import events, timeutil
 from portal.blueprints import capability_modules
 from portal.db import db
 from portal.models import Building, Equipment, Floor, Role, Room, RoomKind, Unit, User
@@ -260,5 +261,8 @@ def seed_demo(password: str, *, hash_method: str, reset_passwords: bool) -> list
     seed_accounts(password, hash_method=hash_method, reset_passwords=reset_passwords)
     db.session.commit()
     seeded = seed_capabilities()
+    db.session.commit()
+    # the reminders' first run (cron runs them later): the demo's overdue repairs and open months are to-dos
+    events.remind(now=timeutil.now())
     db.session.commit()
     return seeded

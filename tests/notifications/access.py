@@ -16,7 +16,9 @@ def _robot(suffix: str = "") -> str:
 ACCESS = {
     "notifications.inbox": Access("/inbox/", allowed=LOGGED_IN),
     "notifications.count": Access("/inbox/count", allowed=LOGGED_IN),
-    "notifications.mark_read": Access("/inbox/read", post_only=True, post_roles=LOGGED_IN, form_page="/inbox/"),
+    # the fuzzer posts as the first role: logistics holds the demo's to-dos, so its inbox has the form
+    "notifications.mark_read": Access("/inbox/read", post_only=True, form_page="/inbox/",
+                                      post_roles=ADMINS + tuple(r for r in LOGGED_IN if r not in ADMINS)),
     "notifications.settings": Access("/inbox/settings", allowed=LOGGED_IN),
     "notifications.webhooks": Access("/inbox/webhooks/", allowed=ADMINS),
     "notifications.webhook_form": [Access("/inbox/webhooks/new", allowed=ADMINS), Access(_robot, allowed=ADMINS)],
