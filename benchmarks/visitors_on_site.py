@@ -125,10 +125,10 @@ def main() -> None:
         explain = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
         for row in db.session.execute(text(explain + str(compiled))):
             print("  plan:", row[-1])
-        guard_id = db.session.scalar(select(User.id).where(User.username == "guard"))
+        guard_session = db.session.scalar(select(User).where(User.username == "guard")).get_id()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(guard_id)
+        session["_user_id"] = guard_session  # "<id>.<session version>", as Flask-Login stores it
         session["_fresh"] = True
     for url in ("/visitors/on-site", "/visitors/", "/visitors/on-site/evacuation", "/visitors/history"):
         p50, p95 = time_page(client, url, args.runs)
