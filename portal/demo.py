@@ -11,6 +11,7 @@ from decimal import Decimal
 from importlib import import_module, util
 
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from portal import events, timeutil
 from portal.blueprints import capability_modules
@@ -218,10 +219,8 @@ def seed_staff(rng: random.Random) -> None:
 
 
 def seed_accounts(password: str, *, hash_method: str, reset_passwords: bool) -> list[DemoAccount]:
-    from portal.blueprints.auth.services import hash_password
-
     units = {u.short_name: u for u in db.session.scalars(select(Unit))}
-    password_hash = hash_password(password, hash_method)
+    password_hash = generate_password_hash(password, method=hash_method)
     for account in DEMO_ACCOUNTS:
         user = db.session.scalar(select(User).where(User.username == account.username))
         if user is None:

@@ -13,6 +13,9 @@ def _init_app(app: Flask) -> None:
     from portal.blueprints.auth.services import dummy_hash
 
     dummy_hash(app.config["PASSWORD_HASH_METHOD"])
+    from portal.blueprints.auth.cli import create_user_command
+
+    app.cli.add_command(create_user_command)
 
 
 CAPABILITY = Capability(
@@ -30,4 +33,4 @@ audit.register_labels(
     object_types={"user": _l("Account"), "login_failure": _l("Failed logins")},
 )
 
-from portal.blueprints.auth import views  # noqa: E402,F401
+from portal.blueprints.auth import views  # noqa: F401
