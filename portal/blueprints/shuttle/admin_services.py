@@ -11,6 +11,7 @@ The caller commits, or rolls back on a violation: nothing is half-saved.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -64,6 +65,26 @@ def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     """``audit.snapshot`` with clock times as HH:MM (the audit log stores JSON)."""
     return {key: value.strftime("%H:%M") if isinstance(value, time) else value
             for key, value in audit.snapshot(obj, fields).items()}
+
+
+def _store(row: Any, new: Callable[[], Any], fields: tuple[str, ...], audit_name: str, *, actor: User,
+           summary: str = "", **values: Any) -> Any:
+    """Create (``row`` None) or update one row with ``values``, audited with before and after."""
+    before = _snapshot(row, fields) if row is not None else None
+    if row is None:
+        row = new()
+        db.session.add(row)
+    for field, value in values.items():
+        setattr(row, field, value)
+    db.session.flush()
+    audit.record(actor, f"{audit_name}.create" if before is None else f"{audit_name}.update", row,
+                 before=before, after=_snapshot(row, fields), summary=summary)
+    return row
+
+
+def _remove(row: Any, fields: tuple[str, ...], audit_name: str, *, actor: User, summary: str = "") -> None:
+    audit.record(actor, f"{audit_name}.delete", row, before=_snapshot(row, fields), summary=summary)
+    db.session.delete(row)
 
 
 def _count(query) -> int:
@@ -215,18 +236,8 @@ def save_stop(draft: StopDraft, stop: ShuttleStop | None = None, *, actor: User,
     )
     if taken is not None:
         raise RuleViolation(_l("There is already a stop with this name."), field="name")
-    before = _snapshot(stop, STOP_FIELDS) if stop else None
-    if stop is None:
-        stop = ShuttleStop()
-        db.session.add(stop)
-    stop.name = draft.name
-    stop.description = draft.description
-    stop.latitude = _degrees(draft.latitude)
-    stop.longitude = _degrees(draft.longitude)
-    db.session.flush()
-    audit.record(actor, "shuttle_stop.create" if before is None else "shuttle_stop.update", stop,
-                 before=before, after=_snapshot(stop, STOP_FIELDS))
-    return stop
+    return _store(stop, ShuttleStop, STOP_FIELDS, "shuttle_stop", actor=actor, name=draft.name,
+                  description=draft.description, latitude=_degrees(draft.latitude), longitude=_degrees(draft.longitude))
 
 
 def stop_deletion_refused(stop: ShuttleStop) -> RuleViolation | None:
@@ -238,8 +249,7 @@ def stop_deletion_refused(stop: ShuttleStop) -> RuleViolation | None:
 def delete_stop(stop: ShuttleStop, *, actor: User, now: datetime) -> None:
     if (refused := stop_deletion_refused(stop)) is not None:
         raise refused
-    audit.record(actor, "shuttle_stop.delete", stop, before=_snapshot(stop, STOP_FIELDS))
-    db.session.delete(stop)
+    _remove(stop, STOP_FIELDS, "shuttle_stop", actor=actor)
 
 
 # --- routes and their stop patterns ----------------------------------------------------------
@@ -260,19 +270,8 @@ def save_route(draft: RouteDraft, route: ShuttleRoute | None = None, *, actor: U
     )
     if taken is not None:
         raise RuleViolation(_l("There is already a route with this code."), field="code")
-    before = _snapshot(route, ROUTE_FIELDS) if route else None
-    if route is None:
-        route = ShuttleRoute()
-        db.session.add(route)
-    route.code = draft.code
-    route.name = draft.name
-    route.description = draft.description
-    route.sort_order = draft.sort_order
-    route.active = draft.active
-    db.session.flush()
-    audit.record(actor, "shuttle_route.create" if before is None else "shuttle_route.update", route,
-                 before=before, after=_snapshot(route, ROUTE_FIELDS))
-    return route
+    return _store(route, ShuttleRoute, ROUTE_FIELDS, "shuttle_route", actor=actor, code=draft.code, name=draft.name,
+                  description=draft.description, sort_order=draft.sort_order, active=draft.active)
 
 
 def route_deletion_refused(route: ShuttleRoute) -> RuleViolation | None:
@@ -285,8 +284,7 @@ def route_deletion_refused(route: ShuttleRoute) -> RuleViolation | None:
 def delete_route(route: ShuttleRoute, *, actor: User, now: datetime) -> None:
     if (refused := route_deletion_refused(route)) is not None:
         raise refused
-    audit.record(actor, "shuttle_route.delete", route, before=_snapshot(route, ROUTE_FIELDS))
-    db.session.delete(route)
+    _remove(route, ROUTE_FIELDS, "shuttle_route", actor=actor)
 
 
 def _pattern_snapshot(pattern: list[RouteStop]) -> list[list[Any]]:
@@ -356,22 +354,10 @@ def save_vehicle(draft: VehicleDraft, vehicle: ShuttleVehicle | None = None, *, 
     for other_id, other_plate in db.session.execute(select(ShuttleVehicle.id, ShuttleVehicle.plate)):
         if (vehicle is None or other_id != vehicle.id) and _PLATE_SEPARATORS.sub("", other_plate).upper() == plate:
             raise RuleViolation(_l("There is already a bus with this plate."), field="plate")
-    before = _snapshot(vehicle, VEHICLE_FIELDS) if vehicle else None
     phone_changed = vehicle is not None and vehicle.driver_phone != phone
-    if vehicle is None:
-        vehicle = ShuttleVehicle()
-        db.session.add(vehicle)
-    vehicle.plate = plate
-    vehicle.label = draft.label
-    vehicle.seats = draft.seats
-    vehicle.driver_name = draft.driver_name
-    vehicle.driver_phone = phone
-    vehicle.active = draft.active
-    db.session.flush()
-    audit.record(actor, "shuttle_vehicle.create" if before is None else "shuttle_vehicle.update", vehicle,
-                 before=before, after=_snapshot(vehicle, VEHICLE_FIELDS),
-                 summary="driver phone changed" if phone_changed else "")
-    return vehicle
+    return _store(vehicle, ShuttleVehicle, VEHICLE_FIELDS, "shuttle_vehicle", actor=actor,
+                  summary="driver phone changed" if phone_changed else "", plate=plate, label=draft.label,
+                  seats=draft.seats, driver_name=draft.driver_name, driver_phone=phone, active=draft.active)
 
 
 def delete_vehicle(vehicle: ShuttleVehicle, *, actor: User, now: datetime) -> None:
@@ -380,8 +366,7 @@ def delete_vehicle(vehicle: ShuttleVehicle, *, actor: User, now: datetime) -> No
     if in_use:
         raise RuleViolation(_l("Bus %(plate)s still runs trips; give them another bus first, or take it out of service.",
                                plate=vehicle.plate))
-    audit.record(actor, "shuttle_vehicle.delete", vehicle, before=_snapshot(vehicle, VEHICLE_FIELDS))
-    db.session.delete(vehicle)
+    _remove(vehicle, VEHICLE_FIELDS, "shuttle_vehicle", actor=actor)
 
 
 # --- trips -----------------------------------------------------------------------------------
@@ -414,27 +399,15 @@ def save_trip(draft: TripDraft, trip: ShuttleTrip | None = None, *, actor: User,
     if clashes:
         raise RuleViolation(_l("This bus is already on %(trips)s at that time.",
                                trips="、".join(describe_trip(t) for t in clashes)), field="vehicle_id")
-    before = _snapshot(trip, TRIP_FIELDS) if trip else None
-    if trip is None:
-        trip = ShuttleTrip()
-        db.session.add(trip)
-    trip.route_id = draft.route_id
-    trip.direction = draft.direction
-    trip.departs_at = departs_at
-    trip.vehicle_id = draft.vehicle_id
-    trip.pattern = draft.pattern
-    trip.note = draft.note
-    db.session.flush()
-    audit.record(actor, "shuttle_trip.create" if before is None else "shuttle_trip.update", trip,
-                 before=before, after=_snapshot(trip, TRIP_FIELDS))
-    return trip
+    return _store(trip, ShuttleTrip, TRIP_FIELDS, "shuttle_trip", actor=actor, route_id=draft.route_id,
+                  direction=draft.direction, departs_at=departs_at, vehicle_id=draft.vehicle_id, pattern=draft.pattern,
+                  note=draft.note)
 
 
 def delete_trip(trip: ShuttleTrip, *, actor: User, now: datetime) -> str:
     """Delete a trip (its exceptions and notices go with it); returns its description."""
     label = describe_trip(trip)
-    audit.record(actor, "shuttle_trip.delete", trip, before=_snapshot(trip, TRIP_FIELDS), summary=label)
-    db.session.delete(trip)
+    _remove(trip, TRIP_FIELDS, "shuttle_trip", actor=actor, summary=label)
     return label
 
 
@@ -495,26 +468,13 @@ def save_exception(draft: ExceptionDraft, exception: ServiceException | None = N
         if clashes:
             raise RuleViolation(_l("That bus is already on %(trips)s at that time on this day.",
                                    trips="、".join(describe_trip(t) for t in clashes)), field="departs_at")
-    before = _snapshot(exception, EXCEPTION_FIELDS) if exception else None
-    if exception is None:
-        exception = ServiceException()
-        db.session.add(exception)
-    exception.day = draft.day
-    exception.kind = draft.kind
-    exception.route_id = draft.route_id
-    exception.trip_id = draft.trip_id
-    exception.departs_at = departs_at
-    exception.vehicle_id = draft.vehicle_id
-    exception.note = draft.note
-    db.session.flush()
-    audit.record(actor, "shuttle_exception.create" if before is None else "shuttle_exception.update", exception,
-                 before=before, after=_snapshot(exception, EXCEPTION_FIELDS))
-    return exception
+    return _store(exception, ServiceException, EXCEPTION_FIELDS, "shuttle_exception", actor=actor, day=draft.day,
+                  kind=draft.kind, route_id=draft.route_id, trip_id=draft.trip_id, departs_at=departs_at,
+                  vehicle_id=draft.vehicle_id, note=draft.note)
 
 
 def delete_exception(exception: ServiceException, *, actor: User, now: datetime) -> None:
-    audit.record(actor, "shuttle_exception.delete", exception, before=_snapshot(exception, EXCEPTION_FIELDS))
-    db.session.delete(exception)
+    _remove(exception, EXCEPTION_FIELDS, "shuttle_exception", actor=actor)
 
 
 @dataclass(frozen=True)
@@ -537,22 +497,10 @@ def save_notice(draft: NoticeDraft, notice: ShuttleNotice | None = None, *, acto
     if draft.starts_on.year not in years or draft.ends_on.year not in years:
         raise RuleViolation(_l("Choose dates between %(first)s and %(last)s.", first=years[0], last=years[-1]),
                             field="starts_on")
-    before = _snapshot(notice, NOTICE_FIELDS) if notice else None
-    if notice is None:
-        notice = ShuttleNotice(created_by_id=actor.id)
-        db.session.add(notice)
-    notice.kind = draft.kind
-    notice.message = draft.message
-    notice.route_id = draft.route_id
-    notice.trip_id = draft.trip_id
-    notice.starts_on = draft.starts_on
-    notice.ends_on = draft.ends_on
-    db.session.flush()
-    audit.record(actor, "shuttle_notice.create" if before is None else "shuttle_notice.update", notice,
-                 before=before, after=_snapshot(notice, NOTICE_FIELDS))
-    return notice
+    return _store(notice, lambda: ShuttleNotice(created_by_id=actor.id), NOTICE_FIELDS, "shuttle_notice", actor=actor,
+                  kind=draft.kind, message=draft.message, route_id=draft.route_id, trip_id=draft.trip_id,
+                  starts_on=draft.starts_on, ends_on=draft.ends_on)
 
 
 def delete_notice(notice: ShuttleNotice, *, actor: User, now: datetime) -> None:
-    audit.record(actor, "shuttle_notice.delete", notice, before=_snapshot(notice, NOTICE_FIELDS))
-    db.session.delete(notice)
+    _remove(notice, NOTICE_FIELDS, "shuttle_notice", actor=actor)
