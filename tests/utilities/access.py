@@ -1,6 +1,12 @@
 from sqlalchemy import select
 
-from portal.blueprints.utilities.models import BillingMonth, Meter, MeterKind, MonthStatus, UnitBill
+from portal.blueprints.utilities.models import (
+    BillingMonth,
+    Meter,
+    MeterKind,
+    MonthStatus,
+    UnitBill,
+)
 from portal.db import db
 from portal.models import User
 from tests.access import Access

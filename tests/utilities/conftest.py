@@ -10,13 +10,21 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func, select
 
 from portal import timeutil
 from portal.blueprints.utilities import services
-from portal.blueprints.utilities.models import AllocationKey, CommonArea, FixedRatio, Meter, MeterKind, Supply
+from portal.blueprints.utilities.models import (
+    AllocationKey,
+    CommonArea,
+    FixedRatio,
+    Meter,
+    MeterKind,
+    Supply,
+)
 from portal.blueprints.utilities.readings import add_months, in_english
 from portal.db import db
-from portal.models import Building, Floor, Room, Unit
+from portal.models import Building, Floor, Role, Room, Unit
 from portal.rules import RuleViolation
 
 D = Decimal
@@ -161,3 +169,37 @@ def quiet_month(site):
         return period
 
     return fill
+
+
+# --- shared by the page tests -------------------------------------------------
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def as_property(make_user, auth):
+    user = make_user(roles=[Role.PROPERTY], username="wuye")
+    auth.login_as(user)
+    return user
+
+
+@pytest.fixture
+def as_manager(make_user, auth):
+    user = make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN], username="houqin")
+    auth.login_as(user)
+    return user
+
+
+def grid_values(site, **overrides):
+    """A full grid for January: every meter read."""
+    E, W = Supply.ELECTRICITY, Supply.WATER
+    values = {
+        site.main[E]: "100", site.main[W]: "60", site.common: "250",
+        site.unit_meters["甲", E]: "300", site.unit_meters["乙", E]: "200", site.unit_meters["丙", E]: "100",
+        site.unit_meters["甲", W]: "20", site.unit_meters["乙", W]: "10", site.unit_meters["丙", W]: "10",
+    }
+    data = {f"m-{meter.id}": value for meter, value in values.items()}
+    data.update(overrides)
+    return data

@@ -6,7 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.blueprints.utilities.allocation import allocate_bill, effective_rate, largest_remainder
+from portal.blueprints.utilities.allocation import (
+    allocate_bill,
+    effective_rate,
+    largest_remainder,
+)
 
 D = Decimal
 

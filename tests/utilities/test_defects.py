@@ -5,46 +5,23 @@ from io import BytesIO
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.blueprints.utilities import services
-from portal.blueprints.utilities.models import BillAdjustment, Meter, MeterReading, Supply, UnitBill
+from portal.blueprints.utilities.models import (
+    BillAdjustment,
+    Meter,
+    MeterReading,
+    Supply,
+    UnitBill,
+)
 from portal.blueprints.utilities.services import Replacement
 from portal.db import db
 from portal.models import AuditLog, Role
-from tests.utilities.conftest import D, after, month, on, refused
+from tests.utilities.conftest import D, after, count, grid_values, month, on, refused
 
 E, W = Supply.ELECTRICITY, Supply.WATER
 JAN, FEB = "2025-01", "2025-02"
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def as_property(make_user, auth):
-    user = make_user(roles=[Role.PROPERTY], username="wuye")
-    auth.login_as(user)
-    return user
-
-
-@pytest.fixture
-def as_manager(make_user, auth):
-    user = make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN], username="houqin")
-    auth.login_as(user)
-    return user
-
-
-def grid(site, **overrides):
-    values = {
-        site.main[E]: "100", site.main[W]: "60", site.common: "250",
-        site.unit_meters["甲", E]: "300", site.unit_meters["乙", E]: "200", site.unit_meters["丙", E]: "100",
-        site.unit_meters["甲", W]: "20", site.unit_meters["乙", W]: "10", site.unit_meters["丙", W]: "10",
-    }
-    data = {f"m-{meter.id}": value for meter, value in values.items()}
-    data.update(overrides)
-    return data
 
 
 # --- issue 12: the meter search takes a typed _ or % literally ---------------------------------
@@ -204,7 +181,7 @@ def test_a_refused_grid_keeps_every_rows_use_and_warnings(client, site, as_prope
     bad = site.unit_meters["乙", W]
     # The main electricity meter (60 × 10 = 600 kWh) is below its sub-meters (850 kWh): a warning.
     response = client.post(f"/utilities/months/{JAN}/readings",
-                           data=grid(site, **{f"m-{bad.id}": "1O", f"m-{site.main[E].id}": "60"}))
+                           data=grid_values(site, **{f"m-{bad.id}": "1O", f"m-{site.main[E].id}": "60"}))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert count(MeterReading) == 0
@@ -262,7 +239,7 @@ def test_the_comparison_writes_per_cent_with_its_sign(client, site, quiet_month,
 def test_one_refused_reading_is_told_in_the_singular(client, site, as_property):
     bad = site.unit_meters["乙", E]
     client.set_cookie("portal_lang", "en")
-    response = client.post(f"/utilities/months/{JAN}/readings", data=grid(site, **{f"m-{bad.id}": "x"}))
+    response = client.post(f"/utilities/months/{JAN}/readings", data=grid_values(site, **{f"m-{bad.id}": "x"}))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "1 reading needs correcting; nothing was saved." in html and "1 readings" not in html

@@ -19,10 +19,7 @@ from portal.blueprints.utilities.models import (
 from portal.blueprints.utilities.readings import AnomalyKind, add_months
 from portal.db import db
 from portal.models import Unit
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
+from tests.utilities.conftest import count
 
 
 def test_demo_meters_months_and_bills(demo):

@@ -34,7 +34,7 @@ def test_flagged_readings_and_a_ready_month_are_logistics_todos_until_closed(sit
     with force_locale("zh_CN"):
         assert "2025-01" in render_message(review).subject
     assert _todos(admin, notify.READY) == []  # no invoices yet
-    site.read(period, {site.common: D("60")})  # another change: the to-do is not sent again
+    site.read(period, {site.common: D(60)})  # another change: the to-do is not sent again
     assert len(_todos(admin, notify.ANOMALIES)) == 1
 
     site.invoice(period, Supply.ELECTRICITY, "800.00", "1000")

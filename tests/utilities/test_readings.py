@@ -22,8 +22,7 @@ from portal.blueprints.utilities.readings import (
     register_advance,
     span_usage,
 )
-
-from tests.utilities.conftest import refused  # noqa: E402
+from tests.utilities.conftest import refused
 
 D = Decimal
 MAX = D("100000")

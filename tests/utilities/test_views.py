@@ -5,7 +5,7 @@ from io import BytesIO
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.blueprints.utilities import services
 from portal.blueprints.utilities.models import (
@@ -19,28 +19,10 @@ from portal.blueprints.utilities.models import (
 )
 from portal.db import db
 from portal.models import AuditLog, Role
-from tests.utilities.conftest import D, month
+from tests.utilities.conftest import D, count, grid_values, month
 
 E, W = Supply.ELECTRICITY, Supply.WATER
 JAN = "2025-01"
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def as_property(make_user, auth):
-    user = make_user(roles=[Role.PROPERTY], username="wuye")
-    auth.login_as(user)
-    return user
-
-
-@pytest.fixture
-def as_manager(make_user, auth):
-    user = make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN], username="houqin")
-    auth.login_as(user)
-    return user
 
 
 @pytest.fixture
@@ -48,18 +30,6 @@ def as_unit_admin(make_user, auth, site):
     user = make_user(roles=[Role.EMPLOYEE, Role.UNIT_ADMIN], username="jia_admin", unit=site.units["甲"])
     auth.login_as(user)
     return user
-
-
-def grid_values(site, **overrides):
-    """A full grid for January: every meter read."""
-    values = {
-        site.main[E]: "100", site.main[W]: "60", site.common: "250",
-        site.unit_meters["甲", E]: "300", site.unit_meters["乙", E]: "200", site.unit_meters["丙", E]: "100",
-        site.unit_meters["甲", W]: "20", site.unit_meters["乙", W]: "10", site.unit_meters["丙", W]: "10",
-    }
-    data = {f"m-{meter.id}": value for meter, value in values.items()}
-    data.update(overrides)
-    return data
 
 
 # --- the reading grid ---------------------------------------------------------
