@@ -7,8 +7,9 @@ percentage:
   passed ÷ points possible × 100); the component is the mean of the areas that
   were inspected;
 - **rectification on time**: of the rectifications due in the month that are
-  settled (closed, or past their deadline and not reported done), the share
-  reported done by the deadline and then closed;
+  settled (closed, or past their deadline and still with the property company;
+  one reported done and waiting for verification is not counted yet), the
+  share reported done by the deadline and then closed;
 - **repair response**: of the month's repair requests whose response is
   settled, the share accepted within ``RESPONSE_LIMIT`` of being reported;
 - **repair fix time**: of the month's requests whose fix is settled, the share
@@ -99,7 +100,7 @@ class InspectionFact:
 @dataclass(frozen=True)
 class RectificationFact:
     deadline: date
-    reported_on: date | None  # the local day it was (last) reported done
+    reported_on: date | None  # the local day it was (last) reported done; None while with the property company
     closed: bool
 
 
@@ -152,7 +153,8 @@ def rectification_component(rectifications: Iterable[RectificationFact], today: 
     good = counted = 0
     for fact in rectifications:
         on_time = fact.closed and fact.reported_on is not None and fact.reported_on <= fact.deadline
-        settled = fact.closed or today > fact.deadline
+        # Reported done and waiting for verification is the logistics center's turn: not counted yet.
+        settled = fact.closed or (fact.reported_on is None and today > fact.deadline)
         if not settled:
             continue
         counted += 1

@@ -317,7 +317,9 @@ def load_month_facts(year: int, month: int) -> scoring.MonthFacts:
     )
     rectifications = tuple(
         scoring.RectificationFact(
-            deadline, to_local(reported_at).date() if reported_at else None, status is RectificationStatus.CLOSED
+            deadline,
+            to_local(reported_at).date() if reported_at and status is not RectificationStatus.OPEN else None,
+            status is RectificationStatus.CLOSED,
         )
         for deadline, reported_at, status in db.session.execute(
             select(Rectification.deadline, Rectification.reported_at, Rectification.status)
