@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
@@ -277,7 +277,9 @@ def rectifications_query(status: RectificationStatus | None = None, area: Area |
         query = query.where(Rectification.status == status)
     if area is not None:
         query = query.where(Rectification.area == area)
-    return query.order_by(Rectification.status, Rectification.deadline, Rectification.id)
+    order = case((Rectification.status == RectificationStatus.REPORTED, 0),
+                 (Rectification.status == RectificationStatus.OPEN, 1), else_=2)
+    return query.order_by(order, Rectification.deadline, Rectification.id)
 
 
 def rectifications_of(inspection: Inspection) -> list[Rectification]:
