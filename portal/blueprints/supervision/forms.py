@@ -87,7 +87,7 @@ class RectificationForm(Form):
 
 
 class ReplyForm(Form):
-    reply = TextAreaField(_l("What was done"), validators=[InputRequired(), Length(max=2000)],
+    reply = TextAreaField(_l("What was put right"), validators=[InputRequired(), Length(max=2000)],
                           render_kw={"rows": 3, "maxlength": 2000})
 
 

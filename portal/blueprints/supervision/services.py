@@ -228,7 +228,7 @@ def report_done(item: Rectification, reply: str, *, actor: User, now: datetime) 
         raise RuleViolation(_l("This rectification is not waiting for the property company."), status=409)
     reply = (reply or "").strip()
     if not reply:
-        raise RuleViolation(_l("Say what was done."), field="reply")
+        raise RuleViolation(_l("Say what was put right."), field="reply")
     if len(reply) > 2000:
         raise RuleViolation(_l("Keep it under 2000 characters."), field="reply")
     before = audit.snapshot(item, ("status", "reply"))
