@@ -46,6 +46,7 @@ ACCESS = {
         lambda: f"/supervision/rectifications/{_rectification_in(RectificationStatus.REPORTED)}/review",
         post_only=True, post_roles=SUPERVISORS,
         form_page=lambda: f"/supervision/rectifications/{_rectification_in(RectificationStatus.REPORTED)}"),
+    "supervision.scores_xlsx": Access("/supervision/scores.xlsx", allowed=VIEWERS),
     "supervision.scores": [
         Access("/supervision/scores", allowed=VIEWERS),
         Access("/supervision/scores?month=2026-10", allowed=VIEWERS),

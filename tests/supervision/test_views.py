@@ -160,3 +160,27 @@ def test_demo_data_fills_every_page(client, auth, demo):
     auth.login_as(demo["property"])
     page = client.get("/supervision/").get_data(as_text=True)
     assert "遂宁富航" in page
+
+
+def test_the_evaluation_workbook_for_the_payment_discussion(client, auth, logistics, property_user, cleaning_items):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from portal.blueprints.supervision.services import InspectionDraft, Mark, record_inspection
+
+    now = timeutil.now()
+    record_inspection(InspectionDraft(Area.CLEANING, "", "", {i.id: Mark(i.id != cleaning_items[0].id, "积水")
+                                                              for i in cleaning_items}), actor=logistics, now=now)
+    db.session.commit()
+    auth.login_as(property_user)
+    response = client.get(f"/supervision/scores.xlsx?month={now:%Y-%m}")
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.data))
+    month = book.worksheets[0]
+    values = [[c.value for c in row] for row in month.iter_rows()]
+    inspections = next(row for row in values if row[0] == "检查记录")
+    assert float(inspections[1]) == 70.0 and inspections[3] == 1
+    total = next(row for row in values if row[0] == "月度得分")
+    assert float(total[1]) == 70.0 and total[2] == "基本合格（70 至 80 分以下）"
+    assert client.get("/supervision/scores.xlsx?month=2026-13").status_code == 400

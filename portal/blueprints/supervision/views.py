@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from io import BytesIO
 from typing import Any
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import timeutil
 from portal.blueprints.supervision import VIEWERS, bp, scoring
+from portal.blueprints.supervision.export import build_workbook
 from portal.blueprints.supervision.forms import (
     ItemForm,
     RectificationForm,
@@ -42,6 +44,7 @@ from portal.htmx import redirect_to, render
 from portal.models import Role
 from portal.requestargs import arg_enum, arg_int, paginate
 from portal.rules import BadArgument, RuleViolation
+from portal.spreadsheets import workbook_bytes
 from portal.security import ADMINS, roles_required
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -273,3 +276,14 @@ def scores():
     now = timeutil.now()
     return _page("supervision/scores.html", evaluation=evaluation(year, month, now=now), year=year, month=month,
                  month_value=f"{year:04d}-{month:02d}")
+
+
+@bp.route("/scores.xlsx")
+@roles_required(*VIEWERS)
+def scores_xlsx():
+    """The month's evaluation as a workbook, for the contract's payment discussion."""
+    year, month = _month_arg()
+    result = evaluation(year, month, now=timeutil.now())
+    return send_file(BytesIO(workbook_bytes(build_workbook(result))),
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     as_attachment=True, download_name=f"property-evaluation-{year:04d}-{month:02d}.xlsx")
