@@ -46,6 +46,8 @@ ACCESS = {
         lambda: f"/supervision/rectifications/{_rectification_in(RectificationStatus.REPORTED)}/review",
         post_only=True, post_roles=SUPERVISORS,
         form_page=lambda: f"/supervision/rectifications/{_rectification_in(RectificationStatus.REPORTED)}"),
+    # Staff of the units answer; the property company and the guards do not
+    "supervision.survey": Access("/supervision/survey", allowed=("employee", "unit_admin", "logistics_admin", "sysadmin")),
     "supervision.scores_xlsx": Access("/supervision/scores.xlsx", allowed=VIEWERS),
     "supervision.scores": [
         Access("/supervision/scores", allowed=VIEWERS),

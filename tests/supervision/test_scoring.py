@@ -63,8 +63,9 @@ def test_each_component_and_the_total_as_worked_by_hand():
     assert c[Component.RESPONSE].value == Decimal("50.0")
     assert (c[Component.FIX].good, c[Component.FIX].counted) == (2, 4)
     assert c[Component.FIX].value == Decimal("50.0")
-    # (50 × 84.8 + 20 × 33.3 + 15 × 50.0 + 15 × 50.0) / 100 = (4240 + 666 + 750 + 750) / 100 = 64.06
-    assert score.total == Decimal("64.1")
+    assert c[Component.SATISFACTION].value is None  # nobody answered the survey: left out
+    # (40 × 84.8 + 20 × 33.3 + 10 × 50.0 + 10 × 50.0) / 80 = (3392 + 666 + 500 + 500) / 80 = 63.225
+    assert score.total == Decimal("63.2")
     assert score.grade is Grade.POOR
 
 
@@ -76,9 +77,9 @@ def test_a_component_without_data_is_left_out_and_the_others_weigh_more():
     assert score.components[Component.RECTIFICATION].value is None
     assert score.components[Component.RESPONSE].value == Decimal("66.7")   # 2 of 3 = 66.66… rounded up
     assert score.components[Component.FIX].value == Decimal("66.7")
-    # (50 × 84.8 + 15 × 66.7 + 15 × 66.7) / 80 = (4240 + 1000.5 + 1000.5) / 80 = 78.0125
-    assert score.total == Decimal("78.0")
-    assert score.weight_used(Component.INSPECTIONS) == Decimal("62.5")
+    # (40 × 84.8 + 10 × 66.7 + 10 × 66.7) / 60 = (3392 + 667 + 667) / 60 = 78.766…
+    assert score.total == Decimal("78.8")
+    assert score.weight_used(Component.INSPECTIONS) == Decimal("66.7")
     assert score.weight_used(Component.RECTIFICATION) is None
 
 
@@ -112,3 +113,14 @@ def test_grades_follow_the_contract_bands():
     assert grade(Decimal("80")) is Grade.GOOD
     assert grade(Decimal("79.9")) is Grade.FAIR
     assert grade(Decimal("69.9")) is Grade.POOR
+
+
+def test_the_survey_counts_100_60_or_0_per_answer_and_weighs_20_per_cent():
+    ratings = ((Area.CLEANING, 100), (Area.CLEANING, 60), (Area.SECURITY, 0), (Area.SECURITY, 100), (Area.MEETING, 60))
+    only = MonthFacts(inspections=(InspectionFact(Area.CLEANING, 9, 10),), ratings=ratings)
+    score = score_month(2026, 11, only, now=NOW)
+    assert score.components[Component.SATISFACTION].value == Decimal("64.0")   # 320 / 5
+    assert score.components[Component.SATISFACTION].counted == 5
+    assert score.satisfaction == {Area.CLEANING: Decimal("80.0"), Area.SECURITY: Decimal("50.0"), Area.MEETING: Decimal("60.0")}
+    # (40 × 90.0 + 20 × 64.0) / 60 = (3600 + 1280) / 60 = 81.333…
+    assert score.total == Decimal("81.3")

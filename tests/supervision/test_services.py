@@ -214,8 +214,8 @@ def test_the_month_score_reads_inspections_rectifications_and_repairs(logistics,
     assert c[Component.RECTIFICATION].value == Decimal("100.0")
     assert c[Component.RESPONSE].value == Decimal("50.0")
     assert c[Component.FIX].value == Decimal("50.0")  # the second is past its 3 days and not done
-    # (50 × 70 + 20 × 100 + 15 × 50 + 15 × 50) / 100 = 70.0
-    assert score.total == Decimal("70.0")
+    # No survey answers: (40 × 70 + 20 × 100 + 10 × 50 + 10 × 50) / 80 = 5800 / 80 = 72.5
+    assert score.total == Decimal("72.5")
     # October had none of it
     assert month_score(2026, 10, now=T0).total is None
 

@@ -23,16 +23,19 @@ ADMIN_LINKS = (
 
 
 def home_panel() -> str | None:
-    """Rectifications waiting: to carry out (property company), to verify (logistics)."""
-    if not current_user.is_authenticated or not current_user.has_role(*VIEWERS):
+    """Rectifications waiting: to carry out (property company), to verify (logistics); and, for
+    staff, this month's satisfaction survey until they have answered it."""
+    if not current_user.is_authenticated:
         return None
     from portal import timeutil
-    from portal.blueprints.supervision.services import home_counts
+    from portal.blueprints.supervision.services import RESPONDENTS, has_answered, home_counts
 
-    counts = home_counts(current_user, timeutil.today())
-    if counts is None:
+    now = timeutil.now()
+    survey_due = current_user.has_role(*RESPONDENTS) and not has_answered(current_user, now.year, now.month)
+    counts = home_counts(current_user, now.date())
+    if counts is None and not survey_due:
         return None
-    return render_template("supervision/_home_panel.html", counts=counts,
+    return render_template("supervision/_home_panel.html", counts=counts, survey_due=survey_due,
                            is_property=current_user.has_role(Role.PROPERTY))
 
 

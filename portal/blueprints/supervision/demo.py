@@ -17,6 +17,9 @@ from portal.blueprints.supervision.models import (
     InspectionResult,
     Rectification,
     RectificationStatus,
+    Satisfaction,
+    SurveyParticipation,
+    SurveyRating,
 )
 from portal.db import db
 from portal.models import User
@@ -111,6 +114,7 @@ def seed_demo() -> None:
                 failed_inspections.append(inspection)
     db.session.flush()
     _rectifications(rng, failed_inspections, logistics, property_user, now)
+    _survey(rng, now)
     db.session.commit()
 
 
@@ -146,3 +150,29 @@ def _rectifications(rng: random.Random, inspections: list[Inspection], logistics
             item.status = RectificationStatus.REPORTED
             item.reply = "已整改：" + failed[0].note.replace("未", "已") if failed else "已整改。"
         db.session.add(item)
+
+
+# How the staff feel about each area: chances of satisfied / fairly satisfied (the rest dissatisfied).
+MOOD = {Area.CLEANING: (0.6, 0.3), Area.GREENING: (0.7, 0.25), Area.SECURITY: (0.5, 0.35),
+        Area.MEETING: (0.75, 0.2), Area.REPAIRS: (0.4, 0.4)}
+
+
+def _survey(rng: random.Random, now: datetime) -> None:
+    """About forty answers in each of the last three months (not the staff demo accounts: they have it to do)."""
+    staff = db.session.scalars(
+        select(User.id).where(User.unit_id.is_not(None), User.active.is_(True),
+                              User.username.not_in(("staff", "unitadmin", "logistics", "admin"))).order_by(User.id)
+    ).all()
+    if not staff:
+        return
+    year, month = now.year, now.month
+    for _ in range(3):
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        for person in rng.sample(staff, min(40, len(staff))):
+            db.session.add(SurveyParticipation(respondent_id=person, year=year, month=month))
+            for area, (good, fair) in MOOD.items():
+                if rng.random() < 0.15:
+                    continue  # "cannot say"
+                draw = rng.random()
+                rating = Satisfaction.SATISFIED if draw < good else Satisfaction.FAIRLY if draw < good + fair else Satisfaction.DISSATISFIED
+                db.session.add(SurveyRating(year=year, month=month, area=area, rating=rating))

@@ -25,7 +25,7 @@ def build_workbook(evaluation: Evaluation) -> ExportWorkbook:
         _("Month"), [_("Component"), _("Score"), _("Good"), _("Counted"), _("Weight"), _("Counts as")],
         (
             [str(label_of(component)), _score(counted.value),
-             None if component is Component.INSPECTIONS else counted.good, counted.counted,
+             None if component in (Component.INSPECTIONS, Component.SATISFACTION) else counted.good, counted.counted,
              percent(WEIGHTS[component]), percent(month.weight_used(component))]
             for component, counted in month.components.items()
         ),

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.blueprints.supervision.models import Area, CheckItem
+from portal.blueprints.supervision.models import Area, CheckItem, Satisfaction
 from portal.blueprints.supervision.services import (
     MAX_WEIGHT,
     MIN_WEIGHT,
@@ -97,3 +97,22 @@ class ReviewForm(Form):
                          validators=[InputRequired(message=_l("Choose whether to close it or send it back."))])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)], render_kw={"rows": 2, "maxlength": 500},
                          description=_l("Required when sending it back: what is still not acceptable."))
+
+
+class SurveyForm(Form):
+    """One question per service area; each may be left unanswered (“I cannot say”)."""
+
+    def answers(self) -> dict[Area, str]:
+        return {area: self[f"area_{area.value}"].data or "" for area in Area}
+
+    def area_fields(self):
+        return [self[f"area_{area.value}"] for area in Area]
+
+
+for _area in Area:
+    setattr(SurveyForm, f"area_{_area.value}", RadioField(
+        _area.label,
+        choices=[SelectChoice(v, label) for v, label in Satisfaction.choices()] + [SelectChoice("", _l("Cannot say"))],
+        default="", validators=[Optional()],
+    ))
+del _area

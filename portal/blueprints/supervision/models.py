@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
@@ -130,3 +130,41 @@ class Rectification(db.Model):
         if self.status is not RectificationStatus.CLOSED or self.reported_at is None:
             return None
         return timeutil.to_local(self.reported_at).date() <= self.deadline
+
+
+class Satisfaction(LabelledEnum):
+    """A staff member's verdict on one service area, and the points it counts for."""
+
+    SATISFIED = "satisfied", _l("Satisfied"), "ok"
+    FAIRLY = "fairly", _l("Fairly satisfied"), "warn"
+    DISSATISFIED = "dissatisfied", _l("Dissatisfied"), "danger"
+
+
+SATISFACTION_POINTS = {Satisfaction.SATISFIED: 100, Satisfaction.FAIRLY: 60, Satisfaction.DISSATISFIED: 0}
+
+
+class SurveyParticipation(db.Model):
+    """That someone answered a month's survey (one answer per person per month).
+
+    The ratings themselves (:class:`SurveyRating`) carry no link to the person
+    nor a time, so nobody, the logistics center included, can tell who gave which.
+    """
+
+    __tablename__ = "supervision_survey_participation"
+    __table_args__ = (UniqueConstraint("respondent_id", "year", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+
+
+class SurveyRating(db.Model):
+    __tablename__ = "supervision_survey_rating"
+    __table_args__ = (Index("ix_supervision_survey_rating_month", "year", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    area: Mapped[Area] = mapped_column(enum_column(Area))
+    rating: Mapped[Satisfaction] = mapped_column(enum_column(Satisfaction))

@@ -1,6 +1,6 @@
 """The monthly evaluation of the property company, as plain functions of facts.
 
-A month's score (0–100) is a weighted mean of four components, each itself a
+A month's score (0–100) is a weighted mean of five components, each itself a
 percentage:
 
 - **inspections**: per area, the mean of the month's inspection scores (points
@@ -13,7 +13,9 @@ percentage:
 - **repair response**: of the month's repair requests whose response is
   settled, the share accepted within ``RESPONSE_LIMIT`` of being reported;
 - **repair fix time**: of the month's requests whose fix is settled, the share
-  finished within the repairs capability's overdue allowance for its urgency.
+  finished within the repairs capability's overdue allowance for its urgency;
+- **staff satisfaction**: the mean of the month's survey answers, each counting
+  100 (satisfied), 60 (fairly satisfied) or 0 (dissatisfied).
 
 Each component is rounded half up to one decimal; the total is the weighted
 mean of the rounded components, rounded the same way. A component without
@@ -46,14 +48,16 @@ class Component(LabelledEnum):
     RECTIFICATION = "rectification", _l("Rectification on time")
     RESPONSE = "response", _l("Repair response within 2 hours")
     FIX = "fix", _l("Repairs fixed in time")
+    SATISFACTION = "satisfaction", _l("Staff satisfaction")
 
 
 # The contract's weights (per cent): what each component counts for in the month's score.
 WEIGHTS: dict[Component, int] = {
-    Component.INSPECTIONS: 50,
+    Component.INSPECTIONS: 40,
     Component.RECTIFICATION: 20,
-    Component.RESPONSE: 15,
-    Component.FIX: 15,
+    Component.RESPONSE: 10,
+    Component.FIX: 10,
+    Component.SATISFACTION: 20,
 }
 
 
@@ -117,6 +121,7 @@ class MonthFacts:
     inspections: tuple[InspectionFact, ...] = ()
     rectifications: tuple[RectificationFact, ...] = ()
     repairs: tuple[RepairFact, ...] = ()
+    ratings: tuple[tuple[Area, int], ...] = ()  # survey answers as (area, points 0–100)
 
 
 # --- the components ----------------------------------------------------------------------------
@@ -189,6 +194,20 @@ def fix_component(repairs: Iterable[RepairFact], now: datetime) -> Counted:
     return Counted(None if value is None else round1(value), good, counted)
 
 
+def satisfaction_component(ratings: Iterable[tuple[Area, int]]) -> Counted:
+    points = [p for _area, p in ratings]
+    if not points:
+        return Counted(None)
+    return Counted(round1(Decimal(sum(points)) / len(points)), counted=len(points))
+
+
+def satisfaction_by_area(ratings: Iterable[tuple[Area, int]]) -> dict[Area, Decimal]:
+    by_area: dict[Area, list[int]] = {}
+    for area, points in ratings:
+        by_area.setdefault(area, []).append(points)
+    return {area: round1(Decimal(sum(p)) / len(p)) for area, p in by_area.items()}
+
+
 @dataclass(frozen=True)
 class MonthScore:
     year: int
@@ -196,6 +215,7 @@ class MonthScore:
     components: Mapping[Component, Counted]
     areas: Mapping[Area, Decimal] = field(default_factory=dict)
     total: Decimal | None = None
+    satisfaction: Mapping[Area, Decimal] = field(default_factory=dict)
 
     @property
     def grade(self) -> Grade | None:
@@ -223,9 +243,10 @@ def score_month(year: int, month: int, facts: MonthFacts, *, now: datetime) -> M
         Component.RECTIFICATION: rectification_component(facts.rectifications, now.date()),
         Component.RESPONSE: response_component(facts.repairs, now),
         Component.FIX: fix_component(facts.repairs, now),
+        Component.SATISFACTION: satisfaction_component(facts.ratings),
     }
     return MonthScore(
-        year, month, components, areas=area_scores(facts.inspections),
+        year, month, components, areas=area_scores(facts.inspections), satisfaction=satisfaction_by_area(facts.ratings),
         total=weighted_total({c: counted.value for c, counted in components.items()}),
     )
 

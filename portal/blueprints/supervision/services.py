@@ -23,6 +23,10 @@ from portal.blueprints.supervision.models import (
     InspectionResult,
     Rectification,
     RectificationStatus,
+    SATISFACTION_POINTS,
+    Satisfaction,
+    SurveyParticipation,
+    SurveyRating,
 )
 from portal.db import db
 from portal.models import Role, User
@@ -335,7 +339,13 @@ def load_month_facts(year: int, month: int) -> scoring.MonthFacts:
             .where(RepairRequest.reported_at >= start, RepairRequest.reported_at < end)
         )
     )
-    return scoring.MonthFacts(inspections, rectifications, repairs)
+    ratings = tuple(
+        (area, SATISFACTION_POINTS[rating])
+        for area, rating in db.session.execute(
+            select(SurveyRating.area, SurveyRating.rating).where(SurveyRating.year == year, SurveyRating.month == month)
+        )
+    )
+    return scoring.MonthFacts(inspections, rectifications, repairs, ratings)
 
 
 def month_score(year: int, month: int, *, now: datetime) -> scoring.MonthScore:
@@ -366,6 +376,53 @@ def evaluation(year: int, month: int, *, now: datetime) -> Evaluation:
     first = (month - 1) // 3 * 3 + 1
     quarter = tuple(by_number[m] for m in range(first, first + 3) if m in by_number)
     return Evaluation(this, quarter, scoring.period_score(quarter), scoring.period_score(months), tuple(months))
+
+
+# --- the staff satisfaction survey ---------------------------------------------------------------
+
+RESPONDENTS = (Role.EMPLOYEE, Role.UNIT_ADMIN, Role.LOGISTICS_ADMIN, Role.SYSADMIN)
+
+
+def has_answered(user: User, year: int, month: int) -> bool:
+    return db.session.scalar(
+        select(SurveyParticipation.id).where(SurveyParticipation.respondent_id == user.id,
+                                             SurveyParticipation.year == year, SurveyParticipation.month == month)
+    ) is not None
+
+
+def answer_survey(answers: Mapping[Area, Satisfaction | str | None], *, actor: User, now: datetime) -> int:
+    """This month's answers (one per area, areas left out are skipped), once per person per month.
+
+    The ratings are stored without the person or the time; only that the person took part is kept."""
+    if not actor.has_role(*RESPONDENTS):
+        raise RuleViolation(_l("The survey is for the staff of the building's units."), status=403)
+    local = to_local(now)
+    if has_answered(actor, local.year, local.month):
+        raise RuleViolation(_l("You have already answered this month's survey. Thank you."), status=409)
+    ratings = []
+    for area, value in answers.items():
+        if value in (None, ""):
+            continue
+        try:
+            ratings.append(SurveyRating(year=local.year, month=local.month, area=Area(area), rating=Satisfaction(value)))
+        except ValueError:
+            raise RuleViolation(_l("Choose one of the answers."), field=f"area_{area}") from None
+    if not ratings:
+        raise RuleViolation(_l("Answer at least one question."))
+    db.session.add(SurveyParticipation(respondent_id=actor.id, year=local.year, month=local.month))
+    db.session.add_all(ratings)
+    db.session.flush()
+    # The audit entry says that someone answered, not what.
+    audit.record(actor, "supervision.survey", object_type="survey", object_id=f"{local.year}-{local.month:02d}",
+                 summary=str(len(ratings)))
+    return len(ratings)
+
+
+def survey_participants(year: int, month: int) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(SurveyParticipation)
+        .where(SurveyParticipation.year == year, SurveyParticipation.month == month)
+    ) or 0
 
 
 # --- the home panel ----------------------------------------------------------------------------------

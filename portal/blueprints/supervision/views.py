@@ -16,11 +16,15 @@ from portal.blueprints.supervision.forms import (
     RectificationForm,
     ReplyForm,
     ReviewForm,
+    SurveyForm,
     inspection_form,
 )
 from portal.blueprints.supervision.models import Area, CheckItem, Rectification, RectificationStatus
 from portal.blueprints.supervision.services import (
+    RESPONDENTS,
     add_item,
+    answer_survey,
+    has_answered,
     all_items_query,
     checklist,
     evaluation,
@@ -287,3 +291,28 @@ def scores_xlsx():
     return send_file(BytesIO(workbook_bytes(build_workbook(result))),
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      as_attachment=True, download_name=f"property-evaluation-{year:04d}-{month:02d}.xlsx")
+
+
+@bp.route("/survey", methods=["GET", "POST"])
+@roles_required(*RESPONDENTS)
+def survey():
+    """This month's satisfaction survey: one question per service area, once a month, anonymous."""
+    now = timeutil.now()
+    answered = has_answered(current_user, now.year, now.month)
+    form = SurveyForm()
+    if not answered and form.validate_on_submit():
+        try:
+            answer_survey(form.answers(), actor=current_user, now=now)
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("Thank you. Your answers are counted without your name."), "success")
+            return redirect_to(url_for("supervision.survey"))
+    status = form_status(form)
+    if answered and request.method == "POST":
+        status = 409
+        flash(_("You have already answered this month's survey. Thank you."), "warning")
+    return _page("supervision/survey.html", form=form, answered=answered, status=status,
+                 month_label=f"{now.year}-{now.month:02d}")
