@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from portal.blueprints.supervision.models import Area, CheckItem, Satisfaction
+from portal.blueprints.supervision.services import (
+    MAX_WEIGHT,
+    MIN_WEIGHT,
+    InspectionDraft,
+    ItemDraft,
+    Mark,
+    RectificationDraft,
+)
+from portal.forms import Form
+
+PASS, FAIL = "pass", "fail"
+
+
+def area_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _l("— choose —"))] + [SelectChoice(v, label) for v, label in Area.choices()]
+
+
+class ItemForm(Form):
+    area = SelectField(_l("Service area"), choices=area_choices(), validators=[InputRequired(message=_l("Choose a service area."))])
+    text = StringField(_l("What is checked"), validators=[InputRequired(), Length(max=120)],
+                       description=_l("e.g. “卫生间地面无积水、无异味”."))
+    weight = IntegerField(_l("Weight"), default=1,
+                          validators=[InputRequired(message=_l("A weight is a whole number from 1 to 10.")),
+                                      NumberRange(MIN_WEIGHT, MAX_WEIGHT, message=_l("A weight is a whole number from 1 to 10."))],
+                          description=_l("1 to 10: how much this item counts in the area's score."))
+
+    def to_draft(self) -> ItemDraft:
+        return ItemDraft(area=self.area.data or "", text=self.text.data or "", weight=self.weight.data)
+
+
+class InspectionBase(Form):
+    place = StringField(_l("Where"), validators=[Optional(), Length(max=80)],
+                        description=_l("e.g. “主楼3楼东侧卫生间”, “北门岗”."))
+    note = TextAreaField(_l("Overall note"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 2, "maxlength": 1000})
+
+    area_value: Area
+    items: list[CheckItem]
+
+    def item_fields(self):
+        for item in self.items:
+            yield item, self[f"item_{item.id}"], self[f"note_{item.id}"]
+
+    def to_draft(self) -> InspectionDraft:
+        marks = {}
+        for item, verdict, note in self.item_fields():
+            passed = {PASS: True, FAIL: False}.get(verdict.data or "")
+            marks[item.id] = Mark(passed=passed, note=note.data or "")
+        return InspectionDraft(area=self.area_value, place=self.place.data or "", note=self.note.data or "", marks=marks)
+
+
+def inspection_form(area: Area, items: list[CheckItem], **kwargs) -> InspectionBase:
+    """A form with a pass/fail choice and a note for each item of the area's checklist."""
+
+    class InspectionForm(InspectionBase):
+        pass
+
+    for item in items:
+        setattr(InspectionForm, f"item_{item.id}", RadioField(
+            item.text, choices=[SelectChoice(PASS, _l("Pass")), SelectChoice(FAIL, _l("Fail"))],
+            validators=[InputRequired(message=_l("Mark every item pass or fail."))],
+        ))
+        setattr(InspectionForm, f"note_{item.id}", StringField(
+            _l("Note"), validators=[Optional(), Length(max=300)], render_kw={"maxlength": 300},
+        ))
+    form = InspectionForm(**kwargs)
+    form.area_value = area
+    form.items = items
+    return form
+
+
+class RectificationForm(Form):
+    area = SelectField(_l("Service area"), choices=area_choices(), validators=[InputRequired(message=_l("Choose a service area."))])
+    description = TextAreaField(_l("What must be put right"), validators=[InputRequired(), Length(max=2000)],
+                                render_kw={"rows": 4, "maxlength": 2000})
+    deadline = DateField(_l("Deadline"), validators=[InputRequired(message=_l("Give a deadline."))])
+
+    def to_draft(self, inspection_id: int | None) -> RectificationDraft:
+        return RectificationDraft(area=self.area.data or "", description=self.description.data or "",
+                                  deadline=self.deadline.data, inspection_id=inspection_id)
+
+
+class ReplyForm(Form):
+    reply = TextAreaField(_l("What was put right"), validators=[InputRequired(), Length(max=2000)],
+                          render_kw={"rows": 3, "maxlength": 2000})
+
+
+class ReviewForm(Form):
+    verdict = RadioField(_l("Verdict"), choices=[SelectChoice("accept", _l("Acceptable: close it")),
+                                                 SelectChoice("return", _l("Not acceptable: send it back"))],
+                         validators=[InputRequired(message=_l("Choose whether to close it or send it back."))])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)], render_kw={"rows": 2, "maxlength": 500},
+                         description=_l("Required when sending it back: what is still not acceptable."))
+
+
+class SurveyForm(Form):
+    """One question per service area; each may be left unanswered (“I cannot say”)."""
+
+    def answers(self) -> dict[Area, str]:
+        return {area: self[f"area_{area.value}"].data or "" for area in Area}
+
+    def area_fields(self):
+        return [self[f"area_{area.value}"] for area in Area]
+
+
+for _area in Area:
+    setattr(SurveyForm, f"area_{_area.value}", RadioField(
+        _area.label,
+        choices=[SelectChoice(v, label) for v, label in Satisfaction.choices()] + [SelectChoice("", _l("Cannot say"))],
+        default="", validators=[Optional()],
+    ))
+del _area

@@ -1,0 +1,170 @@
+"""Supervising the property company (物业监管): what is checked, the inspections,
+and the rectifications (整改) the logistics center asks for."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal import timeutil
+from portal.db import AwareDateTime, db, enum_column
+from portal.labels import LabelledEnum
+from portal.models import User
+
+
+class Area(LabelledEnum):
+    """The services the contract buys (安全保卫、清洁卫生、绿化养护、水电维修、会议服务)."""
+
+    CLEANING = "cleaning", _l("Cleaning"), "info"
+    GREENING = "greening", _l("Greening"), "ok"
+    SECURITY = "security", _l("Security"), "warn"
+    MEETING = "meeting", _l("Meeting service"), "neutral"
+    REPAIRS = "repairs", _l("Repair service"), "muted"
+
+
+class RectificationStatus(LabelledEnum):
+    OPEN = "open", _l("To be rectified"), "danger"
+    REPORTED = "reported", _l("Reported done, to verify"), "warn"
+    CLOSED = "closed", _l("Verified and closed"), "ok"
+
+
+class CheckItem(db.Model):
+    """One thing an inspector checks in an area, with its weight in the area's score."""
+
+    __tablename__ = "supervision_check_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area: Mapped[Area] = mapped_column(enum_column(Area), index=True)
+    text: Mapped[str] = mapped_column(String(120))
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Inspection(db.Model):
+    """One inspection of an area: every active item of the area marked pass or fail.
+
+    ``points`` and ``possible`` are the sums of the weights of the passed and
+    of all the checked items, kept when the inspection is recorded, so a later
+    change of the checklist does not change past scores.
+    """
+
+    __tablename__ = "supervision_inspection"
+    __table_args__ = (Index("ix_supervision_inspection_area_at", "area", "inspected_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area: Mapped[Area] = mapped_column(enum_column(Area))
+    place: Mapped[str] = mapped_column(String(80), default="")
+    inspected_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now, index=True)
+    inspector_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    possible: Mapped[int] = mapped_column(Integer, default=0)
+
+    inspector: Mapped[User | None] = relationship()
+    results: Mapped[list[InspectionResult]] = relationship(
+        back_populates="inspection", order_by="InspectionResult.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def failed(self) -> list[InspectionResult]:
+        return [r for r in self.results if not r.passed]
+
+
+class InspectionResult(db.Model):
+    __tablename__ = "supervision_inspection_result"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("supervision_inspection.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_check_item.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(String(120))  # the item as it read that day
+    weight: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(300), default="")
+
+    inspection: Mapped[Inspection] = relationship(back_populates="results")
+    item: Mapped[CheckItem | None] = relationship()
+
+
+class Rectification(db.Model):
+    """A rectification request (整改通知) to the property company, with a deadline.
+
+    The property company reports it done; the logistics center verifies and
+    closes it, or sends it back. On time means reported done by the deadline
+    and then closed.
+    """
+
+    __tablename__ = "supervision_rectification"
+    __table_args__ = (Index("ix_supervision_rectification_status_deadline", "status", "deadline"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area: Mapped[Area] = mapped_column(enum_column(Area))
+    inspection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("supervision_inspection.id", ondelete="SET NULL"), index=True
+    )
+    description: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[RectificationStatus] = mapped_column(
+        enum_column(RectificationStatus), default=RectificationStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reply: Mapped[str] = mapped_column(Text, default="")
+    reported_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+    returned_count: Mapped[int] = mapped_column(Integer, default=0)
+    review_note: Mapped[str] = mapped_column(String(500), default="")
+
+    inspection: Mapped[Inspection | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status is RectificationStatus.OPEN and today > self.deadline
+
+    @property
+    def on_time(self) -> bool | None:
+        """Closed, and reported done by the end of the deadline day; None while still open."""
+        if self.status is not RectificationStatus.CLOSED or self.reported_at is None:
+            return None
+        return timeutil.to_local(self.reported_at).date() <= self.deadline
+
+
+class Satisfaction(LabelledEnum):
+    """A staff member's verdict on one service area, and the points it counts for."""
+
+    SATISFIED = "satisfied", _l("Satisfied"), "ok"
+    FAIRLY = "fairly", _l("Fairly satisfied"), "warn"
+    DISSATISFIED = "dissatisfied", _l("Dissatisfied"), "danger"
+
+
+SATISFACTION_POINTS = {Satisfaction.SATISFIED: 100, Satisfaction.FAIRLY: 60, Satisfaction.DISSATISFIED: 0}
+
+
+class SurveyParticipation(db.Model):
+    """That someone answered a month's survey (one answer per person per month).
+
+    The ratings themselves (:class:`SurveyRating`) carry no link to the person
+    nor a time, so nobody, the logistics center included, can tell who gave which.
+    """
+
+    __tablename__ = "supervision_survey_participation"
+    __table_args__ = (UniqueConstraint("respondent_id", "year", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+
+
+class SurveyRating(db.Model):
+    __tablename__ = "supervision_survey_rating"
+    __table_args__ = (Index("ix_supervision_survey_rating_month", "year", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    area: Mapped[Area] = mapped_column(enum_column(Area))
+    rating: Mapped[Satisfaction] = mapped_column(enum_column(Satisfaction))

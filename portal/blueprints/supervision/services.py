@@ -1,0 +1,434 @@
+"""The rules of supervision: the checklists, inspections, rectifications and
+the monthly evaluation. Plain functions taking ``actor`` and ``now``; a refused
+change raises :class:`portal.rules.RuleViolation`; the caller commits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal import audit
+from portal.blueprints.repairs.models import RepairRequest
+from portal.blueprints.repairs.notify import OVERDUE_AFTER
+from portal.blueprints.supervision import notify, scoring
+from portal.blueprints.supervision.models import (
+    Area,
+    CheckItem,
+    Inspection,
+    InspectionResult,
+    Rectification,
+    RectificationStatus,
+    SATISFACTION_POINTS,
+    Satisfaction,
+    SurveyParticipation,
+    SurveyRating,
+)
+from portal.db import db
+from portal.models import Role, User
+from portal.rules import RuleViolation
+from portal.timeutil import LOCAL_TZ, to_local
+
+MIN_WEIGHT, MAX_WEIGHT = 1, 10
+MAX_DEADLINE_DAYS = 180
+SUPERVISORS = (Role.LOGISTICS_ADMIN, Role.SYSADMIN)
+
+
+def _require_supervisor(actor: User) -> None:
+    if not actor.has_role(*SUPERVISORS):
+        raise RuleViolation(_l("Only the logistics center can do this."), status=403)
+
+
+def _area(value: Area | str, field: str = "area") -> Area:
+    try:
+        return Area(value)
+    except ValueError:
+        raise RuleViolation(_l("Choose a service area."), field=field) from None
+
+
+# --- the checklists --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemDraft:
+    area: Area | str
+    text: str
+    weight: int | None
+
+
+def _check_item(draft: ItemDraft) -> tuple[Area, str, int]:
+    area = _area(draft.area)
+    text = (draft.text or "").strip()
+    if not text:
+        raise RuleViolation(_l("Say what is checked."), field="text")
+    if len(text) > 120:
+        raise RuleViolation(_l("Keep it under 120 characters."), field="text")
+    if draft.weight is None or not MIN_WEIGHT <= draft.weight <= MAX_WEIGHT:
+        raise RuleViolation(_l("A weight is a whole number from 1 to 10."), field="weight")
+    return area, text, draft.weight
+
+
+def add_item(draft: ItemDraft, *, actor: User, now: datetime) -> CheckItem:
+    _require_supervisor(actor)
+    area, text, weight = _check_item(draft)
+    last = db.session.scalar(select(func.max(CheckItem.sort_order)).where(CheckItem.area == area)) or 0
+    item = CheckItem(area=area, text=text, weight=weight, active=True, sort_order=last + 10)
+    db.session.add(item)
+    db.session.flush()
+    audit.record(actor, "supervision.item.add", item, after=audit.snapshot(item, ("area", "text", "weight")))
+    return item
+
+
+def set_item_active(item: CheckItem, active: bool, *, actor: User, now: datetime) -> None:
+    """Stop (or resume) checking an item; past inspections keep it as it read."""
+    _require_supervisor(actor)
+    before = audit.snapshot(item, ("active",))
+    item.active = active
+    audit.record(actor, "supervision.item.active", item, before=before, after=audit.snapshot(item, ("active",)))
+
+
+def checklist(area: Area) -> list[CheckItem]:
+    return list(db.session.scalars(
+        select(CheckItem).where(CheckItem.area == area, CheckItem.active.is_(True))
+        .order_by(CheckItem.sort_order, CheckItem.id)
+    ))
+
+
+def all_items_query(area: Area | None = None):
+    query = select(CheckItem)
+    if area is not None:
+        query = query.where(CheckItem.area == area)
+    return query.order_by(CheckItem.area, CheckItem.active.desc(), CheckItem.sort_order, CheckItem.id)
+
+
+# --- inspections -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mark:
+    passed: bool | None  # None: not marked
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class InspectionDraft:
+    area: Area | str
+    place: str
+    note: str
+    marks: Mapping[int, Mark]  # by check item id
+
+
+def record_inspection(draft: InspectionDraft, *, actor: User, now: datetime) -> Inspection:
+    """Every active item of the area marked pass or fail; a failed item needs a note."""
+    _require_supervisor(actor)
+    area = _area(draft.area)
+    items = checklist(area)
+    if not items:
+        raise RuleViolation(_l("This area has no checklist yet."), field="area")
+    place = (draft.place or "").strip()
+    if len(place) > 80:
+        raise RuleViolation(_l("Keep it under 80 characters."), field="place")
+    known = {item.id for item in items}
+    if set(draft.marks) - known:
+        raise RuleViolation(_l("The checklist changed while you were inspecting; please start again."), status=409)
+    results = []
+    for item in items:
+        mark = draft.marks.get(item.id)
+        if mark is None or mark.passed is None:
+            raise RuleViolation(_l("Mark every item pass or fail."), field=f"item_{item.id}")
+        note = (mark.note or "").strip()
+        if len(note) > 300:
+            raise RuleViolation(_l("Keep it under 300 characters."), field=f"note_{item.id}")
+        if not mark.passed and not note:
+            raise RuleViolation(_l("Say what was wrong."), field=f"note_{item.id}")
+        results.append(InspectionResult(item_id=item.id, text=item.text, weight=item.weight, passed=mark.passed, note=note))
+    inspection = Inspection(
+        area=area, place=place, inspected_at=now, inspector=actor, note=(draft.note or "").strip(),
+        points=sum(r.weight for r in results if r.passed), possible=sum(r.weight for r in results), results=results,
+    )
+    db.session.add(inspection)
+    db.session.flush()
+    audit.record(actor, "supervision.inspection", inspection,
+                 after=audit.snapshot(inspection, ("area", "place", "points", "possible")))
+    return inspection
+
+
+def inspection_percent(inspection: Inspection):
+    value = scoring.percent(inspection.points, inspection.possible)
+    return None if value is None else scoring.round1(value)
+
+
+def find_inspection(inspection_id: int) -> Inspection | None:
+    return db.session.scalar(
+        select(Inspection).options(selectinload(Inspection.results), joinedload(Inspection.inspector))
+        .where(Inspection.id == inspection_id)
+    )
+
+
+def inspections_query(area: Area | None = None):
+    query = select(Inspection).options(joinedload(Inspection.inspector))
+    if area is not None:
+        query = query.where(Inspection.area == area)
+    return query.order_by(Inspection.inspected_at.desc(), Inspection.id.desc())
+
+
+def recent_inspections(limit: int) -> list[Inspection]:
+    return list(db.session.scalars(inspections_query().limit(limit)))
+
+
+# --- rectifications --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RectificationDraft:
+    area: Area | str
+    description: str
+    deadline: date | None
+    inspection_id: int | None = None
+
+
+def request_rectification(draft: RectificationDraft, *, actor: User, now: datetime) -> Rectification:
+    """Ask the property company to put something right by a day (today at the earliest)."""
+    _require_supervisor(actor)
+    area = _area(draft.area)
+    description = (draft.description or "").strip()
+    if not description:
+        raise RuleViolation(_l("Say what must be put right."), field="description")
+    if len(description) > 2000:
+        raise RuleViolation(_l("Keep it under 2000 characters."), field="description")
+    today = to_local(now).date()
+    if draft.deadline is None:
+        raise RuleViolation(_l("Give a deadline."), field="deadline")
+    if draft.deadline < today:
+        raise RuleViolation(_l("The deadline cannot be in the past."), field="deadline")
+    if draft.deadline > today + timedelta(days=MAX_DEADLINE_DAYS):
+        raise RuleViolation(_l("A deadline is at most 180 days away."), field="deadline")
+    inspection = None
+    if draft.inspection_id is not None:
+        inspection = db.session.get(Inspection, draft.inspection_id)
+        if inspection is None:
+            raise RuleViolation(_l("That inspection no longer exists."), status=409)
+    item = Rectification(
+        area=area, description=description, deadline=draft.deadline, status=RectificationStatus.OPEN,
+        created_at=now, created_by=actor, inspection=inspection, reply="", review_note="", returned_count=0,
+    )
+    db.session.add(item)
+    db.session.flush()
+    audit.record(actor, "supervision.rectification.request", item,
+                 after=audit.snapshot(item, ("area", "description", "deadline", "inspection_id")))
+    notify.requested(item, now=now)
+    return item
+
+
+def report_done(item: Rectification, reply: str, *, actor: User, now: datetime) -> None:
+    """The property company says the work is done (what was done, in ``reply``)."""
+    if not actor.has_role(Role.PROPERTY):
+        raise RuleViolation(_l("Only the property company can do this."), status=403)
+    if item.status is not RectificationStatus.OPEN:
+        raise RuleViolation(_l("This rectification is not waiting for the property company."), status=409)
+    reply = (reply or "").strip()
+    if not reply:
+        raise RuleViolation(_l("Say what was put right."), field="reply")
+    if len(reply) > 2000:
+        raise RuleViolation(_l("Keep it under 2000 characters."), field="reply")
+    before = audit.snapshot(item, ("status", "reply"))
+    item.status = RectificationStatus.REPORTED
+    item.reply = reply
+    item.reported_at = now
+    audit.record(actor, "supervision.rectification.report", item, before=before,
+                 after=audit.snapshot(item, ("status", "reply")))
+    notify.reported(item, now=now)
+
+
+def review(item: Rectification, accept: bool, note: str, *, actor: User, now: datetime) -> None:
+    """The logistics center verifies the work: closes it, or sends it back (with a reason)."""
+    _require_supervisor(actor)
+    if item.status is not RectificationStatus.REPORTED:
+        raise RuleViolation(_l("This rectification is not waiting for verification."), status=409)
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise RuleViolation(_l("Keep it under 500 characters."), field="note")
+    if not accept and not note:
+        raise RuleViolation(_l("Say what is still not acceptable."), field="note")
+    previous_key = notify.verify_key(item)
+    before = audit.snapshot(item, ("status", "review_note", "returned_count"))
+    item.review_note = note
+    if accept:
+        item.status = RectificationStatus.CLOSED
+        item.closed_at = now
+    else:
+        item.status = RectificationStatus.OPEN
+        item.returned_count += 1
+    audit.record(actor, "supervision.rectification.review", item, before=before,
+                 after=audit.snapshot(item, ("status", "review_note", "returned_count")))
+    notify.reviewed(item, previous_key, now=now)
+
+
+def find_rectification(rectification_id: int) -> Rectification | None:
+    return db.session.scalar(
+        select(Rectification).options(joinedload(Rectification.created_by), joinedload(Rectification.inspection))
+        .where(Rectification.id == rectification_id)
+    )
+
+
+def rectifications_query(status: RectificationStatus | None = None, area: Area | None = None):
+    query = select(Rectification)
+    if status is not None:
+        query = query.where(Rectification.status == status)
+    if area is not None:
+        query = query.where(Rectification.area == area)
+    order = case((Rectification.status == RectificationStatus.REPORTED, 0),
+                 (Rectification.status == RectificationStatus.OPEN, 1), else_=2)
+    return query.order_by(order, Rectification.deadline, Rectification.id)
+
+
+def rectifications_of(inspection: Inspection) -> list[Rectification]:
+    return list(db.session.scalars(rectifications_query().where(Rectification.inspection_id == inspection.id)))
+
+
+def rectification_counts(today: date) -> dict[str, int]:
+    rows = dict(db.session.execute(
+        select(Rectification.status, func.count()).where(Rectification.status != RectificationStatus.CLOSED)
+        .group_by(Rectification.status)
+    ).all())
+    overdue = db.session.scalar(
+        select(func.count()).select_from(Rectification)
+        .where(Rectification.status == RectificationStatus.OPEN, Rectification.deadline < today)
+    )
+    return {"open": rows.get(RectificationStatus.OPEN, 0), "reported": rows.get(RectificationStatus.REPORTED, 0),
+            "overdue": overdue or 0}
+
+
+# --- the monthly evaluation ------------------------------------------------------------------------
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    start = datetime(year, month, 1, tzinfo=LOCAL_TZ)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=LOCAL_TZ)
+    return start, end
+
+
+def load_month_facts(year: int, month: int) -> scoring.MonthFacts:
+    start, end = month_bounds(year, month)
+    inspections = tuple(
+        scoring.InspectionFact(area, points, possible)
+        for area, points, possible in db.session.execute(
+            select(Inspection.area, Inspection.points, Inspection.possible)
+            .where(Inspection.inspected_at >= start, Inspection.inspected_at < end)
+        )
+    )
+    rectifications = tuple(
+        scoring.RectificationFact(
+            deadline,
+            to_local(reported_at).date() if reported_at and status is not RectificationStatus.OPEN else None,
+            status is RectificationStatus.CLOSED,
+        )
+        for deadline, reported_at, status in db.session.execute(
+            select(Rectification.deadline, Rectification.reported_at, Rectification.status)
+            .where(Rectification.deadline >= start.date(), Rectification.deadline < end.date())
+        )
+    )
+    repairs = tuple(
+        scoring.RepairFact(reported_at, accepted_at, done_at, OVERDUE_AFTER[urgency])
+        for reported_at, accepted_at, done_at, urgency in db.session.execute(
+            select(RepairRequest.reported_at, RepairRequest.accepted_at, RepairRequest.done_at, RepairRequest.urgency)
+            .where(RepairRequest.reported_at >= start, RepairRequest.reported_at < end)
+        )
+    )
+    ratings = tuple(
+        (area, SATISFACTION_POINTS[rating])
+        for area, rating in db.session.execute(
+            select(SurveyRating.area, SurveyRating.rating).where(SurveyRating.year == year, SurveyRating.month == month)
+        )
+    )
+    return scoring.MonthFacts(inspections, rectifications, repairs, ratings)
+
+
+def month_score(year: int, month: int, *, now: datetime) -> scoring.MonthScore:
+    return scoring.score_month(year, month, load_month_facts(year, month), now=now)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A month's score with its quarter's and year's (months up to this one)."""
+
+    month: scoring.MonthScore
+    quarter: tuple[scoring.MonthScore, ...]
+    quarter_total: object
+    year_total: object
+    year_months: tuple[scoring.MonthScore, ...]
+
+
+def evaluation(year: int, month: int, *, now: datetime) -> Evaluation:
+    """The month, and the quarter and the year to date (months not yet begun left out)."""
+    current = to_local(now)
+    months = []
+    for m in range(1, 13):
+        if (year, m) > (current.year, current.month):
+            break
+        months.append(month_score(year, m, now=now))
+    by_number = {s.month: s for s in months}
+    this = by_number.get(month) or month_score(year, month, now=now)
+    first = (month - 1) // 3 * 3 + 1
+    quarter = tuple(by_number[m] for m in range(first, first + 3) if m in by_number)
+    return Evaluation(this, quarter, scoring.period_score(quarter), scoring.period_score(months), tuple(months))
+
+
+# --- the staff satisfaction survey ---------------------------------------------------------------
+
+RESPONDENTS = (Role.EMPLOYEE, Role.UNIT_ADMIN, Role.LOGISTICS_ADMIN, Role.SYSADMIN)
+
+
+def has_answered(user: User, year: int, month: int) -> bool:
+    return db.session.scalar(
+        select(SurveyParticipation.id).where(SurveyParticipation.respondent_id == user.id,
+                                             SurveyParticipation.year == year, SurveyParticipation.month == month)
+    ) is not None
+
+
+def answer_survey(answers: Mapping[Area, Satisfaction | str | None], *, actor: User, now: datetime) -> int:
+    """This month's answers (one per area, areas left out are skipped), once per person per month.
+
+    The ratings are stored without the person or the time; only that the person took part is kept."""
+    if not actor.has_role(*RESPONDENTS):
+        raise RuleViolation(_l("The survey is for the staff of the building's units."), status=403)
+    local = to_local(now)
+    if has_answered(actor, local.year, local.month):
+        raise RuleViolation(_l("You have already answered this month's survey. Thank you."), status=409)
+    ratings = []
+    for area, value in answers.items():
+        if value in (None, ""):
+            continue
+        try:
+            ratings.append(SurveyRating(year=local.year, month=local.month, area=Area(area), rating=Satisfaction(value)))
+        except ValueError:
+            raise RuleViolation(_l("Choose one of the answers."), field=f"area_{area}") from None
+    if not ratings:
+        raise RuleViolation(_l("Answer at least one question."))
+    db.session.add(SurveyParticipation(respondent_id=actor.id, year=local.year, month=local.month))
+    db.session.add_all(ratings)
+    db.session.flush()
+    # The audit entry says that someone answered, not what.
+    audit.record(actor, "supervision.survey", object_type="survey", object_id=f"{local.year}-{local.month:02d}",
+                 summary=str(len(ratings)))
+    return len(ratings)
+
+
+def survey_participants(year: int, month: int) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(SurveyParticipation)
+        .where(SurveyParticipation.year == year, SurveyParticipation.month == month)
+    ) or 0
+
+
+# --- the home panel ----------------------------------------------------------------------------------
+
+
+def home_counts(user: User, today: date) -> dict[str, int] | None:
+    if not user.has_role(Role.PROPERTY, *SUPERVISORS):
+        return None
+    return rectification_counts(today)

@@ -1,0 +1,318 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from io import BytesIO
+from typing import Any
+
+from flask import abort, flash, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import timeutil
+from portal.blueprints.supervision import VIEWERS, bp, scoring
+from portal.blueprints.supervision.export import build_workbook
+from portal.blueprints.supervision.forms import (
+    ItemForm,
+    RectificationForm,
+    ReplyForm,
+    ReviewForm,
+    SurveyForm,
+    inspection_form,
+)
+from portal.blueprints.supervision.models import Area, CheckItem, Rectification, RectificationStatus
+from portal.blueprints.supervision.services import (
+    RESPONDENTS,
+    add_item,
+    answer_survey,
+    has_answered,
+    all_items_query,
+    checklist,
+    evaluation,
+    find_inspection,
+    find_rectification,
+    inspection_percent,
+    inspections_query,
+    rectification_counts,
+    rectifications_of,
+    rectifications_query,
+    recent_inspections,
+    record_inspection,
+    report_done,
+    request_rectification,
+    review,
+    set_item_active,
+)
+from portal.db import db
+from portal.forms import EmptyForm, form_status
+from portal.htmx import redirect_to, render
+from portal.models import Role
+from portal.requestargs import arg_enum, arg_int, paginate
+from portal.rules import BadArgument, RuleViolation
+from portal.spreadsheets import workbook_bytes
+from portal.security import ADMINS, roles_required
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _page(template: str, partial: Any = None, **context: Any):
+    context.setdefault("is_admin", current_user.has_role(*ADMINS))
+    context.setdefault("is_property", current_user.has_role(Role.PROPERTY))
+    context.update(Area=Area, RectificationStatus=RectificationStatus, today=timeutil.today(),
+                   inspection_percent=inspection_percent, Component=scoring.Component, WEIGHTS=scoring.WEIGHTS)
+    return render(template, partial, **context)
+
+
+@bp.route("/")
+@roles_required(*VIEWERS)
+def index():
+    now = timeutil.now()
+    return _page(
+        "supervision/index.html",
+        evaluation=evaluation(now.year, now.month, now=now),
+        counts=rectification_counts(now.date()),
+        recent=recent_inspections(5),
+    )
+
+
+# --- checklists --------------------------------------------------------------------------------
+
+
+@bp.route("/items", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def items():
+    form = ItemForm()
+    if form.validate_on_submit():
+        try:
+            add_item(form.to_draft(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("The item was added to the checklist."), "success")
+            return redirect_to(url_for("supervision.items", area=form.area.data))
+    area = arg_enum("area", Area)
+    if request.method == "GET" and area is not None:
+        form.area.data = area.value
+    return _page("supervision/items.html", form=form, area=area, page=paginate(all_items_query(area), per_page=50),
+                 toggle=EmptyForm(), status=form_status(form))
+
+
+@bp.route("/items/<int:item_id>/toggle", methods=["POST"])
+@roles_required(*ADMINS)
+def toggle_item(item_id: int):
+    item = db.session.get(CheckItem, item_id) or abort(404)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    set_item_active(item, not item.active, actor=current_user, now=timeutil.now())
+    db.session.commit()
+    flash(_("The item is checked again.") if item.active else _("The item is no longer checked."), "success")
+    return redirect_to(url_for("supervision.items", area=item.area.value))
+
+
+# --- inspections -----------------------------------------------------------------------------
+
+
+@bp.route("/inspect", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def inspect():
+    """Inspect an area on a phone: each item pass or fail, a note for what failed."""
+    area = arg_enum("area", Area)
+    if area is None:
+        return _page("supervision/inspect_choose.html")
+    items_ = checklist(area)
+    form = inspection_form(area, items_)
+    if form.validate_on_submit():
+        try:
+            inspection = record_inspection(form.to_draft(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            if inspection.failed:
+                flash(_("Inspection saved: %(num)s item(s) failed. Request a rectification below.",
+                        num=len(inspection.failed)), "warning")
+            else:
+                flash(_("Inspection saved: every item passed."), "success")
+            return redirect_to(url_for("supervision.inspection", inspection_id=inspection.id))
+    return _page("supervision/inspect.html", form=form, area=area, status=form_status(form))
+
+
+@bp.route("/inspections")
+@roles_required(*VIEWERS)
+def inspections():
+    area = arg_enum("area", Area)
+    return _page("supervision/inspections.html", "supervision/_inspections_table.html",
+                 page=paginate(inspections_query(area)), area=area)
+
+
+@bp.route("/inspections/<int:inspection_id>")
+@roles_required(*VIEWERS)
+def inspection(inspection_id: int):
+    found = find_inspection(inspection_id) or abort(404)
+    rectifications = rectifications_of(found)
+    return _page("supervision/inspection.html", inspection=found, rectifications=rectifications)
+
+
+# --- rectifications -------------------------------------------------------------------------
+
+
+@bp.route("/rectifications")
+@roles_required(*VIEWERS)
+def rectifications():
+    status = arg_enum("status", RectificationStatus)
+    area = arg_enum("area", Area)
+    return _page("supervision/rectifications.html", "supervision/_rectifications_table.html",
+                 page=paginate(rectifications_query(status, area)), status_filter=status, area=area)
+
+
+@bp.route("/rectifications/new", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def new_rectification():
+    """A rectification request, from an inspection's failed items or on its own."""
+    inspection_id = arg_int("inspection")
+    source = None
+    if inspection_id is not None:
+        source = find_inspection(inspection_id) or abort(404)
+    form = RectificationForm()
+    if request.method == "GET":
+        form.deadline.data = timeutil.today() + timedelta(days=3)
+        if source is not None:
+            form.area.data = source.area.value
+            lines = [f"{r.text}：{r.note}" for r in source.failed]
+            if source.place:
+                lines.insert(0, source.place)
+            form.description.data = "\n".join(lines)
+    if form.validate_on_submit():
+        try:
+            item = request_rectification(form.to_draft(inspection_id), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("Rectification no. %(id)s was sent to the property company.", id=item.id), "success")
+            return redirect_to(url_for("supervision.rectification", rectification_id=item.id))
+    return _page("supervision/rectification_new.html", form=form, source=source, status=form_status(form))
+
+
+def _render_rectification(item: Rectification, *, reply: ReplyForm | None = None, review_form: ReviewForm | None = None,
+                          status: int = 200, error: str = ""):
+    can_reply = current_user.has_role(Role.PROPERTY) and item.status is RectificationStatus.OPEN
+    can_review = current_user.has_role(*ADMINS) and item.status is RectificationStatus.REPORTED
+    return _page(
+        "supervision/rectification.html", item=item, error=error, status=status,
+        reply_form=reply or (ReplyForm(formdata=None) if can_reply else None),
+        review_form=review_form or (ReviewForm(formdata=None) if can_review else None),
+    )
+
+
+@bp.route("/rectifications/<int:rectification_id>")
+@roles_required(*VIEWERS)
+def rectification(rectification_id: int):
+    return _render_rectification(find_rectification(rectification_id) or abort(404))
+
+
+@bp.route("/rectifications/<int:rectification_id>/report", methods=["POST"])
+@roles_required(Role.PROPERTY)
+def report(rectification_id: int):
+    item = find_rectification(rectification_id) or abort(404)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _render_rectification(item, reply=form, status=422)
+    try:
+        report_done(item, form.reply.data, actor=current_user, now=timeutil.now())
+    except RuleViolation as error:
+        db.session.rollback()
+        if error.status != 422:
+            return _render_rectification(item, status=error.status, error=str(error))
+        error.show_on(form)
+        return _render_rectification(item, reply=form, status=422)
+    db.session.commit()
+    flash(_("Reported done; the logistics center will verify it."), "success")
+    return redirect_to(url_for("supervision.rectification", rectification_id=item.id))
+
+
+@bp.route("/rectifications/<int:rectification_id>/review", methods=["POST"])
+@roles_required(*ADMINS)
+def review_rectification(rectification_id: int):
+    item = find_rectification(rectification_id) or abort(404)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        return _render_rectification(item, review_form=form, status=422)
+    try:
+        review(item, form.verdict.data == "accept", form.note.data or "", actor=current_user, now=timeutil.now())
+    except RuleViolation as error:
+        db.session.rollback()
+        if error.status != 422:
+            return _render_rectification(item, status=error.status, error=str(error))
+        error.show_on(form)
+        return _render_rectification(item, review_form=form, status=422)
+    db.session.commit()
+    if item.status is RectificationStatus.CLOSED:
+        flash(_("Rectification no. %(id)s is closed.", id=item.id), "success")
+    else:
+        flash(_("Rectification no. %(id)s was sent back to the property company.", id=item.id), "success")
+    return redirect_to(url_for("supervision.rectification", rectification_id=item.id))
+
+
+# --- the evaluation --------------------------------------------------------------------------
+
+
+def _month_arg() -> tuple[int, int]:
+    now = timeutil.now()
+    raw = (request.args.get("month") or "").strip()
+    if not raw:
+        return now.year, now.month
+    year_text, _sep, month_text = raw.partition("-")
+    if not (year_text.isascii() and year_text.isdigit() and month_text.isascii() and month_text.isdigit()) \
+            or not FIRST_YEAR <= int(year_text) <= LAST_YEAR or not 1 <= int(month_text) <= 12:
+        raise BadArgument(_("Give the month as YYYY-MM, e.g. 2026-11."), field="month")
+    return int(year_text), int(month_text)
+
+
+@bp.route("/scores")
+@roles_required(*VIEWERS)
+def scores():
+    year, month = _month_arg()
+    now = timeutil.now()
+    return _page("supervision/scores.html", evaluation=evaluation(year, month, now=now), year=year, month=month,
+                 month_value=f"{year:04d}-{month:02d}")
+
+
+@bp.route("/scores.xlsx")
+@roles_required(*VIEWERS)
+def scores_xlsx():
+    """The month's evaluation as a workbook, for the contract's payment discussion."""
+    year, month = _month_arg()
+    result = evaluation(year, month, now=timeutil.now())
+    return send_file(BytesIO(workbook_bytes(build_workbook(result))),
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     as_attachment=True, download_name=f"property-evaluation-{year:04d}-{month:02d}.xlsx")
+
+
+@bp.route("/survey", methods=["GET", "POST"])
+@roles_required(*RESPONDENTS)
+def survey():
+    """This month's satisfaction survey: one question per service area, once a month, anonymous."""
+    now = timeutil.now()
+    answered = has_answered(current_user, now.year, now.month)
+    form = SurveyForm()
+    if not answered and form.validate_on_submit():
+        try:
+            answer_survey(form.answers(), actor=current_user, now=now)
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("Thank you. Your answers are counted without your name."), "success")
+            return redirect_to(url_for("supervision.survey"))
+    status = form_status(form)
+    if answered and request.method == "POST":
+        status = 409
+        flash(_("You have already answered this month's survey. Thank you."), "warning")
+    return _page("supervision/survey.html", form=form, answered=answered, status=status,
+                 month_label=f"{now.year}-{now.month:02d}")

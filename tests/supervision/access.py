@@ -1,0 +1,56 @@
+from sqlalchemy import select
+
+from portal.blueprints.supervision.models import CheckItem, Inspection, Rectification, RectificationStatus
+from portal.db import db
+from tests.access import Access
+
+VIEWERS = ("property", "logistics_admin", "sysadmin")  # the property company sees its scores and tasks
+SUPERVISORS = ("logistics_admin", "sysadmin")
+
+
+def _first(model) -> int:
+    return db.session.scalar(select(model.id).order_by(model.id))
+
+
+def _failed_inspection() -> int:
+    return db.session.scalar(
+        select(Rectification.inspection_id).where(Rectification.inspection_id.is_not(None)).order_by(Rectification.id)
+    )
+
+
+def _rectification_in(status: RectificationStatus) -> int:
+    return db.session.scalar(select(Rectification.id).where(Rectification.status == status).order_by(Rectification.id))
+
+
+ACCESS = {
+    "supervision.index": Access("/supervision/", allowed=VIEWERS),
+    "supervision.items": Access("/supervision/items", allowed=SUPERVISORS),
+    "supervision.toggle_item": Access(lambda: f"/supervision/items/{_first(CheckItem)}/toggle", post_only=True,
+                                      post_roles=SUPERVISORS, form_page="/supervision/items"),
+    "supervision.inspect": [
+        Access("/supervision/inspect", allowed=SUPERVISORS),
+        Access("/supervision/inspect?area=cleaning", allowed=SUPERVISORS),
+    ],
+    "supervision.inspections": Access("/supervision/inspections", allowed=VIEWERS),
+    "supervision.inspection": Access(lambda: f"/supervision/inspections/{_first(Inspection)}", allowed=VIEWERS),
+    "supervision.rectifications": Access("/supervision/rectifications", allowed=VIEWERS),
+    "supervision.new_rectification": [
+        Access("/supervision/rectifications/new", allowed=SUPERVISORS),
+        Access(lambda: f"/supervision/rectifications/new?inspection={_failed_inspection()}", allowed=SUPERVISORS),
+    ],
+    "supervision.rectification": Access(lambda: f"/supervision/rectifications/{_first(Rectification)}", allowed=VIEWERS),
+    "supervision.report": Access(lambda: f"/supervision/rectifications/{_rectification_in(RectificationStatus.OPEN)}/report",
+                                 post_only=True, post_roles=("property",),
+                                 form_page=lambda: f"/supervision/rectifications/{_rectification_in(RectificationStatus.OPEN)}"),
+    "supervision.review_rectification": Access(
+        lambda: f"/supervision/rectifications/{_rectification_in(RectificationStatus.REPORTED)}/review",
+        post_only=True, post_roles=SUPERVISORS,
+        form_page=lambda: f"/supervision/rectifications/{_rectification_in(RectificationStatus.REPORTED)}"),
+    # Staff of the units answer; the property company and the guards do not
+    "supervision.survey": Access("/supervision/survey", allowed=("employee", "unit_admin", "logistics_admin", "sysadmin")),
+    "supervision.scores_xlsx": Access("/supervision/scores.xlsx", allowed=VIEWERS),
+    "supervision.scores": [
+        Access("/supervision/scores", allowed=VIEWERS),
+        Access("/supervision/scores?month=2026-10", allowed=VIEWERS),
+    ],
+}
