@@ -111,6 +111,10 @@ class Projection:
                       key=lambda line: (line.year, line.tier.value, line.asset.code))
 
 
+def yuan(amount: Decimal) -> str:
+    return "¥{:,.2f}".format(amount)
+
+
 def grown(amount: Decimal, years: int, growth: Decimal) -> Decimal:
     return (amount * (1 + growth) ** max(0, years)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
@@ -131,7 +135,7 @@ def end_of_life(asset: Asset, costs: list[YearCost], a: Assumptions, this_year: 
     if asset.replacement_cost and recent > asset.replacement_cost * a.repair_ratio and a.repair_years_earlier:
         year -= a.repair_years_earlier
         reasons.append(_l("Repairs in the last %(n)s years cost %(cost)s, over %(share)s%% of its price: "
-                          "%(years)s year earlier.", n=HISTORY_YEARS, cost=f"¥{recent:,.2f}",
+                          "%(years)s year earlier.", n=HISTORY_YEARS, cost=yuan(recent),
                           share=int(a.repair_ratio * 100), years=a.repair_years_earlier))
     if year < a.first_year:
         reasons.append(_l("Past its end of life: planned in the first year."))
@@ -144,7 +148,7 @@ def routine_base(asset: Asset, costs: list[YearCost], a: Assumptions, this_year:
     if recent:
         average = (sum((c.maintenance for c in recent), ZERO) / len(recent)).quantize(Decimal("0.01"))
         return average, (_l("Routine maintenance cost on average %(cost)s a year in %(years)s.",
-                            cost=f"¥{average:,.2f}", years=", ".join(str(c.year) for c in recent)),)
+                            cost=yuan(average), years=", ".join(str(c.year) for c in recent)),)
     amount = (asset.replacement_cost * a.routine_share).quantize(Decimal("0.01"))
     return amount, (_l("No maintenance recorded: %(share)s%% of its price a year.",
                        share=(a.routine_share * 100).normalize()),)

@@ -13,7 +13,7 @@ from portal.spreadsheets import ExportWorkbook
 
 def register_workbook(assets: list[Asset], now: datetime) -> ExportWorkbook:
     book = ExportWorkbook()
-    header = [_("Code"), _("Name"), _("Category"), _("Building"), _("Floor"), _("Room"), _("Zone or spot"),
+    header = [_("Code"), _("Item name"), _("Category"), _("Building"), _("Floor"), _("Room"), _("Zone or spot"),
               _("Installed on"), _("Expected life (years)"), _("End of life"), _("Replacement cost (yuan)"),
               _("Supplier"), _("Maintained by"), _("Maintenance contract ends"), _("Warranty ends"), _("Condition"),
               _("Condition assessed on"), _("Notes")]
@@ -43,7 +43,7 @@ def budget_workbook(projection: Projection) -> ExportWorkbook:
     book.sheet(_("By category"), [_("Category")] + [str(y) for y in years] + [_("Total")], rows)
     book.sheet(
         _("Major and mid-life work"),
-        [_("Year"), _("Code"), _("Name"), _("Category"), _("Where"), _("Work"), _("Amount (yuan)"), _("Reasons")],
+        [_("Year"), _("Code"), _("Item name"), _("Category"), _("Where"), _("Work"), _("Amount (yuan)"), _("Reasons")],
         ([line.year, line.asset.code, line.asset.name, str(label(line.asset.category)), line.asset.location_label,
           str(label(line.tier)), line.amount, " ".join(str(r) for r in line.reasons)]
          for line in projection.major_lines()),

@@ -38,7 +38,7 @@ def _choices(enum_cls, blank: bool = True) -> list[SelectChoice]:
 class AssetForm(Form):
     code = IdentifierField(_l("Code"), upper=True, validators=[InputRequired(), Length(max=30)],
                            description=_l("As on the label, e.g. DT-ZL-01; spaces and full-width characters are ignored."))
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=80)])
+    name = StringField(_l("Item name"), validators=[InputRequired(), Length(max=80)])
     category = SelectField(_l("Category"), choices=_choices(AssetCategory), validators=[InputRequired()])
     floor_id = SelectField(_l("Building and floor"), coerce=_optional_int, validators=[InputRequired()])
     room_id = SelectField(_l("Room"), coerce=_optional_int, validators=[Optional()],

@@ -33,7 +33,7 @@ class Condition(LabelledEnum):
     GOOD = "good", _l("Good"), "ok"
     FAIR = "fair", _l("Fair"), "info"
     POOR = "poor", _l("Poor"), "warn"
-    FAILED = "failed", _l("Failed"), "danger"
+    FAILED = "failed", _l("Out of order"), "danger"
 
 
 class IntervalUnit(LabelledEnum):
@@ -49,7 +49,7 @@ class PlanKind(LabelledEnum):
 
 class CheckResult(LabelledEnum):
     PASS = "pass", _l("Passed"), "ok"
-    FAIL = "fail", _l("Failed"), "danger"
+    FAIL = "fail", _l("Failed the check"), "danger"
     SKIPPED = "skipped", _l("Not checked"), "muted"
 
 
