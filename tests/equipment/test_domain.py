@@ -329,3 +329,17 @@ def test_the_demo_plan_starts_next_year_and_explains_itself(app, demo):
     assert first[Tier.MAJOR] > 0 and first[Tier.ROUTINE] > 0
     assert all(line.reasons for line in projection.lines)
     assert db.session.scalar(select(func.count()).select_from(MaintenancePlan)) > 60
+
+
+def test_the_recent_costs_roll_up_by_category_and_year(make_asset):
+    from portal.blueprints.equipment.budget import category_history
+
+    lift, pump = make_asset(), make_asset(category=AssetCategory.PUMP)
+    other_lift = make_asset()
+    history = {lift.id: [YearCost(2025, Decimal("100"), Decimal("50")), YearCost(2019, Decimal("999"))],
+               other_lift.id: [YearCost(2025, Decimal("1"), Decimal("2"))],
+               pump.id: [YearCost(2026, Decimal("0"), Decimal("7"))]}
+    rows = category_history([lift, pump, other_lift], history, [2024, 2025, 2026])
+    assert [row.category for row in rows] == [AssetCategory.LIFT, AssetCategory.PUMP]
+    assert rows[0].cells[1] == YearCost(2025, Decimal("101"), Decimal("52"))
+    assert rows[0].total.total == Decimal("153") and rows[1].total.repairs == Decimal("7")

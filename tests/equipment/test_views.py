@@ -172,7 +172,7 @@ def test_exports_open_in_excel(client, auth, demo):
     assert any(row and "DT-ZL-01" in row for row in rows)
     response = client.get("/equipment/budget.xlsx")
     book = load_workbook(BytesIO(response.data))
-    assert len(book.sheetnames) == 4
+    assert len(book.sheetnames) == 5
 
 
 def test_bad_query_arguments_are_400_not_500(client, auth, demo):

@@ -77,6 +77,7 @@ class Line:
 class Projection:
     assumptions: Assumptions
     lines: list[Line] = field(default_factory=list)
+    history: list[HistoryRow] = field(default_factory=list)  # the recent years' actual costs by category
 
     @property
     def years(self) -> list[int]:
@@ -189,7 +190,33 @@ def project(a: Assumptions, this_year: int, assets: list[Asset] | None = None,
         base, why = routine_base(asset, costs, a, this_year)
         for year in range(a.first_year, a.last_year + 1):
             projection.lines.append(Line(year, asset, Tier.ROUTINE, grown(base, year - this_year, a.price_growth), why))
+    projection.history = category_history(assets, history, list(range(this_year - HISTORY_YEARS + 1, this_year + 1)))
     return projection
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    category: AssetCategory
+    cells: list[YearCost]  # one per year of ``years``
+    total: YearCost
+
+
+def category_history(assets: list[Asset], history: dict[int, list[YearCost]], years: list[int]) -> list[HistoryRow]:
+    """What each category cost in maintenance and repairs, year by year (the evidence behind the routine figures)."""
+    category_of = {a.id: a.category for a in assets}
+    sums: dict[tuple[AssetCategory, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for asset_id, costs in history.items():
+        for cost in costs:
+            cell = sums[category_of.get(asset_id), cost.year]
+            cell[0] += cost.maintenance
+            cell[1] += cost.repairs
+    rows = []
+    for category in AssetCategory:
+        cells = [YearCost(y, *sums.get((category, y), (ZERO, ZERO))) for y in years]
+        if any(c.total for c in cells):
+            rows.append(HistoryRow(category, cells, YearCost(0, sum((c.maintenance for c in cells), ZERO),
+                                                             sum((c.repairs for c in cells), ZERO))))
+    return rows
 
 
 @dataclass(frozen=True)

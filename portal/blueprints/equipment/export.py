@@ -49,6 +49,13 @@ def budget_workbook(projection: Projection) -> ExportWorkbook:
          for line in projection.major_lines()),
         wrap=True,
     )
+    history_years = [c.year for c in projection.history[0].cells] if projection.history else []
+    book.sheet(
+        _("What the last years cost"),
+        [_("Category")] + [f"{y} {_('maintenance cost')}" for y in history_years] + [f"{y} {_('repair cost')}" for y in history_years],
+        ([str(label(row.category))] + [c.maintenance for c in row.cells] + [c.repairs for c in row.cells]
+         for row in projection.history),
+    )
     book.sheet(
         _("Assumptions"), [_("Assumption"), _("Value")],
         [[_("First year"), a.first_year], [_("Years"), a.years],
