@@ -36,6 +36,7 @@ ACCESS = {
     "equipment.due": Access("/equipment/due", allowed=WORKERS),
     "equipment.rounds": Access("/equipment/rounds", allowed=WORKERS),
     "equipment.round_page": Access(lambda: f"/equipment/rounds/{_round()}", allowed=WORKERS),
+    "equipment.import_page": Access("/equipment/import", allowed=EDITORS),
     "equipment.budget": Access("/equipment/budget", allowed=EDITORS),
     "equipment.budget_export": Access("/equipment/budget.xlsx", allowed=EDITORS),
 }

@@ -62,8 +62,8 @@ def test_logistics_adds_an_item_with_a_normalised_code(client, auth, place, logi
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"install_date": "2027-01-01"}, "The installation date cannot be in the future."),
-    ({"replacement_cost": "-1"}, "An amount is between 0 and 99,999,999.99 yuan, to the fen."),
+    ({"install_date": "2027-01-01"}, "安装日期不能晚于今天。"),
+    ({"replacement_cost": "-1"}, "金额须在 0 至 99,999,999.99 元之间，精确到分。"),
     ({"install_date": "9999-99-99"}, ""),
     ({"floor_id": "abc"}, ""),
     ({"expected_life_years": "1000"}, ""),
@@ -81,7 +81,7 @@ def test_a_duplicate_code_is_refused_on_edit(client, auth, place, logistics, mak
     auth.login_as(logistics)
     response = client.post(f"/equipment/{second.id}/edit", data=_form(place, code="dt-01"))
     assert response.status_code == 422
-    assert "Another item already has the code DT-01." in response.get_data(as_text=True)
+    assert "编号 DT-01 已被其他设备使用。" in response.get_data(as_text=True)
     response = client.post(f"/equipment/{second.id}/edit", data=_form(place, code="DT-02", name="二号"))
     assert response.status_code == 303
     db.session.expire_all()
@@ -99,7 +99,7 @@ def test_plans_are_added_and_done_through_the_pages(client, auth, place, logisti
     assert client.post(f"/equipment/{asset.id}/plans", data={"title": "", "kind": "routine", "every": "0",
                                                              "unit": "months", "first_due": ""}).status_code == 422
     auth.login_as(property_user)
-    assert "overdue 2 days" in client.get("/equipment/due").get_data(as_text=True)
+    assert "逾期 2 天" in client.get("/equipment/due").get_data(as_text=True)
     response = client.post(f"/equipment/plans/{plan.id}/done", data={
         f"p{plan.id}-done_on": "2026-12-01", f"p{plan.id}-cost": "-3", f"p{plan.id}-note": ""})
     assert response.status_code == 422
@@ -127,9 +127,9 @@ def test_home_panel_shows_what_is_due(client, auth, property_user, make_asset, m
     create_plan(asset, PlanDraft("保养", "routine", 1, "months", date(2026, 11, 1)), actor=None, now=NOW_)
     db.session.commit()
     auth.login_as(property_user)
-    assert "1 maintenance is overdue" in client.get("/").get_data(as_text=True)
+    assert "1 项维保已逾期" in client.get("/").get_data(as_text=True)
     auth.login_as(make_user())
-    assert "Equipment maintenance" not in client.get("/").get_data(as_text=True)
+    assert "设备维保" not in client.get("/").get_data(as_text=True)
 
 
 def test_an_inspection_round_through_the_pages_opens_a_repair(client, auth, place, property_user, make_asset):
@@ -140,7 +140,7 @@ def test_an_inspection_round_through_the_pages_opens_a_repair(client, auth, plac
     url = response.headers["Location"]
     assert "门关不严" not in client.get(url).get_data(as_text=True)
     response = client.post(url, data={f"result-{lift.id}": "fail", f"finding-{lift.id}": ""})
-    assert response.status_code == 422 and "Say what is wrong with" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "请说明 T-01 的问题" in response.get_data(as_text=True)
     assert client.post(url, data={f"result-{lift.id}": "fail", f"finding-{lift.id}": "门关不严"}).status_code == 303
     repair = db.session.scalar(select(RepairRequest))
     assert db.session.scalar(select(AssetRepair.asset_id).where(AssetRepair.repair_id == repair.id)) == lift.id

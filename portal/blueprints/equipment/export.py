@@ -11,12 +11,17 @@ from portal.blueprints.equipment.models import Asset
 from portal.labels import label
 from portal.spreadsheets import ExportWorkbook
 
+def register_header() -> list[str]:
+    """The register's columns, as exported and as imported (``exchange.COLUMNS``)."""
+    return [_("Code"), _("Item name"), _("Category"), _("Building"), _("Floor"), _("Room"), _("Zone or spot"),
+            _("Installed on"), _("Expected life (years)"), _("End of life"), _("Replacement cost (yuan)"),
+            _("Supplier"), _("Maintained by"), _("Maintenance contract ends"), _("Warranty ends"), _("Condition"),
+            _("Condition assessed on"), _("Notes")]
+
+
 def register_workbook(assets: list[Asset], now: datetime) -> ExportWorkbook:
     book = ExportWorkbook()
-    header = [_("Code"), _("Item name"), _("Category"), _("Building"), _("Floor"), _("Room"), _("Zone or spot"),
-              _("Installed on"), _("Expected life (years)"), _("End of life"), _("Replacement cost (yuan)"),
-              _("Supplier"), _("Maintained by"), _("Maintenance contract ends"), _("Warranty ends"), _("Condition"),
-              _("Condition assessed on"), _("Notes")]
+    header = register_header()
     rows = (
         [a.code, a.name, str(label(a.category)), a.floor.building.name, a.floor.display_label,
          a.room.number if a.room else "", a.zone, a.install_date, a.expected_life_years, a.end_of_life_year,

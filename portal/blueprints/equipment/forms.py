@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DecimalField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -97,3 +98,8 @@ class StartRoundForm(Form):
     category = SelectField(_l("Category"), choices=_choices(AssetCategory), validators=[InputRequired()])
     building = SelectField(_l("Building"), coerce=_optional_int, validators=[InputRequired()])
 
+
+
+class ImportForm(Form):
+    workbook = FileField(_l("Excel workbook (.xlsx)"), validators=[FileRequired(message=_l("Choose an .xlsx file to import."))],
+                         description=_l("The columns of the register's Excel download; new codes are added, known codes updated."))

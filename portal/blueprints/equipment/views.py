@@ -14,6 +14,7 @@ from portal.blueprints.equipment.export import budget_workbook, register_workboo
 from portal.blueprints.equipment.forms import (
     AssetForm,
     DoneForm,
+    ImportForm,
     LinkRepairForm,
     PlanForm,
     StartRoundForm,
@@ -122,6 +123,29 @@ def export():
 
     return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=_("equipment-%(day)s.xlsx", day=now.date().isoformat()))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def import_page():
+    """Add or update items from a workbook in the export's layout; one bad row and nothing is saved."""
+    from portal.blueprints.equipment.exchange import import_register
+
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            result = import_register(form.workbook.data.read(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            if error.status not in (413, 422):
+                raise
+            form.workbook.errors = [*form.workbook.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(_("Imported: %(added)s added, %(updated)s updated.", added=result.added, updated=result.updated),
+                  "success")
+            return redirect_to(url_for("equipment.index"))
+    return _page("equipment/import.html", form=form, status=form_status(form))
 
 
 def _asset_form_choices(form: AssetForm) -> None:
