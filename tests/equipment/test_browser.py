@@ -37,6 +37,7 @@ def test_a_round_on_a_phone_opens_a_repair_for_the_failed_item(live_server, page
     page.click("button:has-text('完成巡检')")
     page.wait_for_selector("text=已为不合格设备生成 1 张报修单")
 
+    db.session.commit()  # end the test's read transaction: see what the server wrote
     repair = db.session.scalar(db.select(RepairRequest))
     assert "启动后压力达不到设定值" in repair.description and "XF-B-03" in repair.description
     assert db.session.scalar(db.select(AssetRepair.asset_id).where(AssetRepair.repair_id == repair.id)) == pump.id
