@@ -37,6 +37,10 @@ ACCESS = {
     "equipment.rounds": Access("/equipment/rounds", allowed=WORKERS),
     "equipment.round_page": Access(lambda: f"/equipment/rounds/{_round()}", allowed=WORKERS),
     "equipment.import_page": Access("/equipment/import", allowed=EDITORS),
+    "equipment.labels": Access("/equipment/labels", allowed=WORKERS),
+    # the fault form a QR label opens: public
+    "equipment.report": Access("/equipment/report/DT-ZL-01"),
+    "equipment.report_sent": Access("/equipment/report/DT-ZL-01/sent"),
     "equipment.budget": Access("/equipment/budget", allowed=EDITORS),
     "equipment.budget_export": Access("/equipment/budget.xlsx", allowed=EDITORS),
 }

@@ -103,3 +103,16 @@ class StartRoundForm(Form):
 class ImportForm(Form):
     workbook = FileField(_l("Excel workbook (.xlsx)"), validators=[FileRequired(message=_l("Choose an .xlsx file to import."))],
                          description=_l("The columns of the register's Excel download; new codes are added, known codes updated."))
+
+
+class PublicReportForm(Form):
+    name = StringField(_l("Your name"), validators=[InputRequired(), Length(max=30)])
+    phone = IdentifierField(_l("Your phone"), validators=[InputRequired(), Length(max=20)])
+    description = TextAreaField(_l("What is wrong"), validators=[InputRequired(), Length(min=4, max=900)],
+                                render_kw={"rows": 4, "maxlength": 900})
+    website = StringField(_l("Leave this empty"), validators=[Optional(), Length(max=200)])  # a trap for robots
+
+    def to_draft(self):
+        from portal.blueprints.equipment.public import PublicDraft
+
+        return PublicDraft(self.name.data or "", self.phone.data or "", self.description.data or "")

@@ -198,3 +198,16 @@ class InspectionResult(db.Model):
 
     round: Mapped[InspectionRound] = relationship(back_populates="results")
     asset: Mapped[Asset] = relationship()
+
+
+class PublicReport(db.Model):
+    """A fault reported without login from an item's QR label: kept to limit floods."""
+
+    __tablename__ = "equipment_public_report"
+    __table_args__ = (db.Index("ix_equipment_public_report_address_at", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("equipment_asset.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+    repair_id: Mapped[int | None] = mapped_column(ForeignKey("repair_request.id", ondelete="SET NULL"))

@@ -17,6 +17,7 @@ from portal.blueprints.equipment.forms import (
     ImportForm,
     LinkRepairForm,
     PlanForm,
+    PublicReportForm,
     StartRoundForm,
 )
 from portal.blueprints.equipment.models import (
@@ -439,3 +440,60 @@ def budget_export():
     return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=_("equipment-budget-%(first)s-%(last)s.xlsx", first=projection.assumptions.first_year,
                                      last=projection.assumptions.last_year))
+
+
+# --- QR labels and the public fault form ----------------------------------------------------
+
+
+@bp.route("/labels")
+@roles_required(*VIEWERS)
+def labels():
+    """A printable sheet of QR labels; scanning one opens the item's fault form."""
+    from markupsafe import Markup
+    import segno
+
+    from portal.urls import external_url
+
+    filters = _filters()
+    page = paginate(register_query(filters), per_page=24)
+    codes = {}
+    for asset in page.items:
+        url = external_url("equipment.report", code=asset.code)
+        codes[asset.id] = (url, Markup(segno.make(url, error="m").svg_inline(scale=3, omitsize=True)))
+    return _page("equipment/labels.html", page=page, codes=codes, filters=filters, args=filters.url_args(),
+                 buildings=building_choices(), categories=list(AssetCategory), conditions=list(Condition))
+
+
+@bp.route("/report/<code>", methods=["GET", "POST"])
+def report(code: str):
+    """The fault form a QR label opens: no login; name and phone required; floods refused."""
+    from portal.blueprints.equipment.public import find_by_code, report_from_label
+
+    asset = find_by_code(code[:40])
+    if asset is None:
+        abort(404)
+    form = PublicReportForm()
+    status = form_status(form)
+    if form.validate_on_submit():
+        if form.website.data:  # only robots fill the hidden field: say thanks, keep nothing
+            return redirect_to(url_for("equipment.report_sent", code=asset.code))
+        try:
+            report_from_label(asset, form.to_draft(), address=request.remote_addr or "?", now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+            status = error.status
+        else:
+            db.session.commit()
+            return redirect_to(url_for("equipment.report_sent", code=asset.code))
+    return render("equipment/report.html", None, asset=asset, form=form, status=status)
+
+
+@bp.route("/report/<code>/sent")
+def report_sent(code: str):
+    from portal.blueprints.equipment.public import find_by_code
+
+    asset = find_by_code(code[:40])
+    if asset is None:
+        abort(404)
+    return render("equipment/report_sent.html", None, asset=asset)
