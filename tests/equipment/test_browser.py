@@ -44,3 +44,20 @@ def test_a_round_on_a_phone_opens_a_repair_for_the_failed_item(live_server, page
     page.click(f"a[href='/repairs/{repair.id}']")
     page.wait_for_url(re.compile(rf"/repairs/{repair.id}$"))
     assert "启动后压力达不到设定值" in page.content()
+
+
+def test_scanning_a_label_reports_a_fault_without_login(live_server, page, make_asset):
+    lift = make_asset(code="DT-ZL-01", name="1号客梯", zone="东侧电梯厅")
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"{live_server.url}/equipment/report/DT-ZL-01")  # what the label's QR code holds
+    assert "1号客梯" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.fill("#name", "王先生")
+    page.fill("#phone", "13908250000")
+    page.fill("#description", "电梯门关不上，反复开合")
+    page.click("button:has-text('提交给物业公司')")
+    page.wait_for_selector("text=报修已提交")
+    db.session.commit()
+    repair = db.session.scalar(db.select(RepairRequest))
+    assert "反复开合" in repair.description and repair.contact == "13908250000"
+    assert db.session.scalar(db.select(AssetRepair.asset_id).where(AssetRepair.repair_id == repair.id)) == lift.id
