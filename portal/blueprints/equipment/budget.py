@@ -1,0 +1,251 @@
+"""The maintenance and replacement plan for the next years, with its reasons.
+
+Each item is replaced (大修) in the year it reaches its end of life: install
+year + expected life, brought forward by poor condition and by repair costs
+that approach its price; an item already past it is replaced in the first year.
+Half-way through its life an item gets an overhaul (中修) costing a share of its
+price; every year it gets its routine maintenance (日常维修): what it cost in the
+last years, or a share of its price when nothing is recorded. Prices grow each
+year by the price growth. Every figure keeps the reasons behind it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.blueprints.equipment.models import Asset, AssetCategory, Condition
+from portal.blueprints.equipment.services import YearCost, cost_history, with_place
+from portal.db import db
+from portal.labels import LabelledEnum
+
+ZERO = Decimal("0.00")
+HISTORY_YEARS = 3  # the years of cost history that count
+
+
+class Tier(LabelledEnum):
+    MAJOR = "major", _l("Major repair and replacement (大修)"), "danger"
+    MEDIUM = "medium", _l("Mid-life overhaul (中修)"), "warn"
+    ROUTINE = "routine", _l("Routine maintenance (日常维修)"), "neutral"
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    first_year: int
+    years: int = 10
+    price_growth: Decimal = Decimal("0.03")  # a year
+    poor_years_earlier: int = 2
+    repair_ratio: Decimal = Decimal("0.30")  # repairs in HISTORY_YEARS above this share of the price
+    repair_years_earlier: int = 1
+    overhaul_share: Decimal = Decimal("0.15")
+    routine_share: Decimal = Decimal("0.02")
+
+    @property
+    def last_year(self) -> int:
+        return self.first_year + self.years - 1
+
+    @classmethod
+    def from_config(cls, config, today: date) -> Assumptions:
+        return cls(
+            first_year=today.year + 1,
+            years=int(config.get("EQUIPMENT_BUDGET_YEARS", 10)),
+            price_growth=Decimal(str(config.get("EQUIPMENT_PRICE_GROWTH", "0.03"))),
+            poor_years_earlier=int(config.get("EQUIPMENT_POOR_YEARS_EARLIER", 2)),
+            repair_ratio=Decimal(str(config.get("EQUIPMENT_REPAIR_RATIO", "0.30"))),
+            overhaul_share=Decimal(str(config.get("EQUIPMENT_OVERHAUL_SHARE", "0.15"))),
+            routine_share=Decimal(str(config.get("EQUIPMENT_ROUTINE_SHARE", "0.02"))),
+        )
+
+
+@dataclass(frozen=True)
+class Line:
+    """One planned piece of work on one item in one year, and why."""
+
+    year: int
+    asset: Asset
+    tier: Tier
+    amount: Decimal
+    reasons: tuple
+
+
+@dataclass
+class Projection:
+    assumptions: Assumptions
+    lines: list[Line] = field(default_factory=list)
+    history: list[HistoryRow] = field(default_factory=list)  # the recent years' actual costs by category
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.assumptions.first_year, self.assumptions.last_year + 1))
+
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), ZERO)
+
+    def by_year_tier(self) -> dict[int, dict[Tier, Decimal]]:
+        out: dict[int, dict[Tier, Decimal]] = {y: {t: ZERO for t in Tier} for y in self.years}
+        for line in self.lines:
+            out[line.year][line.tier] += line.amount
+        return out
+
+    def by_category_year(self) -> list[tuple[AssetCategory, list[Decimal], Decimal]]:
+        cells: dict[AssetCategory, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+        for line in self.lines:
+            cells[line.asset.category][line.year] += line.amount
+        rows = []
+        for category in AssetCategory:
+            if category in cells:
+                values = [cells[category][y] for y in self.years]
+                rows.append((category, values, sum(values, ZERO)))
+        return rows
+
+    def year_totals(self) -> list[Decimal]:
+        by_year = self.by_year_tier()
+        return [sum(by_year[y].values(), ZERO) for y in self.years]
+
+    def major_lines(self) -> list[Line]:
+        return sorted((line for line in self.lines if line.tier is not Tier.ROUTINE),
+                      key=lambda line: (line.year, line.tier.value, line.asset.code))
+
+
+def yuan(amount: Decimal) -> str:
+    return "¥{:,.2f}".format(amount)
+
+
+def grown(amount: Decimal, years: int, growth: Decimal) -> Decimal:
+    return (amount * (1 + growth) ** max(0, years)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def end_of_life(asset: Asset, costs: list[YearCost], a: Assumptions, this_year: int) -> tuple[int, tuple]:
+    """The year ``asset`` should be replaced, and the reasons."""
+    year = asset.end_of_life_year
+    reasons = [_l("Installed %(year)s, expected life %(life)s years: end of life %(end)s.",
+                  year=asset.install_date.year, life=asset.expected_life_years, end=year)]
+    if asset.condition is Condition.FAILED:
+        year = min(year, a.first_year)
+        reasons.append(_l("Condition “failed” (%(day)s): replace first.", day=asset.condition_date.isoformat()))
+    elif asset.condition is Condition.POOR and a.poor_years_earlier:
+        year -= a.poor_years_earlier
+        reasons.append(_l("Condition “poor” (%(day)s): %(n)s years earlier.", day=asset.condition_date.isoformat(),
+                          n=a.poor_years_earlier))
+    recent = sum((c.repairs for c in costs if this_year - HISTORY_YEARS < c.year <= this_year), ZERO)
+    if asset.replacement_cost and recent > asset.replacement_cost * a.repair_ratio and a.repair_years_earlier:
+        year -= a.repair_years_earlier
+        reasons.append(_l("Repairs in the last %(n)s years cost %(cost)s, over %(share)s%% of its price: "
+                          "%(years)s year earlier.", n=HISTORY_YEARS, cost=yuan(recent),
+                          share=int(a.repair_ratio * 100), years=a.repair_years_earlier))
+    if year < a.first_year:
+        reasons.append(_l("Past its end of life: planned in the first year."))
+        year = a.first_year
+    return year, tuple(reasons)
+
+
+def routine_base(asset: Asset, costs: list[YearCost], a: Assumptions, this_year: int) -> tuple[Decimal, tuple]:
+    recent = [c for c in costs if this_year - HISTORY_YEARS < c.year <= this_year and c.maintenance > 0]
+    if recent:
+        average = (sum((c.maintenance for c in recent), ZERO) / len(recent)).quantize(Decimal("0.01"))
+        return average, (_l("Routine maintenance cost on average %(cost)s a year in %(years)s.",
+                            cost=yuan(average), years=", ".join(str(c.year) for c in recent)),)
+    amount = (asset.replacement_cost * a.routine_share).quantize(Decimal("0.01"))
+    return amount, (_l("No maintenance recorded: %(share)s%% of its price a year.",
+                       share=(a.routine_share * 100).normalize()),)
+
+
+def project(a: Assumptions, this_year: int, assets: list[Asset] | None = None,
+            history: dict[int, list[YearCost]] | None = None) -> Projection:
+    """The plan for ``a.years`` years from ``a.first_year`` (all items of the register when ``assets`` is None)."""
+    if assets is None:
+        assets = list(db.session.scalars(with_place(select(Asset)).order_by(Asset.code)))
+    if history is None:
+        history = cost_history()
+    projection = Projection(a)
+    for asset in assets:
+        costs = history.get(asset.id, [])
+        price = asset.replacement_cost
+        life = asset.expected_life_years
+        replace_year, reasons = end_of_life(asset, costs, a, this_year)
+        cycle_start = asset.install_date.year
+        while replace_year <= a.last_year:
+            midlife = cycle_start + life // 2
+            if life >= 10 and a.first_year <= midlife < replace_year:
+                projection.lines.append(Line(midlife, asset, Tier.MEDIUM,
+                                             grown(price * a.overhaul_share, midlife - this_year, a.price_growth),
+                                             (_l("Half of its %(life)s-year life: overhaul at %(share)s%% of its price.",
+                                                 life=life, share=(a.overhaul_share * 100).normalize()),)))
+            projection.lines.append(Line(replace_year, asset, Tier.MAJOR,
+                                         grown(price, replace_year - this_year, a.price_growth), reasons))
+            cycle_start = replace_year
+            replace_year = replace_year + life
+            reasons = (_l("Replaced %(year)s; next end of life %(end)s.", year=cycle_start, end=replace_year),)
+        midlife = cycle_start + life // 2
+        if life >= 10 and a.first_year <= midlife <= a.last_year:
+            projection.lines.append(Line(midlife, asset, Tier.MEDIUM,
+                                         grown(price * a.overhaul_share, midlife - this_year, a.price_growth),
+                                         (_l("Half of its %(life)s-year life: overhaul at %(share)s%% of its price.",
+                                             life=life, share=(a.overhaul_share * 100).normalize()),)))
+        base, why = routine_base(asset, costs, a, this_year)
+        for year in range(a.first_year, a.last_year + 1):
+            projection.lines.append(Line(year, asset, Tier.ROUTINE, grown(base, year - this_year, a.price_growth), why))
+    projection.history = category_history(assets, history, list(range(this_year - HISTORY_YEARS + 1, this_year + 1)))
+    return projection
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    category: AssetCategory
+    cells: list[YearCost]  # one per year of ``years``
+    total: YearCost
+
+
+def category_history(assets: list[Asset], history: dict[int, list[YearCost]], years: list[int]) -> list[HistoryRow]:
+    """What each category cost in maintenance and repairs, year by year (the evidence behind the routine figures)."""
+    category_of = {a.id: a.category for a in assets}
+    sums: dict[tuple[AssetCategory, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for asset_id, costs in history.items():
+        for cost in costs:
+            cell = sums[category_of.get(asset_id), cost.year]
+            cell[0] += cost.maintenance
+            cell[1] += cost.repairs
+    rows = []
+    for category in AssetCategory:
+        cells = [YearCost(y, *sums.get((category, y), (ZERO, ZERO))) for y in years]
+        if any(c.total for c in cells):
+            rows.append(HistoryRow(category, cells, YearCost(0, sum((c.maintenance for c in cells), ZERO),
+                                                             sum((c.repairs for c in cells), ZERO))))
+    return rows
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One year's stacked bar in the chart (SVG coordinates)."""
+
+    year: int
+    x: int
+    parts: list[tuple[Tier, int, int, Decimal]]  # tier, y, height, amount
+    total: Decimal
+
+
+CHART_HEIGHT = 200
+BAR_WIDTH = 40
+BAR_GAP = 16
+
+
+def chart(projection: Projection) -> tuple[list[Bar], int]:
+    by_year = projection.by_year_tier()
+    totals = {y: sum(v.values(), ZERO) for y, v in by_year.items()}
+    peak = max(totals.values(), default=ZERO) or Decimal(1)
+    bars = []
+    for index, year in enumerate(projection.years):
+        y = CHART_HEIGHT
+        parts = []
+        for tier in (Tier.ROUTINE, Tier.MEDIUM, Tier.MAJOR):
+            amount = by_year[year][tier]
+            height = int(amount / peak * CHART_HEIGHT)
+            y -= height
+            parts.append((tier, y, height, amount))
+        bars.append(Bar(year, index * (BAR_WIDTH + BAR_GAP), parts, totals[year]))
+    return bars, len(bars) * (BAR_WIDTH + BAR_GAP)

@@ -1,0 +1,213 @@
+"""The building's equipment (设备台账): items, their maintenance plans and records,
+inspection rounds, and the link from an item to the repairs done on it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal import timeutil
+from portal.db import AwareDateTime, Money, db, enum_column
+from portal.labels import LabelledEnum
+from portal.models import Building, Floor, Room, User
+
+
+class AssetCategory(LabelledEnum):
+    LIFT = "lift", _l("Lifts")
+    TRANSFORMER = "transformer", _l("Transformers and switchgear")
+    DISTRIBUTION = "distribution", _l("Distribution boards")
+    PUMP = "pump", _l("Water pumps and tanks")
+    PIPES = "pipes", _l("Supply and drain pipes")
+    HVAC = "hvac", _l("HVAC units and chillers")
+    FIRE = "fire", _l("Fire alarm, sprinklers and hydrants")
+    GENERATOR = "generator", _l("Generators")
+    SECURITY = "security", _l("CCTV and access control")
+    AV = "av", _l("Meeting-room AV")
+
+
+class Condition(LabelledEnum):
+    GOOD = "good", _l("Good"), "ok"
+    FAIR = "fair", _l("Fair"), "info"
+    POOR = "poor", _l("Poor"), "warn"
+    FAILED = "failed", _l("Out of order"), "danger"
+
+
+class IntervalUnit(LabelledEnum):
+    DAYS = "days", _l("days")
+    WEEKS = "weeks", _l("weeks")
+    MONTHS = "months", _l("months")
+
+
+class PlanKind(LabelledEnum):
+    ROUTINE = "routine", _l("Routine maintenance"), "neutral"
+    STATUTORY = "statutory", _l("Statutory inspection"), "info"
+
+
+class CheckResult(LabelledEnum):
+    PASS = "pass", _l("Passed"), "ok"
+    FAIL = "fail", _l("Failed the check"), "danger"
+    SKIPPED = "skipped", _l("Not checked"), "muted"
+
+
+class Asset(db.Model):
+    """One item of the building's equipment, where it is and how it is."""
+
+    __tablename__ = "equipment_asset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    category: Mapped[AssetCategory] = mapped_column(enum_column(AssetCategory), index=True)
+    floor_id: Mapped[int] = mapped_column(ForeignKey("floor.id", ondelete="RESTRICT"), index=True)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="SET NULL"), index=True)
+    zone: Mapped[str] = mapped_column(String(80), default="")
+    install_date: Mapped[date] = mapped_column(Date)
+    expected_life_years: Mapped[int] = mapped_column(Integer)
+    replacement_cost: Mapped[Decimal] = mapped_column(Money())
+    supplier: Mapped[str] = mapped_column(String(80), default="")
+    maintainer: Mapped[str] = mapped_column(String(80), default="")
+    contract_end: Mapped[date | None] = mapped_column(Date)
+    warranty_end: Mapped[date | None] = mapped_column(Date)
+    condition: Mapped[Condition] = mapped_column(enum_column(Condition), default=Condition.GOOD)
+    condition_date: Mapped[date] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+
+    floor: Mapped[Floor] = relationship()
+    room: Mapped[Room | None] = relationship()
+    plans: Mapped[list[MaintenancePlan]] = relationship(
+        back_populates="asset", order_by="MaintenancePlan.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def building(self) -> Building:
+        return self.floor.building
+
+    @property
+    def location_label(self) -> str:
+        parts = [self.floor.building.name, self.floor.display_label]
+        if self.room is not None:
+            parts.append(self.room.number + (f" {self.room.name}" if self.room.name else ""))
+        label = " ".join(parts)
+        return f"{label} · {self.zone}" if self.zone else label
+
+    @property
+    def end_of_life_year(self) -> int:
+        return self.install_date.year + self.expected_life_years
+
+    def __repr__(self) -> str:
+        return f"<Asset {self.code}>"
+
+
+class MaintenancePlan(db.Model):
+    """Work due on an item every N days, weeks or months.
+
+    Due dates follow a schedule counted from ``anchor`` (so a monthly plan
+    anchored on 31 January is due 28/29 February, then 31 March: no drift);
+    ``next_due`` is the next date of the schedule not yet done.
+    """
+
+    __tablename__ = "equipment_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("equipment_asset.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[PlanKind] = mapped_column(enum_column(PlanKind), default=PlanKind.ROUTINE)
+    every: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[IntervalUnit] = mapped_column(enum_column(IntervalUnit))
+    anchor: Mapped[date] = mapped_column(Date)
+    next_due: Mapped[date] = mapped_column(Date, index=True)
+    remind_days: Mapped[int] = mapped_column(Integer, default=14)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    asset: Mapped[Asset] = relationship(back_populates="plans")
+    records: Mapped[list[MaintenanceRecord]] = relationship(
+        back_populates="plan", order_by="MaintenanceRecord.done_on.desc()"
+    )
+
+
+class MaintenanceRecord(db.Model):
+    """Maintenance done on an item (from a plan, or one-off), with what it cost."""
+
+    __tablename__ = "equipment_maintenance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("equipment_asset.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("equipment_plan.id", ondelete="SET NULL"), index=True)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    done_on: Mapped[date] = mapped_column(Date, index=True)
+    cost: Mapped[Decimal] = mapped_column(Money())
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+
+    asset: Mapped[Asset] = relationship()
+    plan: Mapped[MaintenancePlan | None] = relationship(back_populates="records")
+    actor: Mapped[User | None] = relationship()
+
+
+class AssetRepair(db.Model):
+    """A repair request done on an item (repairs know nothing of equipment)."""
+
+    __tablename__ = "equipment_asset_repair"
+    __table_args__ = (UniqueConstraint("repair_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("equipment_asset.id", ondelete="CASCADE"), index=True)
+    repair_id: Mapped[int] = mapped_column(ForeignKey("repair_request.id", ondelete="CASCADE"))
+
+    asset: Mapped[Asset] = relationship()
+
+
+class InspectionRound(db.Model):
+    """One walk of a category's checklist over its items in one building."""
+
+    __tablename__ = "equipment_round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[AssetCategory] = mapped_column(enum_column(AssetCategory))
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id", ondelete="RESTRICT"), index=True)
+    inspector_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    building: Mapped[Building] = relationship()
+    inspector: Mapped[User | None] = relationship()
+    results: Mapped[list[InspectionResult]] = relationship(
+        back_populates="round", order_by="InspectionResult.id", cascade="all, delete-orphan"
+    )
+
+
+class InspectionResult(db.Model):
+    """One item of a round: each checklist point passed or not, and the finding."""
+
+    __tablename__ = "equipment_round_result"
+    __table_args__ = (UniqueConstraint("round_id", "asset_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("equipment_round.id", ondelete="CASCADE"), index=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("equipment_asset.id", ondelete="CASCADE"), index=True)
+    result: Mapped[CheckResult | None] = mapped_column(enum_column(CheckResult))
+    finding: Mapped[str] = mapped_column(String(500), default="")
+    repair_id: Mapped[int | None] = mapped_column(ForeignKey("repair_request.id", ondelete="SET NULL"))
+
+    round: Mapped[InspectionRound] = relationship(back_populates="results")
+    asset: Mapped[Asset] = relationship()
+
+
+class PublicReport(db.Model):
+    """A fault reported without login from an item's QR label: kept to limit floods."""
+
+    __tablename__ = "equipment_public_report"
+    __table_args__ = (db.Index("ix_equipment_public_report_address_at", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("equipment_asset.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+    repair_id: Mapped[int | None] = mapped_column(ForeignKey("repair_request.id", ondelete="SET NULL"))

@@ -1,0 +1,617 @@
+"""The rules of the equipment register, its maintenance plans and inspection rounds.
+
+Plain functions: the caller passes the acting user and the time (``actor``,
+``now``) and commits. A refused change raises :class:`portal.rules.RuleViolation`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from portal import audit
+from portal.blueprints.equipment import notify
+from portal.blueprints.equipment.models import (
+    Asset,
+    AssetCategory,
+    AssetRepair,
+    CheckResult,
+    Condition,
+    InspectionResult,
+    InspectionRound,
+    IntervalUnit,
+    MaintenancePlan,
+    MaintenanceRecord,
+    PlanKind,
+)
+from portal.blueprints.equipment.schedule import next_after_done
+from portal.blueprints.repairs import services as repairs
+from portal.blueprints.repairs.models import Category as RepairCategory
+from portal.blueprints.repairs.models import RepairRequest, Urgency
+from portal.db import db
+from portal.models import Building, Floor, Room, User
+from portal.rules import RuleViolation
+from portal.text import contains, normalise_identifier
+
+MAX_COST = Decimal("99999999.99")
+FEN = Decimal("0.01")
+ZERO = Decimal("0.00")
+EARLIEST_INSTALL = date(1950, 1, 1)
+
+
+@dataclass(frozen=True)
+class CategoryFacts:
+    life_years: int  # expected life when nothing else is known
+    repair_category: RepairCategory  # the kind of fault a failed check is reported as
+    checklist: tuple  # what a round checks on each item (lazy strings)
+
+
+CATEGORY_FACTS: dict[AssetCategory, CategoryFacts] = {
+    AssetCategory.LIFT: CategoryFacts(15, RepairCategory.ELEVATOR, (
+        _l("Doors open, close and reopen on obstruction"), _l("Levelling at each floor"),
+        _l("Alarm button and intercom work"), _l("No unusual noise or vibration"))),
+    AssetCategory.TRANSFORMER: CategoryFacts(25, RepairCategory.ELECTRIC, (
+        _l("Temperature and load within limits"), _l("No smell, noise or discharge marks"),
+        _l("Room dry, locked, extinguisher present"))),
+    AssetCategory.DISTRIBUTION: CategoryFacts(20, RepairCategory.ELECTRIC, (
+        _l("Breakers labelled and none tripped"), _l("No hot or discoloured terminals"),
+        _l("Cabinet closed and locked"))),
+    AssetCategory.PUMP: CategoryFacts(15, RepairCategory.WATER, (
+        _l("Pressure within range"), _l("No leaks at seals and valves"), _l("Standby pump switches over"))),
+    AssetCategory.PIPES: CategoryFacts(20, RepairCategory.WATER, (
+        _l("No leaks, damp or rust stains"), _l("Valves turn and are labelled"), _l("Drains run freely"))),
+    AssetCategory.HVAC: CategoryFacts(15, RepairCategory.AIR_CONDITIONING, (
+        _l("Cools and heats to the set point"), _l("Filters clean"), _l("Condensate drains, no leaks"))),
+    AssetCategory.FIRE: CategoryFacts(15, RepairCategory.OTHER, (
+        _l("Panel shows no faults"), _l("Hydrant and sprinkler pressure normal"),
+        _l("Extinguishers in date, exits clear"))),
+    AssetCategory.GENERATOR: CategoryFacts(20, RepairCategory.ELECTRIC, (
+        _l("Starts and takes the load"), _l("Fuel and coolant levels"), _l("Battery charged"))),
+    AssetCategory.SECURITY: CategoryFacts(8, RepairCategory.NETWORK, (
+        _l("Every camera shows a picture"), _l("Recordings kept for 30 days"), _l("Card readers open the doors"))),
+    AssetCategory.AV: CategoryFacts(8, RepairCategory.OTHER, (
+        _l("Projector or screen shows a picture"), _l("Microphones and speakers work"),
+        _l("Cables and remotes present"))),
+}
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+
+def check_cost(value, field_name: str, *, required: bool = True) -> Decimal | None:
+    if value is None or value == "":
+        if required:
+            raise RuleViolation(_l("Enter an amount in yuan (0 if none)."), field=field_name)
+        return None
+    try:
+        value = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise RuleViolation(_l("Enter an amount in yuan (0 if none)."), field=field_name) from None
+    if not value.is_finite() or value < 0 or value > MAX_COST or value != value.quantize(FEN):
+        raise RuleViolation(_l("An amount is between 0 and 99,999,999.99 yuan, to the fen."), field=field_name)
+    return value.quantize(FEN)
+
+
+def _today(now: datetime) -> date:
+    from portal.timeutil import LOCAL_TZ
+
+    return now.astimezone(LOCAL_TZ).date()
+
+
+# --- the register -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssetDraft:
+    """An item as typed on the form or read from a workbook row."""
+
+    code: str
+    name: str
+    category: AssetCategory | str
+    floor_id: int | None
+    room_id: int | None = None
+    zone: str = ""
+    install_date: date | None = None
+    expected_life_years: int | None = None
+    replacement_cost: Decimal | None = None
+    supplier: str = ""
+    maintainer: str = ""
+    contract_end: date | None = None
+    warranty_end: date | None = None
+    condition: Condition | str = Condition.GOOD
+    condition_date: date | None = None
+    notes: str = ""
+
+
+ASSET_FIELDS = (
+    "code", "name", "category", "floor_id", "room_id", "zone", "install_date", "expected_life_years",
+    "replacement_cost", "supplier", "maintainer", "contract_end", "warranty_end", "condition", "condition_date",
+    "notes",
+)
+
+
+def _apply(asset: Asset, draft: AssetDraft, now: datetime) -> None:
+    today = _today(now)
+    code = normalise_identifier(draft.code, upper=True)
+    if not code:
+        raise RuleViolation(_l("Give the item a code, e.g. DT-01."), field="code")
+    if len(code) > 30:
+        raise RuleViolation(_l("A code has at most 30 characters."), field="code")
+    taken = db.session.scalar(select(Asset.id).where(Asset.code == code, Asset.id != (asset.id or 0)))
+    if taken is not None:
+        raise RuleViolation(_l("Another item already has the code %(code)s.", code=code), field="code")
+    name = (draft.name or "").strip()
+    if not name:
+        raise RuleViolation(_l("Give the item a name."), field="name")
+    try:
+        category = AssetCategory(draft.category)
+    except ValueError:
+        raise RuleViolation(_l("Choose a category."), field="category") from None
+    floor = db.session.get(Floor, draft.floor_id) if draft.floor_id else None
+    if floor is None:
+        raise RuleViolation(_l("Choose the building and floor."), field="floor_id")
+    room = None
+    if draft.room_id:
+        room = db.session.get(Room, draft.room_id)
+        if room is None or room.floor_id != floor.id:
+            raise RuleViolation(_l("That room is not on the chosen floor."), field="room_id")
+    if draft.install_date is None:
+        raise RuleViolation(_l("Enter the installation date."), field="install_date")
+    if draft.install_date > today:
+        raise RuleViolation(_l("The installation date cannot be in the future."), field="install_date")
+    if draft.install_date < EARLIEST_INSTALL:
+        raise RuleViolation(_l("The installation date is too early."), field="install_date")
+    life = draft.expected_life_years
+    if life is None or not 1 <= life <= 100:
+        raise RuleViolation(_l("The expected life is 1 to 100 years."), field="expected_life_years")
+    cost = check_cost(draft.replacement_cost, "replacement_cost")
+    try:
+        condition = Condition(draft.condition)
+    except ValueError:
+        raise RuleViolation(_l("Choose the condition."), field="condition") from None
+    condition_date = draft.condition_date or today
+    if condition_date > today:
+        raise RuleViolation(_l("The condition cannot be assessed in the future."), field="condition_date")
+    asset.code, asset.name, asset.category = code, name[:80], category
+    asset.floor, asset.room, asset.zone = floor, room, (draft.zone or "").strip()[:80]
+    asset.install_date, asset.expected_life_years, asset.replacement_cost = draft.install_date, life, cost
+    asset.supplier, asset.maintainer = (draft.supplier or "").strip()[:80], (draft.maintainer or "").strip()[:80]
+    asset.contract_end, asset.warranty_end = draft.contract_end, draft.warranty_end
+    asset.condition, asset.condition_date = condition, condition_date
+    asset.notes = (draft.notes or "").strip()
+
+
+def create_asset(draft: AssetDraft, *, actor: User | None, now: datetime) -> Asset:
+    asset = Asset(created_at=now)
+    _apply(asset, draft, now)
+    db.session.add(asset)
+    db.session.flush()
+    audit.record(actor, "equipment.create", asset, after=audit.snapshot(asset, ASSET_FIELDS), summary=asset.code)
+    return asset
+
+
+def update_asset(asset: Asset, draft: AssetDraft, *, actor: User | None, now: datetime) -> Asset:
+    before = audit.snapshot(asset, ASSET_FIELDS)
+    _apply(asset, draft, now)
+    audit.record(actor, "equipment.update", asset, before=before, after=audit.snapshot(asset, ASSET_FIELDS),
+                 summary=asset.code)
+    return asset
+
+
+# --- maintenance plans --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanDraft:
+    title: str
+    kind: PlanKind | str
+    every: int | None
+    unit: IntervalUnit | str
+    first_due: date | None
+    remind_days: int | None = 14
+
+
+PLAN_FIELDS = ("title", "kind", "every", "unit", "anchor", "next_due", "remind_days", "active")
+
+
+def _check_plan(draft: PlanDraft) -> tuple[str, PlanKind, int, IntervalUnit, date, int]:
+    title = (draft.title or "").strip()
+    if not title:
+        raise RuleViolation(_l("Say what is to be done."), field="title")
+    try:
+        kind, unit = PlanKind(draft.kind), IntervalUnit(draft.unit)
+    except ValueError:
+        raise RuleViolation(_l("Choose the kind of plan and the interval."), field="unit") from None
+    if draft.every is None or not 1 <= draft.every <= 366:
+        raise RuleViolation(_l("The interval is 1 to 366."), field="every")
+    if draft.first_due is None:
+        raise RuleViolation(_l("Enter the date it is next due."), field="first_due")
+    remind = draft.remind_days if draft.remind_days is not None else 14
+    if not 0 <= remind <= 90:
+        raise RuleViolation(_l("Remind 0 to 90 days before."), field="remind_days")
+    return title[:80], kind, draft.every, unit, draft.first_due, remind
+
+
+def create_plan(asset: Asset, draft: PlanDraft, *, actor: User | None, now: datetime) -> MaintenancePlan:
+    title, kind, every, unit, first_due, remind = _check_plan(draft)
+    plan = MaintenancePlan(asset=asset, title=title, kind=kind, every=every, unit=unit, anchor=first_due,
+                           next_due=first_due, remind_days=remind, active=True)
+    db.session.add(plan)
+    db.session.flush()
+    audit.record(actor, "equipment.plan_create", plan, after=audit.snapshot(plan, PLAN_FIELDS), summary=asset.code)
+    return plan
+
+
+def update_plan(plan: MaintenancePlan, draft: PlanDraft, *, actor: User | None, now: datetime) -> MaintenancePlan:
+    """Change a plan mid-way: the schedule restarts from the date given as next due."""
+    title, kind, every, unit, first_due, remind = _check_plan(draft)
+    before = audit.snapshot(plan, PLAN_FIELDS)
+    if plan.next_due != first_due:
+        notify.settle(plan, now=now)
+    plan.title, plan.kind, plan.every, plan.unit, plan.remind_days = title, kind, every, unit, remind
+    plan.anchor = plan.next_due = first_due
+    audit.record(actor, "equipment.plan_update", plan, before=before, after=audit.snapshot(plan, PLAN_FIELDS),
+                 summary=plan.asset.code)
+    return plan
+
+
+def record_maintenance(
+    plan: MaintenancePlan, *, done_on: date | None, cost, note: str, actor: User | None, now: datetime
+) -> MaintenanceRecord:
+    """The work due on ``plan.next_due`` is done; the plan moves to its next date."""
+    if not plan.active:
+        raise RuleViolation(_l("This plan is stopped."), status=409)
+    if done_on is None:
+        raise RuleViolation(_l("Enter the day the work was done."), field="done_on")
+    if done_on > _today(now):
+        raise RuleViolation(_l("The work cannot be done in the future."), field="done_on")
+    if done_on < plan.asset.install_date:
+        raise RuleViolation(_l("The work cannot be done before the item was installed."), field="done_on")
+    amount = check_cost(cost, "cost")
+    record = MaintenanceRecord(asset=plan.asset, plan=plan, due_on=plan.next_due, done_on=done_on, cost=amount,
+                               note=(note or "").strip(), actor=actor, recorded_at=now)
+    db.session.add(record)
+    notify.settle(plan, now=now)
+    before = plan.next_due
+    plan.next_due = next_after_done(plan.anchor, plan.every, plan.unit, plan.next_due, done_on)
+    db.session.flush()
+    audit.record(actor, "equipment.maintenance_done", record,
+                 after={"plan": plan.id, "due_on": before, "done_on": done_on, "cost": amount,
+                        "next_due": plan.next_due}, summary=plan.asset.code)
+    return record
+
+
+# --- repairs of an item -------------------------------------------------------------------------
+
+
+def link_repair(asset: Asset, repair_id: int | None, *, actor: User | None, now: datetime) -> AssetRepair:
+    repair = db.session.get(RepairRequest, repair_id) if repair_id else None
+    if repair is None:
+        raise RuleViolation(_l("There is no repair with that number."), field="repair_id")
+    existing = db.session.scalar(select(AssetRepair).where(AssetRepair.repair_id == repair.id))
+    if existing is not None:
+        raise RuleViolation(_l("That repair is already tied to an item."), field="repair_id")
+    link = AssetRepair(asset=asset, repair_id=repair.id)
+    db.session.add(link)
+    db.session.flush()
+    audit.record(actor, "equipment.link_repair", asset, after={"repair": repair.id}, summary=asset.code)
+    return link
+
+
+# --- inspection rounds --------------------------------------------------------------------------
+
+
+def start_round(category: AssetCategory | str, building_id: int | None, *, actor: User, now: datetime) -> InspectionRound:
+    try:
+        category = AssetCategory(category)
+    except ValueError:
+        raise RuleViolation(_l("Choose a category."), field="category") from None
+    building = db.session.get(Building, building_id) if building_id else None
+    if building is None:
+        raise RuleViolation(_l("Choose the building."), field="building")
+    assets = db.session.scalars(
+        select(Asset).join(Floor).where(Asset.category == category, Floor.building_id == building.id)
+        .order_by(Floor.level, Asset.code)
+    ).all()
+    if not assets:
+        raise RuleViolation(_l("The register has no items of this category in that building."), field="category")
+    round_ = InspectionRound(category=category, building=building, inspector=actor, started_at=now)
+    round_.results = [InspectionResult(asset=a, result=None, finding="") for a in assets]
+    db.session.add(round_)
+    db.session.flush()
+    audit.record(actor, "equipment.round_start", round_, summary=f"{category.value} {building.code}")
+    return round_
+
+
+@dataclass(frozen=True)
+class Finding:
+    result: CheckResult | str | None
+    finding: str = ""
+
+
+def finish_round(
+    round_: InspectionRound, findings: dict[int, Finding], *, note: str = "", actor: User, now: datetime
+) -> list[RepairRequest]:
+    """Keep the round's results; each failed item opens a repair with the finding (returned)."""
+    if round_.finished_at is not None:
+        raise RuleViolation(_l("This round is finished; start a new one."), status=409)
+    opened = []
+    for line in round_.results:
+        given = findings.get(line.asset_id)
+        if given is None or not given.result:
+            raise RuleViolation(_l("Give a result for every item (“not checked” if you could not)."),
+                                field=f"result-{line.asset_id}")
+        try:
+            result = CheckResult(given.result)
+        except ValueError:
+            raise RuleViolation(_l("Give a result for every item (“not checked” if you could not)."),
+                                field=f"result-{line.asset_id}") from None
+        finding = (given.finding or "").strip()[:500]
+        if result is CheckResult.FAIL and len(finding) < 4:
+            raise RuleViolation(_l("Say what is wrong with %(code)s.", code=line.asset.code),
+                                field=f"finding-{line.asset_id}")
+        line.result, line.finding = result, finding
+    for line in round_.results:
+        if line.result is CheckResult.FAIL:
+            repair = open_repair(line.asset, line.finding, actor=actor, now=now)
+            line.repair_id = repair.id
+            opened.append(repair)
+    round_.finished_at = now
+    round_.note = (note or "").strip()
+    audit.record(actor, "equipment.round_finish", round_,
+                 after={"failed": [line.asset_id for line in round_.results if line.result is CheckResult.FAIL]},
+                 summary=f"{round_.category.value} {len(opened)}")
+    return opened
+
+
+def open_repair(asset: Asset, finding: str, *, actor: User, now: datetime) -> RepairRequest:
+    """A fault on ``asset`` into the property company's repair queue, tied to the item."""
+    draft = repairs.ReportDraft(
+        location=repairs.location_value(asset.floor_id, asset.room_id),
+        category=CATEGORY_FACTS[asset.category].repair_category,
+        description=f"[{asset.code} {asset.name}] {finding}",
+        urgency=Urgency.NORMAL,
+        spot=f"{asset.code} {asset.zone}".strip()[:80],
+    )
+    repair = repairs.report_fault(draft, actor=actor, now=now)
+    db.session.add(AssetRepair(asset=asset, repair_id=repair.id))
+    return repair
+
+
+# --- reads for the pages ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    category: AssetCategory | None = None
+    building: int | None = None
+    condition: Condition | None = None
+    q: str = ""
+
+    def url_args(self) -> dict:
+        values = {"category": self.category, "building": self.building, "condition": self.condition, "q": self.q}
+        return {k: (v.value if isinstance(v, enum.Enum) else v) for k, v in values.items() if v not in (None, "")}
+
+
+def with_place(query):
+    return query.options(joinedload(Asset.floor).joinedload(Floor.building), joinedload(Asset.room))
+
+
+def register_query(filters: Filters):
+    query = with_place(select(Asset)).join(Floor, Asset.floor_id == Floor.id)
+    if filters.category is not None:
+        query = query.where(Asset.category == filters.category)
+    if filters.building is not None:
+        query = query.where(Floor.building_id == filters.building)
+    if filters.condition is not None:
+        query = query.where(Asset.condition == filters.condition)
+    if filters.q:
+        code = normalise_identifier(filters.q, upper=True)
+        query = query.where(contains(Asset.name, filters.q) | contains(Asset.code, code)
+                            | contains(Asset.zone, filters.q) | contains(Asset.supplier, filters.q))
+    return query.order_by(Asset.category, Asset.code)
+
+
+def find_asset(asset_id: int) -> Asset | None:
+    return db.session.scalar(with_place(select(Asset)).where(Asset.id == asset_id))
+
+
+@dataclass(frozen=True)
+class YearCost:
+    year: int
+    maintenance: Decimal = ZERO
+    repairs: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.maintenance + self.repairs
+
+
+def cost_history(asset_ids: list[int] | None = None, category: AssetCategory | None = None) -> dict[int, list[YearCost]]:
+    """Maintenance and repair costs by item and year (all items when ``asset_ids`` is None)."""
+    maint: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    rep: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    query = select(MaintenanceRecord.asset_id, MaintenanceRecord.done_on, MaintenanceRecord.cost)
+    if asset_ids is not None:
+        query = query.where(MaintenanceRecord.asset_id.in_(asset_ids))
+    for asset_id, done_on, cost in db.session.execute(query):
+        maint[asset_id, done_on.year] += cost
+    query = select(AssetRepair.asset_id, RepairRequest.reported_at, RepairRequest.parts_cost, RepairRequest.labour_cost
+                   ).join(RepairRequest, AssetRepair.repair_id == RepairRequest.id)
+    if asset_ids is not None:
+        query = query.where(AssetRepair.asset_id.in_(asset_ids))
+    from portal.timeutil import LOCAL_TZ
+
+    for asset_id, at, parts, labour in db.session.execute(query):
+        rep[asset_id, at.astimezone(LOCAL_TZ).year] += (parts or ZERO) + (labour or ZERO)
+    out: dict[int, list[YearCost]] = defaultdict(list)
+    for asset_id, year in sorted(set(maint) | set(rep)):
+        out[asset_id].append(YearCost(year, maint.get((asset_id, year), ZERO), rep.get((asset_id, year), ZERO)))
+    return dict(out)
+
+
+@dataclass(frozen=True)
+class RepairLine:
+    id: int
+    reported_at: datetime
+    description: str
+    status: object
+    cost: Decimal | None
+
+
+@dataclass(frozen=True)
+class AssetView:
+    asset: Asset
+    plans: list[MaintenancePlan]
+    records: list[MaintenanceRecord]
+    repairs: list[RepairLine]
+    costs: list[YearCost]
+    age_years: int
+    checklist: tuple
+
+
+def asset_view(asset: Asset, now: datetime) -> AssetView:
+    records = db.session.scalars(
+        select(MaintenanceRecord).options(joinedload(MaintenanceRecord.plan), joinedload(MaintenanceRecord.actor))
+        .where(MaintenanceRecord.asset_id == asset.id)
+        .order_by(MaintenanceRecord.done_on.desc(), MaintenanceRecord.id.desc()).limit(50)
+    ).all()
+    repair_rows = db.session.scalars(
+        select(RepairRequest).join(AssetRepair, AssetRepair.repair_id == RepairRequest.id)
+        .where(AssetRepair.asset_id == asset.id).order_by(RepairRequest.reported_at.desc())
+    ).all()
+    today = _today(now)
+    age = today.year - asset.install_date.year - ((today.month, today.day) < (asset.install_date.month,
+                                                                                 asset.install_date.day))
+    return AssetView(
+        asset=asset,
+        plans=list(asset.plans),
+        records=list(records),
+        repairs=[RepairLine(r.id, r.reported_at, r.description, r.status, r.total_cost) for r in repair_rows],
+        costs=cost_history([asset.id]).get(asset.id, []),
+        age_years=age,
+        checklist=CATEGORY_FACTS[asset.category].checklist,
+    )
+
+
+class DueState(enum.StrEnum):
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    LATER = "later"
+
+
+@dataclass(frozen=True)
+class DueLine:
+    plan: MaintenancePlan
+    state: DueState
+    days: int  # days until due (negative: overdue by)
+
+
+def due_state(plan: MaintenancePlan, today: date) -> DueState:
+    if plan.next_due < today:
+        return DueState.OVERDUE
+    if plan.next_due <= today + timedelta(days=plan.remind_days):
+        return DueState.DUE_SOON
+    return DueState.LATER
+
+
+def due_query(today: date, horizon_days: int):
+    """Active plans due within ``horizon_days`` (overdue ones included), soonest first."""
+    return (
+        select(MaintenancePlan).join(Asset)
+        .options(joinedload(MaintenancePlan.asset).joinedload(Asset.floor).joinedload(Floor.building),
+                 joinedload(MaintenancePlan.asset).joinedload(Asset.room))
+        .where(MaintenancePlan.active.is_(True), MaintenancePlan.next_due <= today + timedelta(days=horizon_days))
+        .order_by(MaintenancePlan.next_due, Asset.code, MaintenancePlan.id)
+    )
+
+
+def due_lines(plans, today: date) -> list[DueLine]:
+    return [DueLine(p, due_state(p, today), (p.next_due - today).days) for p in plans]
+
+
+@dataclass(frozen=True)
+class DueCounts:
+    overdue: int = 0
+    due_soon: int = 0
+    statutory_soon: int = 0
+
+
+def due_counts(now: datetime) -> DueCounts:
+    today = _today(now)
+    plans = db.session.scalars(
+        select(MaintenancePlan).where(MaintenancePlan.active.is_(True),
+                                      MaintenancePlan.next_due <= today + timedelta(days=90))
+    ).all()
+    states = [(p, due_state(p, today)) for p in plans]
+    return DueCounts(
+        overdue=sum(1 for _, s in states if s is DueState.OVERDUE),
+        due_soon=sum(1 for _, s in states if s is DueState.DUE_SOON),
+        statutory_soon=sum(1 for p, s in states if s is not DueState.LATER and p.kind is PlanKind.STATUTORY),
+    )
+
+
+def rounds_query():
+    return (select(InspectionRound).options(joinedload(InspectionRound.building), joinedload(InspectionRound.inspector))
+            .order_by(InspectionRound.started_at.desc(), InspectionRound.id.desc()))
+
+
+def find_round(round_id: int) -> InspectionRound | None:
+    return db.session.scalar(
+        select(InspectionRound).options(
+            joinedload(InspectionRound.building),
+            joinedload(InspectionRound.results).joinedload(InspectionResult.asset).joinedload(Asset.floor),
+        ).where(InspectionRound.id == round_id)
+    )
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    open: int = 0
+    repairs: list[int] = field(default_factory=list)
+
+
+def round_summary(round_: InspectionRound) -> RoundSummary:
+    counts = defaultdict(int)
+    for line in round_.results:
+        counts[line.result] += 1
+    return RoundSummary(counts[CheckResult.PASS], counts[CheckResult.FAIL], counts[CheckResult.SKIPPED],
+                        counts[None], [line.repair_id for line in round_.results if line.repair_id])
+
+
+def building_choices() -> list[tuple[int, str]]:
+    return list(db.session.execute(select(Building.id, Building.name).order_by(Building.sort_order, Building.id)))
+
+
+def floor_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(Floor.id, Building.name, Floor.label, Floor.level).join(Building)
+        .order_by(Building.sort_order, Building.id, Floor.level)
+    )
+    return [(fid, f"{bname} {label or f'{level}F'}") for fid, bname, label, level in rows]
+
+
+def room_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(Room.id, Building.name, Room.number, Room.name).join(Floor, Room.floor_id == Floor.id).join(Building)
+        .order_by(Building.sort_order, Building.id, Floor.level, Room.number)
+    )
+    return [(rid, f"{bname} {number} {name}".strip()) for rid, bname, number, name in rows]
+
+
+def count_assets() -> int:
+    return db.session.scalar(select(func.count()).select_from(Asset)) or 0
+
+
+def all_assets_for_export(filters: Filters) -> list[Asset]:
+    return list(db.session.scalars(register_query(filters)))

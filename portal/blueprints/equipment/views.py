@@ -1,0 +1,499 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from portal import timeutil
+from portal.blueprints.equipment import EDITORS, VIEWERS, WORKERS, bp
+from portal.blueprints.equipment import budget as budgets
+from portal.blueprints.equipment.export import budget_workbook, register_workbook
+from portal.blueprints.equipment.forms import (
+    AssetForm,
+    DoneForm,
+    ImportForm,
+    LinkRepairForm,
+    PlanForm,
+    PublicReportForm,
+    StartRoundForm,
+)
+from portal.blueprints.equipment.models import (
+    Asset,
+    AssetCategory,
+    CheckResult,
+    Condition,
+    MaintenancePlan,
+)
+from portal.blueprints.equipment.services import (
+    CATEGORY_FACTS,
+    DueState,
+    Filters,
+    Finding,
+    all_assets_for_export,
+    asset_view,
+    building_choices,
+    create_asset,
+    create_plan,
+    due_counts,
+    due_lines,
+    due_query,
+    find_asset,
+    find_round,
+    finish_round,
+    floor_choices,
+    link_repair,
+    record_maintenance,
+    register_query,
+    room_choices,
+    round_summary,
+    rounds_query,
+    start_round,
+    update_asset,
+    update_plan,
+)
+from portal.db import db
+from portal.forms import EmptyForm, form_status
+from portal.htmx import redirect_to, render
+from portal.requestargs import arg_enum, arg_int, paginate
+from portal.rules import RuleViolation
+from portal.security import roles_required
+from portal.spreadsheets import XLSX_MIMETYPE
+
+DUE_HORIZONS = (30, 90, 365)
+
+
+def _page(template: str, partial: Any = None, **context: Any):
+    context.setdefault("can_edit", current_user.has_role(*EDITORS))
+    context.setdefault("can_work", current_user.has_role(*WORKERS))
+    context.update(DueState=DueState, CheckResult=CheckResult)
+    return render(template, partial, **context)
+
+
+def load_asset(asset_id: int) -> Asset:
+    asset = find_asset(asset_id)
+    if asset is None:
+        abort(404)
+    return asset
+
+
+def load_plan(plan_id: int) -> MaintenancePlan:
+    plan = db.session.get(MaintenancePlan, plan_id)
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def _filters() -> Filters:
+    return Filters(
+        category=arg_enum("category", AssetCategory),
+        building=arg_int("building"),
+        condition=arg_enum("condition", Condition),
+        q=request.args.get("q", "").strip()[:60],
+    )
+
+
+# --- the register ----------------------------------------------------------------------------
+
+
+@bp.route("/")
+@roles_required(*VIEWERS)
+def index():
+    filters = _filters()
+    return _page(
+        "equipment/index.html",
+        "equipment/_table.html",
+        page=paginate(register_query(filters)),
+        filters=filters,
+        args=filters.url_args(),
+        buildings=building_choices(),
+        categories=list(AssetCategory),
+        conditions=list(Condition),
+    )
+
+
+@bp.route("/register.xlsx")
+@roles_required(*VIEWERS)
+def export():
+    filters = _filters()
+    now = timeutil.now()
+    data = register_workbook(all_assets_for_export(filters), now).to_bytes()
+    from io import BytesIO
+
+    return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=_("equipment-%(day)s.xlsx", day=now.date().isoformat()))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def import_page():
+    """Add or update items from a workbook in the export's layout; one bad row and nothing is saved."""
+    from portal.blueprints.equipment.exchange import import_register
+
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            result = import_register(form.workbook.data.read(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            if error.status not in (413, 422):
+                raise
+            form.workbook.errors = [*form.workbook.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(_("Imported: %(added)s added, %(updated)s updated.", added=result.added, updated=result.updated),
+                  "success")
+            return redirect_to(url_for("equipment.index"))
+    return _page("equipment/import.html", form=form, status=form_status(form))
+
+
+def _asset_form_choices(form: AssetForm) -> None:
+    form.floor_id.choices = [SelectChoice("", _("— choose —"))] + [SelectChoice(i, n) for i, n in floor_choices()]
+    form.room_id.choices = [SelectChoice("", _("— none —"))] + [SelectChoice(i, n) for i, n in room_choices()]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def new():
+    form = AssetForm()
+    _asset_form_choices(form)
+    if request.method == "GET":
+        form.condition_date.data = timeutil.now().date()
+    if form.validate_on_submit():
+        try:
+            asset = create_asset(form.to_draft(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("%(code)s is in the register.", code=asset.code), "success")
+            return redirect_to(url_for("equipment.detail", asset_id=asset.id))
+    return _page("equipment/form.html", form=form, asset=None, status=form_status(form))
+
+
+@bp.route("/<int:asset_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def edit(asset_id: int):
+    asset = load_asset(asset_id)
+    form = AssetForm(obj=asset if request.method == "GET" else None)
+    _asset_form_choices(form)
+    if request.method == "GET":
+        form.category.data = asset.category.value
+        form.condition.data = asset.condition.value
+    if form.validate_on_submit():
+        try:
+            update_asset(asset, form.to_draft(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("%(code)s is saved.", code=asset.code), "success")
+            return redirect_to(url_for("equipment.detail", asset_id=asset.id))
+    return _page("equipment/form.html", form=form, asset=asset, status=form_status(form))
+
+
+def _render_detail(asset: Asset, *, plan_form: PlanForm | None = None, done_forms: dict | None = None,
+                   link_form: LinkRepairForm | None = None, status: int = 200):
+    now = timeutil.now()
+    view = asset_view(asset, now)
+    done_forms = done_forms or {}
+    for plan in view.plans:
+        done_forms.setdefault(plan.id, DoneForm(formdata=None, data={"done_on": now.date()}, prefix=f"p{plan.id}"))
+    return _page(
+        "equipment/detail.html",
+        view=view,
+        asset=asset,
+        plan_form=plan_form or PlanForm(formdata=None),
+        done_forms=done_forms,
+        link_form=link_form or LinkRepairForm(formdata=None),
+        today=now.date(),
+        status=status,
+    )
+
+
+@bp.route("/<int:asset_id>")
+@roles_required(*VIEWERS)
+def detail(asset_id: int):
+    return _render_detail(load_asset(asset_id))
+
+
+@bp.route("/<int:asset_id>/plans", methods=["POST"])
+@roles_required(*EDITORS)
+def add_plan(asset_id: int):
+    asset = load_asset(asset_id)
+    form = PlanForm()
+    if form.validate_on_submit():
+        try:
+            create_plan(asset, form.to_draft(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("The plan is added."), "success")
+            return redirect_to(url_for("equipment.detail", asset_id=asset.id))
+    return _render_detail(asset, plan_form=form, status=422)
+
+
+@bp.route("/plans/<int:plan_id>/edit", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def edit_plan(plan_id: int):
+    plan = load_plan(plan_id)
+    form = PlanForm(obj=plan if request.method == "GET" else None)
+    if request.method == "GET":
+        form.first_due.data = plan.next_due
+        form.kind.data, form.unit.data = plan.kind.value, plan.unit.value
+    if form.validate_on_submit():
+        try:
+            update_plan(plan, form.to_draft(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("The plan is saved; it continues from the date given."), "success")
+            return redirect_to(url_for("equipment.detail", asset_id=plan.asset_id))
+    return _page("equipment/plan_form.html", form=form, plan=plan, status=form_status(form))
+
+
+@bp.route("/plans/<int:plan_id>/done", methods=["POST"])
+@roles_required(*WORKERS)
+def plan_done(plan_id: int):
+    plan = load_plan(plan_id)
+    form = DoneForm(prefix=f"p{plan.id}")
+    if form.validate_on_submit():
+        try:
+            record_maintenance(plan, done_on=form.done_on.data, cost=form.cost.data, note=form.note.data or "",
+                               actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            if error.status != 422:
+                raise
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("Recorded; next due %(day)s.", day=plan.next_due.isoformat()), "success")
+            if request.form.get("back") == "due":
+                return redirect_to(url_for("equipment.due"))
+            return redirect_to(url_for("equipment.detail", asset_id=plan.asset_id))
+    return _render_detail(load_asset(plan.asset_id), done_forms={plan.id: form}, status=422)
+
+
+@bp.route("/<int:asset_id>/repairs", methods=["POST"])
+@roles_required(*WORKERS)
+def add_repair(asset_id: int):
+    asset = load_asset(asset_id)
+    form = LinkRepairForm()
+    if form.validate_on_submit():
+        try:
+            link_repair(asset, form.repair_id.data, actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("Repair no. %(id)s is tied to %(code)s.", id=form.repair_id.data, code=asset.code), "success")
+            return redirect_to(url_for("equipment.detail", asset_id=asset.id))
+    return _render_detail(asset, link_form=form, status=422)
+
+
+# --- planned maintenance due ---------------------------------------------------------------
+
+
+@bp.route("/due")
+@roles_required(*VIEWERS)
+def due():
+    now = timeutil.now()
+    horizon = arg_int("days", 30, minimum=0, maximum=366)
+    page = paginate(due_query(now.date(), horizon))
+    return _page(
+        "equipment/due.html",
+        page=page,
+        lines=due_lines(page.items, now.date()),
+        horizon=horizon,
+        horizons=DUE_HORIZONS,
+        counts=due_counts(now),
+        today=now.date(),
+    )
+
+
+# --- inspection rounds ------------------------------------------------------------------------
+
+
+def _start_form(form: StartRoundForm | None = None) -> StartRoundForm:
+    form = form or StartRoundForm(formdata=None)
+    form.building.choices = [SelectChoice("", _("— choose —"))] + [SelectChoice(i, n) for i, n in building_choices()]
+    return form
+
+
+@bp.route("/rounds", methods=["GET", "POST"])
+@roles_required(*VIEWERS)
+def rounds():
+    form = _start_form(StartRoundForm() if request.method == "POST" else None)
+    if request.method == "POST":
+        if not current_user.has_role(*WORKERS):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                round_ = start_round(form.category.data, form.building.data, actor=current_user, now=timeutil.now())
+            except RuleViolation as error:
+                db.session.rollback()
+                error.show_on(form)
+            else:
+                db.session.commit()
+                return redirect_to(url_for("equipment.round_page", round_id=round_.id))
+    page = paginate(rounds_query())
+    return _page("equipment/rounds.html", form=form, page=page,
+                 summaries={r.id: round_summary(r) for r in page.items}, status=form_status(form))
+
+
+@bp.route("/rounds/<int:round_id>", methods=["GET", "POST"])
+@roles_required(*VIEWERS)
+def round_page(round_id: int):
+    round_ = find_round(round_id)
+    if round_ is None:
+        abort(404)
+    form = EmptyForm()
+    error, error_field, status = "", "", 200
+    given: dict[int, Finding] = {}
+    if request.method == "POST":
+        if not current_user.has_role(*WORKERS):
+            abort(403)
+        given = {line.asset_id: Finding(request.form.get(f"result-{line.asset_id}") or None,
+                                        (request.form.get(f"finding-{line.asset_id}") or "")[:500])
+                 for line in round_.results}
+        if form.validate_on_submit():
+            try:
+                opened = finish_round(round_, given, note=(request.form.get("note") or "")[:1000],
+                                      actor=current_user, now=timeutil.now())
+            except RuleViolation as failure:
+                db.session.rollback()
+                if failure.status != 422:
+                    raise
+                error, error_field, status = str(failure), failure.field or "", 422
+                round_ = find_round(round_id)
+            else:
+                db.session.commit()
+                if opened:
+                    flash(_("Round saved; %(num)s repair(s) opened for the failed items.", num=len(opened)), "success")
+                else:
+                    flash(_("Round saved; everything passed."), "success")
+                return redirect_to(url_for("equipment.round_page", round_id=round_id))
+        else:
+            error, status = _("The form expired; send it again."), 422
+    return _page("equipment/round.html", round=round_, form=form, given=given, error=error, error_field=error_field,
+                 checklist=CATEGORY_FACTS[round_.category].checklist, results=CheckResult.choices(),
+                 summary=round_summary(round_), status=status)
+
+
+# --- the budget ---------------------------------------------------------------------------------
+
+
+def _projection():
+    now = timeutil.now()
+    assumptions = budgets.Assumptions.from_config(current_app.config, now.date())
+    return budgets.project(assumptions, now.year), now
+
+
+@bp.route("/budget")
+@roles_required(*EDITORS)
+def budget():
+    projection, now = _projection()
+    bars, width = budgets.chart(projection)
+    page = paginate_lines(projection.major_lines())
+    return _page("equipment/budget.html", projection=projection, by_year=projection.by_year_tier(),
+                 by_category=projection.by_category_year(), year_totals=projection.year_totals(),
+                 bars=bars, chart_width=width, chart_height=budgets.CHART_HEIGHT, bar_width=budgets.BAR_WIDTH,
+                 Tier=budgets.Tier, page=page)
+
+
+class _ListPage:
+    """A page of a list already in memory, with the attributes of a SQLAlchemy page for the pager."""
+
+    def __init__(self, items: list, page: int, per_page: int) -> None:
+        self.total = len(items)
+        self.per_page = per_page
+        self.pages = max(1, -(-self.total // per_page))
+        self.page = page
+        self.items = items[(page - 1) * per_page: page * per_page]
+        self.has_prev, self.has_next = page > 1, page < self.pages
+        self.prev_num, self.next_num = page - 1, page + 1
+
+
+def paginate_lines(items: list) -> _ListPage:
+    from portal.requestargs import arg_page
+
+    return _ListPage(items, arg_page(), current_app.config["PAGE_SIZE"])
+
+
+@bp.route("/budget.xlsx")
+@roles_required(*EDITORS)
+def budget_export():
+    projection, now = _projection()
+    from io import BytesIO
+
+    data = budget_workbook(projection).to_bytes()
+    return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=_("equipment-budget-%(first)s-%(last)s.xlsx", first=projection.assumptions.first_year,
+                                     last=projection.assumptions.last_year))
+
+
+# --- QR labels and the public fault form ----------------------------------------------------
+
+
+@bp.route("/labels")
+@roles_required(*VIEWERS)
+def labels():
+    """A printable sheet of QR labels; scanning one opens the item's fault form."""
+    from markupsafe import Markup
+    import segno
+
+    from portal.urls import external_url
+
+    filters = _filters()
+    page = paginate(register_query(filters), per_page=24)
+    codes = {}
+    for asset in page.items:
+        url = external_url("equipment.report", code=asset.code)
+        codes[asset.id] = (url, Markup(segno.make(url, error="m").svg_inline(scale=3, omitsize=True)))
+    return _page("equipment/labels.html", page=page, codes=codes, filters=filters, args=filters.url_args(),
+                 buildings=building_choices(), categories=list(AssetCategory), conditions=list(Condition))
+
+
+@bp.route("/report/<code>", methods=["GET", "POST"])
+def report(code: str):
+    """The fault form a QR label opens: no login; name and phone required; floods refused."""
+    from portal.blueprints.equipment.public import find_by_code, report_from_label
+
+    asset = find_by_code(code[:40])
+    if asset is None:
+        abort(404)
+    form = PublicReportForm()
+    status = form_status(form)
+    if form.validate_on_submit():
+        if form.website.data:  # only robots fill the hidden field: say thanks, keep nothing
+            return redirect_to(url_for("equipment.report_sent", code=asset.code))
+        try:
+            report_from_label(asset, form.to_draft(), address=request.remote_addr or "?", now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+            status = error.status
+        else:
+            db.session.commit()
+            return redirect_to(url_for("equipment.report_sent", code=asset.code))
+    return render("equipment/report.html", None, asset=asset, form=form, status=status)
+
+
+@bp.route("/report/<code>/sent")
+def report_sent(code: str):
+    from portal.blueprints.equipment.public import find_by_code
+
+    asset = find_by_code(code[:40])
+    if asset is None:
+        abort(404)
+    return render("equipment/report_sent.html", None, asset=asset)

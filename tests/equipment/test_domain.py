@@ -1,0 +1,345 @@
+"""Rules without HTTP: due dates, the register's checks, rounds, cost roll-ups and the budget projection."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import events
+from portal.blueprints.equipment import notify
+from portal.blueprints.equipment.budget import Assumptions, Tier, end_of_life, project
+from portal.blueprints.equipment.models import (
+    Asset,
+    AssetCategory,
+    AssetRepair,
+    CheckResult,
+    Condition,
+    InspectionRound,
+    IntervalUnit,
+    MaintenancePlan,
+    PlanKind,
+)
+from portal.blueprints.equipment.schedule import add_months, first_after, next_after_done
+from portal.blueprints.equipment.services import (
+    AssetDraft,
+    Finding,
+    PlanDraft,
+    YearCost,
+    cost_history,
+    create_asset,
+    create_plan,
+    finish_round,
+    record_maintenance,
+    start_round,
+    update_asset,
+    update_plan,
+)
+from portal.blueprints.repairs.models import RepairRequest
+from portal.db import db
+from portal.rules import RuleViolation
+from tests.equipment.conftest import NOW
+
+M = IntervalUnit.MONTHS
+
+
+# --- due dates ---------------------------------------------------------------------------------
+
+
+def test_monthly_dates_keep_the_month_end_without_drifting():
+    anchor = date(2027, 1, 31)
+    assert add_months(anchor, 1) == date(2027, 2, 28)
+    assert add_months(anchor, 2) == date(2027, 3, 31)
+    assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)  # leap year
+    # done on time each month: Feb 28, then back to Mar 31 (not Mar 28)
+    assert next_after_done(anchor, 1, M, date(2027, 1, 31), date(2027, 1, 31)) == date(2027, 2, 28)
+    assert next_after_done(anchor, 1, M, date(2027, 2, 28), date(2027, 2, 28)) == date(2027, 3, 31)
+    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+    assert add_months(date(2026, 12, 15), -12) == date(2025, 12, 15)
+
+
+def test_work_done_late_skips_the_cycles_it_missed_and_early_work_keeps_the_schedule():
+    anchor = date(2026, 1, 10)
+    # due 10 March, done 25 May: April and May are not owed twice; next is 10 June
+    assert next_after_done(anchor, 1, M, date(2026, 3, 10), date(2026, 5, 25)) == date(2026, 6, 10)
+    # done on the due day of a later cycle: that cycle counts as done
+    assert next_after_done(anchor, 1, M, date(2026, 3, 10), date(2026, 5, 10)) == date(2026, 6, 10)
+    # done early: the next date of the schedule, not a month after the work
+    assert next_after_done(anchor, 1, M, date(2026, 3, 10), date(2026, 3, 1)) == date(2026, 4, 10)
+    # days and weeks
+    assert next_after_done(date(2026, 1, 1), 15, IntervalUnit.DAYS, date(2026, 1, 16), date(2026, 1, 20)) == date(2026, 1, 31)
+    assert first_after(date(2026, 1, 5), 2, IntervalUnit.WEEKS, date(2026, 1, 19)) == date(2026, 2, 2)
+    assert first_after(date(2026, 1, 5), 2, IntervalUnit.WEEKS, date(2025, 1, 1)) == date(2026, 1, 5)
+    # a quarterly plan anchored on 31 August
+    assert first_after(date(2025, 8, 31), 3, M, date(2026, 3, 1)) == date(2026, 5, 31)
+    assert first_after(date(2025, 8, 31), 3, M, date(2025, 11, 30)) == date(2026, 2, 28)
+
+
+def test_recording_maintenance_moves_the_plan_and_keeps_the_cost(make_asset, property_user):
+    asset = make_asset()
+    plan = create_plan(asset, PlanDraft("月度保养", PlanKind.ROUTINE, 1, M, date(2026, 10, 31)), actor=None, now=NOW)
+    record = record_maintenance(plan, done_on=date(2026, 11, 2), cost=Decimal("350.50"), note="换油",
+                                actor=property_user, now=NOW)
+    assert record.due_on == date(2026, 10, 31) and record.cost == Decimal("350.50")
+    assert plan.next_due == date(2026, 11, 30)
+    record_maintenance(plan, done_on=date(2026, 12, 1), cost=Decimal("0"), note="", actor=property_user, now=NOW)
+    assert plan.next_due == date(2026, 12, 31)
+    db.session.commit()
+    assert cost_history([asset.id])[asset.id] == [YearCost(2026, Decimal("350.50"), Decimal("0.00"))]
+
+
+@pytest.mark.parametrize(("done_on", "cost", "field"), [
+    (date(2026, 12, 3), Decimal("10"), "done_on"),  # tomorrow
+    (date(2026, 12, 1), Decimal("-1"), "cost"),
+    (date(2026, 12, 1), Decimal("1.005"), "cost"),
+    (date(2026, 12, 1), Decimal("NaN"), "cost"),
+    (date(2000, 1, 1), Decimal("1"), "done_on"),  # before it was installed
+])
+def test_bad_maintenance_records_are_refused_and_the_plan_stays(make_asset, done_on, cost, field):
+    plan = create_plan(make_asset(), PlanDraft("保养", PlanKind.ROUTINE, 1, M, date(2026, 11, 30)), actor=None, now=NOW)
+    with pytest.raises(RuleViolation) as refused:
+        record_maintenance(plan, done_on=done_on, cost=cost, note="", actor=None, now=NOW)
+    assert refused.value.field == field
+    assert plan.next_due == date(2026, 11, 30)
+
+
+def test_a_plan_changed_mid_way_restarts_from_the_date_given(make_asset):
+    asset = make_asset()
+    plan = create_plan(asset, PlanDraft("保养", PlanKind.ROUTINE, 1, M, date(2026, 9, 30)), actor=None, now=NOW)
+    record_maintenance(plan, done_on=date(2026, 9, 30), cost=Decimal("1"), note="", actor=None, now=NOW)
+    assert plan.next_due == date(2026, 10, 30)
+    update_plan(plan, PlanDraft("季度保养", PlanKind.ROUTINE, 3, M, date(2026, 12, 15)), actor=None, now=NOW)
+    assert (plan.anchor, plan.next_due, plan.every) == (date(2026, 12, 15), date(2026, 12, 15), 3)
+    record_maintenance(plan, done_on=date(2026, 12, 2), cost=Decimal("1"), note="", actor=None, now=NOW)
+    assert plan.next_due == date(2027, 3, 15)
+
+
+def test_plan_checks():
+    from portal.blueprints.equipment.services import _check_plan
+
+    for draft, field in ((PlanDraft("", "routine", 1, "months", date(2027, 1, 1)), "title"),
+                         (PlanDraft("x", "routine", 0, "months", date(2027, 1, 1)), "every"),
+                         (PlanDraft("x", "routine", 1, "fortnights", date(2027, 1, 1)), "unit"),
+                         (PlanDraft("x", "routine", 1, "months", None), "first_due"),
+                         (PlanDraft("x", "routine", 1, "months", date(2027, 1, 1), 400), "remind_days")):
+        with pytest.raises(RuleViolation) as refused:
+            _check_plan(draft)
+        assert refused.value.field == field
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+
+def test_due_and_overdue_reminders_go_once_and_recording_clears_them(make_asset, property_user, logistics):
+    sent, resolved = [], []
+    asset = make_asset()
+    soon = create_plan(asset, PlanDraft("保养", PlanKind.ROUTINE, 1, M, date(2026, 12, 10), 14), actor=None, now=NOW)
+    late = create_plan(asset, PlanDraft("年检", PlanKind.STATUTORY, 12, M, date(2026, 11, 20), 30), actor=None, now=NOW)
+    create_plan(asset, PlanDraft("远期", PlanKind.ROUTINE, 12, M, date(2027, 6, 1), 14), actor=None, now=NOW)
+    db.session.commit()
+    with events.event_emitted.connected_to(lambda e: sent.append(e)), \
+            events.todo_resolved.connected_to(lambda key, **kw: resolved.append(key)), \
+            events.todo_asked.connected_to(lambda key: any(e.todo_key == key for e in sent)):
+        assert notify.remind_due(now=NOW) == 2
+        assert notify.remind_due(now=NOW) == 0  # once
+        kinds = {e.kind: e for e in sent}
+        assert kinds[notify.DUE].recipient_ids == (property_user.id,)
+        assert set(kinds[notify.OVERDUE].recipient_ids) == {property_user.id, logistics.id}
+        assert kinds[notify.DUE].args["item"].startswith(asset.code)
+        record_maintenance(late, done_on=date(2026, 12, 1), cost=Decimal("1"), note="", actor=None, now=NOW)
+        assert f"equipment.plan:{late.id}:2026-11-20:overdue" in resolved
+        assert late.next_due == date(2027, 11, 20)
+    assert soon.next_due == date(2026, 12, 10)
+
+
+# --- the register --------------------------------------------------------------------------------
+
+
+def _draft(place, **changes) -> AssetDraft:
+    values = dict(code="DT-01", name="1号客梯", category="lift", floor_id=place["f1"].id,
+                  install_date=date(2006, 12, 1), expected_life_years=15, replacement_cost=Decimal("380000"))
+    values.update(changes)
+    return AssetDraft(**values)
+
+
+def test_codes_are_normalised_and_unique(place, logistics):
+    asset = create_asset(_draft(place, code="ｄｔ－０１ "), actor=logistics, now=NOW)
+    assert asset.code == "DT-01"
+    db.session.commit()
+    with pytest.raises(RuleViolation) as refused:
+        create_asset(_draft(place, code=" dt-01"), actor=logistics, now=NOW)
+    assert refused.value.field == "code"
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"install_date": date(2026, 12, 3)}, "install_date"),
+    ({"install_date": None}, "install_date"),
+    ({"replacement_cost": Decimal("-5")}, "replacement_cost"),
+    ({"expected_life_years": 0}, "expected_life_years"),
+    ({"category": "spaceship"}, "category"),
+    ({"floor_id": 999999}, "floor_id"),
+    ({"code": "   "}, "code"),
+    ({"name": ""}, "name"),
+    ({"condition": "excellent"}, "condition"),
+    ({"condition_date": date(2027, 1, 1)}, "condition_date"),
+])
+def test_bad_items_are_refused_and_nothing_is_saved(place, logistics, changes, field):
+    with pytest.raises(RuleViolation) as refused:
+        create_asset(_draft(place, **changes), actor=logistics, now=NOW)
+    assert refused.value.field == field
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Asset)) == 0
+
+
+def test_a_room_must_be_on_the_chosen_floor(place, logistics):
+    with pytest.raises(RuleViolation) as refused:
+        create_asset(_draft(place, floor_id=place["f2"].id, room_id=place["room"].id), actor=logistics, now=NOW)
+    assert refused.value.field == "room_id"
+    asset = create_asset(_draft(place, room_id=place["room"].id), actor=logistics, now=NOW)
+    assert "101 报告厅" in asset.location_label
+    update_asset(asset, _draft(place, name="一号客梯", zone="东侧电梯厅"), actor=logistics, now=NOW)
+    assert asset.location_label.endswith("· 东侧电梯厅") and asset.room is None
+
+
+# --- inspection rounds ---------------------------------------------------------------------------
+
+
+def test_a_failed_item_opens_a_repair_tied_to_it(place, make_asset, property_user):
+    lift = make_asset(category=AssetCategory.LIFT, zone="东侧")
+    other = make_asset(category=AssetCategory.LIFT, floor_id=place["f2"].id)
+    make_asset(category=AssetCategory.PUMP)
+    round_ = start_round("lift", place["building"].id, actor=property_user, now=NOW)
+    assert [line.asset_id for line in round_.results] == [lift.id, other.id]
+    with pytest.raises(RuleViolation) as refused:  # a failure needs its finding
+        finish_round(round_, {lift.id: Finding("fail", ""), other.id: Finding("pass")}, actor=property_user, now=NOW)
+    assert refused.value.field == f"finding-{lift.id}"
+    with pytest.raises(RuleViolation):  # every item needs a result
+        finish_round(round_, {lift.id: Finding("pass")}, actor=property_user, now=NOW)
+    assert db.session.scalar(select(func.count()).select_from(RepairRequest)) == 0
+    opened = finish_round(round_, {lift.id: Finding("fail", "门关不严，反复开合"), other.id: Finding("pass")},
+                          actor=property_user, now=NOW)
+    db.session.commit()
+    assert len(opened) == 1
+    repair = opened[0]
+    assert lift.code in repair.description and "门关不严" in repair.description
+    assert repair.floor_id == lift.floor_id and repair.category.value == "elevator"
+    assert db.session.scalar(select(AssetRepair.asset_id).where(AssetRepair.repair_id == repair.id)) == lift.id
+    assert round_.finished_at is not None and round_.results[0].result is CheckResult.FAIL
+    assert round_.results[0].repair_id == repair.id
+    with pytest.raises(RuleViolation) as refused:
+        finish_round(round_, {}, actor=property_user, now=NOW)
+    assert refused.value.status == 409
+
+
+def test_a_round_needs_items_of_its_category(place, make_asset, property_user):
+    make_asset(category=AssetCategory.LIFT)
+    with pytest.raises(RuleViolation):
+        start_round("av", place["building"].id, actor=property_user, now=NOW)
+    with pytest.raises(RuleViolation):
+        start_round("lift", None, actor=property_user, now=NOW)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(InspectionRound)) == 0
+
+
+# --- the budget ----------------------------------------------------------------------------------
+
+
+def _assumptions(**changes) -> Assumptions:
+    values = dict(first_year=2027, years=10, price_growth=Decimal("0.03"))
+    values.update(changes)
+    return Assumptions(**values)
+
+
+def test_end_of_life_is_advanced_by_condition_and_repairs(make_asset):
+    a = _assumptions()
+    old = make_asset(install_date=date(2006, 12, 1), expected_life_years=15)
+    year, reasons = end_of_life(old, [], a, 2026)
+    assert year == 2027 and len(reasons) == 2  # 2021, past: planned in the first year
+    newer = make_asset(install_date=date(2019, 8, 10), expected_life_years=15)
+    assert end_of_life(newer, [], a, 2026)[0] == 2034
+    poor = make_asset(install_date=date(2019, 8, 10), expected_life_years=15, condition=Condition.POOR)
+    assert end_of_life(poor, [], a, 2026)[0] == 2032
+    failed = make_asset(install_date=date(2024, 1, 1), expected_life_years=15, condition=Condition.FAILED)
+    assert end_of_life(failed, [], a, 2026)[0] == 2027
+    costly = [YearCost(2025, repairs=Decimal("20000")), YearCost(2026, repairs=Decimal("15000")),
+              YearCost(2020, repairs=Decimal("90000"))]  # 2020 is outside the three years
+    year, reasons = end_of_life(newer, costly, a, 2026)
+    assert year == 2033 and "35,000.00" in str(reasons[-1])
+
+
+def test_projection_rolls_up_by_year_category_and_kind_of_work(make_asset):
+    a = _assumptions(years=10, price_growth=Decimal("0.03"), overhaul_share=Decimal("0.15"),
+                     routine_share=Decimal("0.02"))
+    lift = make_asset(install_date=date(2006, 12, 1), expected_life_years=15, replacement_cost=Decimal("100000"))
+    pump = make_asset(category=AssetCategory.PUMP, install_date=date(2020, 5, 1), expected_life_years=16,
+                      replacement_cost=Decimal("10000"))
+    projection = project(a, 2026, assets=[lift, pump], history={})
+    major = [line for line in projection.lines if line.tier is Tier.MAJOR]
+    # the lift is replaced in 2027 at next year's price; the pump reaches its end in 2036
+    assert [(line.asset.code, line.year, line.amount) for line in major] == [
+        (lift.code, 2027, Decimal("103000.00")), (pump.code, 2036, Decimal("13439.16"))]
+    medium = [(line.asset.code, line.year) for line in projection.lines if line.tier is Tier.MEDIUM]
+    # the new lift's half-life (2027 + 7) and the pump's (2020 + 8)
+    assert medium == [(lift.code, 2034), (pump.code, 2028)]
+    routine_2027 = sum(line.amount for line in projection.lines if line.tier is Tier.ROUTINE and line.year == 2027)
+    assert routine_2027 == Decimal("2060.00") + Decimal("206.00")
+    by_year = projection.by_year_tier()
+    assert sum(by_year[2027].values()) == Decimal("103000.00") + Decimal("2266.00")
+    rows = {category: total for category, _, total in projection.by_category_year()}
+    assert sum(rows.values()) == projection.total() == sum(projection.year_totals())
+    assert set(rows) == {AssetCategory.LIFT, AssetCategory.PUMP}
+
+
+def test_routine_cost_comes_from_the_maintenance_history(make_asset):
+    a = _assumptions(price_growth=Decimal("0"))
+    lift = make_asset(install_date=date(2019, 1, 1), expected_life_years=30)
+    history = {lift.id: [YearCost(2024, maintenance=Decimal("1000")), YearCost(2025, maintenance=Decimal("3000")),
+                         YearCost(2019, maintenance=Decimal("99999"))]}
+    projection = project(a, 2026, assets=[lift], history=history)
+    routine = [line for line in projection.lines if line.tier is Tier.ROUTINE]
+    assert {line.amount for line in routine} == {Decimal("2000.00")}
+    assert "2024, 2025" in str(routine[0].reasons[0])
+
+
+def test_repair_costs_of_an_item_roll_up_by_year(make_asset, make_user):
+    from portal.blueprints.equipment.services import link_repair, open_repair
+
+    lift = make_asset()
+    reporter = make_user()
+    repair = open_repair(lift, "异响", actor=reporter, now=NOW)
+    repair.parts_cost, repair.labour_cost = Decimal("100.00"), Decimal("50.00")
+    db.session.commit()
+    assert cost_history([lift.id])[lift.id] == [YearCost(2026, Decimal("0.00"), Decimal("150.00"))]
+    with pytest.raises(RuleViolation):  # tied already
+        link_repair(make_asset(), repair.id, actor=None, now=NOW)
+    with pytest.raises(RuleViolation):
+        link_repair(lift, 987654, actor=None, now=NOW)
+
+
+def test_the_demo_plan_starts_next_year_and_explains_itself(app, demo):
+    from portal import timeutil
+
+    now = timeutil.now()
+    a = Assumptions.from_config(app.config, now.date())
+    assert a.first_year == now.year + 1 and a.years == 10
+    projection = project(a, now.year)
+    first = projection.by_year_tier()[a.first_year]
+    assert first[Tier.MAJOR] > 0 and first[Tier.ROUTINE] > 0
+    assert all(line.reasons for line in projection.lines)
+    assert db.session.scalar(select(func.count()).select_from(MaintenancePlan)) > 60
+
+
+def test_the_recent_costs_roll_up_by_category_and_year(make_asset):
+    from portal.blueprints.equipment.budget import category_history
+
+    lift, pump = make_asset(), make_asset(category=AssetCategory.PUMP)
+    other_lift = make_asset()
+    history = {lift.id: [YearCost(2025, Decimal("100"), Decimal("50")), YearCost(2019, Decimal("999"))],
+               other_lift.id: [YearCost(2025, Decimal("1"), Decimal("2"))],
+               pump.id: [YearCost(2026, Decimal("0"), Decimal("7"))]}
+    rows = category_history([lift, pump, other_lift], history, [2024, 2025, 2026])
+    assert [row.category for row in rows] == [AssetCategory.LIFT, AssetCategory.PUMP]
+    assert rows[0].cells[1] == YearCost(2025, Decimal("101"), Decimal("52"))
+    assert rows[0].total.total == Decimal("153") and rows[1].total.repairs == Decimal("7")

@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.blueprints.equipment.models import Asset, InspectionRound
+from portal.db import db
+
+
+def test_demo_register_is_realistic_and_idempotent(app, demo):
+    from portal.blueprints.equipment.demo import seed_demo
+
+    count = db.session.scalar(select(func.count()).select_from(Asset))
+    assert 60 <= count <= 120
+    seed_demo()
+    assert db.session.scalar(select(func.count()).select_from(Asset)) == count
+    assert db.session.scalar(select(func.count()).select_from(InspectionRound)) == 1
+
+
+def test_pages_render_for_logistics(client, auth, demo):
+    auth.login_as(demo["logistics_admin"])
+    asset = db.session.scalar(select(Asset).where(Asset.code == "DT-ZL-01"))
+    for url in ("/equipment/", "/equipment/?category=lift&q=客梯", f"/equipment/{asset.id}", "/equipment/due",
+                "/equipment/rounds", "/equipment/budget", "/equipment/new", f"/equipment/{asset.id}/edit",
+                "/equipment/due?days=365", "/equipment/budget?page=2"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "1号客梯" in client.get("/equipment/?category=lift").get_data(as_text=True)
+
+
+# --- forms through HTTP -----------------------------------------------------------------------
+
+from datetime import date  # noqa: E402
+from decimal import Decimal  # noqa: E402
+from io import BytesIO  # noqa: E402
+
+import pytest  # noqa: E402
+from openpyxl import load_workbook  # noqa: E402
+
+from portal.blueprints.equipment.models import AssetRepair, MaintenancePlan, MaintenanceRecord, PlanKind  # noqa: E402
+from portal.blueprints.equipment.services import PlanDraft, create_plan  # noqa: E402
+from portal.blueprints.repairs.models import RepairRequest  # noqa: E402
+from portal.models import AuditLog  # noqa: E402
+
+
+def _form(place, **changes):
+    data = {"code": "ＤＴ－０９", "name": "9号客梯", "category": "lift", "floor_id": str(place["f1"].id), "room_id": "",
+            "zone": "东侧", "install_date": "2010-05-01", "expected_life_years": "15", "replacement_cost": "380000.00",
+            "supplier": "某电梯公司", "maintainer": "", "contract_end": "", "warranty_end": "", "condition": "fair",
+            "condition_date": "2026-11-01", "notes": ""}
+    data.update(changes)
+    return data
+
+
+def test_logistics_adds_an_item_with_a_normalised_code(client, auth, place, logistics):
+    auth.login_as(logistics)
+    response = client.post("/equipment/new", data=_form(place))
+    assert response.status_code == 303
+    asset = db.session.scalar(select(Asset))
+    assert asset.code == "DT-09" and asset.replacement_cost == Decimal("380000.00")
+    assert response.headers["Location"].endswith(f"/equipment/{asset.id}")
+    assert db.session.scalar(select(AuditLog.action).where(AuditLog.object_type == "equipment_asset")) == "equipment.create"
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"install_date": "2027-01-01"}, "安装日期不能晚于今天。"),
+    ({"replacement_cost": "-1"}, "金额须在 0 至 99,999,999.99 元之间，精确到分。"),
+    ({"install_date": "9999-99-99"}, ""),
+    ({"floor_id": "abc"}, ""),
+    ({"expected_life_years": "1000"}, ""),
+])
+def test_bad_input_is_refused_with_a_message_and_nothing_saved(client, auth, place, logistics, changes, message):
+    auth.login_as(logistics)
+    response = client.post("/equipment/new", data=_form(place, **changes))
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Asset)) == 0
+
+
+def test_a_duplicate_code_is_refused_on_edit(client, auth, place, logistics, make_asset):
+    first, second = make_asset(code="DT-01"), make_asset(code="DT-02")
+    auth.login_as(logistics)
+    response = client.post(f"/equipment/{second.id}/edit", data=_form(place, code="dt-01"))
+    assert response.status_code == 422
+    assert "编号 DT-01 已被其他设备使用。" in response.get_data(as_text=True)
+    response = client.post(f"/equipment/{second.id}/edit", data=_form(place, code="DT-02", name="二号"))
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Asset, second.id).name == "二号" and first.code == "DT-01"
+
+
+def test_plans_are_added_and_done_through_the_pages(client, auth, place, logistics, property_user, make_asset):
+    asset = make_asset()
+    auth.login_as(logistics)
+    response = client.post(f"/equipment/{asset.id}/plans", data={
+        "title": "月度保养", "kind": "routine", "every": "1", "unit": "months", "first_due": "2026-11-30",
+        "remind_days": "7"})
+    assert response.status_code == 303
+    plan = db.session.scalar(select(MaintenancePlan))
+    assert client.post(f"/equipment/{asset.id}/plans", data={"title": "", "kind": "routine", "every": "0",
+                                                             "unit": "months", "first_due": ""}).status_code == 422
+    auth.login_as(property_user)
+    assert "逾期 2 天" in client.get("/equipment/due").get_data(as_text=True)
+    response = client.post(f"/equipment/plans/{plan.id}/done", data={
+        f"p{plan.id}-done_on": "2026-12-01", f"p{plan.id}-cost": "-3", f"p{plan.id}-note": ""})
+    assert response.status_code == 422
+    response = client.post(f"/equipment/plans/{plan.id}/done", data={
+        f"p{plan.id}-done_on": "2026-12-01", f"p{plan.id}-cost": "420.00", f"p{plan.id}-note": "更换钢丝绳润滑"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(MaintenancePlan, plan.id).next_due == date(2026, 12, 30)
+    assert db.session.scalar(select(MaintenanceRecord.cost)) == Decimal("420.00")
+    assert "¥420.00" in client.get(f"/equipment/{asset.id}").get_data(as_text=True)
+    # the property company records work but does not change plans
+    assert client.get(f"/equipment/plans/{plan.id}/edit").status_code == 403
+    auth.login_as(logistics)
+    response = client.post(f"/equipment/plans/{plan.id}/edit", data={
+        "title": "季度保养", "kind": "statutory", "every": "3", "unit": "months", "first_due": "2027-01-15",
+        "remind_days": "30"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    changed = db.session.get(MaintenancePlan, plan.id)
+    assert (changed.every, changed.kind, changed.next_due) == (3, PlanKind.STATUTORY, date(2027, 1, 15))
+
+
+def test_home_panel_shows_what_is_due(client, auth, property_user, make_asset, make_user):
+    asset = make_asset()
+    create_plan(asset, PlanDraft("保养", "routine", 1, "months", date(2026, 11, 1)), actor=None, now=NOW_)
+    db.session.commit()
+    auth.login_as(property_user)
+    assert "1 项维保已逾期" in client.get("/").get_data(as_text=True)
+    auth.login_as(make_user())
+    assert "设备维保" not in client.get("/").get_data(as_text=True)
+
+
+def test_an_inspection_round_through_the_pages_opens_a_repair(client, auth, place, property_user, make_asset):
+    lift = make_asset()
+    auth.login_as(property_user)
+    response = client.post("/equipment/rounds", data={"category": "lift", "building": str(place["building"].id)})
+    assert response.status_code == 303
+    url = response.headers["Location"]
+    assert "门关不严" not in client.get(url).get_data(as_text=True)
+    response = client.post(url, data={f"result-{lift.id}": "fail", f"finding-{lift.id}": ""})
+    assert response.status_code == 422 and "请说明 T-01 的问题" in response.get_data(as_text=True)
+    assert client.post(url, data={f"result-{lift.id}": "fail", f"finding-{lift.id}": "门关不严"}).status_code == 303
+    repair = db.session.scalar(select(RepairRequest))
+    assert db.session.scalar(select(AssetRepair.asset_id).where(AssetRepair.repair_id == repair.id)) == lift.id
+    page = client.get(url).get_data(as_text=True)
+    assert f"/repairs/{repair.id}" in page and "门关不严" in page
+    assert client.post("/equipment/rounds", data={"category": "av", "building": str(place["building"].id)}).status_code == 422
+
+
+def test_a_repair_can_be_tied_to_an_item(client, auth, property_user, make_asset, make_user):
+    from portal.blueprints.equipment.services import open_repair
+
+    lift, other = make_asset(), make_asset()
+    repair = open_repair(other, "异响", actor=make_user(), now=NOW_)
+    db.session.execute(AssetRepair.__table__.delete())
+    db.session.commit()
+    auth.login_as(property_user)
+    assert client.post(f"/equipment/{lift.id}/repairs", data={"repair_id": "99999"}).status_code == 422
+    assert client.post(f"/equipment/{lift.id}/repairs", data={"repair_id": str(repair.id)}).status_code == 303
+    assert client.post(f"/equipment/{other.id}/repairs", data={"repair_id": str(repair.id)}).status_code == 422
+    assert "异响" in client.get(f"/equipment/{lift.id}").get_data(as_text=True)
+
+
+def test_exports_open_in_excel(client, auth, demo):
+    auth.login_as(demo["logistics_admin"])
+    response = client.get("/equipment/register.xlsx?category=lift")
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.data))
+    rows = list(book.active.values)
+    assert any(row and "DT-ZL-01" in row for row in rows)
+    response = client.get("/equipment/budget.xlsx")
+    book = load_workbook(BytesIO(response.data))
+    assert len(book.sheetnames) == 5
+
+
+def test_bad_query_arguments_are_400_not_500(client, auth, demo):
+    auth.login_as(demo["property"])
+    assert client.get("/equipment/?building=x").status_code == 400
+    assert client.get("/equipment/due?days=9999").status_code == 400
+    assert client.get("/equipment/?page=0").status_code in (200, 400)
+    assert client.get("/equipment/99999").status_code == 404
+    assert client.get("/equipment/rounds/99999").status_code == 404
+
+
+from tests.equipment.conftest import NOW as NOW_  # noqa: E402
