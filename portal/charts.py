@@ -168,6 +168,7 @@ def _strip(root: ET.Element) -> None:
         if element.get("class") == "":
             del element.attrib["class"]
         element.attrib.pop("style", None)
+        element.attrib.pop("id", None)  # pygal's legend ids are for its script and repeat in every chart
 
 
 def svg(chart: Chart, *, dom_id: str | None = None) -> Markup:

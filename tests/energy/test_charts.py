@@ -33,6 +33,7 @@ def test_svg_parses_with_title_description_and_no_script_or_style(app, kind):
     texts = " ".join(e.text or "" for e in root.iter(f"{NS}text"))
     assert "2月" in texts  # zh-CN labels drawn as text
     assert len(root.findall(f"{NS}title")) == 1
+    assert [e.get("id") for e in root.iter() if e.get("id")] == ["c1", "c1-title", "c1-desc"]  # none repeats on a page
 
 
 def test_later_line_series_are_dashed_so_colour_is_not_the_only_cue(app):

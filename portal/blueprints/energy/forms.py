@@ -22,7 +22,8 @@ class MonthField(StringField):
     """A month typed as ``2026-04`` (``<input type="month">`` where the browser has it)."""
 
     def __init__(self, label=None, validators=None, **kwargs) -> None:
-        kwargs.setdefault("render_kw", {"type": "month", "placeholder": "2026-04", "autocomplete": "off"})
+        kwargs.setdefault("render_kw", {"type": "month", "autocomplete": "off"})
+        kwargs.setdefault("description", _l("As 2026-04."))
         super().__init__(label, validators, **kwargs)
 
     @property
