@@ -150,3 +150,15 @@ def test_quota_reminder_tells_once(app, demo, clock):
         events.event_emitted.disconnect(receive)
     mine = [e for e in sent if e.kind == notify.AHEAD_OF_QUOTA and e.values.get("unit") == unit_id]
     assert mine and demo["unit_admin"].id in mine[0].recipient_ids
+
+
+def test_chart_page_holds_the_page_weight_budget(client, auth, site, make_user):
+    """The statistics page with its four charts stays within the repeat-visit budget
+    of the public pages (tests/test_page_weight.py), gzipped."""
+    from portal.models import Role
+    from tests.test_page_weight import REPEAT_VISIT_BUDGET, gzipped_size
+
+    auth.login_as(make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN]))
+    html = client.get("/energy/?year=2026").get_data()
+    assert html.count(b"<svg") == 4
+    assert gzipped_size(html) <= REPEAT_VISIT_BUDGET, gzipped_size(html)
