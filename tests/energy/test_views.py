@@ -27,7 +27,7 @@ def test_statistics_page_shows_figures_charts_and_their_tables(client, auth, dem
     html = page.get_data(as_text=True)
     assert "能耗统计" in html or "Energy" in html
     charts = _svgs(html)
-    assert len(charts) == 4  # kgce bars, electricity and water lines, per person by unit
+    assert len(charts) == 5  # kgce bars, electricity and water lines, per person by unit, metered vs old ratio
     for chart in charts:
         assert chart.get("role") == "img"
         title, desc = chart.find(f"{SVG}title"), chart.find(f"{SVG}desc")
@@ -35,7 +35,9 @@ def test_statistics_page_shows_figures_charts_and_their_tables(client, auth, dem
         assert chart.get("aria-labelledby") == f"{chart.get('id')}-title {chart.get('id')}-desc"
         assert chart.find(f".//{SVG}script") is None and chart.find(f".//{SVG}style") is None
         assert "style" not in {k for e in chart.iter() for k in e.attrib}
-    assert html.count('class="chart-table"') == 4  # each chart has its figures as a table
+    assert html.count('class="chart-table"') == 5  # each chart has its figures as a table
+    ratio_table = html.split('class="chart-table"')[-1]
+    assert "−¥" in ratio_table and "¥" in ratio_table.replace("−¥", "")  # units that pay less and more by meter
     assert "<script" not in html.split("<main", 1)[1]
     assert "审批局" in html
 

@@ -76,3 +76,22 @@ def measure_bars(effect) -> Chart:
          Series(_("After"), [m.per_workday if m.after else None for m in effect.months])],
         unit=effect.source.unit_symbol, label_heading=_("Month"),
     )
+
+
+def _yuan(value) -> str:
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    return f"−¥{-amount:,.2f}" if amount < 0 else f"¥{amount:,.2f}"
+
+
+def ratio_bars(year: int, rows) -> Chart | None:
+    """Diverging bars: what metering costs each unit more (right) or less (left) than the old ratio."""
+    if not rows:
+        return None
+    return Chart(
+        "hbar",
+        _("Metered against the old fixed ratio, %(year)s (yuan)", year=year),
+        _("One bar per unit: to the right, metering costs the unit more than the old fixed ratio did; to the left, less. Closed months only."),
+        [r.unit.short_name or r.unit.name for r in rows],
+        [Series(_("Metered minus old ratio"), [r.difference for r in rows])],
+        unit="¥", label_heading=_("Unit"), formatter=_yuan,
+    )

@@ -519,3 +519,27 @@ def measure_effect(measure: SavingsMeasure) -> MeasureEffect:
         months.append(MeasureMonth(period, quantity, workdays, per(quantity, workdays), period >= measure.started))
         period = add_months(period, 1)
     return MeasureEffect(measure, source, months)
+
+
+# --- metered against the old fixed ratio -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatioDifference:
+    unit: Unit
+    metered: Decimal
+    old_ratio: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        """Positive: metering costs the unit more than the old fixed ratio did."""
+        return self.metered - self.old_ratio
+
+
+def ratio_differences(year: int) -> list[RatioDifference]:
+    """Per unit over the closed months of ``year``: payable by meter against the old
+    fixed ratio (the utilities comparison), the largest extra cost first."""
+    from portal.blueprints.utilities.services import all_comparison_rows
+
+    rows = all_comparison_rows(date(year, 1, 1), date(year, 12, 1))
+    return [RatioDifference(r.unit, r.metered, r.old_ratio) for r in rows]

@@ -63,9 +63,10 @@ def index():
     stats = services.year_statistics(year, unit, with_units=unit is None)
     charts = [figures.kgce_bars(stats), figures.source_lines(stats, "electricity"), figures.source_lines(stats, "water")]
     ranking = figures.units_per_head(stats) if unit is None else None
+    ratios = figures.ratio_bars(year, services.ratio_differences(year)) if unit is None else None
     baselines = [(key, BASELINES_2020[key], TARGET_CHANGE_2025[key], target_2025(key)) for key in BASELINE_KEYS]
     return render_template(
-        "energy/index.html", stats=stats, year=year, unit=unit, charts=charts, ranking=ranking,
+        "energy/index.html", stats=stats, year=year, unit=unit, charts=charts, ranking=ranking, ratios=ratios,
         baselines=baselines, is_manager=current_user.has_role(*MANAGERS),
         units=services.units() if current_user.has_role(*MANAGERS) else [],
         years=range(timeutil.today().year, FIRST_YEAR - 1, -1)[:10],
