@@ -164,3 +164,18 @@ def test_chart_page_holds_the_page_weight_budget(client, auth, site, make_user):
     html = client.get("/energy/?year=2026").get_data()
     assert html.count(b"<svg") == 4
     assert gzipped_size(html) <= REPEAT_VISIT_BUDGET, gzipped_size(html)
+
+
+def test_demo_is_idempotent(demo):
+    from portal.blueprints.energy import demo as energy_demo
+
+    tables = (EnergyBasis, EnergyQuantity, EnergyQuota, SavingsMeasure)
+
+    def counts():
+        return [db.session.scalar(select(func.count()).select_from(t)) for t in tables]
+
+    before = counts()
+    assert all(before)
+    energy_demo.seed_demo()
+    db.session.commit()
+    assert counts() == before
