@@ -147,3 +147,26 @@ def test_measure_before_and_after_per_working_day(site):
     assert may.after and may.quantity == D(9000) and may.workdays == 19  # May 2026: 1–5 holiday, 9 May worked
     assert may.per_workday == D("473.68")
     assert effect.before_per_workday is None  # nothing closed in the six months before
+
+
+def test_the_report_reminder_runs_in_the_first_quarter_only(site, make_user):
+    from datetime import time
+
+    from portal import events
+    from portal.blueprints.energy import notify
+    from portal.models import Role
+
+    make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN], username="houqin_report")
+    sent = []
+
+    def receive(event):
+        sent.append(event)
+
+    events.event_emitted.connect(receive)
+    try:
+        assert notify.report_due(now=timeutil.local(date(2027, 4, 1), time(9))) == 0
+        assert notify.report_due(now=timeutil.local(date(2027, 3, 2), time(9))) == 1
+    finally:
+        events.event_emitted.disconnect(receive)
+    assert [(e.kind, e.args["year"]) for e in sent] == [("energy.report_due", 2026)]
+    assert sent[0].args["count"] >= 1  # months of 2026 not closed

@@ -14,6 +14,7 @@ from portal import events
 from portal.models import Role, User, UserRole
 
 AHEAD_OF_QUOTA = "energy.ahead_of_quota"
+REPORT_DUE = "energy.report_due"
 
 events.register(
     events.EventKind(
@@ -21,6 +22,12 @@ events.register(
         label=_l("A unit's energy use runs ahead of its quota"),
         subject=_l("%(unit)s: %(source)s use runs ahead of the %(year)s quota"),
         body=_l("The months closed so far used more than their share of the year's quota. Art. 17 of the regulation asks the unit to explain an overrun."),
+    ),
+    events.EventKind(
+        code=REPORT_DUE, todo=True,
+        label=_l("The annual energy report is due"),
+        subject=_l("The %(year)s energy report is due by 31 March; %(count)s item(s) missing"),
+        body=_l("Complete what is missing (months not closed, floor areas, headcounts) and send the report."),
     ),
 )
 
@@ -52,3 +59,25 @@ def check_quotas(*, now: datetime) -> int:
         )
         sent += event is not None
     return sent
+
+
+@events.reminder
+def report_due(*, now: datetime) -> int:
+    """From 1 January to 31 March: while last year's report lacks something, tell the
+    logistics center once a month (a to-do done when nothing is missing)."""
+    from portal.blueprints.energy.services import annual_report
+
+    if now.month > 3:
+        return 0
+    year = now.year - 1
+    report = annual_report(year)
+    key = f"energy.report:{year}"
+    if report.complete:
+        events.resolve(key, now=now)
+        return 0
+    event = events.emit(
+        REPORT_DUE, recipients=events.holders_of(Role.LOGISTICS_ADMIN), now=now, once=True,
+        todo_key=f"{key}:{now.month}", args={"year": year, "count": len(report.missing)},
+        endpoint="energy.report", values={"year": year},
+    )
+    return int(event is not None)
