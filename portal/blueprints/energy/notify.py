@@ -64,13 +64,16 @@ def check_quotas(*, now: datetime) -> int:
 @events.reminder
 def report_due(*, now: datetime) -> int:
     """From 1 January to 31 March: while last year's report lacks something, tell the
-    logistics center once a month (a to-do done when nothing is missing)."""
+    logistics center once a month (a to-do done when nothing is missing). Only for a
+    year with closed utilities months: the report starts from them."""
     from portal.blueprints.energy.services import annual_report
 
     if now.month > 3:
         return 0
     year = now.year - 1
     report = annual_report(year)
+    if not report.statistics.final_months:
+        return 0  # nothing metered that year: no report kept here to prompt for
     key = f"energy.report:{year}"
     if report.complete:
         events.resolve(key, now=now)
