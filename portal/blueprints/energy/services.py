@@ -1,0 +1,545 @@
+"""Energy statistics on the database: loading the usage of every source,
+the figures per month, year, unit and building, the annual report, and the
+changes the logistics center makes (the year's areas and headcounts, entered
+quantities, quotas, savings measures). Nothing here reads the request; the
+acting user and the time are parameters; callers commit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.blueprints.energy import sources as src
+from portal.blueprints.energy.models import EnergyBasis, EnergyQuantity, EnergyQuota, SavingsMeasure
+from portal.blueprints.energy.stats import (
+    ZERO,
+    Comparison,
+    Indicators,
+    Totals,
+    add_up,
+    ahead_of_quota,
+    change_percent,
+    indicators,
+    per,
+    rounded,
+)
+from portal.db import db
+from portal.models import Room, RoomKind, Unit, User
+from portal.rules import RuleViolation
+
+BUILDING = None  # the scope of the whole building
+MAX_QUANTITY = Decimal("999999999.99")
+MAX_AREA = Decimal("9999999.99")
+
+
+def month_label(period: date) -> str:
+    return f"{period:%Y-%m}"
+
+
+def year_months(year: int) -> list[date]:
+    return [date(year, month, 1) for month in range(1, 13)]
+
+
+def factors() -> dict[str, Decimal | None]:
+    return {s.code: s.factor() for s in src.sources()}
+
+
+def load_usage(first: date, last: date) -> list[src.Usage]:
+    rows: list[src.Usage] = []
+    for one in src.sources():
+        rows.extend(one.usage(first, last))
+    return rows
+
+
+def units() -> list[Unit]:
+    return list(db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.id)))
+
+
+# --- floor areas and headcounts -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Basis:
+    floor_area: Decimal
+    headcount: int
+    kept: bool  # kept for the year (else: today's directory values)
+
+
+def directory_basis() -> dict[int | None, Basis]:
+    """Today's office floor area (rooms of kind office) and headcount of every unit,
+    and the building's (all office rooms; every unit's people)."""
+    areas = dict(db.session.execute(
+        select(Room.unit_id, func.sum(Room.area_m2))
+        .where(Room.kind == RoomKind.OFFICE, Room.unit_id.is_not(None))
+        .group_by(Room.unit_id)
+    ).all())
+    found = {u.id: Basis(Decimal(areas.get(u.id) or 0), u.headcount or 0, False) for u in units()}
+    building_area = db.session.scalar(select(func.sum(Room.area_m2)).where(Room.kind == RoomKind.OFFICE)) or 0
+    found[BUILDING] = Basis(Decimal(building_area), sum(b.headcount for b in found.values()), False)
+    return found
+
+
+def basis_for(year: int) -> dict[int | None, Basis]:
+    """The values used for ``year``: those kept for it, else today's directory values."""
+    result = directory_basis()
+    for row in db.session.scalars(select(EnergyBasis).where(EnergyBasis.year == year)):
+        result[row.unit_id] = Basis(row.floor_area, row.headcount, True)
+    return result
+
+
+def keep_directory_basis(year: int, *, actor: User | None, now: datetime) -> int:
+    """Keep today's directory values as ``year``'s (replacing what was kept)."""
+    kept = {row.unit_id: row for row in db.session.scalars(select(EnergyBasis).where(EnergyBasis.year == year))}
+    count = 0
+    for unit_id, basis in directory_basis().items():
+        row = kept.get(unit_id) or EnergyBasis(year=year, unit_id=unit_id)
+        if row.id is None:
+            db.session.add(row)
+        row.floor_area, row.headcount = basis.floor_area, basis.headcount
+        row.updated_at, row.updated_by_id = now, actor.id if actor else None
+        count += 1
+    audit.record(actor, "energy.basis.keep", object_type="energy_basis", object_id=year,
+                 summary=f"{year}: {count} values from the directory")
+    return count
+
+
+@dataclass(frozen=True)
+class BasisDraft:
+    floor_area: Decimal | None
+    headcount: int | None
+
+
+def save_basis(year: int, unit_id: int | None, draft: BasisDraft, *, actor: User | None, now: datetime) -> EnergyBasis:
+    if draft.floor_area is None or not ZERO <= draft.floor_area <= MAX_AREA:
+        raise RuleViolation(_l("Enter the floor area in m² (0 or more)."), field="floor_area")
+    if draft.headcount is None or not 0 <= draft.headcount <= 100000:
+        raise RuleViolation(_l("Enter the number of people (0 or more)."), field="headcount")
+    row = db.session.scalar(select(EnergyBasis).where(
+        EnergyBasis.year == year, EnergyBasis.unit_id.is_(None) if unit_id is None else EnergyBasis.unit_id == unit_id
+    ))
+    before = None if row is None else {"floor_area": str(row.floor_area), "headcount": row.headcount}
+    if row is None:
+        row = EnergyBasis(year=year, unit_id=unit_id)
+        db.session.add(row)
+    row.floor_area, row.headcount = draft.floor_area, draft.headcount
+    row.updated_at, row.updated_by_id = now, actor.id if actor else None
+    audit.record(actor, "energy.basis.save", object_type="energy_basis", object_id=year, before=before,
+                 after={"unit_id": unit_id, "floor_area": str(draft.floor_area), "headcount": draft.headcount})
+    return row
+
+
+# --- the statistics ---------------------------------------------------------------
+
+
+@dataclass
+class MonthRow:
+    period: date
+    this: Totals
+    last: Totals
+    final: bool  # the month is closed: its figures will not change
+
+    @property
+    def change(self) -> Decimal | None:
+        return change_percent(self.this.kgce, self.last.kgce) if self.final and self.last.kgce else None
+
+
+@dataclass
+class UnitRow:
+    unit: Unit
+    basis: Basis
+    this: Totals
+    last: Totals
+    indicators: Indicators
+    quotas: list[QuotaStatus] = field(default_factory=list)
+
+    @property
+    def kgce(self) -> Comparison:
+        return Comparison(self.this.kgce, self.last.kgce if self.last.months else None)
+
+    @property
+    def ahead(self) -> bool:
+        return any(q.ahead for q in self.quotas)
+
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    source: src.Source
+    quota: Decimal
+    used: Decimal
+    months: int
+
+    @property
+    def ahead(self) -> bool:
+        return ahead_of_quota(self.used, self.quota, self.months)
+
+    @property
+    def used_percent(self) -> Decimal | None:
+        return rounded(self.used * 100 / self.quota, Decimal("0.1")) if self.quota else None
+
+
+@dataclass
+class YearStatistics:
+    year: int
+    unit: Unit | None  # None: the building
+    sources: list[src.Source]
+    months: list[MonthRow]
+    final_months: list[date]  # the months of the year counted "to date"
+    this: Totals  # the final months of the year
+    last: Totals  # the same months last year
+    basis: Basis
+    last_basis: Basis
+    indicators: Indicators
+    last_indicators: Indicators
+    unit_rows: list[UnitRow] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}"
+
+    @property
+    def months_counted(self) -> int:
+        return len(self.final_months)
+
+    def comparison(self, code: str | None = None) -> Comparison:
+        """A source's quantity (or kgce, without ``code``) against the same months last year."""
+        if code is None:
+            return Comparison(self.this.kgce, self.last.kgce if self.last.months else None)
+        return Comparison(self.this.quantity(code), self.last.quantity(code) if self.last.months else None)
+
+    @property
+    def cost(self) -> Comparison:
+        return Comparison(self.this.cost, self.last.cost if self.last.months else None)
+
+    def used_sources(self) -> list[src.Source]:
+        """Electricity and water always; the other sources where anything was used in either year."""
+        seen = {code for row in self.months for code in (*row.this.quantities, *row.last.quantities)}
+        return [s for s in self.sources if not s.entered or s.code in seen]
+
+
+def _scoped(rows: list[src.Usage], unit_id: int | None) -> list[src.Usage]:
+    return rows if unit_id is BUILDING else [r for r in rows if r.unit_id == unit_id]
+
+
+def year_statistics(year: int, unit: Unit | None = None, *, with_units: bool = False) -> YearStatistics:
+    """The figures of ``year`` for the building or one unit, month by month, against last year.
+
+    "To date" means the months whose utilities month is closed (final)."""
+    first, last = date(year - 1, 1, 1), date(year, 12, 1)
+    usage = load_usage(first, last)
+    closed = src.closed_periods(first, last)
+    fac = factors()
+    unit_id = unit.id if unit is not None else BUILDING
+    scoped = _scoped(usage, unit_id)
+    by_period: dict[date, list[src.Usage]] = defaultdict(list)
+    for row in scoped:
+        by_period[row.period].append(row)
+    months = []
+    for period in year_months(year):
+        previous = period.replace(year=year - 1)
+        months.append(MonthRow(period, add_up(by_period[period], fac, 1), add_up(by_period[previous], fac, 1),
+                               period in closed))
+    final = [p for p in year_months(year) if p in closed]
+    final_last = [p.replace(year=year - 1) for p in final if p.replace(year=year - 1) in closed]
+    this = add_up((r for p in final for r in by_period[p]), fac, len(final))
+    previous = add_up((r for p in final_last for r in by_period[p]), fac, len(final_last))
+    basis, last_basis = basis_for(year), basis_for(year - 1)
+    stats = YearStatistics(
+        year, unit, src.sources(), months, final, this, previous, basis[unit_id], last_basis[unit_id],
+        indicators(this, basis[unit_id].floor_area, basis[unit_id].headcount),
+        indicators(previous, last_basis[unit_id].floor_area, last_basis[unit_id].headcount),
+    )
+    if with_units and unit is None:
+        stats.unit_rows = unit_rows(year, usage, final, final_last, basis, fac)
+    return stats
+
+
+def unit_rows(year, usage, final, final_last, basis, fac) -> list[UnitRow]:
+    this_rows: dict[int | None, list] = defaultdict(list)
+    last_rows: dict[int | None, list] = defaultdict(list)
+    final_set, last_set = set(final), set(final_last)
+    for row in usage:
+        if row.period in final_set:
+            this_rows[row.unit_id].append(row)
+        elif row.period in last_set:
+            last_rows[row.unit_id].append(row)
+    quotas = defaultdict(list)
+    for quota in db.session.scalars(select(EnergyQuota).where(EnergyQuota.year == year)):
+        quotas[quota.unit_id].append(quota)
+    result = []
+    for unit in units():
+        b = basis.get(unit.id) or Basis(ZERO, 0, False)
+        this = add_up(this_rows[unit.id], fac, len(final))
+        row = UnitRow(unit, b, this, add_up(last_rows[unit.id], fac, len(final_last)),
+                      indicators(this, b.floor_area, b.headcount))
+        for quota in quotas[unit.id]:
+            source = src.source(quota.source)
+            if source is not None:
+                row.quotas.append(QuotaStatus(source, quota.quantity, this.quantity(quota.source), len(final)))
+        result.append(row)
+    return result
+
+
+# --- the annual report --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Missing:
+    what: str
+    detail: str = ""
+
+
+@dataclass
+class AnnualReport:
+    year: int
+    statistics: YearStatistics
+    missing: list[Missing]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def annual_report(year: int) -> AnnualReport:
+    stats = year_statistics(year, with_units=True)
+    missing = []
+    open_months = [p for p in year_months(year) if p not in set(stats.final_months)]
+    if open_months:
+        missing.append(Missing(str(_l("Months not closed in water and electricity")),
+                               ", ".join(month_label(p) for p in open_months)))
+    if not stats.basis.kept:
+        missing.append(Missing(str(_l("The floor areas and headcounts of the year are not kept yet")),
+                               str(_l("Today's directory values are shown."))))
+    no_area = [r.unit for r in stats.unit_rows if not r.basis.floor_area]
+    if no_area:
+        missing.append(Missing(str(_l("Units without office floor area")),
+                               "、".join(u.short_name or u.name for u in no_area)))
+    no_people = [r.unit for r in stats.unit_rows if not r.basis.headcount]
+    if no_people:
+        missing.append(Missing(str(_l("Units without headcount")), "、".join(u.short_name or u.name for u in no_people)))
+    return AnnualReport(year, stats, missing)
+
+
+def report_deadline(year: int) -> date:
+    """Art. 15: the previous year's report by 31 March."""
+    return date(year + 1, 3, 31)
+
+
+# --- entered quantities -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuantityDraft:
+    period: date | None
+    source: str
+    unit_id: int | None
+    quantity: Decimal | None
+    cost: Decimal | None
+
+
+def save_quantity(draft: QuantityDraft, *, actor: User | None, now: datetime) -> EnergyQuantity:
+    """Enter (or replace) one month's quantity of an entered source."""
+    source = src.source(draft.source)
+    if source is None or not source.entered:
+        raise RuleViolation(_l("Choose a kind of energy that is entered here."), field="source")
+    if draft.period is None:
+        raise RuleViolation(_l("Choose the month."), field="period")
+    if draft.period > now.date().replace(day=1):
+        raise RuleViolation(_l("A month that has not begun has nothing to enter."), field="period")
+    if draft.quantity is None or not ZERO <= draft.quantity <= MAX_QUANTITY:
+        raise RuleViolation(_l("Enter the quantity (0 or more)."), field="quantity")
+    if draft.cost is not None and not ZERO <= draft.cost <= MAX_QUANTITY:
+        raise RuleViolation(_l("Enter the cost in yuan (0 or more)."), field="cost")
+    if draft.unit_id is not None and db.session.get(Unit, draft.unit_id) is None:
+        raise RuleViolation(_l("Choose a unit from the list."), field="unit_id")
+    row = db.session.scalar(select(EnergyQuantity).where(
+        EnergyQuantity.period == draft.period, EnergyQuantity.source == draft.source,
+        EnergyQuantity.unit_id.is_(None) if draft.unit_id is None else EnergyQuantity.unit_id == draft.unit_id,
+    ))
+    before = None if row is None else {"quantity": str(row.quantity), "cost": str(row.cost)}
+    if row is None:
+        row = EnergyQuantity(period=draft.period, source=draft.source, unit_id=draft.unit_id)
+        db.session.add(row)
+    row.quantity, row.cost = draft.quantity, draft.cost
+    row.entered_at, row.entered_by_id = now, actor.id if actor else None
+    audit.record(actor, "energy.quantity.save", object_type="energy_quantity", before=before,
+                 after={"period": month_label(draft.period), "source": draft.source, "unit_id": draft.unit_id,
+                        "quantity": str(draft.quantity), "cost": str(draft.cost)})
+    return row
+
+
+def quantities_query(year: int):
+    return (
+        select(EnergyQuantity)
+        .where(EnergyQuantity.period >= date(year, 1, 1), EnergyQuantity.period <= date(year, 12, 1))
+        .order_by(EnergyQuantity.period.desc(), EnergyQuantity.source, EnergyQuantity.unit_id)
+    )
+
+
+# --- quotas ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuotaDraft:
+    unit_id: int | None
+    source: str
+    quantity: Decimal | None
+
+
+def save_quota(year: int, draft: QuotaDraft, *, actor: User | None, now: datetime) -> EnergyQuota | None:
+    """Set a unit's yearly quota of a source; an empty quantity removes it."""
+    if draft.unit_id is None or db.session.get(Unit, draft.unit_id) is None:
+        raise RuleViolation(_l("Choose a unit from the list."), field="unit_id")
+    if src.source(draft.source) is None:
+        raise RuleViolation(_l("Choose a source from the list."), field="source")
+    if draft.quantity is not None and not ZERO < draft.quantity <= MAX_QUANTITY:
+        raise RuleViolation(_l("A quota is more than 0."), field="quantity")
+    row = db.session.scalar(select(EnergyQuota).where(
+        EnergyQuota.year == year, EnergyQuota.unit_id == draft.unit_id, EnergyQuota.source == draft.source
+    ))
+    before = None if row is None else {"quantity": str(row.quantity)}
+    if draft.quantity is None:
+        if row is not None:
+            db.session.delete(row)
+        row = None
+    else:
+        if row is None:
+            row = EnergyQuota(year=year, unit_id=draft.unit_id, source=draft.source)
+            db.session.add(row)
+        row.quantity, row.updated_at = draft.quantity, now
+    audit.record(actor, "energy.quota.save", object_type="energy_quota", object_id=year, before=before,
+                 after={"unit_id": draft.unit_id, "source": draft.source,
+                        "quantity": None if draft.quantity is None else str(draft.quantity)})
+    return row
+
+
+def quotas_query(year: int):
+    return (
+        select(EnergyQuota).join(Unit, EnergyQuota.unit_id == Unit.id)
+        .where(EnergyQuota.year == year).order_by(Unit.sort_order, Unit.id, EnergyQuota.source)
+    )
+
+
+def quota_warnings(year: int) -> list[tuple[Unit, QuotaStatus]]:
+    stats = year_statistics(year, with_units=True)
+    return [(row.unit, q) for row in stats.unit_rows for q in row.quotas if q.ahead]
+
+
+# --- savings measures ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeasureDraft:
+    title: str
+    source: str
+    started: date | None
+    cost: Decimal | None
+    note: str = ""
+
+
+def save_measure(draft: MeasureDraft, *, actor: User | None, now: datetime) -> SavingsMeasure:
+    if not draft.title:
+        raise RuleViolation(_l("Name the measure."), field="title")
+    if src.source(draft.source) is None:
+        raise RuleViolation(_l("Choose a source from the list."), field="source")
+    if draft.started is None:
+        raise RuleViolation(_l("Choose the month it took effect."), field="started")
+    if draft.cost is not None and not ZERO <= draft.cost <= MAX_QUANTITY:
+        raise RuleViolation(_l("Enter the cost in yuan (0 or more)."), field="cost")
+    measure = SavingsMeasure(title=draft.title[:120], source=draft.source, started=draft.started.replace(day=1),
+                             cost=draft.cost, note=draft.note, created_at=now)
+    db.session.add(measure)
+    db.session.flush()
+    audit.record(actor, "energy.measure.create", measure, summary=draft.title[:120])
+    return measure
+
+
+def measures_query():
+    return select(SavingsMeasure).order_by(SavingsMeasure.started.desc(), SavingsMeasure.id.desc())
+
+
+@dataclass(frozen=True)
+class MeasureMonth:
+    period: date
+    quantity: Decimal | None
+    workdays: int
+    per_workday: Decimal | None
+    after: bool
+
+
+@dataclass
+class MeasureEffect:
+    measure: SavingsMeasure
+    source: src.Source
+    months: list[MeasureMonth]
+
+    def _average(self, after: bool) -> Decimal | None:
+        rows = [m for m in self.months if m.after == after and m.quantity is not None]
+        days = sum(m.workdays for m in rows)
+        return per(sum((m.quantity for m in rows), ZERO), days) if rows else None
+
+    @property
+    def before_per_workday(self) -> Decimal | None:
+        return self._average(False)
+
+    @property
+    def after_per_workday(self) -> Decimal | None:
+        return self._average(True)
+
+    @property
+    def change(self) -> Decimal | None:
+        return change_percent(self.after_per_workday, self.before_per_workday)
+
+
+MEASURE_SPAN = 6  # months before and after
+
+
+def measure_effect(measure: SavingsMeasure) -> MeasureEffect:
+    """The building's use of the measure's source, month by month, six months before
+    and after, per working day (the workdays calendar), so a month with a holiday
+    compares fairly."""
+    from portal.blueprints.utilities.readings import add_months, month_end
+    from portal.blueprints.workdays.days import days_info
+
+    source = src.source(measure.source) or src.sources()[0]
+    first, last = add_months(measure.started, -MEASURE_SPAN), add_months(measure.started, MEASURE_SPAN - 1)
+    usage = list(source.usage(first, last))
+    final = src.closed_periods(first, last) if not source.entered else {u.period for u in usage}
+    days = days_info(first, month_end(last))
+    months = []
+    period = first
+    while period <= last:
+        workdays = sum(1 for d in days if d.day.year == period.year and d.day.month == period.month and d.is_workday)
+        quantity = sum((u.quantity for u in usage if u.period == period), ZERO) if period in final else None
+        months.append(MeasureMonth(period, quantity, workdays, per(quantity, workdays), period >= measure.started))
+        period = add_months(period, 1)
+    return MeasureEffect(measure, source, months)
+
+
+# --- metered against the old fixed ratio -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatioDifference:
+    unit: Unit
+    metered: Decimal
+    old_ratio: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        """Positive: metering costs the unit more than the old fixed ratio did."""
+        return self.metered - self.old_ratio
+
+
+def ratio_differences(year: int) -> list[RatioDifference]:
+    """Per unit over the closed months of ``year``: payable by meter against the old
+    fixed ratio (the utilities comparison), the largest extra cost first."""
+    from portal.blueprints.utilities.services import all_comparison_rows
+
+    rows = all_comparison_rows(date(year, 1, 1), date(year, 12, 1))
+    return [RatioDifference(r.unit, r.metered, r.old_ratio) for r in rows]

@@ -1,0 +1,195 @@
+"""The one list of what the statistics count: every consumption source, its
+unit, its standard-coal conversion factor, and the function that says how much
+was used.
+
+Each :class:`Source` brings a ``usage(first, last)`` function returning
+:class:`Usage` rows for the months ``first`` … ``last`` (first days of months):
+how much one unit — or the building with no unit to charge (``unit_id`` None:
+common areas, line loss, a boiler) — used in one month, and what it cost. The
+building's figure is the sum of all rows; a unit's is the sum of its own.
+
+Electricity and water come from the utilities capability (closed months only:
+the units' metered use from their bills, and the rest of the utility's invoice
+as the building's). Natural gas, diesel and petrol are entered as monthly
+quantities on the energy pages (``entered=True``).
+
+Another source is one more entry, e.g. the official cars' fuel::
+
+    SOURCES.append(Source("vehicle_petrol", _l("Petrol (official cars)"), "L",
+                          Decimal("1.0742"), usage=vehicles.energy.fuel_usage))
+
+Factors (kgce per unit) follow GB/T 2589-2020; electricity uses the
+equivalent value (当量值) 0.1229 kgce/kWh. Each can be changed with the setting
+``PORTAL_ENERGY_KGCE_<CODE>`` (e.g. ``PORTAL_ENERGY_KGCE_ELECTRICITY=0.3``
+for the equivalent-generation value 等价值). Water is counted but is not energy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from portal.db import db
+
+
+@dataclass(frozen=True)
+class Usage:
+    source: str
+    period: date  # the first day of the month
+    unit_id: int | None  # None: the building's, no unit to charge
+    quantity: Decimal
+    cost: Decimal | None = None
+
+
+UsageFunction = Callable[[date, date], Iterable[Usage]]
+
+
+@dataclass(frozen=True)
+class Source:
+    code: str
+    label: object  # a lazy string
+    unit_symbol: str
+    default_factor: Decimal | None  # kgce per unit_symbol; None: not energy (water)
+    usage: UsageFunction
+    entered: bool = False  # quantities entered month by month on the energy pages
+    per_head: bool = False  # an indicator per person of its own (water: m³ per person)
+
+    @property
+    def is_energy(self) -> bool:
+        return self.default_factor is not None
+
+    @property
+    def setting_key(self) -> str:
+        return f"ENERGY_KGCE_{self.code.upper()}"
+
+    def factor(self) -> Decimal | None:
+        if self.default_factor is None:
+            return None
+        return current_app.config.get(self.setting_key, self.default_factor)
+
+
+# --- utilities: closed months -------------------------------------------------
+
+
+def utilities_usage(supply_value: str) -> UsageFunction:
+    """A supply's use in closed months: each unit's metered use (and its bill line),
+    and the rest of the invoice (common areas, line loss) as the building's."""
+
+    def usage(first: date, last: date) -> Iterable[Usage]:
+        from portal.blueprints.utilities.models import (
+            BillingMonth,
+            Invoice,
+            MonthStatus,
+            Supply,
+            UnitBill,
+            UnitBillLine,
+        )
+
+        supply = Supply(supply_value)
+        closed = (BillingMonth.status == MonthStatus.CLOSED, BillingMonth.period >= first, BillingMonth.period <= last)
+        lines = db.session.execute(
+            select(BillingMonth.period, UnitBill.unit_id, UnitBillLine.usage, UnitBillLine.total)
+            .join(UnitBill, UnitBill.month_id == BillingMonth.id)
+            .join(UnitBillLine, UnitBillLine.bill_id == UnitBill.id)
+            .where(*closed, UnitBillLine.supply == supply)
+        ).all()
+        units_usage: dict[date, Decimal] = {}
+        units_cost: dict[date, Decimal] = {}
+        for period, unit_id, used, total in lines:
+            units_usage[period] = units_usage.get(period, Decimal(0)) + used
+            units_cost[period] = units_cost.get(period, Decimal(0)) + total
+            yield Usage(supply_value, period, unit_id, used, total)
+        invoices = db.session.execute(
+            select(BillingMonth.period, Invoice.consumption, Invoice.amount)
+            .join(Invoice, Invoice.month_id == BillingMonth.id)
+            .where(*closed, Invoice.supply == supply)
+        ).all()
+        for period, consumption, amount in invoices:
+            yield Usage(supply_value, period, None, consumption - units_usage.get(period, Decimal(0)),
+                        amount - units_cost.get(period, Decimal(0)))
+
+    return usage
+
+
+def closed_periods(first: date, last: date) -> set[date]:
+    """The utilities months closed in [first, last]: the months whose figures are final."""
+    from portal.blueprints.utilities.models import BillingMonth, MonthStatus
+
+    return set(db.session.scalars(
+        select(BillingMonth.period).where(
+            BillingMonth.status == MonthStatus.CLOSED, BillingMonth.period >= first, BillingMonth.period <= last
+        )
+    ))
+
+
+# --- entered on the energy pages -------------------------------------------------
+
+
+def entered_usage(code: str) -> UsageFunction:
+    def usage(first: date, last: date) -> Iterable[Usage]:
+        from portal.blueprints.energy.models import EnergyQuantity
+
+        rows = db.session.execute(
+            select(EnergyQuantity.period, EnergyQuantity.unit_id, EnergyQuantity.quantity, EnergyQuantity.cost).where(
+                EnergyQuantity.source == code, EnergyQuantity.period >= first, EnergyQuantity.period <= last
+            )
+        )
+        for period, unit_id, quantity, cost in rows:
+            yield Usage(code, period, unit_id, quantity, cost)
+
+    return usage
+
+
+def entered_periods(code: str, first: date, last: date) -> set[date]:
+    from portal.blueprints.energy.models import EnergyQuantity
+
+    return set(db.session.scalars(
+        select(func.distinct(EnergyQuantity.period)).where(
+            EnergyQuantity.source == code, EnergyQuantity.period >= first, EnergyQuantity.period <= last
+        )
+    ))
+
+
+# --- the list ----------------------------------------------------------------------
+
+SOURCES: list[Source] = [
+    Source("electricity", _l("Electricity"), "kWh", Decimal("0.1229"), utilities_usage("electricity")),
+    Source("water", _l("Water"), "m³", None, utilities_usage("water"), per_head=True),
+    Source("natural_gas", _l("Natural gas"), "m³", Decimal("1.2143"), entered_usage("natural_gas"), entered=True),
+    Source("diesel", _l("Diesel"), "kg", Decimal("1.4571"), entered_usage("diesel"), entered=True),
+    Source("petrol", _l("Petrol"), "kg", Decimal("1.4714"), entered_usage("petrol"), entered=True),
+]
+
+
+def sources() -> list[Source]:
+    return list(SOURCES)
+
+
+def source(code: str) -> Source | None:
+    return next((s for s in SOURCES if s.code == code), None)
+
+
+def entered_sources() -> list[Source]:
+    return [s for s in SOURCES if s.entered]
+
+
+def _decimal(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError("not a number") from None
+    if not value.is_finite() or value < 0:
+        raise ValueError("not a positive number")
+    return value
+
+
+def factor_settings():
+    from portal.capabilities import Setting
+
+    return tuple(Setting(s.setting_key, s.default_factor, parse=_decimal) for s in SOURCES if s.is_energy)

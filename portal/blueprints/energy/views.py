@@ -1,0 +1,224 @@
+"""The energy pages: load (404/403), read the form, call a service, commit, redirect."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import abort, flash, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import timeutil
+from portal.blueprints.energy import MANAGERS, VIEWERS, bp, figures, report, services, sources
+from portal.blueprints.energy.forms import BasisForm, MeasureForm, QuantityForm, QuotaForm
+from portal.blueprints.energy.models import SavingsMeasure
+from portal.blueprints.energy.stats import BASELINES_2020, TARGET_CHANGE_2025, target_2025
+from portal.db import db
+from portal.forms import EmptyForm, form_status
+from portal.htmx import redirect_to
+from portal.models import Unit
+from portal.requestargs import arg_int, paginate
+from portal.rules import RuleViolation
+from portal.security import roles_required
+from portal.spreadsheets import XLSX_MIMETYPE
+
+FIRST_YEAR = 2000
+
+
+def _year() -> int:
+    this_year = timeutil.today().year
+    return arg_int("year", this_year, minimum=FIRST_YEAR, maximum=this_year) or this_year
+
+
+def _scope_unit() -> Unit | None:
+    """The unit asked for (``?unit=``), or the building; a unit administrator sees only their own unit."""
+    if current_user.has_role(*MANAGERS):
+        unit_id = arg_int("unit")
+        if not unit_id:
+            return None
+        unit = db.session.get(Unit, unit_id)
+        if unit is None:
+            abort(404)
+        return unit
+    if not current_user.unit_id:
+        abort(403)
+    unit = db.session.get(Unit, current_user.unit_id)
+    if unit is None:
+        abort(403)
+    return unit
+
+
+def _xlsx(data: bytes, filename: str):
+    return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
+
+
+BASELINE_KEYS = ("kgce_per_m2", "kgce_per_head", "water_per_head")
+
+
+@bp.route("/")
+@roles_required(*VIEWERS)
+def index():
+    year = _year()
+    unit = _scope_unit()
+    stats = services.year_statistics(year, unit, with_units=unit is None)
+    charts = [figures.kgce_bars(stats), figures.source_lines(stats, "electricity"), figures.source_lines(stats, "water")]
+    ranking = figures.units_per_head(stats) if unit is None else None
+    ratios = figures.ratio_bars(year, services.ratio_differences(year)) if unit is None else None
+    baselines = [(key, BASELINES_2020[key], TARGET_CHANGE_2025[key], target_2025(key)) for key in BASELINE_KEYS]
+    return render_template(
+        "energy/index.html", stats=stats, year=year, unit=unit, charts=charts, ranking=ranking, ratios=ratios,
+        baselines=baselines, is_manager=current_user.has_role(*MANAGERS),
+        units=services.units() if current_user.has_role(*MANAGERS) else [],
+        years=range(timeutil.today().year, FIRST_YEAR - 1, -1)[:10],
+    )
+
+
+@bp.route("/statistics.xlsx")
+@roles_required(*VIEWERS)
+def export():
+    year = _year()
+    unit = _scope_unit()
+    stats = services.year_statistics(year, unit, with_units=unit is None)
+    name = f"energy-{year}" + (f"-{unit.id}" if unit is not None else "") + ".xlsx"
+    return _xlsx(report.statistics_workbook(stats), name)
+
+
+@bp.route("/report", endpoint="report")
+@roles_required(*MANAGERS)
+def report_page():
+    year = arg_int("year", timeutil.today().year - 1, minimum=FIRST_YEAR, maximum=timeutil.today().year)
+    annual = services.annual_report(year)
+    return render_template(
+        "energy/report.html", report=annual, year=year, rows=report.report_rows(annual),
+        header=report.report_header(annual), deadline=services.report_deadline(year),
+        years=range(timeutil.today().year, FIRST_YEAR - 1, -1)[:10],
+    )
+
+
+@bp.route("/report.xlsx")
+@roles_required(*MANAGERS)
+def report_export():
+    year = arg_int("year", timeutil.today().year - 1, minimum=FIRST_YEAR, maximum=timeutil.today().year)
+    return _xlsx(report.report_workbook(services.annual_report(year)), f"energy-report-{year}.xlsx")
+
+
+# --- floor areas and headcounts ---------------------------------------------
+
+
+@bp.route("/basis")
+@roles_required(*MANAGERS)
+def basis():
+    year = _year()
+    return render_template("energy/basis.html", year=year, basis=services.basis_for(year), units=services.units(),
+                           form=EmptyForm(), years=range(timeutil.today().year, FIRST_YEAR - 1, -1)[:10])
+
+
+@bp.route("/basis/<int:year>/keep", methods=["POST"])
+@roles_required(*MANAGERS)
+def keep_basis(year: int):
+    if not FIRST_YEAR <= year <= timeutil.today().year:
+        abort(404)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    count = services.keep_directory_basis(year, actor=current_user, now=timeutil.now())
+    db.session.commit()
+    flash(_("%(count)s values from the directory kept for %(year)s.", count=count, year=year), "success")
+    return redirect_to(url_for("energy.basis", year=year))
+
+
+@bp.route("/basis/<int:year>/<int:unit_id>", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_basis(year: int, unit_id: int):
+    """``unit_id`` 0: the building."""
+    if not FIRST_YEAR <= year <= timeutil.today().year:
+        abort(404)
+    unit = None
+    if unit_id:
+        unit = db.session.get(Unit, unit_id) or abort(404)
+    current = services.basis_for(year)[unit.id if unit else None]
+    form = BasisForm(data={"floor_area": current.floor_area, "headcount": current.headcount})
+    if form.validate_on_submit():
+        try:
+            services.save_basis(year, unit.id if unit else None, form.to_draft(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect_to(url_for("energy.basis", year=year))
+    return render_template("energy/basis_edit.html", form=form, year=year, unit=unit), form_status(form)
+
+
+# --- entered quantities, quotas, measures --------------------------------------
+
+
+@bp.route("/quantities", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def quantities():
+    year = _year()
+    form = QuantityForm()
+    if form.validate_on_submit():
+        try:
+            services.save_quantity(form.to_draft(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect_to(url_for("energy.quantities", year=year))
+    page = paginate(services.quantities_query(year))
+    return render_template("energy/quantities.html", form=form, page=page, year=year,
+                           sources={s.code: s for s in sources.sources()},
+                           years=range(timeutil.today().year, FIRST_YEAR - 1, -1)[:10]), form_status(form)
+
+
+@bp.route("/quotas", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def quotas():
+    year = _year()
+    form = QuotaForm()
+    if form.validate_on_submit():
+        try:
+            services.save_quota(year, form.to_draft(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect_to(url_for("energy.quotas", year=year))
+    page = paginate(services.quotas_query(year))
+    warnings = services.quota_warnings(year)
+    return render_template("energy/quotas.html", form=form, page=page, year=year, warnings=warnings,
+                           sources={s.code: s for s in sources.sources()},
+                           years=range(timeutil.today().year, FIRST_YEAR - 1, -1)[:10]), form_status(form)
+
+
+@bp.route("/measures", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def measures():
+    form = MeasureForm()
+    if form.validate_on_submit():
+        try:
+            measure = services.save_measure(form.to_draft(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect_to(url_for("energy.measure", measure_id=measure.id))
+    page = paginate(services.measures_query())
+    return render_template("energy/measures.html", form=form, page=page,
+                           sources={s.code: s for s in sources.sources()}), form_status(form)
+
+
+@bp.route("/measures/<int:measure_id>")
+@roles_required(*MANAGERS)
+def measure(measure_id: int):
+    found = db.session.get(SavingsMeasure, measure_id) or abort(404)
+    effect = services.measure_effect(found)
+    return render_template("energy/measure.html", effect=effect, chart=figures.measure_bars(effect))

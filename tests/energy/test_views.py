@@ -1,0 +1,181 @@
+"""The energy pages over HTTP with the demo building."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.blueprints.energy.models import EnergyBasis, EnergyQuantity, EnergyQuota, SavingsMeasure
+from portal.db import db
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _svgs(html: str) -> list[ET.Element]:
+    return [ET.fromstring(match) for match in re.findall(r"<svg\b.*?</svg>", html, flags=re.S)]
+
+
+def test_statistics_page_shows_figures_charts_and_their_tables(client, auth, demo):
+    auth.login_as(demo["logistics_admin"])
+    page = client.get("/energy/?year=2026")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "能耗统计" in html or "Energy" in html
+    charts = _svgs(html)
+    assert len(charts) == 5  # kgce bars, electricity and water lines, per person by unit, metered vs old ratio
+    for chart in charts:
+        assert chart.get("role") == "img"
+        title, desc = chart.find(f"{SVG}title"), chart.find(f"{SVG}desc")
+        assert title is not None and title.text and desc is not None and desc.text
+        assert chart.get("aria-labelledby") == f"{chart.get('id')}-title {chart.get('id')}-desc"
+        assert chart.find(f".//{SVG}script") is None and chart.find(f".//{SVG}style") is None
+        assert "style" not in {k for e in chart.iter() for k in e.attrib}
+    assert html.count('class="chart-table"') == 5  # each chart has its figures as a table
+    ratio_table = html.split('class="chart-table"')[-1]
+    assert "−¥" in ratio_table and "¥" in ratio_table.replace("−¥", "")  # units that pay less and more by meter
+    assert "<script" not in html.split("<main", 1)[1]
+    assert "审批局" in html
+
+
+def test_unit_admin_sees_only_their_own_unit(client, auth, demo):
+    admin = demo["unit_admin"]
+    auth.login_as(admin)
+    page = client.get(f"/energy/?year=2026&unit=999")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert admin.unit.name in html
+    assert "chart-table" in html
+    assert len(_svgs(html)) == 3  # no per-unit ranking
+    assert client.get("/energy/report").status_code == 403
+
+
+def test_exports_download(client, auth, demo):
+    from openpyxl import load_workbook
+
+    auth.login_as(demo["logistics_admin"])
+    for url in ("/energy/statistics.xlsx?year=2026", "/energy/report.xlsx?year=2025"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        book = load_workbook(BytesIO(response.get_data()))
+        assert book.worksheets[0].max_row > 5
+
+
+def test_annual_workbook_reproduces_the_page(client, auth, demo):
+    from openpyxl import load_workbook
+
+    auth.login_as(demo["logistics_admin"])
+    html = client.get("/energy/report?year=2026").get_data(as_text=True)
+    table = html.split('id="energy-report"', 1)[1].split("</table>", 1)[0]
+    page_rows = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.split("<tbody>", 1)[1], flags=re.S):
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)]
+        page_rows.append(cells)
+    sheet = load_workbook(BytesIO(client.get("/energy/report.xlsx?year=2026").get_data())).worksheets[0]
+    book_rows = [list(r) for r in sheet.iter_rows(min_row=3, values_only=True)]
+    assert len(page_rows) == len(book_rows) > 3
+    for shown, stored in zip(page_rows, book_rows):
+        assert shown[0] == stored[0]
+        for text, value in zip(shown[1:-1], stored[1:-1]):
+            if value is None:
+                assert text == "—", (shown, stored)
+            else:
+                assert Decimal(text.replace(",", "")) == Decimal(str(value)), (shown, stored)
+        change = stored[-1]
+        assert shown[-1] == ("—" if change is None else f"{Decimal(str(change)) * 100:+.1f} %")
+
+
+def test_report_lists_what_is_missing(client, auth, demo):
+    auth.login_as(demo["logistics_admin"])
+    html = client.get("/energy/report?year=2026").get_data(as_text=True)
+    assert "2026-11" in html and "2026-12" in html  # not closed yet
+
+
+def test_keep_basis_and_edit(client, auth, demo):
+    auth.login_as(demo["logistics_admin"])
+    db.session.execute(db.delete(EnergyBasis).where(EnergyBasis.year == 2024))
+    db.session.commit()
+    response = client.post("/energy/basis/2024/keep", data={})
+    assert response.status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(EnergyBasis).where(EnergyBasis.year == 2024)) > 5
+    unit_id = db.session.scalar(select(EnergyBasis.unit_id).where(EnergyBasis.year == 2024, EnergyBasis.unit_id.is_not(None)))
+    page = client.post(f"/energy/basis/2024/{unit_id}", data={"floor_area": "abc", "headcount": "3"})
+    assert page.status_code == 422
+    response = client.post(f"/energy/basis/2024/{unit_id}", data={"floor_area": "123.45", "headcount": "7"})
+    assert response.status_code == 303
+    row = db.session.scalar(select(EnergyBasis).where(EnergyBasis.year == 2024, EnergyBasis.unit_id == unit_id))
+    assert (str(row.floor_area), row.headcount) == ("123.45", 7)
+
+
+def test_enter_quantity_quota_and_measure(client, auth, demo):
+    auth.login_as(demo["logistics_admin"])
+    response = client.post("/energy/quantities?year=2026", data={"period": "2026-03", "source": "diesel", "unit_id": "",
+                                                                  "quantity": "120.5", "cost": "980"})
+    assert response.status_code == 303
+    assert db.session.scalar(select(EnergyQuantity.quantity).where(EnergyQuantity.source == "diesel")) == pytest.approx(120.5)
+    future = client.post("/energy/quantities", data={"period": "2027-03", "source": "diesel", "quantity": "1"})
+    assert future.status_code == 422
+    unit_id = demo["unit_admin"].unit_id
+    response = client.post("/energy/quotas?year=2026", data={"unit_id": str(unit_id), "source": "electricity", "quantity": "1"})
+    assert response.status_code == 303
+    page = client.get("/energy/quotas?year=2026").get_data(as_text=True)
+    warnings = page.split("<main", 1)[1].split('method="post"', 1)[0]
+    assert demo["unit_admin"].unit.name in warnings  # ahead of a 1 kWh quota
+    response = client.post("/energy/measures", data={"title": "空调改造", "source": "electricity", "started": "2026-05",
+                                                     "cost": "50000"})
+    assert response.status_code == 303
+    measure = db.session.scalar(select(SavingsMeasure).where(SavingsMeasure.title == "空调改造"))
+    page = client.get(f"/energy/measures/{measure.id}")
+    assert page.status_code == 200 and len(_svgs(page.get_data(as_text=True))) == 1
+
+
+def test_quota_reminder_tells_once(app, demo, clock):
+    from portal import events, timeutil
+    from portal.blueprints.energy import notify
+
+    sent = []
+
+    def receive(event):
+        sent.append(event)
+
+    events.event_emitted.connect(receive)
+    try:
+        unit_id = demo["unit_admin"].unit_id
+        db.session.add(EnergyQuota(year=2026, unit_id=unit_id, source="water", quantity=1))
+        db.session.commit()
+        notify.check_quotas(now=timeutil.now())
+    finally:
+        events.event_emitted.disconnect(receive)
+    mine = [e for e in sent if e.kind == notify.AHEAD_OF_QUOTA and e.values.get("unit") == unit_id]
+    assert mine and demo["unit_admin"].id in mine[0].recipient_ids
+
+
+def test_chart_page_holds_the_page_weight_budget(client, auth, site, make_user):
+    """The statistics page with its four charts stays within the repeat-visit budget
+    of the public pages (tests/test_page_weight.py), gzipped."""
+    from portal.models import Role
+    from tests.test_page_weight import REPEAT_VISIT_BUDGET, gzipped_size
+
+    auth.login_as(make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN]))
+    html = client.get("/energy/?year=2026").get_data()
+    assert html.count(b"<svg") == 4
+    assert gzipped_size(html) <= REPEAT_VISIT_BUDGET, gzipped_size(html)
+
+
+def test_demo_is_idempotent(demo):
+    from portal.blueprints.energy import demo as energy_demo
+
+    tables = (EnergyBasis, EnergyQuantity, EnergyQuota, SavingsMeasure)
+
+    def counts():
+        return [db.session.scalar(select(func.count()).select_from(t)) for t in tables]
+
+    before = counts()
+    assert all(before)
+    energy_demo.seed_demo()
+    db.session.commit()
+    assert counts() == before
