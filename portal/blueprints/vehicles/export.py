@@ -18,9 +18,9 @@ def register_workbook(report: Register) -> bytes:
     book = ExportWorkbook()
     month = f"{report.month:%Y-%m}"
     book.sheet(
-        _("Trips"),
-        [_("No."), _("Left"), _("Back"), _("Car"), _("Driver"), _("Unit"), _("Requested by"), _("Purpose"),
-         _("Destination"), _("Mileage (km)"), _("Fuel"), _("Fuel cost (yuan)"), _("Tolls and parking (yuan)"),
+        _("Trip records"),
+        [_("No."), _("Left"), _("Car back"), _("Car"), _("Driver"), _("Unit"), _("Requested by"), _("Trip purpose"),
+         _("Going to"), _("Mileage (km)"), _("Fuel"), _("Fuel cost (yuan)"), _("Tolls and parking (yuan)"),
          _("Cost (yuan)")],
         ([t.id, t.actual_depart_at, t.actual_return_at, t.vehicle.plate, t.driver.name if t.driver else "",
           t.unit.name if t.unit else "", t.requester.display_name if t.requester else "", t.purpose, t.destination,
@@ -28,7 +28,7 @@ def register_workbook(report: Register) -> bytes:
         caption=_("Vehicle register, %(month)s", month=month),
         widths=[6, 16, 16, 10, 8, 20, 10, 30, 20, 10, 8, 12, 12, 12],
     )
-    header = [_("Group"), _("Trips"), _("Mileage (km)")] + [str(f.label) for f in FuelType] + [
+    header = [_("Group"), _("Trip records"), _("Mileage (km)")] + [str(f.label) for f in FuelType] + [
         _("Fuel cost (yuan)"), _("Tolls and parking (yuan)"), _("Cost (yuan)")]
     book.sheet(_("By car"), header, _tally_rows(report.by_vehicle + [report.total]))
     book.sheet(_("By unit"), header, _tally_rows(report.by_unit + [report.total]))

@@ -24,8 +24,8 @@ def _at(day, moment) -> datetime:
 
 
 class TripRequestForm(Form):
-    purpose = StringField(_l("Purpose"), [InputRequired(message=_l("Say what the car is for.")), Length(max=200)])
-    destination = StringField(_l("Destination"), [InputRequired(message=_l("Say where the car goes.")), Length(max=100)])
+    purpose = StringField(_l("Trip purpose"), [InputRequired(message=_l("Say what the car is for.")), Length(max=200)])
+    destination = StringField(_l("Going to"), [InputRequired(message=_l("Say where the car goes.")), Length(max=100)])
     passengers = IntegerField(_l("Passengers"), [InputRequired(message=_l("Passengers: 1 to 50.")),
                                                 NumberRange(1, 50, message=_l("Passengers: 1 to 50."))], default=1)
     depart_day = DateField(_l("Departure day"), [InputRequired(message=_l("Enter a date."))])
