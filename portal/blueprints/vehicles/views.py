@@ -185,7 +185,7 @@ def approvals():
 @roles_required(*DISPATCHERS)
 def dispatch_queue():
     status = arg_enum("status", TripStatus, TripStatus.APPROVED)
-    return _page("vehicles/dispatch.html", "vehicles/_dispatch_table.html", status=status,
+    return _page("vehicles/dispatch.html", "vehicles/_dispatch_table.html", shown=status,
                  page=paginate(svc.dispatch_query(status)), due=svc.due_items(timeutil.today()))
 
 
