@@ -241,3 +241,11 @@ def test_sealing_reminder_three_days_ahead(people, fleet):
 
 def test_events_are_registered():
     assert events.kind("vehicles.requested").todo and events.kind("vehicles.to_dispatch").todo
+
+
+def test_days_off_fall_back_to_the_weekend(app):
+    # 2026-12-02 is a Wednesday; no public holiday before New Year.
+    off = svc.next_days_off(date(2026, 12, 2))
+    assert (off.first_day, off.last_day) == (date(2026, 12, 5), date(2026, 12, 6)) and off.name in ("Weekend", "周末")
+    national = svc.next_days_off(date(2026, 9, 30))
+    assert national.first_day == date(2026, 10, 1) and national.name

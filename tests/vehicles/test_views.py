@@ -119,3 +119,25 @@ def test_at_most_n_vehicles_per_person(client, auth, people, app):
     assert client.post("/vehicles/parking", data={"plate": "川J5K728"}).status_code == 303
     response = client.post("/vehicles/parking", data={"plate": "川J5K729"})
     assert response.status_code == 422 and "最多登记 1 辆车" in response.get_data(as_text=True)
+
+
+def test_refusing_needs_a_reason(client, auth, people, make_trip):
+    trip = make_trip(state="pending")
+    auth.login_as(people["leader"])
+    response = client.post(f"/vehicles/trips/{trip.id}/refuse", data={"note": ""})
+    assert response.status_code == 422 and "请说明拒绝的理由" in response.get_data(as_text=True)
+    assert client.post(f"/vehicles/trips/{trip.id}/refuse", data={"note": "当天无车"}).status_code == 303
+    db.session.expire_all()
+    assert trip.status is TripStatus.REJECTED
+
+
+def test_sealing_checklist_page_for_the_weekend(client, auth, people, fleet, clock):
+    clock(2026, 12, 3, 16, 0)
+    auth.login_as(people["dispatcher"])
+    page = client.get("/vehicles/sealing").get_data(as_text=True)
+    assert "2026-12-05" in page and "川J0A101" in page
+    for car in fleet["cars"]:
+        assert client.post(f"/vehicles/sealing/{car.id}", data={"place": "地下车库"}).status_code == 303
+    assert client.post("/vehicles/sealing/sign", data={}).status_code == 303
+    page = client.get("/vehicles/sealing").get_data(as_text=True)
+    assert "陈主任 于" in page and 'action="/vehicles/sealing/sign"' not in page

@@ -706,26 +706,44 @@ class Holiday:
     name: str
 
 
-def next_holiday(today: date, *, within: int = 14) -> Holiday | None:
-    """The next public holiday (from the workday calendar) starting within ``within`` days: a run of
-    days off with a holiday's name (ordinary weekends are not holidays)."""
+def _runs_of_days_off(today: date, horizon: int):
+    """Runs of consecutive days off from ``today`` on: (first, last, holiday name or "")."""
     from portal.blueprints.workdays.days import days_info
 
-    days = days_info(today, today + timedelta(days=within + 10))
-    for index, info in enumerate(days):
-        if info.is_workday is False and info.label and not info.makeup_workday:
-            start = index
-            while start > 0 and days[start - 1].is_workday is False:
-                start -= 1
-            first = days[start].day
-            if first < today:
-                first = today
-            end = index
-            while end + 1 < len(days) and days[end + 1].is_workday is False:
-                end += 1
-            if (first - today).days > within:
-                return None
-            return Holiday(first, days[end].day, str(info.label))
+    days = days_info(today, today + timedelta(days=horizon))
+
+    def off(info) -> bool:  # a day the calendar does not know yet: weekends are off
+        return info.is_workday is False or (info.is_workday is None and info.day.weekday() >= 5)
+
+    index = 0
+    while index < len(days):
+        if not off(days[index]):
+            index += 1
+            continue
+        end = index
+        while end + 1 < len(days) and off(days[end + 1]):
+            end += 1
+        names = [str(d.label) for d in days[index:end + 1] if d.is_workday is False and d.label and not d.makeup_workday]
+        yield days[index].day, days[end].day, (names[0] if names else "")
+        index = end + 1
+
+
+def next_holiday(today: date, *, within: int = 14) -> Holiday | None:
+    """The next public holiday (from the workday calendar) starting within ``within`` days:
+    its run of days off (ordinary weekends are not holidays)."""
+    for first, last, name in _runs_of_days_off(today, within + 12):
+        if (first - today).days > within:
+            return None
+        if name:
+            return Holiday(first, last, name)
+    return None
+
+
+def next_days_off(today: date) -> Holiday | None:
+    """The next run of days off, for the sealing checklist: pool cars are sealed over public
+    holidays and weekends alike (节假日和双休日公车封存)."""
+    for first, last, name in _runs_of_days_off(today, 14):
+        return Holiday(first, last, name or str(_l("Weekend")))
     return None
 
 

@@ -351,7 +351,7 @@ def driver_edit(driver_id: int | None):
 
 
 def _holiday() -> svc.Holiday | None:
-    return svc.next_holiday(timeutil.today())
+    return svc.next_days_off(timeutil.today())
 
 
 @bp.route("/sealing")
@@ -369,7 +369,7 @@ def seal(vehicle_id: int):
     holiday = _holiday()
     form = SealForm()
     if holiday is None:
-        flash(_("No public holiday in the next two weeks."), "error")
+        flash(_("No days off in the next two weeks."), "error")
         return redirect_to(url_for("vehicles.sealing"))
     if form.validate_on_submit():
         try:
@@ -389,7 +389,7 @@ def sealing_sign():
     holiday = _holiday()
     form = EmptyForm()
     if holiday is None or not form.validate_on_submit():
-        flash(_("No public holiday in the next two weeks."), "error")
+        flash(_("No days off in the next two weeks."), "error")
         return redirect_to(url_for("vehicles.sealing"))
     try:
         svc.sign_sealing(holiday, actor=current_user, now=timeutil.now())
