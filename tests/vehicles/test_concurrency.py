@@ -47,3 +47,23 @@ def test_concurrent_dispatches_of_one_car_one_wins(live_server, make_user, fleet
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count()).select_from(Trip).where(
         Trip.status == TripStatus.DISPATCHED, Trip.vehicle_id == car_id)) == 1
+
+
+def test_postgresql_itself_refuses_a_car_or_driver_on_two_trips(app, people, fleet, make_trip):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the exclusion constraints are PostgreSQL's; SQLite serializes writes instead")
+    from sqlalchemy.exc import IntegrityError
+
+    car, driver = fleet["cars"][0], fleet["drivers"][0]
+    make_trip("09:00", "12:00", state="dispatched", car=car, driver=driver)
+    other = make_trip("10:00", "11:00")
+    other.status, other.vehicle_id = TripStatus.DISPATCHED, car.id
+    with pytest.raises(IntegrityError) as error:
+        db.session.commit()
+    assert "vehicle_trip_vehicle_no_overlap" in str(error.value)
+    db.session.rollback()
+    other = db.session.get(Trip, other.id)
+    other.status, other.vehicle_id, other.driver_id = TripStatus.DISPATCHED, fleet["cars"][1].id, driver.id
+    with pytest.raises(IntegrityError) as error:
+        db.session.commit()
+    assert "vehicle_trip_driver_no_overlap" in str(error.value)
