@@ -1,6 +1,12 @@
 from sqlalchemy import select
 
-from portal.blueprints.vehicles.models import Driver, StaffVehicle, Trip, TripStatus, Vehicle
+from portal.blueprints.vehicles.models import (
+    Driver,
+    StaffVehicle,
+    Trip,
+    TripStatus,
+    Vehicle,
+)
 from portal.db import db
 from portal.models import User
 from tests.access import Access

@@ -9,7 +9,13 @@ import pytest
 
 from portal import timeutil
 from portal.blueprints.vehicles import services as svc
-from portal.blueprints.vehicles.models import Driver, FuelType, Trip, Vehicle, VehicleKind
+from portal.blueprints.vehicles.models import (
+    Driver,
+    FuelType,
+    Trip,
+    Vehicle,
+    VehicleKind,
+)
 from portal.db import db
 from portal.models import Role, Unit
 

@@ -9,7 +9,13 @@ from sqlalchemy import func, select
 from portal import timeutil
 from portal.blueprints.vehicles import services as svc
 from portal.blueprints.vehicles.demo import seed_demo
-from portal.blueprints.vehicles.models import Driver, StaffVehicle, Trip, TripStatus, Vehicle
+from portal.blueprints.vehicles.models import (
+    Driver,
+    StaffVehicle,
+    Trip,
+    TripStatus,
+    Vehicle,
+)
 from portal.db import db
 
 

@@ -144,7 +144,7 @@ def test_a_trip_cannot_be_recorded_before_the_car_is_back(people, fleet, make_tr
 
 
 def test_register_rolls_up_mileage_fuel_and_cost_per_car_and_unit(people, fleet, make_trip, day):
-    c1, c2, ev = fleet["cars"]
+    c1, _c2, ev = fleet["cars"]
     d1, d2 = fleet["drivers"]
     t1 = make_trip("08:00", "10:00", state="dispatched", car=c1, driver=d1)
     t2 = make_trip("10:30", "12:00", state="dispatched", car=c1, driver=d1)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from portal import timeutil
-from portal.blueprints.vehicles.models import RegistrationStatus, StaffVehicle, Trip, TripStatus
+from portal.blueprints.vehicles.models import (
+    RegistrationStatus,
+    StaffVehicle,
+    Trip,
+    TripStatus,
+)
 from portal.db import db
 from tests.vehicles.conftest import at
 

@@ -65,4 +65,4 @@ CAPABILITY = Capability(
     ),
 )
 
-from portal.blueprints.vehicles import views  # noqa: E402,F401
+from portal.blueprints.vehicles import views  # noqa: F401

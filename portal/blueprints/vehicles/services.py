@@ -642,6 +642,20 @@ def vehicles_query():
     return select(Vehicle).options(joinedload(Vehicle.unit)).order_by(Vehicle.active.desc(), Vehicle.unit_id.is_not(None), Vehicle.plate)
 
 
+@dataclass(frozen=True)
+class Option:
+    id: int
+    label: str
+
+
+def vehicle_options() -> list[Option]:
+    return [Option(v.id, v.plate) for v in db.session.scalars(select(Vehicle).order_by(Vehicle.plate))]
+
+
+def unit_options() -> list[Option]:
+    return [Option(u.id, u.short_name or u.name) for u in db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name))]
+
+
 def drivers_query():
     return select(Driver).order_by(Driver.active.desc(), Driver.name)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from io import BytesIO
 from typing import Any
 
 from flask import abort, flash, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
-from io import BytesIO
 
 from portal import timeutil
 from portal.blueprints.vehicles import DISPATCHERS, GUARDS, REQUESTERS, bp, parking
@@ -26,12 +26,19 @@ from portal.blueprints.vehicles.forms import (
     TripRequestForm,
     VehicleForm,
 )
-from portal.blueprints.vehicles.models import Driver, FuelType, StaffVehicle, Trip, TripStatus, Vehicle
+from portal.blueprints.vehicles.models import (
+    Driver,
+    FuelType,
+    StaffVehicle,
+    Trip,
+    TripStatus,
+    Vehicle,
+)
 from portal.confirm import confirmation_page, confirmed
 from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
-from portal.models import Role, Unit
+from portal.models import Role
 from portal.requestargs import arg_enum, arg_int, paginate, parse_date
 from portal.rules import BadArgument, RuleViolation
 from portal.security import roles_required
@@ -267,8 +274,7 @@ def register():
     month, vehicle_id, unit_id = _register_args()
     report = svc.month_register(month, vehicle_id=vehicle_id, unit_id=unit_id)
     return _page("vehicles/register.html", report=report, vehicle_id=vehicle_id, unit_id=unit_id,
-                 vehicles=db.session.scalars(svc.vehicles_query()).all(),
-                 units=db.session.scalars(db.select(Unit).order_by(Unit.sort_order)).all(),
+                 vehicles=svc.vehicle_options(), units=svc.unit_options(),
                  previous=(month - timedelta(days=1)).replace(day=1), following=svc.next_month(month))
 
 
@@ -286,8 +292,7 @@ def register_xlsx():
 
 
 def _unit_choices() -> list[SelectChoice]:
-    return [SelectChoice(0, _("The pool (logistics center)"))] + [
-        SelectChoice(u.id, u.name) for u in db.session.scalars(db.select(Unit).order_by(Unit.sort_order))]
+    return [SelectChoice(0, _("The pool (logistics center)"))] + [SelectChoice(u.id, u.label) for u in svc.unit_options()]
 
 
 @bp.route("/fleet")
