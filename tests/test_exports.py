@@ -23,6 +23,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KNOWN = {
     "directory.export", "repairs.export", "rooms.arrangements_xlsx", "utilities.month_bills_xlsx",
     "utilities.readings_xlsx", "utilities.bill_xlsx", "utilities.comparison_xlsx", "visitors.export_history",
+    "vehicles.register_xlsx",
 }
 TEXT_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 PREFERRED_ROLES = ("logistics_admin", "sysadmin", "property", "unit_admin")

@@ -1348,3 +1348,29 @@ def mask_name(name: str) -> str:
     if " " in name:  # a Latin name: the first letters
         return " ".join(part[:1] + "*" * (len(part) - 1) for part in name.split())
     return name[:1] + "*" * max(len(name) - 1, 1)
+
+
+@dataclass(frozen=True)
+class PlateVisit:
+    """A visit that came by this car, for the car park guard's plate lookup (read only)."""
+
+    name: str
+    organization: str
+    unit_name: str
+    host_name: str
+    checked_in_at: datetime
+    checked_out_at: datetime | None
+
+
+def visits_by_plate(plate: str, *, limit: int = 5) -> list[PlateVisit]:
+    """The latest visits registered with ``plate`` (normalised as at the desk), newest first."""
+    plate = normalise_identifier(plate, upper=True)
+    if not plate:
+        return []
+    entries = db.session.scalars(
+        select(VisitorEntry).options(joinedload(VisitorEntry.unit))
+        .where(VisitorEntry.plate == plate, VisitorEntry.refused.is_(False))
+        .order_by(VisitorEntry.checked_in_at.desc()).limit(limit)
+    )
+    return [PlateVisit(e.name, e.organization, e.unit.name if e.unit else "", e.host_name, e.checked_in_at,
+                       e.checked_out_at) for e in entries]

@@ -1,0 +1,146 @@
+"""The pages per role: request → approve → dispatch → record, refusals shown on the form, parking."""
+
+from __future__ import annotations
+
+from portal import timeutil
+from portal.blueprints.vehicles.models import (
+    RegistrationStatus,
+    StaffVehicle,
+    Trip,
+    TripStatus,
+)
+from portal.db import db
+from tests.vehicles.conftest import at
+
+
+def test_request_approve_dispatch_record_through_the_pages(client, auth, people, fleet, day):
+    auth.login_as(people["staff"])
+    response = client.post("/vehicles/new", data={
+        "purpose": "到镇街督查防汛", "destination": "蓬莱镇", "passengers": "2",
+        "depart_day": day.isoformat(), "depart_time": "09:00", "return_day": day.isoformat(), "return_time": "12:00",
+        "needs_driver": "y"})
+    assert response.status_code == 303
+    trip = db.session.scalar(db.select(Trip))
+    assert trip.status is TripStatus.PENDING
+
+    auth.login_as(people["leader"])
+    assert "到镇街督查防汛" in client.get("/vehicles/approvals").get_data(as_text=True)
+    assert client.post(f"/vehicles/trips/{trip.id}/approve", data={"note": ""}).status_code == 303
+
+    auth.login_as(people["dispatcher"])
+    page = client.get(f"/vehicles/trips/{trip.id}").get_data(as_text=True)
+    assert "川J0A101" in page and "张建国" in page
+    car, driver = fleet["cars"][0], fleet["drivers"][0]
+    assert client.post(f"/vehicles/trips/{trip.id}/dispatch",
+                       data={"vehicle_id": car.id, "driver_id": driver.id}).status_code == 303
+    db.session.expire_all()
+    assert trip.status is TripStatus.DISPATCHED and trip.vehicle_id == car.id
+
+    timeutil.set_clock(at(day, "13:00"))
+    response = client.post(f"/vehicles/trips/{trip.id}/record", data={
+        "depart_day": day.isoformat(), "depart_time": "09:05", "return_day": day.isoformat(), "return_time": "11:55",
+        "odometer_out": "990", "odometer_in": "1030", "fuel_amount": "3.5", "fuel_cost": "27.48", "tolls": "10"})
+    assert response.status_code == 422
+    assert "里程表读数不能倒退" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert trip.status is TripStatus.DISPATCHED
+    response = client.post(f"/vehicles/trips/{trip.id}/record", data={
+        "depart_day": day.isoformat(), "depart_time": "09:05", "return_day": day.isoformat(), "return_time": "11:55",
+        "odometer_out": "1000", "odometer_in": "1030", "fuel_amount": "3.5", "fuel_cost": "27.48", "tolls": "10"})
+    assert response.status_code == 303
+    register = client.get(f"/vehicles/register?month={day:%Y-%m}").get_data(as_text=True)
+    assert "川J0A101" in register and "37.48" in register
+    xlsx = client.get(f"/vehicles/register.xlsx?month={day:%Y-%m}")
+    assert xlsx.status_code == 200 and xlsx.mimetype.endswith("sheet")
+
+
+def test_return_before_departure_is_shown_on_the_form(client, auth, people, day):
+    auth.login_as(people["staff"])
+    response = client.post("/vehicles/new", data={
+        "purpose": "开会", "destination": "市里", "passengers": "1", "depart_day": day.isoformat(),
+        "depart_time": "12:00", "return_day": day.isoformat(), "return_time": "09:00"})
+    assert response.status_code == 422
+    assert "返回时间必须晚于出发时间" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Trip)) == 0
+
+
+def test_other_units_cannot_see_or_approve_a_request(client, auth, people, make_trip):
+    trip = make_trip(state="pending")
+    auth.login_as(people["other"])
+    assert client.get(f"/vehicles/trips/{trip.id}").status_code == 403
+    assert client.post(f"/vehicles/trips/{trip.id}/approve", data={}).status_code == 403
+    auth.login_as(people["staff"])
+    assert client.post(f"/vehicles/trips/{trip.id}/approve", data={}).status_code == 403
+
+
+def test_dispatch_clash_is_a_clear_409(client, auth, people, fleet, make_trip):
+    car = fleet["cars"][0]
+    make_trip("09:00", "12:00", state="dispatched", car=car, driver=fleet["drivers"][0])
+    second = make_trip("10:00", "11:00")
+    auth.login_as(people["dispatcher"])
+    response = client.post(f"/vehicles/trips/{second.id}/dispatch", data={"vehicle_id": car.id, "driver_id": fleet["drivers"][1].id})
+    assert response.status_code == 409
+    assert "已有其他出车任务" in response.get_data(as_text=True)
+
+
+def test_bad_month_is_a_400(client, auth, people):
+    auth.login_as(people["dispatcher"])
+    assert client.get("/vehicles/register?month=2026-13").status_code == 400
+    assert client.get("/vehicles/register?month=abc").status_code == 400
+
+
+def test_vehicle_plate_is_normalised_and_validated_like_the_visitor_desk(client, auth, people):
+    auth.login_as(people["dispatcher"])
+    data = {"plate": "川ａ 12345", "kind": "sedan", "seats": "5", "fuel": "petrol", "unit_id": "0", "odometer": "100"}
+    response = client.post("/vehicles/fleet/new", data=data)
+    assert response.status_code == 303
+    data["plate"] = "川A1234"
+    response = client.post("/vehicles/fleet/new", data=data)
+    assert response.status_code == 422 and "7" in response.get_data(as_text=True)
+
+
+def test_staff_vehicle_registration_approved_by_the_unit_admin_and_found_by_the_guard(client, auth, people):
+    auth.login_as(people["staff"])
+    assert client.post("/vehicles/parking", data={"plate": "川j5k728", "description": "白色朗逸"}).status_code == 303
+    registration = db.session.scalar(db.select(StaffVehicle))
+    assert registration.plate == "川J5K728"
+    auth.login_as(people["other"])
+    assert client.post(f"/vehicles/parking/{registration.id}/decide", data={"decision": "approve"}).status_code == 403
+    auth.login_as(people["leader"])
+    assert client.post(f"/vehicles/parking/{registration.id}/decide", data={"decision": "approve"}).status_code == 303
+    db.session.expire_all()
+    assert registration.status is RegistrationStatus.APPROVED
+    auth.login_as(people["guard"])
+    page = client.get("/vehicles/parking/lookup?plate=川J5K728").get_data(as_text=True)
+    assert "李明" in page
+    assert client.get("/vehicles/parking/lookup?plate=XX").status_code == 422
+
+
+def test_at_most_n_vehicles_per_person(client, auth, people, app):
+    app.config["PARKING_MAX_VEHICLES"] = 1
+    auth.login_as(people["staff"])
+    assert client.post("/vehicles/parking", data={"plate": "川J5K728"}).status_code == 303
+    response = client.post("/vehicles/parking", data={"plate": "川J5K729"})
+    assert response.status_code == 422 and "最多登记 1 辆车" in response.get_data(as_text=True)
+
+
+def test_refusing_needs_a_reason(client, auth, people, make_trip):
+    trip = make_trip(state="pending")
+    auth.login_as(people["leader"])
+    response = client.post(f"/vehicles/trips/{trip.id}/refuse", data={"note": ""})
+    assert response.status_code == 422 and "请说明拒绝的理由" in response.get_data(as_text=True)
+    assert client.post(f"/vehicles/trips/{trip.id}/refuse", data={"note": "当天无车"}).status_code == 303
+    db.session.expire_all()
+    assert trip.status is TripStatus.REJECTED
+
+
+def test_sealing_checklist_page_for_the_weekend(client, auth, people, fleet, clock):
+    clock(2026, 12, 3, 16, 0)
+    auth.login_as(people["dispatcher"])
+    page = client.get("/vehicles/sealing").get_data(as_text=True)
+    assert "2026-12-05" in page and "川J0A101" in page
+    for car in fleet["cars"]:
+        assert client.post(f"/vehicles/sealing/{car.id}", data={"place": "地下车库"}).status_code == 303
+    assert client.post("/vehicles/sealing/sign", data={}).status_code == 303
+    page = client.get("/vehicles/sealing").get_data(as_text=True)
+    assert "陈主任 于" in page and 'action="/vehicles/sealing/sign"' not in page
