@@ -17,7 +17,7 @@ def occupants_text(room) -> str:
 
 def publication_workbook(publication: OfficePublication, units: list[PublishedUnit]) -> ExportWorkbook:
     book = ExportWorkbook()
-    header = [_("Unit"), _("Room"), _("Floor"), _("Use"), _("Use area (m²)"), _("Occupants"), _("People"),
+    header = [_("Unit"), _("Room"), _("Floor"), _("Room use"), _("Use area (m²)"), _("Occupants"), _("People"),
               _("Area per person (m²)"), _("Standard (m²)"), _("Over the standard")]
     sheet = book.sheet(
         _("Allocation %(year)s", year=publication.year), widths=[24, 16, 8, 12, 12, 40, 8, 12, 12, 10],

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.blueprints.offices.models import RoomUse
@@ -26,10 +26,10 @@ def _int(value: str | None) -> int | None:
 
 class EntryForm(Form):
     unit_id = SelectField(_l("Unit"), validators=[Optional()])
-    use = SelectField(_l("Use"), choices=RoomUse.choices(), validators=[InputRequired()])
+    use = SelectField(_l("Room use"), choices=[SelectChoice(v, label) for v, label in RoomUse.choices()], validators=[InputRequired()])
     area_m2 = DecimalField(_l("Use area (m²)"), places=2, validators=[InputRequired()],
                            description=_l("使用面积, as measured inside the walls."))
-    valid_from = DateField(_l("From"), validators=[InputRequired()])
+    valid_from = DateField(_l("Since"), validators=[InputRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
     def to_draft(self) -> EntryDraft:
@@ -40,7 +40,7 @@ class EntryForm(Form):
 class SeatForm(Form):
     user_id = SelectField(_l("Person"), validators=[InputRequired()])
     standard_id = SelectField(_l("Rank for the standard"), validators=[InputRequired()])
-    start_date = DateField(_l("From"), validators=[InputRequired()])
+    start_date = DateField(_l("Since"), validators=[InputRequired()])
 
     def to_draft(self) -> SeatDraft:
         return SeatDraft(user_id=_int(self.user_id.data), standard_id=_int(self.standard_id.data),
@@ -50,7 +50,7 @@ class SeatForm(Form):
 class MoveForm(Form):
     room_id = SelectField(_l("To office"), validators=[InputRequired()])
     standard_id = SelectField(_l("Rank for the standard"), validators=[InputRequired()])
-    on = DateField(_l("From"), validators=[InputRequired()])
+    on = DateField(_l("Since"), validators=[InputRequired()])
 
     def to_draft(self) -> MoveDraft:
         return MoveDraft(room_id=_int(self.room_id.data), standard_id=_int(self.standard_id.data), on=self.on.data)
@@ -69,8 +69,8 @@ class ExceptionForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=500)], render_kw={"rows": 3})
     approved_by = StringField(_l("Approved by"), validators=[InputRequired(), Length(max=120)],
                               description=_l("Who approved it, with the document number."))
-    valid_from = DateField(_l("From"), validators=[InputRequired()])
-    valid_to = DateField(_l("Until"), validators=[Optional()])
+    valid_from = DateField(_l("Since"), validators=[InputRequired()])
+    valid_to = DateField(_l("Valid until"), validators=[Optional()])
 
     def to_draft(self) -> ExceptionDraft:
         return ExceptionDraft(reason=self.reason.data or "", approved_by=self.approved_by.data or "",

@@ -119,7 +119,7 @@ def publish_page():
             return confirmation_page(
                 _("Publish the %(year)s office allocation?", year=form.year.data),
                 detail=_("All staff will see it; once published it is never changed."),
-                button=_("Publish"), cancel_url=url_for("offices.publish_page"), danger=False,
+                button=_("Publish to staff"), cancel_url=url_for("offices.publish_page"), danger=False,
             )
         try:
             publication = publish(form.to_draft(), actor=current_user, now=now)
