@@ -37,6 +37,7 @@ ACCESS = {
     "offices.ledger_page": Access("/offices/ledger", allowed=ADMINS),
     "offices.unit": Access(lambda: f"/offices/ledger/unit/{_unit()}", allowed=ADMINS),
     "offices.unrecorded": Access("/offices/ledger/unrecorded", allowed=ADMINS),
+    "offices.plan": Access("/offices/plan", allowed=ADMINS),
     "offices.hand_backs": Access("/offices/hand-backs", allowed=ADMINS),
     "offices.room": Access(lambda: f"/offices/rooms/{_room()}", allowed=ADMINS),
     "offices.record_room_entry": Access(lambda: f"/offices/rooms/{_room()}/entry", post_only=True, post_roles=ADMINS,

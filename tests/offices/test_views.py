@@ -165,3 +165,13 @@ def test_the_standard_is_edited_by_logistics(client, auth, ranks, logistics):
     assert row.area_m2 == Decimal("10.50")
     added = client.post("/offices/standards/new", data={"name": "县级正职（兼）", "area_m2": "30", "sort_order": "1"})
     assert added.status_code == 303
+
+
+def test_the_floor_plan_colours_rooms_by_their_standing(client, auth, seated, logistics):
+    auth.login_as(logistics)
+    building = seated["rooms"]["301"].floor.building_id
+    page = client.get(f"/offices/plan?building={building}&date=2026-01-01").get_data(as_text=True)
+    assert "office-plan__room--over" in page and "office-plan__room--vacant" in page  # 301 over, 302 empty
+    assert "office-plan__room--service" in page  # 304, the archives
+    assert page.count("office-plan__room--") == 5
+    assert client.get("/offices/plan?building=999").status_code == 404

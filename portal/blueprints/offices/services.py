@@ -28,6 +28,7 @@ from portal.blueprints.offices.models import (
     RoomUse,
 )
 from portal.db import db
+from portal.labels import LabelledEnum
 from portal.models import Building, Floor, Room, Unit, User
 from portal.rules import RuleViolation
 from portal.timeutil import LOCAL_TZ
@@ -901,3 +902,69 @@ def unrecorded_rooms_query():
         .options(joinedload(Room.floor).joinedload(Floor.building), joinedload(Room.unit))
         .order_by(Building.sort_order, Floor.level, Room.number)
     )
+
+
+# ---------------------------------------------------------------- floor plans coloured by allocation
+
+
+class PlanStatus(LabelledEnum):
+    OVER = "over", _l("Over the standard"), "danger"
+    WITHIN = "within", _l("Within the standard"), "ok"
+    EXEMPT = "exempt", _l("Approved exception"), "info"
+    VACANT = "vacant", _l("Vacant"), "warn"
+    SERVICE = "service", _l("Service room"), "neutral"
+    UNRECORDED = "unrecorded", _l("Not in the ledger"), "muted"
+
+
+@dataclass(frozen=True)
+class PlanRoom:
+    room_id: int
+    number: str
+    unit: str
+    status: PlanStatus
+    area: Decimal | None
+    people: int
+
+
+@dataclass(frozen=True)
+class PlanFloor:
+    label: str
+    rooms: list[PlanRoom]
+
+
+def _status(line: LedgerRoom) -> PlanStatus:
+    if line.vacant:
+        return PlanStatus.VACANT
+    if line.check is None:
+        return PlanStatus.SERVICE
+    if line.check.exempt:
+        return PlanStatus.EXEMPT
+    return PlanStatus.OVER if line.check.over else PlanStatus.WITHIN
+
+
+def building_options() -> list[tuple[int, str]]:
+    return [(i, n) for i, n in db.session.execute(select(Building.id, Building.name).order_by(Building.sort_order, Building.id))]
+
+
+def floor_plans(building_id: int, day: date) -> list[PlanFloor]:
+    """Each floor of the building with its units' rooms, coloured by where they stand against the standard."""
+    from portal.models import RoomKind
+
+    rooms = db.session.scalars(
+        select(Room).join(Floor, Room.floor_id == Floor.id)
+        .where(Floor.building_id == building_id, Room.kind.in_([RoomKind.OFFICE, RoomKind.OTHER]))
+        .options(joinedload(Room.floor), joinedload(Room.unit)).order_by(Floor.level, Room.number)
+    ).all()
+    lines = {line.room_id: line for line in ledger(day).rooms}
+    floors: dict[int, PlanFloor] = {}
+    for room in rooms:
+        floor = floors.setdefault(room.floor.level, PlanFloor(room.floor.display_label, []))
+        line = lines.get(room.id)
+        if line is None:
+            floor.rooms.append(PlanRoom(room.id, room.number, room.unit.short_name or room.unit.name if room.unit else "",
+                                        PlanStatus.UNRECORDED, room.area_m2, 0))
+        else:
+            unit = db.session.get(Unit, line.unit_id) if line.unit_id else None
+            floor.rooms.append(PlanRoom(room.id, room.number, (unit.short_name or unit.name) if unit else "",
+                                        _status(line), line.area, len(line.occupants)))
+    return list(floors.values())

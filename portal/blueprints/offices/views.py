@@ -22,6 +22,9 @@ from portal.blueprints.offices.forms import (
 )
 from portal.blueprints.offices.models import OfficeSeat, OfficeStandard, RoomUse
 from portal.blueprints.offices.services import (
+    PlanStatus,
+    building_options,
+    floor_plans,
     hand_back,
     ledger,
     move_seat,
@@ -161,6 +164,19 @@ def unit(unit_id: int):
 @roles_required(*ADMINS)
 def unrecorded():
     return render("offices/unrecorded.html", page=paginate(unrecorded_rooms_query()))
+
+
+@bp.route("/plan")
+@roles_required(*ADMINS)
+def plan():
+    buildings = building_options()
+    building_id = arg_int("building") or (buildings[0][0] if buildings else None)
+    if building_id is not None and building_id not in {i for i, _name in buildings}:
+        abort(404)
+    day = _day_arg()
+    floors = floor_plans(building_id, day) if building_id is not None else []
+    return render("offices/plan.html", buildings=buildings, building_id=building_id, day=day, floors=floors,
+                  PlanStatus=PlanStatus)
 
 
 @bp.route("/hand-backs")
