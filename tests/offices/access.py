@@ -42,8 +42,8 @@ ACCESS = {
     "offices.room": Access(lambda: f"/offices/rooms/{_room()}", allowed=ADMINS),
     "offices.record_room_entry": Access(lambda: f"/offices/rooms/{_room()}/entry", post_only=True, post_roles=ADMINS,
                                         form_page=lambda: f"/offices/rooms/{_room()}"),
-    "offices.seat": Access(lambda: f"/offices/rooms/{_room()}/seat", post_only=True, post_roles=ADMINS,
-                           form_page=lambda: f"/offices/rooms/{_room()}"),
+    "offices.seat": Access(lambda: f"{_seat_room()}/seat", post_only=True, post_roles=ADMINS,  # an office: people sit there
+                           form_page=_seat_room),
     "offices.exception": Access(lambda: f"/offices/rooms/{_room()}/exception", post_only=True, post_roles=ADMINS,
                                 form_page=lambda: f"/offices/rooms/{_room()}"),
     "offices.move": Access(lambda: f"/offices/seats/{_seat()}/move", post_only=True, post_roles=ADMINS,
