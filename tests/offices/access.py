@@ -1,6 +1,6 @@
 from sqlalchemy import select
 
-from portal.blueprints.offices.models import OfficeRoomEntry, OfficeSeat, OfficeStandard
+from portal.blueprints.offices.models import OfficeRoomEntry, OfficeSeat, OfficeStandard, OfficeStockTake
 from portal.db import db
 from portal.models import Unit
 from tests.access import STAFF, Access
@@ -26,6 +26,10 @@ def _unit() -> int:
 
 def _standard() -> int:
     return db.session.scalar(select(OfficeStandard.id).order_by(OfficeStandard.id))
+
+
+def _take() -> int:
+    return db.session.scalar(select(OfficeStockTake.id).order_by(OfficeStockTake.id))
 
 
 ACCESS = {
@@ -55,4 +59,9 @@ ACCESS = {
         Access("/offices/standards/new", allowed=ADMINS),
         Access(lambda: f"/offices/standards/{_standard()}", allowed=ADMINS),
     ],
+    "offices.stock_take_list": Access("/offices/stock-takes", allowed=ADMINS),
+    "offices.stock_take": Access(lambda: f"/offices/stock-takes/{_take()}", allowed=ADMINS),
+    "offices.stock_take_room": Access(lambda: f"/offices/stock-takes/{_take()}/rooms/{_room()}", allowed=ADMINS),
+    "offices.close_take": Access(lambda: f"/offices/stock-takes/{_take()}/close", post_only=True, post_roles=ADMINS,
+                                 form_page=lambda: f"/offices/stock-takes/{_take()}"),
 }

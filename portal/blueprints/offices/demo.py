@@ -7,7 +7,7 @@ little history — a move within 人社局 in 2024, an approved exception for
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -15,12 +15,18 @@ from portal import timeutil
 from portal.blueprints.offices.models import OfficePublication, OfficeRoomEntry, OfficeSeat, OfficeStandard, RoomUse
 from portal.blueprints.offices.services import (
     ExceptionDraft,
+    FindingDraft,
     MoveDraft,
     PublishDraft,
+    StockTakeDraft,
     ensure_default_standards,
+    ledger,
     move_seat,
     publish,
     record_exception,
+    record_finding,
+    start_stock_take,
+    today,
 )
 from portal.db import db
 from portal.models import Room, RoomKind, Unit, User
@@ -71,6 +77,7 @@ def seed_demo() -> None:
     _history(now)
     if timeutil.now().date() > date(2025, 12, 1) and not db.session.scalar(select(OfficePublication.id)):
         publish(PublishDraft(year=2025, as_of=date(2025, 12, 1)), actor=None, now=now)
+    _stock_take(now)
     db.session.commit()
 
 
@@ -90,3 +97,14 @@ def _history(now) -> None:
         record_exception(party.rooms[-1], ExceptionDraft(
             reason="机要室：涉密设备须单独房间存放，按规定核定", approved_by="县机关事务管理局 蓬机管〔2019〕12号",
             valid_from=date(2019, 5, 1)), actor=None, now=now)
+
+
+def _stock_take(now) -> None:
+    """This year's stock-take, under way: the first rooms checked, one with a difference."""
+    day = today(now) - timedelta(days=2)
+    take = start_stock_take(StockTakeDraft(on=day, note=f"{day.year}年度办公用房清查盘点"), actor=None, now=now)
+    rooms = [r for r in ledger(day).rooms if r.label.startswith("主楼")][:4]
+    for n, line in enumerate(rooms):
+        people = len(line.occupants) + (1 if n == 1 else 0)  # one more person found than the ledger has
+        record_finding(take, db.session.get(Room, line.room_id), FindingDraft(
+            found_area=line.area, found_people=people, note="借调人员临时在此办公" if n == 1 else ""), actor=None, now=now)

@@ -8,11 +8,13 @@ from portal.blueprints.offices.models import RoomUse
 from portal.blueprints.offices.services import (
     EntryDraft,
     ExceptionDraft,
+    FindingDraft,
     HandBackDraft,
     MoveDraft,
     PublishDraft,
     SeatDraft,
     StandardDraft,
+    StockTakeDraft,
 )
 from portal.forms import Form
 
@@ -92,3 +94,22 @@ class PublishForm(Form):
 
     def to_draft(self) -> PublishDraft:
         return PublishDraft(year=self.year.data, as_of=self.as_of.data)
+
+
+class StockTakeForm(Form):
+    on = DateField(_l("Stock-take day"), validators=[InputRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+    def to_draft(self) -> StockTakeDraft:
+        return StockTakeDraft(on=self.on.data, note=self.note.data or "")
+
+
+class FindingForm(Form):
+    found_people = IntegerField(_l("People working here"), validators=[InputRequired(), NumberRange(min=0, max=500)])
+    found_area = DecimalField(_l("Use area measured (m²)"), places=2, validators=[Optional()],
+                              description=_l("Leave empty when the room was not measured."))
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+    def to_draft(self) -> FindingDraft:
+        return FindingDraft(found_area=self.found_area.data, found_people=self.found_people.data,
+                            note=self.note.data or "")

@@ -128,3 +128,36 @@ class OfficePublication(db.Model):
     rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     published_by: Mapped[User | None] = relationship()
+
+
+class OfficeStockTake(db.Model):
+    """A stock-take (清查盘点): logistics walks the rooms floor by floor and notes what differs from the ledger."""
+
+    __tablename__ = "office_stock_take"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    closed_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+
+    lines: Mapped[list[OfficeStockTakeLine]] = relationship(back_populates="stock_take", cascade="all, delete-orphan")
+
+
+class OfficeStockTakeLine(db.Model):
+    """What was found in one room: the measured use area (if measured), the people working there."""
+
+    __tablename__ = "office_stock_take_line"
+    __table_args__ = (UniqueConstraint("stock_take_id", "room_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stock_take_id: Mapped[int] = mapped_column(ForeignKey("office_stock_take.id", ondelete="CASCADE"), index=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"))
+    found_area: Mapped[Decimal | None] = mapped_column(ScaledDecimal(2))
+    found_people: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    differs: Mapped[bool] = mapped_column(db.Boolean, default=False)
+    recorded_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+
+    stock_take: Mapped[OfficeStockTake] = relationship(back_populates="lines")
+    room: Mapped[Room] = relationship()

@@ -25,6 +25,8 @@ from portal.blueprints.offices.models import (
     OfficeRoomEntry,
     OfficeSeat,
     OfficeStandard,
+    OfficeStockTake,
+    OfficeStockTakeLine,
     RoomUse,
 )
 from portal.db import db
@@ -56,6 +58,9 @@ audit.register_labels(
         "offices.exception": _l("Exception to the standard approved"),
         "offices.standard": _l("Office standard changed"),
         "offices.publish": _l("Office allocation published"),
+        "offices.stock_take": _l("Office stock-take started"),
+        "offices.stock_take_line": _l("Stock-take finding recorded"),
+        "offices.stock_take_close": _l("Office stock-take closed"),
     },
     object_types={
         "office_room_entry": _l("Room allocation"),
@@ -63,6 +68,8 @@ audit.register_labels(
         "office_exception": _l("Exception to the standard"),
         "office_standard": _l("Office standard"),
         "office_publication": _l("Office allocation publication"),
+        "office_stock_take": _l("Office stock-take"),
+        "office_stock_take_line": _l("Stock-take finding"),
     },
 )
 
@@ -968,3 +975,132 @@ def floor_plans(building_id: int, day: date) -> list[PlanFloor]:
             floor.rooms.append(PlanRoom(room.id, room.number, (unit.short_name or unit.name) if unit else "",
                                         _status(line), line.area, len(line.occupants)))
     return list(floors.values())
+
+
+# ---------------------------------------------------------------- stock-takes (清查盘点)
+
+
+@dataclass
+class StockTakeDraft:
+    on: date | None
+    note: str = ""
+
+
+@dataclass
+class FindingDraft:
+    found_area: Any
+    found_people: int | None
+    note: str = ""
+
+
+MAX_PEOPLE_IN_A_ROOM = 500
+
+
+def open_stock_take() -> OfficeStockTake | None:
+    return db.session.scalar(select(OfficeStockTake).where(OfficeStockTake.closed_at.is_(None)).limit(1))
+
+
+def start_stock_take(draft: StockTakeDraft, *, actor: User | None, now: datetime) -> OfficeStockTake:
+    day = _day(draft.on, now, "on")
+    note = _text(draft.note, 200, "note")
+    if open_stock_take() is not None:
+        raise RuleViolation(_l("A stock-take is under way: close it before starting another."), field="on")
+    take = OfficeStockTake(started_on=day, note=note, started_by_id=actor.id if actor is not None else None)
+    db.session.add(take)
+    db.session.flush()
+    audit.record(actor, "offices.stock_take", take, after={"started_on": day.isoformat(), "note": note})
+    return take
+
+
+def record_finding(take: OfficeStockTake, room: Room, draft: FindingDraft, *, actor: User | None,
+                   now: datetime) -> OfficeStockTakeLine:
+    """What was found in a room; it differs when the area measured or the people there are not the ledger's."""
+    if take.closed_at is not None:
+        raise RuleViolation(_l("This stock-take is closed."))
+    entry = entry_on(room.id, take.started_on)
+    if entry is None:
+        raise RuleViolation(_l("This room is not in the ledger on the day of the stock-take."))
+    area = None
+    if draft.found_area not in (None, ""):
+        limit = max_floor_area()
+        area = _area(draft.found_area, "found_area", limit,
+                     _l("Larger than a whole floor (%(limit)s m²): check the figure.", limit=limit))
+    people = draft.found_people
+    if people is None or not 0 <= people <= MAX_PEOPLE_IN_A_ROOM:
+        raise RuleViolation(_l("Must be between %(low)s and %(high)s.", low=0, high=MAX_PEOPLE_IN_A_ROOM),
+                            field="found_people")
+    note = _text(draft.note, 200, "note")
+    held = len(seats_on(take.started_on, [room.id]))
+    differs = people != held or (area is not None and area != entry.area_m2)
+    line = db.session.scalar(select(OfficeStockTakeLine).where(OfficeStockTakeLine.stock_take_id == take.id,
+                                                               OfficeStockTakeLine.room_id == room.id))
+    before = audit.snapshot(line, STOCK_FIELDS) if line is not None else None
+    if line is None:
+        line = OfficeStockTakeLine(stock_take_id=take.id, room_id=room.id)
+        db.session.add(line)
+    line.found_area, line.found_people, line.note, line.differs, line.recorded_at = area, people, note, differs, now
+    db.session.flush()
+    audit.record(actor, "offices.stock_take_line", line, before=before, after=audit.snapshot(line, STOCK_FIELDS),
+                 summary=room.label)
+    return line
+
+
+STOCK_FIELDS = ("room_id", "found_area", "found_people", "note", "differs")
+
+
+def close_stock_take(take: OfficeStockTake, *, actor: User | None, now: datetime) -> OfficeStockTake:
+    if take.closed_at is not None:
+        raise RuleViolation(_l("This stock-take is closed."))
+    take.closed_at = now
+    db.session.flush()
+    audit.record(actor, "offices.stock_take_close", take, after={"closed_at": now.isoformat()})
+    return take
+
+
+@dataclass(frozen=True)
+class StockRoom:
+    line: LedgerRoom
+    finding: OfficeStockTakeLine | None
+
+
+@dataclass(frozen=True)
+class StockFloor:
+    floor_id: int
+    label: str
+    checked: int
+    total: int
+
+
+@dataclass(frozen=True)
+class StockTakeView:
+    take: OfficeStockTake
+    floors: list[StockFloor]
+    floor_id: int | None
+    rooms: list[StockRoom]
+    differences: list[StockRoom]
+
+
+def stock_take_view(take: OfficeStockTake, floor_id: int | None) -> StockTakeView:
+    book = ledger(take.started_on)
+    findings = {line.room_id: line for line in take.lines}
+    floor_of = {e.room_id: e.room.floor for e in entries_as_of(take.started_on)}
+    floors: dict[int, list[StockRoom]] = {}
+    labels: dict[int, str] = {}
+    order: dict[int, tuple] = {}
+    for line in book.rooms:
+        floor = floor_of[line.room_id]
+        floors.setdefault(floor.id, []).append(StockRoom(line, findings.get(line.room_id)))
+        labels[floor.id] = f"{floor.building.name} {floor.display_label}"
+        order[floor.id] = (floor.building.sort_order, floor.building_id, floor.level)
+    ids = sorted(floors, key=lambda i: order[i])
+    summary = [StockFloor(i, labels[i], sum(1 for r in floors[i] if r.finding), len(floors[i])) for i in ids]
+    if floor_id not in floors:
+        floor_id = next((f.floor_id for f in summary if f.checked < f.total), ids[0] if ids else None)
+    rooms = sorted(floors.get(floor_id, []), key=lambda r: r.line.label) if floor_id else []
+    differences = [r for i in ids for r in floors[i] if r.finding is not None and r.finding.differs]
+    return StockTakeView(take, summary, floor_id, rooms, differences)
+
+
+def stock_takes() -> list[OfficeStockTake]:
+    return list(db.session.scalars(select(OfficeStockTake).order_by(OfficeStockTake.started_on.desc(),
+                                                                    OfficeStockTake.id.desc()).limit(50)))

@@ -12,6 +12,8 @@ from portal import timeutil
 from portal.blueprints.offices import bp
 from portal.blueprints.offices.export import publication_workbook
 from portal.blueprints.offices.forms import (
+    FindingForm,
+    StockTakeForm,
     EntryForm,
     ExceptionForm,
     HandBackForm,
@@ -20,8 +22,14 @@ from portal.blueprints.offices.forms import (
     SeatForm,
     StandardForm,
 )
-from portal.blueprints.offices.models import OfficeSeat, OfficeStandard, RoomUse
+from portal.blueprints.offices.models import OfficeSeat, OfficeStandard, OfficeStockTake, RoomUse
 from portal.blueprints.offices.services import (
+    close_stock_take,
+    open_stock_take,
+    record_finding,
+    start_stock_take,
+    stock_take_view,
+    stock_takes,
     PlanStatus,
     building_options,
     floor_plans,
@@ -49,7 +57,7 @@ from portal.blueprints.offices.services import (
 )
 from portal.confirm import confirmation_page, confirmed
 from portal.db import db
-from portal.forms import form_status
+from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
 from portal.models import Room, Unit
 from portal.requestargs import arg_date, arg_int, arg_page, paginate
@@ -392,3 +400,82 @@ def edit_standard(standard_id: int | None = None):
             flash(_("The standard for %(rank)s is saved.", rank=saved.name), "success")
             return redirect_to(url_for("offices.standards"))
     return render("offices/edit_standard.html", form=form, standard=standard, status=form_status(form))
+
+
+# --- stock-takes: floor by floor, what differs from the ledger ----------------------------------------
+
+
+def _load_take(take_id: int) -> OfficeStockTake:
+    take = db.session.get(OfficeStockTake, take_id)
+    if take is None:
+        abort(404)
+    return take
+
+
+@bp.route("/stock-takes", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def stock_take_list():
+    form = StockTakeForm()
+    if request.method == "GET":
+        form.on.data = today(timeutil.now())
+    if form.validate_on_submit():
+        try:
+            take = start_stock_take(form.to_draft(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("The stock-take has started."), "success")
+            return redirect_to(url_for("offices.stock_take", take_id=take.id))
+    return render("offices/stock_takes.html", form=form, items=stock_takes(), current=open_stock_take(),
+                  status=form_status(form))
+
+
+@bp.route("/stock-takes/<int:take_id>")
+@roles_required(*ADMINS)
+def stock_take(take_id: int):
+    take = _load_take(take_id)
+    view = stock_take_view(take, arg_int("floor"))
+    return render("offices/stock_take.html", view=view, take=take, close_form=EmptyForm())
+
+
+@bp.route("/stock-takes/<int:take_id>/rooms/<int:room_id>", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def stock_take_room(take_id: int, room_id: int):
+    take = _load_take(take_id)
+    the_room = _load_room(room_id)
+    form = FindingForm()
+    if form.validate_on_submit():
+        try:
+            record_finding(take, the_room, form.to_draft(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("The finding for %(room)s is recorded.", room=the_room.label), "success")
+            return redirect_to(url_for("offices.stock_take", take_id=take.id, floor=the_room.floor_id))
+    history = room_history(the_room, take.started_on)
+    return render("offices/stock_take_room.html", form=form, take=take, room=the_room, history=history,
+                  held=sum(1 for s in history.seats if s.holds_on(take.started_on)), status=form_status(form))
+
+
+@bp.route("/stock-takes/<int:take_id>/close", methods=["POST"])
+@roles_required(*ADMINS)
+def close_take(take_id: int):
+    take = _load_take(take_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        if not confirmed():
+            return confirmation_page(_("Close this stock-take?"), detail=_("No more findings can be recorded after it is closed."),
+                                     button=_("Close the stock-take"), cancel_url=url_for("offices.stock_take", take_id=take.id))
+        try:
+            close_stock_take(take, actor=current_user, now=timeutil.now())
+        except RuleViolation:
+            db.session.rollback()
+            raise  # the error page says why (422)
+        else:
+            db.session.commit()
+            flash(_("The stock-take is closed."), "success")
+    return redirect_to(url_for("offices.stock_take", take_id=take.id))

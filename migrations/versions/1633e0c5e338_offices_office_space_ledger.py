@@ -1,8 +1,8 @@
 """offices: office space ledger
 
-Revision ID: 56df8de997a3
+Revision ID: 1633e0c5e338
 Revises: 9538d3056918
-Create Date: 2026-12-02 23:15:25.095694
+Create Date: 2026-12-02 23:50:32.717414
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import portal.db
 
 
 # revision identifiers, used by Alembic.
-revision = '56df8de997a3'
+revision = '1633e0c5e338'
 down_revision = '9538d3056918'
 branch_labels = None
 depends_on = None
@@ -92,9 +92,40 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_office_seat_room_id'), ['room_id'], unique=False)
         batch_op.create_index('ix_office_seat_user_dates', ['user_id', 'start_date'], unique=False)
 
+    op.create_table('office_stock_take',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('started_on', sa.Date(), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('started_by_id', sa.Integer(), nullable=True),
+    sa.Column('closed_at', portal.db.AwareDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['started_by_id'], ['user.id'], name=op.f('fk_office_stock_take_started_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_office_stock_take'))
+    )
+    op.create_table('office_stock_take_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('stock_take_id', sa.Integer(), nullable=False),
+    sa.Column('room_id', sa.Integer(), nullable=False),
+    sa.Column('found_area', portal.db.ScaledDecimal(), nullable=True),
+    sa.Column('found_people', sa.Integer(), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('differs', sa.Boolean(), nullable=False),
+    sa.Column('recorded_at', portal.db.AwareDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['room_id'], ['room.id'], name=op.f('fk_office_stock_take_line_room_id_room'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['stock_take_id'], ['office_stock_take.id'], name=op.f('fk_office_stock_take_line_stock_take_id_office_stock_take'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_office_stock_take_line')),
+    sa.UniqueConstraint('stock_take_id', 'room_id', name=op.f('uq_office_stock_take_line_stock_take_id_room_id'))
+    )
+    with op.batch_alter_table('office_stock_take_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_office_stock_take_line_stock_take_id'), ['stock_take_id'], unique=False)
+
 
 
 def downgrade():
+    with op.batch_alter_table('office_stock_take_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_office_stock_take_line_stock_take_id'))
+
+    op.drop_table('office_stock_take_line')
+    op.drop_table('office_stock_take')
     with op.batch_alter_table('office_seat', schema=None) as batch_op:
         batch_op.drop_index('ix_office_seat_user_dates')
         batch_op.drop_index(batch_op.f('ix_office_seat_room_id'))
