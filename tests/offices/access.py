@@ -39,6 +39,8 @@ ACCESS = {
     "offices.published_xlsx": Access("/offices/published/2025.xlsx", allowed=ADMINS),
     "offices.publish_page": Access("/offices/publish", allowed=ADMINS),
     "offices.ledger_page": Access("/offices/ledger", allowed=ADMINS),
+    "offices.ledger_xlsx": Access("/offices/ledger.xlsx", allowed=ADMINS),
+    "offices.import_page": Access("/offices/ledger/import", post_only=True, post_roles=ADMINS, form_page="/offices/ledger"),
     "offices.unit": Access(lambda: f"/offices/ledger/unit/{_unit()}", allowed=ADMINS),
     "offices.unrecorded": Access("/offices/ledger/unrecorded", allowed=ADMINS),
     "offices.plan": Access("/offices/plan", allowed=ADMINS),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectChoice, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -113,3 +114,9 @@ class FindingForm(Form):
     def to_draft(self) -> FindingDraft:
         return FindingDraft(found_area=self.found_area.data, found_people=self.found_people.data,
                             note=self.note.data or "")
+
+
+class LedgerImportForm(Form):
+    workbook = FileField(_l("Excel workbook (.xlsx)"),
+                         validators=[FileRequired(message=_l("Choose an .xlsx file to import."))])
+    valid_from = DateField(_l("Changes apply from"), validators=[InputRequired()])

@@ -11,7 +11,9 @@ from wtforms import SelectChoice
 from portal import timeutil
 from portal.blueprints.offices import bp
 from portal.blueprints.offices.export import publication_workbook
+from portal.blueprints.offices.exchange import import_ledger, ledger_workbook
 from portal.blueprints.offices.forms import (
+    LedgerImportForm,
     FindingForm,
     StockTakeForm,
     EntryForm,
@@ -152,8 +154,40 @@ def publish_page():
 def ledger_page():
     day = _day_arg()
     book = ledger(day)
+    import_form = LedgerImportForm(formdata=None)
+    import_form.valid_from.data = today(timeutil.now())
     return render("offices/ledger.html", book=book, day=day, page=page_of(book.units, arg_page(), _per_page()),
-                  over=book.rooms_over)
+                  over=book.rooms_over, import_form=import_form)
+
+
+@bp.route("/ledger.xlsx")
+@roles_required(*ADMINS)
+def ledger_xlsx():
+    day = _day_arg()
+    workbook = ledger_workbook(ledger(day))
+    return send_file(BytesIO(workbook.to_bytes()), as_attachment=True, download_name=f"office-ledger-{day.isoformat()}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/ledger/import", methods=["POST"])
+@roles_required(*ADMINS)
+def import_page():
+    form = LedgerImportForm()
+    if form.validate_on_submit():
+        try:
+            summary = import_ledger(form.workbook.data.read(), form.valid_from.data, actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("%(changed)s rooms changed, %(unchanged)s unchanged.", changed=summary.changed,
+                    unchanged=summary.unchanged), "success")
+            return redirect_to(url_for("offices.ledger_page"))
+    day = today(timeutil.now())
+    book = ledger(day)
+    return render("offices/ledger.html", book=book, day=day, page=page_of(book.units, 1, _per_page()),
+                  over=book.rooms_over, import_form=form, status=form_status(form))
 
 
 @bp.route("/ledger/unit/<int:unit_id>")
