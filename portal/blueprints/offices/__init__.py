@@ -1,0 +1,60 @@
+"""办公用房 — office space: the allocation ledger (who sits where, with the use
+area of each room), the check against the standard by rank, moves and
+hand-backs as dated, audited changes, and the yearly internal publication (公示).
+
+Operations: the hand-back reminder runs with the others (``flask --app portal
+notify remind``, cron). ``PORTAL_OFFICES_FLOOR_AREA_M2`` is the largest area a
+floor's rooms may add up to (default 3000 m²), the bound for mistyped areas.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.capabilities import Capability, NavItem, Setting
+from portal.security import ADMINS, STAFF
+
+bp = Blueprint("offices", __name__, url_prefix="/offices")
+
+ADMIN_LINKS = (
+    NavItem("offices.ledger_page", _l("Office space ledger"), ADMINS),
+    NavItem("offices.hand_backs", _l("Office hand-backs and vacant rooms"), ADMINS),
+    NavItem("offices.standards", _l("Office space standard"), ADMINS),
+)
+
+
+def parse_area(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError("not a number of square metres") from None
+    if not value.is_finite() or value <= 0:
+        raise ValueError("must be more than zero")
+    return value
+
+
+def home_panel() -> str | None:
+    """The latest published allocation, for staff."""
+    if not current_user.is_authenticated or not current_user.has_role(*STAFF):
+        return None
+    from portal.blueprints.offices.services import publications
+
+    published = publications()
+    if not published:
+        return None
+    return render_template("offices/_home_panel.html", publication=published[0])
+
+
+CAPABILITY = Capability(
+    "offices",
+    admin_links=ADMIN_LINKS,
+    home_panel=home_panel,
+    home_order=150,
+    settings=(Setting("OFFICES_FLOOR_AREA_M2", Decimal("3000"), parse=parse_area),),
+)
+
+from portal.blueprints.offices import notify, views  # noqa: E402,F401
