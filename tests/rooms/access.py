@@ -45,6 +45,8 @@ ACCESS = {
     "rooms.mine": Access("/rooms/mine", allowed=STAFF),
     "rooms.arrangements": Access("/rooms/services", allowed=("property", *ADMINS)),
     "rooms.arrangements_xlsx": Access("/rooms/services.xlsx", allowed=("property", *ADMINS)),
+    "rooms.statistics": Access("/rooms/statistics", allowed=ADMINS),
+    "rooms.statistics_xlsx": Access("/rooms/statistics.xlsx", allowed=ADMINS),
     "rooms.closures": Access("/rooms/closures", allowed=ADMINS),
     "rooms.delete_closure": Access(lambda: f"/rooms/closures/{_closure()}/delete", post_only=True, post_roles=ADMINS),
     "rooms.settings": Access("/rooms/settings", allowed=ADMINS),

@@ -47,6 +47,7 @@ ADMIN_LINKS = (
     NavItem("rooms.approvals", _l("Meeting-room approvals"), ADMINS),
     NavItem("rooms.closures", _l("Meeting-room closures"), ADMINS),
     NavItem("rooms.settings", _l("Meeting-room settings and door signs"), ADMINS),
+    NavItem("rooms.statistics", _l("Meeting-room statistics"), ADMINS),
     NavItem("rooms.arrangements", _l("Meeting services sheet"), ADMINS + (Role.PROPERTY,)),
 )
 

@@ -227,3 +227,13 @@ class RoomPolicyForm(Form):
     no_show_grace_minutes = IntegerField(
         _l("Grace time (minutes after the start)"), default=15, validators=[Optional(), NumberRange(min=5, max=120)]
     )
+
+
+class StatisticsForm(Form):
+    """The statistics period (GET; nothing changes, so no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("From"), validators=[InputRequired(), reasonable_date])
+    end = DateField(_l("To"), validators=[InputRequired(), reasonable_date])

@@ -17,7 +17,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal import timeutil
-from portal.blueprints.rooms import bp, ics, services
+from portal.blueprints.rooms import bp, ics, services, statistics as stats_service
 from portal.blueprints.rooms.forms import (
     BookingForm,
     CancelForm,
@@ -27,6 +27,7 @@ from portal.blueprints.rooms.forms import (
     RejectForm,
     RoomFilterForm,
     RoomPolicyForm,
+    StatisticsForm,
     parse_time,
 )
 from portal.blueprints.rooms.models import BOOKED, Booking, BookingStatus
@@ -37,9 +38,9 @@ from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
 from portal.models import Equipment, Room
 from portal.requestargs import arg_date, arg_int, paginate
-from portal.rules import RuleViolation
+from portal.rules import BadArgument, RuleViolation
 from portal.security import ADMINS, STAFF, is_safe_next, roles_required
-from portal.spreadsheets import ExportWorkbook, workbook_bytes
+from portal.spreadsheets import ExportWorkbook, percent, quantity, workbook_bytes
 from portal.urls import UID_DOMAIN, external_url
 
 
@@ -554,6 +555,74 @@ def arrangements_xlsx():
         ])
     response = Response(workbook_bytes(workbook), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = f'attachment; filename="meeting-services-{the_day.isoformat()}.xlsx"'
+    return response
+
+
+# ---------------------------------------------------------------- statistics (the logistics center)
+
+
+STATISTICS_DAYS = 30  # the default period: the last 30 days
+
+
+def _statistics_period() -> tuple[StatisticsForm, object | None, int]:
+    """The form, the statistics of its period (None when it cannot be read) and the status."""
+    today = timeutil.today()
+    if request.args:
+        form = StatisticsForm(formdata=request.args)
+        if not form.validate():
+            return form, None, 400
+    else:
+        form = StatisticsForm(formdata=None, data={"start": today - timedelta(days=STATISTICS_DAYS - 1), "end": today})
+    try:
+        return form, stats_service.room_statistics(form.start.data, form.end.data, now=timeutil.now()), 200
+    except RuleViolation as error:
+        error.show_on(form)
+        return form, None, 400
+
+
+@bp.route("/statistics")
+@roles_required(*ADMINS)
+def statistics():
+    """Use of the rooms per room and per organizing unit over a period (booked and used hours, no-shows, peaks)."""
+    form, stats, status = _statistics_period()
+    return render("rooms/statistics.html", form=form, stats=stats, status=status)
+
+
+def _rate(value):
+    return percent(value, per_cent=False)
+
+
+@bp.route("/statistics.xlsx")
+@roles_required(*ADMINS)
+def statistics_xlsx():
+    form, stats, _status = _statistics_period()
+    if stats is None:
+        errors = [*form.form_errors, *(e for f in form for e in f.errors)]
+        raise BadArgument(errors[0] if errors else _("Choose a period."))
+    period = f"{stats.start.isoformat()} – {stats.end.isoformat()}"
+    headers = [_("Booked hours"), _("Used hours"), _("Used share"), _("Meetings"), _("No-shows"), _("No-show rate"),
+               _("Cancellations")]
+
+    def figures(use):
+        return [quantity(use.booked_hours), quantity(use.used_hours), _rate(use.used_share), use.meetings, use.no_shows,
+                _rate(use.no_show_rate), use.cancellations]
+
+    workbook = ExportWorkbook()
+    rooms = workbook.sheet(_("By room"), [_("Meeting room"), _("Room number"), *headers],
+                           caption=_("Meeting-room use %(period)s", period=period))
+    for use in stats.rooms:
+        rooms.row([use.name, use.detail, *figures(use)])
+    rooms.row([_("Total"), "", *figures(stats.total)], bold=True)
+    units = workbook.sheet(_("By organizing unit"), [_("Organizing unit"), *headers], caption=_("Meeting-room use %(period)s", period=period))
+    for use in stats.units:
+        units.row([use.name or _("No unit given"), *figures(use)])
+    hours = workbook.sheet(_("Peak hours"), [_("Hour"), _("Booked hours"), _("Meetings")],
+                           caption=_("Booked hours by hour of the day %(period)s", period=period))
+    for load in stats.hours:
+        hours.row([load.label, quantity(load.booked_hours), load.meetings])
+    response = Response(workbook_bytes(workbook), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"meeting-rooms-{stats.start:%Y%m%d}-{stats.end:%Y%m%d}.xlsx"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
