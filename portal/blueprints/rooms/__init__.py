@@ -49,6 +49,7 @@ ADMIN_LINKS = (
     NavItem("rooms.settings", _l("Meeting-room settings and door signs"), ADMINS),
     NavItem("rooms.statistics", _l("Meeting-room statistics"), ADMINS),
     NavItem("rooms.arrangements", _l("Meeting services sheet"), ADMINS + (Role.PROPERTY,)),
+    NavItem("rooms.tasks_page", _l("Meeting service tasks"), ADMINS + (Role.PROPERTY,)),
 )
 
 

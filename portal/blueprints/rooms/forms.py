@@ -21,8 +21,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.blueprints.rooms.models import Recurrence
+from portal.blueprints.rooms.models import Recurrence, TaskState
 from portal.blueprints.rooms.services import ARRANGEMENT_FIELDS, MAX_OCCURRENCES, BookingChange, BookingDraft, slot_times
+from portal.blueprints.rooms.tasks import TaskUpdate
 from portal.forms import Form, MultiCheckboxField
 from portal.models import Equipment, Room, Unit
 
@@ -237,3 +238,22 @@ class StatisticsForm(Form):
 
     start = DateField(_l("From"), validators=[InputRequired(), reasonable_date])
     end = DateField(_l("To"), validators=[InputRequired(), reasonable_date])
+
+
+class TaskForm(Form):
+    """One meeting-service item: its state and who prepares it."""
+
+    state = SelectField(_l("State"), validators=[InputRequired()])
+    assignee_id = SelectField(_l("Assigned to"), coerce=int, validators=[Optional()])
+
+    def __init__(self, *args, staff=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.state.choices = TaskState.choices()
+        self.assignee_id.choices = [(0, "—"), *((u.id, u.display_name) for u in staff)]
+
+    def to_update(self) -> TaskUpdate:
+        return TaskUpdate(TaskState(self.state.data), self.assignee_id.data or None)
+
+
+class PrintedForm(Form):
+    day = DateField(_l("Date"), validators=[InputRequired(), reasonable_date])

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     event,
     func,
     text,
@@ -159,6 +160,8 @@ class Booking(db.Model):
     name_cards: Mapped[str] = mapped_column(Text, default="")  # one name per line
     welcome_text: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # When a change last touched what the property company prepares (time, room or arrangements).
+    arrangements_changed_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now, onupdate=timeutil.now)
 
@@ -225,5 +228,51 @@ class RoomClosure(db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
+class ArrangementItem(LabelledEnum):
+    """One thing the property company prepares for a meeting."""
+
+    TEA = "tea", _l("Tea")
+    AUDIO = "audio", _l("Sound system")
+    PROJECTOR = "projector", _l("Projector")
+    BANNER = "banner", _l("Banner")
+    NAME_CARDS = "name_cards", _l("Name cards")
+    WELCOME = "welcome", _l("Welcome screen")
+
+
+class TaskState(LabelledEnum):
+    TO_PREPARE = "to_prepare", _l("To prepare"), "warn"
+    READY = "ready", _l("Ready"), "info"
+    DONE = "done", _l("Finished"), "ok"
+
+
+class ArrangementTask(db.Model):
+    """The property company's state of one item of a booking's arrangements
+    (absent row: to prepare, nobody assigned)."""
+
+    __tablename__ = "arrangement_task"
+    __table_args__ = (UniqueConstraint("booking_id", "item", name="uq_arrangement_task_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id", ondelete="CASCADE"), index=True)
+    item: Mapped[ArrangementItem] = mapped_column(_enum(ArrangementItem))
+    state: Mapped[TaskState] = mapped_column(_enum(TaskState), default=TaskState.TO_PREPARE)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+
+    booking: Mapped[Booking] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+
+
+class ArrangementPrint(db.Model):
+    """When the property company last printed (or downloaded to print) a day's sheet."""
+
+    __tablename__ = "arrangement_print"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    printed_at: Mapped[datetime] = mapped_column(AwareDateTime)
+    printed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+
 # Pages cached by portal.cache show these models' data.
-watch("rooms", RoomPolicy, BookingSeries, Booking, RoomClosure)
+watch("rooms", RoomPolicy, BookingSeries, Booking, RoomClosure, ArrangementTask, ArrangementPrint)

@@ -27,6 +27,8 @@ from portal import audit
 from portal.blueprints.rooms import notify
 from portal.blueprints.rooms.models import (
     HOLDING,
+    ArrangementItem,
+    ArrangementTask,
     Booking,
     BookingSeries,
     BookingStatus,
@@ -34,6 +36,7 @@ from portal.blueprints.rooms.models import (
     Recurrence,
     RoomClosure,
     RoomPolicy,
+    TaskState,
 )
 from portal.blueprints.workdays.days import DayInfo, day_info, days_info, is_workday
 from portal.db import begin_serialized_write, db
@@ -544,6 +547,52 @@ def book_room(draft: BookingDraft, *, actor: User, now: datetime, advance_days: 
 ARRANGEMENT_FIELDS = ("tea_count", "needs_audio", "needs_projector", "banner_text", "name_cards", "welcome_text", "notes")
 
 
+def arrangement_items(booking: Booking) -> dict[ArrangementItem, str]:
+    """The items the property company prepares for ``booking``, each with what it says
+    (the number of cups, the banner's text, the names …; empty for equipment)."""
+    items: dict[ArrangementItem, str] = {}
+    if booking.tea_count:
+        items[ArrangementItem.TEA] = str(booking.tea_count)
+    if booking.needs_audio:
+        items[ArrangementItem.AUDIO] = ""
+    if booking.needs_projector:
+        items[ArrangementItem.PROJECTOR] = ""
+    if booking.banner_text:
+        items[ArrangementItem.BANNER] = booking.banner_text
+    if booking.name_card_list:
+        items[ArrangementItem.NAME_CARDS] = "、".join(booking.name_card_list)
+    if booking.welcome_text:
+        items[ArrangementItem.WELCOME] = booking.welcome_text
+    return items
+
+
+def _arrangements_touched(booking: Booking, before: dict[ArrangementItem, str], *, moved: bool, actor: User,
+                          now: datetime) -> None:
+    """After a change: items whose content changed (every item when the meeting
+    moved) are to be prepared again, items no longer wanted lose their task, and
+    the staff assigned to them are told; the booking carries the moment, which
+    marks it "changed after printing" on a sheet printed before."""
+    after = arrangement_items(booking)
+    touched = {item for item in after if moved or before.get(item) != after[item]}
+    gone = set(before) - set(after)
+    if not (touched or gone):
+        return
+    booking.arrangements_changed_at = now
+    tasks = db.session.scalars(select(ArrangementTask).where(ArrangementTask.booking_id == booking.id)).all()
+    told: set[int] = set()
+    for task in tasks:
+        if task.item in gone:
+            db.session.delete(task)
+        elif task.item in touched and (task.state is not TaskState.TO_PREPARE or task.assignee_id):
+            task.state, task.updated_at, task.updated_by_id = TaskState.TO_PREPARE, now, actor.id
+        else:
+            continue
+        if task.assignee_id and task.assignee_id != actor.id:
+            told.add(task.assignee_id)
+    if told:
+        notify.task_changed(booking, recipients=sorted(told), now=now)
+
+
 @dataclass
 class BookingChange:
     """What a change of a booking asks for: the same room and times as a new
@@ -613,6 +662,7 @@ def change_booking(booking: Booking, change: BookingChange, *, actor: User, now:
         return outcome
 
     before_arrangements = booking.has_arrangements
+    items_before = arrangement_items(booking)
     arrangements_changed = any(getattr(booking, name) != value for name, value in change.arrangements.items())
     old = (notify.room_of(booking), notify.when(booking))
     values: dict[str, object] = {"room_id": change.room.id, "start_at": start_at, "end_at": end_at,
@@ -633,6 +683,7 @@ def change_booking(booking: Booking, change: BookingChange, *, actor: User, now:
         db.session.rollback()
         return outcome
     outcome.bookings.append(booking)
+    _arrangements_touched(booking, items_before, moved=moved, actor=actor, now=now)
     if was_pending and moved:
         notify.decided(booking, now=now)  # the old to-do named the old time
         if booking.status is BookingStatus.PENDING:

@@ -17,7 +17,8 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal import timeutil
-from portal.blueprints.rooms import bp, ics, services, statistics as stats_service
+from portal.blueprints.rooms import bp, ics, services, tasks
+from portal.blueprints.rooms import statistics as stats_service
 from portal.blueprints.rooms.forms import (
     BookingForm,
     CancelForm,
@@ -26,11 +27,13 @@ from portal.blueprints.rooms.forms import (
     DecisionForm,
     RejectForm,
     RoomFilterForm,
+    PrintedForm,
     RoomPolicyForm,
     StatisticsForm,
+    TaskForm,
     parse_time,
 )
-from portal.blueprints.rooms.models import BOOKED, Booking, BookingStatus
+from portal.blueprints.rooms.models import BOOKED, ArrangementItem, Booking, BookingStatus
 from portal.cache import cached, read_tokens
 from portal.confirm import confirmation_page, confirmed
 from portal.db import db
@@ -556,6 +559,74 @@ def arrangements_xlsx():
     response = Response(workbook_bytes(workbook), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = f'attachment; filename="meeting-services-{the_day.isoformat()}.xlsx"'
     return response
+
+
+@bp.route("/services/tasks")
+@roles_required(*services.ARRANGERS)
+def tasks_page():
+    """The property company's task list: every item of the day's meeting services with its state and assignee."""
+    the_day = requested_day()
+    mine = request.args.get("mine") == "1"
+    task_list = tasks.task_list(the_day, assignee=current_user if mine else None)
+    forms = {}
+    for meeting in task_list.meetings:
+        for line in meeting.lines:
+            form = TaskForm(formdata=None, staff=task_list.staff, prefix=f"t{meeting.booking.id}-{line.item.value}")
+            form.state.data = line.state.value
+            form.assignee_id.data = line.assignee.id if line.assignee else 0
+            forms[(meeting.booking.id, line.item)] = form
+    printed_form = PrintedForm(formdata=None, data={"day": the_day})
+    return render("rooms/tasks.html", tasks=task_list, forms=forms, mine=mine, printed_form=printed_form)
+
+
+def _task_back(booking: Booking) -> str:
+    mine = "1" if request.form.get("mine") == "1" else None
+    return url_for("rooms.tasks_page", date=_day_of(booking).isoformat(), mine=mine)
+
+
+def _day_of(booking: Booking):
+    return booking.start_at.astimezone(timeutil.LOCAL_TZ).date()
+
+
+@bp.route("/services/tasks/<int:booking_id>/<item>", methods=["POST"])
+@roles_required(*services.ARRANGERS)
+def update_task(booking_id: int, item: str):
+    """Set one item's state and assignee (one small form per item; JS off)."""
+    the_booking = services.get_booking(booking_id)
+    if the_booking is None:
+        abort(404)
+    try:
+        the_item = ArrangementItem(item)
+    except ValueError:
+        abort(404)
+    form = TaskForm(staff=tasks.property_staff(), prefix=f"t{the_booking.id}-{the_item.value}")
+    back = _task_back(the_booking)
+    if not form.validate_on_submit():
+        flash(_("The request could not be read; please try again."), "error")
+        return redirect_to(back)
+    try:
+        tasks.update_task(the_booking, the_item, form.to_update(), actor=current_user, now=timeutil.now())
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect_to(back)
+    db.session.commit()
+    flash(_("%(item)s: %(state)s.", item=the_item.label, state=form.to_update().state.label), "success")
+    return redirect_to(back + f"#task-{the_booking.id}")
+
+
+@bp.route("/services/printed", methods=["POST"])
+@roles_required(*services.ARRANGERS)
+def mark_printed():
+    """The day's sheet was printed: meetings booked or changed after this get the change mark."""
+    form = PrintedForm()
+    if not form.validate_on_submit():
+        flash(_("The request could not be read; please try again."), "error")
+        return redirect_to(url_for("rooms.tasks_page"))
+    tasks.mark_printed(form.day.data, actor=current_user, now=timeutil.now())
+    db.session.commit()
+    flash(_("Noted: the sheet for %(day)s is printed.", day=form.day.data.isoformat()), "success")
+    return redirect_to(url_for("rooms.tasks_page", date=form.day.data.isoformat()))
 
 
 # ---------------------------------------------------------------- statistics (the logistics center)
