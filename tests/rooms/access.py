@@ -57,6 +57,8 @@ ACCESS = {
     "rooms.settings": Access("/rooms/settings", allowed=ADMINS),
     "rooms.room_settings": Access(lambda: f"/rooms/{_room()}/settings", allowed=ADMINS),
     "rooms.sign": Access(lambda: f"/rooms/{_room()}/sign"),
+    # The sign offers the form only while the room is free within opening hours (tests/rooms/test_book_now.py).
+    "rooms.book_now": Access(lambda: f"/rooms/{_room('第七会议室')}/book-now", post_only=True, post_roles=STAFF),
     "rooms.qr_svg": Access(lambda: f"/rooms/{_room()}/qr.svg"),
     "rooms.qr_page": Access(lambda: f"/rooms/{_room()}/qr", allowed=ADMINS),
     "rooms.room_feed": Access(lambda: f"/rooms/{_room()}/calendar.ics"),

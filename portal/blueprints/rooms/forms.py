@@ -257,3 +257,15 @@ class TaskForm(Form):
 
 class PrintedForm(Form):
     day = DateField(_l("Date"), validators=[InputRequired(), reasonable_date])
+
+
+class BookNowForm(Form):
+    """Book a free room at its door sign (one form: how long, for how many, what)."""
+
+    minutes = SelectField(_l("For"), coerce=int, validators=[InputRequired()])
+    attendees = IntegerField(_l("Attendees"), default=2, validators=[InputRequired(), NumberRange(min=1, max=1000)])
+    title = StringField(_l("Meeting title"), validators=[Optional(), Length(max=100)])
+
+    def __init__(self, *args, options=(30, 60), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.minutes.choices = [(m, _l("%(num)s minutes", num=m)) for m in options]

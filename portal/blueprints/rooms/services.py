@@ -544,6 +544,61 @@ def book_room(draft: BookingDraft, *, actor: User, now: datetime, advance_days: 
     return outcome
 
 
+# ---------------------------------------------------------------- book now (at the door sign)
+
+BOOK_NOW_MINUTES = (30, 60)
+
+
+def book_now_start(now: datetime) -> datetime:
+    """A meeting booked at the door starts at the coming full minute."""
+    start = now.astimezone(LOCAL_TZ).replace(second=0, microsecond=0)
+    return start if start >= now else start + timedelta(minutes=1)
+
+
+def book_now_options(room: Room, *, now: datetime, next_start: datetime | None, closed: bool,
+                     policy: RoomPolicy) -> list[int]:
+    """The lengths (minutes) one may book at the door now: the room free and
+    open, no approval needed, and the meeting over before the next one and closing."""
+    if closed or approval_reasons(room, policy, now.astimezone(LOCAL_TZ).date()):
+        return []
+    start = book_now_start(now)
+    options = []
+    for minutes in BOOK_NOW_MINUTES:
+        end = start + timedelta(minutes=minutes)
+        if within_opening_hours(start, end) and (next_start is None or end <= next_start):
+            options.append(minutes)
+    return options
+
+
+def book_now(room: Room, minutes: int, *, title: str, attendees: int, actor: User, now: datetime,
+             default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> BookingOutcome:
+    """Book a free room from its door sign for the next 30 or 60 minutes: the
+    same checks as any request (opening hours, capacity, closures, conflicts,
+    race-proofed), checked in at once since the organizer stands at the door. A
+    room (or day) that needs approval cannot be booked at the door. The caller
+    commits when ``outcome.ok``."""
+    if minutes not in BOOK_NOW_MINUTES:
+        raise RuleViolation(_l("Book 30 or 60 minutes at the door."), field="minutes")
+    if not actor.has_role(*BOOKERS):
+        raise RuleViolation(_l("Only staff of the building can book meeting rooms."), status=403)
+    start = book_now_start(now).astimezone(LOCAL_TZ)
+    end = start + timedelta(minutes=minutes)
+    reasons = approval_reasons(room, policy_for(room, default_grace), start.date())
+    if reasons:
+        raise RuleViolation(_l("This room cannot be booked at the door: %(reason)s",
+                               reason="；".join(str(r.label) for r in reasons)))
+    if end.date() != start.date():
+        end = start  # past midnight: the opening-hours rule refuses it below
+    draft = BookingDraft(room=room, day=start.date(), start=start.time(), end=end.time(),
+                         title=(title or "").strip()[:100] or str(_l("Meeting booked at the door")),
+                         attendees=attendees, unit_id=actor.unit_id, contact_name=actor.display_name[:40],
+                         contact_phone=(actor.phone_ext or "")[:30], is_public=False)
+    outcome = book_room(draft, actor=actor, now=now, advance_days=1, default_grace=default_grace)
+    for booking in outcome.bookings:
+        _change(booking, actor, "booking.check_in", now, summary="door", checked_in_at=now)
+    return outcome
+
+
 ARRANGEMENT_FIELDS = ("tea_count", "needs_audio", "needs_projector", "banner_text", "name_cards", "welcome_text", "notes")
 
 
@@ -1334,6 +1389,7 @@ class DoorSign:
     closure: RoomClosure | None
     check_in_booking: Booking | None
     grace_minutes: int | None  # this room's no-show rule; None: meetings are not released
+    book_now: list[int] = field(default_factory=list)  # minutes one may book at the door now (30, 60)
 
     def title(self, booking: Booking) -> str | None:
         return public_title(booking)
@@ -1353,7 +1409,11 @@ def door_sign(room: Room, *, now: datetime, default_grace: int | None = DEFAULT_
         later = next(iter(bookings_between(end_at, end_at + timedelta(days=14), room_id=room.id)), None)
     closure = next(iter(find_closures(room.id, now, now + timedelta(minutes=1))), None)
     check_in_booking = next((b for b in ([current] if current else []) + coming[:1] if can_check_in(b, now=now)), None)
-    return DoorSign(room, now, current, coming, later, closure, check_in_booking, policy.no_show_grace_minutes)
+    options = []
+    if current is None:
+        options = book_now_options(room, now=now, next_start=coming[0].start_at if coming else None,
+                                   closed=closure is not None, policy=policy)
+    return DoorSign(room, now, current, coming, later, closure, check_in_booking, policy.no_show_grace_minutes, options)
 
 
 # ---------------------------------------------------------------- meeting arrangements (the property company's sheet)

@@ -21,6 +21,7 @@ from portal.blueprints.rooms import bp, ics, services, tasks
 from portal.blueprints.rooms import statistics as stats_service
 from portal.blueprints.rooms.forms import (
     BookingForm,
+    BookNowForm,
     CancelForm,
     ChangeForm,
     ClosureForm,
@@ -793,7 +794,44 @@ def sign(room_id: int):
         may_end=(sign.current is not None and services.can_end_early(sign.current, now=sign.now)
                  and services.may_check_in(current_user, sign.current)),
         action_form=EmptyForm(),
+        book_now_form=BookNowForm(options=sign.book_now) if sign.book_now and _may_book() else None,
     )
+
+
+def _may_book() -> bool:
+    return current_user.is_authenticated and current_user.has_role(*STAFF)
+
+
+@bp.route("/<int:room_id>/book-now", methods=["POST"])
+@roles_required(*STAFF)
+def book_now(room_id: int):
+    """Book the free room at its door sign for the next 30 or 60 minutes (checked in at once)."""
+    room = load_room(room_id)
+    back = url_for("rooms.sign", room_id=room.id)
+    form = BookNowForm(options=services.BOOK_NOW_MINUTES)
+    if not form.validate_on_submit():
+        errors = [e for f in form for e in f.errors]
+        flash(errors[0] if errors else _("The request could not be read; please try again."), "error")
+        return redirect_to(back)
+    try:
+        outcome = services.book_now(room, form.minutes.data, title=form.title.data or "", attendees=form.attendees.data,
+                                    actor=current_user, now=timeutil.now(), default_grace=default_grace())
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect_to(back)
+    if not outcome.ok:
+        db.session.rollback()
+        problems = [*outcome.problems, *(p for o in outcome.occurrences for p in o.problems)]
+        if any(o.conflicts or o.closures for o in outcome.occurrences):
+            problems.append(_("The room is no longer free for that long."))
+        flash(str(problems[0]) if problems else _("The room is no longer free for that long."), "error")
+        return redirect_to(back)
+    db.session.commit()
+    booking = outcome.bookings[0]
+    flash(_("Booked and checked in until %(time)s.", time=booking.end_at.astimezone(timeutil.LOCAL_TZ).strftime("%H:%M")),
+          "success")
+    return redirect_to(back)
 
 
 @bp.route("/<int:room_id>/qr.svg")
