@@ -92,6 +92,8 @@ class BookingForm(Form):
     name_cards = TextAreaField(_l("Name cards (one name per line)"), validators=[Optional(), Length(max=2000)])
     welcome_text = StringField(_l("Welcome screen text"), validators=[Optional(), Length(max=200)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=1000)])
+    request_reason = TextAreaField(_l("Why this room (required for the VIP reception room)"),
+                                   validators=[Optional(), Length(max=300)])
     repeat = SelectField(_l("Repeat"), default="", validators=[Optional()])
     repeat_until = DateField(_l("Repeat until"), validators=[Optional(), reasonable_date])
     repeat_count = IntegerField(
@@ -128,6 +130,7 @@ class BookingForm(Form):
             name_cards=self.name_cards.data or "",
             welcome_text=self.welcome_text.data or "",
             notes=self.notes.data or "",
+            request_reason=self.request_reason.data or "",
             recurrence=Recurrence(self.repeat.data) if self.repeat.data else None,
             until=self.repeat_until.data,
             count=self.repeat_count.data,
@@ -224,6 +227,10 @@ class ClosureForm(Form):
 
 class RoomPolicyForm(Form):
     requires_approval = BooleanField(_l("Bookings need approval by the logistics center"))
+    allowed_roles = MultiCheckboxField(_l("Who may request this room: roles"), validators=[Optional()])
+    allowed_unit_ids = MultiCheckboxField(_l("Who may request this room: units"), coerce=int, validators=[Optional()])
+    second_approval = BooleanField(_l("A second approval by another person"))
+    reason_required = BooleanField(_l("A request must say why it needs this room"))
     release_no_shows = BooleanField(_l("Release the room when a meeting is not checked in"), default=True)
     no_show_grace_minutes = IntegerField(
         _l("Grace time (minutes after the start)"), default=15, validators=[Optional(), NumberRange(min=5, max=120)]

@@ -94,6 +94,11 @@ class RoomPolicy(db.Model):
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     # Minutes after the start by which the meeting must be checked in; None: no-show release off.
     no_show_grace_minutes: Mapped[int | None] = mapped_column(Integer)  # no default: None must stay None
+    # Who may request the room (the VIP reception room): role values and unit ids; both empty: all staff.
+    allowed_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    allowed_unit_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    second_approval: Mapped[bool] = mapped_column(Boolean, default=False)  # two people approve, one after the other
+    reason_required: Mapped[bool] = mapped_column(Boolean, default=False)  # a request says why it needs the room
 
     room: Mapped[Room] = relationship()
 
@@ -151,6 +156,11 @@ class Booking(db.Model):
     decision_args: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+    # Why the requester needs the room (required where the room's policy says so).
+    request_reason: Mapped[str] = mapped_column(String(300), default="")
+    # The first of two approvals, where the room needs two.
+    first_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    first_approved_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
     # Meeting arrangements prepared by the property company (tea, sound, banner …).
     tea_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -170,6 +180,7 @@ class Booking(db.Model):
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])
     unit: Mapped[Unit | None] = relationship()
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    first_approved_by: Mapped[User | None] = relationship(foreign_keys=[first_approved_by_id])
 
     @property
     def holds_room(self) -> bool:

@@ -56,7 +56,8 @@ BOOKABLE_KINDS = (RoomKind.MEETING, RoomKind.VIP_RECEPTION)
 BOOKING_FIELDS = ("room_id", "unit_id", "start_at", "end_at", "title", "status", "attendees", "is_public",
                   "approval_codes", "decision_reason", "decision_code")
 CLOSURE_FIELDS = ("room_id", "start_at", "end_at", "reason")
-POLICY_FIELDS = ("requires_approval", "no_show_grace_minutes")
+POLICY_FIELDS = ("requires_approval", "no_show_grace_minutes", "allowed_roles", "allowed_unit_ids", "second_approval",
+                 "reason_required")
 # Who may request rooms.
 BOOKERS = (Role.EMPLOYEE, Role.UNIT_ADMIN, Role.LOGISTICS_ADMIN, Role.SYSADMIN)
 # Who prepares the meeting arrangements (tea, sound, banners) and reads their sheet.
@@ -199,7 +200,8 @@ def get_meeting_room(room_id: int) -> Room | None:
 
 
 def default_policy(room_id: int, default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> RoomPolicy:
-    return RoomPolicy(room_id=room_id, requires_approval=False, no_show_grace_minutes=default_grace)
+    return RoomPolicy(room_id=room_id, requires_approval=False, no_show_grace_minutes=default_grace, allowed_roles=[],
+                      allowed_unit_ids=[], second_approval=False, reason_required=False)
 
 
 def policy_for(room: Room, default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> RoomPolicy:
@@ -228,9 +230,15 @@ def approval_reasons(room: Room, policy: RoomPolicy, day: date) -> list[Reason]:
     return reasons
 
 
+REQUESTER_ROLES = (Role.EMPLOYEE, Role.UNIT_ADMIN)  # the roles a room's policy may name (admins always may)
+
+
 def save_policy(room: Room, *, requires_approval: bool, grace_minutes: int | None, actor: User, now: datetime,
-                default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> RoomPolicy:
-    """Store a room's settings (``grace_minutes`` None: no-show release off)."""
+                default_grace: int | None = DEFAULT_NO_SHOW_GRACE, allowed_roles: Iterable[str] | None = None,
+                allowed_unit_ids: Iterable[int] | None = None, second_approval: bool | None = None,
+                reason_required: bool | None = None) -> RoomPolicy:
+    """Store a room's settings (``grace_minutes`` None: no-show release off;
+    the request rules left as they are where None)."""
     policy = db.session.get(RoomPolicy, room.id)
     if policy is None:
         policy = default_policy(room.id, default_grace)
@@ -240,6 +248,16 @@ def save_policy(room: Room, *, requires_approval: bool, grace_minutes: int | Non
         before = audit.snapshot(policy, POLICY_FIELDS)
     policy.requires_approval = requires_approval
     policy.no_show_grace_minutes = grace_minutes
+    if allowed_roles is not None:
+        known = {r.value for r in REQUESTER_ROLES}
+        policy.allowed_roles = sorted({r for r in allowed_roles if r in known})
+    if allowed_unit_ids is not None:
+        wanted = sorted(set(allowed_unit_ids))
+        policy.allowed_unit_ids = list(db.session.scalars(select(Unit.id).where(Unit.id.in_(wanted)).order_by(Unit.id))) if wanted else []
+    if second_approval is not None:
+        policy.second_approval = second_approval
+    if reason_required is not None:
+        policy.reason_required = reason_required
     audit.record(actor, "room_policy.update", policy, object_id=room.id, before=before,
                  after=audit.snapshot(policy, POLICY_FIELDS), summary=room.label)
     return policy
@@ -364,10 +382,11 @@ class BookingDraft:
     recurrence: Recurrence | None = None
     until: date | None = None
     count: int | None = None
+    request_reason: str = ""
 
     # The fields a booking copies from the draft as they are.
     COPIED = ("title", "attendees", "unit_id", "contact_name", "contact_phone", "is_public", "tea_count", "needs_audio",
-              "needs_projector", "banner_text", "name_cards", "welcome_text", "notes")
+              "needs_projector", "banner_text", "name_cards", "welcome_text", "notes", "request_reason")
 
     def period(self, day: date) -> tuple[datetime, datetime]:
         return local(day, self.start), local(day, self.end)
@@ -437,6 +456,27 @@ def check_organizer(unit_id: int | None, actor: User) -> None:
                             field="unit_id")
 
 
+def may_request(room: Room, policy: RoomPolicy, user) -> bool:
+    """Whether ``user`` may request ``room``: the roles and units its policy
+    names (none named: all staff); the logistics center always may."""
+    if may_organize_for_any_unit(user):
+        return True
+    roles, units = list(policy.allowed_roles or ()), list(policy.allowed_unit_ids or ())
+    if not (roles or units):
+        return True
+    named = [Role(r) for r in roles if r in {m.value for m in Role}]
+    return bool(named and user.has_role(*named)) or (getattr(user, "unit_id", None) in units)
+
+
+def check_requester(room: Room, reason: str, policy: RoomPolicy, actor: User) -> None:
+    """The room's own rules of who may request it and whether a reason is required."""
+    if not may_request(room, policy, actor):
+        raise RuleViolation(_l("%(room)s can be requested by the units and roles the logistics center named; "
+                               "ask the logistics center.", room=room.name or room.label), field="room_id")
+    if policy.reason_required and not (reason or "").strip():
+        raise RuleViolation(_l("Say why the meeting needs this room."), field="request_reason")
+
+
 def check_request(draft: BookingDraft, *, now: datetime, advance_days: int) -> BookingOutcome:
     """Everything that can be checked without the room's bookings."""
     outcome = BookingOutcome(problems=check_capacity(draft.room, draft.attendees))
@@ -491,6 +531,7 @@ def book_room(draft: BookingDraft, *, actor: User, now: datetime, advance_days: 
     ``outcome.ok``. Naming another unit as organizer raises RuleViolation.
     """
     check_organizer(draft.unit_id, actor)
+    check_requester(draft.room, draft.request_reason, policy_for(draft.room, default_grace), actor)
     outcome = check_request(draft, now=now, advance_days=advance_days)
     if outcome.problems:
         if check_capacity(draft.room, draft.attendees):
@@ -685,6 +726,8 @@ def change_booking(booking: Booking, change: BookingChange, *, actor: User, now:
         raise RuleViolation(_l("Only the requester and the logistics center can change a booking."), status=403)
     if not may_change(actor, booking, now=now):
         raise RuleViolation(_l("This booking can no longer be changed."))
+    if change.room.id != booking.room_id:  # the new room's own rules of who may request it
+        check_requester(change.room, booking.request_reason, policy_for(change.room, default_grace), actor)
     start_at, end_at = change.period()
     moved = change.room.id != booking.room_id or start_at != booking.start_at or end_at != booking.end_at
     started = booking.start_at <= now
@@ -765,14 +808,30 @@ def _change(booking: Booking, actor: User | None, action: str, now: datetime, su
     audit.record(actor, action, booking, before=before, after=audit.snapshot(booking, BOOKING_FIELDS), summary=summary)
 
 
-def _approve(booking: Booking, *, actor: User, now: datetime) -> None:
+def needs_second_approval(booking: Booking) -> bool:
+    """A request of a room that needs two approvals, with the first given."""
+    return booking.first_approved_at is not None
+
+
+def _approve(booking: Booking, *, actor: User, now: datetime) -> bool:
+    """Approve, or give the first of two approvals where the room needs two
+    (then the request keeps waiting; the second must come from someone else).
+    True when the booking is approved."""
     if booking.status is not BookingStatus.PENDING:
         raise RuleViolation(_l("Only pending requests can be approved."))
     if booking.end_at <= now:
         raise RuleViolation(_l("This meeting is over; it can no longer be approved."))
+    policy = db.session.get(RoomPolicy, booking.room_id)
+    if policy is not None and policy.second_approval:
+        if booking.first_approved_at is None:
+            _change(booking, actor, "booking.approve_first", now, first_approved_by_id=actor.id, first_approved_at=now)
+            return False
+        if booking.first_approved_by_id == actor.id:
+            raise RuleViolation(_l("This room needs a second approval by someone else."))
     _change(booking, actor, "booking.approve", now, status=BookingStatus.APPROVED, decided_by_id=actor.id, decided_at=now,
             decision_reason="", decision_code=None, decision_args=None)
     notify.decided(booking, now=now)
+    return True
 
 
 def _reject(booking: Booking, reason: str, *, actor: User, now: datetime) -> None:
@@ -790,9 +849,12 @@ def _reason(reason: str) -> str:
     return reason[:300]
 
 
-def approve(booking: Booking, *, actor: User, now: datetime) -> None:
-    _approve(booking, actor=actor, now=now)
-    _tell_approved([booking], now=now)
+def approve(booking: Booking, *, actor: User, now: datetime) -> bool:
+    """True when approved; False when this was the first of two approvals."""
+    if _approve(booking, actor=actor, now=now):
+        _tell_approved([booking], now=now)
+        return True
+    return False
 
 
 def reject(booking: Booking, reason: str, *, actor: User, now: datetime) -> None:
@@ -835,6 +897,7 @@ class Decisions:
     approve: bool
     done: list[Booking] = field(default_factory=list)
     refused: list[tuple[Booking, object]] = field(default_factory=list)  # the (lazily translated) rule
+    first_approved: list[Booking] = field(default_factory=list)  # waiting for their second approval
 
 
 def decide_many(bookings: Sequence[Booking], *, approve: bool, reason: str = "", actor: User,
@@ -848,7 +911,9 @@ def decide_many(bookings: Sequence[Booking], *, approve: bool, reason: str = "",
     for booking in sorted(bookings, key=lambda b: b.start_at):
         try:
             if approve:
-                _approve(booking, actor=actor, now=now)
+                if not _approve(booking, actor=actor, now=now):
+                    decisions.first_approved.append(booking)
+                    continue
             else:
                 _reject(booking, reason, actor=actor, now=now)
         except RuleViolation as error:

@@ -429,6 +429,9 @@ def _report(decisions: services.Decisions) -> None:
         message = (_("%(count)s request(s) approved.", count=len(decisions.done)) if decisions.approve
                    else _("%(count)s request(s) rejected.", count=len(decisions.done)))
         flash(message, "success")
+    if decisions.first_approved:
+        flash(_("%(count)s request(s) have their first approval and wait for a second one by someone else.",
+                count=len(decisions.first_approved)), "success")
     for booking, why in decisions.refused:
         flash(_("Not decided: %(room)s, %(when)s: %(why)s", room=booking.room.label,
                 when=booking.start_at.astimezone(timeutil.LOCAL_TZ).strftime("%Y-%m-%d %H:%M"), why=why), "error")
@@ -483,13 +486,17 @@ def approve(booking_id: int):
     the_booking = load_booking(booking_id)
     if EmptyForm().validate_on_submit():
         try:
-            services.approve(the_booking, actor=current_user, now=timeutil.now())
+            approved = services.approve(the_booking, actor=current_user, now=timeutil.now())
         except RuleViolation as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(_("Approved: %(title)s.", title=the_booking.title), "success")
+            if approved:
+                flash(_("Approved: %(title)s.", title=the_booking.title), "success")
+            else:
+                flash(_("First approval given: %(title)s. A second approval by someone else is needed.",
+                        title=the_booking.title), "success")
     return redirect_to(url_for("rooms.approvals"))
 
 
@@ -763,15 +770,23 @@ def settings():
 def room_settings(room_id: int):
     room = load_room(room_id)
     form = RoomPolicyForm()
+    form.allowed_roles.choices = [(r.value, r.label) for r in services.REQUESTER_ROLES]
+    form.allowed_unit_ids.choices = [(u.id, u.name) for u in services.organizer_units(current_user)]
     if request.method == "GET":
         policy = services.policy_for(room, default_grace())
+        form.allowed_roles.data = list(policy.allowed_roles or ())
+        form.allowed_unit_ids.data = list(policy.allowed_unit_ids or ())
+        form.second_approval.data = policy.second_approval
+        form.reason_required.data = policy.reason_required
         form.requires_approval.data = policy.requires_approval
         form.release_no_shows.data = policy.no_show_grace_minutes is not None
         form.no_show_grace_minutes.data = policy.no_show_grace_minutes or default_grace()
     if form.validate_on_submit():
         grace = (form.no_show_grace_minutes.data or default_grace()) if form.release_no_shows.data else None
         services.save_policy(room, requires_approval=form.requires_approval.data, grace_minutes=grace,
-                             actor=current_user, now=timeutil.now(), default_grace=default_grace())
+                             actor=current_user, now=timeutil.now(), default_grace=default_grace(),
+                             allowed_roles=form.allowed_roles.data or [], allowed_unit_ids=form.allowed_unit_ids.data or [],
+                             second_approval=form.second_approval.data, reason_required=form.reason_required.data)
         db.session.commit()
         flash(_("Settings of %(room)s saved.", room=room.label), "success")
         return redirect_to(url_for("rooms.settings"))
