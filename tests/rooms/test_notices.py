@@ -150,7 +150,7 @@ def test_a_no_show_release_tells_the_requester(app, people, create_room, create_
 
 
 def test_the_calendar_approving_a_waiting_request_clears_its_todo_and_tells_the_requester(app, people, create_room):
-    from portal.workdays import set_override
+    from portal.blueprints.workdays.days import set_override
 
     day = workday_after(5)
     set_override(day, False, "test")

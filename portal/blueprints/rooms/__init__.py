@@ -47,7 +47,9 @@ ADMIN_LINKS = (
     NavItem("rooms.approvals", _l("Meeting-room approvals"), ADMINS),
     NavItem("rooms.closures", _l("Meeting-room closures"), ADMINS),
     NavItem("rooms.settings", _l("Meeting-room settings and door signs"), ADMINS),
+    NavItem("rooms.statistics", _l("Meeting-room statistics"), ADMINS),
     NavItem("rooms.arrangements", _l("Meeting services sheet"), ADMINS + (Role.PROPERTY,)),
+    NavItem("rooms.tasks_page", _l("Meeting service tasks"), ADMINS + (Role.PROPERTY,)),
 )
 
 

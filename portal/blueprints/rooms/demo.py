@@ -23,9 +23,12 @@ from portal.db import db
 from portal.models import Unit, User
 
 A, P, R = BookingStatus.APPROVED, BookingStatus.PENDING, BookingStatus.REJECTED
+C, N = BookingStatus.CANCELLED, BookingStatus.RELEASED
 
 # room, day offset, start, end, title, unit, requester, public, status, arrangements
 BOOKINGS = (
+    ("第三会议室", -6, "14:00", "16:00", "统计数据质量核查会", "统计局", "staff", True, N, {}),
+    ("第五会议室", -3, "09:30", "10:30", "信访工作例会", "信访局", "unitadmin", True, C, {}),
     ("第二会议室", -2, "09:00", "11:00", "全县社保扩面工作推进会", "人社局", "staff", True, A, {"tea_count": 35, "banner_text": "全县社保扩面工作推进会"}),
     ("第四会议室", -1, "14:30", "16:30", "重点项目用地协调会", "自然资源局", "unitadmin", False, A, {"tea_count": 20}),
     ("第一会议室", 0, "08:30", "10:00", "全县教育系统安全工作会议", "教育局", "staff", True, A, {"tea_count": 50, "needs_audio": True, "banner_text": "全县教育系统安全工作会议"}),

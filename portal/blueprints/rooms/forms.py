@@ -21,8 +21,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.blueprints.rooms.models import Recurrence
+from portal.blueprints.rooms.models import Recurrence, TaskState
 from portal.blueprints.rooms.services import ARRANGEMENT_FIELDS, MAX_OCCURRENCES, BookingChange, BookingDraft, slot_times
+from portal.blueprints.rooms.tasks import TaskUpdate
 from portal.forms import Form, MultiCheckboxField
 from portal.models import Equipment, Room, Unit
 
@@ -91,6 +92,8 @@ class BookingForm(Form):
     name_cards = TextAreaField(_l("Name cards (one name per line)"), validators=[Optional(), Length(max=2000)])
     welcome_text = StringField(_l("Welcome screen text"), validators=[Optional(), Length(max=200)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=1000)])
+    request_reason = TextAreaField(_l("Why this room (required for the VIP reception room)"),
+                                   validators=[Optional(), Length(max=300)])
     repeat = SelectField(_l("Repeat"), default="", validators=[Optional()])
     repeat_until = DateField(_l("Repeat until"), validators=[Optional(), reasonable_date])
     repeat_count = IntegerField(
@@ -127,6 +130,7 @@ class BookingForm(Form):
             name_cards=self.name_cards.data or "",
             welcome_text=self.welcome_text.data or "",
             notes=self.notes.data or "",
+            request_reason=self.request_reason.data or "",
             recurrence=Recurrence(self.repeat.data) if self.repeat.data else None,
             until=self.repeat_until.data,
             count=self.repeat_count.data,
@@ -223,7 +227,52 @@ class ClosureForm(Form):
 
 class RoomPolicyForm(Form):
     requires_approval = BooleanField(_l("Bookings need approval by the logistics center"))
+    allowed_roles = MultiCheckboxField(_l("Who may request this room: roles"), validators=[Optional()])
+    allowed_unit_ids = MultiCheckboxField(_l("Who may request this room: units"), coerce=int, validators=[Optional()])
+    second_approval = BooleanField(_l("A second approval by another person"))
+    reason_required = BooleanField(_l("A request must say why it needs this room"))
     release_no_shows = BooleanField(_l("Release the room when a meeting is not checked in"), default=True)
     no_show_grace_minutes = IntegerField(
         _l("Grace time (minutes after the start)"), default=15, validators=[Optional(), NumberRange(min=5, max=120)]
     )
+
+
+class StatisticsForm(Form):
+    """The statistics period (GET; nothing changes, so no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("From"), validators=[InputRequired(), reasonable_date])
+    end = DateField(_l("To"), validators=[InputRequired(), reasonable_date])
+
+
+class TaskForm(Form):
+    """One meeting-service item: its state and who prepares it."""
+
+    state = SelectField(_l("State"), validators=[InputRequired()])
+    assignee_id = SelectField(_l("Assigned to"), coerce=int, validators=[Optional()])
+
+    def __init__(self, *args, staff=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.state.choices = TaskState.choices()
+        self.assignee_id.choices = [(0, "—"), *((u.id, u.display_name) for u in staff)]
+
+    def to_update(self) -> TaskUpdate:
+        return TaskUpdate(TaskState(self.state.data), self.assignee_id.data or None)
+
+
+class PrintedForm(Form):
+    day = DateField(_l("Date"), validators=[InputRequired(), reasonable_date])
+
+
+class BookNowForm(Form):
+    """Book a free room at its door sign (one form: how long, for how many, what)."""
+
+    minutes = SelectField(_l("For"), coerce=int, validators=[InputRequired()])
+    attendees = IntegerField(_l("Attendees"), default=2, validators=[InputRequired(), NumberRange(min=1, max=1000)])
+    title = StringField(_l("Meeting title"), validators=[Optional(), Length(max=100)])
+
+    def __init__(self, *args, options=(30, 60), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.minutes.choices = [(m, _l("%(num)s minutes", num=m)) for m in options]

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     event,
     func,
     text,
@@ -93,6 +94,11 @@ class RoomPolicy(db.Model):
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     # Minutes after the start by which the meeting must be checked in; None: no-show release off.
     no_show_grace_minutes: Mapped[int | None] = mapped_column(Integer)  # no default: None must stay None
+    # Who may request the room (the VIP reception room): role values and unit ids; both empty: all staff.
+    allowed_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    allowed_unit_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    second_approval: Mapped[bool] = mapped_column(Boolean, default=False)  # two people approve, one after the other
+    reason_required: Mapped[bool] = mapped_column(Boolean, default=False)  # a request says why it needs the room
 
     room: Mapped[Room] = relationship()
 
@@ -150,6 +156,11 @@ class Booking(db.Model):
     decision_args: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+    # Why the requester needs the room (required where the room's policy says so).
+    request_reason: Mapped[str] = mapped_column(String(300), default="")
+    # The first of two approvals, where the room needs two.
+    first_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    first_approved_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
     # Meeting arrangements prepared by the property company (tea, sound, banner …).
     tea_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -159,6 +170,8 @@ class Booking(db.Model):
     name_cards: Mapped[str] = mapped_column(Text, default="")  # one name per line
     welcome_text: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # When a change last touched what the property company prepares (time, room or arrangements).
+    arrangements_changed_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now, onupdate=timeutil.now)
 
@@ -167,6 +180,7 @@ class Booking(db.Model):
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])
     unit: Mapped[Unit | None] = relationship()
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    first_approved_by: Mapped[User | None] = relationship(foreign_keys=[first_approved_by_id])
 
     @property
     def holds_room(self) -> bool:
@@ -225,5 +239,51 @@ class RoomClosure(db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
+class ArrangementItem(LabelledEnum):
+    """One thing the property company prepares for a meeting."""
+
+    TEA = "tea", _l("Tea")
+    AUDIO = "audio", _l("Sound system")
+    PROJECTOR = "projector", _l("Projector")
+    BANNER = "banner", _l("Banner")
+    NAME_CARDS = "name_cards", _l("Name cards")
+    WELCOME = "welcome", _l("Welcome screen")
+
+
+class TaskState(LabelledEnum):
+    TO_PREPARE = "to_prepare", _l("To prepare"), "warn"
+    READY = "ready", _l("Ready"), "info"
+    DONE = "done", _l("Finished"), "ok"
+
+
+class ArrangementTask(db.Model):
+    """The property company's state of one item of a booking's arrangements
+    (absent row: to prepare, nobody assigned)."""
+
+    __tablename__ = "arrangement_task"
+    __table_args__ = (UniqueConstraint("booking_id", "item", name="uq_arrangement_task_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("booking.id", ondelete="CASCADE"), index=True)
+    item: Mapped[ArrangementItem] = mapped_column(_enum(ArrangementItem))
+    state: Mapped[TaskState] = mapped_column(_enum(TaskState), default=TaskState.TO_PREPARE)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+
+    booking: Mapped[Booking] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+
+
+class ArrangementPrint(db.Model):
+    """When the property company last printed (or downloaded to print) a day's sheet."""
+
+    __tablename__ = "arrangement_print"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    printed_at: Mapped[datetime] = mapped_column(AwareDateTime)
+    printed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+
 # Pages cached by portal.cache show these models' data.
-watch("rooms", RoomPolicy, BookingSeries, Booking, RoomClosure)
+watch("rooms", RoomPolicy, BookingSeries, Booking, RoomClosure, ArrangementTask, ArrangementPrint)

@@ -38,6 +38,8 @@ ARRANGEMENTS_DAY = "rooms.arrangements_day"
 ENDED_EARLY = "rooms.ended_early"
 CHANGED = "rooms.changed"
 ARRANGEMENTS_CHANGED = "rooms.arrangements_changed"
+TASK_ASSIGNED = "rooms.task_assigned"
+TASK_CHANGED = "rooms.task_changed"
 
 events.register(
     events.EventKind(
@@ -129,6 +131,18 @@ events.register(
         label=_l("Meeting services changed for today or tomorrow"),
         subject=_l("Meeting services changed: %(room)s, %(when)s"),
         body=_l("A meeting with services on %(day)s was changed after the sheet may have been printed."),
+    ),
+    events.EventKind(
+        code=TASK_ASSIGNED,
+        label=_l("Meeting services assigned to me"),
+        subject=_l("Assigned to you: %(item)s, %(room)s, %(when)s"),
+        body=_l("%(by)s assigned this meeting service to you."),
+    ),
+    events.EventKind(
+        code=TASK_CHANGED,
+        label=_l("Meeting services of mine changed"),
+        subject=_l("Meeting changed, prepare again: %(room)s, %(when)s"),
+        body=_l("The meeting or its services changed after you were assigned; check the task list."),
     ),
 )
 
@@ -275,3 +289,20 @@ def arrangements_removed_from(booking: Booking, *, old: tuple[str, str], now: da
     day = day_of(booking).isoformat()
     events.emit(ARRANGEMENTS_CHANGED, recipients=_holders_of(Role.PROPERTY), now=now, endpoint="rooms.arrangements",
                 values={"date": day}, args={"room": old[0], "when": old[1], "day": day})
+
+
+def _tasks_link(booking: Booking) -> dict:
+    return {"endpoint": "rooms.tasks", "values": {"date": day_of(booking).isoformat()}}
+
+
+def task_assigned(booking: Booking, item_label: str, *, assignee_id: int, actor: User, now: datetime) -> None:
+    """The property company's staff member hears of a meeting service given to them (not when they took it)."""
+    if assignee_id == actor.id:
+        return
+    events.emit(TASK_ASSIGNED, recipients=[assignee_id], now=now, **_tasks_link(booking),
+                args={"item": item_label, "room": room_of(booking), "when": when(booking), "by": actor.display_name})
+
+
+def task_changed(booking: Booking, *, recipients: Sequence[int], now: datetime) -> None:
+    events.emit(TASK_CHANGED, recipients=recipients, now=now, **_tasks_link(booking),
+                args={"room": room_of(booking), "when": when(booking)})

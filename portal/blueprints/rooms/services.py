@@ -27,6 +27,8 @@ from portal import audit
 from portal.blueprints.rooms import notify
 from portal.blueprints.rooms.models import (
     HOLDING,
+    ArrangementItem,
+    ArrangementTask,
     Booking,
     BookingSeries,
     BookingStatus,
@@ -34,6 +36,7 @@ from portal.blueprints.rooms.models import (
     Recurrence,
     RoomClosure,
     RoomPolicy,
+    TaskState,
 )
 from portal.blueprints.workdays.days import DayInfo, day_info, days_info, is_workday
 from portal.db import begin_serialized_write, db
@@ -53,7 +56,8 @@ BOOKABLE_KINDS = (RoomKind.MEETING, RoomKind.VIP_RECEPTION)
 BOOKING_FIELDS = ("room_id", "unit_id", "start_at", "end_at", "title", "status", "attendees", "is_public",
                   "approval_codes", "decision_reason", "decision_code")
 CLOSURE_FIELDS = ("room_id", "start_at", "end_at", "reason")
-POLICY_FIELDS = ("requires_approval", "no_show_grace_minutes")
+POLICY_FIELDS = ("requires_approval", "no_show_grace_minutes", "allowed_roles", "allowed_unit_ids", "second_approval",
+                 "reason_required")
 # Who may request rooms.
 BOOKERS = (Role.EMPLOYEE, Role.UNIT_ADMIN, Role.LOGISTICS_ADMIN, Role.SYSADMIN)
 # Who prepares the meeting arrangements (tea, sound, banners) and reads their sheet.
@@ -196,7 +200,8 @@ def get_meeting_room(room_id: int) -> Room | None:
 
 
 def default_policy(room_id: int, default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> RoomPolicy:
-    return RoomPolicy(room_id=room_id, requires_approval=False, no_show_grace_minutes=default_grace)
+    return RoomPolicy(room_id=room_id, requires_approval=False, no_show_grace_minutes=default_grace, allowed_roles=[],
+                      allowed_unit_ids=[], second_approval=False, reason_required=False)
 
 
 def policy_for(room: Room, default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> RoomPolicy:
@@ -225,9 +230,15 @@ def approval_reasons(room: Room, policy: RoomPolicy, day: date) -> list[Reason]:
     return reasons
 
 
+REQUESTER_ROLES = (Role.EMPLOYEE, Role.UNIT_ADMIN)  # the roles a room's policy may name (admins always may)
+
+
 def save_policy(room: Room, *, requires_approval: bool, grace_minutes: int | None, actor: User, now: datetime,
-                default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> RoomPolicy:
-    """Store a room's settings (``grace_minutes`` None: no-show release off)."""
+                default_grace: int | None = DEFAULT_NO_SHOW_GRACE, allowed_roles: Iterable[str] | None = None,
+                allowed_unit_ids: Iterable[int] | None = None, second_approval: bool | None = None,
+                reason_required: bool | None = None) -> RoomPolicy:
+    """Store a room's settings (``grace_minutes`` None: no-show release off;
+    the request rules left as they are where None)."""
     policy = db.session.get(RoomPolicy, room.id)
     if policy is None:
         policy = default_policy(room.id, default_grace)
@@ -237,6 +248,16 @@ def save_policy(room: Room, *, requires_approval: bool, grace_minutes: int | Non
         before = audit.snapshot(policy, POLICY_FIELDS)
     policy.requires_approval = requires_approval
     policy.no_show_grace_minutes = grace_minutes
+    if allowed_roles is not None:
+        known = {r.value for r in REQUESTER_ROLES}
+        policy.allowed_roles = sorted({r for r in allowed_roles if r in known})
+    if allowed_unit_ids is not None:
+        wanted = sorted(set(allowed_unit_ids))
+        policy.allowed_unit_ids = list(db.session.scalars(select(Unit.id).where(Unit.id.in_(wanted)).order_by(Unit.id))) if wanted else []
+    if second_approval is not None:
+        policy.second_approval = second_approval
+    if reason_required is not None:
+        policy.reason_required = reason_required
     audit.record(actor, "room_policy.update", policy, object_id=room.id, before=before,
                  after=audit.snapshot(policy, POLICY_FIELDS), summary=room.label)
     return policy
@@ -361,10 +382,11 @@ class BookingDraft:
     recurrence: Recurrence | None = None
     until: date | None = None
     count: int | None = None
+    request_reason: str = ""
 
     # The fields a booking copies from the draft as they are.
     COPIED = ("title", "attendees", "unit_id", "contact_name", "contact_phone", "is_public", "tea_count", "needs_audio",
-              "needs_projector", "banner_text", "name_cards", "welcome_text", "notes")
+              "needs_projector", "banner_text", "name_cards", "welcome_text", "notes", "request_reason")
 
     def period(self, day: date) -> tuple[datetime, datetime]:
         return local(day, self.start), local(day, self.end)
@@ -434,6 +456,27 @@ def check_organizer(unit_id: int | None, actor: User) -> None:
                             field="unit_id")
 
 
+def may_request(room: Room, policy: RoomPolicy, user) -> bool:
+    """Whether ``user`` may request ``room``: the roles and units its policy
+    names (none named: all staff); the logistics center always may."""
+    if may_organize_for_any_unit(user):
+        return True
+    roles, units = list(policy.allowed_roles or ()), list(policy.allowed_unit_ids or ())
+    if not (roles or units):
+        return True
+    named = [Role(r) for r in roles if r in {m.value for m in Role}]
+    return bool(named and user.has_role(*named)) or (getattr(user, "unit_id", None) in units)
+
+
+def check_requester(room: Room, reason: str, policy: RoomPolicy, actor: User) -> None:
+    """The room's own rules of who may request it and whether a reason is required."""
+    if not may_request(room, policy, actor):
+        raise RuleViolation(_l("%(room)s can be requested by the units and roles the logistics center named; "
+                               "ask the logistics center.", room=room.name or room.label), field="room_id")
+    if policy.reason_required and not (reason or "").strip():
+        raise RuleViolation(_l("Say why the meeting needs this room."), field="request_reason")
+
+
 def check_request(draft: BookingDraft, *, now: datetime, advance_days: int) -> BookingOutcome:
     """Everything that can be checked without the room's bookings."""
     outcome = BookingOutcome(problems=check_capacity(draft.room, draft.attendees))
@@ -488,6 +531,7 @@ def book_room(draft: BookingDraft, *, actor: User, now: datetime, advance_days: 
     ``outcome.ok``. Naming another unit as organizer raises RuleViolation.
     """
     check_organizer(draft.unit_id, actor)
+    check_requester(draft.room, draft.request_reason, policy_for(draft.room, default_grace), actor)
     outcome = check_request(draft, now=now, advance_days=advance_days)
     if outcome.problems:
         if check_capacity(draft.room, draft.attendees):
@@ -541,7 +585,108 @@ def book_room(draft: BookingDraft, *, actor: User, now: datetime, advance_days: 
     return outcome
 
 
+# ---------------------------------------------------------------- book now (at the door sign)
+
+BOOK_NOW_MINUTES = (30, 60)
+
+
+def book_now_start(now: datetime) -> datetime:
+    """A meeting booked at the door starts at the coming full minute."""
+    start = now.astimezone(LOCAL_TZ).replace(second=0, microsecond=0)
+    return start if start >= now else start + timedelta(minutes=1)
+
+
+def book_now_options(room: Room, *, now: datetime, next_start: datetime | None, closed: bool,
+                     policy: RoomPolicy) -> list[int]:
+    """The lengths (minutes) one may book at the door now: the room free and
+    open, no approval needed, and the meeting over before the next one and closing."""
+    if closed or approval_reasons(room, policy, now.astimezone(LOCAL_TZ).date()):
+        return []
+    start = book_now_start(now)
+    options = []
+    for minutes in BOOK_NOW_MINUTES:
+        end = start + timedelta(minutes=minutes)
+        if within_opening_hours(start, end) and (next_start is None or end <= next_start):
+            options.append(minutes)
+    return options
+
+
+def book_now(room: Room, minutes: int, *, title: str, attendees: int, actor: User, now: datetime,
+             default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> BookingOutcome:
+    """Book a free room from its door sign for the next 30 or 60 minutes: the
+    same checks as any request (opening hours, capacity, closures, conflicts,
+    race-proofed), checked in at once since the organizer stands at the door. A
+    room (or day) that needs approval cannot be booked at the door. The caller
+    commits when ``outcome.ok``."""
+    if minutes not in BOOK_NOW_MINUTES:
+        raise RuleViolation(_l("Book 30 or 60 minutes at the door."), field="minutes")
+    if not actor.has_role(*BOOKERS):
+        raise RuleViolation(_l("Only staff of the building can book meeting rooms."), status=403)
+    start = book_now_start(now).astimezone(LOCAL_TZ)
+    end = start + timedelta(minutes=minutes)
+    reasons = approval_reasons(room, policy_for(room, default_grace), start.date())
+    if reasons:
+        raise RuleViolation(_l("This room cannot be booked at the door: %(reason)s",
+                               reason="；".join(str(r.label) for r in reasons)))
+    if end.date() != start.date():
+        end = start  # past midnight: the opening-hours rule refuses it below
+    draft = BookingDraft(room=room, day=start.date(), start=start.time(), end=end.time(),
+                         title=(title or "").strip()[:100] or str(_l("Meeting booked at the door")),
+                         attendees=attendees, unit_id=actor.unit_id, contact_name=actor.display_name[:40],
+                         contact_phone=(actor.phone_ext or "")[:30], is_public=False)
+    outcome = book_room(draft, actor=actor, now=now, advance_days=1, default_grace=default_grace)
+    for booking in outcome.bookings:
+        _change(booking, actor, "booking.check_in", now, summary="door", checked_in_at=now)
+    return outcome
+
+
 ARRANGEMENT_FIELDS = ("tea_count", "needs_audio", "needs_projector", "banner_text", "name_cards", "welcome_text", "notes")
+
+
+def arrangement_items(booking: Booking) -> dict[ArrangementItem, str]:
+    """The items the property company prepares for ``booking``, each with what it says
+    (the number of cups, the banner's text, the names …; empty for equipment)."""
+    items: dict[ArrangementItem, str] = {}
+    if booking.tea_count:
+        items[ArrangementItem.TEA] = str(booking.tea_count)
+    if booking.needs_audio:
+        items[ArrangementItem.AUDIO] = ""
+    if booking.needs_projector:
+        items[ArrangementItem.PROJECTOR] = ""
+    if booking.banner_text:
+        items[ArrangementItem.BANNER] = booking.banner_text
+    if booking.name_card_list:
+        items[ArrangementItem.NAME_CARDS] = "、".join(booking.name_card_list)
+    if booking.welcome_text:
+        items[ArrangementItem.WELCOME] = booking.welcome_text
+    return items
+
+
+def _arrangements_touched(booking: Booking, before: dict[ArrangementItem, str], *, moved: bool, actor: User,
+                          now: datetime) -> None:
+    """After a change: items whose content changed (every item when the meeting
+    moved) are to be prepared again, items no longer wanted lose their task, and
+    the staff assigned to them are told; the booking carries the moment, which
+    marks it "changed after printing" on a sheet printed before."""
+    after = arrangement_items(booking)
+    touched = {item for item in after if moved or before.get(item) != after[item]}
+    gone = set(before) - set(after)
+    if not (touched or gone):
+        return
+    booking.arrangements_changed_at = now
+    tasks = db.session.scalars(select(ArrangementTask).where(ArrangementTask.booking_id == booking.id)).all()
+    told: set[int] = set()
+    for task in tasks:
+        if task.item in gone:
+            db.session.delete(task)
+        elif task.item in touched and (task.state is not TaskState.TO_PREPARE or task.assignee_id):
+            task.state, task.updated_at, task.updated_by_id = TaskState.TO_PREPARE, now, actor.id
+        else:
+            continue
+        if task.assignee_id and task.assignee_id != actor.id:
+            told.add(task.assignee_id)
+    if told:
+        notify.task_changed(booking, recipients=sorted(told), now=now)
 
 
 @dataclass
@@ -581,6 +726,8 @@ def change_booking(booking: Booking, change: BookingChange, *, actor: User, now:
         raise RuleViolation(_l("Only the requester and the logistics center can change a booking."), status=403)
     if not may_change(actor, booking, now=now):
         raise RuleViolation(_l("This booking can no longer be changed."))
+    if change.room.id != booking.room_id:  # the new room's own rules of who may request it
+        check_requester(change.room, booking.request_reason, policy_for(change.room, default_grace), actor)
     start_at, end_at = change.period()
     moved = change.room.id != booking.room_id or start_at != booking.start_at or end_at != booking.end_at
     started = booking.start_at <= now
@@ -613,6 +760,7 @@ def change_booking(booking: Booking, change: BookingChange, *, actor: User, now:
         return outcome
 
     before_arrangements = booking.has_arrangements
+    items_before = arrangement_items(booking)
     arrangements_changed = any(getattr(booking, name) != value for name, value in change.arrangements.items())
     old = (notify.room_of(booking), notify.when(booking))
     values: dict[str, object] = {"room_id": change.room.id, "start_at": start_at, "end_at": end_at,
@@ -633,6 +781,7 @@ def change_booking(booking: Booking, change: BookingChange, *, actor: User, now:
         db.session.rollback()
         return outcome
     outcome.bookings.append(booking)
+    _arrangements_touched(booking, items_before, moved=moved, actor=actor, now=now)
     if was_pending and moved:
         notify.decided(booking, now=now)  # the old to-do named the old time
         if booking.status is BookingStatus.PENDING:
@@ -659,14 +808,30 @@ def _change(booking: Booking, actor: User | None, action: str, now: datetime, su
     audit.record(actor, action, booking, before=before, after=audit.snapshot(booking, BOOKING_FIELDS), summary=summary)
 
 
-def _approve(booking: Booking, *, actor: User, now: datetime) -> None:
+def needs_second_approval(booking: Booking) -> bool:
+    """A request of a room that needs two approvals, with the first given."""
+    return booking.first_approved_at is not None
+
+
+def _approve(booking: Booking, *, actor: User, now: datetime) -> bool:
+    """Approve, or give the first of two approvals where the room needs two
+    (then the request keeps waiting; the second must come from someone else).
+    True when the booking is approved."""
     if booking.status is not BookingStatus.PENDING:
         raise RuleViolation(_l("Only pending requests can be approved."))
     if booking.end_at <= now:
         raise RuleViolation(_l("This meeting is over; it can no longer be approved."))
+    policy = db.session.get(RoomPolicy, booking.room_id)
+    if policy is not None and policy.second_approval:
+        if booking.first_approved_at is None:
+            _change(booking, actor, "booking.approve_first", now, first_approved_by_id=actor.id, first_approved_at=now)
+            return False
+        if booking.first_approved_by_id == actor.id:
+            raise RuleViolation(_l("This room needs a second approval by someone else."))
     _change(booking, actor, "booking.approve", now, status=BookingStatus.APPROVED, decided_by_id=actor.id, decided_at=now,
             decision_reason="", decision_code=None, decision_args=None)
     notify.decided(booking, now=now)
+    return True
 
 
 def _reject(booking: Booking, reason: str, *, actor: User, now: datetime) -> None:
@@ -684,9 +849,12 @@ def _reason(reason: str) -> str:
     return reason[:300]
 
 
-def approve(booking: Booking, *, actor: User, now: datetime) -> None:
-    _approve(booking, actor=actor, now=now)
-    _tell_approved([booking], now=now)
+def approve(booking: Booking, *, actor: User, now: datetime) -> bool:
+    """True when approved; False when this was the first of two approvals."""
+    if _approve(booking, actor=actor, now=now):
+        _tell_approved([booking], now=now)
+        return True
+    return False
 
 
 def reject(booking: Booking, reason: str, *, actor: User, now: datetime) -> None:
@@ -729,6 +897,7 @@ class Decisions:
     approve: bool
     done: list[Booking] = field(default_factory=list)
     refused: list[tuple[Booking, object]] = field(default_factory=list)  # the (lazily translated) rule
+    first_approved: list[Booking] = field(default_factory=list)  # waiting for their second approval
 
 
 def decide_many(bookings: Sequence[Booking], *, approve: bool, reason: str = "", actor: User,
@@ -742,7 +911,9 @@ def decide_many(bookings: Sequence[Booking], *, approve: bool, reason: str = "",
     for booking in sorted(bookings, key=lambda b: b.start_at):
         try:
             if approve:
-                _approve(booking, actor=actor, now=now)
+                if not _approve(booking, actor=actor, now=now):
+                    decisions.first_approved.append(booking)
+                    continue
             else:
                 _reject(booking, reason, actor=actor, now=now)
         except RuleViolation as error:
@@ -1283,6 +1454,7 @@ class DoorSign:
     closure: RoomClosure | None
     check_in_booking: Booking | None
     grace_minutes: int | None  # this room's no-show rule; None: meetings are not released
+    book_now: list[int] = field(default_factory=list)  # minutes one may book at the door now (30, 60)
 
     def title(self, booking: Booking) -> str | None:
         return public_title(booking)
@@ -1302,7 +1474,11 @@ def door_sign(room: Room, *, now: datetime, default_grace: int | None = DEFAULT_
         later = next(iter(bookings_between(end_at, end_at + timedelta(days=14), room_id=room.id)), None)
     closure = next(iter(find_closures(room.id, now, now + timedelta(minutes=1))), None)
     check_in_booking = next((b for b in ([current] if current else []) + coming[:1] if can_check_in(b, now=now)), None)
-    return DoorSign(room, now, current, coming, later, closure, check_in_booking, policy.no_show_grace_minutes)
+    options = []
+    if current is None:
+        options = book_now_options(room, now=now, next_start=coming[0].start_at if coming else None,
+                                   closed=closure is not None, policy=policy)
+    return DoorSign(room, now, current, coming, later, closure, check_in_booking, policy.no_show_grace_minutes, options)
 
 
 # ---------------------------------------------------------------- meeting arrangements (the property company's sheet)

@@ -17,19 +17,24 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal import timeutil
-from portal.blueprints.rooms import bp, ics, services
+from portal.blueprints.rooms import bp, ics, services, tasks
+from portal.blueprints.rooms import statistics as stats_service
 from portal.blueprints.rooms.forms import (
     BookingForm,
+    BookNowForm,
     CancelForm,
     ChangeForm,
     ClosureForm,
     DecisionForm,
     RejectForm,
     RoomFilterForm,
+    PrintedForm,
     RoomPolicyForm,
+    StatisticsForm,
+    TaskForm,
     parse_time,
 )
-from portal.blueprints.rooms.models import BOOKED, Booking, BookingStatus
+from portal.blueprints.rooms.models import BOOKED, ArrangementItem, Booking, BookingStatus
 from portal.cache import cached, read_tokens
 from portal.confirm import confirmation_page, confirmed
 from portal.db import db
@@ -37,9 +42,9 @@ from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
 from portal.models import Equipment, Room
 from portal.requestargs import arg_date, arg_int, paginate
-from portal.rules import RuleViolation
+from portal.rules import BadArgument, RuleViolation
 from portal.security import ADMINS, STAFF, is_safe_next, roles_required
-from portal.spreadsheets import ExportWorkbook, workbook_bytes
+from portal.spreadsheets import ExportWorkbook, percent, quantity, workbook_bytes
 from portal.urls import UID_DOMAIN, external_url
 
 
@@ -424,6 +429,9 @@ def _report(decisions: services.Decisions) -> None:
         message = (_("%(count)s request(s) approved.", count=len(decisions.done)) if decisions.approve
                    else _("%(count)s request(s) rejected.", count=len(decisions.done)))
         flash(message, "success")
+    if decisions.first_approved:
+        flash(_("%(count)s request(s) have their first approval and wait for a second one by someone else.",
+                count=len(decisions.first_approved)), "success")
     for booking, why in decisions.refused:
         flash(_("Not decided: %(room)s, %(when)s: %(why)s", room=booking.room.label,
                 when=booking.start_at.astimezone(timeutil.LOCAL_TZ).strftime("%Y-%m-%d %H:%M"), why=why), "error")
@@ -478,13 +486,17 @@ def approve(booking_id: int):
     the_booking = load_booking(booking_id)
     if EmptyForm().validate_on_submit():
         try:
-            services.approve(the_booking, actor=current_user, now=timeutil.now())
+            approved = services.approve(the_booking, actor=current_user, now=timeutil.now())
         except RuleViolation as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(_("Approved: %(title)s.", title=the_booking.title), "success")
+            if approved:
+                flash(_("Approved: %(title)s.", title=the_booking.title), "success")
+            else:
+                flash(_("First approval given: %(title)s. A second approval by someone else is needed.",
+                        title=the_booking.title), "success")
     return redirect_to(url_for("rooms.approvals"))
 
 
@@ -557,6 +569,142 @@ def arrangements_xlsx():
     return response
 
 
+@bp.route("/services/tasks")
+@roles_required(*services.ARRANGERS)
+def tasks_page():
+    """The property company's task list: every item of the day's meeting services with its state and assignee."""
+    the_day = requested_day()
+    mine = request.args.get("mine") == "1"
+    task_list = tasks.task_list(the_day, assignee=current_user if mine else None)
+    forms = {}
+    for meeting in task_list.meetings:
+        for line in meeting.lines:
+            form = TaskForm(formdata=None, staff=task_list.staff, prefix=f"t{meeting.booking.id}-{line.item.value}")
+            form.state.data = line.state.value
+            form.assignee_id.data = line.assignee.id if line.assignee else 0
+            forms[(meeting.booking.id, line.item)] = form
+    printed_form = PrintedForm(formdata=None, data={"day": the_day})
+    return render("rooms/tasks.html", tasks=task_list, forms=forms, mine=mine, printed_form=printed_form)
+
+
+def _task_back(booking: Booking) -> str:
+    mine = "1" if request.form.get("mine") == "1" else None
+    return url_for("rooms.tasks_page", date=_day_of(booking).isoformat(), mine=mine)
+
+
+def _day_of(booking: Booking):
+    return booking.start_at.astimezone(timeutil.LOCAL_TZ).date()
+
+
+@bp.route("/services/tasks/<int:booking_id>/<item>", methods=["POST"])
+@roles_required(*services.ARRANGERS)
+def update_task(booking_id: int, item: str):
+    """Set one item's state and assignee (one small form per item; JS off)."""
+    the_booking = services.get_booking(booking_id)
+    if the_booking is None:
+        abort(404)
+    try:
+        the_item = ArrangementItem(item)
+    except ValueError:
+        abort(404)
+    form = TaskForm(staff=tasks.property_staff(), prefix=f"t{the_booking.id}-{the_item.value}")
+    back = _task_back(the_booking)
+    if not form.validate_on_submit():
+        flash(_("The request could not be read; please try again."), "error")
+        return redirect_to(back)
+    try:
+        tasks.update_task(the_booking, the_item, form.to_update(), actor=current_user, now=timeutil.now())
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect_to(back)
+    db.session.commit()
+    flash(_("%(item)s: %(state)s.", item=the_item.label, state=form.to_update().state.label), "success")
+    return redirect_to(back + f"#task-{the_booking.id}")
+
+
+@bp.route("/services/printed", methods=["POST"])
+@roles_required(*services.ARRANGERS)
+def mark_printed():
+    """The day's sheet was printed: meetings booked or changed after this get the change mark."""
+    form = PrintedForm()
+    if not form.validate_on_submit():
+        flash(_("The request could not be read; please try again."), "error")
+        return redirect_to(url_for("rooms.tasks_page"))
+    tasks.mark_printed(form.day.data, actor=current_user, now=timeutil.now())
+    db.session.commit()
+    flash(_("Noted: the sheet for %(day)s is printed.", day=form.day.data.isoformat()), "success")
+    return redirect_to(url_for("rooms.tasks_page", date=form.day.data.isoformat()))
+
+
+# ---------------------------------------------------------------- statistics (the logistics center)
+
+
+STATISTICS_DAYS = 30  # the default period: the last 30 days
+
+
+def _statistics_period() -> tuple[StatisticsForm, object | None, int]:
+    """The form, the statistics of its period (None when it cannot be read) and the status."""
+    today = timeutil.today()
+    if request.args:
+        form = StatisticsForm(formdata=request.args)
+        if not form.validate():
+            return form, None, 400
+    else:
+        form = StatisticsForm(formdata=None, data={"start": today - timedelta(days=STATISTICS_DAYS - 1), "end": today})
+    try:
+        return form, stats_service.room_statistics(form.start.data, form.end.data, now=timeutil.now()), 200
+    except RuleViolation as error:
+        error.show_on(form)
+        return form, None, 400
+
+
+@bp.route("/statistics")
+@roles_required(*ADMINS)
+def statistics():
+    """Use of the rooms per room and per organizing unit over a period (booked and used hours, no-shows, peaks)."""
+    form, stats, status = _statistics_period()
+    return render("rooms/statistics.html", form=form, stats=stats, status=status)
+
+
+def _rate(value):
+    return percent(value, per_cent=False)
+
+
+@bp.route("/statistics.xlsx")
+@roles_required(*ADMINS)
+def statistics_xlsx():
+    form, stats, _status = _statistics_period()
+    if stats is None:
+        errors = [*form.form_errors, *(e for f in form for e in f.errors)]
+        raise BadArgument(errors[0] if errors else _("Choose a period."))
+    period = f"{stats.start.isoformat()} – {stats.end.isoformat()}"
+    headers = [_("Booked hours"), _("Used hours"), _("Used share"), _("Meetings"), _("No-shows"), _("No-show rate"),
+               _("Cancellations")]
+
+    def figures(use):
+        return [quantity(use.booked_hours), quantity(use.used_hours), _rate(use.used_share), use.meetings, use.no_shows,
+                _rate(use.no_show_rate), use.cancellations]
+
+    workbook = ExportWorkbook()
+    rooms = workbook.sheet(_("By room"), [_("Meeting room"), _("Room number"), *headers],
+                           caption=_("Meeting-room use %(period)s", period=period))
+    for use in stats.rooms:
+        rooms.row([use.name, use.detail, *figures(use)])
+    rooms.row([_("Total"), "", *figures(stats.total)], bold=True)
+    units = workbook.sheet(_("By organizing unit"), [_("Organizing unit"), *headers], caption=_("Meeting-room use %(period)s", period=period))
+    for use in stats.units:
+        units.row([use.name or _("No unit given"), *figures(use)])
+    hours = workbook.sheet(_("Peak hours"), [_("Hour"), _("Booked hours"), _("Meetings")],
+                           caption=_("Booked hours by hour of the day %(period)s", period=period))
+    for load in stats.hours:
+        hours.row([load.label, quantity(load.booked_hours), load.meetings])
+    response = Response(workbook_bytes(workbook), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"meeting-rooms-{stats.start:%Y%m%d}-{stats.end:%Y%m%d}.xlsx"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 # ---------------------------------------------------------------- closures and settings
 
 
@@ -622,15 +770,23 @@ def settings():
 def room_settings(room_id: int):
     room = load_room(room_id)
     form = RoomPolicyForm()
+    form.allowed_roles.choices = [(r.value, r.label) for r in services.REQUESTER_ROLES]
+    form.allowed_unit_ids.choices = [(u.id, u.name) for u in services.organizer_units(current_user)]
     if request.method == "GET":
         policy = services.policy_for(room, default_grace())
+        form.allowed_roles.data = list(policy.allowed_roles or ())
+        form.allowed_unit_ids.data = list(policy.allowed_unit_ids or ())
+        form.second_approval.data = policy.second_approval
+        form.reason_required.data = policy.reason_required
         form.requires_approval.data = policy.requires_approval
         form.release_no_shows.data = policy.no_show_grace_minutes is not None
         form.no_show_grace_minutes.data = policy.no_show_grace_minutes or default_grace()
     if form.validate_on_submit():
         grace = (form.no_show_grace_minutes.data or default_grace()) if form.release_no_shows.data else None
         services.save_policy(room, requires_approval=form.requires_approval.data, grace_minutes=grace,
-                             actor=current_user, now=timeutil.now(), default_grace=default_grace())
+                             actor=current_user, now=timeutil.now(), default_grace=default_grace(),
+                             allowed_roles=form.allowed_roles.data or [], allowed_unit_ids=form.allowed_unit_ids.data or [],
+                             second_approval=form.second_approval.data, reason_required=form.reason_required.data)
         db.session.commit()
         flash(_("Settings of %(room)s saved.", room=room.label), "success")
         return redirect_to(url_for("rooms.settings"))
@@ -653,7 +809,44 @@ def sign(room_id: int):
         may_end=(sign.current is not None and services.can_end_early(sign.current, now=sign.now)
                  and services.may_check_in(current_user, sign.current)),
         action_form=EmptyForm(),
+        book_now_form=BookNowForm(options=sign.book_now) if sign.book_now and _may_book() else None,
     )
+
+
+def _may_book() -> bool:
+    return current_user.is_authenticated and current_user.has_role(*STAFF)
+
+
+@bp.route("/<int:room_id>/book-now", methods=["POST"])
+@roles_required(*STAFF)
+def book_now(room_id: int):
+    """Book the free room at its door sign for the next 30 or 60 minutes (checked in at once)."""
+    room = load_room(room_id)
+    back = url_for("rooms.sign", room_id=room.id)
+    form = BookNowForm(options=services.BOOK_NOW_MINUTES)
+    if not form.validate_on_submit():
+        errors = [e for f in form for e in f.errors]
+        flash(errors[0] if errors else _("The request could not be read; please try again."), "error")
+        return redirect_to(back)
+    try:
+        outcome = services.book_now(room, form.minutes.data, title=form.title.data or "", attendees=form.attendees.data,
+                                    actor=current_user, now=timeutil.now(), default_grace=default_grace())
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect_to(back)
+    if not outcome.ok:
+        db.session.rollback()
+        problems = [*outcome.problems, *(p for o in outcome.occurrences for p in o.problems)]
+        if any(o.conflicts or o.closures for o in outcome.occurrences):
+            problems.append(_("The room is no longer free for that long."))
+        flash(str(problems[0]) if problems else _("The room is no longer free for that long."), "error")
+        return redirect_to(back)
+    db.session.commit()
+    booking = outcome.bookings[0]
+    flash(_("Booked and checked in until %(time)s.", time=booking.end_at.astimezone(timeutil.LOCAL_TZ).strftime("%H:%M")),
+          "success")
+    return redirect_to(back)
 
 
 @bp.route("/<int:room_id>/qr.svg")
