@@ -117,6 +117,10 @@ def test_only_administrators_manage_robots(client, login_as_role, role):
 
 
 def test_the_language_a_person_chooses_is_the_language_of_their_email(client, login_as_role):
+    import re
+
     user = login_as_role("employee")
-    client.post("/language", data={"lang": "en", "next": "/"})
+    # The language switch checks its CSRF token for signed-in people even where forms do not (issue 21).
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
+    assert client.post("/language", data={"lang": "en", "next": "/", "csrf_token": token}).status_code == 303
     assert db.session.get(NotificationProfile, user.id).locale == "en"
