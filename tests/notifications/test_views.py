@@ -100,7 +100,7 @@ def test_a_robot_is_added_tested_and_removed_after_confirmation(client, login_as
     assert response.status_code == 303
     target_id = db.session.scalar(select(WebhookTarget.id))
     page = client.get("/inbox/webhooks/").get_data(as_text=True)
-    assert "保卫群" in page and "PORTAL_SMTP_HOST is not set" in page
+    assert "保卫群" in page and "未设置 PORTAL_SMTP_HOST" in page  # the settings problems are translated now
     assert client.post(f"/inbox/webhooks/{target_id}/test").status_code == 303
     asking = client.post(f"/inbox/webhooks/{target_id}/delete")
     assert asking.status_code == 200 and 'name="confirmed" value="1"' in asking.get_data(as_text=True)

@@ -45,17 +45,28 @@ class SmtpSettings:
     timeout: float = 10.0
 
     def problems(self) -> list[str]:
-        """What is wrong with these settings (English; shown to administrators)."""
+        """What is wrong with these settings, in the current language (shown to
+        administrators on the group-robot page, and by ``flask notify send``)."""
+        from flask_babel import gettext as _
+
         found = []
         if not self.host:
-            found.append("PORTAL_SMTP_HOST is not set: no e-mail is sent.")
+            found.append(_("PORTAL_SMTP_HOST is not set: no e-mail is sent."))
         if not 0 < self.port < 65536:
-            found.append(f"PORTAL_SMTP_PORT {self.port} is not a port number.")
+            found.append(_("PORTAL_SMTP_PORT %(port)s is not a port number (1–65535).", port=self.port))
         if self.security not in SMTP_SECURITY:
-            found.append(f"PORTAL_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}.")
-        if self.host and ("@" not in self.sender or " " in self.sender.strip()):
-            found.append("PORTAL_SMTP_FROM must be an e-mail address.")
+            found.append(_("PORTAL_SMTP_SECURITY must be one of %(choices)s.", choices=", ".join(SMTP_SECURITY)))
+        if self.host and ("@" not in self.sender or any(c.isspace() for c in self.sender.strip())):
+            found.append(_("PORTAL_SMTP_FROM must be an e-mail address, such as portal@example.gov.cn."))
+        if self.username and not self.password:
+            found.append(_("PORTAL_SMTP_USERNAME is set but PORTAL_SMTP_PASSWORD is empty."))
+        if self.timeout <= 0:
+            found.append(_("PORTAL_SMTP_TIMEOUT must be a number of seconds above 0."))
         return found
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.host) and not self.problems()
 
 
 class SmtpMailer:

@@ -574,11 +574,16 @@ def send_webhooks(*, now: datetime, poster: Channel, report: SendReport, batch: 
             report.webhooks_sent += 1
 
 
-def send_due(*, now: datetime, mailer: Channel | None, poster: Channel, batch: int = 200) -> SendReport:
+def send_due(*, now: datetime, mailer: Channel | None, poster: Channel, batch: int = 200,
+             hold_email: bool = False) -> SendReport:
     """Deliver what is due: e-mails, then group-robot messages. Safe to run from
-    several processes at once: each row is claimed by one sender."""
+    several processes at once: each row is claimed by one sender.
+
+    Without a ``mailer`` (no SMTP server set up) e-mails are marked not sent;
+    with ``hold_email`` (an SMTP server set up wrongly) they wait instead."""
     report = SendReport()
-    send_emails(now=now, mailer=mailer, report=report, batch=batch)
+    if not hold_email:
+        send_emails(now=now, mailer=mailer, report=report, batch=batch)
     queue_webhooks(now=now, batch=batch)
     send_webhooks(now=now, poster=poster, report=report, batch=batch)
     return report
