@@ -124,3 +124,13 @@ def test_the_language_a_person_chooses_is_the_language_of_their_email(client, lo
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
     assert client.post("/language", data={"lang": "en", "next": "/", "csrf_token": token}).status_code == 303
     assert db.session.get(NotificationProfile, user.id).locale == "en"
+
+
+@pytest.mark.parametrize("value", ["9" * 40, str(2**63), "-1", "x" * 500, "1 OR 1=1"])
+def test_marking_read_refuses_numbers_that_are_no_id(client, login_as_role, value):
+    """Regression: a 40-digit number overflowed SQLite's integers and gave a 500 (found by the form fuzzer)."""
+    user = login_as_role("employee")
+    _tell([user])
+    response = client.post("/inbox/read", data={"notification": value})
+    assert response.status_code == 400
+    assert db.session.scalar(select(Notification.read_at)) is None
