@@ -38,6 +38,12 @@ class SmtpSink:
     hostname: str
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
+    connections: int = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802 - aiosmtpd's hook name
+        self.connections += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
@@ -63,6 +69,8 @@ class WebhookReceiver:
     received: list[dict] = field(default_factory=list)
     queries: list[dict] = field(default_factory=list)
     status: int = 200  # what it answers; 500 plays a robot that is down
+    connections: int = 0
+    hang_up: bool = False  # close each connection after answering (as a server's idle timeout does), unannounced
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -71,11 +79,20 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     state = WebhookReceiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keeps connections alive, as the robots' servers do
+        disable_nagle_algorithm = True
+
+        def setup(self):
+            super().setup()
+            with state.lock:
+                state.connections += 1
+
         def do_POST(self):  # noqa: N802 - http.server's hook name
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             if state.status != 200:
                 self.send_response(state.status)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
             with state.lock:
@@ -87,6 +104,8 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
             self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
             self.wfile.write(answer)
+            if state.hang_up:
+                self.close_connection = True
 
         def log_message(self, *args):
             pass

@@ -185,3 +185,59 @@ def test_smtp_settings_say_what_is_wrong():
     assert SmtpSettings(host="").problems() == ["PORTAL_SMTP_HOST is not set: no e-mail is sent."]
     problems = SmtpSettings(host="mail", port=70000, security="tls", sender="nobody").problems()
     assert len(problems) == 3
+
+
+def test_a_batch_goes_over_one_smtp_connection_and_one_kept_alive_http_connection(app, make_user, smtp_server,
+                                                                                  webhook_receiver, make_unit):
+    unit = make_unit()
+    users = [make_user(unit=unit) for _ in range(6)]
+    for n, user in enumerate(users):
+        _profile(user, f"u{n}@example.gov.cn")
+    db.session.add(WebhookTarget(name="群", url=webhook_receiver.url, unit_id=unit.id, kinds=[], locale="zh_CN"))
+    db.session.commit()
+    for user in users:  # six events: six e-mails, six robot posts
+        events.emit("notifications.test", recipients=[user], now=timeutil.now(), args={"target": "群"})
+    db.session.commit()
+
+    report = send_due(now=timeutil.now(), mailer=_mailer(smtp_server), poster=WebhookPoster())
+
+    assert (report.emailed, report.webhooks_sent) == (6, 6)
+    assert smtp_server.connections == 1 and len(smtp_server.messages) == 6
+    assert webhook_receiver.connections == 1 and len(webhook_receiver.received) == 6
+
+
+def test_a_kept_alive_connection_the_receiver_closed_is_opened_again(webhook_receiver):
+    webhook_receiver.hang_up = True
+    poster = WebhookPoster(timeout=5)
+    with poster.connection():
+        poster.send(webhook_receiver.url, "", "一")
+        poster.send(webhook_receiver.url, "", "二")
+    assert [p["text"]["content"] for p in webhook_receiver.received] == ["一", "二"]
+    assert webhook_receiver.connections == 2
+
+
+def test_an_unreachable_smtp_server_fails_the_batch_at_once_and_keeps_it_for_later(app, make_user):
+    users = [make_user() for _ in range(3)]
+    for n, user in enumerate(users):
+        _profile(user, f"u{n}@example.gov.cn")
+    events.emit("notifications.test", recipients=users, now=timeutil.now(), args={"target": "x"})
+    db.session.commit()
+    down = SmtpMailer(SmtpSettings(host="127.0.0.1", port=1, sender="portal@example.gov.cn", timeout=2))
+    calls = []
+    original = down._connect
+
+    def counting_connect():
+        calls.append(1)
+        return original()
+
+    down._connect = counting_connect
+    report = send_due(now=timeutil.now(), mailer=down, poster=WebhookPoster())
+    assert report.retried == 3 and len(calls) == 1  # one try of the server, not one per message
+    rows = db.session.scalars(select(Notification)).all()
+    assert {(r.email_status, r.attempts, r.claimed_by) for r in rows} == {(DeliveryStatus.PENDING, 1, None)}
+
+
+def test_a_line_break_in_a_subject_cannot_add_a_header(smtp_server):
+    _mailer(smtp_server).send("li@example.gov.cn", "会议室\r\nBcc: evil@example.com", "正文")
+    [message] = smtp_server.messages
+    assert message["Bcc"] is None and message["Subject"] == "会议室 Bcc: evil@example.com"

@@ -55,7 +55,7 @@ def mailer():
     from portal.blueprints.notifications.channels import SmtpMailer
 
     settings = smtp_settings()
-    return SmtpMailer(settings) if settings.host and not settings.problems() else None
+    return SmtpMailer(settings) if settings.usable else None
 
 
 @click.group("notify")
@@ -75,10 +75,14 @@ def send_command(loop: bool, interval: int, batch: int) -> None:
     from portal.blueprints.notifications.channels import WebhookPoster
     from portal.blueprints.notifications.services import send_due
 
-    for problem in smtp_settings().problems():
+    settings = smtp_settings()
+    for problem in settings.problems():
         click.echo(problem, err=True)
+    # Set up wrongly (not merely not set up): e-mails wait until the settings are fixed.
+    hold_email = bool(settings.host) and not settings.usable
     while True:
-        report = send_due(now=timeutil.now(), mailer=mailer(), poster=WebhookPoster(), batch=batch)
+        report = send_due(now=timeutil.now(), mailer=mailer(), poster=WebhookPoster(), batch=batch,
+                          hold_email=hold_email)
         click.echo(f"e-mailed {report.emailed}, skipped {report.skipped}, retrying {report.retried}, "
                    f"failed {report.failed}; webhooks sent {report.webhooks_sent}, failed {report.webhooks_failed}")
         if not loop:

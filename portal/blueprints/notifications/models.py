@@ -51,7 +51,7 @@ class Notification(db.Model):
     webhook_status: Mapped[DeliveryStatus] = mapped_column(enum_column(DeliveryStatus), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(AwareDateTime)
-    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_by: Mapped[str | None] = mapped_column(String(32), index=True)  # a sender finds its claim by it
     claimed_until: Mapped[datetime | None] = mapped_column(AwareDateTime)
     last_error: Mapped[str] = mapped_column(String(255), default="")
     sent_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
@@ -95,7 +95,7 @@ class WebhookDelivery(db.Model):
     status: Mapped[DeliveryStatus] = mapped_column(enum_column(DeliveryStatus), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(AwareDateTime)
-    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_by: Mapped[str | None] = mapped_column(String(32), index=True)  # a sender finds its claim by it
     claimed_until: Mapped[datetime | None] = mapped_column(AwareDateTime)
     last_error: Mapped[str] = mapped_column(String(255), default="")
     sent_at: Mapped[datetime | None] = mapped_column(AwareDateTime)

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from time import monotonic
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
@@ -277,6 +280,14 @@ def delete_target(target: WebhookTarget, *, actor: User, now: datetime) -> None:
 
 
 # --- delivery ------------------------------------------------------------------------------------
+#
+# The sender claims a batch of rows (one UPDATE, committed), reads what it needs
+# as plain rows (no ORM objects, so its many small commits expire nothing),
+# sends the batch over one SMTP connection / kept-alive HTTP connections, and
+# records each delivery in its own short commit right after it went out: a
+# crash loses at most the record of the one message in flight. Rows nobody
+# sends to (no address, not wanted) are settled in one statement per batch.
+
 
 class Channel(Protocol):
     def send(self, *args: Any) -> None: ...
@@ -321,8 +332,8 @@ def _claim(model, status_column, *, token: str, now: datetime, batch: int) -> No
     db.session.commit()
 
 
-def in_quiet_hours(profile: NotificationProfile, moment: datetime) -> datetime | None:
-    """When the quiet hours containing ``moment`` end, or None outside them."""
+def in_quiet_hours(profile: Any, moment: datetime) -> datetime | None:
+    """When the quiet hours (``profile.quiet_from``/``quiet_until``) containing ``moment`` end, or None outside them."""
     start, end = profile.quiet_from, profile.quiet_until
     if start is None or end is None:
         return None
@@ -335,12 +346,19 @@ def in_quiet_hours(profile: NotificationProfile, moment: datetime) -> datetime |
     return ends if ends > local else ends + timedelta(days=1)
 
 
-def _finish(model, row_id: int, token: str, **values: Any) -> None:
+def _finish(model, row_ids: int | list[int], token: str, **values: Any) -> None:
+    """Record the outcome for rows this sender holds, and let go of them (one short commit).
+
+    A Core statement on the table: the ORM's bulk-update bookkeeping cost more
+    than the UPDATE itself, once per message."""
+    ids = [row_ids] if isinstance(row_ids, int) else list(row_ids)
+    if not ids:
+        return
+    table = model.__table__
     begin_serialized_write()
     db.session.execute(
-        update(model).where(model.id == row_id, model.claimed_by == token)
+        table.update().where(table.c.id.in_(ids) if len(ids) > 1 else table.c.id == ids[0], table.c.claimed_by == token)
         .values(claimed_by=None, claimed_until=None, **values)
-        .execution_options(synchronize_session=False)
     )
     db.session.commit()
 
@@ -352,110 +370,220 @@ def _failure(attempts: int, error: Exception, now: datetime) -> dict[str, Any]:
             "_status": status}
 
 
+def _deadline() -> float:
+    """Stop a batch well before its claim runs out, so no other sender can take a row still being sent."""
+    return monotonic() + LEASE.total_seconds() * 0.8
+
+
+def _held(channel: Any):
+    """The channel's batch connection (one SMTP session, kept-alive HTTP), if it has one."""
+    connection = getattr(channel, "connection", None)
+    return connection() if connection is not None else nullcontext()
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """A claimed message as the sender reads it (and as :func:`render_message` needs it)."""
+
+    id: int
+    attempts: int
+    kind: str
+    args: dict[str, Any]
+    endpoint: str | None
+    endpoint_values: dict[str, Any]
+
+
+def _render_all(messages: list[tuple[_Outgoing, str]]) -> list[tuple[str, str]]:
+    """(subject, plain text) of each message in its locale: one locale switch per language, not per message."""
+    texts: list[tuple[str, str]] = [("", "")] * len(messages)
+    by_locale: dict[str, list[int]] = {}
+    for position, (_, locale) in enumerate(messages):
+        by_locale.setdefault(locale, []).append(position)
+    for locale, positions in by_locale.items():
+        with force_locale(locale):
+            for position in positions:
+                message = render_message(messages[position][0])  # type: ignore[arg-type]
+                texts[position] = (message.subject, plain_text(message))
+    return texts
+
+
+def _record_failure(model, status_field: str, row: _Outgoing, token: str, error: Exception, now: datetime,
+                    report: SendReport, *, webhook: bool) -> None:
+    values = _failure(row.attempts, error, now)
+    status = values.pop("_status")
+    _finish(model, row.id, token, **{status_field: status}, **values)
+    if webhook:
+        report.webhooks_failed += 1
+    else:
+        report.failed += status == DeliveryStatus.FAILED
+        report.retried += status == DeliveryStatus.PENDING
+
+
 def send_emails(*, now: datetime, mailer: Channel | None, report: SendReport, batch: int = 200) -> None:
     token = secrets.token_hex(8)
     _claim(Notification, Notification.email_status, token=token, now=now, batch=batch)
     claimed = db.session.execute(
-        select(Notification, NotificationProfile)
+        select(Notification.id, Notification.attempts, Notification.kind, Notification.args, Notification.endpoint,
+               Notification.endpoint_values, NotificationProfile.email, NotificationProfile.locale,
+               NotificationProfile.email_kinds, NotificationProfile.quiet_from, NotificationProfile.quiet_until)
         .outerjoin(NotificationProfile, NotificationProfile.user_id == Notification.recipient_id)
         .where(Notification.claimed_by == token)
         .order_by(Notification.id)
     ).all()
-    for notification, profile in claimed:
-        row_id, attempts = notification.id, notification.attempts
-        wanted = profile is not None and profile.email and (
-            profile.email_kinds is None or notification.kind in profile.email_kinds
-        )
+    db.session.commit()
+    if not claimed:
+        return
+    unwanted: list[int] = []
+    postponed: dict[datetime, list[int]] = {}
+    outgoing: list[tuple[_Outgoing, Any]] = []
+    for row in claimed:
+        wanted = bool(row.email) and (row.email_kinds is None or row.kind in row.email_kinds)
         if not wanted or mailer is None:
-            reason = "" if mailer is not None else "no SMTP server configured"
-            _finish(Notification, row_id, token, email_status=DeliveryStatus.SKIPPED, last_error=reason)
-            report.skipped += 1
+            unwanted.append(row.id)
             continue
-        quiet_until = in_quiet_hours(profile, now)
+        quiet_until = in_quiet_hours(row, now)
         if quiet_until is not None:
-            _finish(Notification, row_id, token, next_attempt_at=quiet_until)
+            postponed.setdefault(quiet_until, []).append(row.id)
             continue
-        message = render_for(notification, profile.locale)
-        try:
-            mailer.send(profile.email, message.subject, plain_text(message))
-        except DeliveryError as error:
-            values = _failure(attempts, error, now)
-            status = values.pop("_status")
-            _finish(Notification, row_id, token, email_status=status, **values)
-            report.failed += status == DeliveryStatus.FAILED
-            report.retried += status == DeliveryStatus.PENDING
-            continue
-        _finish(Notification, row_id, token, email_status=DeliveryStatus.SENT, sent_at=now, attempts=attempts + 1,
-                last_error="")
-        report.emailed += 1
+        outgoing.append((_Outgoing(row.id, row.attempts, row.kind, row.args or {}, row.endpoint,
+                                   row.endpoint_values or {}), row))
+    _finish(Notification, unwanted, token, email_status=DeliveryStatus.SKIPPED,
+            last_error="" if mailer is not None else "no SMTP server configured")
+    report.skipped += len(unwanted)
+    for until, ids in postponed.items():
+        _finish(Notification, ids, token, next_attempt_at=until)
+    if not outgoing:
+        return
+    texts = _render_all([(m, row.locale or "zh_CN") for m, row in outgoing])
+    deadline = _deadline()
+    down: DeliveryError | None = None
+    with _held(mailer):
+        for position, (message_row, row) in enumerate(outgoing):
+            if down is not None:
+                # The server could not be reached: the rest of the batch waits for the next try.
+                _record_failure(Notification, "email_status", message_row, token, down, now, report, webhook=False)
+                continue
+            if monotonic() > deadline:
+                _finish(Notification, [m.id for m, _ in outgoing[position:]], token)
+                break
+            subject, text = texts[position]
+            try:
+                mailer.send(row.email, subject, text)  # type: ignore[union-attr]
+            except DeliveryError as error:
+                _record_failure(Notification, "email_status", message_row, token, error, now, report, webhook=False)
+                if error.unreachable:
+                    down = error
+                continue
+            _finish(Notification, message_row.id, token, email_status=DeliveryStatus.SENT, sent_at=now,
+                    attempts=message_row.attempts + 1, last_error="")
+            report.emailed += 1
 
 
 def queue_webhooks(*, now: datetime, batch: int = 200) -> None:
-    """Turn new events into one delivery per matching group robot (once per event)."""
+    """Turn new events into one delivery per matching group robot (once per event), in one transaction."""
+    targets = db.session.execute(
+        select(WebhookTarget.id, WebhookTarget.unit_id, WebhookTarget.role, WebhookTarget.kinds)
+        .where(WebhookTarget.active.is_(True))
+    ).all()
+    begin_serialized_write()  # SQLite: one sender at a time queues; PostgreSQL: the unique key decides
     pending = db.session.execute(
         select(Notification.event_key, Notification.kind, func.min(Notification.id))
         .where(Notification.webhook_status == DeliveryStatus.PENDING)
         .group_by(Notification.event_key, Notification.kind)
+        .order_by(func.min(Notification.id))
         .limit(batch)
     ).all()
     if not pending:
+        db.session.commit()
         return
-    targets = db.session.scalars(select(WebhookTarget).where(WebhookTarget.active.is_(True))).all()
+    units: dict[str, set[int]] = {}
+    roles: dict[str, set[Role]] = {}
+    if targets:
+        for event_key, unit_id, role in db.session.execute(
+            select(Notification.event_key, User.unit_id, UserRole.role)
+            .join(User, User.id == Notification.recipient_id)
+            .outerjoin(UserRole, UserRole.user_id == User.id)
+            .where(Notification.event_key.in_([key for key, _, _ in pending]))
+        ):
+            if unit_id is not None:
+                units.setdefault(event_key, set()).add(unit_id)
+            if role is not None:
+                roles.setdefault(event_key, set()).add(role)
+    deliveries: list[dict[str, Any]] = []
+    heard: list[str] = []
+    unheard: list[str] = []
     for event_key, kind, first_id in pending:
-        matching = [t for t in targets if not t.kinds or kind in t.kinds]
-        if matching:
-            recipients = db.session.execute(
-                select(User.id, User.unit_id).join(Notification, Notification.recipient_id == User.id)
-                .where(Notification.event_key == event_key)
-            ).all()
-            units = {unit_id for _, unit_id in recipients if unit_id is not None}
-            roles = set(db.session.scalars(
-                select(UserRole.role).where(UserRole.user_id.in_([user_id for user_id, _ in recipients]))
-            ))
-            matching = [t for t in matching if (t.unit_id in units) or (t.role in roles)]
-        try:
-            begin_serialized_write()
-            for target in matching:
-                db.session.add(WebhookDelivery(event_key=event_key, target_id=target.id, notification_id=first_id,
-                                               status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now,
-                                               last_error=""))
-            db.session.execute(
-                update(Notification).where(Notification.event_key == event_key)
-                .values(webhook_status=DeliveryStatus.SENT if matching else DeliveryStatus.SKIPPED)
-                .execution_options(synchronize_session=False)
-            )
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()  # another sender queued this event first
+        matching = [t for t in targets if (not t.kinds or kind in t.kinds)
+                    and (t.unit_id in units.get(event_key, ()) or t.role in roles.get(event_key, ()))]
+        (heard if matching else unheard).append(event_key)
+        deliveries += [{"event_key": event_key, "target_id": t.id, "notification_id": first_id,
+                        "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": now, "last_error": ""}
+                       for t in matching]
+    try:
+        if deliveries:
+            db.session.execute(insert(WebhookDelivery), deliveries)
+        for keys, status in ((heard, DeliveryStatus.SENT), (unheard, DeliveryStatus.SKIPPED)):
+            if keys:
+                db.session.execute(
+                    update(Notification).where(Notification.event_key.in_(keys))
+                    .values(webhook_status=status).execution_options(synchronize_session=False)
+                )
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # another sender queued these events first
 
 
 def send_webhooks(*, now: datetime, poster: Channel, report: SendReport, batch: int = 200) -> None:
     token = secrets.token_hex(8)
     _claim(WebhookDelivery, WebhookDelivery.status, token=token, now=now, batch=batch)
-    claimed = db.session.scalars(
-        select(WebhookDelivery).where(WebhookDelivery.claimed_by == token).order_by(WebhookDelivery.id)
+    claimed = db.session.execute(
+        select(WebhookDelivery.id, WebhookDelivery.attempts, Notification.kind, Notification.args,
+               Notification.endpoint, Notification.endpoint_values, WebhookTarget.url, WebhookTarget.secret,
+               WebhookTarget.locale)
+        .join(WebhookTarget, WebhookTarget.id == WebhookDelivery.target_id)
+        .join(Notification, Notification.id == WebhookDelivery.notification_id)
+        .where(WebhookDelivery.claimed_by == token)
+        .order_by(WebhookDelivery.id)
     ).all()
-    for delivery in claimed:
-        row_id, attempts, target = delivery.id, delivery.attempts, delivery.target
-        message = render_for(delivery.notification, target.locale)
-        try:
-            poster.send(target.url, target.secret, plain_text(message))
-        except DeliveryError as error:
-            values = _failure(attempts, error, now)
-            status = values.pop("_status")
-            _finish(WebhookDelivery, row_id, token, status=status, **values)
-            report.webhooks_failed += 1
-            continue
-        _finish(WebhookDelivery, row_id, token, status=DeliveryStatus.SENT, sent_at=now, attempts=attempts + 1,
-                last_error="")
-        report.webhooks_sent += 1
+    db.session.commit()
+    if not claimed:
+        return
+    deliveries = [_Outgoing(r.id, r.attempts, r.kind, r.args or {}, r.endpoint, r.endpoint_values or {}) for r in claimed]
+    texts = _render_all([(d, r.locale) for d, r in zip(deliveries, claimed)])
+    deadline = _deadline()
+    down: dict[str, DeliveryError] = {}  # robot servers that could not be reached in this batch
+    with _held(poster):
+        for position, row in enumerate(claimed):
+            if monotonic() > deadline:
+                _finish(WebhookDelivery, [r.id for r in claimed[position:]], token)
+                break
+            delivery = deliveries[position]
+            server = urlsplit(row.url).netloc
+            if server in down:
+                _record_failure(WebhookDelivery, "status", delivery, token, down[server], now, report, webhook=True)
+                continue
+            try:
+                poster.send(row.url, row.secret, texts[position][1])
+            except DeliveryError as error:
+                _record_failure(WebhookDelivery, "status", delivery, token, error, now, report, webhook=True)
+                if error.unreachable:
+                    down[server] = error
+                continue
+            _finish(WebhookDelivery, row.id, token, status=DeliveryStatus.SENT, sent_at=now,
+                    attempts=row.attempts + 1, last_error="")
+            report.webhooks_sent += 1
 
 
-def send_due(*, now: datetime, mailer: Channel | None, poster: Channel, batch: int = 200) -> SendReport:
+def send_due(*, now: datetime, mailer: Channel | None, poster: Channel, batch: int = 200,
+             hold_email: bool = False) -> SendReport:
     """Deliver what is due: e-mails, then group-robot messages. Safe to run from
-    several processes at once: each row is claimed by one sender."""
+    several processes at once: each row is claimed by one sender.
+
+    Without a ``mailer`` (no SMTP server set up) e-mails are marked not sent;
+    with ``hold_email`` (an SMTP server set up wrongly) they wait instead."""
     report = SendReport()
-    send_emails(now=now, mailer=mailer, report=report, batch=batch)
+    if not hold_email:
+        send_emails(now=now, mailer=mailer, report=report, batch=batch)
     queue_webhooks(now=now, batch=batch)
     send_webhooks(now=now, poster=poster, report=report, batch=batch)
     return report

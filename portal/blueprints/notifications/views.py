@@ -14,7 +14,7 @@ from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
 from portal.models import Unit
-from portal.requestargs import paginate
+from portal.requestargs import paginate, parse_int
 from portal.rules import RuleViolation
 from portal.security import ADMINS, login_required, roles_required
 
@@ -42,10 +42,9 @@ def mark_read():
     if request.form.get("all") == "1":
         ids = None
     else:
-        try:
-            ids = [int(value) for value in request.form.getlist("notification")]
-        except ValueError:
-            abort(400)
+        # Bounded like every id: a number past the database's integers is a clear 400, not a 500.
+        ids = [i for i in (parse_int(value, name="notification", minimum=1) for value in request.form.getlist("notification"))
+               if i is not None]
     changed = services.mark_read(current_user, ids, now=timeutil.now())
     db.session.commit()
     if changed:

@@ -742,11 +742,14 @@ def edit_ratios(supply: str):
 def home_panel() -> str | None:
     if not current_user.is_authenticated or not current_user.has_role(*UTILITIES_USERS):
         return None
-    context: dict[str, object] = {"periods": [], "bill": None, "to_close": []}
+    context: dict[str, object] = {"periods": [], "bill": None, "to_close": [], "unit_bills": None}
     if current_user.has_role(*ADMINS):
         context["to_close"] = services.months_to_close(timeutil.today())
     if current_user.has_role(*METER_READERS):
         context["periods"] = services.work_periods(timeutil.today())
     if current_user.has_role(Role.UNIT_ADMIN) and current_user.unit_id:
-        context["bill"] = next(iter(services.latest_bills(current_user.unit_id, 1)), None)
+        from portal.blueprints.utilities.home import unit_bills_panel
+
+        context["unit_bills"] = unit_bills_panel(current_user.unit_id, now=timeutil.now())
+        context["bill"] = context["unit_bills"].latest
     return render_template("utilities/_home_panel.html", **context)

@@ -92,19 +92,22 @@ def init_app(app: Flask) -> None:
 
 
 def home_panel() -> str | None:
+    """The desk's and the host's workbench: who is inside, who is expected now, my visitors today."""
     if not current_user.is_authenticated:
         return None
     from portal import timeutil
-    from portal.blueprints.visitors.services import on_site_summary, upcoming_count
+    from portal.blueprints.visitors.home import desk_workbench, host_workbench
 
     desk = current_user.has_role(*DESK)
     host = current_user.has_role(*HOSTS)
     if not (desk or host):
         return None
     now = timeutil.now()
-    summary = on_site_summary(now, current_settings().closing_time) if desk else None
-    upcoming = upcoming_count(current_user, now.date()) if host else None
-    return render_template("visitors/_home_panel.html", summary=summary, upcoming=upcoming, desk=desk, host=host)
+    return render_template(
+        "visitors/_home_panel.html",
+        desk=desk_workbench(now=now, closing_time=current_settings().closing_time) if desk else None,
+        host=host_workbench(current_user, now=now) if host else None,
+    )
 
 
 CAPABILITY = Capability(
