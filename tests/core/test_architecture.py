@@ -24,14 +24,22 @@ ALLOWED_EDGES: dict[str, set[str]] = {
     "auth": set(),
     "directory": {"guide", "rooms"},
     "display": {"notices", "rooms", "shuttle", "workdays"},
+    "energy": {"directory", "utilities", "vehicles", "workdays"},
+    "equipment": {"directory", "repairs", "workdays"},
     "errors": set(),
+    "feedback": set(),
     "guide": set(),
     "main": set(),
     "notices": set(),
+    "notifications": set(),
+    "offices": {"directory"},
+    "regulations": set(),
     "repairs": set(),
     "rooms": {"workdays"},
     "shuttle": {"workdays"},
+    "supervision": {"directory", "repairs", "rooms", "workdays"},
     "utilities": set(),
+    "vehicles": {"directory", "visitors", "workdays"},
     "visitors": {"directory", "workdays"},
     "workdays": set(),
 }
@@ -158,3 +166,11 @@ def test_services_never_read_the_request(name):
             if module in REQUEST_STATE:
                 offenders.append(f"{path.relative_to(PORTAL)} imports {module}")
     assert offenders == [], "services take actor and now as arguments"
+
+
+def test_model_class_names_are_unique():
+    """Relationships name classes by string; two capabilities' ``InspectionResult`` broke both at run time."""
+    from portal.db import db
+
+    names = [mapper.class_.__name__ for mapper in db.Model.registry.mappers]
+    assert sorted({n for n in names if names.count(n) > 1}) == []

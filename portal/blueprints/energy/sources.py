@@ -13,10 +13,8 @@ the units' metered use from their bills, and the rest of the utility's invoice
 as the building's). Natural gas, diesel and petrol are entered as monthly
 quantities on the energy pages (``entered=True``).
 
-Another source is one more entry, e.g. the official cars' fuel::
-
-    SOURCES.append(Source("vehicle_petrol", _l("Petrol (official cars)"), "L",
-                          Decimal("1.0742"), usage=vehicles.energy.fuel_usage))
+The official cars' petrol and diesel come from the vehicles capability's trip
+records (litres).
 
 Factors (kgce per unit) follow GB/T 2589-2020; electricity uses the
 equivalent value (当量值) 0.1229 kgce/kWh. Each can be changed with the setting
@@ -156,6 +154,24 @@ def entered_periods(code: str, first: date, last: date) -> set[date]:
     ))
 
 
+# --- the official cars: fuel of recorded trips ----------------------------------------
+
+
+def vehicle_fuel_usage(fuel: str) -> UsageFunction:
+    """Litres of one fuel the official cars used on recorded trips (the pool's: no unit charged).
+    Electric cars charge from the building's meters, so their kWh are in electricity already."""
+
+    def usage(first: date, last: date) -> Iterable[Usage]:
+        from portal.blueprints.vehicles.services import monthly_fuel
+
+        end = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+        for period, fuels in sorted(monthly_fuel(first, end.fromordinal(end.toordinal() - 1)).items()):
+            if fuels.get(fuel):
+                yield Usage(f"vehicle_{fuel}", period, None, fuels[fuel])
+
+    return usage
+
+
 # --- the list ----------------------------------------------------------------------
 
 SOURCES: list[Source] = [
@@ -164,6 +180,9 @@ SOURCES: list[Source] = [
     Source("natural_gas", _l("Natural gas"), "m³", Decimal("1.2143"), entered_usage("natural_gas"), entered=True),
     Source("diesel", _l("Diesel"), "kg", Decimal("1.4571"), entered_usage("diesel"), entered=True),
     Source("petrol", _l("Petrol"), "kg", Decimal("1.4714"), entered_usage("petrol"), entered=True),
+    # GB/T 2589-2020 per kg × density (petrol 0.73 kg/L, diesel 0.86 kg/L)
+    Source("vehicle_petrol", _l("Petrol (official cars)"), "L", Decimal("1.0742"), vehicle_fuel_usage("petrol")),
+    Source("vehicle_diesel", _l("Diesel (official cars)"), "L", Decimal("1.2531"), vehicle_fuel_usage("diesel")),
 ]
 
 

@@ -178,12 +178,12 @@ class InspectionRound(db.Model):
 
     building: Mapped[Building] = relationship()
     inspector: Mapped[User | None] = relationship()
-    results: Mapped[list[InspectionResult]] = relationship(
-        back_populates="round", order_by="InspectionResult.id", cascade="all, delete-orphan"
+    results: Mapped[list[RoundResult]] = relationship(
+        back_populates="round", order_by="RoundResult.id", cascade="all, delete-orphan"
     )
 
 
-class InspectionResult(db.Model):
+class RoundResult(db.Model):
     """One item of a round: each checklist point passed or not, and the finding."""
 
     __tablename__ = "equipment_round_result"

@@ -24,7 +24,7 @@ from portal.blueprints.equipment.models import (
     AssetRepair,
     CheckResult,
     Condition,
-    InspectionResult,
+    RoundResult,
     InspectionRound,
     IntervalUnit,
     MaintenancePlan,
@@ -323,7 +323,7 @@ def start_round(category: AssetCategory | str, building_id: int | None, *, actor
     if not assets:
         raise RuleViolation(_l("The register has no items of this category in that building."), field="category")
     round_ = InspectionRound(category=category, building=building, inspector=actor, started_at=now)
-    round_.results = [InspectionResult(asset=a, result=None, finding="") for a in assets]
+    round_.results = [RoundResult(asset=a, result=None, finding="") for a in assets]
     db.session.add(round_)
     db.session.flush()
     audit.record(actor, "equipment.round_start", round_, summary=f"{category.value} {building.code}")
@@ -567,7 +567,7 @@ def find_round(round_id: int) -> InspectionRound | None:
     return db.session.scalar(
         select(InspectionRound).options(
             joinedload(InspectionRound.building),
-            joinedload(InspectionRound.results).joinedload(InspectionResult.asset).joinedload(Asset.floor),
+            joinedload(InspectionRound.results).joinedload(RoundResult.asset).joinedload(Asset.floor),
         ).where(InspectionRound.id == round_id)
     )
 
