@@ -22,7 +22,7 @@ def build_workbook(evaluation: Evaluation) -> ExportWorkbook:
     title = _("%(year)s-%(month)02d", year=month.year, month=month.month)
     workbook = ExportWorkbook()
     sheet = workbook.sheet(
-        _("Month"), [_("Component"), _("Score"), _("Good"), _("Counted"), _("Weight"), _("Counts as")],
+        _("Month"), [_("Component"), _("Score"), _("Up to standard"), _("Counted"), _("Weight"), _("Counts as")],
         (
             [str(label_of(component)), _score(counted.value),
              None if component in (Component.INSPECTIONS, Component.SATISFACTION) else counted.good, counted.counted,
