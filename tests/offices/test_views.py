@@ -117,7 +117,6 @@ def test_publishing_asks_first_then_freezes_the_year(client, auth, seated, logis
     wrong_year = client.post("/offices/publish", data={"year": "2025", "as_of": "2026-06-30", "confirmed": "1"})
     assert wrong_year.status_code == 422
     # later changes do not touch what is published
-    seated["rooms"]["301"]  # noqa: B018
     publication = db.session.scalar(select(OfficePublication))
     rows = list(publication.rows)
     client.post(f"/offices/rooms/{seated['rooms']['302'].id}/entry", data={
