@@ -95,3 +95,4 @@ def paginate(query, *, per_page: int | None = None):
 
     return db.paginate(query, page=arg_page(), per_page=per_page or current_app.config["PAGE_SIZE"],
                        max_per_page=None, error_out=False, count=True)
+

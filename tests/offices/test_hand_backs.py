@@ -8,11 +8,16 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from portal import events
 from portal.blueprints.notifications.models import Notification
 from portal.blueprints.offices import notify
 from portal.blueprints.offices.models import OfficeSeat
-from portal.blueprints.offices.services import HandBackDraft, SeatDraft, hand_back, pending_hand_backs, seat_person
+from portal.blueprints.offices.services import (
+    HandBackDraft,
+    SeatDraft,
+    hand_back,
+    pending_hand_backs,
+    seat_person,
+)
 from portal.db import db
 from portal.timeutil import LOCAL_TZ
 from tests.offices.conftest import NOW, START
@@ -28,18 +33,18 @@ def test_a_person_gone_from_the_unit_is_flagged_then_reminded_once_after_a_month
     seat = seat_person(allocated["rooms"]["302"], SeatDraft(clerk.id, ranks["乡科级以下"].id, START), actor=logistics, now=NOW)
     db.session.commit()
     day0 = datetime(2026, 5, 4, 9, 0, tzinfo=LOCAL_TZ)
-    assert events.remind(now=day0) == 0 and seat.flagged_on is None and pending_hand_backs(day0.date()) == []
+    assert notify.remind_hand_backs(now=day0) == 0 and seat.flagged_on is None and pending_hand_backs(day0.date()) == []
     clerk.unit_id = allocated["units"]["fin"].id  # the directory records the transfer
     db.session.commit()
-    assert events.remind(now=day0) == 0
+    assert notify.remind_hand_backs(now=day0) == 0
     db.session.commit()
     assert seat.flagged_on == date(2026, 5, 4)
     [pending] = pending_hand_backs(day0.date())
     assert pending.seat.id == seat.id and not pending.overdue
-    assert events.remind(now=day0 + timedelta(days=29)) == 0
-    assert events.remind(now=day0 + timedelta(days=30)) == 1
+    assert notify.remind_hand_backs(now=day0 + timedelta(days=29)) == 0
+    assert notify.remind_hand_backs(now=day0 + timedelta(days=30)) == 1
     db.session.commit()
-    assert events.remind(now=day0 + timedelta(days=31)) == 0  # once
+    assert notify.remind_hand_backs(now=day0 + timedelta(days=31)) == 0  # once
     [todo] = _todos(logistics)
     assert todo.todo and todo.done_at is None
     assert pending_hand_backs((day0 + timedelta(days=30)).date())[0].overdue
@@ -54,9 +59,9 @@ def test_a_retired_person_is_flagged_and_a_return_clears_the_flag(allocated, ran
     seat = seat_person(allocated["rooms"]["303"], SeatDraft(clerk.id, ranks["乡科级以下"].id, START), actor=logistics, now=NOW)
     clerk.active = False
     db.session.commit()
-    events.remind(now=NOW)
+    notify.remind_hand_backs(now=NOW)
     assert seat.flagged_on == NOW.date()
     clerk.active = True
     db.session.commit()
-    events.remind(now=NOW)
+    notify.remind_hand_backs(now=NOW)
     assert db.session.get(OfficeSeat, seat.id).flagged_on is None

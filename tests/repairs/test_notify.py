@@ -9,7 +9,6 @@ from decimal import Decimal
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from portal import events
 from portal.blueprints.notifications.models import Notification
 from portal.blueprints.notifications.services import render_message
 from portal.blueprints.repairs import notify
@@ -81,11 +80,11 @@ def test_overdue_repairs_are_reported_once_to_property_and_logistics(make_user, 
     low = make_repair(reporter, urgency=Urgency.LOW)
     make_repair(reporter, Status.DONE, urgency=Urgency.URGENT)  # finished: never overdue
 
-    assert events.remind(now=T0 + timedelta(hours=20)) == 0
-    assert events.remind(now=T0 + timedelta(days=2)) == 1
+    assert notify.remind_overdue(now=T0 + timedelta(hours=20)) == 0
+    assert notify.remind_overdue(now=T0 + timedelta(days=2)) == 1
     db.session.commit()
-    assert events.remind(now=T0 + timedelta(days=2, hours=1)) == 0  # once per condition
-    assert events.remind(now=T0 + timedelta(days=8)) == 1
+    assert notify.remind_overdue(now=T0 + timedelta(days=2, hours=1)) == 0  # once per condition
+    assert notify.remind_overdue(now=T0 + timedelta(days=8)) == 1
     db.session.commit()
     for user in (property_user, logistics):
         overdue = _messages(user, notify.OVERDUE)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from portal import events
 from portal.blueprints.notifications.models import Notification
 from portal.blueprints.notifications.services import render_message
 from portal.blueprints.workdays import notify
@@ -23,11 +22,11 @@ def _todos(user):
 def test_next_year_missing_is_sent_once_from_november_and_done_when_filled(app, make_user, clock):
     admin = make_user(roles=[Role.LOGISTICS_ADMIN])
     employee = make_user(roles=[Role.EMPLOYEE])
-    assert events.remind(now=clock(2026, 10, 31, 9, 0)) == 0
+    assert notify.remind_missing_years(now=clock(2026, 10, 31, 9, 0)) == 0
     assert _todos(admin) == []
-    assert events.remind(now=clock(2026, 11, 1, 9, 0)) == 1
+    assert notify.remind_missing_years(now=clock(2026, 11, 1, 9, 0)) == 1
     db.session.commit()
-    assert events.remind(now=clock(2026, 11, 2, 9, 0)) == 0  # once
+    assert notify.remind_missing_years(now=clock(2026, 11, 2, 9, 0)) == 0  # once
     [todo] = _todos(admin)
     assert _todos(employee) == []
     assert todo.todo and todo.done_at is None and todo.endpoint_values == {"year": 2027}
@@ -39,4 +38,4 @@ def test_next_year_missing_is_sent_once_from_november_and_done_when_filled(app, 
     db.session.commit()
     db.session.refresh(todo)
     assert todo.done_at is not None
-    assert events.remind(now=clock(2026, 12, 3, 9, 0)) == 0
+    assert notify.remind_missing_years(now=clock(2026, 12, 3, 9, 0)) == 0

@@ -1,5 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from portal.blueprints.admin.services import UserDraft

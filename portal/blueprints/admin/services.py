@@ -102,38 +102,6 @@ def save_user(user: User | None, draft: UserDraft, *, actor: User, now: datetime
     return user
 
 
-@dataclass(frozen=True)
-class ListPage:
-    """One page of a list computed in Python, shaped like a SQLAlchemy pagination for the pager."""
-
-    items: list[Any]
-    page: int
-    per_page: int
-    total: int
-
-    @classmethod
-    def of(cls, rows: list[Any], page: int, per_page: int) -> ListPage:
-        return cls(rows[(page - 1) * per_page : page * per_page], page, per_page, len(rows))
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 # ---------------------------------------------------------------- audit log

@@ -15,6 +15,7 @@ from portal.db import db
 from portal.forms import form_status
 from portal.htmx import redirect_to, render
 from portal.models import Role, User
+from portal.paging import ListPage
 from portal.requestargs import arg_date, arg_page, paginate
 from portal.rules import RuleViolation
 from portal.security import ADMINS, roles_required
@@ -88,7 +89,7 @@ def throttles():
         flash(_("%(count)s failed login(s) forgotten.", count=removed), "success")
         return redirect_to(url_for("admin.throttles"))
     policy = throttle_policy()
-    page = services.ListPage.of(auth_services.current_throttles(now=timeutil.now(), policy=policy), arg_page(), 50)
+    page = ListPage.of(auth_services.current_throttles(now=timeutil.now(), policy=policy), arg_page(), 50)
     return render("admin/throttles.html", page=page, policy=policy, form=form, status=form_status(form))
 
 

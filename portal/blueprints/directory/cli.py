@@ -14,7 +14,10 @@ directory_cli = AppGroup("directory", help="Office directory maintenance.")
 @click.option("--repair", is_flag=True, help="Only add missing keys and drop stale ones (fast).")
 def reindex_command(repair: bool) -> None:
     """Recompute the search keys (after loading data without the portal)."""
-    from portal.blueprints.directory.indexing import rebuild_search_keys, reconcile_search_keys
+    from portal.blueprints.directory.indexing import (
+        rebuild_search_keys,
+        reconcile_search_keys,
+    )
 
     if repair:
         added, dropped = reconcile_search_keys()

@@ -41,7 +41,12 @@ from portal.blueprints.guide.services import ItemDraft, save_item, split_lines
 from portal.db import db
 from portal.models import Building, Equipment, Floor, Room, RoomKind, Unit, User
 from portal.rules import RuleViolation
-from portal.spreadsheets import ExportWorkbook, open_workbook_upload, quantity, read_rows
+from portal.spreadsheets import (
+    ExportWorkbook,
+    open_workbook_upload,
+    quantity,
+    read_rows,
+)
 
 MAX_ROWS = 20000
 

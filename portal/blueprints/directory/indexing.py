@@ -23,7 +23,14 @@ from sqlalchemy import delete, event, exists, insert, inspect, select, update
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from portal.blueprints.directory.models import SearchKey, SearchKeyVersion
-from portal.blueprints.directory.search import Candidate, KeyIndex, Keys, join_values, make_keys, split_values
+from portal.blueprints.directory.search import (
+    Candidate,
+    KeyIndex,
+    Keys,
+    join_values,
+    make_keys,
+    split_values,
+)
 from portal.blueprints.guide.models import GuideItem
 from portal.db import db
 from portal.models import Building, Floor, Room, Unit, User

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from math import ceil
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -14,23 +15,24 @@ from markupsafe import Markup, escape
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 
-from datetime import datetime
-from decimal import Decimal
-
 from portal import audit
 from portal.blueprints.directory.models import SearchKey
-from portal.blueprints.directory.search import Hit, MatchRules, candidate_filter, normalize
+from portal.blueprints.directory.search import (
+    Hit,
+    MatchRules,
+    candidate_filter,
+    normalize,
+)
 from portal.blueprints.guide.models import GuideItem
 from portal.blueprints.guide.services import category_order
 from portal.blueprints.rooms.services import BOOKABLE_KINDS, meetings_ahead
 from portal.db import db
-from portal.models import Building, Equipment, Floor, Room, RoomKind, Unit, User
 from portal.labels import LabelledEnum
+from portal.models import Building, Equipment, Floor, Room, RoomKind, Unit, User
 from portal.permissions import can_edit_unit, editable_unit_ids
+from portal.pinyin import full_pinyin
 from portal.rules import RuleViolation
 from portal.text import contains, normalise_identifier
-from portal.pinyin import full_pinyin
-
 
 
 class SearchKind(LabelledEnum):
@@ -247,34 +249,6 @@ def load_hits(kind: str, hits: Sequence[Hit]) -> list[ResultItem]:
     ]
 
 
-@dataclass(frozen=True)
-class ListPage:
-    """A page of an already ranked list, shaped like Flask-SQLAlchemy's pagination for ``pager``."""
-
-    items: list[Any]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 # ---------------------------------------------------------------- staff entries

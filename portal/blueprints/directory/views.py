@@ -17,7 +17,6 @@ from portal.blueprints.directory.indexing import key_index
 from portal.blueprints.directory.search import KINDS, PUBLIC_KINDS
 from portal.blueprints.directory.search import search as search_directory
 from portal.blueprints.directory.services import (
-    ListPage,
     ResultSection,
     admin_rooms_query,
     admin_staff_query,
@@ -41,6 +40,7 @@ from portal.forms import form_status
 from portal.htmx import add_vary, redirect_to, render, wants_partial
 from portal.i18n import select_locale
 from portal.models import Floor, Room, RoomKind, Unit, User
+from portal.paging import ListPage
 from portal.permissions import can_edit_unit, editable_unit_ids, edits_everything
 from portal.requestargs import arg_int, arg_page, paginate
 from portal.rules import RuleViolation

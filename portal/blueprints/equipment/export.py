@@ -11,6 +11,7 @@ from portal.blueprints.equipment.models import Asset
 from portal.labels import label
 from portal.spreadsheets import ExportWorkbook
 
+
 def register_header() -> list[str]:
     """The register's columns, as exported and as imported (``exchange.COLUMNS``)."""
     return [_("Code"), _("Item name"), _("Category"), _("Building"), _("Floor"), _("Room"), _("Zone or spot"),

@@ -4,10 +4,29 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
-from portal.blueprints.equipment.models import AssetCategory, Condition, IntervalUnit, PlanKind
+from portal.blueprints.equipment.models import (
+    AssetCategory,
+    Condition,
+    IntervalUnit,
+    PlanKind,
+)
 from portal.blueprints.equipment.services import FEN, MAX_COST, AssetDraft, PlanDraft
 from portal.forms import Form, IdentifierField
 

@@ -24,12 +24,12 @@ from portal.blueprints.equipment.models import (
     AssetRepair,
     CheckResult,
     Condition,
-    RoundResult,
     InspectionRound,
     IntervalUnit,
     MaintenancePlan,
     MaintenanceRecord,
     PlanKind,
+    RoundResult,
 )
 from portal.blueprints.equipment.schedule import next_after_done
 from portal.blueprints.repairs import services as repairs

@@ -57,7 +57,8 @@ from portal.blueprints.equipment.services import (
 from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
-from portal.requestargs import arg_enum, arg_int, paginate
+from portal.paging import ListPage
+from portal.requestargs import arg_enum, arg_int, arg_page, paginate
 from portal.rules import RuleViolation
 from portal.security import roles_required
 from portal.spreadsheets import XLSX_MIMETYPE
@@ -411,23 +412,10 @@ def budget():
                  Tier=budgets.Tier, page=page)
 
 
-class _ListPage:
-    """A page of a list already in memory, with the attributes of a SQLAlchemy page for the pager."""
-
-    def __init__(self, items: list, page: int, per_page: int) -> None:
-        self.total = len(items)
-        self.per_page = per_page
-        self.pages = max(1, -(-self.total // per_page))
-        self.page = page
-        self.items = items[(page - 1) * per_page: page * per_page]
-        self.has_prev, self.has_next = page > 1, page < self.pages
-        self.prev_num, self.next_num = page - 1, page + 1
 
 
-def paginate_lines(items: list) -> _ListPage:
-    from portal.requestargs import arg_page
-
-    return _ListPage(items, arg_page(), current_app.config["PAGE_SIZE"])
+def paginate_lines(items: list) -> ListPage:
+    return ListPage.of(items, arg_page(), current_app.config["PAGE_SIZE"])
 
 
 @bp.route("/budget.xlsx")
@@ -449,8 +437,8 @@ def budget_export():
 @roles_required(*VIEWERS)
 def labels():
     """A printable sheet of QR labels; scanning one opens the item's fault form."""
-    from markupsafe import Markup
     import segno
+    from markupsafe import Markup
 
     from portal.urls import external_url
 

@@ -2,7 +2,15 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, StopValidation, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 
 from portal.blueprints.guide.services import ItemDraft, split_lines
 from portal.forms import Form, IdentifierField

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -18,6 +17,7 @@ from portal import audit
 from portal.blueprints.guide.models import GuideItem
 from portal.db import db
 from portal.models import Building, Floor, Room, RoomKind, Unit, User
+from portal.paging import PageNavigation
 from portal.permissions import can_edit_unit, editable_unit_ids
 from portal.rules import RuleViolation
 from portal.text import contains, normalise_identifier
@@ -71,7 +71,7 @@ def item_name_taken(unit_id: int | None, name: str, exclude_id: int | None = Non
 
 
 @dataclass(frozen=True)
-class GroupedPage:
+class GroupedPage(PageNavigation):
     """One page of the guide: whole categories, never one split across two pages."""
 
     groups: list[tuple[str, list[GuideItem]]]
@@ -82,22 +82,6 @@ class GroupedPage:
     @property
     def items(self) -> list[GuideItem]:
         return [item for _, items in self.groups for item in items]
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def pack_categories(counts: list[tuple[str, int]], per_page: int) -> list[list[str]]:

@@ -13,7 +13,6 @@ from portal.blueprints.guide.forms import GuideItemForm
 from portal.blueprints.guide.models import GuideItem
 from portal.blueprints.guide.services import (
     admin_items_query,
-    delete_item as remove_item,
     guide_index,
     item_sheet,
     join_lines,
@@ -21,6 +20,9 @@ from portal.blueprints.guide.services import (
     room_options,
     save_item,
     unit_options,
+)
+from portal.blueprints.guide.services import (
+    delete_item as remove_item,
 )
 from portal.confirm import confirmation_page, confirmed
 from portal.db import db

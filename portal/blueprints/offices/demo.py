@@ -12,7 +12,13 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from portal import timeutil
-from portal.blueprints.offices.models import OfficePublication, OfficeRoomEntry, OfficeSeat, OfficeStandard, RoomUse
+from portal.blueprints.offices.models import (
+    OfficePublication,
+    OfficeRoomEntry,
+    OfficeSeat,
+    OfficeStandard,
+    RoomUse,
+)
 from portal.blueprints.offices.services import (
     ExceptionDraft,
     FindingDraft,

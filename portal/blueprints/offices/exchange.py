@@ -14,11 +14,21 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.blueprints.offices.models import RoomUse
-from portal.blueprints.offices.services import EntryDraft, Ledger, entry_on, record_entry
+from portal.blueprints.offices.services import (
+    EntryDraft,
+    Ledger,
+    entry_on,
+    record_entry,
+)
 from portal.db import db
 from portal.models import Room, Unit, User
 from portal.rules import RuleViolation
-from portal.spreadsheets import ExportWorkbook, open_workbook_upload, quantity, read_rows
+from portal.spreadsheets import (
+    ExportWorkbook,
+    open_workbook_upload,
+    quantity,
+    read_rows,
+)
 
 AREA_FORMAT = "0.00"
 FIRST_DATA_ROW = 3  # a caption, the header, then the rooms

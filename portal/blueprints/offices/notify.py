@@ -40,7 +40,12 @@ def handed_back(seat: OfficeSeat, *, now: datetime) -> None:
 @events.reminder
 def remind_hand_backs(*, now: datetime) -> int:
     """Flag the places whose holder is gone; a month after the flag, ask the logistics center once."""
-    from portal.blueprints.offices.services import HAND_BACK_DAYS, entries_as_of, gone_reason, today
+    from portal.blueprints.offices.services import (
+        HAND_BACK_DAYS,
+        entries_as_of,
+        gone_reason,
+        today,
+    )
 
     day = today(now)
     open_seats = db.session.scalars(

@@ -32,6 +32,7 @@ from portal.blueprints.offices.models import (
 from portal.db import db
 from portal.labels import LabelledEnum
 from portal.models import Building, Floor, Room, Unit, User
+from portal.paging import ListPage
 from portal.rules import RuleViolation
 from portal.timeutil import LOCAL_TZ
 
@@ -863,34 +864,6 @@ def publication_of(year: int) -> OfficePublication | None:
 # ---------------------------------------------------------------- paging lists built in Python
 
 
-@dataclass(frozen=True)
-class ListPage:
-    """A page of an already-built list, with what ``pager`` needs."""
-
-    items: list[Any]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def page_of(items: Sequence[Any], page: int, per_page: int) -> ListPage:

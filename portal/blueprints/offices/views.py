@@ -10,49 +10,54 @@ from wtforms import SelectChoice
 
 from portal import timeutil
 from portal.blueprints.offices import bp
-from portal.blueprints.offices.export import publication_workbook
 from portal.blueprints.offices.exchange import import_ledger, ledger_workbook
+from portal.blueprints.offices.export import publication_workbook
 from portal.blueprints.offices.forms import (
-    LedgerImportForm,
-    FindingForm,
-    StockTakeForm,
     EntryForm,
     ExceptionForm,
+    FindingForm,
     HandBackForm,
+    LedgerImportForm,
     MoveForm,
     PublishForm,
     SeatForm,
     StandardForm,
+    StockTakeForm,
 )
-from portal.blueprints.offices.models import OfficeSeat, OfficeStandard, OfficeStockTake, RoomUse
+from portal.blueprints.offices.models import (
+    OfficeSeat,
+    OfficeStandard,
+    OfficeStockTake,
+    RoomUse,
+)
 from portal.blueprints.offices.services import (
-    close_stock_take,
-    open_stock_take,
-    record_finding,
-    start_stock_take,
-    stock_take_view,
-    stock_takes,
     PlanStatus,
     building_options,
+    close_stock_take,
     floor_plans,
     hand_back,
     ledger,
     move_seat,
     office_options,
+    open_stock_take,
     page_of,
     pending_hand_backs,
     people_options,
     publication_of,
-    published_units,
     publications,
     publish,
+    published_units,
     record_entry,
     record_exception,
+    record_finding,
     room_history,
     save_standard,
     seat_person,
     standard_options,
     standard_rows,
+    start_stock_take,
+    stock_take_view,
+    stock_takes,
     today,
     unit_options,
     unrecorded_rooms_query,
