@@ -38,7 +38,7 @@ BOOKINGS = (
     ("第五会议室", 0, "19:00", "20:30", "防汛值班调度会", "水利局", "staff", True, A, {}),
     ("第三会议室", 1, "09:00", "11:30", "医保基金监管培训", "医保局", "staff", True, A, {"tea_count": 28, "needs_projector": True, "banner_text": "医保基金监管业务培训班"}),
     ("多功能报告厅", 2, "14:00", "17:30", "全县干部大会", "组织部", "logistics", True, A, {"tea_count": 220, "needs_audio": True, "banner_text": "全县干部大会", "welcome_text": "热烈欢迎参加全县干部大会的同志们"}),
-    ("贵宾接待室", 3, "10:00", "11:30", "市领导调研座谈", "县委办", "unitadmin", False, P, {"tea_count": 10, "name_cards": "市委副书记\n县委书记\n县长", "welcome_text": "热烈欢迎市领导莅临指导"}),
+    ("贵宾接待室", 3, "10:00", "11:30", "市领导调研座谈", "县委办", "unitadmin", False, P, {"tea_count": 10, "name_cards": "市委副书记\n县委书记\n县长", "welcome_text": "热烈欢迎市领导莅临指导", "request_reason": "市领导来县调研，县委主要领导陪同座谈"}),
     ("第一会议室", 4, "14:30", "16:00", "政务服务“一网通办”推进会", "审批局", "staff", True, P, {"tea_count": 40}),
     ("政府第二会议室", 5, "09:30", "11:00", "人社业务经办风险排查", "人社局", "staff", True, R, {}),
 )
@@ -63,6 +63,10 @@ def seed_demo() -> None:
     db.session.add(RoomPolicy(room_id=rooms["多功能报告厅"].id, requires_approval=True, no_show_grace_minutes=30))
     db.session.add(RoomPolicy(room_id=rooms["常委会议室"].id, requires_approval=True, no_show_grace_minutes=None))
     db.session.add(RoomPolicy(room_id=rooms["视频会议室"].id, requires_approval=False, no_show_grace_minutes=None))
+    # The VIP reception room: requested by unit administrators and the two offices, with a reason, approved twice.
+    db.session.add(RoomPolicy(room_id=rooms["贵宾接待室"].id, requires_approval=True, no_show_grace_minutes=None,
+                              allowed_roles=["unit_admin"], second_approval=True, reason_required=True,
+                              allowed_unit_ids=[units[name].id for name in ("县委办", "政府办") if name in units]))
 
     for room, offset, start, end, title, unit, who, public, status, extra in BOOKINGS:
         day = today + timedelta(days=offset)
