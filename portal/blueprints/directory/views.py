@@ -29,6 +29,7 @@ from portal.blueprints.directory.services import (
     building_page,
     directory_index,
     highlight,
+    lead_with_unit,
     load_hits,
     office_options,
     save_room,
@@ -190,7 +191,7 @@ def render_results(text: str, kind: str, page_number: int, include_staff: bool, 
         limit=None if kind else SEARCH_HITS_PER_KIND,  # one kind is paged through in full
         index=index,
     )
-    listing = None
+    listing = lead = None
     if kind:
         per_page = current_app.config["PAGE_SIZE"]
         group = results.group(kind)
@@ -204,11 +205,13 @@ def render_results(text: str, kind: str, page_number: int, include_staff: bool, 
             ResultSection(group.kind, group.total, load_hits(group.kind, group.hits[:SEARCH_HITS_PER_KIND]))
             for group in results.groups
         ]
+        lead = lead_with_unit(results, sections)
     return render(
         "directory/search.html",
         "directory/_search_results.html",
         results=results,
         sections=sections,
+        lead=lead,
         kind=kind,
         listing=listing,
     )
