@@ -1,5 +1,6 @@
 from sqlalchemy import select
 
+from portal.blueprints.directory.models import Synonym
 from portal.db import db
 from portal.models import Building, Room, Unit, User
 from tests.access import LOGGED_IN, Access
@@ -17,6 +18,12 @@ def directory_entry_of(short_name: str) -> int:
     return db.session.scalar(
         select(User.id).where(User.unit_id == unit_id(short_name), User.password_hash == "").order_by(User.id)
     )
+
+
+def synonym_of(short_name: str | None) -> int:
+    """A demo synonym kept by the unit (None: a building-wide one)."""
+    owner = Synonym.unit_id.is_(None) if short_name is None else Synonym.unit_id == unit_id(short_name)
+    return db.session.scalar(select(Synonym.id).where(owner).order_by(Synonym.id))
 
 
 ACCESS = {
@@ -41,6 +48,15 @@ ACCESS = {
         Access(lambda: f"/directory/admin/staff/{directory_entry_of('人社局')}", allowed=EDITORS),
         Access(lambda: f"/directory/admin/staff/{directory_entry_of('财政局')}", allowed=ADMINS),
     ],
+    "directory.admin_synonyms": Access("/directory/admin/synonyms/", allowed=EDITORS),
+    "directory.edit_synonym": [
+        Access("/directory/admin/synonyms/new", allowed=EDITORS),
+        Access(lambda: f"/directory/admin/synonyms/{synonym_of('人社局')}", allowed=EDITORS),  # the unit admin's own unit's
+        Access(lambda: f"/directory/admin/synonyms/{synonym_of(None)}", allowed=ADMINS),  # building-wide
+    ],
+    "directory.delete_synonym": Access(
+        lambda: f"/directory/admin/synonyms/{synonym_of('人社局')}/delete", post_only=True, post_roles=EDITORS
+    ),
     "directory.data_exchange": Access("/directory/admin/exchange", allowed=EDITORS),
     "directory.export": Access("/directory/admin/export.xlsx", allowed=EDITORS),
 }

@@ -120,6 +120,34 @@ QUERIES: list[tuple[str, tuple[str, ...]]] = [
     # rooms and floors
     ("305", ("主楼 305", "县委附楼 305")),
     ("3楼", ("主楼 3楼", "县委附楼 3楼")),
+    # Round 2 (issue 20, after the synonym table): written before running them.
+    # synonyms people actually say
+    ("退伍军人", ("县退役军人事务局", "退役军人优待证申领", "退役士兵报到")),
+    ("优待证", ("退役军人优待证申领",)),
+    ("养老金", ("企业职工退休待遇核定", "城乡居民养老保险参保登记")),
+    ("办退休", ("企业职工退休待遇核定",)),
+    ("转学", ("义务教育阶段学生转学",)),
+    ("教师资格证", ("教师资格认定",)),
+    ("调解", ("人民调解申请",)),
+    ("廉租房", ("公共租赁住房申请",)),
+    ("卖房子", (BDC_TRANSFER,)),
+    ("医保报销", (BAOXIAO, "生育医疗费用报销")),
+    ("发改委", ("县发展和改革局",)),
+    ("统计局在几楼", ("县统计局",)),
+    # families
+    ("不动产", (BDC_FIRST, BDC_TRANSFER, BDC_MORTGAGE, BDC_QUERY, ZIRAN)),
+    ("婚姻", (JIEHUN, LIHUN, "补领婚姻登记证")),
+    ("许可证", ("食品经营许可证核发", "公共场所卫生许可证核发", "建设工程规划许可证核发", "建筑工程施工许可证核发",
+             "娱乐场所经营许可证核发", "危险化学品经营许可证核发（不带储存设施）")),
+    # homophones and pinyin
+    ("退役军人句", ("县退役军人事务局",)),
+    ("财正局", ("县财政局",)),
+    ("fagaiju", ("县发展和改革局",)),
+    ("tongji", ("县统计局",)),
+    ("shiye", (SHIYE_JIN, SHIYE_DJ)),
+    ("lvyouju", ("县文化广播电视和旅游局",)),
+    ("高龄补贴", ("高龄津贴申领",)),
+    ("农机补贴", ("农机购置补贴申请",)),
 ]
 
 # Queries whose whole answer must be listed (a family, a pair), in any order, in the first hits.

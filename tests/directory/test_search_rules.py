@@ -214,6 +214,24 @@ def test_pinyin_variants_are_one_typo_away():
 
 
 def test_everyday_words_expand_to_the_directory_names():
-    assert expansions("二手房过户") == ["不动产转移登记"]
-    assert expansions("失业金申领", partial=True) == ["失业保险金申领"]
-    assert expansions("人社局") == []
+    table = {"二手房过户": ("不动产转移登记",), "失业金": ("失业保险金申领",)}
+    assert expansions("二手房过户", table) == ["不动产转移登记"]
+    assert expansions("失业金申领", table, partial=True) == ["失业保险金申领"]
+    assert expansions("人社局", table) == []
+
+
+def test_an_index_changed_in_one_entry_shares_the_other_kinds_and_finds_the_new_name():
+    unit = Candidate("unit", 1, "县民政局", make_keys(["县民政局", "民政局"]))
+    room = Candidate("room", 7, "主楼305", make_keys(["305", "主楼305"]))
+    index = KeyIndex([unit, room, Candidate("unit", 2, "县司法局", make_keys(["县司法局"]))], {"低保": ("民政局",)})
+    renamed = Candidate("unit", 1, "县民政和养老局", make_keys(["县民政和养老局"]))
+    changed = index.changed({("unit", 1): renamed, ("unit", 3): None}, {"养老": ("养老局",)})
+    assert changed.rekeyed == 1 + 1 and len(changed) == 3 and len(index) == 3
+    assert changed.shares_kind_with(index, "room") and not changed.shares_kind_with(index, "unit")
+    rules = MatchRules.for_query("养老局")
+    assert [c.label for c in changed.candidates(rules, ["unit"])] == ["县民政和养老局"]
+    assert index.candidates(rules, ["unit"]) == []  # the old index stays as it was for its readers
+    assert [c.label for c in changed.candidates(MatchRules.for_query("司法"), ["unit"])] == ["县司法局"]
+    assert changed.synonyms == {"养老": ("养老局",)} and index.synonyms == {"低保": ("民政局",)}
+    dropped = changed.changed({("unit", 2): None})
+    assert dropped.candidates(MatchRules.for_query("司法"), ["unit"]) == [] and len(dropped) == 2

@@ -229,10 +229,11 @@ def test_cached_results_are_not_shared_between_visitors_staff_and_languages(clie
     assert "5123" in hx_search(client, "张伟")  # the extension, for logged-in users
     auth.logout()
     assert "5123" not in hx_search(client, "张伟")
-    assert "单位" in hx_search(client, "人社局")
+    # 人社局 now leads with the unit (no "Units" heading): the phone's label tells the language
+    assert "电话" in hx_search(client, "人社局")
     client.set_cookie("portal_lang", "en")
     fragment = hx_search(client, "人社局")
-    assert "Units" in fragment and "单位" not in fragment
+    assert "Tel." in fragment and "电话" not in fragment
 
 
 def test_a_login_does_not_invalidate_the_directory(client, small_building, make_user):

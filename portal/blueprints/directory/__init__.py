@@ -31,6 +31,7 @@ ADMIN_LINKS = (
     NavItem("directory.admin_rooms", _l("Room assignment"), ADMINS),
     NavItem("directory.admin_staff", _l("Staff directory entries"), EDITORS),
     NavItem("directory.data_exchange", _l("Excel import and export"), EDITORS),
+    NavItem("directory.admin_synonyms", _l("Search synonyms"), EDITORS),
 )
 
 

@@ -21,6 +21,7 @@ from wtforms.validators import (
 )
 
 from portal.blueprints.directory.services import RoomDraft, StaffDraft, UnitDraft
+from portal.blueprints.directory.synonyms import SynonymDraft
 from portal.forms import Form, IdentifierField, MultiCheckboxField
 from portal.models import RoomKind
 
@@ -108,3 +109,22 @@ class ImportForm(Form):
         _l("Excel workbook (.xlsx)"),
         validators=[FileRequired(message=_l("Choose an .xlsx file to import."))],
     )
+
+
+class SynonymForm(Form):
+    """An everyday word and what it means. ``unit_id`` (the owner) is for logistics
+    administrators only; a unit administrator's entries belong to their unit."""
+
+    word = StringField(_l("Word people type"), validators=[InputRequired(), Length(max=40)])
+    targets = TextAreaField(
+        _l("Search for instead"),
+        description=_l("Official names or keywords, separated by commas or 、 (e.g. 不动产转移登记)."),
+        validators=[InputRequired(), Length(max=400)],
+    )
+    unit_id = SelectField(_l("Kept by"), coerce=int, validators=[Optional()])
+
+    def to_draft(self) -> SynonymDraft:
+        return SynonymDraft(
+            word=self.word.data or "", targets=self.targets.data or "",
+            unit_id=(self.unit_id.data or None) if "unit_id" in self else None,
+        )

@@ -17,16 +17,33 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, event, exists, insert, inspect, select, update
+from sqlalchemy import (
+    delete,
+    event,
+    exists,
+    func,
+    insert,
+    inspect,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session, joinedload, lazyload
 
-from portal.blueprints.directory.models import SearchKey, SearchKeyVersion
+from portal.blueprints.directory.models import (
+    SearchKey,
+    SearchKeyChange,
+    SearchKeyVersion,
+    Synonym,
+)
 from portal.blueprints.directory.search import (
     Candidate,
     KeyIndex,
     Keys,
+    Synonyms,
     join_values,
     make_keys,
     split_values,
@@ -176,6 +193,7 @@ def _write(connection: Any, refresh: Iterable[tuple[str, Any]], removed: Iterabl
             rows[kind, obj.id] = row
     for kind, object_id in removed:
         drop.setdefault(kind, set()).add(object_id)
+    _log_changes(connection, [(kind, object_id) for kind, ids in drop.items() for object_id in sorted(ids)])
     for kind, ids in drop.items():
         ordered = sorted(ids)
         for start in range(0, len(ordered), 500):
@@ -186,13 +204,33 @@ def _write(connection: Any, refresh: Iterable[tuple[str, Any]], removed: Iterabl
         connection.execute(insert(table), list(rows.values()))
 
 
-def _new_version(connection: Any) -> None:
-    """Give the directory a new version token: other processes reload their key
-    index, and cached search results made from older data are no longer used."""
+# Change-log entries kept: a process further behind than this reloads its index whole.
+CHANGES_KEPT = 5000
+
+
+def _log_changes(connection: Any, changed: list[tuple[str, int]]) -> None:
+    """Note which entries were rewritten, for the processes that apply only those."""
+    if not changed:
+        return
+    table = SearchKeyChange.__table__
+    connection.execute(insert(table), [{"kind": kind, "object_id": object_id} for kind, object_id in changed])
+    newest = connection.scalar(select(func.max(table.c.id)))
+    if newest is not None and newest > CHANGES_KEPT:
+        connection.execute(delete(table).where(table.c.id <= newest - CHANGES_KEPT))
+
+
+def _new_version(connection: Any, *, new_epoch: bool = False) -> None:
+    """Give the directory a new version token: other processes bring their key
+    index up to date, and cached search results made from older data are no
+    longer used. ``new_epoch``: keys were written without the change log (a
+    rebuild, a repair); every process reloads its index whole."""
     table = SearchKeyVersion.__table__
     token = secrets.token_hex(8)
-    if connection.execute(update(table).where(table.c.id == 1).values(token=token)).rowcount == 0:
-        connection.execute(insert(table).values(id=1, token=token))
+    values: dict[str, str] = {"token": token}
+    if new_epoch:
+        values["epoch"] = secrets.token_hex(8)
+    if connection.execute(update(table).where(table.c.id == 1).values(**values)).rowcount == 0:
+        connection.execute(insert(table).values(id=1, token=token, epoch=secrets.token_hex(8)))
 
 
 # What search results show of a staff member; any change to the other watched
@@ -203,6 +241,9 @@ SHOWN_STAFF_ATTRIBUTES = (
 
 
 def _shown_data_changed(session: Session) -> bool:
+    for obj in (*session.new, *session.deleted, *session.dirty):
+        if type(obj) is Synonym:  # the next search uses the table as edited
+            return True
     for obj in (*session.new, *session.deleted):
         if type(obj) in WATCHED:
             return True
@@ -261,7 +302,7 @@ def rebuild_search_keys() -> int:
     written = 0
     for kind, model, listed, options in _sources():
         written += _insert_rows(kind, session.scalars(select(model).options(*options).where(*listed)))
-    _new_version(session.connection())
+    _new_version(session.connection(), new_epoch=True)
     return written
 
 
@@ -281,44 +322,100 @@ def reconcile_search_keys() -> tuple[int, int]:
         )
         dropped += result.rowcount or 0
     if added or dropped:
-        _new_version(session.connection())
+        _new_version(session.connection(), new_epoch=True)
     return added, dropped
 
 
 # ---------------------------------------------------------------- the in-memory index
 
-_indexes: dict[Any, tuple[str, KeyIndex]] = {}
+# Change-log entries re-read behind the newest applied one: with concurrent
+# writers, an entry with a lower id may commit after one with a higher id.
+LOOK_BACK = 200
+
+
+@dataclass
+class _Loaded:
+    token: str
+    epoch: str
+    index: KeyIndex
+    last_change: int  # the newest change-log id applied
+    applied: set[int] = field(default_factory=set)  # applied ids within LOOK_BACK of last_change
+
+
+_indexes: dict[Any, _Loaded] = {}
 _reload_lock = threading.Lock()
 
 
 def key_index() -> tuple[str | None, KeyIndex]:
-    """The directory's version token and this database's keys in memory,
-    reloaded when the token changes (None: nothing was ever keyed; no caching).
+    """The directory's version token and this database's keys and synonyms in
+    memory (token None: nothing was ever keyed; no caching).
 
-    Costs one primary-key query per search; a reload (after an edit anywhere)
-    reads the key table once.
+    Costs one primary-key query per search. After an edit, the next search
+    re-reads only the keys of the entries changed since (from the change log)
+    and the synonym table; after a rebuild or repair (a new epoch), everything.
     """
     database = db.engine.url  # hashable; one index per database
-    token = db.session.scalar(select(SearchKeyVersion.token).where(SearchKeyVersion.id == 1))
+    row = db.session.execute(select(SearchKeyVersion.token, SearchKeyVersion.epoch).where(SearchKeyVersion.id == 1)).first()
+    token, epoch = (row[0], row[1]) if row is not None else (None, "")
     cached = _indexes.get(database)
-    if token is not None and cached is not None and cached[0] == token:
-        return token, cached[1]
-    with _reload_lock:  # after an edit, one thread reloads while the others wait for it
+    if token is not None and cached is not None and cached.token == token:
+        return token, cached.index
+    with _reload_lock:  # after an edit, one thread updates while the others wait for it
         cached = _indexes.get(database)
-        if token is not None and cached is not None and cached[0] == token:
-            return token, cached[1]
-        return token, _load_index(database, token)
+        if token is not None and cached is not None and cached.token == token:
+            return token, cached.index
+        if token is not None and cached is not None and cached.epoch == epoch:
+            loaded = _apply_changes(cached, token)
+            if loaded is not None:
+                _indexes[database] = loaded
+                return token, loaded.index
+        return token, _load_index(database, token, epoch)
 
 
-def _load_index(database: Any, token: str | None) -> KeyIndex:
-    rows = db.session.execute(
-        select(SearchKey.kind, SearchKey.object_id, SearchKey.label, SearchKey.terms, SearchKey.pinyin, SearchKey.initials)
-        .order_by(SearchKey.kind, SearchKey.object_id)
-    )
-    index = KeyIndex(
+def load_synonyms() -> Synonyms:
+    return {word: tuple(v for v in targets.split("\n") if v) for word, targets in db.session.execute(select(Synonym.word, Synonym.targets))}
+
+
+def _candidates(rows: Iterable[Any]) -> list[Candidate]:
+    return [
         Candidate(kind, object_id, label, Keys(split_values(terms), split_values(pinyin), split_values(initials)))
         for kind, object_id, label, terms, pinyin, initials in rows
-    )
+    ]
+
+
+_KEY_COLUMNS = (SearchKey.kind, SearchKey.object_id, SearchKey.label, SearchKey.terms, SearchKey.pinyin, SearchKey.initials)
+
+
+def _apply_changes(cached: _Loaded, token: str) -> _Loaded | None:
+    """``cached`` brought up to date from the change log, or None when the log no
+    longer reaches back to it (then the caller reloads everything)."""
+    changes = db.session.execute(
+        select(SearchKeyChange.id, SearchKeyChange.kind, SearchKeyChange.object_id)
+        .where(SearchKeyChange.id > cached.last_change - LOOK_BACK)
+        .order_by(SearchKeyChange.id)
+    ).all()
+    oldest = db.session.scalar(select(func.min(SearchKeyChange.id)))
+    if cached.last_change and (oldest is None or oldest > cached.last_change + 1):
+        return None  # pruned (or emptied) past what this process applied
+    new = [(change_id, kind, object_id) for change_id, kind, object_id in changes if change_id not in cached.applied]
+    wanted = sorted({(kind, object_id) for _, kind, object_id in new})
+    updates: dict[tuple[str, int], Candidate | None] = dict.fromkeys(wanted)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = db.session.execute(select(*_KEY_COLUMNS).where(tuple_(SearchKey.kind, SearchKey.object_id).in_(chunk)))
+        for candidate in _candidates(rows):
+            updates[candidate.kind, candidate.object_id] = candidate
+    last = max([cached.last_change] + [change_id for change_id, *_ in new])
+    applied = {i for i in cached.applied | {change_id for change_id, *_ in new} if i > last - LOOK_BACK}
+    return _Loaded(token, cached.epoch, cached.index.changed(updates, load_synonyms()), last, applied)
+
+
+def _load_index(database: Any, token: str | None, epoch: str = "") -> KeyIndex:
+    last = db.session.scalar(select(func.max(SearchKeyChange.id))) or 0
+    rows = db.session.execute(select(*_KEY_COLUMNS).order_by(SearchKey.kind, SearchKey.object_id))
+    index = KeyIndex(_candidates(rows), load_synonyms())
     if token is not None:
-        _indexes[database] = (token, index)  # replaced whole: readers in other threads keep a consistent index
+        # Replaced whole: readers in other threads keep a consistent index.
+        applied = set(db.session.scalars(select(SearchKeyChange.id).where(SearchKeyChange.id > last - LOOK_BACK)))
+        _indexes[database] = _Loaded(token, epoch, index, last, applied)
     return index

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from datetime import datetime
 
-from portal.db import db
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import AwareDateTime, db
+from portal.models import Unit, User
 
 
 class SearchKey(db.Model):
@@ -42,3 +45,44 @@ class SearchKeyVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(32))
+    # Renewed when every key is rebuilt (or the table starts afresh): a process whose
+    # index is of another epoch reloads it whole instead of applying the change log.
+    epoch: Mapped[str] = mapped_column(String(32), default="", server_default="")
+
+
+class SearchKeyChange(db.Model):
+    """One entry per object whose keys were rewritten (or dropped), in order: a
+    process brings its in-memory index up to date by re-reading only the keys of
+    the entries it has not applied yet. Old entries are pruned."""
+
+    __tablename__ = "directory_search_key_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    object_id: Mapped[int] = mapped_column(Integer)
+
+
+class Synonym(db.Model):
+    """An everyday word and what the search looks for instead (二手房过户 →
+    不动产转移登记). ``word`` and ``targets`` are stored normalised
+    (``search.normalize``); ``targets`` one per line. Logistics administrators
+    keep every entry; a unit administrator the entries owned by their unit."""
+
+    __tablename__ = "directory_synonym"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(String(40), unique=True)
+    targets: Mapped[str] = mapped_column(String(400))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"), index=True)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime)
+
+    unit: Mapped[Unit | None] = relationship(Unit)
+    updated_by: Mapped[User | None] = relationship(User, foreign_keys=[updated_by_id])
+
+    @property
+    def target_list(self) -> list[str]:
+        return [value for value in self.targets.split("\n") if value]
+
+    def __repr__(self) -> str:
+        return f"<Synonym {self.word}>"

@@ -245,16 +245,18 @@ class _Column:
     """One column of one kind's keys as a single string: every entry's values, each
     after a line break, entry after entry; ``starts[i]`` is where entry i begins."""
 
-    def __init__(self, texts: Iterable[tuple[str, ...]]) -> None:
-        parts: list[str] = []
+    def __init__(self, parts: list[str]) -> None:
+        self.parts = parts  # each entry's joined values
         self.starts: list[int] = []
         length = 0
-        for values in texts:
+        for text in parts:
             self.starts.append(length)
-            text = join_values(values)
-            parts.append(text)
             length += len(text)
         self.text = "".join(parts)
+
+    @classmethod
+    def of(cls, texts: Iterable[tuple[str, ...]]) -> _Column:
+        return cls([join_values(values) for values in texts])
 
     def entries_containing(self, needle: str, found: set[int]) -> None:
         text, starts = self.text, self.starts
@@ -269,29 +271,88 @@ class _Column:
             position = text.find(needle, starts[following]) if following < len(starts) else -1
 
 
+class _KindKeys:
+    """The entries of one kind and their three columns."""
+
+    def __init__(self, entries: list[Candidate], columns: tuple[_Column, _Column, _Column] | None = None) -> None:
+        self.entries = entries
+        self.terms, self.pinyin, self.initials = columns or (
+            _Column.of(c.keys.terms for c in entries),
+            _Column.of(c.keys.pinyin for c in entries),
+            _Column.of(c.keys.initials for c in entries),
+        )
+
+    def changed(self, changes: dict[int, Candidate | None]) -> _KindKeys:
+        """A copy with the entries of ``changes`` replaced, added (at the end) or
+        dropped (None). Only the changed entries' values are joined again; the
+        others' joined text is reused."""
+        entries: list[Candidate] = []
+        parts: tuple[list[str], list[str], list[str]] = ([], [], [])
+        pending = dict(changes)
+        columns = (self.terms, self.pinyin, self.initials)
+        for position, entry in enumerate(self.entries):
+            if entry.object_id in pending:
+                replacement = pending.pop(entry.object_id)
+                if replacement is not None:
+                    entries.append(replacement)
+                    _append_joined(parts, replacement)
+                continue
+            entries.append(entry)
+            for part, column in zip(parts, columns):
+                part.append(column.parts[position])
+        for replacement in pending.values():
+            if replacement is not None:
+                entries.append(replacement)
+                _append_joined(parts, replacement)
+        return _KindKeys(entries, (_Column(parts[0]), _Column(parts[1]), _Column(parts[2])))
+
+
+def _append_joined(parts: tuple[list[str], list[str], list[str]], candidate: Candidate) -> None:
+    parts[0].append(join_values(candidate.keys.terms))
+    parts[1].append(join_values(candidate.keys.pinyin))
+    parts[2].append(join_values(candidate.keys.initials))
+
+
 class KeyIndex:
-    """All stored keys of one database, in memory, for substring search.
+    """All stored keys of one database, in memory, for substring search, and the
+    synonym table.
 
     ``str.find`` over one string per kind and column is much faster than LIKE
-    over thousands of rows, and its cost hardly grows with the data.
+    over thousands of rows, and its cost hardly grows with the data. After an
+    edit, ``changed`` makes the next index from this one and the edited entries
+    only (``rekeyed`` counts the entries an index was given anew).
     """
 
-    def __init__(self, candidates: Iterable[Candidate]) -> None:
+    def __init__(self, candidates: Iterable[Candidate] = (), synonyms: Synonyms | None = None) -> None:
         by_kind: dict[str, list[Candidate]] = {}
         for candidate in candidates:
             by_kind.setdefault(candidate.kind, []).append(candidate)
-        self._kinds = {
-            kind: (
-                entries,
-                _Column(c.keys.terms for c in entries),
-                _Column(c.keys.pinyin for c in entries),
-                _Column(c.keys.initials for c in entries),
-            )
-            for kind, entries in by_kind.items()
-        }
+        self._kinds = {kind: _KindKeys(entries) for kind, entries in by_kind.items()}
+        self.synonyms: Synonyms = dict(synonyms or {})
+        self.rekeyed = len(self)
+
+    def changed(self, changes: dict[tuple[str, int], Candidate | None], synonyms: Synonyms | None = None) -> KeyIndex:
+        """A new index: this one with the entries of ``changes`` (by kind and object id)
+        replaced or dropped (None), and ``synonyms`` if given. Kinds without a change
+        share this index's columns; this index stays as it was for readers using it."""
+        by_kind: dict[str, dict[int, Candidate | None]] = {}
+        for (kind, object_id), candidate in changes.items():
+            by_kind.setdefault(kind, {})[object_id] = candidate
+        index = object.__new__(KeyIndex)
+        index._kinds = dict(self._kinds)
+        for kind, kind_changes in by_kind.items():
+            current = self._kinds.get(kind) or _KindKeys([])
+            index._kinds[kind] = current.changed(kind_changes)
+        index.synonyms = self.synonyms if synonyms is None else dict(synonyms)
+        index.rekeyed = len(changes)
+        return index
 
     def __len__(self) -> int:
-        return sum(len(entries) for entries, *_ in self._kinds.values())
+        return sum(len(keys.entries) for keys in self._kinds.values())
+
+    def shares_kind_with(self, other: KeyIndex, kind: str) -> bool:
+        """Whether both indexes hold the very same keys of ``kind`` (not a copy)."""
+        return self._kinds.get(kind) is other._kinds.get(kind)
 
     def candidates(self, rules: MatchRules, kinds: Iterable[str]) -> list[Candidate]:
         """The entries of ``kinds`` that ``rank_with(rules, …)`` could match (exactly those)."""
@@ -301,7 +362,8 @@ class KeyIndex:
         for kind in kinds:
             if kind not in self._kinds:
                 continue
-            entries, terms, pinyin, initials_column = self._kinds[kind]
+            keys = self._kinds[kind]
+            entries, terms, pinyin, initials_column = keys.entries, keys.terms, keys.pinyin, keys.initials
             found: set[int] = set()
             terms.entries_containing(q if rules.term_substring else prefix, found)
             if rules.pinyin:
@@ -320,37 +382,10 @@ FILLERS = tuple(sorted((
     "了", "的", "去", "办",
 ), key=len, reverse=True))
 
-# Everyday names of services and units → the words the directory uses. The
-# keys are normalised queries (or parts of them); each value is what to search
-# instead. Built in so a fresh install answers 二手房过户 and 社保 well.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "二手房过户": ("不动产转移登记",), "房子过户": ("不动产转移登记",), "房屋过户": ("不动产转移登记",),
-    "买房过户": ("不动产转移登记",), "过户": ("不动产转移登记",), "二手房": ("不动产转移登记",),
-    "房产证": ("不动产首次登记", "不动产登记"), "办房产证": ("不动产首次登记",), "不动产登记": ("不动产",),
-    "房产": ("不动产",), "土地证": ("不动产",), "抵押": ("不动产抵押登记",),
-    "失业金": ("失业保险金申领",), "失业补助": ("失业保险金申领",), "失业保险": ("失业保险金申领",),
-    "低保": ("最低生活保障申请",), "最低生活保障": ("最低生活保障申请",), "救济": ("临时救助申请",),
-    "社保": ("人社局", "社会保障", "社保"), "社保中心": ("人社局",), "医保中心": ("医保局",), "交社保": ("人社局", "灵活就业人员参保登记"),
-    "交医保": ("城乡居民基本医疗保险参保登记",), "生孩子": ("生育医疗费用报销",), "生小孩": ("生育医疗费用报销",),
-    "贷款": ("不动产抵押登记", "创业担保贷款申请"), "饭店": ("食品经营许可证核发",), "社会保险": ("人社局", "社会保障"), "养老保险": ("养老保险",),
-    "社保卡": ("社会保障卡",), "办社保卡": ("社会保障卡申领",), "补社保卡": ("社会保障卡挂失与补换",),
-    "社保卡丢了": ("社会保障卡挂失与补换",), "社保卡丢": ("社会保障卡挂失与补换",), "社保卡掉了": ("社会保障卡挂失与补换",),
-    "社保卡补办": ("社会保障卡挂失与补换",), "补办社保卡": ("社会保障卡挂失与补换",), "社保卡挂失": ("社会保障卡挂失与补换",), "医保卡": ("社会保障卡",),
-    "婚姻登记": ("结婚登记", "离婚登记", "婚姻登记"), "领结婚证": ("结婚登记",), "结婚证": ("结婚登记",),
-    "离婚": ("离婚登记",), "离婚证": ("离婚登记",),
-    "营业执照": ("企业设立登记", "个体工商户设立登记"), "开公司": ("企业设立登记",), "注册公司": ("企业设立登记",),
-    "开店": ("个体工商户设立登记", "食品经营许可证核发"), "个体户": ("个体工商户设立登记",),
-    "劳动局": ("人社局",), "劳动保障局": ("人社局",), "人事局": ("人社局",), "社保局": ("人社局",),
-    "房管局": ("自然资源局", "住建局"), "国土局": ("自然资源局",), "建设局": ("住建局",),
-    "规划局": ("自然资源局",), "环保局": ("生态环境局",), "安监局": ("应急局",), "文化局": ("文广旅局",),
-    "旅游局": ("文广旅局",), "卫生局": ("卫健局",), "计生局": ("卫健局",), "农业局": ("农业农村局",),
-    "交警": ("交通局",), "后勤": ("后勤管理中心",), "机关事务局": ("机关事务服务中心",), "政务大厅": ("审批局",),
-    "办事大厅": ("审批局",), "市民中心": ("审批局",), "政务服务中心": ("审批局",), "上访": ("信访局",),
-    "报销": ("医疗费用手工报销",), "看病报销": ("医疗费用手工报销",), "医药费报销": ("医疗费用手工报销",),
-    "异地医保": ("异地就医备案",), "慢病": ("门诊慢特病待遇认定",), "退休": ("企业职工退休待遇核定",),
-    "工伤": ("工伤认定申请",), "讨薪": ("劳动人事争议仲裁申请",), "欠工资": ("劳动人事争议仲裁申请",),
-    "打官司": ("法律援助申请",), "律师": ("法律援助申请",), "教资": ("教师资格认定",), "公租房": ("公共租赁住房申请",),
-}
+# Everyday names of services and units → what to search instead: the table
+# ``directory_synonym`` (``models.Synonym``), which logistics and unit
+# administrators edit; each process holds it in its ``KeyIndex``.
+Synonyms = dict[str, tuple[str, ...]]
 
 
 def strip_fillers(query: str) -> str:
@@ -444,7 +479,7 @@ def search(
         return rank_candidates(q, index.candidates(MatchRules.for_query(q), allowed), limit)
 
     results.groups = run(query)
-    _corrected(results, query, run, limit)
+    _corrected(results, query, run, limit, index.synonyms)
     return results
 
 
@@ -468,29 +503,29 @@ def _merge(lists: list[list[Group]], limit: int | None) -> list[Group]:
     return merged
 
 
-def expansions(query: str, *, partial: bool = False) -> list[str]:
+def expansions(query: str, synonyms: Synonyms, *, partial: bool = False) -> list[str]:
     """The synonyms of an everyday ``query`` (二手房过户 → 不动产转移登记); with
     ``partial``, the query with its longest known part replaced (社保卡怎么补 …)."""
     if not partial:
-        return list(SYNONYMS.get(query, ()))
-    for word in sorted(SYNONYMS, key=len, reverse=True):
+        return list(synonyms.get(query, ()))
+    for word in sorted(synonyms, key=len, reverse=True):
         if len(word) >= 2 and word in query and word != query:
             rest = query.replace(word, "", 1)
             # 失业金申领 → 失业保险金申领, not 失业保险金申领申领
-            return [value if rest in value else query.replace(word, value, 1) for value in SYNONYMS[word]]
+            return [value if rest in value else query.replace(word, value, 1) for value in synonyms[word]]
     return []
 
 
-def _corrected(results: SearchResults, query: str, run: Any, limit: int | None) -> None:
+def _corrected(results: SearchResults, query: str, run: Any, limit: int | None, synonyms: Synonyms) -> None:
     """Search again by what the user most likely meant: fillers dropped and the
     everyday names of the synonym table (their hits follow those of the query as
     typed); when still nothing matches, by sound (homophones 人设局, mixed scripts
     社保ka) and then by pinyin one typo away (shebo), with a "did you mean"."""
     core = strip_fillers(query) if _HAS_HAN.search(query) else query
     found = [results.groups] if results.groups else []
-    attempts = ([core] if core != query else []) + expansions(core)
+    attempts = ([core] if core != query else []) + expansions(core, synonyms)
     if core != query or not results.groups:
-        attempts += [] if expansions(core) else expansions(core, partial=True)
+        attempts += [] if expansions(core, synonyms) else expansions(core, synonyms, partial=True)
     searched = None
     for attempt in attempts:
         groups = run(attempt)
@@ -521,17 +556,17 @@ def _corrected(results: SearchResults, query: str, run: Any, limit: int | None) 
         results.suggestion = groups[0].hits[0].label
         return
     if _ALL_HAN.match(core):  # not 县委附楼305: a place with a number is found whole or not at all
-        _best_part(results, core, run, limit)
+        _best_part(results, core, run, limit, synonyms)
 
 
-def _best_part(results: SearchResults, core: str, run: Any, limit: int | None) -> None:
+def _best_part(results: SearchResults, core: str, run: Any, limit: int | None, synonyms: Synonyms) -> None:
     """The longest parts of a Chinese query that match something, with their
     synonyms: 交社保 → 社保, 抵押贷款 → 抵押 and 贷款, 开饭店 → 饭店."""
     for length in range(min(len(core) - 1, 12), 1, -1):
         found: list[list[Group]] = []
         parts = list(dict.fromkeys(core[i : i + length] for i in range(len(core) - length + 1)))
         for part in parts:
-            for attempt in [part, *expansions(part)]:
+            for attempt in [part, *expansions(part, synonyms)]:
                 groups = run(attempt)
                 if groups:
                     found.append(groups)

@@ -20,6 +20,7 @@ from portal.blueprints.directory.models import SearchKey
 from portal.blueprints.directory.search import (
     Hit,
     MatchRules,
+    Rank,
     candidate_filter,
     normalize,
 )
@@ -178,6 +179,53 @@ class ResultSection:
     @property
     def label(self) -> object:
         return SearchKind(self.kind).label
+
+    @property
+    def families(self) -> list[tuple[str, list[ResultItem]]]:
+        """Guide items by family (their category: 不动产登记 …), each family together,
+        families in the order of their best hit."""
+        families: dict[str, list[ResultItem]] = {}
+        for item in self.items:
+            families.setdefault(getattr(item.obj, "category", "") or "", []).append(item)
+        return list(families.items())
+
+
+@dataclass
+class UnitLead:
+    """The unit a query names (人社局, 医保, 民政局), shown first with its guide items under it."""
+
+    unit: ResultItem
+    services: list[GuideItem]
+    service_total: int
+
+
+LEAD_SERVICES = 8
+
+
+def lead_with_unit(results: Any, sections: list[ResultSection]) -> UnitLead | None:
+    """When the best hit of all is a unit the query names, take it out of ``sections``
+    (and its guide items out of the guide section) and return it with its guide items."""
+    if not results.groups or results.groups[0].kind != "unit" or results.groups[0].best not in (Rank.EXACT, Rank.PINYIN_EXACT):
+        return None
+    section = next((s for s in sections if s.kind == "unit"), None)
+    if section is None or not section.items:
+        return None
+    unit_item = section.items.pop(0)
+    section.total -= 1
+    unit_id = unit_item.obj.id
+    services = list(db.session.scalars(
+        select(GuideItem).where(GuideItem.unit_id == unit_id)
+        .order_by(category_order(), GuideItem.category, GuideItem.name).limit(LEAD_SERVICES)
+    ))
+    total = db.session.scalar(select(func.count()).select_from(GuideItem).where(GuideItem.unit_id == unit_id)) or 0
+    shown = {item.id for item in services}
+    for other in sections:
+        if other.kind == "guide":
+            kept = [item for item in other.items if item.obj.id not in shown]
+            other.total -= len(other.items) - len(kept)
+            other.items = kept
+    sections[:] = [s for s in sections if s.items]
+    return UnitLead(unit_item, services, total)
 
 
 def _unit_places(unit_ids: list[int]) -> dict[int, str]:

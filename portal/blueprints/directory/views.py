@@ -12,8 +12,15 @@ from wtforms import SelectChoice
 from portal import cache, timeutil
 from portal.blueprints.directory import EDITORS, bp
 from portal.blueprints.directory.exchange import export_workbook, import_workbook
-from portal.blueprints.directory.forms import ImportForm, RoomForm, StaffForm, UnitForm
+from portal.blueprints.directory.forms import (
+    ImportForm,
+    RoomForm,
+    StaffForm,
+    SynonymForm,
+    UnitForm,
+)
 from portal.blueprints.directory.indexing import key_index
+from portal.blueprints.directory.models import Synonym
 from portal.blueprints.directory.search import KINDS, PUBLIC_KINDS
 from portal.blueprints.directory.search import search as search_directory
 from portal.blueprints.directory.services import (
@@ -25,6 +32,7 @@ from portal.blueprints.directory.services import (
     building_page,
     directory_index,
     highlight,
+    lead_with_unit,
     load_hits,
     office_options,
     save_room,
@@ -34,9 +42,12 @@ from portal.blueprints.directory.services import (
     unit_options,
     unit_page,
 )
+from portal.blueprints.directory.synonyms import delete_synonym as remove_synonym
+from portal.blueprints.directory.synonyms import save_synonym, synonyms_query
 from portal.blueprints.rooms.labels import EQUIPMENT_LABELS
+from portal.confirm import confirmation_page, confirmed
 from portal.db import db
-from portal.forms import form_status
+from portal.forms import EmptyForm, form_status
 from portal.htmx import add_vary, redirect_to, render, wants_partial
 from portal.i18n import select_locale
 from portal.models import Floor, Room, RoomKind, Unit, User
@@ -186,7 +197,7 @@ def render_results(text: str, kind: str, page_number: int, include_staff: bool, 
         limit=None if kind else SEARCH_HITS_PER_KIND,  # one kind is paged through in full
         index=index,
     )
-    listing = None
+    listing = lead = None
     if kind:
         per_page = current_app.config["PAGE_SIZE"]
         group = results.group(kind)
@@ -200,11 +211,13 @@ def render_results(text: str, kind: str, page_number: int, include_staff: bool, 
             ResultSection(group.kind, group.total, load_hits(group.kind, group.hits[:SEARCH_HITS_PER_KIND]))
             for group in results.groups
         ]
+        lead = lead_with_unit(results, sections)
     return render(
         "directory/search.html",
         "directory/_search_results.html",
         results=results,
         sections=sections,
+        lead=lead,
         kind=kind,
         listing=listing,
     )
@@ -355,6 +368,73 @@ def edit_staff(user_id: int | None = None):
             flash(_("Staff entry %(name)s saved.", name=outcome.obj.display_name), "success")
             return redirect_to(url_for("directory.admin_staff"))
     return render("directory/staff_form.html", form=form, person=person, has_login=has_login, status=form_status(form))
+
+
+# ---------------------------------------------------------------- administration: search synonyms
+
+
+def load_synonym(synonym_id: int) -> Synonym:
+    """An entry the current user may keep (404 if missing, 403 if another unit's or building-wide)."""
+    synonym = db.session.get(Synonym, synonym_id)
+    if synonym is None:
+        abort(404)
+    require_unit(synonym.unit_id)
+    return synonym
+
+
+@bp.route("/admin/synonyms/")
+@roles_required(*EDITORS)
+def admin_synonyms():
+    q = request.args.get("q", "").strip()[:60]
+    page = paginate(synonyms_query(editable_unit_ids(current_user), q=q))
+    return render("directory/admin_synonyms.html", "directory/_admin_synonyms_table.html", page=page, q=q)
+
+
+@bp.route("/admin/synonyms/new", methods=["GET", "POST"])
+@bp.route("/admin/synonyms/<int:synonym_id>", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def edit_synonym(synonym_id: int | None = None):
+    synonym = load_synonym(synonym_id) if synonym_id is not None else None
+    form = SynonymForm(obj=synonym)
+    if edits_everything(current_user):
+        form.unit_id.choices = choices(unit_options(None), blank=_("The whole building"))
+    else:
+        delattr(form, "unit_id")
+    if request.method == "GET" and synonym is not None:
+        form.targets.data = "、".join(synonym.target_list)
+        if "unit_id" in form:
+            form.unit_id.data = synonym.unit_id or 0
+    if form.validate_on_submit():
+        try:
+            saved = save_synonym(synonym, form.to_draft(), actor=current_user, now=timeutil.now())
+            db.session.commit()
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            flash(_("Synonym %(word)s saved.", word=saved.word), "success")
+            return redirect_to(url_for("directory.admin_synonyms"))
+    return render("directory/synonym_form.html", form=form, synonym=synonym, status=form_status(form))
+
+
+@bp.route("/admin/synonyms/<int:synonym_id>/delete", methods=["POST"])
+@roles_required(*EDITORS)
+def delete_synonym(synonym_id: int):
+    synonym = load_synonym(synonym_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if not confirmed():
+        return confirmation_page(
+            _("Delete the synonym “%(word)s”?", word=synonym.word),
+            detail=_("The search stops looking for %(targets)s when people type it.", targets="、".join(synonym.target_list)),
+            button=_("Delete this synonym"),
+            cancel_url=url_for("directory.edit_synonym", synonym_id=synonym.id),
+        )
+    word = synonym.word
+    remove_synonym(synonym, actor=current_user, now=timeutil.now())
+    db.session.commit()
+    flash(_("Synonym %(word)s deleted.", word=word), "success")
+    return redirect_to(url_for("directory.admin_synonyms"))
 
 
 # ---------------------------------------------------------------- Excel import and export
