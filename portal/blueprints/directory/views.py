@@ -397,7 +397,7 @@ def edit_synonym(synonym_id: int | None = None):
     synonym = load_synonym(synonym_id) if synonym_id is not None else None
     form = SynonymForm(obj=synonym)
     if edits_everything(current_user):
-        form.unit_id.choices = choices(unit_options(None), blank=_("The whole building"))
+        form.unit_id.choices = choices(unit_options(None), blank=_("Every unit"))
     else:
         delattr(form, "unit_id")
     if request.method == "GET" and synonym is not None:
