@@ -55,7 +55,7 @@ def test_scanning_a_label_reports_a_fault_without_login(live_server, page, make_
     page.fill("#name", "王先生")
     page.fill("#phone", "13908250000")
     page.fill("#description", "电梯门关不上，反复开合")
-    page.click("button:has-text('提交给物业公司')")
+    page.click("button:has-text('发送给物业公司')")
     page.wait_for_selector("text=报修已提交")
     db.session.commit()
     repair = db.session.scalar(db.select(RepairRequest))

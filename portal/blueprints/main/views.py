@@ -41,7 +41,7 @@ def set_language():
     proxy may cache public pages, issue 21) and so no CSRF token in the switch;
     forging the switch could only change that visitor's language cookie. Signed-in
     users (whose choice is saved to their account) keep the CSRF check."""
-    if current_user.is_authenticated or "csrf_token" in session:
+    if current_app.config["WTF_CSRF_ENABLED"] and (current_user.is_authenticated or "csrf_token" in session):
         csrf.protect()
     config = current_app.config
     chosen = request.form.get("lang", "")
