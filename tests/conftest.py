@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import socket
 import tempfile
 import threading
@@ -285,12 +286,60 @@ def login_as_role(make_user: Callable[..., User], auth: AuthActions) -> Callable
     return login
 
 
+# The rows seed_demo wrote, per worker, keyed by what the seeding depends on (see ``demo``).
+_demo_rows: dict[tuple[object, ...], list[tuple[Any, list[dict[str, Any]]]]] = {}
+
+
+def _database_is_empty() -> bool:
+    return all(db.session.execute(db.select(table).limit(1)).first() is None for table in db.metadata.sorted_tables)
+
+
+def _copy_demo_rows() -> list[tuple[Any, list[dict[str, Any]]]]:
+    return [
+        (table, [dict(row) for row in db.session.execute(db.select(table).order_by(*table.primary_key.columns)).mappings()])
+        for table in db.metadata.sorted_tables
+    ]
+
+
+def _restore_demo_rows(tables: list[tuple[Any, list[dict[str, Any]]]]) -> None:
+    from portal.cache import DataVersion
+
+    for table, rows in tables:
+        if rows:
+            db.session.execute(table.insert(), rows)
+    if db.engine.dialect.name == "postgresql":  # the rows came with their ids: move the id sequences past them
+        for table, rows in tables:
+            column = table.autoincrement_column
+            if rows and column is not None:
+                db.session.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'), "
+                    f'(SELECT MAX("{column.name}") FROM "{table.name}"))'
+                ))
+    # New data-version tokens, as a fresh seeding would make: the process's page cache
+    # must not serve what an earlier test built under the snapshot's tokens.
+    for version in db.session.scalars(db.select(DataVersion)):
+        version.token = secrets.token_hex(16)
+    db.session.commit()
+
+
 @pytest.fixture
 def demo(app: Flask) -> dict[str, User]:
-    """The demo building with every capability's demo data; returns the role accounts."""
+    """The demo building with every capability's demo data; returns the role accounts.
+
+    Seeding takes seconds, and hundreds of tests use it: a worker seeds once per
+    starting hour and password scheme and copies the rows into later tests' empty
+    tables (tests that wrote data first get a real seeding on top of it)."""
     from portal.demo import seed_demo
 
-    seed_demo(DEMO_PASSWORD, hash_method=app.config["PASSWORD_HASH_METHOD"], reset_passwords=True)
+    hash_method = app.config["PASSWORD_HASH_METHOD"]
+    key = (timeutil.now().replace(minute=0, second=0, microsecond=0), hash_method, db.engine.dialect.name)
+    if key in _demo_rows and _database_is_empty():
+        _restore_demo_rows(_demo_rows[key])
+    else:
+        fresh = key not in _demo_rows and _database_is_empty()
+        seed_demo(DEMO_PASSWORD, hash_method=hash_method, reset_passwords=True)
+        if fresh:
+            _demo_rows[key] = _copy_demo_rows()
     users = {u.username: u for u in db.session.scalars(db.select(User).where(User.username.in_(ROLE_ACCOUNTS.values())))}
     return {role: users[name] for role, name in ROLE_ACCOUNTS.items()}
 
