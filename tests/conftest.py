@@ -12,10 +12,11 @@ import os
 import re
 import secrets
 import socket
+import sqlite3
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -286,60 +287,83 @@ def login_as_role(make_user: Callable[..., User], auth: AuthActions) -> Callable
     return login
 
 
-# The rows seed_demo wrote, per worker, keyed by what the seeding depends on (see ``demo``).
-_demo_rows: dict[tuple[object, ...], list[tuple[Any, list[dict[str, Any]]]]] = {}
-
-
 def _database_is_empty() -> bool:
     return all(db.session.execute(db.select(table).limit(1)).first() is None for table in db.metadata.sorted_tables)
 
 
-def _copy_demo_rows() -> list[tuple[Any, list[dict[str, Any]]]]:
-    return [
-        (table, [dict(row) for row in db.session.execute(db.select(table).order_by(*table.primary_key.columns)).mappings()])
-        for table in db.metadata.sorted_tables
-    ]
+class DemoSnapshots:
+    """Copies of the seeded demo building, kept by one worker for its later tests.
+
+    SQLite: the database file, copied with SQLite's backup API. PostgreSQL: each
+    table copied into a schema of the worker's database, and copied back with
+    INSERT … SELECT; the id sequences are then moved past the copied ids."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.taken: dict[tuple[object, ...], tuple[str, datetime]] = {}
+
+    def take(self, key: tuple[object, ...], seeded_until: datetime) -> None:
+        name = f"demo_snapshot_{len(self.taken)}"
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(f'CREATE SCHEMA "{name}"'))
+            for table in db.metadata.sorted_tables:
+                db.session.execute(text(f'CREATE TABLE "{name}"."{table.name}" AS SELECT * FROM "{table.name}"'))
+            db.session.commit()
+        else:
+            with db.engine.connect() as conn, closing(sqlite3.connect(self.folder / f"{name}.db")) as copy:
+                conn.connection.driver_connection.backup(copy)
+        self.taken[key] = (name, seeded_until)
+
+    def restore(self, key: tuple[object, ...]) -> None:
+        from portal.cache import DataVersion
+
+        name, seeded_until = self.taken[key]
+        if db.engine.dialect.name == "postgresql":
+            for table in db.metadata.sorted_tables:
+                db.session.execute(text(f'INSERT INTO "{table.name}" SELECT * FROM "{name}"."{table.name}"'))
+                column = table.autoincrement_column
+                if column is not None:
+                    db.session.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'), "
+                        f'COALESCE(MAX("{column.name}"), 1), MAX("{column.name}") IS NOT NULL) FROM "{table.name}"'
+                    ))
+        else:
+            db.session.remove()
+            with db.engine.connect() as conn, closing(sqlite3.connect(self.folder / f"{name}.db")) as copy:
+                copy.backup(conn.connection.driver_connection)
+        # New data-version tokens, as a fresh seeding would make: the process's page cache
+        # must not serve what an earlier test built under the snapshot's tokens.
+        for version in db.session.scalars(db.select(DataVersion)):
+            version.token = secrets.token_hex(16)
+        db.session.commit()
+        # The clock stands where it would after seeding: no demo record is dated after "now".
+        if timeutil.now() < seeded_until:
+            timeutil.set_clock(seeded_until, runs=True)
 
 
-def _restore_demo_rows(tables: list[tuple[Any, list[dict[str, Any]]]]) -> None:
-    from portal.cache import DataVersion
-
-    for table, rows in tables:
-        if rows:
-            db.session.execute(table.insert(), rows)
-    if db.engine.dialect.name == "postgresql":  # the rows came with their ids: move the id sequences past them
-        for table, rows in tables:
-            column = table.autoincrement_column
-            if rows and column is not None:
-                db.session.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'), "
-                    f'(SELECT MAX("{column.name}") FROM "{table.name}"))'
-                ))
-    # New data-version tokens, as a fresh seeding would make: the process's page cache
-    # must not serve what an earlier test built under the snapshot's tokens.
-    for version in db.session.scalars(db.select(DataVersion)):
-        version.token = secrets.token_hex(16)
-    db.session.commit()
+@pytest.fixture(scope="session")
+def demo_snapshots(tmp_path_factory: pytest.TempPathFactory) -> DemoSnapshots:
+    return DemoSnapshots(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.fixture
-def demo(app: Flask) -> dict[str, User]:
+def demo(app: Flask, app_config: dict[str, object], demo_snapshots: DemoSnapshots) -> dict[str, User]:
     """The demo building with every capability's demo data; returns the role accounts.
 
-    Seeding takes seconds, and hundreds of tests use it: a worker seeds once per
-    starting hour and password scheme and copies the rows into later tests' empty
-    tables (tests that wrote data first get a real seeding on top of it)."""
+    Seeding takes seconds and hundreds of tests use it: a worker seeds once per
+    starting hour and configuration and copies the result into later tests'
+    empty database (a test that wrote data first gets a real seeding on top)."""
     from portal.demo import seed_demo
 
-    hash_method = app.config["PASSWORD_HASH_METHOD"]
-    key = (timeutil.now().replace(minute=0, second=0, microsecond=0), hash_method, db.engine.dialect.name)
-    if key in _demo_rows and _database_is_empty():
-        _restore_demo_rows(_demo_rows[key])
+    key = (timeutil.now().replace(minute=0, second=0, microsecond=0), repr(sorted(app_config.items())), db.engine.dialect.name)
+    if key in demo_snapshots.taken and _database_is_empty():
+        demo_snapshots.restore(key)
     else:
-        fresh = key not in _demo_rows and _database_is_empty()
-        seed_demo(DEMO_PASSWORD, hash_method=hash_method, reset_passwords=True)
+        fresh = key not in demo_snapshots.taken and _database_is_empty()
+        seed_demo(DEMO_PASSWORD, hash_method=app.config["PASSWORD_HASH_METHOD"], reset_passwords=True)
         if fresh:
-            _demo_rows[key] = _copy_demo_rows()
+            demo_snapshots.take(key, timeutil.now())
     users = {u.username: u for u in db.session.scalars(db.select(User).where(User.username.in_(ROLE_ACCOUNTS.values())))}
     return {role: users[name] for role, name in ROLE_ACCOUNTS.items()}
 
