@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import socket
 import sqlite3
 import tempfile
@@ -316,7 +315,7 @@ class DemoSnapshots:
         self.taken[key] = (name, seeded_until)
 
     def restore(self, key: tuple[object, ...]) -> None:
-        from portal.cache import DataVersion
+        from portal.cache import DataVersion, bump
 
         name, seeded_until = self.taken[key]
         if db.engine.dialect.name == "postgresql":
@@ -334,8 +333,7 @@ class DemoSnapshots:
                 copy.backup(conn.connection.driver_connection)
         # New data-version tokens, as a fresh seeding would make: the process's page cache
         # must not serve what an earlier test built under the snapshot's tokens.
-        for version in db.session.scalars(db.select(DataVersion)):
-            version.token = secrets.token_hex(16)
+        bump(db.session.connection(), db.session.scalars(db.select(DataVersion.name)).all())
         db.session.commit()
         # The clock stands where it would after seeding: no demo record is dated after "now".
         if timeutil.now() < seeded_until:
@@ -356,13 +354,13 @@ def demo(app: Flask, app_config: dict[str, object], demo_snapshots: DemoSnapshot
     empty database (a test that wrote data first gets a real seeding on top)."""
     from portal.demo import seed_demo
 
-    key = (timeutil.now().replace(minute=0, second=0, microsecond=0), repr(sorted(app_config.items())), db.engine.dialect.name)
-    if key in demo_snapshots.taken and _database_is_empty():
+    key = (timeutil.now().replace(minute=0, second=0, microsecond=0), repr(sorted(app_config.items())))
+    empty = _database_is_empty()
+    if empty and key in demo_snapshots.taken:
         demo_snapshots.restore(key)
     else:
-        fresh = key not in demo_snapshots.taken and _database_is_empty()
         seed_demo(DEMO_PASSWORD, hash_method=app.config["PASSWORD_HASH_METHOD"], reset_passwords=True)
-        if fresh:
+        if empty:
             demo_snapshots.take(key, timeutil.now())
     users = {u.username: u for u in db.session.scalars(db.select(User).where(User.username.in_(ROLE_ACCOUNTS.values())))}
     return {role: users[name] for role, name in ROLE_ACCOUNTS.items()}
