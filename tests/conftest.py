@@ -162,19 +162,33 @@ def _schema(database_url: str) -> None:
         db.engine.dispose()
 
 
-def _empty_all_tables() -> None:
-    """Delete the rows the test left, children first. Most tests touch a few of
-    the ~100 tables, so one query finds those first (TRUNCATE of every table
-    costs PostgreSQL a new file per table: 0.12 s a test). Sequences are
-    restarted as well, so ids start at 1 in every test on both databases."""
+def _tables_with_rows() -> list[Any]:
+    """The tables that hold at least one row, parents first (one query)."""
     tables = db.metadata.sorted_tables
     probe = " UNION ALL ".join(
         f"SELECT {index} FROM (SELECT 1 FROM \"{table.name}\" LIMIT 1) AS t{index}"
         for index, table in enumerate(tables)
     )
-    used = {row[0] for row in db.session.execute(text(probe))}
-    for index in sorted(used, reverse=True):
-        db.session.execute(tables[index].delete())
+    return [tables[index] for index in sorted(row[0] for row in db.session.execute(text(probe)))]
+
+
+def _skip_foreign_key_checks() -> None:
+    """On PostgreSQL, as a superuser (the throwaway server of scripts/with-postgres),
+    this transaction does not fire triggers, foreign-key checks included: emptying
+    and restoring the demo building's tables drop from about 1.2 s to 0.4 s a test.
+    Both only ever produce states the checks allowed before."""
+    if db.engine.dialect.name == "postgresql" and db.session.scalar(text("SELECT current_setting('is_superuser')")) == "on":
+        db.session.execute(text("SET LOCAL session_replication_role = replica"))
+
+
+def _empty_all_tables() -> None:
+    """Delete the rows the test left, children first. Most tests touch a few of
+    the ~100 tables, so only those are emptied (TRUNCATE of every table costs
+    PostgreSQL a new file per table: 0.12 s a test). Sequences are restarted
+    as well, so ids start at 1 in every test on both databases."""
+    _skip_foreign_key_checks()
+    for table in reversed(_tables_with_rows()):
+        db.session.execute(table.delete())
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text(
             "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false)"
@@ -323,7 +337,7 @@ def login_as_role(make_user: Callable[..., User], auth: AuthActions) -> Callable
 
 
 def _database_is_empty() -> bool:
-    return all(db.session.execute(db.select(table).limit(1)).first() is None for table in db.metadata.sorted_tables)
+    return not _tables_with_rows()
 
 
 class DemoSnapshots:
@@ -355,14 +369,17 @@ class DemoSnapshots:
 
         name, seeded_until = self.taken[key]
         if db.engine.dialect.name == "postgresql":
+            _skip_foreign_key_checks()
+            statements = []
             for table in db.metadata.sorted_tables:
-                db.session.execute(text(f'INSERT INTO "{table.name}" SELECT * FROM "{name}"."{table.name}"'))
+                statements.append(f'INSERT INTO "{table.name}" SELECT * FROM "{name}"."{table.name}"')
                 column = table.autoincrement_column
                 if column is not None:
-                    db.session.execute(text(
+                    statements.append(
                         f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', '{column.name}'), "
                         f'COALESCE(MAX("{column.name}"), 1), MAX("{column.name}") IS NOT NULL) FROM "{table.name}"'
-                    ))
+                    )
+            db.session.connection().exec_driver_sql(";\n".join(statements))  # one round trip
         else:
             db.session.remove()
             with db.engine.connect() as conn, closing(sqlite3.connect(self.folder / f"{name}.db")) as copy:

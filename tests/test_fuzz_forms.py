@@ -99,11 +99,12 @@ def _post_targets() -> list[tuple[str, Access]]:
 
 
 def _row_counts() -> dict[str, int]:
-    return {
-        table.name: db.session.scalar(select(func.count()).select_from(table))
-        for table in db.metadata.sorted_tables
-        if table.name not in {"login_failure", "audit_log"}
-    }
+    """Rows per table, in one query (twice per example: a query per table made up half the run's time)."""
+    tables = [table for table in db.metadata.sorted_tables if table.name not in {"login_failure", "audit_log"}]
+    counts = db.session.execute(select(*(
+        select(func.count()).select_from(table).scalar_subquery().label(table.name) for table in tables
+    ))).one()
+    return dict(zip((table.name for table in tables), counts, strict=True))
 
 
 @pytest.mark.parametrize(("endpoint", "entry"), _post_targets(), ids=lambda v: v if isinstance(v, str) else "")
