@@ -12,6 +12,9 @@ before ``build()`` reads the data, so an entry may hold data newer than its
 tokens, never older. An area without a token (data written only by raw SQL) is
 never cached; a time limit bounds how long data changed outside the portal's
 ORM can be served.
+
+:func:`public_page` keeps whole pages the same way, for visitors who have not
+logged in: what they see is the same for all of them.
 """
 
 from __future__ import annotations
@@ -21,14 +24,22 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import wraps
 from typing import Any, TypeVar
 
+from flask import Response, make_response, request, session
+from flask_babel import get_locale
+from flask_login import current_user
 from sqlalchemy import String, event, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
+from portal import timeutil
 from portal.db import db
+
 
 T = TypeVar("T")
 
@@ -164,3 +175,68 @@ def cached(
         value = build()
         _cache.put(full_key, value, now)
     return value
+
+
+# ---------------------------------------------------------------- whole pages for visitors who have not logged in
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+# Headers that tell htmx's kinds of request apart: the same URL answers each with other markup.
+_REQUEST_KINDS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target")
+
+
+def _anonymous_and_sessionless() -> bool:
+    """Nothing about this request belongs to one person: no account, no session
+    (so no flashed message and no CSRF token in the page)."""
+    return request.method == "GET" and not current_user.is_authenticated and not session
+
+
+def public_page(
+    areas: tuple[str, ...] | Callable[[], tuple[str, ...]],
+    *,
+    per: timedelta = timedelta(minutes=1),
+    version: Callable[[], str | None] | None = None,
+):
+    """Serve a visitor who has not logged in the page drawn for the last one, while
+    ``areas`` are unchanged, within the same ``per`` of the clock, for the same
+    URL, language and kind of htmx request. ``version`` adds a capability's own
+    token for data it versions itself (None: do not keep the page).
+
+    What a visitor sees depends on nothing else, so the page is the same for all
+    of them; a view whose response sets a cookie or fills the session is not
+    kept. Signed-in users always get a fresh page."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not _anonymous_and_sessionless():
+                return view(*args, **kwargs)
+            watched = areas() if callable(areas) else areas
+            tokens = read_tokens(watched)
+            own = version() if version is not None else ""
+            if own is None or any(area not in tokens for area in watched):
+                return view(*args, **kwargs)
+            moment = timeutil.floor_to(timeutil.now(), per)
+            kind = tuple(request.headers.get(header) for header in _REQUEST_KINDS)
+            key = ("page", watched, tuple(tokens[a] for a in watched), own, request.full_path, str(get_locale()),
+                   kind, moment)
+            clock = time.monotonic()
+            stored = _cache.get(key, clock)
+            if stored is None:
+                response = make_response(view(*args, **kwargs))
+                if response.status_code != 200 or session or "Set-Cookie" in response.headers or response.is_streamed:
+                    return response
+                stored = StoredResponse(200, tuple(response.headers.items()), response.get_data())
+                _cache.put(key, stored, clock)
+                return response
+            return Response(stored.body, stored.status, list(stored.headers))
+
+        return wrapped
+
+    return decorator

@@ -55,6 +55,9 @@ class Capability:
     # HTML for the home page for the current user, or None for nothing.
     home_panel: Callable[[], str | None] | None = None
     home_order: int = 100
+    # The data areas (portal.cache.watch) of what it shows visitors who have not
+    # logged in on the home page, which is kept and served to all of them until one changes.
+    public_areas: tuple[str, ...] = ()
     # HTML beside the account name in the header (a count, a status), or None.
     header_item: Callable[[], str | None] | None = None
     settings: tuple[Setting, ...] = field(default_factory=tuple)

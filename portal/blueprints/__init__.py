@@ -57,6 +57,11 @@ def home_panels() -> list[Markup]:
     return panels
 
 
+def public_home_areas() -> tuple[str, ...]:
+    """What the home page shows a visitor who has not logged in is drawn from."""
+    return tuple(sorted({"building"}.union(*(c.public_areas for c in capabilities()))))
+
+
 def header_items() -> list[Markup]:
     """What capabilities show beside the account name, for this user."""
     items = []

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import delete, insert, select, update
 
-from portal.cache import DataVersion, LocalCache, cached, read_tokens
+from portal.cache import DataVersion, LocalCache, bump, cached, read_tokens
 from portal.db import db
 from portal.models import AuditLog, Building, Floor, Room, RoomKind, Unit
 
@@ -118,3 +119,81 @@ def test_local_cache_forgets_old_and_least_used_entries():
     assert cache.get("b", now=3) is None and cache.get("a", now=3) == "A" and cache.get("c", now=3) == "C"
     assert cache.get("a", now=61) is None  # too old
     assert len(cache) == 1
+
+
+# ---------------------------------------------------------------- whole pages for visitors (public_page)
+
+
+@pytest.fixture
+def versioned_home(app):
+    """A building on record and a data version for every area the visitor's home page is drawn from."""
+    from portal.blueprints import public_home_areas
+
+    building = Building(code="T", name="测试楼")
+    db.session.add(building)
+    db.session.flush()
+    bump(db.session.connection(), public_home_areas())
+    db.session.commit()
+    return building
+
+
+def test_a_visitors_home_page_is_kept_until_its_data_change(client, versioned_home, count_queries):
+    first = client.get("/")
+    assert first.status_code == 200 and "测试楼" in first.get_data(as_text=True)
+    assert "Set-Cookie" not in first.headers
+    with count_queries() as counter:
+        again = client.get("/")
+    assert again.get_data() == first.get_data()
+    assert counter.count == 1  # the areas' tokens, nothing else
+    assert again.headers["Content-Security-Policy"] and "HX-Request" in again.headers["Vary"]
+
+    versioned_home.name = "综合楼"
+    db.session.commit()
+    with count_queries() as counter:
+        changed = client.get("/").get_data(as_text=True)
+    assert "综合楼" in changed and "测试楼" not in changed
+    assert counter.count > 1
+
+
+def test_the_kept_page_is_drawn_again_the_next_minute(client, versioned_home, count_queries, clock):
+    clock(2026, 11, 4, 9, 0, 10)
+    client.get("/")
+    clock(2026, 11, 4, 9, 0, 50)
+    with count_queries() as counter:
+        client.get("/")
+    assert counter.count == 1
+    clock(2026, 11, 4, 9, 1, 0)
+    with count_queries() as counter:
+        client.get("/")
+    assert counter.count > 1
+
+
+def test_each_language_and_kind_of_request_has_its_own_page(client, versioned_home):
+    chinese = client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    english = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'lang="zh' in chinese and 'lang="en"' in english
+    assert client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True) == chinese
+    assert client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True) == english
+
+
+def test_signed_in_users_and_visitors_with_a_session_are_never_served_a_kept_page(
+    client, versioned_home, login_as_role, count_queries
+):
+    visitor_page = client.get("/").get_data(as_text=True)
+    user = login_as_role("employee")
+    mine = client.get("/").get_data(as_text=True)
+    assert user.display_name in mine and mine != visitor_page
+    client.post("/logout", data={})
+    # Logged out, the session still holds the message saying so: the page is drawn for it.
+    with count_queries() as counter:
+        after = client.get("/").get_data(as_text=True)
+    assert counter.count > 1 and user.display_name not in after
+
+
+def test_an_area_without_a_version_keeps_no_page(client, app, count_queries):
+    db.session.add(Building(code="T", name="测试楼"))
+    db.session.commit()  # "building" has a token, the other areas of the home page none
+    client.get("/")
+    with count_queries() as counter:
+        client.get("/")
+    assert counter.count > 1

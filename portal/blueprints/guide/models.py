@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
+from portal.cache import watch
 from portal.db import AwareDateTime, Money, db
 from portal.models import Room, Unit
 
@@ -55,3 +56,6 @@ class GuideItem(db.Model):
 
     def __repr__(self) -> str:
         return f"<GuideItem {self.name}>"
+
+
+watch("guide", GuideItem)

@@ -5,10 +5,10 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal.blueprints import home_panels
+from portal.blueprints import home_panels, public_home_areas
 from portal.blueprints.main import bp
 from portal.blueprints.main.services import building_overview
-from portal.cache import cached
+from portal.cache import cached, public_page
 from portal.db import db
 from portal.extensions import csrf
 from portal.htmx import redirect_to, render
@@ -17,10 +17,12 @@ from portal.signals import language_chosen
 
 
 @bp.route("/")
+@public_page(public_home_areas)
 def home():
     # Assembled from cached blocks like the display: the overview is drawn once per
     # change of the building data; capabilities' panels cache their own. A visitor
-    # who has not logged in gets no session cookie here (see base.html), so a proxy may cache it.
+    # who has not logged in gets no session cookie here (see base.html), so a proxy may
+    # cache it, and so does the portal: the whole page, for all visitors.
     overview = cached(("building",), "home-overview", building_overview)
     return render(
         "main/home.html",

@@ -25,6 +25,7 @@ CAPABILITY = Capability(
     nav_order=60,
     admin_links=ADMIN_LINKS,
     home_panel=home_panel,
+    public_areas=("notices", "building"),
 )
 
 from portal.blueprints.notices import views  # noqa: E402,F401

@@ -12,6 +12,9 @@ from portal.urls import validate_base_url
 
 bp = Blueprint("shuttle", __name__, url_prefix="/shuttle")
 
+# What the timetable and the departures are drawn from (portal.cache).
+SHUTTLE_DATA = ("calendar", "shuttle")
+
 ADMIN_LINKS = (
     NavItem("shuttle.manage", _l("Shuttle bus schedule"), ADMINS),
 )
@@ -29,6 +32,7 @@ CAPABILITY = Capability(
     nav_order=50,
     admin_links=ADMIN_LINKS,
     home_panel=home_panel,
+    public_areas=SHUTTLE_DATA,
     # The GTFS feed's agency URL when it is not the portal's own timetable page.
     settings=(Setting("SHUTTLE_GTFS_AGENCY_URL", "", parse=validate_base_url),),
 )

@@ -6,16 +6,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import current_app, make_response, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import timeutil
+from portal.cache import cached, public_page
 from portal.htmx import add_vary, render, wants_partial
 from portal.requestargs import parse_date, parse_int
 from portal.rules import BadArgument
 from portal.urls import external_url
 
-from . import bp
+from . import SHUTTLE_DATA, bp
 from .gtfs import feed_tables, feed_zip
 from .services import (
     DEFAULT_HORIZON_DAYS,
@@ -67,6 +69,7 @@ def _no_cache(response):
 
 
 @bp.route("/")
+@public_page(SHUTTLE_DATA)
 def index():
     now = timeutil.now()
     today = now.date()
@@ -114,16 +117,21 @@ def gtfs_feed():
 
 
 def render_home_panel() -> str | None:
-    """Today's status and the next buses from each trip's first stop, for the home page."""
-    now = timeutil.now()
-    today = now.date()
-    schedule = load_schedule(today - timedelta(days=1), today + timedelta(days=DEFAULT_HORIZON_DAYS))
-    if not schedule.scheduled_trips():
-        return None
-    return render_template(
-        "shuttle/_home_panel.html",
-        status=status_from(schedule, today),
-        board=departures_from(schedule, now, limit=3),
-        now=now,
-        tomorrow=today + timedelta(days=1),
-    )
+    """Today's status and the next buses from each trip's first stop, for the home page:
+    the same for everyone, drawn once a minute while the timetable is unchanged."""
+    minute = timeutil.floor_to(timeutil.now(), timedelta(minutes=1))
+
+    def draw() -> str:
+        today = minute.date()
+        schedule = load_schedule(today - timedelta(days=1), today + timedelta(days=DEFAULT_HORIZON_DAYS))
+        if not schedule.scheduled_trips():
+            return ""
+        return render_template(
+            "shuttle/_home_panel.html",
+            status=status_from(schedule, today),
+            board=departures_from(schedule, minute, limit=3),
+            now=minute,
+            tomorrow=today + timedelta(days=1),
+        )
+
+    return cached(SHUTTLE_DATA, ("shuttle.home_panel", str(get_locale()), minute), draw) or None
