@@ -143,6 +143,7 @@ def login(port: int, username: str, password: str) -> str:
 class Load:
     requests: int = 0
     errors: int = 0
+    retries: int = 0  # sent again on a new connection after the server closed a keep-alive one
     seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
 
@@ -165,23 +166,38 @@ def load(port: int, path: str, headers: dict[str, str], seconds: float) -> Load:
 
     def client() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        reused = False
         mine: list[float] = []
-        errors = 0
+        errors = retries = 0
         while time.monotonic() < stop_at:
             started = time.perf_counter()
             try:
-                status, _, _ = request(port, path, headers, conn=conn)
+                try:
+                    status, _, _ = request(port, path, headers, conn=conn)
+                except (ConnectionError, http.client.RemoteDisconnected, http.client.BadStatusLine):
+                    if not reused:
+                        raise
+                    # The server closed a keep-alive connection (a worker recycled after
+                    # max_requests) as the request went out: browsers and nginx send a GET
+                    # again on a new connection (RFC 9112, 9.3.1), and so does this client.
+                    retries += 1
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                    status, _, _ = request(port, path, headers, conn=conn)
+                reused = True
                 if status != 200:
                     errors += 1
             except (OSError, http.client.HTTPException):
                 errors += 1
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                reused = False
             mine.append((time.perf_counter() - started) * 1000)
         conn.close()
         with lock:
             result.latencies_ms.extend(mine)
             result.errors += errors
+            result.retries += retries
 
     threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
     began = time.monotonic()
@@ -345,6 +361,7 @@ def summarize(results: dict) -> dict:
             "p50_ms": round(run.percentile(0.50), 2), "p95_ms": round(run.percentile(0.95), 2),
             "p95_target_ms": t["p95_ms"],
             "p99_ms": round(run.percentile(0.99), 2), "req_per_s": round(run.throughput, 1), "errors": run.errors,
+            "retries": run.retries,
             "vs_hello": _ratio(run.throughput, hello.throughput), "vs_hello_target": t["throughput_vs_hello"],
             "cold_vs_hello": _ratio(cold_run.throughput, hello.throughput) if cold_run else None,
             "cold_vs_hello_target": t["cold_throughput_vs_hello"],
