@@ -40,7 +40,6 @@ from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 from portal import timeutil
 from portal.db import db
 
-
 T = TypeVar("T")
 
 

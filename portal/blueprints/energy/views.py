@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from io import BytesIO
 
 from flask import abort, flash, render_template, send_file, url_for
@@ -14,7 +15,7 @@ from portal.blueprints.energy.forms import BasisForm, MeasureForm, QuantityForm,
 from portal.blueprints.energy.models import SavingsMeasure
 from portal.blueprints.energy.stats import BASELINES_2020, TARGET_CHANGE_2025, target_2025
 from portal.db import db
-from portal.forms import EmptyForm, form_status
+from portal.forms import EmptyForm, Form, form_status
 from portal.htmx import redirect_to
 from portal.models import Unit
 from portal.requestargs import arg_int, paginate
@@ -48,6 +49,32 @@ def _scope_unit() -> Unit | None:
     return unit
 
 
+def _years() -> range:
+    """The years the pages offer: this one and the nine before."""
+    return range(timeutil.today().year, FIRST_YEAR - 1, -1)[:10]
+
+
+def _sources_by_code() -> dict[str, sources.Source]:
+    return {source.code: source for source in sources.sources()}
+
+
+def _saved(form: Form, save: Callable[[], object], done: Callable[[object], str]):
+    """The energy forms' write path: a valid form goes to ``save`` (a service
+    call); a broken rule shows on the form with nothing kept, success commits and
+    redirects to ``done(result)``. None: show the form (again)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = save()
+    except RuleViolation as error:
+        db.session.rollback()
+        error.show_on(form)
+        return None
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect_to(done(result))
+
+
 def _xlsx(data: bytes, filename: str):
     return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
 
@@ -69,7 +96,7 @@ def index():
         "energy/index.html", stats=stats, year=year, unit=unit, charts=charts, ranking=ranking, ratios=ratios,
         baselines=baselines, is_manager=current_user.has_role(*MANAGERS),
         units=services.units() if current_user.has_role(*MANAGERS) else [],
-        years=range(timeutil.today().year, FIRST_YEAR - 1, -1)[:10],
+        years=_years(),
     )
 
 
@@ -91,7 +118,7 @@ def report_page():
     return render_template(
         "energy/report.html", report=annual, year=year, rows=report.report_rows(annual),
         header=report.report_header(annual), deadline=services.report_deadline(year),
-        years=range(timeutil.today().year, FIRST_YEAR - 1, -1)[:10],
+        years=_years(),
     )
 
 
@@ -110,7 +137,7 @@ def report_export():
 def basis():
     year = _year()
     return render_template("energy/basis.html", year=year, basis=services.basis_for(year), units=services.units(),
-                           form=EmptyForm(), years=range(timeutil.today().year, FIRST_YEAR - 1, -1)[:10])
+                           form=EmptyForm(), years=_years())
 
 
 @bp.route("/basis/<int:year>/keep", methods=["POST"])
@@ -138,16 +165,11 @@ def edit_basis(year: int, unit_id: int):
         unit = db.session.get(Unit, unit_id) or abort(404)
     current = services.basis_for(year)[unit.id if unit else None]
     form = BasisForm(data={"floor_area": current.floor_area, "headcount": current.headcount})
-    if form.validate_on_submit():
-        try:
-            services.save_basis(year, unit.id if unit else None, form.to_draft(), actor=current_user, now=timeutil.now())
-        except RuleViolation as error:
-            db.session.rollback()
-            error.show_on(form)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect_to(url_for("energy.basis", year=year))
+    done = _saved(form, lambda: services.save_basis(year, unit.id if unit else None, form.to_draft(),
+                                                    actor=current_user, now=timeutil.now()),
+                  lambda _: url_for("energy.basis", year=year))
+    if done is not None:
+        return done
     return render_template("energy/basis_edit.html", form=form, year=year, unit=unit), form_status(form)
 
 
@@ -159,20 +181,14 @@ def edit_basis(year: int, unit_id: int):
 def quantities():
     year = _year()
     form = QuantityForm()
-    if form.validate_on_submit():
-        try:
-            services.save_quantity(form.to_draft(), actor=current_user, now=timeutil.now())
-        except RuleViolation as error:
-            db.session.rollback()
-            error.show_on(form)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect_to(url_for("energy.quantities", year=year))
+    done = _saved(form, lambda: services.save_quantity(form.to_draft(), actor=current_user, now=timeutil.now()),
+                  lambda _: url_for("energy.quantities", year=year))
+    if done is not None:
+        return done
     page = paginate(services.quantities_query(year))
     return render_template("energy/quantities.html", form=form, page=page, year=year,
-                           sources={s.code: s for s in sources.sources()},
-                           years=range(timeutil.today().year, FIRST_YEAR - 1, -1)[:10]), form_status(form)
+                           sources=_sources_by_code(),
+                           years=_years()), form_status(form)
 
 
 @bp.route("/quotas", methods=["GET", "POST"])
@@ -180,40 +196,28 @@ def quantities():
 def quotas():
     year = _year()
     form = QuotaForm()
-    if form.validate_on_submit():
-        try:
-            services.save_quota(year, form.to_draft(), actor=current_user, now=timeutil.now())
-        except RuleViolation as error:
-            db.session.rollback()
-            error.show_on(form)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect_to(url_for("energy.quotas", year=year))
+    done = _saved(form, lambda: services.save_quota(year, form.to_draft(), actor=current_user, now=timeutil.now()),
+                  lambda _: url_for("energy.quotas", year=year))
+    if done is not None:
+        return done
     page = paginate(services.quotas_query(year))
     warnings = services.quota_warnings(year)
     return render_template("energy/quotas.html", form=form, page=page, year=year, warnings=warnings,
-                           sources={s.code: s for s in sources.sources()},
-                           years=range(timeutil.today().year, FIRST_YEAR - 1, -1)[:10]), form_status(form)
+                           sources=_sources_by_code(),
+                           years=_years()), form_status(form)
 
 
 @bp.route("/measures", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def measures():
     form = MeasureForm()
-    if form.validate_on_submit():
-        try:
-            measure = services.save_measure(form.to_draft(), actor=current_user, now=timeutil.now())
-        except RuleViolation as error:
-            db.session.rollback()
-            error.show_on(form)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect_to(url_for("energy.measure", measure_id=measure.id))
+    done = _saved(form, lambda: services.save_measure(form.to_draft(), actor=current_user, now=timeutil.now()),
+                  lambda measure: url_for("energy.measure", measure_id=measure.id))
+    if done is not None:
+        return done
     page = paginate(services.measures_query())
     return render_template("energy/measures.html", form=form, page=page,
-                           sources={s.code: s for s in sources.sources()}), form_status(form)
+                           sources=_sources_by_code()), form_status(form)
 
 
 @bp.route("/measures/<int:measure_id>")
