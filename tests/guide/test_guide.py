@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal.blueprints.guide.demo import ITEMS
 from portal.blueprints.guide.models import GuideItem
-from portal.blueprints.guide.services import split_lines
+from portal.blueprints.guide.services import pack_categories, split_lines
 from portal.db import db
 from portal.models import AuditLog, Role, Unit
 
@@ -187,3 +187,32 @@ def test_categories_follow_the_guides_order_and_unknown_ones_come_last(client, s
     assert positions == sorted(positions)
     listing = page[page.index('id="service-list"'):]
     assert listing.index("<h2>社会保障</h2>") < listing.index("<h2>婚姻家庭</h2>") < listing.index("<h2>自定义分类</h2>")
+
+
+def test_pages_hold_small_categories_whole_and_split_a_large_one():
+    counts = [("社会保障", 3), ("婚姻家庭", 2), ("不动产登记", 12), ("信访", 1)]
+    pages = pack_categories(counts, 5)
+    assert [[(s.category, s.start, s.count) for s in page] for page in pages] == [
+        [("社会保障", 0, 3), ("婚姻家庭", 0, 2)],
+        [("不动产登记", 0, 5)],
+        [("不动产登记", 5, 5)],
+        [("不动产登记", 10, 2)],
+        [("信访", 0, 1)],
+    ]
+    assert all(sum(s.count for s in page) <= 5 for page in pages)
+    assert pack_categories([], 5) == []
+
+
+def test_a_category_larger_than_a_page_is_paged_through(app, client, small_building, create_item):
+    app.config["PAGE_SIZE"] = 4
+    names = [f"事项{n:02d}" for n in range(10)]
+    for name in names:
+        create_item(small_building.renshe, name, category="社会保障")
+    create_item(small_building.renshe, "结婚登记", category="婚姻家庭")
+    shown = []
+    for number in (1, 2, 3, 4):
+        page = html(client.get("/services/", query_string={"page": number}))
+        listing = page[page.index('id="service-list"'):]
+        shown.append(re.findall(r">(事项\d\d|结婚登记)</a>", listing))
+        assert f"第 {number} 页，共 4 页" in page
+    assert shown == [names[0:4], names[4:8], names[8:10], ["结婚登记"]]

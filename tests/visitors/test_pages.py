@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import event, func, select
 
 from portal import timeutil
+from portal.blueprints.visitors import services as svc
 from portal.blueprints.visitors.models import (
     PreregistrationStatus,
     VisitorEntry,
@@ -146,7 +147,8 @@ def test_on_site_list_flags_overstays_and_prints_for_evacuation(client, auth, ma
 
 def test_on_site_list_pages_and_its_query_count_is_flat(client, auth, make_user, make_entry, units):
     login(auth, make_user, Role.SECURITY)
-    for i in range(55):
+    size = svc.ON_SITE_PAGE_SIZE
+    for i in range(size + 5):
         make_entry(i + 1, name=f"访客{i:02d}", unit_id=list(units.values())[i % 3].id)
     statements = []
     listener = lambda *args: statements.append(args[2])
@@ -156,10 +158,11 @@ def test_on_site_list_pages_and_its_query_count_is_flat(client, auth, make_user,
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert "第 1 页，共 2 页" in first or "Page 1 of 2" in first
-    assert first.count('hx-post="/visitors/entries/') == 50
+    assert first.count('hx-post="/visitors/entries/') == size
+    assert first.count('name="csrf_token"') == 3  # the header's two forms and the list's one, not one per row
     assert len(statements) <= 6, statements  # user, page, count, summary… not one per row
     second = text(client.get("/visitors/on-site?page=2"))
-    assert "访客54" in first and "访客54" not in second  # longest inside first: overstays come on top
+    assert f"访客{size + 4:02d}" in first and f"访客{size + 4:02d}" not in second  # longest inside first: overstays on top
     assert "访客00" in second and second.count('hx-post="/visitors/entries/') == 5
 
 

@@ -72,7 +72,7 @@ def item_name_taken(unit_id: int | None, name: str, exclude_id: int | None = Non
 
 @dataclass(frozen=True)
 class GroupedPage(PageNavigation):
-    """One page of the guide: whole categories, never one split across two pages."""
+    """One page of the guide: small categories whole, a large one over several pages."""
 
     groups: list[tuple[str, list[GuideItem]]]
     page: int
@@ -84,17 +84,30 @@ class GroupedPage(PageNavigation):
         return [item for _, items in self.groups for item in items]
 
 
-def pack_categories(counts: list[tuple[str, int]], per_page: int) -> list[list[str]]:
-    """Categories (in order, with their sizes) packed into pages of about ``per_page``
-    items: a category is never split, a page holds at least one category."""
-    pages: list[list[str]] = []
-    size = 0
+@dataclass(frozen=True)
+class Slice:
+    """Part of a category on a page: ``count`` items from the ``start``-th."""
+
+    category: str
+    start: int
+    count: int
+
+
+def pack_categories(counts: list[tuple[str, int]], per_page: int) -> list[list[Slice]]:
+    """Categories (in order, with their sizes) packed into pages of at most
+    ``per_page`` items: categories that fit share a page whole; one larger than a
+    page fills pages of its own, so no page grows with the data."""
+    pages: list[list[Slice]] = []
+    size = per_page  # the first category starts a page
     for name, count in counts:
-        if pages and size and size + count <= per_page:
-            pages[-1].append(name)
+        if count > per_page:
+            pages.extend([Slice(name, start, min(per_page, count - start))] for start in range(0, count, per_page))
+            size = per_page
+        elif size + count <= per_page:
+            pages[-1].append(Slice(name, 0, count))
             size += count
         else:
-            pages.append([name])
+            pages.append([Slice(name, 0, count)])
             size = count
     return pages
 
@@ -109,7 +122,7 @@ class GuideIndex:
 
 def guide_index(*, category: str, unit_id: int | None, page: int, per_page: int) -> GuideIndex:
     """The public guide: every category with its count, the units with theirs, and
-    one page of items, whole categories per page."""
+    one page of items (see :func:`pack_categories`)."""
     categories = [tuple(row) for row in db.session.execute(
         select(GuideItem.category, func.count()).group_by(GuideItem.category).order_by(category_order(), GuideItem.category)
     )]
@@ -128,20 +141,24 @@ def guide_index(*, category: str, unit_id: int | None, page: int, per_page: int)
     pages = pack_categories(counts, per_page)
     groups: list[tuple[str, list[GuideItem]]] = []
     if 1 <= page <= len(pages):
+        slices = pages[page - 1]
         query = (
             select(GuideItem)
             .join(Unit, GuideItem.unit_id == Unit.id)
             .options(contains_eager(GuideItem.unit),
                      joinedload(GuideItem.room).joinedload(Room.floor).joinedload(Floor.building))
-            .where(GuideItem.category.in_(pages[page - 1]))
+            .where(GuideItem.category.in_([part.category for part in slices]))
             .order_by(category_order(), GuideItem.category, Unit.sort_order, GuideItem.name, GuideItem.id)
         )
         if unit_id:
             query = query.where(GuideItem.unit_id == unit_id)
+        if len(slices) == 1 and slices[0].start:  # a later page of a large category
+            query = query.offset(slices[0].start)
+        query = query.limit(sum(part.count for part in slices))
         by_category: dict[str, list[GuideItem]] = {}
         for item in db.session.scalars(query):
             by_category.setdefault(item.category, []).append(item)
-        groups = [(name, by_category[name]) for name in pages[page - 1] if name in by_category]
+        groups = [(part.category, by_category[part.category]) for part in slices if part.category in by_category]
     total = sum(n for _, n in counts)
     selected_unit = db.session.get(Unit, unit_id) if unit_id else None
     return GuideIndex(GroupedPage(groups, page, max(1, len(pages)), total), categories, units, selected_unit)

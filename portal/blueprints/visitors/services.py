@@ -548,7 +548,8 @@ class OnSitePage:
         return self.page + 1 if self.has_next else None
 
 
-ON_SITE_PAGE_SIZE = 50
+# A page of the on-site list: what the desk's panel shows at a glance (the portal's page size).
+ON_SITE_PAGE_SIZE = 25
 
 
 def on_site_page(number: int, now: datetime, closing_time: time, *, per_page: int = ON_SITE_PAGE_SIZE) -> OnSitePage:
