@@ -74,3 +74,24 @@ def test_catalogs_do_not_translate_the_same_message_differently():
                     clashes.append(f"{key!r}: {seen[key][0]} {seen[key][1]!r} vs {source.name} {text!r}")
                 seen.setdefault(key, (source.name, text))
     assert not clashes, "\n".join(clashes)
+
+
+def test_templates_follow_force_locale_within_one_request(app):
+    """Messages to other people are written in their language inside the request (force_locale)."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        assert render_template_string("{{ _('Home') }}") == "首页"
+        with force_locale("en"):
+            assert render_template_string("{{ _('Home') }}") == "Home"
+            assert render_template_string("{{ ngettext('%(num)s item', '%(num)s items', 2) }}") == "2 items"
+        assert render_template_string("{{ _('Home') }}") == "首页"
+
+
+def test_iri_writes_encoded_text_as_text_and_keeps_reserved_characters_encoded():
+    from portal.templating import iri
+
+    assert iri("/services/?category=%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C") == "/services/?category=社会保障"
+    assert iri("/search?q=%E4%BA%BA%26%23%20x") == "/search?q=人%26%23%20x"
+    assert iri("/x?q=%E4%BA") == "/x?q=%E4%BA"  # not a whole character: left as it was
