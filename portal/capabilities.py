@@ -1,8 +1,8 @@
 """How a capability declares itself to the core.
 
 Each package under ``portal/blueprints/`` defines ``CAPABILITY``: its navigation
-item (with the roles that see it), its /admin/ links, its home-page panel and
-its settings. The core builds the header, the admin index, the home page and
+item (with the roles that see it), its /admin/ links, its home-page panel, its
+settings and the layers it draws on the building's floor plan. The core builds the header, the admin index, the home page and
 the configuration from these declarations and names no capability itself, so
 changing who may use a capability touches that capability's package only.
 """
@@ -10,13 +10,14 @@ changing who may use a capability touches that capability's package only.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask import Flask
 
-from portal.models import Role
+from portal.models import Floor, Role
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,49 @@ class Setting:
 
 
 @dataclass(frozen=True)
+class LegendEntry:
+    """One line of a plan's legend: the swatch's CSS class and what it stands for."""
+
+    css_class: str
+    label: str
+
+
+@dataclass(frozen=True)
+class RoomMark:
+    """How a layer draws one room: classes for its box (in place of the plain ones), the
+    short caption in it, what its title adds, and its row of the table under the plan."""
+
+    css_class: str
+    caption: str
+    title: str
+    cells: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanAnnotations:
+    """A layer's marks for some floors: rooms left out are drawn plain."""
+
+    columns: tuple[object, ...]  # the table's headings after the room
+    rooms: Mapping[int, RoomMark]  # by room id
+    floor_legends: Mapping[int, tuple[LegendEntry, ...]]  # by floor id: what the fills name on that floor
+    legend: tuple[LegendEntry, ...] = ()  # the marks every floor shares (outlines, patterns)
+
+
+@dataclass(frozen=True)
+class FloorPlanLayer:
+    """A way of drawing the building's floor plan, chosen with ``?layer=<key>``.
+
+    ``visible`` says whether the current user may see it (the declaring capability's
+    rule); ``annotate`` marks the rooms of the given floors (rooms loaded) as of a day.
+    """
+
+    key: str
+    label: object  # a lazy string: the toggle's text
+    visible: Callable[[], bool]
+    annotate: Callable[[Sequence[Floor], date], PlanAnnotations]
+
+
+@dataclass(frozen=True)
 class Capability:
     name: str
     nav: NavItem | None = None
@@ -64,6 +108,7 @@ class Capability:
     init_app: Callable[[Flask], None] | None = None
     # Where people holding one of these roles land after logging in (no ``next`` given).
     landing: NavItem | None = None
+    floor_plan_layers: tuple[FloorPlanLayer, ...] = ()
 
 
 def apply_settings(app: Flask, settings: tuple[Setting, ...], environ: Mapping[str, str] | None = None) -> None:

@@ -2,7 +2,7 @@
 ``portal/blueprints/<name>/`` (``bp``, views, forms, models, services),
 ``portal/templates/<name>/``, its translations and ``tests/<name>/``, and
 declares itself with ``CAPABILITY`` (:class:`portal.capabilities.Capability`):
-navigation, admin links, home panel, settings and ``init_app``.
+navigation, admin links, home panel, settings, floor-plan layers and ``init_app``.
 
 A package may also have a ``demo`` module with an idempotent ``seed_demo()``
 for ``flask seed-demo``.
@@ -18,7 +18,7 @@ from types import ModuleType
 from flask import Flask
 from markupsafe import Markup
 
-from portal.capabilities import Capability, NavItem, apply_settings
+from portal.capabilities import Capability, FloorPlanLayer, NavItem, apply_settings
 
 
 @cache
@@ -77,6 +77,11 @@ def landing_endpoint(user) -> str | None:
         if declared.landing is not None and user.has_role(*declared.landing.roles):
             return declared.landing.endpoint
     return None
+
+
+def floor_plan_layers() -> list[FloorPlanLayer]:
+    """The floor-plan layers the installed capabilities let this user see."""
+    return [layer for declared in capabilities() for layer in declared.floor_plan_layers if layer.visible()]
 
 
 def admin_links() -> list[NavItem]:

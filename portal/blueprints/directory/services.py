@@ -4,9 +4,9 @@ schematic's geometry, loading search hits, staff usernames."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,7 @@ from portal.blueprints.directory.search import (
 from portal.blueprints.guide.models import GuideItem
 from portal.blueprints.guide.services import category_order
 from portal.blueprints.rooms.services import BOOKABLE_KINDS, meetings_ahead
+from portal.capabilities import FloorPlanLayer, PlanAnnotations, RoomMark
 from portal.db import db
 from portal.labels import LabelledEnum
 from portal.models import Building, Equipment, Floor, Room, RoomKind, Unit, User
@@ -109,6 +110,7 @@ class PlanCell:
     y: int
     css_class: str
     caption: str  # occupant's short name, or the room's name
+    note: str = ""  # what a floor-plan layer adds to the room's title
     width: int = CELL_WIDTH
     height: int = CELL_HEIGHT
 
@@ -143,8 +145,17 @@ def room_css_class(room: Room) -> str:
     return css
 
 
-def floor_plan(building: Building) -> FloorPlan:
-    """A schematic of ``building``: one row per floor, top floor first, one box per room."""
+def _cell(room: Room, x: int, y: int, marks: Mapping[int, RoomMark]) -> PlanCell:
+    mark = marks.get(room.id)
+    if mark is None:
+        return PlanCell(room, x, y, room_css_class(room), _caption(room))
+    caption = mark.caption if len(mark.caption) <= CAPTION_CHARS else mark.caption[: CAPTION_CHARS - 1] + "…"
+    return PlanCell(room, x, y, f"plan-room {mark.css_class}", caption, note=mark.title)
+
+
+def floor_plan(building: Building, marks: Mapping[int, RoomMark] | None = None) -> FloorPlan:
+    """A schematic of ``building``: one row per floor, top floor first, one box per room;
+    ``marks`` (a floor-plan layer's, by room id) replace the plain classes and captions."""
     floors = sorted(building.floors, key=lambda f: f.level, reverse=True)
     widest = max((len(f.rooms) for f in floors), default=0)
     width = LABEL_WIDTH + GAP + max(widest, 1) * (CELL_WIDTH + GAP)
@@ -152,7 +163,7 @@ def floor_plan(building: Building) -> FloorPlan:
     for i, floor in enumerate(floors):
         y = GAP + i * (CELL_HEIGHT + GAP)
         cells = [
-            PlanCell(room, LABEL_WIDTH + GAP + j * (CELL_WIDTH + GAP), y, room_css_class(room), _caption(room))
+            _cell(room, LABEL_WIDTH + GAP + j * (CELL_WIDTH + GAP), y, marks or {})
             for j, room in enumerate(sorted(floor.rooms, key=lambda r: r.number))
         ]
         rows.append(PlanRow(floor, y, cells))
@@ -404,9 +415,11 @@ class BuildingPage:
     buildings: list[tuple[int, str]]
     floors: list[Floor]
     plan: FloorPlan
+    annotations: PlanAnnotations | None = None
 
 
-def building_page(building_id: int) -> BuildingPage | None:
+def building_page(building_id: int, layer: FloorPlanLayer | None = None, day: date | None = None) -> BuildingPage | None:
+    """The building's floors and plan, drawn with ``layer`` (as of ``day``) when one is given."""
     building = db.session.scalar(
         select(Building)
         .options(selectinload(Building.floors).selectinload(Floor.rooms).joinedload(Room.unit))
@@ -415,7 +428,9 @@ def building_page(building_id: int) -> BuildingPage | None:
     if building is None:
         return None
     floors = sorted(building.floors, key=lambda f: f.level, reverse=True)
-    return BuildingPage(building, building_options(), floors, floor_plan(building))
+    annotations = layer.annotate(floors, day) if layer is not None and day is not None else None
+    plan = floor_plan(building, annotations.rooms if annotations is not None else None)
+    return BuildingPage(building, building_options(), floors, plan, annotations)
 
 
 def building_options() -> list[tuple[int, str]]:

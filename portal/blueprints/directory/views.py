@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from portal import cache, timeutil
+from portal.blueprints import floor_plan_layers
 from portal.blueprints.directory import EDITORS, bp
 from portal.blueprints.directory.exchange import export_workbook, import_workbook
 from portal.blueprints.directory.forms import (
@@ -149,7 +150,11 @@ def unit(unit_id: int):
 
 @bp.route("/buildings/<int:building_id>")
 def building(building_id: int):
-    data = building_page(building_id)
+    """The floor guide; ``?layer=<key>`` draws the plan with a layer the user may see
+    (any other value: the plain plan)."""
+    layers = floor_plan_layers()
+    layer = next((candidate for candidate in layers if candidate.key == request.args.get("layer")), None)
+    data = building_page(building_id, layer, timeutil.today())
     if data is None:
         abort(404)
     return render(
@@ -158,6 +163,9 @@ def building(building_id: int):
         buildings=data.buildings,
         floors=data.floors,
         plan=data.plan,
+        layers=layers,
+        layer=layer,
+        annotations=data.annotations,
     )
 
 
