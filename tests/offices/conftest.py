@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from portal.blueprints.offices.models import OfficeStandard
-from portal.blueprints.offices.services import EntryDraft, ensure_default_standards, record_entry
+from portal.blueprints.offices.services import EntryDraft, SeatDraft, ensure_default_standards, record_entry, seat_person
 from portal.db import db
 from portal.models import Building, Floor, Role, Room, Unit, User
 from portal.timeutil import LOCAL_TZ
@@ -67,6 +67,17 @@ def allocated(place, logistics) -> dict:
         record_entry(place["rooms"][number], EntryDraft(unit_id, use, Decimal(area), START), actor=logistics, now=NOW)
     db.session.commit()
     return place
+
+
+@pytest.fixture
+def seated(allocated, ranks, logistics):
+    """张局长 (乡科级) alone in 301, 王一 and 王二 (乡科级以下) sharing 303; 302 and 401 empty."""
+    people = allocated["people"]
+    for who, number, rank in (("head", "301", "乡科级"), ("clerk1", "303", "乡科级以下"), ("clerk2", "303", "乡科级以下")):
+        seat_person(allocated["rooms"][number], SeatDraft(people[who].id, ranks[rank].id, START), actor=logistics, now=NOW)
+    people["clerk1"].phone_ext = "5123"
+    db.session.commit()
+    return allocated
 
 
 @pytest.fixture(autouse=True)

@@ -6,25 +6,12 @@ from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from portal.blueprints.offices.models import OfficeException, OfficePublication, OfficeRoomEntry, OfficeSeat
-from portal.blueprints.offices.services import SeatDraft, seat_person
 from portal.db import db
 from portal.models import Role
-from tests.offices.conftest import NOW, START
-
-
-@pytest.fixture
-def seated(allocated, ranks, logistics):
-    people = allocated["people"]
-    for who, number, rank in (("head", "301", "乡科级"), ("clerk1", "303", "乡科级以下"), ("clerk2", "303", "乡科级以下")):
-        seat_person(allocated["rooms"][number], SeatDraft(people[who].id, ranks[rank].id, START), actor=logistics, now=NOW)
-    people["clerk1"].phone_ext = "5123"
-    db.session.commit()
-    return allocated
 
 
 def room_area(place, number) -> Decimal:

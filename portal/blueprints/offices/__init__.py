@@ -9,13 +9,16 @@ floor's rooms may add up to (default 3000 m²), the bound for mistyped areas.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.capabilities import Capability, NavItem, Setting
+from portal.capabilities import Capability, FloorPlanLayer, NavItem, PlanAnnotations, Setting
+from portal.models import Floor
 from portal.security import ADMINS, STAFF
 
 bp = Blueprint("offices", __name__, url_prefix="/offices")
@@ -49,12 +52,24 @@ def home_panel() -> str | None:
     return render_template("offices/_home_panel.html", publication=published[0])
 
 
+def may_see_allocation() -> bool:
+    """Who sees the directory's floor plan by allocation: those who keep the ledger."""
+    return current_user.is_authenticated and current_user.has_role(*ADMINS)
+
+
+def allocation_layer(floors: Sequence[Floor], day: date) -> PlanAnnotations:
+    from portal.blueprints.offices.services import allocation_annotations
+
+    return allocation_annotations(floors, day)
+
+
 CAPABILITY = Capability(
     "offices",
     admin_links=ADMIN_LINKS,
     home_panel=home_panel,
     home_order=150,
     settings=(Setting("OFFICES_FLOOR_AREA_M2", Decimal("3000"), parse=parse_area),),
+    floor_plan_layers=(FloorPlanLayer("allocation", _l("By allocation"), may_see_allocation, allocation_layer),),
 )
 
 from portal.blueprints.offices import notify, views  # noqa: E402,F401

@@ -29,6 +29,7 @@ from portal.blueprints.offices.models import (
     OfficeStockTakeLine,
     RoomUse,
 )
+from portal.capabilities import LegendEntry, PlanAnnotations, RoomMark
 from portal.db import db
 from portal.labels import LabelledEnum
 from portal.models import Building, Floor, Room, Unit, User
@@ -180,6 +181,7 @@ class LedgerRoom:
     occupants: list[Occupant]
     check: RoomCheck | None  # offices only
     exception: str = ""
+    unit_short: str = ""
 
     @property
     def is_office(self) -> bool:
@@ -278,9 +280,8 @@ def exceptions_on(day: date, room_ids: Iterable[int]) -> dict[int, OfficeExcepti
     return {row.room_id: row for row in rows}
 
 
-def ledger(day: date, *, unit_id: int | None = None) -> Ledger:
-    """The allocation on ``day``: every recorded room, its occupants and the check, per unit."""
-    entries = entries_as_of(day, unit_id=unit_id)
+def ledger_rooms(entries: Sequence[OfficeRoomEntry], day: date) -> list[LedgerRoom]:
+    """The rooms of ``entries`` (from ``entries_as_of``) with their occupants and check on ``day``."""
     ids = [e.room_id for e in entries]
     occupants: dict[int, list[Occupant]] = {}
     for seat in seats_on(day, ids):
@@ -301,7 +302,14 @@ def ledger(day: date, *, unit_id: int | None = None) -> Ledger:
             unit_id=entry.unit_id, unit_name=entry.unit.name if entry.unit else "", use=entry.use,
             area=entry.area_m2, occupants=people, check=check,
             exception=f"{exception.reason}（{exception.approved_by}）" if exception else "",
+            unit_short=(entry.unit.short_name or entry.unit.name) if entry.unit else "",
         ))
+    return rooms
+
+
+def ledger(day: date, *, unit_id: int | None = None) -> Ledger:
+    """The allocation on ``day``: every recorded room, its occupants and the check, per unit."""
+    rooms = ledger_rooms(entries_as_of(day, unit_id=unit_id), day)
     units: list[UnitSummary] = []
     by_unit: dict[int, list[LedgerRoom]] = {}
     for room in rooms:
@@ -948,6 +956,115 @@ def floor_plans(building_id: int, day: date) -> list[PlanFloor]:
             floor.rooms.append(PlanRoom(room.id, room.number, (unit.short_name or unit.name) if unit else "",
                                         _status(line), line.area, len(line.occupants)))
     return list(floors.values())
+
+
+# ---------------------------------------------------------------- the directory's floor plan by allocation
+
+PLAN_FILLS = 8  # .plan-unit-0 … .plan-unit-7 in portal.css, each light enough for the room labels
+
+
+def fill_slots(floors: Sequence[Sequence[int]], fills: int = PLAN_FILLS) -> list[dict[int, int]]:
+    """A fill for each unit (id) on each floor (its units in room order): different units on a
+    floor get different fills while there are enough, and a unit keeps its fill on every floor
+    where that fill is free."""
+    preferred: dict[int, int] = {}
+    slots_by_floor = []
+    for units in floors:
+        ordered = list(dict.fromkeys(units))
+        slots: dict[int, int] = {}
+        for unit in ordered:
+            if unit in preferred and preferred[unit] not in slots.values():
+                slots[unit] = preferred[unit]
+        for unit in ordered:
+            if unit in slots:
+                continue
+            free = next((i for i in range(fills) if i not in slots.values()), len(slots) % fills)
+            slots[unit] = free
+            preferred.setdefault(unit, free)
+        slots_by_floor.append(slots)
+    return slots_by_floor
+
+
+PLAN_COLUMNS = (_l("Unit"), _l("Use area"), _l("Occupants"), _l("Status"))
+PLAN_LEGEND = (
+    ("plan-alloc--shared", _l("Shared office (two or more people): thick outline")),
+    ("plan-alloc--service", _l("Service room (archives, meeting or equipment room): dotted outline")),
+    ("plan-alloc--vacant", _l("Empty, available for reallocation: white, dashed outline")),
+    ("plan-alloc--over", _l("Over the standard: red dashed outline and “!”")),
+    ("plan-alloc--none", _l("Not in the office ledger: grey")),
+)
+
+
+def _plan_status(line: LedgerRoom) -> str:
+    status = _status(line)
+    if status is PlanStatus.VACANT:
+        return str(_l("Empty office, available for reallocation") if line.is_office else line.use.label)
+    if status is PlanStatus.SERVICE:
+        return str(line.use.label)
+    check = line.check
+    assert check is not None
+    text = str(_l("Shared office") if check.occupants > 1 else _l("Office"))
+    if status is PlanStatus.OVER:
+        return str(_l("%(use)s, over the standard by %(excess)s m²", use=text, excess=check.excess))
+    if status is PlanStatus.EXEMPT and check.excess > 0:
+        return str(_l("%(use)s, above the standard by an approved exception", use=text))
+    return text
+
+
+def _plan_mark(line: LedgerRoom, fill: int | None) -> RoomMark:
+    status = _status(line)
+    classes = ["plan-alloc"]
+    if status is PlanStatus.VACANT:
+        classes.append("plan-alloc--vacant")
+    else:
+        classes.append(f"plan-unit-{fill}")
+        if status is PlanStatus.SERVICE:
+            classes.append("plan-alloc--service")
+        elif len(line.occupants) > 1:
+            classes.append("plan-alloc--shared")
+        if status is PlanStatus.OVER:
+            classes.append("plan-alloc--over")
+    caption = line.unit_short or str(_l("Vacant"))
+    if status is PlanStatus.OVER:
+        caption = f"!{caption}"
+    text = _plan_status(line)
+    people = len(line.occupants)
+    title = str(_l("%(status)s; %(area)s m², occupants: %(n)s", status=text, area=line.area, n=people))
+    return RoomMark(" ".join(classes), caption, title,
+                    (line.unit_name or "—", f"{line.area} m²", str(people), text))
+
+
+def _unrecorded_mark(room: Room) -> RoomMark:
+    status = str(_l("Not in the office ledger"))
+    area = f"{room.area_m2} m²" if room.area_m2 else "—"
+    return RoomMark("plan-alloc plan-alloc--none", room.name or (room.unit.short_name if room.unit else ""),
+                    status, (room.unit.name if room.unit else "—", area, "—", status))
+
+
+def allocation_annotations(floors: Sequence[Floor], day: date) -> PlanAnnotations:
+    """The directory's floor plan by allocation on ``day``: each unit's rooms in its fill (per floor,
+    named in the floor's legend), shared offices, service rooms, empty rooms and rooms over the
+    standard marked by outline as well, and a row per room for the table under the plan.
+    Three queries, however many rooms (``floors`` come with their rooms loaded)."""
+    room_ids = [room.id for floor in floors for room in floor.rooms]
+    lines = {line.room_id: line for line in ledger_rooms(entries_as_of(day, room_ids=room_ids), day)}
+    allocated = [[lines[r.id].unit_id for r in floor.rooms if r.id in lines and lines[r.id].unit_id is not None
+                  and not lines[r.id].vacant] for floor in floors]
+    marks: dict[int, RoomMark] = {}
+    legends: dict[int, tuple[LegendEntry, ...]] = {}
+    for floor, slots in zip(floors, fill_slots(allocated), strict=True):
+        names: dict[int, str] = {}
+        for room in floor.rooms:
+            line = lines.get(room.id)
+            if line is None:
+                marks[room.id] = _unrecorded_mark(room)
+                continue
+            marks[room.id] = _plan_mark(line, slots.get(line.unit_id) if line.unit_id is not None else None)
+            if line.unit_id in slots:
+                names[line.unit_id] = line.unit_name
+        legends[floor.id] = tuple(LegendEntry(f"plan-unit-{slots[uid]}", name) for uid, name in names.items())
+    legend = tuple(LegendEntry(css, str(label)) for css, label in PLAN_LEGEND)
+    return PlanAnnotations(tuple(PLAN_COLUMNS), marks, legends, legend)
 
 
 # ---------------------------------------------------------------- stock-takes (清查盘点)
