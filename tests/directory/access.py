@@ -29,7 +29,11 @@ def synonym_of(short_name: str | None) -> int:
 ACCESS = {
     "directory.index": Access("/directory/"),
     "directory.unit": Access(lambda: f"/directory/units/{unit_id('人社局')}"),
-    "directory.building": Access(lambda: f"/directory/buildings/{db.session.scalar(select(Building.id).order_by(Building.id))}"),
+    "directory.building": [
+        Access(lambda: f"/directory/buildings/{db.session.scalar(select(Building.id).order_by(Building.id))}"),
+        # with a floor-plan layer (offices' allocation): drawn for those the layer lets see it, plain for the others
+        Access(lambda: f"/directory/buildings/{db.session.scalar(select(Building.id).order_by(Building.id))}?layer=allocation"),
+    ],
     "directory.search": Access("/directory/search?q=人社局"),
     "directory.staff": Access("/directory/staff/", allowed=LOGGED_IN),
     "directory.admin_units": Access("/directory/admin/units/", allowed=EDITORS),

@@ -1,6 +1,8 @@
 """办公用房 — office space: the allocation ledger (who sits where, with the use
 area of each room), the check against the standard by rank, moves and
 hand-backs as dated, audited changes, and the yearly internal publication (公示).
+For those who keep the ledger, the directory's building plan also draws the
+allocation (a floor-plan layer, ``?layer=allocation``).
 
 Operations: the hand-back reminder runs with the others (``flask --app portal
 notify remind``, cron). ``PORTAL_OFFICES_FLOOR_AREA_M2`` is the largest area a

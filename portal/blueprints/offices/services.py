@@ -1037,7 +1037,7 @@ def _plan_mark(line: LedgerRoom, fill: int | None) -> RoomMark:
 def _unrecorded_mark(room: Room) -> RoomMark:
     status = str(_l("Not in the office ledger"))
     area = f"{room.area_m2} m²" if room.area_m2 else "—"
-    return RoomMark("plan-alloc plan-alloc--none", room.name or (room.unit.short_name if room.unit else ""),
+    return RoomMark("plan-alloc plan-alloc--none", room.name or ((room.unit.short_name or room.unit.name) if room.unit else ""),
                     status, (room.unit.name if room.unit else "—", area, "—", status))
 
 
