@@ -1,12 +1,13 @@
-"""Factories for the supervision tests: the two parties and a short checklist."""
+"""Factories for the supervision tests: the two parties, a guard, a short checklist and a night patrol route."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 import pytest
 
-from portal.blueprints.supervision.models import Area, CheckItem
+from portal.blueprints.supervision import patrols
+from portal.blueprints.supervision.models import Area, CheckItem, PatrolRoute
 from portal.db import db
 from portal.models import Role, User
 from portal.timeutil import LOCAL_TZ
@@ -36,3 +37,19 @@ def cleaning_items(app) -> list[CheckItem]:
     db.session.add_all(items)
     db.session.commit()
     return items
+
+
+@pytest.fixture
+def guard(make_user) -> User:
+    return make_user(roles=[Role.SECURITY], username="baoan", display_name="门岗保安 刘师傅")
+
+
+@pytest.fixture
+def night_route(app) -> PatrolRoute:
+    """Every 2 hours from 18:00 to 08:00 (eight rounds a night), ±30 minutes, in use since 1 November 2026."""
+    route = PatrolRoute(name="主楼夜间巡逻", checkpoints="北门岗\n主楼1楼大厅\n地下车库",
+                        times=patrols.format_times(patrols.every(time(18), time(8), 120)), tolerance_minutes=30,
+                        created_at=datetime(2026, 11, 1, 0, 0, tzinfo=LOCAL_TZ))
+    db.session.add(route)
+    db.session.commit()
+    return route

@@ -1,5 +1,5 @@
 """On a phone (390 px): an inspection with a failed item, the rectification it opens,
-and the property company reporting it done — with JavaScript on and off."""
+and the property company reporting it done; a guard's patrol round — with JavaScript on and off."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from portal import timeutil
-from portal.blueprints.supervision.models import Rectification, RectificationStatus
+from portal.blueprints.supervision.models import PatrolRound, Rectification, RectificationStatus
 from portal.db import db
 from portal.models import Role
 from tests.conftest import log_in, log_out
@@ -61,3 +61,31 @@ def test_an_inspection_with_a_failed_item_on_a_phone(live_server, page, make_use
     db.session.commit()  # end the test's transaction: read what the server wrote
     item = db.session.scalar(db.select(Rectification))
     assert item.status is RectificationStatus.REPORTED
+
+
+def test_a_guard_records_a_patrol_round_on_a_phone(live_server, page, make_user, night_route):
+    make_user(roles=[Role.SECURITY], username="baoan", display_name="门岗保安 刘师傅")
+    base = live_server.url
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    log_in(page, base, "baoan")
+    page.goto(f"{base}/supervision/patrols")
+    page.click("button:has-text('开始巡逻：主楼夜间巡逻')")
+    page.wait_for_url(re.compile(r"/supervision/patrols/rounds/\d+$"))
+    page.uncheck("#checked_2")  # the car park could not be reached
+    page.fill("#finding_1", "大厅东侧门未锁")
+    page.click("button:has-text('结束本次巡逻')")
+    assert "请说明未到达该巡逻点的原因" in page.content()  # the ticks and findings are kept
+    assert not page.is_checked("#checked_2") and page.input_value("#finding_1") == "大厅东侧门未锁"
+    if page.js_enabled:
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.fill("#finding_2", "车库卷帘门故障，进不去")
+    page.click("button:has-text('结束本次巡逻')")
+    page.wait_for_selector("text=巡逻已结束并记录")
+    if page.js_enabled:
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    db.session.commit()  # end the test's transaction: read what the server wrote
+    patrol_round = db.session.scalar(db.select(PatrolRound))
+    assert patrol_round.ended_at is not None
+    assert [(c.checked, c.finding) for c in patrol_round.checks] == [
+        (True, ""), (True, "大厅东侧门未锁"), (False, "车库卷帘门故障，进不去")]

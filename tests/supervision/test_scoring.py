@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from portal.blueprints.supervision.models import Area
+from portal.blueprints.supervision.patrols import SlotStatus
 from portal.blueprints.supervision.scoring import (
     Component,
     Grade,
@@ -124,3 +126,18 @@ def test_the_survey_counts_100_60_or_0_per_answer_and_weighs_20_per_cent():
     assert score.satisfaction == {Area.CLEANING: Decimal("80.0"), Area.SECURITY: Decimal("50.0"), Area.MEETING: Decimal("60.0")}
     # (40 × 90.0 + 20 × 64.0) / 60 = (3600 + 1280) / 60 = 81.333…
     assert score.total == Decimal("81.3")
+
+
+def test_patrol_rounds_are_shown_beside_the_score_and_do_not_change_it():
+    done, missed, due = SlotStatus.DONE, SlotStatus.MISSED, SlotStatus.DUE
+    with_patrols = replace(facts(), patrol_slots=(done,) * 7 + (missed,) * 6 + (due,) * 3)
+    score = score_month(2026, 11, with_patrols, now=NOW)
+    # 7 made of 13 settled (the 3 still due are not counted): 700 / 13 = 53.846… → 53.8; 6 missed
+    assert (score.patrols.good, score.patrols.counted, score.patrols.value) == (7, 13, Decimal("53.8"))
+    assert score.missed_rounds == 6
+    assert score.total == Decimal("63.2")  # as worked by hand above, without the patrols
+
+
+def test_a_month_without_expected_rounds_has_no_patrol_figure():
+    score = score_month(2026, 11, facts(), now=NOW)
+    assert score.patrols.value is None and score.missed_rounds == 0

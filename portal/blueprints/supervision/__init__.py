@@ -1,5 +1,6 @@
 """物业监管 — the logistics center supervises the property company: checklists
-per service area, inspections, rectification requests (整改) and the monthly
+per service area, inspections, rectification requests (整改), the security
+patrol log (routes, the guards' rounds, missed rounds) and the monthly
 evaluation computed from inspections, rectifications and the repairs data."""
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from portal.security import ADMINS
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 
 VIEWERS = (Role.PROPERTY,) + ADMINS  # the property company sees its scores and tasks
+PATROL_VIEWERS = VIEWERS + (Role.SECURITY,)  # the guards record their rounds and see the log
 
 ADMIN_LINKS = (
     NavItem("supervision.index", _l("Property supervision"), ADMINS),
     NavItem("supervision.items", _l("Inspection checklists"), ADMINS),
+    NavItem("supervision.patrol_routes", _l("Patrol routes"), ADMINS),
 )
 
 
@@ -41,6 +44,7 @@ def home_panel() -> str | None:
 
 CAPABILITY = Capability(
     "supervision",
+    nav=NavItem("supervision.patrols_log", _l("Patrol rounds"), (Role.SECURITY,)),
     admin_links=ADMIN_LINKS,
     home_panel=home_panel,
 )

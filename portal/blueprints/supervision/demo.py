@@ -1,6 +1,7 @@
 """Demo supervision: the checklists the logistics center uses for 遂宁富航信息服务有限公司,
 about three months of weekly inspections ending today, a few rectifications in
-every state (one past its deadline). Deterministic for a given day; idempotent."""
+every state (one past its deadline), two patrol routes with two weeks of rounds
+(a few missed, one being walked now). Deterministic for a given day; idempotent."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import func, select
 
 from portal import timeutil
+from portal.blueprints.supervision import patrols
 from portal.blueprints.supervision.models import (
     Area,
     CheckItem,
     Inspection,
     InspectionResult,
+    PatrolCheck,
+    PatrolRound,
+    PatrolRoute,
     Rectification,
     RectificationStatus,
     Satisfaction,
@@ -77,8 +82,14 @@ WEEKS = 13
 
 
 def seed_demo() -> None:
-    if db.session.scalar(select(func.count()).select_from(CheckItem)):
-        return
+    if not db.session.scalar(select(func.count()).select_from(CheckItem)):
+        _inspections()
+    if not db.session.scalar(select(func.count()).select_from(PatrolRoute)):
+        _patrols(random.Random(2012), timeutil.now())
+    db.session.commit()
+
+
+def _inspections() -> None:
     logistics = db.session.scalar(select(User).where(User.username == "logistics"))
     property_user = db.session.scalar(select(User).where(User.username == "property"))
     if logistics is None:
@@ -115,7 +126,6 @@ def seed_demo() -> None:
     db.session.flush()
     _rectifications(rng, failed_inspections, logistics, property_user, now)
     _survey(rng, now)
-    db.session.commit()
 
 
 def _rectifications(rng: random.Random, inspections: list[Inspection], logistics: User, property_user: User | None,
@@ -176,3 +186,37 @@ def _survey(rng: random.Random, now: datetime) -> None:
                 draw = rng.random()
                 rating = Satisfaction.SATISFIED if draw < good else Satisfaction.FAIRLY if draw < good + fair else Satisfaction.DISSATISFIED
                 db.session.add(SurveyRating(year=year, month=month, area=area, rating=rating))
+
+
+PATROL_DAYS = 14
+ROUTES = (
+    ("主楼夜间巡逻", ("北门岗", "主楼1楼大厅", "主楼各层楼梯间", "主楼配电房", "地下车库", "南门岗"),
+     patrols.every(time(18), time(8), 120)),
+    ("外围白天巡逻", ("主楼前广场", "北门停车场", "附楼之间通道", "消防通道"), [time(10), time(15)]),
+)
+PATROL_FINDINGS = ("楼梯间一处灯不亮", "消防通道停放电动车一辆", "配电房门未锁", "地下车库积水")
+
+
+def _patrols(rng: random.Random, now: datetime) -> None:
+    """Rounds for the last two weeks, most on time, a few missed or late; the guard is out on one now."""
+    guard = db.session.scalar(select(User).where(User.username == "guard"))
+    if guard is None:
+        return
+    start = timeutil.local(now.date() - timedelta(days=PATROL_DAYS), time(0))
+    for name, checkpoints, times in ROUTES:
+        route = PatrolRoute(name=name, checkpoints="\n".join(checkpoints), times=patrols.format_times(times),
+                            tolerance_minutes=30, created_at=start)
+        db.session.add(route)
+        for at in patrols.slots(times, start.date(), now.date(), active_from=start):
+            began = at + timedelta(minutes=rng.randrange(-20, 26))
+            if rng.random() < 0.08 or began + timedelta(hours=1) > now:
+                continue  # missed, or not walked yet
+            if rng.random() < 0.05:
+                began += timedelta(minutes=50)  # too late to count
+            checks = []
+            for position, checkpoint in enumerate(checkpoints):
+                finding = rng.choice(PATROL_FINDINGS) if rng.random() < 0.03 else ""
+                checks.append(PatrolCheck(position=position, checkpoint=checkpoint, checked=True, finding=finding))
+            db.session.add(PatrolRound(route=route, guard=guard, started_at=began, ended_at=began + timedelta(minutes=35),
+                                       note="", checks=checks))
+    db.session.add(PatrolRound(route=route, guard=guard, started_at=now - timedelta(minutes=10), note=""))

@@ -32,6 +32,9 @@ def build_workbook(evaluation: Evaluation) -> ExportWorkbook:
         caption=_("Monthly evaluation of the property service") + " " + title, widths=[28, 10, 8, 8, 10, 10],
     )
     sheet.row([_("Month's score"), _score(month.total), str(label_of(month.grade)) if month.grade else ""], bold=True)
+    sheet.row([_("Patrol rounds made (not part of the score)"), _score(month.patrols.value), month.patrols.good,
+               month.patrols.counted])
+    sheet.row([_("Patrol rounds missed"), month.missed_rounds])
     workbook.sheet(
         _("Inspections by service area"), [_("Service area"), _("Mean score")],
         ([str(label_of(area)), _score(value)] for area, value in month.areas.items()), widths=[16, 12],

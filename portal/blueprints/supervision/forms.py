@@ -1,17 +1,30 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.blueprints.supervision.models import Area, CheckItem, Satisfaction
+from portal.blueprints.supervision.models import Area, CheckItem, PatrolRoute, Satisfaction
 from portal.blueprints.supervision.services import (
     MAX_WEIGHT,
     MIN_WEIGHT,
+    CheckMark,
     InspectionDraft,
     ItemDraft,
     Mark,
     RectificationDraft,
+    RoundDraft,
+    RouteDraft,
 )
 from portal.forms import Form
 
@@ -81,9 +94,10 @@ class RectificationForm(Form):
                                 render_kw={"rows": 4, "maxlength": 2000})
     deadline = DateField(_l("Deadline"), validators=[InputRequired(message=_l("Give a deadline."))])
 
-    def to_draft(self, inspection_id: int | None) -> RectificationDraft:
+    def to_draft(self, inspection_id: int | None, patrol_round_id: int | None = None) -> RectificationDraft:
         return RectificationDraft(area=self.area.data or "", description=self.description.data or "",
-                                  deadline=self.deadline.data, inspection_id=inspection_id)
+                                  deadline=self.deadline.data, inspection_id=inspection_id,
+                                  patrol_round_id=patrol_round_id)
 
 
 class ReplyForm(Form):
@@ -116,3 +130,61 @@ for _area in Area:
         default="", validators=[Optional()],
     ))
 del _area
+
+
+
+class RouteForm(Form):
+    name = StringField(_l("Patrol route"), validators=[InputRequired(), Length(max=80)], description=_l("e.g. “主楼夜间巡逻”."))
+    checkpoints = TextAreaField(_l("Checkpoints"), validators=[InputRequired()], render_kw={"rows": 5},
+                                description=_l("One per line, in the order they are walked."))
+    times = StringField(_l("Fixed round times"), validators=[Optional(), Length(max=400)],
+                        description=_l("HH:MM separated by spaces, e.g. 08:00 12:00 17:30. Or leave empty and fill in "
+                                       "the three fields below."))
+    every_minutes = IntegerField(_l("Minutes between rounds"), validators=[Optional()],
+                                 description=_l("e.g. 120 for every 2 hours."))
+    start = TimeField(_l("First round"), validators=[Optional()])
+    end = TimeField(_l("Last round"), validators=[Optional()],
+                    description=_l("Earlier than the first round for a night schedule, e.g. 18:00 to 08:00."))
+    tolerance_minutes = IntegerField(_l("Tolerance (minutes)"), default=30,
+                                     validators=[InputRequired(message=_l("The tolerance is 5 to 120 minutes."))],
+                                     description=_l("A round started this long before or after the time counts."))
+
+    def to_draft(self) -> RouteDraft:
+        return RouteDraft(name=self.name.data or "", checkpoints=self.checkpoints.data or "",
+                          times=self.times.data or "", every_minutes=self.every_minutes.data, start=self.start.data,
+                          end=self.end.data, tolerance_minutes=self.tolerance_minutes.data)
+
+
+class RoundBase(Form):
+    note = TextAreaField(_l("Note on the patrol"), validators=[Optional(), Length(max=1000)],
+                         render_kw={"rows": 2, "maxlength": 1000})
+
+    checkpoints: list[str]
+
+    def checkpoint_fields(self):
+        for position, name in enumerate(self.checkpoints):
+            yield name, self[f"checked_{position}"], self[f"finding_{position}"]
+
+    def to_draft(self) -> RoundDraft:
+        return RoundDraft(
+            marks={position: CheckMark(bool(checked.data), finding.data or "")
+                   for position, (_name, checked, finding) in enumerate(self.checkpoint_fields())},
+            note=self.note.data or "",
+        )
+
+
+def round_form(route: PatrolRoute, **kwargs) -> RoundBase:
+    """A tick and a finding for each checkpoint of the route, in walking order."""
+
+    class RoundForm(RoundBase):
+        pass
+
+    checkpoints = route.checkpoint_list
+    for position, name in enumerate(checkpoints):
+        setattr(RoundForm, f"checked_{position}", BooleanField(name, default=True))
+        setattr(RoundForm, f"finding_{position}", StringField(
+            _l("Finding"), validators=[Optional(), Length(max=300)], render_kw={"maxlength": 300},
+        ))
+    form = RoundForm(**kwargs)
+    form.checkpoints = checkpoints
+    return form

@@ -3,7 +3,7 @@ and the rectifications (整改) the logistics center asks for."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -118,7 +118,12 @@ class Rectification(db.Model):
     returned_count: Mapped[int] = mapped_column(Integer, default=0)
     review_note: Mapped[str] = mapped_column(String(500), default="")
 
+    patrol_round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("supervision_patrol_round.id", ondelete="SET NULL"), index=True
+    )
+
     inspection: Mapped[Inspection | None] = relationship()
+    patrol_round: Mapped[PatrolRound | None] = relationship()
     created_by: Mapped[User | None] = relationship()
 
     def is_overdue(self, today: date) -> bool:
@@ -168,3 +173,73 @@ class SurveyRating(db.Model):
     month: Mapped[int] = mapped_column(Integer)
     area: Mapped[Area] = mapped_column(enum_column(Area))
     rating: Mapped[Satisfaction] = mapped_column(enum_column(Satisfaction))
+
+
+class PatrolRoute(db.Model):
+    """A security patrol route: its checkpoints in order and the clock times a round is expected.
+
+    ``times`` holds the expected times as ``HH:MM`` separated by spaces; a round
+    started within ``tolerance_minutes`` either side of one counts for it. A
+    route is retired rather than changed, so past days keep what was expected.
+    """
+
+    __tablename__ = "supervision_patrol_route"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    checkpoints: Mapped[str] = mapped_column(Text)  # one per line, in walking order
+    times: Mapped[str] = mapped_column(String(400))
+    tolerance_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+    retired_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+
+    @property
+    def checkpoint_list(self) -> list[str]:
+        return [line.strip() for line in self.checkpoints.splitlines() if line.strip()]
+
+    @property
+    def time_list(self) -> list[time]:
+        return [time.fromisoformat(t) for t in self.times.split()]
+
+    @property
+    def tolerance(self) -> timedelta:
+        return timedelta(minutes=self.tolerance_minutes)
+
+
+class PatrolRound(db.Model):
+    """One round walked by a guard: started and ended at the moments the guard pressed the buttons."""
+
+    __tablename__ = "supervision_patrol_round"
+    __table_args__ = (Index("ix_supervision_patrol_round_route_started", "route_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    route_id: Mapped[int] = mapped_column(ForeignKey("supervision_patrol_route.id", ondelete="CASCADE"))
+    guard_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(AwareDateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    route: Mapped[PatrolRoute] = relationship()
+    guard: Mapped[User | None] = relationship()
+    checks: Mapped[list[PatrolCheck]] = relationship(
+        back_populates="round", order_by="PatrolCheck.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def findings(self) -> list[PatrolCheck]:
+        return [c for c in self.checks if c.finding]
+
+
+class PatrolCheck(db.Model):
+    """A checkpoint of a round: reached or not, with what the guard found there."""
+
+    __tablename__ = "supervision_patrol_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("supervision_patrol_round.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    checkpoint: Mapped[str] = mapped_column(String(80))  # as the route read that day
+    checked: Mapped[bool] = mapped_column(Boolean)
+    finding: Mapped[str] = mapped_column(String(300), default="")
+
+    round: Mapped[PatrolRound] = relationship(back_populates="checks")

@@ -17,6 +17,12 @@ percentage:
 - **staff satisfaction**: the mean of the month's survey answers, each counting
   100 (satisfied), 60 (fairly satisfied) or 0 (dissatisfied).
 
+Beside the score, not in it: the security **patrol rounds** made of those
+expected in the month (an expected round still within its tolerance window is
+not counted yet), with the number missed. The contract's weights above add up
+to 100 and do not name patrols, so the missed rounds are shown for the payment
+discussion rather than given a weight of their own.
+
 Each component is rounded half up to one decimal; the total is the weighted
 mean of the rounded components, rounded the same way. A component without
 data is left out and the others' weights are scaled up to 100; a month with no
@@ -34,6 +40,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import lazy_gettext as _l
 
 from portal.blueprints.supervision.models import Area
+from portal.blueprints.supervision.patrols import SlotStatus
 from portal.labels import LabelledEnum
 
 TENTH = Decimal("0.1")
@@ -122,6 +129,7 @@ class MonthFacts:
     rectifications: tuple[RectificationFact, ...] = ()
     repairs: tuple[RepairFact, ...] = ()
     ratings: tuple[tuple[Area, int], ...] = ()  # survey answers as (area, points 0–100)
+    patrol_slots: tuple[SlotStatus, ...] = ()  # the month's expected patrol rounds
 
 
 # --- the components ----------------------------------------------------------------------------
@@ -208,6 +216,15 @@ def satisfaction_by_area(ratings: Iterable[tuple[Area, int]]) -> dict[Area, Deci
     return {area: round1(Decimal(sum(p)) / len(p)) for area, p in by_area.items()}
 
 
+def patrol_rounds(slots: Iterable[SlotStatus]) -> Counted:
+    """Expected rounds made (``good``) of those settled (``counted``: made or missed)."""
+    statuses = list(slots)
+    good = statuses.count(SlotStatus.DONE)
+    counted = good + statuses.count(SlotStatus.MISSED)
+    value = percent(good, counted)
+    return Counted(None if value is None else round1(value), good, counted)
+
+
 @dataclass(frozen=True)
 class MonthScore:
     year: int
@@ -216,6 +233,11 @@ class MonthScore:
     areas: Mapping[Area, Decimal] = field(default_factory=dict)
     total: Decimal | None = None
     satisfaction: Mapping[Area, Decimal] = field(default_factory=dict)
+    patrols: Counted = Counted(None)  # shown beside the score, not part of it
+
+    @property
+    def missed_rounds(self) -> int:
+        return self.patrols.counted - self.patrols.good
 
     @property
     def grade(self) -> Grade | None:
@@ -248,6 +270,7 @@ def score_month(year: int, month: int, facts: MonthFacts, *, now: datetime) -> M
     return MonthScore(
         year, month, components, areas=area_scores(facts.inspections), satisfaction=satisfaction_by_area(facts.ratings),
         total=weighted_total({c: counted.value for c, counted in components.items()}),
+        patrols=patrol_rounds(facts.patrol_slots),
     )
 
 

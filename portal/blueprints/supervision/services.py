@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
@@ -15,12 +15,15 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import audit
 from portal.blueprints.repairs.models import RepairRequest
 from portal.blueprints.repairs.notify import OVERDUE_AFTER
-from portal.blueprints.supervision import notify, scoring
+from portal.blueprints.supervision import notify, patrols, scoring
 from portal.blueprints.supervision.models import (
     Area,
     CheckItem,
     Inspection,
     InspectionResult,
+    PatrolCheck,
+    PatrolRound,
+    PatrolRoute,
     Rectification,
     RectificationStatus,
     SATISFACTION_POINTS,
@@ -30,6 +33,7 @@ from portal.blueprints.supervision.models import (
 )
 from portal.db import db
 from portal.models import Role, User
+from portal.paging import ListPage
 from portal.rules import RuleViolation
 from portal.timeutil import LOCAL_TZ, to_local
 
@@ -189,6 +193,7 @@ class RectificationDraft:
     description: str
     deadline: date | None
     inspection_id: int | None = None
+    patrol_round_id: int | None = None
 
 
 def request_rectification(draft: RectificationDraft, *, actor: User, now: datetime) -> Rectification:
@@ -212,14 +217,20 @@ def request_rectification(draft: RectificationDraft, *, actor: User, now: dateti
         inspection = db.session.get(Inspection, draft.inspection_id)
         if inspection is None:
             raise RuleViolation(_l("That inspection no longer exists."), status=409)
+    patrol_round = None
+    if draft.patrol_round_id is not None:
+        patrol_round = db.session.get(PatrolRound, draft.patrol_round_id)
+        if patrol_round is None:
+            raise RuleViolation(_l("That patrol round no longer exists."), status=409)
     item = Rectification(
         area=area, description=description, deadline=draft.deadline, status=RectificationStatus.OPEN,
-        created_at=now, created_by=actor, inspection=inspection, reply="", review_note="", returned_count=0,
+        created_at=now, created_by=actor, inspection=inspection, patrol_round=patrol_round, reply="", review_note="",
+        returned_count=0,
     )
     db.session.add(item)
     db.session.flush()
     audit.record(actor, "supervision.rectification.request", item,
-                 after=audit.snapshot(item, ("area", "description", "deadline", "inspection_id")))
+                 after=audit.snapshot(item, ("area", "description", "deadline", "inspection_id", "patrol_round_id")))
     notify.requested(item, now=now)
     return item
 
@@ -270,7 +281,8 @@ def review(item: Rectification, accept: bool, note: str, *, actor: User, now: da
 
 def find_rectification(rectification_id: int) -> Rectification | None:
     return db.session.scalar(
-        select(Rectification).options(joinedload(Rectification.created_by), joinedload(Rectification.inspection))
+        select(Rectification).options(joinedload(Rectification.created_by), joinedload(Rectification.inspection),
+                                      joinedload(Rectification.patrol_round))
         .where(Rectification.id == rectification_id)
     )
 
@@ -303,6 +315,239 @@ def rectification_counts(today: date) -> dict[str, int]:
             "overdue": overdue or 0}
 
 
+# --- security patrols ----------------------------------------------------------------------------
+
+GUARDS = (Role.SECURITY,)  # the property company's guards walk the rounds
+MIN_TOLERANCE, MAX_TOLERANCE = 5, 120
+MIN_STEP, MAX_STEP = 15, 12 * 60
+MAX_CHECKPOINTS = 40
+LOG_DAYS_PER_PAGE = 7
+
+
+@dataclass(frozen=True)
+class RouteDraft:
+    name: str
+    checkpoints: str  # one per line
+    times: str  # fixed times "08:00 12:00", or empty when ``every_minutes`` is given
+    every_minutes: int | None
+    start: time | None
+    end: time | None
+    tolerance_minutes: int | None
+
+
+def _route_times(draft: RouteDraft) -> list[time]:
+    if draft.every_minutes is not None:
+        if not MIN_STEP <= draft.every_minutes <= MAX_STEP:
+            raise RuleViolation(_l("Rounds are 15 minutes to 12 hours apart."), field="every_minutes")
+        if draft.start is None:
+            raise RuleViolation(_l("Give the time of the first round."), field="start")
+        if draft.end is None:
+            raise RuleViolation(_l("Give the time of the last round."), field="end")
+        return patrols.every(draft.start, draft.end, draft.every_minutes)
+    times = patrols.parse_times(draft.times)
+    if times is None:
+        raise RuleViolation(_l("Write the times as HH:MM separated by spaces, e.g. 08:00 12:00 17:30."), field="times")
+    if not times:
+        raise RuleViolation(_l("Give the round times, or a first and last round with the time between rounds."),
+                            field="times")
+    return times
+
+
+def add_route(draft: RouteDraft, *, actor: User, now: datetime) -> PatrolRoute:
+    """A patrol route: expected from now on, every day at its times."""
+    _require_supervisor(actor)
+    name = (draft.name or "").strip()
+    if not name:
+        raise RuleViolation(_l("Name the route."), field="name")
+    if len(name) > 80:
+        raise RuleViolation(_l("Keep it under 80 characters."), field="name")
+    checkpoints = [line.strip() for line in (draft.checkpoints or "").splitlines() if line.strip()]
+    if not checkpoints:
+        raise RuleViolation(_l("List the checkpoints, one per line."), field="checkpoints")
+    if len(checkpoints) > MAX_CHECKPOINTS or any(len(c) > 80 for c in checkpoints):
+        raise RuleViolation(_l("At most 40 checkpoints of at most 80 characters each."), field="checkpoints")
+    times = _route_times(draft)
+    tolerance = draft.tolerance_minutes
+    if tolerance is None or not MIN_TOLERANCE <= tolerance <= MAX_TOLERANCE:
+        raise RuleViolation(_l("The tolerance is 5 to 120 minutes."), field="tolerance_minutes")
+    route = PatrolRoute(name=name, checkpoints="\n".join(checkpoints), times=patrols.format_times(times),
+                        tolerance_minutes=tolerance, created_at=now)
+    db.session.add(route)
+    db.session.flush()
+    audit.record(actor, "supervision.route.add", route,
+                 after=audit.snapshot(route, ("name", "checkpoints", "times", "tolerance_minutes")))
+    return route
+
+
+def retire_route(route: PatrolRoute, *, actor: User, now: datetime) -> None:
+    """No more rounds expected from now on; past days keep theirs."""
+    _require_supervisor(actor)
+    if route.retired_at is not None:
+        raise RuleViolation(_l("This route is already retired."), status=409)
+    route.retired_at = now
+    audit.record(actor, "supervision.route.retire", route, after=audit.snapshot(route, ("name",)))
+
+
+def active_routes() -> list[PatrolRoute]:
+    return list(db.session.scalars(
+        select(PatrolRoute).where(PatrolRoute.retired_at.is_(None)).order_by(PatrolRoute.name, PatrolRoute.id)
+    ))
+
+
+def all_routes_query():
+    return select(PatrolRoute).order_by(PatrolRoute.retired_at.is_not(None), PatrolRoute.name, PatrolRoute.id)
+
+
+def _require_guard(actor: User) -> None:
+    if not actor.has_role(*GUARDS):
+        raise RuleViolation(_l("Only the security guards record patrol rounds."), status=403)
+
+
+def start_round(route: PatrolRoute, *, actor: User, now: datetime) -> PatrolRound:
+    """The guard sets off on a route: the round starts now."""
+    _require_guard(actor)
+    if route.retired_at is not None:
+        raise RuleViolation(_l("This route is retired."), status=409)
+    patrol_round = PatrolRound(route=route, guard=actor, started_at=now, note="")
+    db.session.add(patrol_round)
+    db.session.flush()
+    audit.record(actor, "supervision.round.start", patrol_round, after=audit.snapshot(patrol_round, ("route_id",)))
+    return patrol_round
+
+
+@dataclass(frozen=True)
+class CheckMark:
+    checked: bool
+    finding: str = ""
+
+
+@dataclass(frozen=True)
+class RoundDraft:
+    marks: Mapping[int, CheckMark]  # by checkpoint position, from 0
+    note: str = ""
+
+
+def finish_round(patrol_round: PatrolRound, draft: RoundDraft, *, actor: User, now: datetime) -> None:
+    """The guard is back: each checkpoint reached (or why not), with what was found; the round ends now."""
+    _require_guard(actor)
+    if patrol_round.guard_id != actor.id:
+        raise RuleViolation(_l("Only the guard who started the round can finish it."), status=403)
+    if patrol_round.ended_at is not None:
+        raise RuleViolation(_l("This round is already finished."), status=409)
+    note = (draft.note or "").strip()
+    if len(note) > 1000:
+        raise RuleViolation(_l("Keep it under 1000 characters."), field="note")
+    checks = []
+    for position, checkpoint in enumerate(patrol_round.route.checkpoint_list):
+        mark = draft.marks.get(position, CheckMark(False))
+        finding = (mark.finding or "").strip()
+        if len(finding) > 300:
+            raise RuleViolation(_l("Keep it under 300 characters."), field=f"finding_{position}")
+        if not mark.checked and not finding:
+            raise RuleViolation(_l("Say why this checkpoint was not reached."), field=f"finding_{position}")
+        checks.append(PatrolCheck(position=position, checkpoint=checkpoint, checked=mark.checked, finding=finding))
+    patrol_round.checks = checks
+    patrol_round.note = note
+    patrol_round.ended_at = now
+    audit.record(actor, "supervision.round.finish", patrol_round,
+                 after={"findings": len([c for c in checks if c.finding]), "ended_at": now.isoformat()})
+
+
+def open_rounds_of(guard: User) -> list[PatrolRound]:
+    """The guard's rounds started and not yet finished, newest first."""
+    return list(db.session.scalars(
+        select(PatrolRound).options(joinedload(PatrolRound.route))
+        .where(PatrolRound.guard_id == guard.id, PatrolRound.ended_at.is_(None))
+        .order_by(PatrolRound.started_at.desc()).limit(10)
+    ))
+
+
+def find_round(round_id: int) -> PatrolRound | None:
+    return db.session.scalar(
+        select(PatrolRound).options(joinedload(PatrolRound.route), joinedload(PatrolRound.guard),
+                                    selectinload(PatrolRound.checks))
+        .where(PatrolRound.id == round_id)
+    )
+
+
+def rectifications_of_round(patrol_round: PatrolRound) -> list[Rectification]:
+    return list(db.session.scalars(rectifications_query().where(Rectification.patrol_round_id == patrol_round.id)))
+
+
+def route_slots(routes: list[PatrolRoute], first: date, last: date, *, now: datetime
+                ) -> list[tuple[PatrolRoute, patrols.Slot]]:
+    """The expected rounds of ``routes`` on the days ``first`` to ``last``, each done, missed or still due.
+
+    Finished rounds count; one still being walked does not yet."""
+    if not routes:
+        return []
+    reach = max(route.tolerance for route in routes)
+    start = datetime.combine(first, time(0), tzinfo=LOCAL_TZ) - reach
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=LOCAL_TZ) + reach
+    rounds: dict[int, list[tuple[int, datetime]]] = {}
+    for round_id, route_id, started_at in db.session.execute(
+        select(PatrolRound.id, PatrolRound.route_id, PatrolRound.started_at)
+        .where(PatrolRound.route_id.in_([r.id for r in routes]), PatrolRound.ended_at.is_not(None),
+               PatrolRound.started_at >= start, PatrolRound.started_at < end)
+    ):
+        rounds.setdefault(route_id, []).append((round_id, started_at))
+    found = []
+    for route in routes:
+        expected = patrols.slots(route.time_list, first, last, active_from=route.created_at,
+                                 active_until=route.retired_at)
+        found.extend((route, slot) for slot in patrols.match(expected, rounds.get(route.id, []), route.tolerance, now))
+    found.sort(key=lambda pair: (pair[1].at, pair[0].name))
+    return found
+
+
+@dataclass(frozen=True)
+class PatrolDay:
+    day: date
+    rounds: list[PatrolRound]
+    slots: list[tuple[PatrolRoute, patrols.Slot]]
+
+    @property
+    def missed(self) -> list[tuple[PatrolRoute, patrols.Slot]]:
+        return [(route, slot) for route, slot in self.slots if slot.status is patrols.SlotStatus.MISSED]
+
+
+def patrol_log(page: int, *, now: datetime) -> ListPage:
+    """The log by day, newest first, a week a page: each day's rounds and its expected rounds, the missed ones
+    marked. Days go back to the first route's first day."""
+    today = to_local(now).date()
+    first_route = db.session.scalar(select(func.min(PatrolRoute.created_at)))
+    first_round = db.session.scalar(select(func.min(PatrolRound.started_at)))
+    starts = [to_local(m).date() for m in (first_route, first_round) if m is not None]
+    earliest = min(starts) if starts else today
+    days = [today - timedelta(days=n) for n in range((today - earliest).days + 1)]
+    listing = ListPage.of(days, page, LOG_DAYS_PER_PAGE)
+    if not listing.items:
+        return ListPage([], page, LOG_DAYS_PER_PAGE, listing.total)
+    last, first = listing.items[0], listing.items[-1]
+    routes = list(db.session.scalars(select(PatrolRoute).order_by(PatrolRoute.name, PatrolRoute.id)))
+    slots_by_day: dict[date, list] = {}
+    for route, slot in route_slots(routes, first, last, now=now):
+        slots_by_day.setdefault(slot.at.date(), []).append((route, slot))
+    rounds_by_day: dict[date, list[PatrolRound]] = {}
+    for patrol_round in db.session.scalars(
+        select(PatrolRound).options(joinedload(PatrolRound.route), joinedload(PatrolRound.guard),
+                                    selectinload(PatrolRound.checks))
+        .where(PatrolRound.started_at >= datetime.combine(first, time(0), tzinfo=LOCAL_TZ),
+               PatrolRound.started_at < datetime.combine(last + timedelta(days=1), time(0), tzinfo=LOCAL_TZ))
+        .order_by(PatrolRound.started_at.desc(), PatrolRound.id.desc())
+    ):
+        rounds_by_day.setdefault(to_local(patrol_round.started_at).date(), []).append(patrol_round)
+    return ListPage([PatrolDay(day, rounds_by_day.get(day, []), slots_by_day.get(day, [])) for day in listing.items],
+                    page, LOG_DAYS_PER_PAGE, listing.total)
+
+
+def month_patrol_slots(year: int, month: int, *, now: datetime) -> tuple[patrols.SlotStatus, ...]:
+    start, end = month_bounds(year, month)
+    routes = list(db.session.scalars(select(PatrolRoute)))
+    return tuple(slot.status for _route, slot in route_slots(routes, start.date(), end.date() - timedelta(days=1),
+                                                             now=now))
+
+
 # --- the monthly evaluation ------------------------------------------------------------------------
 
 
@@ -312,7 +557,7 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     return start, end
 
 
-def load_month_facts(year: int, month: int) -> scoring.MonthFacts:
+def load_month_facts(year: int, month: int, *, now: datetime) -> scoring.MonthFacts:
     start, end = month_bounds(year, month)
     inspections = tuple(
         scoring.InspectionFact(area, points, possible)
@@ -345,11 +590,12 @@ def load_month_facts(year: int, month: int) -> scoring.MonthFacts:
             select(SurveyRating.area, SurveyRating.rating).where(SurveyRating.year == year, SurveyRating.month == month)
         )
     )
-    return scoring.MonthFacts(inspections, rectifications, repairs, ratings)
+    return scoring.MonthFacts(inspections, rectifications, repairs, ratings,
+                              patrol_slots=month_patrol_slots(year, month, now=now))
 
 
 def month_score(year: int, month: int, *, now: datetime) -> scoring.MonthScore:
-    return scoring.score_month(year, month, load_month_facts(year, month), now=now)
+    return scoring.score_month(year, month, load_month_facts(year, month, now=now), now=now)
 
 
 @dataclass(frozen=True)

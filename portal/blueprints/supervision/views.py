@@ -9,20 +9,33 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import timeutil
-from portal.blueprints.supervision import VIEWERS, bp, scoring
+from portal.blueprints.supervision import PATROL_VIEWERS, VIEWERS, bp, patrols, scoring
 from portal.blueprints.supervision.export import build_workbook
 from portal.blueprints.supervision.forms import (
     ItemForm,
     RectificationForm,
     ReplyForm,
     ReviewForm,
+    RouteForm,
     SurveyForm,
     inspection_form,
+    round_form,
 )
-from portal.blueprints.supervision.models import Area, CheckItem, Rectification, RectificationStatus
+from portal.blueprints.supervision.models import Area, CheckItem, PatrolRoute, Rectification, RectificationStatus
 from portal.blueprints.supervision.services import (
+    GUARDS,
     RESPONDENTS,
+    active_routes,
     add_item,
+    add_route,
+    all_routes_query,
+    find_round,
+    finish_round,
+    open_rounds_of,
+    patrol_log,
+    rectifications_of_round,
+    retire_route,
+    start_round,
     answer_survey,
     has_answered,
     all_items_query,
@@ -46,7 +59,7 @@ from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
 from portal.models import Role
-from portal.requestargs import arg_enum, arg_int, paginate
+from portal.requestargs import arg_enum, arg_int, arg_page, paginate
 from portal.rules import BadArgument, RuleViolation
 from portal.spreadsheets import workbook_bytes
 from portal.security import ADMINS, roles_required
@@ -57,6 +70,8 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 def _page(template: str, partial: Any = None, **context: Any):
     context.setdefault("is_admin", current_user.has_role(*ADMINS))
     context.setdefault("is_property", current_user.has_role(Role.PROPERTY))
+    context.setdefault("is_guard", current_user.has_role(*GUARDS))
+    context.setdefault("sees_supervision", current_user.has_role(*VIEWERS))
     context.update(Area=Area, RectificationStatus=RectificationStatus, today=timeutil.today(),
                    inspection_percent=inspection_percent, Component=scoring.Component, WEIGHTS=scoring.WEIGHTS)
     return render(template, partial, **context)
@@ -171,11 +186,14 @@ def rectifications():
 @bp.route("/rectifications/new", methods=["GET", "POST"])
 @roles_required(*ADMINS)
 def new_rectification():
-    """A rectification request, from an inspection's failed items or on its own."""
+    """A rectification request, from an inspection's failed items, a patrol round's findings, or on its own."""
     inspection_id = arg_int("inspection")
-    source = None
+    patrol_id = arg_int("patrol")
+    source = patrol = None
     if inspection_id is not None:
         source = find_inspection(inspection_id) or abort(404)
+    elif patrol_id is not None:
+        patrol = find_round(patrol_id) or abort(404)
     form = RectificationForm()
     if request.method == "GET":
         form.deadline.data = timeutil.today() + timedelta(days=3)
@@ -185,9 +203,14 @@ def new_rectification():
             if source.place:
                 lines.insert(0, source.place)
             form.description.data = "\n".join(lines)
+        elif patrol is not None:
+            form.area.data = Area.SECURITY.value
+            form.description.data = "\n".join([patrol.route.name] + [f"{c.checkpoint}：{c.finding}"
+                                                                       for c in patrol.findings])
     if form.validate_on_submit():
         try:
-            item = request_rectification(form.to_draft(inspection_id), actor=current_user, now=timeutil.now())
+            item = request_rectification(form.to_draft(inspection_id, patrol.id if patrol else None),
+                                         actor=current_user, now=timeutil.now())
         except RuleViolation as error:
             db.session.rollback()
             error.show_on(form)
@@ -195,7 +218,8 @@ def new_rectification():
             db.session.commit()
             flash(_("Rectification no. %(id)s was sent to the property company.", id=item.id), "success")
             return redirect_to(url_for("supervision.rectification", rectification_id=item.id))
-    return _page("supervision/rectification_new.html", form=form, source=source, status=form_status(form))
+    return _page("supervision/rectification_new.html", form=form, source=source, patrol=patrol,
+                 status=form_status(form))
 
 
 def _render_rectification(item: Rectification, *, reply: ReplyForm | None = None, review_form: ReviewForm | None = None,
@@ -316,3 +340,103 @@ def survey():
         flash(_("You have already answered this month's survey. Thank you."), "warning")
     return _page("supervision/survey.html", form=form, answered=answered, status=status,
                  month_label=f"{now.year}-{now.month:02d}")
+
+
+# --- security patrols -------------------------------------------------------------------------
+
+
+@bp.route("/patrols")
+@roles_required(*PATROL_VIEWERS)
+def patrols_log():
+    """The patrol log by day (a week a page), the missed rounds marked; a guard starts a round here."""
+    now = timeutil.now()
+    guard = current_user.has_role(*GUARDS)
+    return _page("supervision/patrols.html", page=patrol_log(arg_page(), now=now), SlotStatus=patrols.SlotStatus,
+                 routes=active_routes() if guard else [], open_rounds=open_rounds_of(current_user) if guard else [],
+                 start_form=EmptyForm(formdata=None))
+
+
+@bp.route("/patrols/routes/<int:route_id>/start", methods=["POST"])
+@roles_required(*GUARDS)
+def start_patrol(route_id: int):
+    route = db.session.get(PatrolRoute, route_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        patrol_round = start_round(route, actor=current_user, now=timeutil.now())
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect_to(url_for("supervision.patrols_log"))
+    db.session.commit()
+    flash(_("Round started at %(time)s. Tick each checkpoint as you pass it, then finish the round.",
+            time=timeutil.to_local(patrol_round.started_at).strftime("%H:%M")), "success")
+    return redirect_to(url_for("supervision.patrol_round", round_id=patrol_round.id))
+
+
+def _render_round(patrol_round, form=None, status: int = 200):
+    if form is None and patrol_round.ended_at is None and patrol_round.guard_id == current_user.id:
+        form = round_form(patrol_round.route, formdata=None)
+    return _page("supervision/patrol_round.html", patrol_round=patrol_round, form=form, status=status,
+                 rectifications=rectifications_of_round(patrol_round))
+
+
+@bp.route("/patrols/rounds/<int:round_id>")
+@roles_required(*PATROL_VIEWERS)
+def patrol_round(round_id: int):
+    return _render_round(find_round(round_id) or abort(404))
+
+
+@bp.route("/patrols/rounds/<int:round_id>/finish", methods=["POST"])
+@roles_required(*GUARDS)
+def finish_patrol(round_id: int):
+    found = find_round(round_id) or abort(404)
+    form = round_form(found.route)
+    if not form.validate_on_submit():
+        return _render_round(found, form, status=422)
+    try:
+        finish_round(found, form.to_draft(), actor=current_user, now=timeutil.now())
+    except RuleViolation as error:
+        db.session.rollback()
+        if error.status != 422:
+            raise
+        error.show_on(form)
+        return _render_round(found, form, status=422)
+    db.session.commit()
+    flash(_("Round finished and recorded."), "success")
+    return redirect_to(url_for("supervision.patrol_round", round_id=found.id))
+
+
+@bp.route("/patrol-routes", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def patrol_routes():
+    form = RouteForm()
+    if form.validate_on_submit():
+        try:
+            add_route(form.to_draft(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("The route was added; its rounds are expected from now on."), "success")
+            return redirect_to(url_for("supervision.patrol_routes"))
+    return _page("supervision/patrol_routes.html", form=form, page=paginate(all_routes_query(), per_page=50),
+                 retire=EmptyForm(formdata=None), status=form_status(form))
+
+
+@bp.route("/patrols/routes/<int:route_id>/retire", methods=["POST"])
+@roles_required(*ADMINS)
+def retire_patrol_route(route_id: int):
+    route = db.session.get(PatrolRoute, route_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        retire_route(route, actor=current_user, now=timeutil.now())
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The route is retired; no more rounds are expected on it."), "success")
+    return redirect_to(url_for("supervision.patrol_routes"))
