@@ -104,6 +104,9 @@ class Capability:
     public_areas: tuple[str, ...] = ()
     # HTML beside the account name in the header (a count, a status), or None.
     header_item: Callable[[], str | None] | None = None
+    # HTML this capability adds to another capability's page about one object, for the current
+    # user (``object_type`` as in the audit log, e.g. "feedback"; the object's id), or None.
+    object_notes: Callable[[str, int], str | None] | None = None
     settings: tuple[Setting, ...] = field(default_factory=tuple)
     init_app: Callable[[Flask], None] | None = None
     # Where people holding one of these roles land after logging in (no ``next`` given).

@@ -81,6 +81,12 @@ def iri(url: str) -> str:
     return _ENCODED_TEXT.sub(_decoded, url)
 
 
+def object_notes(object_type: str, object_id: int) -> list:
+    from portal.blueprints import object_notes as notes
+
+    return notes(object_type, object_id)
+
+
 def html_lang() -> str:
     """The ``lang`` attribute: ``zh-CN`` or ``en``."""
     locale = get_locale()
@@ -100,6 +106,7 @@ def init_app(app: Flask) -> None:
         html_lang=html_lang,
         badge=badge,
         header_items=header_items,
+        object_notes=object_notes,
         label=label,
         Role=Role,
     )

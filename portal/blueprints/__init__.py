@@ -71,6 +71,15 @@ def header_items() -> list[Markup]:
     return items
 
 
+def object_notes(object_type: str, object_id: int) -> list[Markup]:
+    """What other capabilities say about an object on its page (a meeting's decision on a feedback, say)."""
+    notes = []
+    for declared in capabilities():
+        if declared.object_notes is not None and (html := declared.object_notes(object_type, object_id)):
+            notes.append(Markup(html))
+    return notes
+
+
 def landing_endpoint(user) -> str | None:
     """The page a user lands on after logging in, when a capability claims one of their roles."""
     for declared in sorted(capabilities(), key=lambda c: c.nav_order):

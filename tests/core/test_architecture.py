@@ -37,7 +37,7 @@ ALLOWED_EDGES: dict[str, set[str]] = {
     "repairs": set(),
     "rooms": {"workdays"},
     "shuttle": {"workdays"},
-    "supervision": {"directory", "repairs", "rooms", "workdays"},
+    "supervision": {"directory", "feedback", "repairs", "rooms", "workdays"},  # the meeting pack lists open feedback
     "utilities": set(),
     "vehicles": {"directory", "visitors", "workdays"},
     "visitors": {"directory", "workdays"},

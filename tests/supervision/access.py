@@ -3,6 +3,7 @@ from sqlalchemy import select
 from portal.blueprints.supervision.models import (
     CheckItem,
     Inspection,
+    Meeting,
     PatrolRound,
     PatrolRoute,
     Rectification,
@@ -79,6 +80,13 @@ ACCESS = {
     "supervision.retire_patrol_route": Access(lambda: f"/supervision/patrols/routes/{_first(PatrolRoute)}/retire",
                                               post_only=True, post_roles=SUPERVISORS,
                                               form_page="/supervision/patrol-routes"),
+    "supervision.meetings": Access("/supervision/meetings", allowed=VIEWERS),
+    "supervision.meeting_pack": [
+        Access("/supervision/meetings/pack", allowed=VIEWERS),
+        Access("/supervision/meetings/pack?date=2026-11-15", allowed=VIEWERS),
+    ],
+    "supervision.new_meeting": Access("/supervision/meetings/new", allowed=SUPERVISORS),
+    "supervision.meeting": Access(lambda: f"/supervision/meetings/{_first(Meeting)}", allowed=VIEWERS),
     "supervision.scores_xlsx": Access("/supervision/scores.xlsx", allowed=VIEWERS),
     "supervision.scores": [
         Access("/supervision/scores", allowed=VIEWERS),

@@ -167,3 +167,10 @@ def manage_query(status: Status | None = None, kind: Kind | None = None):
 
 def waiting_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Feedback).where(Feedback.status != Status.ANSWERED)) or 0
+
+
+def open_feedback(limit: int = 200) -> list[Feedback]:
+    """Feedback not yet answered, oldest first (for the half-monthly meeting's pack)."""
+    return list(db.session.scalars(
+        select(Feedback).where(Feedback.status != Status.ANSWERED).order_by(Feedback.created_at, Feedback.id).limit(limit)
+    ))

@@ -42,11 +42,25 @@ def home_panel() -> str | None:
                            is_property=current_user.has_role(Role.PROPERTY))
 
 
+def object_notes(object_type: str, object_id: int) -> str | None:
+    """On a staff feedback's page, for the logistics center: what the half-monthly meetings decided about it."""
+    if object_type != "feedback" or not current_user.is_authenticated or not current_user.has_role(*ADMINS):
+        return None
+    from portal.blueprints.supervision.meetings import decisions_for
+    from portal.blueprints.supervision.models import MeetingItem
+
+    decisions = decisions_for(MeetingItem.SUGGESTION, object_id)
+    if not decisions:
+        return None
+    return render_template("supervision/_meeting_notes.html", decisions=decisions)
+
+
 CAPABILITY = Capability(
     "supervision",
     nav=NavItem("supervision.patrols_log", _l("Patrol rounds"), (Role.SECURITY,)),
     admin_links=ADMIN_LINKS,
     home_panel=home_panel,
+    object_notes=object_notes,
 )
 
 from portal.blueprints.supervision import views  # noqa: E402,F401

@@ -17,6 +17,9 @@ from portal.blueprints.supervision.models import (
     CheckItem,
     Inspection,
     InspectionResult,
+    Meeting,
+    MeetingDecision,
+    MeetingItem,
     PatrolCheck,
     PatrolRound,
     PatrolRoute,
@@ -86,6 +89,8 @@ def seed_demo() -> None:
         _inspections()
     if not db.session.scalar(select(func.count()).select_from(PatrolRoute)):
         _patrols(random.Random(2012), timeutil.now())
+    if not db.session.scalar(select(func.count()).select_from(Meeting)):
+        _meeting(timeutil.now())
     db.session.commit()
 
 
@@ -220,3 +225,19 @@ def _patrols(rng: random.Random, now: datetime) -> None:
             db.session.add(PatrolRound(route=route, guard=guard, started_at=began, ended_at=began + timedelta(minutes=35),
                                        note="", checks=checks))
     db.session.add(PatrolRound(route=route, guard=guard, started_at=now - timedelta(minutes=10), note=""))
+
+
+def _meeting(now: datetime) -> None:
+    """The last half-monthly meeting, two weeks ago, with a decision on the oldest open rectification."""
+    logistics = db.session.scalar(select(User).where(User.username == "logistics"))
+    oldest = db.session.scalar(select(Rectification).where(Rectification.status != RectificationStatus.CLOSED)
+                               .order_by(Rectification.deadline, Rectification.id))
+    if logistics is None:
+        return
+    held_on = now.date() - timedelta(days=14)
+    decisions = []
+    if oldest is not None:
+        decisions.append(MeetingDecision(item_kind=MeetingItem.RECTIFICATION, item_id=oldest.id, owner="富航物业 张经理",
+                                         text="物业公司本周内整改到位，后勤中心复查。", deadline=held_on + timedelta(days=7)))
+    db.session.add(Meeting(held_on=held_on, attendees="后勤中心 李主任、王干事；富航物业 张经理、保安队长",
+                           created_at=timeutil.local(held_on, time(16)), created_by_id=logistics.id, decisions=decisions))

@@ -14,7 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.blueprints.supervision.models import Area, CheckItem, PatrolRoute, Satisfaction
+from portal.blueprints.supervision.meetings import DecisionDraft, MeetingDraft, item_key
+from portal.blueprints.supervision.models import Area, CheckItem, MeetingItem, PatrolRoute, Satisfaction
 from portal.blueprints.supervision.services import (
     MAX_WEIGHT,
     MIN_WEIGHT,
@@ -187,4 +188,42 @@ def round_form(route: PatrolRoute, **kwargs) -> RoundBase:
         ))
     form = RoundForm(**kwargs)
     form.checkpoints = checkpoints
+    return form
+
+
+class MeetingBase(Form):
+    held_on = DateField(_l("Date of the meeting"), validators=[InputRequired(message=_l("Give the date of the meeting."))])
+    attendees = TextAreaField(_l("Who attended"), validators=[InputRequired(), Length(max=1000)],
+                              render_kw={"rows": 2, "maxlength": 1000},
+                              description=_l("Names and units, e.g. “后勤中心 李主任、富航物业 张经理”."))
+
+    keys: list[tuple[MeetingItem, int]]
+
+    def item_fields(self, kind: MeetingItem, item_id: int):
+        key = item_key(kind, item_id)
+        return self[f"decision_{key}"], self[f"owner_{key}"], self[f"deadline_{key}"]
+
+    def to_draft(self) -> MeetingDraft:
+        decisions = {}
+        for kind, item_id in self.keys:
+            text, owner, deadline = self.item_fields(kind, item_id)
+            decisions[(kind, item_id)] = DecisionDraft(text.data or "", owner.data or "", deadline.data)
+        return MeetingDraft(self.held_on.data, self.attendees.data or "", decisions)
+
+
+def meeting_form(keys: list[tuple[MeetingItem, int]], **kwargs) -> MeetingBase:
+    """The meeting's date and attendees, and a decision (with an optional owner and deadline) per pack item."""
+
+    class MeetingForm(MeetingBase):
+        pass
+
+    for kind, item_id in keys:
+        key = item_key(kind, item_id)
+        setattr(MeetingForm, f"decision_{key}", TextAreaField(
+            _l("Meeting decision"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 2, "maxlength": 1000}))
+        setattr(MeetingForm, f"owner_{key}", StringField(
+            _l("Responsible"), validators=[Optional(), Length(max=80)], render_kw={"maxlength": 80}))
+        setattr(MeetingForm, f"deadline_{key}", DateField(_l("Deadline"), validators=[Optional()]))
+    form = MeetingForm(**kwargs)
+    form.keys = keys
     return form

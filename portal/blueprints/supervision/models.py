@@ -243,3 +243,46 @@ class PatrolCheck(db.Model):
     finding: Mapped[str] = mapped_column(String(300), default="")
 
     round: Mapped[PatrolRound] = relationship(back_populates="checks")
+
+
+class MeetingItem(LabelledEnum):
+    """What a half-monthly meeting decides about."""
+
+    SUGGESTION = "suggestion", _l("Staff feedback")
+    RECTIFICATION = "rectification", _l("Rectification")
+
+
+class Meeting(db.Model):
+    """A half-monthly meeting of the logistics center and the property company (物业例会)."""
+
+    __tablename__ = "supervision_meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    attendees: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    decisions: Mapped[list[MeetingDecision]] = relationship(
+        back_populates="meeting", order_by="MeetingDecision.id", cascade="all, delete-orphan"
+    )
+
+
+class MeetingDecision(db.Model):
+    """What a meeting decided about one item (a staff feedback or a rectification), with an owner and deadline."""
+
+    __tablename__ = "supervision_meeting_decision"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "item_kind", "item_id"),
+        Index("ix_supervision_meeting_decision_item", "item_kind", "item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("supervision_meeting.id", ondelete="CASCADE"))
+    item_kind: Mapped[MeetingItem] = mapped_column(enum_column(MeetingItem))
+    item_id: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(80), default="")
+    deadline: Mapped[date | None] = mapped_column(Date)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="decisions")

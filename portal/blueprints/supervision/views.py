@@ -19,9 +19,26 @@ from portal.blueprints.supervision.forms import (
     RouteForm,
     SurveyForm,
     inspection_form,
+    meeting_form,
     round_form,
 )
-from portal.blueprints.supervision.models import Area, CheckItem, PatrolRoute, Rectification, RectificationStatus
+from portal.blueprints.supervision.meetings import (
+    decided_items,
+    decisions_for,
+    find_meeting,
+    item_key,
+    meetings_query,
+    pack,
+    record_meeting,
+)
+from portal.blueprints.supervision.models import (
+    Area,
+    CheckItem,
+    MeetingItem,
+    PatrolRoute,
+    Rectification,
+    RectificationStatus,
+)
 from portal.blueprints.supervision.services import (
     GUARDS,
     RESPONDENTS,
@@ -59,7 +76,7 @@ from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
 from portal.models import Role
-from portal.requestargs import arg_enum, arg_int, arg_page, paginate
+from portal.requestargs import arg_date, arg_enum, arg_int, arg_page, paginate
 from portal.rules import BadArgument, RuleViolation
 from portal.spreadsheets import workbook_bytes
 from portal.security import ADMINS, roles_required
@@ -228,6 +245,7 @@ def _render_rectification(item: Rectification, *, reply: ReplyForm | None = None
     can_review = current_user.has_role(*ADMINS) and item.status is RectificationStatus.REPORTED
     return _page(
         "supervision/rectification.html", item=item, error=error, status=status,
+        decisions=decisions_for(MeetingItem.RECTIFICATION, item.id),
         reply_form=reply or (ReplyForm(formdata=None) if can_reply else None),
         review_form=review_form or (ReviewForm(formdata=None) if can_review else None),
     )
@@ -440,3 +458,55 @@ def retire_patrol_route(route_id: int):
         db.session.commit()
         flash(_("The route is retired; no more rounds are expected on it."), "success")
     return redirect_to(url_for("supervision.patrol_routes"))
+
+
+# --- the half-monthly meeting ------------------------------------------------------------------
+
+
+@bp.route("/meetings")
+@roles_required(*VIEWERS)
+def meetings():
+    return _page("supervision/meetings.html", page=paginate(meetings_query()), day=timeutil.today())
+
+
+@bp.route("/meetings/pack")
+@roles_required(*VIEWERS)
+def meeting_pack():
+    """The pack for the meeting on a day, to print: open feedback, open rectifications, the scores since the last."""
+    day = arg_date("date", timeutil.today())
+    return _page("supervision/meeting_pack.html", pack=pack(day, viewer=current_user, now=timeutil.now()), form=None,
+                 item_key=item_key, MeetingItem=MeetingItem)
+
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def new_meeting():
+    """Record the meeting: date, attendees, and a decision against each item of its pack."""
+    day = arg_date("date", timeutil.today())
+    found = pack(day, viewer=current_user, now=timeutil.now())
+    keys = [(MeetingItem.SUGGESTION, f.id) for f in found.feedback] + \
+        [(MeetingItem.RECTIFICATION, r.id) for r in found.rectifications]
+    form = meeting_form(keys)
+    if request.method == "GET":
+        form.held_on.data = day
+    if form.validate_on_submit():
+        try:
+            meeting = record_meeting(form.to_draft(), actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            if error.status != 422:
+                raise
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("The meeting and its %(num)s decision(s) were recorded.", num=len(meeting.decisions)), "success")
+            return redirect_to(url_for("supervision.meeting", meeting_id=meeting.id))
+    return _page("supervision/meeting_new.html", form=form, pack=found, item_key=item_key, MeetingItem=MeetingItem,
+                 status=form_status(form))
+
+
+@bp.route("/meetings/<int:meeting_id>")
+@roles_required(*VIEWERS)
+def meeting(meeting_id: int):
+    found = find_meeting(meeting_id) or abort(404)
+    return _page("supervision/meeting.html", meeting=found, items=decided_items(found), MeetingItem=MeetingItem)
