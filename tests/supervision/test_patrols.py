@@ -298,3 +298,22 @@ def test_logistics_adds_and_retires_a_route_from_the_page(client, auth, clock, l
     assert client.post(f"/supervision/patrols/routes/{route.id}/retire").status_code == 303
     db.session.expire_all()
     assert db.session.get(PatrolRoute, route.id).retired_at == at(10, 9)
+
+
+def test_the_evaluation_page_and_workbook_show_the_missed_rounds(client, auth, clock, property_user, guard, night_route):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    clock(2026, 11, 2, 9, 0)
+    for start in (at(1, 0, 5), at(1, 2, 29), at(1, 4, 31), at(1, 18), at(1, 20, 10), at(1, 22), at(1, 23, 50),
+                  at(2, 6, 30)):
+        walked(night_route, guard, start)
+    auth.login_as(property_user)
+    page = client.get("/supervision/scores?month=2026-11").get_data(as_text=True)
+    assert "应巡 13 次，已巡 7 次（53.8%），漏巡 6 次。" in page  # as worked by hand above
+    book = load_workbook(BytesIO(client.get("/supervision/scores.xlsx?month=2026-11").data))
+    values = [[c.value for c in row] for row in book.worksheets[0].iter_rows()]
+    made = next(row for row in values if row[0] == "按时巡逻率（不计入得分）")
+    assert (float(made[1]), made[2], made[3]) == (53.8, 7, 13)
+    assert next(row for row in values if row[0] == "漏巡次数")[1] == 6
