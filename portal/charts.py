@@ -25,9 +25,12 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from babel.dates import format_skeleton
+from flask_babel import get_locale
 from markupsafe import Markup
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -55,13 +58,14 @@ class Chart:
     unit: str = ""  # kWh, m³, kgce, ¥ …: shown in the table's header
     label_heading: str = ""  # the heading of the table's first column
     formatter: Callable[[Any], str] | None = field(default=None, compare=False)
+    table_only: Sequence[Series] = ()  # more figures per category for the table, not drawn (e.g. counts beside costs)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown chart kind {self.kind!r}")
         if not 1 <= len(self.series) <= MAX_SERIES:
             raise ValueError(f"a chart has 1 to {MAX_SERIES} series")
-        for one in self.series:
+        for one in (*self.series, *self.table_only):
             if len(one.values) != len(self.labels):
                 raise ValueError(f"series {one.name!r} has {len(one.values)} values for {len(self.labels)} labels")
 
@@ -70,13 +74,18 @@ class Chart:
         return all(value is None for one in self.series for value in one.values)
 
     def format(self, value: Any) -> str:
-        if value is None:
-            return "—"
-        if self.formatter is not None:
+        if value is not None and self.formatter is not None:
             return self.formatter(value)
-        if isinstance(value, Decimal):
-            return f"{value:,.2f}"
-        return f"{value:,}"
+        return plain_format(value)
+
+
+def plain_format(value: Any) -> str:
+    """A figure in a chart's table: two places for Decimal, thousands separated, "—" for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    return f"{value:,}"
 
 
 @dataclass(frozen=True)
@@ -95,8 +104,10 @@ class ChartTable:
 def chart_table(chart: Chart) -> ChartTable:
     """The chart's numbers as a table: a row per category, a column per series."""
     columns = [f"{one.name} ({chart.unit})" if chart.unit else one.name for one in chart.series]
+    columns += [one.name for one in chart.table_only]
     rows = [
-        TableRow(label, [chart.format(one.values[index]) for one in chart.series])
+        TableRow(label, [chart.format(one.values[index]) for one in chart.series]
+                 + [plain_format(one.values[index]) for one in chart.table_only])
         for index, label in enumerate(chart.labels)
     ]
     return ChartTable(chart.label_heading, columns, rows)
@@ -194,6 +205,16 @@ def svg(chart: Chart, *, dom_id: str | None = None) -> Markup:
             if "series" in classes and match and int(match.group(1)) > 0:
                 group.set("class", f"{group.get('class')} dashed dashed-{int(match.group(1)) % 3}")
     return Markup(ET.tostring(root, encoding="unicode", short_empty_elements=True))
+
+
+def month_label(day: date) -> str:
+    """A month as a category label in the reader's language: ``May 2026``, ``2026年5月``."""
+    return format_skeleton("yMMM", day, locale=get_locale() or "zh_Hans_CN")
+
+
+def day_label(day: date) -> str:
+    """A day of a month as a category label in the reader's language: ``May 20``, ``5月20日``."""
+    return format_skeleton("MMMd", day, locale=get_locale() or "zh_Hans_CN")
 
 
 def init_app(app) -> None:

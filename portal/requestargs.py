@@ -72,6 +72,24 @@ def arg_date(name: str, default: date | None = None, *, earliest: date = EARLIES
     return default if value is None else value
 
 
+def parse_month(raw: str | None, *, name: str = "") -> date | None:
+    """``2026-05`` (what ``<input type="month">`` sends) → 2026-05-01; absent or empty → None."""
+    if raw is None or not raw.strip():
+        return None
+    text = normalise_identifier(raw)
+    year, _sep, month = text.partition("-")
+    if not (text.isascii() and len(year) == 4 and year.isdigit() and len(month) == 2 and month.isdigit()
+            and 1 <= int(month) <= 12):
+        raise BadArgument(_("“%(value)s” is not a month; write it as 2026-05.", value=raw[:40]), field=name or None)
+    return parse_date(f"{year}-{month}-01", name=name)
+
+
+def arg_month(name: str, default: date | None = None) -> date | None:
+    """A month argument as its first day (``parse_month``)."""
+    value = parse_month(request.args.get(name), name=name)
+    return default if value is None else value
+
+
 def arg_enum(name: str, kind: type[E], default: E | None = None) -> E | None:
     raw = (request.args.get(name) or "").strip()
     if not raw:
