@@ -13,7 +13,9 @@ from flask_babel import gettext as _
 
 from portal.blueprints.repairs.models import OPEN_STATUSES
 from portal.labels import label as label_of
-from portal.spreadsheets import ExportWorkbook
+from portal.spreadsheets import ExportWorkbook, quantity
+
+HOURS_FORMAT = "0.0"
 
 
 def _sheet(workbook: ExportWorkbook, title: str, header: list[str], rows: Iterable[list[Any]], widths: list[int]) -> None:
@@ -38,6 +40,23 @@ def build_workbook(report: dict[str, Any]) -> ExportWorkbook:
     _sheet(workbook, _("By building"), tally_header, _tally_rows(report["by_building"]), tally_widths)
     _sheet(workbook, _("By floor"), tally_header, _tally_rows(report["by_floor"]), tally_widths)
     _sheet(workbook, _("By category"), tally_header, _tally_rows(report["by_category"]), tally_widths)
+
+    monthly = report.get("monthly")
+    if monthly is not None:  # the months of the page's charts, with the same figures
+        _sheet(
+            workbook,
+            _("By month"),
+            [_("Month"), _("Repairs"), _("Cost (yuan)"), _("Response, median (h)"), _("Response, 90th percentile (h)"),
+             _("Accepted"), _("Fix, median (h)"), _("Fix, 90th percentile (h)"), _("Done")],
+            [[f"{m.month:%Y-%m}", m.count, m.cost, quantity(m.response.median_hours, HOURS_FORMAT),
+              quantity(m.response.p90_hours, HOURS_FORMAT), m.response.measured, quantity(m.fix.median_hours, HOURS_FORMAT),
+              quantity(m.fix.p90_hours, HOURS_FORMAT), m.fix.measured] for m in monthly.months],
+            [10, 10, 14, 14, 14, 10, 14, 14, 10],
+        )
+        period = _("Repairs reported from %(first)s to %(last)s", first=f"{monthly.first:%Y-%m}", last=f"{monthly.last:%Y-%m}")
+        for title, groups in ((_("Months by building"), monthly.buildings), (_("Months by category"), monthly.categories)):
+            workbook.sheet(title, tally_header[:3], [[_label(g.label), g.count, g.cost] for g in groups],
+                           caption=period, widths=tally_widths[:3])
 
     trend = report["category_trend"]
     _sheet(

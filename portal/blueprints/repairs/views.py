@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 
@@ -11,7 +11,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal import timeutil
-from portal.blueprints.repairs import bp, reports
+from portal.blueprints.repairs import bp, figures, reports, statistics
 from portal.blueprints.repairs.export import build_workbook
 from portal.blueprints.repairs.forms import CostCorrectionForm, FinishForm, HoldForm, ReportForm, StepForm
 from portal.blueprints.repairs.models import OPEN_STATUSES, Action, Category, HoldReason, RepairRequest, Status, Urgency
@@ -39,8 +39,9 @@ from portal.db import db
 from portal.forms import form_status
 from portal.htmx import redirect_to, render
 from portal.models import Role
-from portal.requestargs import arg_enum, arg_int, paginate
-from portal.rules import RuleViolation
+from portal.paging import ListPage
+from portal.requestargs import arg_enum, arg_int, arg_month, arg_page, paginate
+from portal.rules import BadArgument, RuleViolation
 from portal.security import ADMINS, STAFF, roles_required
 from portal.spreadsheets import workbook_bytes
 
@@ -334,12 +335,37 @@ def report_context(year: int | None, now: datetime) -> dict[str, Any]:
     }
 
 
+MONTHS_PER_PAGE = 12
+
+
+def _month_range() -> tuple[date, date]:
+    """The months of the charts (``from``, ``to``: 2026-05); the last twelve when not given."""
+    first, last = statistics.default_range(timeutil.today())
+    first, last = arg_month("from", first), arg_month("to", last)
+    try:
+        statistics.check_range(first, last)
+    except RuleViolation as error:
+        raise BadArgument(error.message, field=error.field) from None
+    return first, last
+
+
+def _range_args(first: date, last: date) -> dict[str, str]:
+    return {"from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}"}
+
+
 @bp.route("/reports")
 @roles_required(*ADMINS)
 def reports_page():
+    first, last = _month_range()
+    monthly = statistics.repair_statistics(first, last)
     return _page(
         "repairs/reports.html",
         years=reports.years_with_repairs(),
+        monthly=monthly,
+        charts=figures.all_charts(monthly),
+        month_page=ListPage.of(monthly.months, arg_page(), MONTHS_PER_PAGE),
+        range_args=_range_args(first, last),
+        longest_months=statistics.LONGEST_MONTHS,
         **report_context(_year_arg(), timeutil.now()),
     )
 
@@ -351,6 +377,7 @@ def export():
     now = timeutil.now()
     start, end = reports.year_bounds(year) if year else (None, None)
     context = report_context(year, now)
+    context["monthly"] = statistics.repair_statistics(*_month_range())
     context["rows"] = reports.detail_rows(start=start, end=end)
     buffer = BytesIO(workbook_bytes(build_workbook(context)))
     name = _("repairs-%(scope)s-%(day)s.xlsx", scope=year or _("all-years"), day=now.date().isoformat())
