@@ -43,6 +43,7 @@ from portal.labels import LabelledEnum
 from portal.models import AuditLog, Building, Floor, Role, Room, RoomKind, Unit, User, UserRole
 from portal.rules import RuleViolation
 from portal.spreadsheets import ExportWorkbook, workbook_bytes
+from portal.sqltime import local_day, local_hour, seconds_between
 from portal.text import normalise_identifier
 from portal.timeutil import LOCAL_TZ, local
 
@@ -830,13 +831,10 @@ class UnitVisits:
 class Arrivals:
     """When visitors come (arrivals by local hour and by weekday, Monday first) and how long they stay."""
 
-    by_hour: list[tuple[int, int]]
+    by_hour: list[tuple[int, int]]  # from the first hour with an arrival to the last
     by_weekday: list[int]
     average_minutes: int | None  # of the visits checked out; None when there are none
-
-    @property
-    def busiest(self) -> int:
-        return max([count for _, count in self.by_hour] + [1])
+    by_day: list[tuple[date, int]] = field(default_factory=list)  # every day of the period
 
 
 @dataclass(frozen=True)
@@ -855,6 +853,15 @@ class Statistics:
         return sum(r.people for r in self.rows)
 
 
+def _arrived_between(start: date, end: date) -> tuple:
+    """Visits that arrived on ``start``..``end`` (local days, both included), refused ones left out."""
+    return (
+        VisitorEntry.checked_in_at >= local(start, time(0)),
+        VisitorEntry.checked_in_at < local(end + timedelta(days=1), time(0)),
+        VisitorEntry.refused.is_(False),
+    )
+
+
 def unit_statistics(start: date, end: date) -> list[UnitVisits]:
     """Visits and people (with companions) per unit: still right after the purge."""
     rows = db.session.execute(
@@ -865,11 +872,7 @@ def unit_statistics(start: date, end: date) -> list[UnitVisits]:
         )
         .select_from(VisitorEntry)
         .outerjoin(Unit, Unit.id == VisitorEntry.unit_id)
-        .where(
-            VisitorEntry.checked_in_at >= local(start, time(0)),
-            VisitorEntry.checked_in_at < local(end + timedelta(days=1), time(0)),
-            VisitorEntry.refused.is_(False),
-        )
+        .where(*_arrived_between(start, end))
         .group_by(Unit.name)
         .order_by(func.count(VisitorEntry.id).desc(), Unit.name)
     ).all()
@@ -877,27 +880,24 @@ def unit_statistics(start: date, end: date) -> list[UnitVisits]:
 
 
 def arrival_statistics(start: date, end: date) -> Arrivals:
-    """Arrivals by hour and weekday in the building's zone, and the average time on site (refused visits left out).
-    Counted here rather than in SQL: the local hour is computed the same way on SQLite and PostgreSQL."""
-    hours, weekdays = [0] * 24, [0] * 7
-    stayed, left = 0.0, 0
-    rows = db.session.execute(
-        select(VisitorEntry.checked_in_at, VisitorEntry.checked_out_at).where(
-            VisitorEntry.checked_in_at >= local(start, time(0)),
-            VisitorEntry.checked_in_at < local(end + timedelta(days=1), time(0)),
-            VisitorEntry.refused.is_(False),
-        )
+    """Arrivals by local hour, by local day and by weekday, and the average time on site (refused
+    visits left out). Counted in SQL in the building's zone (portal.sqltime): an arrival at 23:30
+    belongs to that day and to hour 23 here, whatever the hour in UTC."""
+    hour, day = local_hour(VisitorEntry.checked_in_at), local_day(VisitorEntry.checked_in_at)
+    arrived = _arrived_between(start, end)
+    hours = dict(db.session.execute(select(hour, func.count(VisitorEntry.id)).where(*arrived).group_by(hour)).all())
+    days = dict(db.session.execute(select(day, func.count(VisitorEntry.id)).where(*arrived).group_by(day)).all())
+    stay = seconds_between(VisitorEntry.checked_in_at, VisitorEntry.checked_out_at)
+    average = db.session.scalar(
+        select(func.avg(stay)).where(*arrived, VisitorEntry.checked_out_at >= VisitorEntry.checked_in_at)
     )
-    for checked_in_at, checked_out_at in rows:
-        arrived = checked_in_at.astimezone(LOCAL_TZ)
-        hours[arrived.hour] += 1
-        weekdays[arrived.weekday()] += 1
-        if checked_out_at is not None and checked_out_at >= checked_in_at:
-            stayed += (checked_out_at - checked_in_at).total_seconds()
-            left += 1
-    used = [hour for hour, count in enumerate(hours) if count]
-    by_hour = [(hour, hours[hour]) for hour in range(min(used), max(used) + 1)] if used else []
-    return Arrivals(by_hour, weekdays, round(stayed / left / 60) if left else None)
+    by_day = [(start + timedelta(days=n), days.get(f"{start + timedelta(days=n):%Y-%m-%d}", 0))
+              for n in range((end - start).days + 1)]
+    weekdays = [0] * 7
+    for one_day, count in by_day:
+        weekdays[one_day.weekday()] += count
+    by_hour = [(h, hours.get(h, 0)) for h in range(min(hours), max(hours) + 1)] if hours else []
+    return Arrivals(by_hour, weekdays, round(float(average) / 60) if average is not None else None, by_day)
 
 
 def statistics(start: date, end: date) -> Statistics:

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from portal import timeutil
-from portal.blueprints.visitors import DESK, HOSTS, bp, current_settings
+from portal.blueprints.visitors import DESK, HOSTS, bp, current_settings, figures
 from portal.blueprints.visitors import services as svc
 from portal.blueprints.visitors.forms import (
     PURPOSES,
@@ -494,6 +494,9 @@ def statistics():
         total_visits=stats.total_visits if stats else 0,
         total_people=stats.total_people if stats else 0,
         arrivals=stats.arrivals if stats else None,
+        day_chart=figures.day_bars(stats.arrivals) if stats else None,
+        hour_chart=figures.hour_bars(stats.arrivals) if stats else None,
+        longest_day_chart=figures.LONGEST_DAY_CHART,
         status=200 if valid else (422 if in_range else 400),
     )
 
