@@ -17,7 +17,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal import timeutil
-from portal.blueprints.rooms import bp, ics, services, tasks
+from portal.blueprints.rooms import bp, figures, ics, services, tasks
 from portal.blueprints.rooms import statistics as stats_service
 from portal.blueprints.rooms.forms import (
     BookingForm,
@@ -665,7 +665,8 @@ def _statistics_period() -> tuple[StatisticsForm, object | None, int]:
 def statistics():
     """Use of the rooms per room and per organizing unit over a period (booked and used hours, no-shows, peaks)."""
     form, stats, status = _statistics_period()
-    return render("rooms/statistics.html", form=form, stats=stats, status=status)
+    room_chart = figures.room_bars(stats) if stats else None
+    return render("rooms/statistics.html", form=form, stats=stats, room_chart=room_chart, status=status)
 
 
 def _rate(value):
