@@ -33,7 +33,7 @@ ACCESS = {
     "visitors.history": Access("/visitors/history", allowed=DESK),
     # A POST (the export is audited); a GET goes back to the search.
     "visitors.export_history": Access("/visitors/history.xlsx", allowed=ADMIN, expect={"logistics_admin": 303}),
-    "visitors.statistics": Access("/visitors/statistics", allowed=ADMIN),
+    "visitors.statistics": Access("/visitors/statistics", allowed=DESK),
     "visitors.resolve_unit": Access("/visitors/units/resolve?unit=rsj", allowed=DESK + HOSTS),
     "visitors.my_expected": Access("/visitors/expected/", allowed=HOSTS),
     "visitors.preregister": Access("/visitors/expected/new", allowed=HOSTS),

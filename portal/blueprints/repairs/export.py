@@ -47,7 +47,7 @@ def build_workbook(report: dict[str, Any]) -> ExportWorkbook:
             workbook,
             _("By month"),
             [_("Month"), _("Repairs"), _("Cost (yuan)"), _("Response, median (h)"), _("Response, 90th percentile (h)"),
-             _("Accepted"), _("Fix, median (h)"), _("Fix, 90th percentile (h)"), _("Done")],
+             _("Repairs accepted"), _("Fix, median (h)"), _("Fix, 90th percentile (h)"), _("Repairs done")],
             [[f"{m.month:%Y-%m}", m.count, m.cost, quantity(m.response.median_hours, HOURS_FORMAT),
               quantity(m.response.p90_hours, HOURS_FORMAT), m.response.measured, quantity(m.fix.median_hours, HOURS_FORMAT),
               quantity(m.fix.p90_hours, HOURS_FORMAT), m.fix.measured] for m in monthly.months],
