@@ -35,6 +35,8 @@ ACCESS = {
                            post_roles=("employee", *ADMINS), form_page=lambda: f"/rooms/bookings/{_booking('医保基金监管培训')}"),
     "rooms.check_in": Access(lambda: f"/rooms/bookings/{_booking()}/check-in", post_only=True, post_roles=BOOKING_VIEWERS),
     "rooms.change": Access(lambda: f"/rooms/bookings/{_booking('医保基金监管培训')}/change", allowed=("employee", *ADMINS)),
+    "rooms.withdraw_change": Access(lambda: f"/rooms/bookings/{_booking('医保基金监管培训')}/change/withdraw", post_only=True,
+                                    post_roles=("employee", *ADMINS)),
     "rooms.end_early": Access(lambda: f"/rooms/bookings/{_booking()}/end", post_only=True, post_roles=BOOKING_VIEWERS),
     "rooms.approvals": Access("/rooms/approvals", allowed=ADMINS),
     "rooms.approve": Access(lambda: f"/rooms/bookings/{_booking('市领导调研座谈')}/approve", post_only=True, post_roles=ADMINS),

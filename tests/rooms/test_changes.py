@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import timeutil
 from portal.blueprints.notifications.models import Notification
@@ -215,17 +215,193 @@ def test_a_pending_request_moved_waits_again_with_a_fresh_todo(app, people, crea
     assert told.recipient_id == people["staff"].id
 
 
-def test_an_approved_booking_moved_where_approval_is_needed_is_refused_and_kept(app, people, create_room, create_booking,
-                                                                                workday):
-    from portal.models import RoomKind
+# ---------------------------------------------------------------- a change that needs approval
 
-    room, vip = create_room(), create_room(kind=RoomKind.VIP_RECEPTION)
-    mine = create_booking(room, at(workday, "09:00"), at(workday, "10:00"), requester_id=people["staff"].id)
-    outcome = services.change_booking(mine, change_of(mine, room=vip), actor=people["staff"], now=timeutil.now())
-    assert not outcome.ok and outcome.problems
-    db.session.rollback()
+
+@pytest.fixture
+def approvers(make_user):
+    return (make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN], username="houqin", display_name="后勤陈主任"),
+            make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN], username="houqin2", display_name="后勤刘科长"))
+
+
+def messages(kind):
+    return db.session.scalars(select(Notification).where(Notification.kind == kind).order_by(Notification.id)).all()
+
+
+def approval_room(create_room):
+    from portal.blueprints.rooms.models import RoomPolicy
+
+    room = create_room(name="需审批会议室")
+    db.session.add(RoomPolicy(room_id=room.id, requires_approval=True, no_show_grace_minutes=15))
+    db.session.commit()
+    return room
+
+
+def propose(people, create_room, create_booking, workday, **arrangements):
+    """An approved booking of 张科员 at 09:00–10:00, moved to 14:00–15:00 in a room that needs approval."""
+    room, strict = create_room(), approval_room(create_room)
+    mine = create_booking(room, at(workday, "09:00"), at(workday, "10:00"), requester_id=people["staff"].id,
+                          unit_id=people["staff"].unit_id)
+    outcome = services.change_booking(mine, change_of(mine, room=strict, start=time(14), end=time(15), attendees=8,
+                                                      **arrangements), actor=people["staff"], now=timeutil.now())
+    assert outcome.ok and outcome.proposed is not None and outcome.bookings == []
+    db.session.commit()
+    return mine, outcome.proposed, room, strict
+
+
+def test_a_change_that_needs_approval_waits_and_the_booking_keeps_its_slot(app, people, approvers, create_room,
+                                                                           create_booking, workday):
+    mine, proposal, room, strict = propose(people, create_room, create_booking, workday)
     db.session.expire_all()
-    assert mine.room_id == room.id and mine.status is BookingStatus.APPROVED
+    # The booking is as it was, still approved and still holding its slot.
+    assert (mine.room_id, mine.start_at, mine.attendees, mine.status) == (room.id, at(workday, "09:00"), 5,
+                                                                          BookingStatus.APPROVED)
+    assert services.find_conflicts(room.id, at(workday, "09:00"), at(workday, "10:00")) == [mine]
+    # The proposal carries the new room, time and attendees and waits in the approval queue.
+    assert mine.pending_change == proposal and proposal.status is BookingStatus.PROPOSED
+    assert (proposal.room_id, proposal.start_at, proposal.attendees) == (strict.id, at(workday, "14:00"), 8)
+    assert proposal.approval_codes == ["room_setting"] and proposal.change_of == mine
+    assert db.session.scalars(services.pending_query(timeutil.now())).all() == [proposal]
+    [todo, _second] = messages("rooms.change_request")
+    assert todo.todo_key and "09:00" in todo.args["old_when"] and "14:00" in todo.args["when"]
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "booking.change_request")) is not None
+    # It is not a booking of its own: not in the requester's list, not changeable, not cancellable.
+    assert [b.id for b in db.session.scalars(services.bookings_of_query(people["staff"]))] == [mine.id]
+    assert not services.may_change(people["staff"], mine, now=timeutil.now())
+    with pytest.raises(RuleViolation):
+        services.change_booking(mine, change_of(mine, attendees=6), actor=people["staff"], now=timeutil.now())
+
+
+def test_the_proposed_slot_is_held_against_a_new_request_and_approval_moves_the_booking(
+        app, people, approvers, create_room, create_booking, workday):
+    tomorrow = timeutil.today() + timedelta(days=1)
+    mine, proposal, room, strict = propose(people, create_room, create_booking, workday, tea_count=8)
+    # Someone else asks for the proposed slot while the change waits: refused, naming the change.
+    draft = services.BookingDraft(room=strict, day=workday, start=time(14, 30), end=time(15, 30), title="抢会",
+                                  attendees=3, unit_id=None)
+    taken = services.book_room(draft, actor=people["other"], now=timeutil.now())
+    assert not taken.ok and taken.blocked[0].conflicts == [proposal]
+    db.session.rollback()
+    assert room not in services.free_rooms(at(workday, "09:00"), at(workday, "10:00"))
+    assert strict not in services.free_rooms(at(workday, "14:00"), at(workday, "15:00"))
+
+    assert services.approve(proposal, actor=approvers[0], now=timeutil.now()) is True
+    db.session.commit()
+    db.session.expire_all()
+    assert (mine.room_id, mine.start_at, mine.end_at, mine.attendees, mine.tea_count, mine.status) == (
+        strict.id, at(workday, "14:00"), at(workday, "15:00"), 8, 8, BookingStatus.APPROVED)
+    assert mine.pending_change is None and db.session.get(type(mine), proposal.id) is None
+    # The old slot is free again; the requester hears; the approvers' to-dos are done.
+    assert services.find_conflicts(room.id, at(workday, "09:00"), at(workday, "10:00")) == []
+    [told] = messages("rooms.change_approved")
+    assert told.recipient_id == people["staff"].id and "09:00" in told.args["old_when"]
+    assert all(m.done_at is not None for m in messages("rooms.change_request"))
+    assert messages("rooms.approved") == []
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "booking.change_approve")) is not None
+    # A change of today's or tomorrow's services tells the property company when it is approved.
+    near, near_proposal, *_ = propose(people, create_room, create_booking, tomorrow, tea_count=12)
+    assert messages("rooms.arrangements_changed") == []
+    services.approve(near_proposal, actor=approvers[1], now=timeutil.now())
+    db.session.commit()
+    [service_message] = messages("rooms.arrangements_changed")
+    assert service_message.recipient_id == people["wuye"].id
+
+
+def test_a_rejected_change_keeps_the_old_slot_and_frees_the_new_one(app, people, approvers, create_room, create_booking,
+                                                                     workday):
+    mine, proposal, room, strict = propose(people, create_room, create_booking, workday)
+    with pytest.raises(RuleViolation):
+        services.reject(proposal, "  ", actor=approvers[0], now=timeutil.now())
+    services.reject(proposal, "那天要用于接待", actor=approvers[0], now=timeutil.now())
+    db.session.commit()
+    db.session.expire_all()
+    assert (mine.room_id, mine.start_at, mine.status, mine.pending_change) == (room.id, at(workday, "09:00"),
+                                                                               BookingStatus.APPROVED, None)
+    assert services.find_conflicts(strict.id, at(workday, "14:00"), at(workday, "15:00")) == []
+    [told] = messages("rooms.change_rejected")
+    assert told.recipient_id == people["staff"].id and told.args["reason"] == "那天要用于接待"
+    assert all(m.done_at is not None for m in messages("rooms.change_request"))
+    assert messages("rooms.rejected") == [] and messages("rooms.arrangements_removed") == []
+
+
+def test_a_change_can_be_withdrawn_and_goes_with_its_booking(app, people, approvers, create_room, create_booking,
+                                                             workday):
+    mine, proposal, room, strict = propose(people, create_room, create_booking, workday)
+    with pytest.raises(RuleViolation) as refused:
+        services.withdraw_change(mine, actor=people["colleague"], now=timeutil.now())
+    assert refused.value.status == 403
+    services.withdraw_change(mine, actor=people["staff"], now=timeutil.now())
+    db.session.commit()
+    db.session.expire_all()
+    assert mine.pending_change is None and mine.room_id == room.id
+    assert services.find_conflicts(strict.id, at(workday, "14:00"), at(workday, "15:00")) == []
+    assert all(m.done_at is not None for m in messages("rooms.change_request"))
+    # Cancelling a booking takes its waiting change with it.
+    mine, proposal, *_ = propose(people, create_room, create_booking, workday + timedelta(days=1))
+    services.cancel(mine, actor=people["staff"], now=timeutil.now())
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(type(mine)).where(
+        type(mine).status == BookingStatus.PROPOSED)) == 0
+
+
+def test_approval_checks_the_new_slot_again(app, people, approvers, create_room, create_booking, workday):
+    mine, proposal, room, strict = propose(people, create_room, create_booking, workday)
+    services.close_rooms(strict, at(workday, "13:00"), at(workday, "16:00"), "线路检修", actor=approvers[0],
+                         now=timeutil.now())
+    db.session.commit()
+    decisions = services.decide_many([proposal], approve=True, actor=approvers[0], now=timeutil.now())
+    assert decisions.done == [] and len(decisions.refused) == 1
+    db.session.commit()
+    db.session.expire_all()
+    assert mine.room_id == room.id and mine.pending_change == proposal
+
+
+def test_extending_into_approval_holds_the_longer_slot_beside_the_booking(app, people, approvers, create_room,
+                                                                          create_booking, workday):
+    """The proposal overlaps the booking it changes (PostgreSQL's constraint lets exactly that through)."""
+    strict = approval_room(create_room)
+    mine = create_booking(strict, at(workday, "09:00"), at(workday, "10:00"), requester_id=people["staff"].id)
+    outcome = services.change_booking(mine, change_of(mine, end=time(11)), actor=people["staff"], now=timeutil.now())
+    assert outcome.proposed is not None
+    db.session.commit()
+    taken = services.book_room(services.BookingDraft(room=strict, day=workday, start=time(10), end=time(10, 30),
+                                                     title="插队", attendees=2), actor=people["other"], now=timeutil.now())
+    assert not taken.ok and taken.blocked[0].conflicts == [outcome.proposed]
+    db.session.rollback()
+    services.approve(outcome.proposed, actor=approvers[0], now=timeutil.now())
+    db.session.commit()
+    db.session.expire_all()
+    assert (mine.start_at, mine.end_at) == (at(workday, "09:00"), at(workday, "11:00"))
+
+
+def test_the_change_shows_on_the_booking_page_and_in_the_approval_queue(client, auth, people, approvers, create_room,
+                                                                        create_booking, workday):
+    room, strict = create_room(name="三楼小会议室"), approval_room(create_room)
+    mine = create_booking(room, at(workday, "09:00"), at(workday, "10:00"), requester_id=people["staff"].id,
+                          unit_id=people["staff"].unit_id)
+    auth.login_as(people["staff"])
+    data = {"room_id": strict.id, "day": workday.isoformat(), "start": "14:00", "end": "15:00", "attendees": "6"}
+    done = client.post(f"/rooms/bookings/{mine.id}/change", data=data, follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert done.status_code == 200 and "等待审批" in page and "撤回" in page
+    db.session.expire_all()
+    proposal = mine.pending_change
+    assert mine.room_id == room.id and proposal is not None
+    assert client.get(f"/rooms/bookings/{proposal.id}").headers["Location"] == f"/rooms/bookings/{mine.id}"
+    auth.login_as(approvers[0])
+    queue = client.get("/rooms/approvals").get_data(as_text=True)
+    assert "三楼小会议室" in queue and "需审批会议室" in queue and "14:00" in queue and "09:00" in queue
+    rejected = client.post(f"/rooms/bookings/{proposal.id}/reject", data={"reason": "已有安排"})
+    assert rejected.status_code == 303
+    db.session.expire_all()
+    assert mine.pending_change is None and mine.room_id == room.id
+    auth.login_as(people["staff"])
+    client.post(f"/rooms/bookings/{mine.id}/change", data=data)
+    db.session.expire_all()
+    withdrawn = client.post(f"/rooms/bookings/{mine.id}/change/withdraw", data={})
+    assert withdrawn.status_code == 303
+    db.session.expire_all()
+    assert mine.pending_change is None
 
 
 def test_a_running_meeting_can_be_extended_but_keeps_its_start(app, people, create_room, create_booking):

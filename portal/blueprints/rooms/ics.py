@@ -30,6 +30,7 @@ VTIMEZONE = (
 STATUS = {
     BookingStatus.APPROVED: "CONFIRMED",
     BookingStatus.PENDING: "TENTATIVE",
+    BookingStatus.PROPOSED: "TENTATIVE",
     BookingStatus.REJECTED: "CANCELLED",
     BookingStatus.CANCELLED: "CANCELLED",
     BookingStatus.RELEASED: "CANCELLED",

@@ -45,10 +45,17 @@ class BookingStatus(LabelledEnum):
     REJECTED = "rejected", _l("Rejected"), "danger"
     CANCELLED = "cancelled", _l("Cancelled"), "muted"
     RELEASED = "released", _l("Released (no-show)"), "danger"  # not checked in within the grace time
+    # A change of an approved booking waiting for approval: the row holds the proposed slot
+    # (see ``Booking.change_of_id``) while the booking keeps its own.
+    PROPOSED = "proposed", _l("Change waiting for approval"), "warn"
 
 
 # Statuses that hold the room; nothing else may overlap them.
 HOLDING = (BookingStatus.PENDING, BookingStatus.APPROVED)
+# Statuses that keep other requests out of a slot: the holding ones and a proposed change.
+BLOCKING = (*HOLDING, BookingStatus.PROPOSED)
+# Waiting for the logistics center: a request, or a change of an approved booking.
+AWAITING = (BookingStatus.PENDING, BookingStatus.PROPOSED)
 
 
 class Recurrence(LabelledEnum):
@@ -125,11 +132,13 @@ class Booking(db.Model):
         Index("ix_booking_room_start", "room_id", "start_at"),
         Index("ix_booking_start", "start_at"),  # a day across all rooms (grid, display, no-shows)
         Index("ix_booking_requester_start", "requester_id", "start_at"),
-        # Two holding bookings of one room never overlap, whatever the timing of the requests.
+        # Two holding bookings (or proposed changes) of one room never overlap, whatever the timing of
+        # the requests; a proposed change may overlap only the booking it changes (the same slot key).
         postgresql.ExcludeConstraint(
             (text("room_id"), "="),
             (func.tstzrange(text("start_at"), text("end_at")), "&&"),
-            where=text("status IN ('pending', 'approved')"),
+            (func.coalesce(text("change_of_id"), text("id")), "<>"),
+            where=text("status IN ('pending', 'approved', 'proposed')"),
             using="gist",
             name="booking_no_overlap",
         ).ddl_if(dialect="postgresql"),
@@ -137,6 +146,10 @@ class Booking(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("room.id", ondelete="RESTRICT"))
+    # A proposed change (status ``proposed``) of an approved booking that needs approval: this row
+    # carries the new room, time, attendees and arrangements and holds that slot against other
+    # requests (the exclusion constraint covers it) until the decision; the booking keeps its own.
+    change_of_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id", ondelete="CASCADE"), unique=True)
     series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id", ondelete="SET NULL"), index=True)
     requester_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="SET NULL"))
@@ -181,6 +194,8 @@ class Booking(db.Model):
     unit: Mapped[Unit | None] = relationship()
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     first_approved_by: Mapped[User | None] = relationship(foreign_keys=[first_approved_by_id])
+    change_of: Mapped[Booking | None] = relationship(remote_side=[id], back_populates="pending_change")
+    pending_change: Mapped[Booking | None] = relationship(back_populates="change_of", passive_deletes=True)
 
     @property
     def holds_room(self) -> bool:

@@ -40,6 +40,9 @@ CHANGED = "rooms.changed"
 ARRANGEMENTS_CHANGED = "rooms.arrangements_changed"
 TASK_ASSIGNED = "rooms.task_assigned"
 TASK_CHANGED = "rooms.task_changed"
+CHANGE_REQUEST = "rooms.change_request"
+CHANGE_APPROVED = "rooms.change_approved"
+CHANGE_REJECTED = "rooms.change_rejected"
 
 events.register(
     events.EventKind(
@@ -144,6 +147,24 @@ events.register(
         subject=_l("Meeting changed, prepare again: %(room)s, %(when)s"),
         body=_l("The meeting or its services changed after you were assigned; check the task list."),
     ),
+    events.EventKind(
+        code=CHANGE_REQUEST, todo=True,
+        label=_l("Changes of bookings waiting for approval"),
+        subject=_l("Approve or reject a change: %(old_room)s, %(old_when)s → %(room)s, %(when)s"),
+        body=_l("Requested by %(requester)s for %(attendees)s attendees. The booking keeps its time until the decision."),
+    ),
+    events.EventKind(
+        code=CHANGE_APPROVED,
+        label=_l("Changes of my bookings approved"),
+        subject=_l("Change approved: %(room)s, %(when)s"),
+        body=_l("Your booking moved here from %(old_room)s, %(old_when)s."),
+    ),
+    events.EventKind(
+        code=CHANGE_REJECTED,
+        label=_l("Changes of my bookings rejected"),
+        subject=_l("Change rejected: %(room)s, %(when)s"),
+        body=_l("Your booking stays as it was: %(old_room)s, %(old_when)s. Reason: %(reason)s"),
+    ),
 )
 
 
@@ -173,7 +194,8 @@ def _holders_of(role: Role) -> list[int]:
 
 
 def _link(booking: Booking) -> dict:
-    return {"endpoint": "rooms.booking", "values": {"booking_id": booking.id}}
+    """The booking's page (a proposed change is shown on the page of the booking it changes)."""
+    return {"endpoint": "rooms.booking", "values": {"booking_id": booking.change_of_id or booking.id}}
 
 
 def request_pending(bookings: Iterable[Booking], *, requester: User, now: datetime) -> None:
@@ -306,3 +328,26 @@ def task_assigned(booking: Booking, item_label: str, *, assignee_id: int, actor:
 def task_changed(booking: Booking, *, recipients: Sequence[int], now: datetime) -> None:
     events.emit(TASK_CHANGED, recipients=recipients, now=now, **_tasks_link(booking),
                 args={"room": room_of(booking), "when": when(booking)})
+
+
+def _change_args(proposal: Booking, booking: Booking) -> dict:
+    """The proposed room and time, and the booking's own (``old_``)."""
+    return {"room": room_of(proposal), "when": when(proposal), "old_room": room_of(booking), "old_when": when(booking)}
+
+
+def change_requested(proposal: Booking, booking: Booking, *, actor: User, now: datetime) -> None:
+    """A change of an approved booking needs approval: a to-do for the logistics center, keyed by the proposal."""
+    events.emit(CHANGE_REQUEST, recipients=_holders_of(Role.LOGISTICS_ADMIN), now=now, todo_key=todo_key(proposal),
+                **_link(proposal), args={**_change_args(proposal, booking), "requester": actor.display_name,
+                                         "attendees": proposal.attendees})
+
+
+def change_approved(booking: Booking, *, old: tuple[str, str], now: datetime) -> None:
+    """The requester hears that their booking moved (``old``: its room and time before)."""
+    events.emit(CHANGE_APPROVED, recipients=[booking.requester_id], now=now, **_link(booking),
+                args={"room": room_of(booking), "when": when(booking), "old_room": old[0], "old_when": old[1]})
+
+
+def change_rejected(proposal: Booking, booking: Booking, reason: str, *, now: datetime) -> None:
+    events.emit(CHANGE_REJECTED, recipients=[booking.requester_id], now=now, **_link(proposal),
+                args={**_change_args(proposal, booking), "reason": reason})

@@ -26,6 +26,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import audit
 from portal.blueprints.rooms import notify
 from portal.blueprints.rooms.models import (
+    AWAITING,
+    BLOCKING,
     HOLDING,
     ArrangementItem,
     ArrangementTask,
@@ -272,9 +274,9 @@ def save_policy(room: Room, *, requires_approval: bool, grace_minutes: int | Non
 LONGEST_BOOKING = timedelta(days=1)
 
 
-def _holding_overlap(start_at: datetime, end_at: datetime):
+def _holding_overlap(start_at: datetime, end_at: datetime, statuses: Sequence[BookingStatus] = HOLDING):
     return (
-        Booking.status.in_(HOLDING),
+        Booking.status.in_(statuses),
         Booking.start_at < end_at,
         Booking.start_at > start_at - LONGEST_BOOKING,
         Booking.end_at > start_at,
@@ -282,15 +284,18 @@ def _holding_overlap(start_at: datetime, end_at: datetime):
 
 
 def find_conflicts(room_id: int, start_at: datetime, end_at: datetime, *, exclude_id: int | None = None) -> list[Booking]:
-    """Approved or pending bookings of the room that overlap the period."""
+    """Approved or pending bookings of the room, and proposed changes, that
+    overlap the period; ``exclude_id``: a booking being changed (and its own
+    proposed change)."""
     query = (
         select(Booking)
-        .where(Booking.room_id == room_id, *_holding_overlap(start_at, end_at))
+        .where(Booking.room_id == room_id, *_holding_overlap(start_at, end_at, BLOCKING))
         .options(joinedload(Booking.unit))
         .order_by(Booking.start_at)
     )
     if exclude_id is not None:
-        query = query.where(Booking.id != exclude_id)
+        query = query.where(Booking.id != exclude_id,
+                            or_(Booking.change_of_id.is_(None), Booking.change_of_id != exclude_id))
     return list(db.session.scalars(query))
 
 
@@ -335,7 +340,7 @@ def free_rooms_during(
     """
     if not periods:
         return []
-    busy = select(Booking.room_id).where(or_(*(and_(*_holding_overlap(start, end)) for start, end in periods)))
+    busy = select(Booking.room_id).where(or_(*(and_(*_holding_overlap(start, end, BLOCKING)) for start, end in periods)))
     if released := list(released):
         busy = busy.where(Booking.id.not_in(released))
     closures = db.session.scalars(select(RoomClosure).where(
@@ -417,10 +422,11 @@ class BookingOutcome:
     problems: list[object] = field(default_factory=list)
     occurrences: list[Occurrence] = field(default_factory=list)
     suggestions: list[Room] = field(default_factory=list)
+    proposed: Booking | None = None  # a change that waits for approval (the booking itself is unchanged)
 
     @property
     def ok(self) -> bool:
-        return bool(self.bookings)
+        return bool(self.bookings) or self.proposed is not None
 
     @property
     def blocked(self) -> list[Occurrence]:
@@ -706,7 +712,53 @@ class BookingChange:
 
 
 def may_change(user, booking: Booking, *, now: datetime) -> bool:
-    return may_cancel(user, booking) and booking.holds_room and booking.end_at > now
+    return (may_cancel(user, booking) and booking.holds_room and booking.end_at > now
+            and booking.pending_change is None)
+
+
+def _flush_or_taken(occurrence: Occurrence, room_id: int, exclude_id: int) -> bool:
+    """Write the change; False when a concurrent request took the slot first
+    (PostgreSQL's exclusion constraint refused it): ``occurrence`` then names
+    what is in the way and nothing is kept."""
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        if not _is_overlap_violation(error):
+            raise
+        db.session.rollback()
+        occurrence.conflicts = find_conflicts(room_id, occurrence.start_at, occurrence.end_at, exclude_id=exclude_id)
+        db.session.rollback()
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class _BeforeChange:
+    """What a booking was before a change, for the messages about it."""
+
+    room: str
+    when: str
+    had_arrangements: bool
+    items: dict[ArrangementItem, str]
+
+    @classmethod
+    def of(cls, booking: Booking) -> _BeforeChange:
+        return cls(notify.room_of(booking), notify.when(booking), booking.has_arrangements, arrangement_items(booking))
+
+    @property
+    def old(self) -> tuple[str, str]:
+        return self.room, self.when
+
+
+def _tell_property_company(booking: Booking, before: _BeforeChange, *, moved: bool, arrangements_changed: bool,
+                           actor: User, now: datetime) -> None:
+    """After a change is made: tasks to prepare again, and the property company told of today's and tomorrow's."""
+    _arrangements_touched(booking, before.items, moved=moved, actor=actor, now=now)
+    if moved or arrangements_changed:
+        if booking.has_arrangements:
+            notify.arrangements_changed(notify.ARRANGEMENTS_CHANGED, [booking], now=now)
+        elif before.had_arrangements:
+            notify.arrangements_removed_from(booking, old=before.old, now=now)
 
 
 def change_booking(booking: Booking, change: BookingChange, *, actor: User, now: datetime,
@@ -719,11 +771,15 @@ def change_booking(booking: Booking, change: BookingChange, *, actor: User, now:
 
     A pending request keeps waiting with the reasons of its new slot (or is
     approved when none is left). An approved booking whose new time or room
-    would need approval is refused for now: request the new slot separately.
-    The caller commits when ``outcome.ok``.
+    needs approval goes back to approval (:func:`propose_change`): it keeps its
+    slot until the decision, and the new one is held meanwhile. The caller
+    commits when ``outcome.ok``.
     """
     if not may_cancel(actor, booking):
         raise RuleViolation(_l("Only the requester and the logistics center can change a booking."), status=403)
+    if booking.pending_change is not None:
+        raise RuleViolation(_l("A change of this booking waits for approval; withdraw it before changing the booking "
+                               "again."))
     if not may_change(actor, booking, now=now):
         raise RuleViolation(_l("This booking can no longer be changed."))
     if change.room.id != booking.room_id:  # the new room's own rules of who may request it
@@ -755,46 +811,105 @@ def change_booking(booking: Booking, change: BookingChange, *, actor: User, now:
     codes = [r.value for r in approval_reasons(change.room, policy, change.day)]
     was_pending = booking.status is BookingStatus.PENDING
     if moved and not was_pending and codes:
-        outcome.problems.append(_l("The new time or room needs approval; request it as a new booking and cancel "
-                                   "this one once it is approved."))
-        return outcome
+        return propose_change(booking, change, codes, outcome, actor=actor, now=now)
 
-    before_arrangements = booking.has_arrangements
-    items_before = arrangement_items(booking)
+    before = _BeforeChange.of(booking)
     arrangements_changed = any(getattr(booking, name) != value for name, value in change.arrangements.items())
-    old = (notify.room_of(booking), notify.when(booking))
     values: dict[str, object] = {"room_id": change.room.id, "start_at": start_at, "end_at": end_at,
                                  "attendees": change.attendees, **change.arrangements}
     if was_pending:
         values["approval_codes"] = codes
         if not codes:
             values.update(status=BookingStatus.APPROVED, decided_at=now)
-    _change(booking, actor, "booking.change", now, summary=f"{old[0]} {old[1]}", **values)
+    _change(booking, actor, "booking.change", now, summary=f"{before.room} {before.when}", **values)
     booking.room = change.room
-    try:
-        db.session.flush()
-    except IntegrityError as error:
-        if not _is_overlap_violation(error):
-            raise
-        db.session.rollback()  # a concurrent request took the slot first; show what it booked
-        occurrence.conflicts = find_conflicts(change.room.id, start_at, end_at, exclude_id=booking.id)
-        db.session.rollback()
+    if not _flush_or_taken(occurrence, change.room.id, booking.id):  # a concurrent request took the slot first
         return outcome
     outcome.bookings.append(booking)
-    _arrangements_touched(booking, items_before, moved=moved, actor=actor, now=now)
     if was_pending and moved:
         notify.decided(booking, now=now)  # the old to-do named the old time
         if booking.status is BookingStatus.PENDING:
             notify.request_pending([booking], requester=booking.requester or actor, now=now)
         else:
             notify.approved([booking], now=now)
-    notify.changed(booking, old=old, actor=actor, now=now)
-    if moved or arrangements_changed:
-        if booking.has_arrangements:
-            notify.arrangements_changed(notify.ARRANGEMENTS_CHANGED, [booking], now=now)
-        elif before_arrangements:
-            notify.arrangements_removed_from(booking, old=old, now=now)
+    notify.changed(booking, old=before.old, actor=actor, now=now)
+    _tell_property_company(booking, before, moved=moved, arrangements_changed=arrangements_changed, actor=actor,
+                           now=now)
     return outcome
+
+
+# The values a proposed change carries to the booking when it is approved.
+PROPOSAL_FIELDS = ("room_id", "start_at", "end_at", "attendees", *ARRANGEMENT_FIELDS)
+
+
+def propose_change(booking: Booking, change: BookingChange, codes: list[str], outcome: BookingOutcome, *,
+                   actor: User, now: datetime) -> BookingOutcome:
+    """Send a change of an approved booking back to approval: a proposal row
+    (status ``proposed``, ``change_of`` the booking) carries the new room, time,
+    attendees and arrangements and holds the new slot like a new request does
+    (the same checks under the same write lock; PostgreSQL's exclusion
+    constraint covers it, letting it overlap only the booking it changes). The
+    booking keeps its own slot until the decision. Called by
+    :func:`change_booking` once the new slot is checked and free."""
+    start_at, end_at = change.period()
+    copied = {name: getattr(booking, name) for name in BookingDraft.COPIED}
+    copied.update(attendees=change.attendees, **change.arrangements)
+    proposal = Booking(room_id=change.room.id, start_at=start_at, end_at=end_at, requester_id=booking.requester_id,
+                       status=BookingStatus.PROPOSED, approval_codes=codes, change_of_id=booking.id, created_at=now,
+                       updated_at=now, **copied)
+    db.session.add(proposal)
+    occurrence = outcome.occurrences[0]
+    if not _flush_or_taken(occurrence, change.room.id, booking.id):
+        return outcome
+    outcome.proposed = proposal
+    audit.record(actor, "booking.change_request", booking, before=audit.snapshot(booking, PROPOSAL_FIELDS),
+                 after=audit.snapshot(proposal, PROPOSAL_FIELDS),
+                 summary=f"{notify.room_of(booking)} {notify.when(booking)} → {notify.room_of(proposal)} {notify.when(proposal)}")
+    notify.change_requested(proposal, booking, actor=actor, now=now)
+    return outcome
+
+
+def _drop_proposal(proposal: Booking, *, actor: User | None, action: str, now: datetime, reason: str = "") -> None:
+    """The proposed change is gone (rejected, withdrawn, or its booking no longer
+    holds the room): its slot is free and its to-do done."""
+    audit.record(actor, action, proposal.change_of, before=audit.snapshot(proposal, PROPOSAL_FIELDS),
+                 summary=(reason or f"{notify.room_of(proposal)} {notify.when(proposal)}")[:200])
+    notify.decided(proposal, now=now)
+    db.session.delete(proposal)
+
+
+def _apply_proposal(proposal: Booking, *, actor: User, now: datetime) -> None:
+    """An approved change moves its booking: the new slot is checked again (a
+    closure may have come since), the booking takes the proposal's values and
+    the proposal goes. The requester hears; so does the property company where
+    the meeting's services move or change."""
+    booking = proposal.change_of
+    if booking is None or not booking.holds_room:
+        raise RuleViolation(_l("The booking this change was for no longer holds its room."))
+    if (find_conflicts(proposal.room_id, proposal.start_at, proposal.end_at, exclude_id=booking.id)
+            or find_closures(proposal.room_id, proposal.start_at, proposal.end_at)):
+        raise RuleViolation(_l("The new time or room is no longer free; reject the change."))
+    before = _BeforeChange.of(booking)
+    values = {name: getattr(proposal, name) for name in PROPOSAL_FIELDS}
+    moved = any(values[name] != getattr(booking, name) for name in ("room_id", "start_at", "end_at"))
+    arrangements_changed = any(values[name] != getattr(booking, name) for name in ARRANGEMENT_FIELDS)
+    _change(booking, actor, "booking.change_approve", now, summary=f"{before.room} {before.when}", **values)
+    booking.room = proposal.room
+    notify.decided(proposal, now=now)
+    db.session.delete(proposal)
+    db.session.flush()
+    notify.change_approved(booking, old=before.old, now=now)
+    _tell_property_company(booking, before, moved=moved, arrangements_changed=arrangements_changed, actor=actor,
+                           now=now)
+
+
+def withdraw_change(booking: Booking, *, actor: User, now: datetime) -> None:
+    """The requester (or the logistics center) takes back a change still waiting: the booking stays as it is."""
+    if not may_cancel(actor, booking):
+        raise RuleViolation(_l("Only the requester and the logistics center can change a booking."), status=403)
+    if booking.pending_change is None:
+        raise RuleViolation(_l("No change of this booking is waiting for approval."))
+    _drop_proposal(booking.pending_change, actor=actor, action="booking.change_withdraw", now=now)
 
 
 # ---------------------------------------------------------------- decisions
@@ -806,6 +921,9 @@ def _change(booking: Booking, actor: User | None, action: str, now: datetime, su
         setattr(booking, name, value)
     booking.updated_at = now
     audit.record(actor, action, booking, before=before, after=audit.snapshot(booking, BOOKING_FIELDS), summary=summary)
+    if "status" in values and values["status"] not in HOLDING and booking.pending_change is not None:
+        # Cancelled, closed or released: a change waiting for approval has nothing left to change.
+        _drop_proposal(booking.pending_change, actor=actor, action="booking.change_drop", now=now)
 
 
 def needs_second_approval(booking: Booking) -> bool:
@@ -816,8 +934,9 @@ def needs_second_approval(booking: Booking) -> bool:
 def _approve(booking: Booking, *, actor: User, now: datetime) -> bool:
     """Approve, or give the first of two approvals where the room needs two
     (then the request keeps waiting; the second must come from someone else).
+    A proposed change, once approved, moves its booking (:func:`_apply_proposal`).
     True when the booking is approved."""
-    if booking.status is not BookingStatus.PENDING:
+    if booking.status not in AWAITING:
         raise RuleViolation(_l("Only pending requests can be approved."))
     if booking.end_at <= now:
         raise RuleViolation(_l("This meeting is over; it can no longer be approved."))
@@ -828,6 +947,9 @@ def _approve(booking: Booking, *, actor: User, now: datetime) -> bool:
             return False
         if booking.first_approved_by_id == actor.id:
             raise RuleViolation(_l("This room needs a second approval by someone else."))
+    if booking.status is BookingStatus.PROPOSED:
+        _apply_proposal(booking, actor=actor, now=now)
+        return True
     _change(booking, actor, "booking.approve", now, status=BookingStatus.APPROVED, decided_by_id=actor.id, decided_at=now,
             decision_reason="", decision_code=None, decision_args=None)
     notify.decided(booking, now=now)
@@ -835,8 +957,13 @@ def _approve(booking: Booking, *, actor: User, now: datetime) -> bool:
 
 
 def _reject(booking: Booking, reason: str, *, actor: User, now: datetime) -> None:
-    if booking.status is not BookingStatus.PENDING:
+    """Reject a request; a rejected change leaves its booking as it is (the requester hears here)."""
+    if booking.status not in AWAITING:
         raise RuleViolation(_l("Only pending requests can be rejected."))
+    if booking.status is BookingStatus.PROPOSED:
+        notify.change_rejected(booking, booking.change_of, reason, now=now)
+        _drop_proposal(booking, actor=actor, action="booking.change_reject", now=now, reason=reason)
+        return
     _change(booking, actor, "booking.reject", now, summary=reason[:200], status=BookingStatus.REJECTED,
             decided_by_id=actor.id, decided_at=now, decision_reason=reason[:300])
     notify.decided(booking, now=now)
@@ -858,7 +985,7 @@ def approve(booking: Booking, *, actor: User, now: datetime) -> bool:
 
 
 def reject(booking: Booking, reason: str, *, actor: User, now: datetime) -> None:
-    if booking.status is not BookingStatus.PENDING:
+    if booking.status not in AWAITING:
         raise RuleViolation(_l("Only pending requests can be rejected."))
     reason = _reason(reason)
     _reject(booking, reason, actor=actor, now=now)
@@ -866,9 +993,11 @@ def reject(booking: Booking, reason: str, *, actor: User, now: datetime) -> None
 
 
 def _groups(bookings: Sequence[Booking]) -> list[list[Booking]]:
-    """Decided bookings by requester and series (a single request alone), each by time."""
+    """Decided requests by requester and series (a single request alone), each by
+    time; decided changes are left out (their requester heard as they were decided)."""
     groups: dict[tuple, list[Booking]] = {}
-    for booking in sorted(bookings, key=lambda b: b.start_at):
+    requests = [b for b in bookings if b.status is not BookingStatus.PROPOSED]
+    for booking in sorted(requests, key=lambda b: b.start_at):
         key = (booking.requester_id, booking.series_id or -booking.id)
         groups.setdefault(key, []).append(booking)
     return list(groups.values())
@@ -886,7 +1015,8 @@ def _tell_rejected(bookings: Sequence[Booking], reason: str, *, now: datetime) -
             select(func.count()).select_from(Booking).where(Booking.series_id == series_id, Booking.status.in_(HOLDING))
         ))
         notify.rejected(group, reason, series_stands=stands, now=now)
-    notify.arrangements_changed(notify.ARRANGEMENTS_REMOVED, bookings, now=now)
+    notify.arrangements_changed(notify.ARRANGEMENTS_REMOVED, [b for b in bookings if b.status is not BookingStatus.PROPOSED],
+                                now=now)
 
 
 @dataclass
@@ -1549,7 +1679,7 @@ def arrangements_today(day: date) -> list[ArrangementLine]:
 def bookings_of_query(user: User) -> Select:
     return (
         select(Booking)
-        .where(Booking.requester_id == user.id)
+        .where(Booking.requester_id == user.id, Booking.change_of_id.is_(None))
         .options(joinedload(Booking.room).joinedload(Room.floor).joinedload(Floor.building))
         .order_by(Booking.start_at.desc())
     )
@@ -1558,7 +1688,7 @@ def bookings_of_query(user: User) -> Select:
 def upcoming_for(user: User, *, now: datetime, limit: int = 8) -> list[Booking]:
     query = (
         select(Booking)
-        .where(Booking.requester_id == user.id, Booking.end_at > now)
+        .where(Booking.requester_id == user.id, Booking.change_of_id.is_(None), Booking.end_at > now)
         .options(joinedload(Booking.room).joinedload(Room.floor).joinedload(Floor.building))
         .order_by(Booking.start_at)
         .limit(limit)
@@ -1600,16 +1730,17 @@ def home_panel(user: User, *, now: datetime) -> HomePanel | None:
     decided = [b for b in decided if b not in upcoming]
     pending_count = None
     if user.has_role(Role.LOGISTICS_ADMIN, Role.SYSADMIN):
-        pending_count = db.session.scalar(select(func.count()).select_from(Booking).where(Booking.status == BookingStatus.PENDING))
+        pending_count = db.session.scalar(select(func.count()).select_from(Booking).where(Booking.status.in_(AWAITING)))
     return HomePanel(upcoming, decided, pending_count, arrangements, books=True)
 
 
 def pending_query(now: datetime) -> Select:
-    """Requests waiting for a decision, soonest first; one whose meeting is over needs none."""
+    """Requests and changes waiting for a decision, soonest first; one whose meeting is over needs none."""
     return (
         select(Booking)
-        .where(Booking.status == BookingStatus.PENDING, Booking.end_at > now)
+        .where(Booking.status.in_(AWAITING), Booking.end_at > now)
         .options(
+            joinedload(Booking.change_of).joinedload(Booking.room).joinedload(Room.floor).joinedload(Floor.building),
             joinedload(Booking.room).joinedload(Room.floor).joinedload(Floor.building),
             joinedload(Booking.unit),
             joinedload(Booking.requester),

@@ -246,6 +246,8 @@ def new_booking():
 @roles_required()
 def booking(booking_id: int):
     the_booking = load_booking(booking_id)
+    if the_booking.change_of_id is not None:  # a proposed change is shown on its booking's page
+        return redirect_to(url_for("rooms.booking", booking_id=the_booking.change_of_id))
     now = timeutil.now()
     return render(
         "rooms/booking.html",
@@ -260,6 +262,8 @@ def booking(booking_id: int):
         may_end=services.may_check_in(current_user, the_booking) and services.can_end_early(the_booking, now=now),
         may_change=services.may_change(current_user, the_booking, now=now),
         may_decide=current_user.has_role(*ADMINS) and the_booking.status is BookingStatus.PENDING,
+        may_decide_change=current_user.has_role(*ADMINS) and the_booking.pending_change is not None,
+        may_withdraw_change=services.may_cancel(current_user, the_booking) and the_booking.pending_change is not None,
         series_pending=(len(services.pending_in_series(the_booking, now=now))
                         if the_booking.series_id and current_user.has_role(*ADMINS) else 0),
         decision_form=DecisionForm(),
@@ -372,7 +376,10 @@ def change(booking_id: int):
         else:
             if outcome.ok:
                 db.session.commit()
-                if the_booking.status is BookingStatus.PENDING:
+                if outcome.proposed is not None:
+                    flash(_("The change needs approval; the booking keeps its time until the logistics center "
+                            "decides."), "success")
+                elif the_booking.status is BookingStatus.PENDING:
                     flash(_("Booking changed; it waits for approval."), "success")
                 else:
                     flash(_("Booking changed."), "success")
@@ -380,6 +387,25 @@ def change(booking_id: int):
             db.session.rollback()
     return render("rooms/change.html", booking=the_booking, form=form, outcome=outcome, viewer=viewer(),
                   status=form_status(form) if outcome is None or outcome.ok else 422)
+
+
+@bp.route("/bookings/<int:booking_id>/change/withdraw", methods=["POST"])
+@roles_required()
+def withdraw_change(booking_id: int):
+    """Take back a change that waits for approval; the booking stays as it is."""
+    the_booking = load_booking(booking_id)
+    if not services.may_cancel(current_user, the_booking):
+        abort(403)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.withdraw_change(the_booking, actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Change withdrawn; the booking stays as it was."), "success")
+    return redirect_to(url_for("rooms.booking", booking_id=booking_id))
 
 
 @bp.route("/bookings/<int:booking_id>/end", methods=["POST"])
@@ -485,6 +511,7 @@ def decide_series(booking_id: int):
 @roles_required(*ADMINS)
 def approve(booking_id: int):
     the_booking = load_booking(booking_id)
+    title = the_booking.title  # an approved change is gone after the commit
     if EmptyForm().validate_on_submit():
         try:
             approved = services.approve(the_booking, actor=current_user, now=timeutil.now())
@@ -494,10 +521,10 @@ def approve(booking_id: int):
         else:
             db.session.commit()
             if approved:
-                flash(_("Approved: %(title)s.", title=the_booking.title), "success")
+                flash(_("Approved: %(title)s.", title=title), "success")
             else:
                 flash(_("First approval given: %(title)s. A second approval by someone else is needed.",
-                        title=the_booking.title), "success")
+                        title=title), "success")
     return redirect_to(url_for("rooms.approvals"))
 
 
@@ -505,6 +532,7 @@ def approve(booking_id: int):
 @roles_required(*ADMINS)
 def reject(booking_id: int):
     the_booking = load_booking(booking_id)
+    title = the_booking.title  # a rejected change is gone after the commit
     form = RejectForm()
     if form.validate_on_submit():
         try:
@@ -514,7 +542,7 @@ def reject(booking_id: int):
             error.show_on(form)
         else:
             db.session.commit()
-            flash(_("Rejected: %(title)s.", title=the_booking.title), "success")
+            flash(_("Rejected: %(title)s.", title=title), "success")
             return redirect_to(url_for("rooms.approvals"))
     return render("rooms/reject.html", booking=the_booking, form=form, status=form_status(form))
 
