@@ -30,6 +30,7 @@ ACCESS = {
     "rooms.new_booking": Access("/rooms/new", allowed=STAFF),
     "rooms.booking": Access(lambda: f"/rooms/bookings/{_booking()}", allowed=BOOKING_VIEWERS),
     "rooms.booking_ics": Access(lambda: f"/rooms/bookings/{_booking()}.ics", allowed=BOOKING_VIEWERS),
+    "rooms.series_ics": Access(lambda: f"/rooms/bookings/{_booking('人社局局务会')}/series.ics", allowed=BOOKING_VIEWERS),
     # Staff's meeting tomorrow (one today may be over, and then has no cancel form).
     "rooms.cancel": Access(lambda: f"/rooms/bookings/{_booking('医保基金监管培训')}/cancel", post_only=True,
                            post_roles=("employee", *ADMINS), form_page=lambda: f"/rooms/bookings/{_booking('医保基金监管培训')}"),

@@ -91,7 +91,8 @@ def seed_demo() -> None:
 
     # 人社局's weekly office meeting, every Monday morning for eight weeks.
     monday = today - timedelta(days=today.weekday())
-    series = BookingSeries(rule=Recurrence.WEEKLY, count=8, created_by=users.get("unitadmin"), created_at=now - timedelta(days=10))
+    series = BookingSeries(rule=Recurrence.WEEKLY, count=8, created_by=users.get("unitadmin"), created_at=now - timedelta(days=10),
+                           room_id=rooms["第六会议室"].id, start_at=_at(monday, "08:30"), end_at=_at(monday, "10:00"))
     db.session.add(series)
     for week in range(8):
         day = monday + timedelta(weeks=week)

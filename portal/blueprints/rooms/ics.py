@@ -1,4 +1,8 @@
-"""iCalendar (RFC 5545) for bookings: one ``.ics`` per booking and a feed per room.
+"""iCalendar (RFC 5545) for bookings: one ``.ics`` per booking, one per series
+(a recurring event: RRULE with EXDATE for the meetings that do not take place
+as planned, a moved meeting as an event of its own), and a feed per room.
+SEQUENCE counts the changes, so calendar clients update an event instead of
+adding it again.
 
 Times are written in the building's zone with an ``Asia/Shanghai`` VTIMEZONE
 (China has kept UTC+8 without daylight saving since 1991, so one STANDARD
@@ -11,8 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 
-from portal.blueprints.rooms.models import Booking, BookingStatus
+from typing import TYPE_CHECKING
+
+from portal.blueprints.rooms.models import Booking, BookingStatus, Recurrence
 from portal.timeutil import LOCAL_TZ
+
+if TYPE_CHECKING:
+    from portal.blueprints.rooms.services import SeriesCalendar
 
 PRODID = "-//Administrative Center Portal//Meeting rooms//ZH"
 TZID = "Asia/Shanghai"
@@ -73,6 +82,7 @@ def event_lines(booking: Booking, *, uid_domain: str, title: str, location: str,
         f"UID:booking-{booking.id}@{uid_domain}",
         f"DTSTAMP:{_utc(booking.updated_at or booking.created_at)}",
         f"LAST-MODIFIED:{_utc(booking.updated_at or booking.created_at)}",
+        f"SEQUENCE:{booking.sequence or 0}",
         f"DTSTART;TZID={TZID}:{_local(booking.start_at)}",
         f"DTEND;TZID={TZID}:{_local(booking.end_at)}",
         f"SUMMARY:{escape_text(title)}",
@@ -81,6 +91,46 @@ def event_lines(booking: Booking, *, uid_domain: str, title: str, location: str,
     ]
     if description:
         lines.append(f"DESCRIPTION:{escape_text(description)}")
+    if url:
+        lines.append(f"URL:{url}")
+    lines.append("END:VEVENT")
+    return lines
+
+
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def rrule(plan: SeriesCalendar) -> str:
+    """The series' rule with the number of its planned meetings (the portal's own limit included)."""
+    count = f"COUNT={len(plan.days)}"
+    rule = plan.series.rule
+    if rule is Recurrence.MONTHLY_NTH:
+        return f"FREQ=MONTHLY;BYDAY={plan.position}{WEEKDAYS[plan.start_at.weekday()]};{count}"
+    interval = ";INTERVAL=2" if rule is Recurrence.BIWEEKLY else ""
+    return f"FREQ=WEEKLY{interval};{count}"
+
+
+def series_lines(plan: SeriesCalendar, *, uid_domain: str, title: str, location: str, url: str = "") -> list[str]:
+    """One recurring VEVENT for the planned meetings of a series."""
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:series-{plan.series.id}@{uid_domain}",
+        f"DTSTAMP:{_utc(plan.updated_at)}",
+        f"LAST-MODIFIED:{_utc(plan.updated_at)}",
+        f"SEQUENCE:{plan.series.sequence or 0}",
+        f"DTSTART;TZID={TZID}:{_local(plan.start_at)}",
+        f"DTEND;TZID={TZID}:{_local(plan.end_at)}",
+        f"RRULE:{rrule(plan)}",
+    ]
+    if plan.skipped:
+        start = plan.start_at.astimezone(LOCAL_TZ)
+        skipped = ",".join(_local(datetime.combine(day, start.time(), LOCAL_TZ)) for day in plan.skipped)
+        lines.append(f"EXDATE;TZID={TZID}:{skipped}")
+    lines += [
+        f"SUMMARY:{escape_text(title)}",
+        f"LOCATION:{escape_text(location)}",
+        f"STATUS:{'TENTATIVE' if plan.pending else 'CONFIRMED'}",
+    ]
     if url:
         lines.append(f"URL:{url}")
     lines.append("END:VEVENT")

@@ -119,6 +119,12 @@ class BookingSeries(db.Model):
     count: Mapped[int | None] = mapped_column(Integer)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+    # The series as planned: its first meeting's room and period (the rule repeats them).
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="SET NULL"))
+    start_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+    end_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
+    # iCalendar SEQUENCE: raised by every change of one of its meetings, so calendar clients update the series.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     created_by: Mapped[User | None] = relationship()
     bookings: Mapped[list[Booking]] = relationship(back_populates="series", order_by="Booking.start_at")
@@ -187,6 +193,8 @@ class Booking(db.Model):
     arrangements_changed_at: Mapped[datetime | None] = mapped_column(AwareDateTime)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now, onupdate=timeutil.now)
+    # iCalendar SEQUENCE: raised by every change of its time, room, title or status.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     room: Mapped[Room] = relationship()
     series: Mapped[BookingSeries | None] = relationship(back_populates="bookings")

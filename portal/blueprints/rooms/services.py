@@ -557,7 +557,9 @@ def book_room(draft: BookingDraft, *, actor: User, now: datetime, advance_days: 
     policy = policy_for(draft.room, default_grace)
     series = None
     if draft.recurrence is not None:
-        series = BookingSeries(rule=draft.recurrence, until=draft.until, count=draft.count, created_by_id=actor.id, created_at=now)
+        start_at, end_at = draft.period(draft.day)  # the rule's first date, even where it was not chosen
+        series = BookingSeries(rule=draft.recurrence, until=draft.until, count=draft.count, created_by_id=actor.id,
+                               created_at=now, room_id=draft.room.id, start_at=start_at, end_at=end_at)
         db.session.add(series)
     for occurrence in outcome.occurrences:
         reasons = approval_reasons(draft.room, policy, occurrence.day)
@@ -915,11 +917,19 @@ def withdraw_change(booking: Booking, *, actor: User, now: datetime) -> None:
 # ---------------------------------------------------------------- decisions
 
 
+# What a calendar file shows of a booking: a change raises its (and its series') SEQUENCE.
+CALENDAR_FIELDS = frozenset({"room_id", "start_at", "end_at", "status", "title"})
+
+
 def _change(booking: Booking, actor: User | None, action: str, now: datetime, summary: str = "", **values) -> None:
     before = audit.snapshot(booking, BOOKING_FIELDS)
     for name, value in values.items():
         setattr(booking, name, value)
     booking.updated_at = now
+    if CALENDAR_FIELDS & values.keys():
+        booking.sequence = (booking.sequence or 0) + 1
+        if booking.series_id is not None and booking.series is not None:
+            booking.series.sequence = (booking.series.sequence or 0) + 1
     audit.record(actor, action, booking, before=before, after=audit.snapshot(booking, BOOKING_FIELDS), summary=summary)
     if "status" in values and values["status"] not in HOLDING and booking.pending_change is not None:
         # Cancelled, closed or released: a change waiting for approval has nothing left to change.
@@ -1382,10 +1392,65 @@ def get_booking(booking_id: int) -> Booking | None:
     ).first()
 
 
+@dataclass(frozen=True)
+class SeriesCalendar:
+    """A series as one recurring calendar event: the planned first meeting
+    repeated by the rule on ``days``; ``skipped`` the planned days without a
+    meeting at the planned time and room (cancelled, rejected, released or
+    moved); ``others`` the series' meetings off the plan (moved), each an event
+    of its own."""
+
+    series: BookingSeries
+    room: Room
+    start_at: datetime
+    end_at: datetime
+    days: list[date]
+    skipped: list[date]
+    others: list[Booking]
+    pending: bool  # some planned meetings still wait for approval
+    updated_at: datetime
+
+    @property
+    def position(self) -> int:
+        """The monthly rule's weekday position (1–4, -1 the last)."""
+        return monthly_position(self.start_at.astimezone(LOCAL_TZ).date())
+
+
+def series_calendar(series: BookingSeries) -> SeriesCalendar | None:
+    """The recurring event of ``series`` (None when it has no meetings left to show)."""
+    bookings = series_of_id(series.id)
+    if not bookings:
+        return None
+    first = bookings[0]
+    room_id = series.room_id or first.room_id
+    start_at = (series.start_at or first.start_at).astimezone(LOCAL_TZ)
+    end_at = (series.end_at or first.end_at).astimezone(LOCAL_TZ)
+    days = expand_recurrence(start_at.date(), series.rule, until=series.until, count=series.count)
+    planned = set(days)
+
+    def on_plan(b: Booking) -> bool:
+        start, end = b.start_at.astimezone(LOCAL_TZ), b.end_at.astimezone(LOCAL_TZ)
+        return (b.room_id == room_id and start.date() in planned and start.time() == start_at.time()
+                and end.time() == end_at.time())
+
+    holding = [b for b in bookings if b.holds_room]
+    kept = [b for b in holding if on_plan(b)]
+    kept_days = {b.start_at.astimezone(LOCAL_TZ).date() for b in kept}
+    room = db.session.get(Room, room_id) or first.room
+    return SeriesCalendar(
+        series=series, room=room, start_at=start_at, end_at=end_at, days=days,
+        skipped=[d for d in days if d not in kept_days], others=[b for b in holding if not on_plan(b)],
+        pending=any(b.status is BookingStatus.PENDING for b in kept),
+        updated_at=max(b.updated_at or b.created_at for b in bookings),
+    )
+
+
+def series_of_id(series_id: int) -> list[Booking]:
+    return list(db.session.scalars(select(Booking).where(Booking.series_id == series_id).order_by(Booking.start_at)))
+
+
 def series_of(booking: Booking) -> list[Booking]:
-    if booking.series_id is None:
-        return []
-    return list(db.session.scalars(select(Booking).where(Booking.series_id == booking.series_id).order_by(Booking.start_at)))
+    return series_of_id(booking.series_id) if booking.series_id is not None else []
 
 
 def bookings_between(start_at: datetime, end_at: datetime, *, room_id: int | None = None,

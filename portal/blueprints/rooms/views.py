@@ -295,6 +295,22 @@ def booking_ics(booking_id: int):
     return _ics_response(ics.calendar([event]), f"booking-{the_booking.id}.ics")
 
 
+@bp.route("/bookings/<int:booking_id>/series.ics")
+@roles_required()
+def series_ics(booking_id: int):
+    """The booking's series as one recurring event (its moved meetings as events of their own)."""
+    the_booking = load_booking(booking_id)
+    plan = services.series_calendar(the_booking.series) if the_booking.series is not None else None
+    if plan is None:
+        abort(404)
+    url = external_url("rooms.booking", booking_id=the_booking.id)
+    events = [ics.series_lines(plan, uid_domain=UID_DOMAIN, title=the_booking.title, location=_location(plan.room),
+                               url=url)]
+    events += [ics.event_lines(b, uid_domain=UID_DOMAIN, title=b.title, location=_location(b.room),
+                               url=external_url("rooms.booking", booking_id=b.id)) for b in plan.others]
+    return _ics_response(ics.calendar(events), f"series-{plan.series.id}.ics")
+
+
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
 @roles_required()
 def cancel(booking_id: int):
