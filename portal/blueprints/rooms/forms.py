@@ -6,10 +6,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -31,6 +34,14 @@ from portal.models import Equipment, Room, Unit
 def reasonable_date(form, field) -> None:
     if field.data is not None and not (date(2000, 1, 1) <= field.data <= date(2100, 12, 31)):
         raise ValidationError(_l("Enter a date between 2000 and 2100."))
+
+
+def iso_dates(form, field) -> None:
+    """The chosen dates of a planned series: each an ISO date (the service ignores any not in the series)."""
+    try:
+        field.parsed = frozenset(date.fromisoformat(value) for value in field.data or ())
+    except (TypeError, ValueError):
+        raise ValidationError(_l("Choose the dates from the list.")) from None
 
 
 def time_choices(*, starts: bool) -> list[SelectChoice]:
@@ -99,6 +110,10 @@ class BookingForm(Form):
     repeat_count = IntegerField(
         _l("Number of meetings"), validators=[Optional(), NumberRange(min=2, max=MAX_OCCURRENCES)]
     )
+    # Planning a series: "check dates" lists every date; the ticked ones (``dates``) are booked once ``planned``.
+    check_dates = SubmitField(_l("Check the dates"))
+    planned = HiddenField()
+    dates = SelectMultipleField(_l("Dates to book"), validate_choice=False, validators=[iso_dates])
 
     def __init__(self, *args, rooms: list[Room] = (), units: list[Unit] = (), any_unit: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -134,6 +149,7 @@ class BookingForm(Form):
             recurrence=Recurrence(self.repeat.data) if self.repeat.data else None,
             until=self.repeat_until.data,
             count=self.repeat_count.data,
+            days=self.dates.parsed if self.planned.data == "1" and self.repeat.data else None,
         )
 
 

@@ -75,6 +75,16 @@ class Reason(LabelledEnum):
     ROOM_CLOSED = "room_closed", _l("Room closed: %(reason)s")
 
 
+class DateStatus(LabelledEnum):
+    """What planning a series says of one of its dates."""
+
+    FREE = "free", _l("Free"), "ok"
+    NON_WORKDAY = "non_workday", _l("Non-workday (or not in the workday calendar): needs approval"), "warn"
+    CONFLICT = "conflict", _l("Already booked"), "danger"
+    CLOSED = "closed", _l("Room closed"), "danger"
+    UNAVAILABLE = "unavailable", _l("Cannot be booked"), "danger"
+
+
 def reason_text(code: str, args: dict[str, Any] | None = None) -> str:
     """A stored reason in the current language (an unknown code as it is)."""
     try:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -34,6 +34,7 @@ from portal.blueprints.rooms.models import (
     Booking,
     BookingSeries,
     BookingStatus,
+    DateStatus,
     Reason,
     Recurrence,
     RoomClosure,
@@ -388,6 +389,8 @@ class BookingDraft:
     until: date | None = None
     count: int | None = None
     request_reason: str = ""
+    # The series' dates the requester chose after planning it (None: every date of the rule).
+    days: frozenset[date] | None = None
 
     # The fields a booking copies from the draft as they are.
     COPIED = ("title", "attendees", "unit_id", "contact_name", "contact_phone", "is_public", "tea_count", "needs_audio",
@@ -436,7 +439,50 @@ class BookingOutcome:
 def occurrence_days(draft: BookingDraft) -> list[date]:
     if draft.recurrence is None:
         return [draft.day]
-    return expand_recurrence(draft.day, draft.recurrence, until=draft.until, count=draft.count)
+    days = expand_recurrence(draft.day, draft.recurrence, until=draft.until, count=draft.count)
+    return days if draft.days is None else [d for d in days if d in draft.days]
+
+
+@dataclass(frozen=True)
+class PlannedDate:
+    """One date of a series being planned: its meeting, what the workday calendar says, its status."""
+
+    occurrence: Occurrence
+    info: DayInfo
+
+    @property
+    def status(self) -> DateStatus:
+        if self.occurrence.problems:
+            return DateStatus.UNAVAILABLE
+        if self.occurrence.closures:
+            return DateStatus.CLOSED
+        if self.occurrence.conflicts:
+            return DateStatus.CONFLICT
+        return DateStatus.FREE if self.info.is_workday else DateStatus.NON_WORKDAY
+
+    @property
+    def bookable(self) -> bool:
+        return self.status in (DateStatus.FREE, DateStatus.NON_WORKDAY)
+
+    @property
+    def proposed(self) -> bool:
+        """Chosen unless the requester says otherwise: the free workdays."""
+        return self.status is DateStatus.FREE
+
+
+def plan_series(draft: BookingDraft, *, now: datetime, advance_days: int = DEFAULT_ADVANCE_DAYS) -> tuple[BookingOutcome, list[PlannedDate]]:
+    """Every date of the series ``draft`` repeats (all of them, whatever was
+    chosen before) with its status: free, a non-workday (needs approval),
+    booked by another meeting (which), the room closed, or outside the advance
+    window. Reads only; ``outcome.problems`` says what is wrong with the request
+    as a whole (then there are no dates)."""
+    draft = replace(draft, days=None)
+    outcome = check_request(draft, now=now, advance_days=advance_days)
+    if outcome.problems:
+        return outcome, []
+    _find_blockers(outcome, draft.room.id)
+    infos = {info.day: info for info in days_info(outcome.occurrences[0].day, outcome.occurrences[-1].day)}
+    return outcome, [PlannedDate(o, infos[o.day]) for o in outcome.occurrences]
 
 
 def may_organize_for_any_unit(user) -> bool:
@@ -497,6 +543,9 @@ def check_request(draft: BookingDraft, *, now: datetime, advance_days: int) -> B
         start_at, end_at = draft.period(day)
         occurrence = Occurrence(day, start_at, end_at, problems=check_times(start_at, end_at, now=now, advance_days=advance_days))
         outcome.occurrences.append(occurrence)
+    if not outcome.occurrences:
+        outcome.problems.append(_l("Tick at least one date of the series to book."))
+        return outcome
     if draft.recurrence is not None and len(outcome.occurrences) < 2 and not outcome.blocked:
         outcome.problems.append(_l("This series has only one meeting; book it without repetition."))
     return outcome

@@ -216,8 +216,19 @@ def new_booking():
                        any_unit=services.may_organize_for_any_unit(current_user))
     if request.method == "GET":
         _prefill(form)
-    outcome = None
-    if form.validate_on_submit():
+    outcome, plan = None, None
+    valid = form.validate_on_submit()
+    if valid and form.check_dates.data:
+        # Plan the series: every date with its status, nothing saved; the ticked ones are booked next.
+        room = next(r for r in rooms if r.id == form.room_id.data)
+        outcome, plan = services.plan_series(form.to_draft(room), now=timeutil.now(), advance_days=advance_days())
+        db.session.rollback()
+        if plan:
+            form.planned.data = "1"
+            form.dates.data = [p.occurrence.day.isoformat() for p in plan if p.proposed]
+            return render("rooms/booking_form.html", "rooms/_booking_form.html", form=form, outcome=None, plan=plan,
+                          viewer=viewer())
+    elif valid:
         room = next(r for r in rooms if r.id == form.room_id.data)
         try:
             outcome = services.book_room(form.to_draft(room), actor=current_user, now=timeutil.now(),
@@ -238,7 +249,7 @@ def new_booking():
                     flash(_("The room is booked."), "success")
                 return redirect_to(url_for("rooms.booking", booking_id=first.id))
             db.session.commit()  # no-shows released on the way stay released
-    return render("rooms/booking_form.html", "rooms/_booking_form.html", form=form, outcome=outcome,
+    return render("rooms/booking_form.html", "rooms/_booking_form.html", form=form, outcome=outcome, plan=plan,
                   viewer=viewer(), status=form_status(form))
 
 
