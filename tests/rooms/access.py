@@ -3,7 +3,7 @@ from sqlalchemy import select
 from portal.blueprints.rooms.models import Booking, RoomClosure
 from portal.db import db
 from portal.models import Room
-from tests.access import STAFF, Access
+from tests.access import ROLES, STAFF, Access
 
 ADMINS = ("logistics_admin", "sysadmin")
 # Who may open a booking of the demo account ``staff`` (人社局): the requester,
@@ -64,5 +64,8 @@ ACCESS = {
     "rooms.book_now": Access(lambda: f"/rooms/{_room('第七会议室')}/book-now", post_only=True, post_roles=STAFF),
     "rooms.qr_svg": Access(lambda: f"/rooms/{_room()}/qr.svg"),
     "rooms.qr_page": Access(lambda: f"/rooms/{_room()}/qr", allowed=ADMINS),
+    "rooms.renew_feed": Access("/rooms/mine/feed", post_only=True, post_roles=STAFF, form_page="/rooms/mine"),
+    # A personal feed is read through its secret link only: an unknown token is a 404 for everyone.
+    "rooms.personal_feed": Access("/rooms/feeds/" + "x" * 43 + ".ics", expect={role: 404 for role in ROLES}),
     "rooms.room_feed": Access(lambda: f"/rooms/{_room()}/calendar.ics"),
 }

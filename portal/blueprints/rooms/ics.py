@@ -149,5 +149,7 @@ def calendar(events: Iterable[list[str]], *, name: str = "") -> str:
     return "".join(fold(line) + "\r\n" for line in lines)
 
 
-def feed(bookings: Iterable[Booking], *, uid_domain: str, name: str, title_for: Callable[[Booking], str], location: str) -> str:
-    return calendar((event_lines(b, uid_domain=uid_domain, title=title_for(b), location=location) for b in bookings), name=name)
+def feed(bookings: Iterable[Booking], *, uid_domain: str, name: str, title_for: Callable[[Booking], str],
+         location_for: Callable[[Booking], str]) -> str:
+    return calendar((event_lines(b, uid_domain=uid_domain, title=title_for(b), location=location_for(b)) for b in bookings),
+                    name=name)

@@ -318,5 +318,19 @@ class ArrangementPrint(db.Model):
     printed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
 
+class CalendarFeed(db.Model):
+    """A person's own calendar feed: the secret token in its URL (like the
+    visitors' invitation links: whoever has the link reads the feed, no login);
+    renewing it makes the old link stop working."""
+
+    __tablename__ = "calendar_feed"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+
+    user: Mapped[User] = relationship()
+
+
 # Pages cached by portal.cache show these models' data.
 watch("rooms", RoomPolicy, BookingSeries, Booking, RoomClosure, ArrangementTask, ArrangementPrint)

@@ -14,6 +14,7 @@ prepares for a meeting; "service" in code means this layer only.
 from __future__ import annotations
 
 import calendar
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -34,6 +35,7 @@ from portal.blueprints.rooms.models import (
     Booking,
     BookingSeries,
     BookingStatus,
+    CalendarFeed,
     DateStatus,
     Reason,
     Recurrence,
@@ -1808,6 +1810,51 @@ def upcoming_for(user: User, *, now: datetime, limit: int = 8) -> list[Booking]:
         .limit(limit)
     )
     return list(db.session.scalars(query).unique())
+
+
+# ---------------------------------------------------------------- a person's own calendar feed
+
+FEED_DAYS_BACK, FEED_DAYS_AHEAD = 30, 366
+FEED_TOKEN_LENGTH = 43  # secrets.token_urlsafe(32)
+
+
+def calendar_feed_of(user: User) -> CalendarFeed | None:
+    return db.session.get(CalendarFeed, user.id)
+
+
+def renew_calendar_feed(user: User, *, actor: User, now: datetime) -> CalendarFeed:
+    """Give ``user`` a feed link, or a new one: the old link stops working at once. The caller commits."""
+    feed = db.session.get(CalendarFeed, user.id)
+    renewed = feed is not None
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id)
+        db.session.add(feed)
+    feed.token, feed.created_at = secrets.token_urlsafe(32), now
+    audit.record(actor, "calendar_feed.renew" if renewed else "calendar_feed.create", object_type="calendar_feed",
+                 object_id=user.id, summary=user.display_name)  # never the token
+    return feed
+
+
+def feed_owner(token: str) -> User | None:
+    """The active user whose feed link carries ``token`` (None: no such link)."""
+    if not token or len(token) != FEED_TOKEN_LENGTH:
+        return None
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token == token).options(joinedload(CalendarFeed.user)))
+    if feed is None or not secrets.compare_digest(feed.token, token) or not feed.user.active:
+        return None
+    return feed.user
+
+
+def feed_bookings(user: User, *, now: datetime) -> list[Booking]:
+    """The meetings ``user`` booked that still take place, from a month back to a year ahead."""
+    return list(db.session.scalars(
+        select(Booking)
+        .where(Booking.requester_id == user.id, Booking.status.in_(HOLDING),
+               Booking.start_at >= now - timedelta(days=FEED_DAYS_BACK),
+               Booking.start_at < now + timedelta(days=FEED_DAYS_AHEAD))
+        .options(joinedload(Booking.room).joinedload(Room.floor).joinedload(Floor.building))
+        .order_by(Booking.start_at)
+    ).unique())
 
 
 @dataclass(frozen=True)

@@ -577,7 +577,43 @@ def reject(booking_id: int):
 @bp.route("/mine")
 @roles_required(*STAFF)
 def mine():
-    return render("rooms/mine.html", page=paginate(services.bookings_of_query(current_user)))
+    feed = services.calendar_feed_of(current_user)
+    return render("rooms/mine.html", page=paginate(services.bookings_of_query(current_user)), action_form=EmptyForm(),
+                  feed_url=external_url("rooms.personal_feed", token=feed.token) if feed else None)
+
+
+@bp.route("/mine/feed", methods=["POST"])
+@roles_required(*STAFF)
+def renew_feed():
+    """Create the user's calendar feed link, or replace it (the old one stops working)."""
+    if EmptyForm().validate_on_submit():
+        had_one = services.calendar_feed_of(current_user) is not None
+        services.renew_calendar_feed(current_user, actor=current_user, now=timeutil.now())
+        db.session.commit()
+        flash(_("New calendar link made; the old one no longer works.") if had_one
+              else _("Your calendar link is ready; add it to your calendar app."), "success")
+    else:
+        flash(_("The request could not be read; please try again."), "error")
+    return redirect_to(url_for("rooms.mine") + "#calendar-feed")
+
+
+@bp.route("/feeds/<token>.ics")
+def personal_feed(token: str):
+    """A person's meetings for their calendar app: the secret link is the only key (no login, no cookie)."""
+    user = services.feed_owner(token)
+    if user is None:
+        abort(404)
+    body = ics.feed(
+        services.feed_bookings(user, now=timeutil.now()),
+        uid_domain=UID_DOMAIN,
+        name=_("Meetings of %(name)s", name=user.display_name),
+        title_for=lambda b: b.title,
+        location_for=lambda b: _location(b.room),
+    )
+    response = _ics_response(body, "my-meetings.ics")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 # ---------------------------------------------------------------- meeting arrangements (the property company's sheet)
@@ -936,6 +972,6 @@ def room_feed(room_id: int):
         uid_domain=UID_DOMAIN,
         name=f"{room.label} {room.name}",
         title_for=lambda b: services.public_title(b) or str(BOOKED),
-        location=_location(room),
+        location_for=lambda b: _location(room),
     )
     return _ics_response(body, f"room-{room.id}.ics")
