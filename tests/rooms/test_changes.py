@@ -388,6 +388,8 @@ def test_the_change_shows_on_the_booking_page_and_in_the_approval_queue(client, 
     proposal = mine.pending_change
     assert mine.room_id == room.id and proposal is not None
     assert client.get(f"/rooms/bookings/{proposal.id}").headers["Location"] == f"/rooms/bookings/{mine.id}"
+    again = client.get(f"/rooms/bookings/{mine.id}/change", follow_redirects=True).get_data(as_text=True)
+    assert "请先撤回该变更" in again
     auth.login_as(approvers[0])
     queue = client.get("/rooms/approvals").get_data(as_text=True)
     assert "三楼小会议室" in queue and "需审批会议室" in queue and "14:00" in queue and "09:00" in queue

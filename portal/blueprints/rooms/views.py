@@ -383,6 +383,9 @@ def change(booking_id: int):
     if not services.may_cancel(current_user, the_booking):
         abort(403)
     back = url_for("rooms.booking", booking_id=booking_id)
+    if the_booking.pending_change is not None:
+        flash(_("A change of this booking waits for approval; withdraw it before changing the booking again."), "error")
+        return redirect_to(back)
     if not services.may_change(current_user, the_booking, now=now):
         flash(_("This booking can no longer be changed."), "error")
         return redirect_to(back)
