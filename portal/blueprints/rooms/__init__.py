@@ -19,12 +19,19 @@ Operations:
   (``notify.py`` lists every message rooms sends).
 - The workday calendar's ``calendar_changed`` signal re-evaluates pending
   requests on the changed days (connected in ``init_app``).
-- iCalendar: ``/rooms/bookings/<id>.ics`` (for those who may see the booking)
-  and ``/rooms/<id>/calendar.ics`` (a subscribable feed, no login, non-public
-  titles read 已预订). Times carry ``TZID=Asia/Shanghai`` with a VTIMEZONE.
+- iCalendar: ``/rooms/bookings/<id>.ics`` (for those who may see the booking),
+  ``/rooms/bookings/<id>/series.ics`` (its series: one event with RRULE and
+  EXDATE, moved meetings as events of their own; SEQUENCE counts changes),
+  ``/rooms/<id>/calendar.ics`` (a subscribable feed, no login, non-public
+  titles read 已预订) and ``/rooms/feeds/<token>.ics`` (a person's own
+  meetings; the secret link, made and renewed at /rooms/mine, is the only
+  key). Times carry ``TZID=Asia/Shanghai`` with a VTIMEZONE.
 - Overlaps: PostgreSQL refuses them with the ``booking_no_overlap`` exclusion
   constraint (btree_gist); on SQLite the check and the insert run under
-  ``begin_serialized_write()``.
+  ``begin_serialized_write()``. A change of an approved booking that needs
+  approval is a ``proposed`` row (``change_of`` the booking) holding the new
+  slot under the same constraint, which lets it overlap only its own booking;
+  approval moves the booking onto it, rejection or withdrawal deletes it.
 - Lobby display, door signs and feeds share ONE public-title rule,
   ``services.public_title(booking)`` (None: show 已预订);
   ``services.bookings_for_day(day)`` gives each meeting with it.
