@@ -37,7 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _finish_config(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in JSON
 
-    from portal import assets, cache, charts, cli, i18n, security, templating  # noqa: F401 - cache: data versions and their listeners
+    from portal import assets, cache, charts, cli, files, i18n, security, templating  # noqa: F401 - cache, files: core models
     from portal.blueprints import register_blueprints
     from portal.db import configure_engine
     from portal.extensions import babel, csrf, db, login_manager, migrate

@@ -83,7 +83,8 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
-    MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # xlsx imports are the largest bodies
+    FILE_MAX_BYTES = 10 * 1024 * 1024  # an uploaded file (portal.files); PORTAL_FILE_MAX_MB
+    MAX_CONTENT_LENGTH = FILE_MAX_BYTES + 1024 * 1024  # the largest file and the form around it
 
     PASSWORD_HASH_METHOD = "scrypt"  # tests use a cheap method
     LOGIN_MAX_FAILURES = 5
@@ -136,6 +137,9 @@ def settings_from_environment() -> dict[str, object]:
         "PORTAL_LOGIN_FAILURE_WINDOW_MINUTES", int(settings["LOGIN_FAILURE_WINDOW_MINUTES"])
     )
     settings["PROXY_COUNT"] = _env_int("PORTAL_PROXY_COUNT", int(settings["PROXY_COUNT"]))
+    if env.get("PORTAL_FILE_MAX_MB"):
+        settings["FILE_MAX_BYTES"] = _env_int("PORTAL_FILE_MAX_MB", 10) * 1024 * 1024
+        settings["MAX_CONTENT_LENGTH"] = int(settings["FILE_MAX_BYTES"]) + 1024 * 1024
     if env.get("PORTAL_BASE_URL"):
         from portal.urls import validate_base_url
 

@@ -1,6 +1,6 @@
 from sqlalchemy import select
 
-from portal.blueprints.equipment.models import Asset, InspectionRound, MaintenancePlan
+from portal.blueprints.equipment.models import Asset, AssetDocument, InspectionRound, MaintenancePlan
 from portal.db import db
 from tests.access import Access
 
@@ -14,6 +14,10 @@ def _asset() -> int:
 
 def _plan() -> int:
     return db.session.scalar(select(MaintenancePlan.id).where(MaintenancePlan.asset_id == _asset()).order_by(MaintenancePlan.id))
+
+
+def _document() -> int:
+    return db.session.scalar(select(AssetDocument.id).where(AssetDocument.asset_id == _asset()).order_by(AssetDocument.id))
 
 
 def _round() -> int:
@@ -33,6 +37,11 @@ ACCESS = {
                                   form_page=lambda: f"/equipment/{_asset()}"),
     "equipment.add_repair": Access(lambda: f"/equipment/{_asset()}/repairs", post_only=True, post_roles=WORKERS,
                                    form_page=lambda: f"/equipment/{_asset()}"),
+    "equipment.add_document_page": Access(lambda: f"/equipment/{_asset()}/documents", post_only=True,
+                                          post_roles=EDITORS, form_page=lambda: f"/equipment/{_asset()}"),
+    "equipment.document": Access(lambda: f"/equipment/documents/{_document()}", allowed=WORKERS),
+    "equipment.delete_document": Access(lambda: f"/equipment/documents/{_document()}/delete", post_only=True,
+                                        post_roles=EDITORS, form_page=lambda: f"/equipment/{_asset()}"),
     "equipment.due": Access("/equipment/due", allowed=WORKERS),
     "equipment.rounds": Access("/equipment/rounds", allowed=WORKERS),
     "equipment.round_page": Access(lambda: f"/equipment/rounds/{_round()}", allowed=WORKERS),

@@ -185,3 +185,70 @@ def test_bad_query_arguments_are_400_not_500(client, auth, demo):
 
 
 from tests.equipment.conftest import NOW as NOW_  # noqa: E402
+
+
+# --- documents --------------------------------------------------------------------------------
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def test_logistics_keeps_documents_that_workers_download(client, auth, logistics, property_user, make_asset):
+    from portal.blueprints.equipment.models import AssetDocument, DocumentKind
+    from portal.files import StoredFile
+
+    lift = make_asset()
+    auth.login_as(logistics)
+    response = client.post(f"/equipment/{lift.id}/documents", data={
+        "kind": "certificate", "title": "2026年度定期检验报告", "file": (BytesIO(PDF_BYTES), "..\\检验 报告.pdf")})
+    assert response.status_code == 303
+    document = db.session.scalar(select(AssetDocument))
+    document_id = document.id
+    assert (document.kind, document.file.name) == (DocumentKind.CERTIFICATE, "检验 报告.pdf")
+    assert db.session.scalar(select(AuditLog.action).where(AuditLog.action == "equipment.document_add"))
+    auth.login_as(property_user)
+    page = client.get(f"/equipment/{lift.id}").get_data(as_text=True)
+    assert "2026年度定期检验报告" in page and f"/equipment/documents/{document.id}/delete" not in page
+    response = client.get(f"/equipment/documents/{document.id}")
+    assert response.status_code == 200 and response.data == PDF_BYTES
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert "%E6%A3%80%E9%AA%8C%20%E6%8A%A5%E5%91%8A.pdf" in response.headers["Content-Disposition"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.post(f"/equipment/documents/{document.id}/delete", data={"confirmed": "1"}).status_code == 403
+    auth.login_as(logistics)
+    response = client.post(f"/equipment/documents/{document.id}/delete")
+    assert response.status_code == 200 and db.session.get(AssetDocument, document.id) is not None  # asks first
+    response = client.post(f"/equipment/documents/{document.id}/delete", data={"confirmed": "1"})
+    assert response.status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(AssetDocument)) == 0
+    assert db.session.scalar(select(func.count()).select_from(StoredFile)) == 0
+    assert client.get(f"/equipment/documents/{document_id}").status_code == 404
+
+
+@pytest.mark.parametrize(("upload", "status", "message"), [
+    ((BytesIO(b"MZ\x90\x00"), "说明书.pdf"), 422, "只能保存这些类型的文件"),
+    ((BytesIO(b""), "空.pdf"), 422, "文件是空的"),
+    ((BytesIO(PDF_BYTES), "说明书.exe"), 422, "文件内容与文件名（.exe）不符"),
+    (None, 422, "请选择文件"),
+])
+def test_a_bad_document_is_refused_on_the_page_and_nothing_kept(client, auth, logistics, make_asset, upload, status,
+                                                                  message):
+    from portal.files import StoredFile
+
+    lift = make_asset()
+    auth.login_as(logistics)
+    data = {"kind": "manual", "title": ""}
+    if upload is not None:
+        data["file"] = upload
+    response = client.post(f"/equipment/{lift.id}/documents", data=data)
+    assert response.status_code == status
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(StoredFile)) == 0
+
+
+def test_a_document_over_the_size_limit_is_413_with_the_limit(client, auth, app, logistics, make_asset):
+    app.config["FILE_MAX_BYTES"] = 1024 * 1024
+    lift = make_asset()
+    auth.login_as(logistics)
+    response = client.post(f"/equipment/{lift.id}/documents", data={
+        "kind": "manual", "file": (BytesIO(PDF_BYTES + b"0" * 1024 * 1024), "大.pdf")})
+    assert response.status_code == 413 and "文件太大（最大 1 MB）" in response.get_data(as_text=True)

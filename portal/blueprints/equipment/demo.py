@@ -22,6 +22,7 @@ from portal.blueprints.equipment.models import (
     AssetCategory,
     AssetRepair,
     Condition,
+    DocumentKind,
     IntervalUnit,
     MaintenancePlan,
     MaintenanceRecord,
@@ -168,6 +169,7 @@ def seed_demo() -> None:
     for asset in assets:
         _plans(asset, rng, today, property_user, now)
     _tie_lift_repairs(assets)
+    _documents(assets, db.session.scalar(select(User).where(User.username == "logistics")), now)
     db.session.flush()
     if property_user is not None:
         _rounds(property_user, now)
@@ -217,6 +219,42 @@ def _plans(asset: Asset, rng: random.Random, today: date, actor: User | None, no
                 db.session.add(MaintenanceRecord(asset=asset, due_on=None, done_on=end, cost=LIFT_QUARTER_FEE,
                                                  note="季度维保费（半月维保）", actor=actor, recorded_at=now))
             quarter = end + timedelta(days=1)
+
+
+def _pdf(text: str) -> bytes:
+    """A one-page PDF saying ``text`` (ASCII): the demo's stand-in for a scanned document."""
+    stream = f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+# item code, kind, title, file name, text of the stand-in PDF
+DOCUMENTS = (
+    ("DT-ZL-01", DocumentKind.MANUAL, "1号客梯使用维护说明书", "客梯使用维护说明书.pdf", "Passenger lift: operation and maintenance manual"),
+    ("DT-ZL-01", DocumentKind.CERTIFICATE, "电梯定期检验报告", "电梯定期检验报告.pdf", "Lift DT-ZL-01: periodic inspection report"),
+    ("FDJ-01", DocumentKind.MANUAL, "柴油发电机组操作手册", "发电机组操作手册.pdf", "Diesel generator set 300 kW: operating manual"),
+)
+
+
+def _documents(assets: list[Asset], actor: User | None, now) -> None:
+    from portal.blueprints.equipment.services import add_document
+
+    by_code = {asset.code: asset for asset in assets}
+    for code, kind, title, name, text in DOCUMENTS:
+        if code in by_code:
+            add_document(by_code[code], kind, title, (_pdf(text), name), actor=actor, now=now)
 
 
 def _tie_lift_repairs(assets: list[Asset]) -> None:

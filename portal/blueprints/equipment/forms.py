@@ -24,6 +24,7 @@ from wtforms.validators import (
 from portal.blueprints.equipment.models import (
     AssetCategory,
     Condition,
+    DocumentKind,
     IntervalUnit,
     PlanKind,
 )
@@ -107,6 +108,14 @@ class DoneForm(Form):
     done_on = DateField(_l("Done on"), validators=[InputRequired(), sane_date])
     cost = DecimalField(_l("Cost (yuan)"), places=2, validators=[InputRequired(), yuan_amount])
     note = TextAreaField(_l("What was done"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 2})
+
+
+class DocumentForm(Form):
+    kind = SelectField(_l("Kind of document"), choices=_choices(DocumentKind, blank=False), validators=[InputRequired()])
+    title = StringField(_l("Document title"), validators=[Optional(), Length(max=80)],
+                        description=_l("Optional, e.g. “2026年度电梯定期检验报告”; the file's name otherwise."))
+    file = FileField(_l("File"), validators=[FileRequired(message=_l("Choose a file."))],
+                     description=_l("PDF, JPG, PNG, Word or Excel, at most 10 MB."))
 
 
 class LinkRepairForm(Form):

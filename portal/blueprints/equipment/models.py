@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
 from portal.db import AwareDateTime, Money, db, enum_column
+from portal.files import StoredFile
 from portal.labels import LabelledEnum
 from portal.models import Building, Floor, Room, User
 
@@ -48,6 +49,14 @@ class IntervalUnit(LabelledEnum):
     DAYS = "days", _l("days")
     WEEKS = "weeks", _l("weeks")
     MONTHS = "months", _l("months")
+
+
+class DocumentKind(LabelledEnum):
+    MANUAL = "manual", _l("Manual")
+    CERTIFICATE = "certificate", _l("Certificate or inspection report")
+    DRAWING = "drawing", _l("Drawing or wiring diagram")
+    CONTRACT = "contract", _l("Contract or warranty")
+    OTHER = "other", _l("Other file")
 
 
 class PlanKind(LabelledEnum):
@@ -89,6 +98,9 @@ class Asset(db.Model):
     room: Mapped[Room | None] = relationship()
     plans: Mapped[list[MaintenancePlan]] = relationship(
         back_populates="asset", order_by="MaintenancePlan.id", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list[AssetDocument]] = relationship(
+        back_populates="asset", order_by="AssetDocument.id", cascade="all, delete-orphan"
     )
 
     @property
@@ -156,6 +168,21 @@ class MaintenanceRecord(db.Model):
     asset: Mapped[Asset] = relationship()
     plan: Mapped[MaintenancePlan | None] = relationship(back_populates="records")
     actor: Mapped[User | None] = relationship()
+
+
+class AssetDocument(db.Model):
+    """A file kept with an item: its manual, a certificate, a drawing."""
+
+    __tablename__ = "equipment_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("equipment_asset.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id", ondelete="RESTRICT"), unique=True)
+    kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind))
+    title: Mapped[str] = mapped_column(String(80), default="")
+
+    asset: Mapped[Asset] = relationship(back_populates="documents")
+    file: Mapped[StoredFile] = relationship()
 
 
 class AssetRepair(db.Model):

@@ -16,14 +16,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from portal import audit
+from portal import audit, files
 from portal.blueprints.equipment import notify
 from portal.blueprints.equipment.models import (
     Asset,
     AssetCategory,
+    AssetDocument,
     AssetRepair,
     CheckResult,
     Condition,
+    DocumentKind,
     InspectionRound,
     IntervalUnit,
     MaintenancePlan,
@@ -203,6 +205,40 @@ def update_asset(asset: Asset, draft: AssetDraft, *, actor: User | None, now: da
     audit.record(actor, "equipment.update", asset, before=before, after=audit.snapshot(asset, ASSET_FIELDS),
                  summary=asset.code)
     return asset
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+
+def add_document(asset: Asset, kind: DocumentKind | str, title: str, upload, *, actor: User | None,
+                 now: datetime) -> AssetDocument:
+    """Keep a file (manual, certificate …) with the item; refused files leave nothing behind."""
+    try:
+        kind = DocumentKind(kind)
+    except ValueError:
+        raise RuleViolation(_l("Choose what kind of document it is."), field="kind") from None
+    stored = files.store(upload, actor=actor, now=now)
+    document = AssetDocument(asset=asset, file=stored, kind=kind, title=(title or "").strip()[:80])
+    db.session.add(document)
+    db.session.flush()
+    audit.record(actor, "equipment.document_add", asset,
+                 after={"document": document.id, "kind": kind, "name": stored.name}, summary=asset.code)
+    return document
+
+
+def remove_document(document: AssetDocument, *, actor: User | None, now: datetime) -> None:
+    stored = document.file
+    audit.record(actor, "equipment.document_remove", document.asset,
+                 before={"document": document.id, "kind": document.kind, "name": stored.name},
+                 summary=document.asset.code)
+    db.session.delete(document)
+    db.session.flush()
+    files.delete(stored, actor=actor, now=now)
+
+
+def find_document(document_id: int) -> AssetDocument | None:
+    return db.session.scalar(select(AssetDocument).options(joinedload(AssetDocument.file), joinedload(AssetDocument.asset))
+                             .where(AssetDocument.id == document_id))
 
 
 # --- maintenance plans --------------------------------------------------------------------------
@@ -475,6 +511,7 @@ class AssetView:
     costs: list[YearCost]
     age_years: int
     checklist: tuple
+    documents: list[AssetDocument]
 
 
 def asset_view(asset: Asset, now: datetime) -> AssetView:
@@ -498,6 +535,9 @@ def asset_view(asset: Asset, now: datetime) -> AssetView:
         costs=cost_history([asset.id]).get(asset.id, []),
         age_years=age,
         checklist=CATEGORY_FACTS[asset.category].checklist,
+        documents=list(db.session.scalars(
+            select(AssetDocument).options(joinedload(AssetDocument.file)).where(AssetDocument.asset_id == asset.id)
+            .order_by(AssetDocument.kind, AssetDocument.id))),
     )
 
 

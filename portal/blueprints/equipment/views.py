@@ -7,12 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal import timeutil
+from portal import files, timeutil
+from portal.confirm import confirmation_page, confirmed
 from portal.blueprints.equipment import EDITORS, VIEWERS, WORKERS, bp
 from portal.blueprints.equipment import budget as budgets
 from portal.blueprints.equipment.export import budget_workbook, register_workbook
 from portal.blueprints.equipment.forms import (
     AssetForm,
+    DocumentForm,
     DoneForm,
     ImportForm,
     LinkRepairForm,
@@ -36,17 +38,20 @@ from portal.blueprints.equipment.services import (
     asset_view,
     building_choices,
     create_asset,
+    add_document,
     create_plan,
     due_counts,
     due_lines,
     due_query,
     find_asset,
+    find_document,
     find_round,
     finish_round,
     floor_choices,
     link_repair,
     record_maintenance,
     register_query,
+    remove_document,
     room_choices,
     round_summary,
     rounds_query,
@@ -198,7 +203,8 @@ def edit(asset_id: int):
 
 
 def _render_detail(asset: Asset, *, plan_form: PlanForm | None = None, done_forms: dict | None = None,
-                   link_form: LinkRepairForm | None = None, status: int = 200):
+                   link_form: LinkRepairForm | None = None, document_form: DocumentForm | None = None,
+                   status: int = 200):
     now = timeutil.now()
     view = asset_view(asset, now)
     done_forms = done_forms or {}
@@ -211,6 +217,9 @@ def _render_detail(asset: Asset, *, plan_form: PlanForm | None = None, done_form
         plan_form=plan_form or PlanForm(formdata=None),
         done_forms=done_forms,
         link_form=link_form or LinkRepairForm(formdata=None),
+        document_form=document_form or DocumentForm(formdata=None),
+        delete_form=EmptyForm(formdata=None),
+        accept=files.accept_attribute(),
         today=now.date(),
         status=status,
     )
@@ -300,6 +309,61 @@ def add_repair(asset_id: int):
             flash(_("Repair no. %(id)s is tied to %(code)s.", id=form.repair_id.data, code=asset.code), "success")
             return redirect_to(url_for("equipment.detail", asset_id=asset.id))
     return _render_detail(asset, link_form=form, status=422)
+
+
+# --- documents -----------------------------------------------------------------------------
+
+
+def load_document(document_id: int):
+    document = find_document(document_id)
+    if document is None:
+        abort(404)
+    return document
+
+
+@bp.route("/<int:asset_id>/documents", methods=["POST"])
+@roles_required(*EDITORS)
+def add_document_page(asset_id: int):
+    asset = load_asset(asset_id)
+    form = DocumentForm()
+    status = 422
+    if form.validate_on_submit():
+        try:
+            document = add_document(asset, form.kind.data, form.title.data or "", form.file.data,
+                                    actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+            status = error.status
+        else:
+            db.session.commit()
+            flash(_("%(name)s is kept with %(code)s.", name=document.file.name, code=asset.code), "success")
+            return redirect_to(url_for("equipment.detail", asset_id=asset.id))
+    return _render_detail(asset, document_form=form, status=status)
+
+
+@bp.route("/documents/<int:document_id>")
+@roles_required(*VIEWERS)
+def document(document_id: int):
+    return files.send(load_document(document_id).file)
+
+
+@bp.route("/documents/<int:document_id>/delete", methods=["POST"])
+@roles_required(*EDITORS)
+def delete_document(document_id: int):
+    document = load_document(document_id)
+    back = url_for("equipment.detail", asset_id=document.asset_id)
+    if not EmptyForm().validate_on_submit():
+        return redirect_to(back)
+    name = document.file.name
+    if not confirmed():
+        return confirmation_page(_("Delete %(name)s?", name=name),
+                                 detail=_("The file is removed from %(code)s for good.", code=document.asset.code),
+                                 button=_("Delete the file"), cancel_url=back)
+    remove_document(document, actor=current_user, now=timeutil.now())
+    db.session.commit()
+    flash(_("%(name)s is deleted.", name=name), "success")
+    return redirect_to(back)
 
 
 # --- planned maintenance due ---------------------------------------------------------------

@@ -20,7 +20,9 @@ def _explanation(code: int) -> tuple[str, str]:
         ),
         404: (_("Not found"), _("There is no such page. It may have been moved or removed.")),
         405: (_("Method not allowed"), _("This address does not accept that kind of request.")),
-        413: (_("Upload too large"), _("The file or form is too large.")),
+        413: (_("Upload too large"), _("The file or form is too large: a file may have at most %(limit)s MB. "
+                                        "Go back and choose a smaller file.",
+                                        limit=int(current_app.config.get("FILE_MAX_BYTES") or 0) // (1024 * 1024))),
         429: (_("Too many requests"), _("Please wait a moment and try again.")),
         500: (_("Something went wrong"), _("The portal hit an unexpected error. The error has been logged; please try again later.")),
     }
