@@ -159,7 +159,7 @@ def store(upload: Any, *, actor: User | None, now: datetime, kinds: tuple[Kind, 
     data, given_name = _read(upload, limit)
     name = clean_name(given_name)
     if len(data) > limit:
-        raise RuleViolation(_l("The file is too large (at most %(limit)s MB).", limit=limit // (1024 * 1024)),
+        raise RuleViolation(_l("The file is too large (at most %(limit)s MB).", limit=f"{limit / (1024 * 1024):g}"),
                             field="file", status=413)
     if not data:
         raise RuleViolation(_l("The file is empty."), field="file")

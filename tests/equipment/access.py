@@ -16,6 +16,11 @@ def _plan() -> int:
     return db.session.scalar(select(MaintenancePlan.id).where(MaintenancePlan.asset_id == _asset()).order_by(MaintenancePlan.id))
 
 
+def _stopped_plan() -> int:
+    return db.session.scalar(select(MaintenancePlan.id).where(MaintenancePlan.stopped_on.is_not(None))
+                             .order_by(MaintenancePlan.id))
+
+
 def _document() -> int:
     return db.session.scalar(select(AssetDocument.id).where(AssetDocument.asset_id == _asset()).order_by(AssetDocument.id))
 
@@ -33,6 +38,10 @@ ACCESS = {
     "equipment.add_plan": Access(lambda: f"/equipment/{_asset()}/plans", post_only=True, post_roles=EDITORS,
                                  form_page=lambda: f"/equipment/{_asset()}"),
     "equipment.edit_plan": Access(lambda: f"/equipment/plans/{_plan()}/edit", allowed=EDITORS),
+    "equipment.stop_plan_page": Access(lambda: f"/equipment/plans/{_plan()}/stop", post_only=True, post_roles=EDITORS,
+                                       form_page=lambda: f"/equipment/plans/{_plan()}/edit"),
+    "equipment.resume_plan_page": Access(lambda: f"/equipment/plans/{_stopped_plan()}/resume", post_only=True,
+                                         post_roles=EDITORS, form_page=lambda: f"/equipment/plans/{_stopped_plan()}/edit"),
     "equipment.plan_done": Access(lambda: f"/equipment/plans/{_plan()}/done", post_only=True, post_roles=WORKERS,
                                   form_page=lambda: f"/equipment/{_asset()}"),
     "equipment.add_repair": Access(lambda: f"/equipment/{_asset()}/repairs", post_only=True, post_roles=WORKERS,

@@ -39,6 +39,7 @@ from portal.blueprints.equipment.services import (
 )
 from portal.blueprints.repairs.models import RepairRequest
 from portal.db import db
+from portal.models import AuditLog
 from portal.rules import RuleViolation
 from tests.equipment.conftest import NOW
 
@@ -127,6 +128,83 @@ def test_plan_checks():
         with pytest.raises(RuleViolation) as refused:
             _check_plan(draft)
         assert refused.value.field == field
+
+
+# --- stopping a plan ---------------------------------------------------------------------------
+
+
+def _due_plan_ids(days: int = 366) -> set[int]:
+    from portal.blueprints.equipment.services import due_query
+
+    return {plan.id for plan in db.session.scalars(due_query(NOW.date(), days))}
+
+
+def test_a_stop_keeps_the_work_due_before_it_and_cancels_the_rest(make_asset, logistics):
+    from portal.blueprints.equipment.services import stop_plan
+
+    plan = create_plan(make_asset(), PlanDraft("月度保养", PlanKind.ROUTINE, 1, M, date(2026, 11, 30)), actor=None,
+                       now=NOW)
+    stop_plan(plan, stopped_on=date(2026, 12, 31), reason="设备更换", actor=logistics, now=NOW)
+    # 30 Nov (overdue) is before the stop: still owed, still listed
+    assert plan.active and plan.id in _due_plan_ids()
+    record_maintenance(plan, done_on=date(2026, 12, 1), cost=Decimal("1"), note="", actor=None, now=NOW)
+    # 30 Dec is before 31 Dec: owed too
+    assert (plan.next_due, plan.active) == (date(2026, 12, 30), True)
+    record_maintenance(plan, done_on=date(2026, 12, 2), cost=Decimal("1"), note="", actor=None, now=NOW)
+    # 30 Jan is after the stop: nothing more is produced
+    assert plan.active is False and plan.id not in _due_plan_ids()
+    with pytest.raises(RuleViolation):
+        record_maintenance(plan, done_on=date(2026, 12, 2), cost=Decimal("1"), note="", actor=None, now=NOW)
+    db.session.commit()
+    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.object_type == "equipment_plan")).all()
+    assert "equipment.plan_stop" in actions
+
+
+def test_a_stop_on_or_before_the_next_date_cancels_it_at_once_and_clears_its_reminders(make_asset, logistics):
+    from portal.blueprints.equipment.services import stop_plan
+
+    resolved = []
+    plan = create_plan(make_asset(), PlanDraft("年检", PlanKind.STATUTORY, 12, M, date(2026, 12, 10), 30),
+                       actor=None, now=NOW)
+    with events.todo_resolved.connected_to(lambda key, **kw: resolved.append(key)):
+        stop_plan(plan, stopped_on=date(2026, 12, 10), reason="停用", actor=logistics, now=NOW)
+    assert plan.active is False and plan.stop_reason == "停用"
+    assert f"equipment.plan:{plan.id}:2026-12-10" in resolved
+    assert notify.remind_due(now=NOW) == 0
+
+
+@pytest.mark.parametrize(("stopped_on", "reason", "field"), [
+    (None, "更换", "stopped_on"),
+    (date(2026, 12, 2), " ", "reason"),
+    (date(2028, 1, 1), "更换", "stopped_on"),  # more than a year ahead
+    (date(2000, 1, 1), "更换", "stopped_on"),  # before it was installed
+])
+def test_a_bad_stop_is_refused_and_the_plan_runs_on(make_asset, stopped_on, reason, field):
+    from portal.blueprints.equipment.services import stop_plan
+
+    plan = create_plan(make_asset(), PlanDraft("保养", PlanKind.ROUTINE, 1, M, date(2026, 12, 30)), actor=None, now=NOW)
+    with pytest.raises(RuleViolation) as refused:
+        stop_plan(plan, stopped_on=stopped_on, reason=reason, actor=None, now=NOW)
+    assert refused.value.field == field
+    assert plan.active and plan.stopped_on is None
+
+
+def test_a_stopped_plan_resumes_from_the_date_given(make_asset):
+    from portal.blueprints.equipment.services import resume_plan, stop_plan
+
+    plan = create_plan(make_asset(), PlanDraft("保养", PlanKind.ROUTINE, 1, M, date(2026, 10, 31)), actor=None, now=NOW)
+    stop_plan(plan, stopped_on=date(2026, 10, 1), reason="合同暂停", actor=None, now=NOW)
+    with pytest.raises(RuleViolation):
+        update_plan(plan, PlanDraft("保养", PlanKind.ROUTINE, 1, M, date(2027, 1, 31)), actor=None, now=NOW)
+    with pytest.raises(RuleViolation):
+        stop_plan(plan, stopped_on=date(2026, 10, 1), reason="again", actor=None, now=NOW)
+    resume_plan(plan, next_due=date(2027, 1, 31), actor=None, now=NOW)
+    assert (plan.active, plan.stopped_on, plan.anchor, plan.next_due) == (True, None, date(2027, 1, 31),
+                                                                         date(2027, 1, 31))
+    record_maintenance(plan, done_on=date(2026, 12, 2), cost=Decimal("1"), note="", actor=None, now=NOW)
+    assert plan.next_due == date(2027, 2, 28)
+    with pytest.raises(RuleViolation):
+        resume_plan(plan, next_due=date(2027, 1, 31), actor=None, now=NOW)
 
 
 # --- reminders ----------------------------------------------------------------------------------

@@ -169,7 +169,9 @@ def seed_demo() -> None:
     for asset in assets:
         _plans(asset, rng, today, property_user, now)
     _tie_lift_repairs(assets)
-    _documents(assets, db.session.scalar(select(User).where(User.username == "logistics")), now)
+    logistics = db.session.scalar(select(User).where(User.username == "logistics"))
+    _documents(assets, logistics, now)
+    _stop_projector_plan(assets, logistics, now, today)
     db.session.flush()
     if property_user is not None:
         _rounds(property_user, now)
@@ -255,6 +257,16 @@ def _documents(assets: list[Asset], actor: User | None, now) -> None:
     for code, kind, title, name, text in DOCUMENTS:
         if code in by_code:
             add_document(by_code[code], kind, title, (_pdf(text), name), actor=actor, now=now)
+
+
+def _stop_projector_plan(assets: list[Asset], actor: User | None, now, today: date) -> None:
+    """The lecture hall's projector stays on the wall, but the LED screen does its work: its plan was stopped."""
+    from portal.blueprints.equipment.services import stop_plan
+
+    projector = next((a for a in assets if a.code == "AV-ZL101-TY"), None)
+    if projector is not None and projector.plans:
+        stop_plan(projector.plans[0], stopped_on=today - timedelta(days=60), reason="报告厅改用LED电子屏，投影机停用",
+                  actor=actor, now=now)
 
 
 def _tie_lift_repairs(assets: list[Asset]) -> None:

@@ -104,6 +104,17 @@ class PlanForm(Form):
                          unit=self.unit.data or "", first_due=self.first_due.data, remind_days=self.remind_days.data)
 
 
+class StopPlanForm(Form):
+    stopped_on = DateField(_l("Stops on"), validators=[InputRequired(), sane_date],
+                           description=_l("Work due before this day is still owed; later dates are cancelled."))
+    reason = StringField(_l("Why it stops"), validators=[InputRequired(), Length(min=2, max=200)],
+                         description=_l("E.g. “设备已更换”, “改由供电公司维护”."))
+
+
+class ResumePlanForm(Form):
+    next_due = DateField(_l("Next due"), validators=[InputRequired(), sane_date])
+
+
 class DoneForm(Form):
     done_on = DateField(_l("Done on"), validators=[InputRequired(), sane_date])
     cost = DecimalField(_l("Cost (yuan)"), places=2, validators=[InputRequired(), yuan_amount])

@@ -129,6 +129,10 @@ class MaintenancePlan(db.Model):
     Due dates follow a schedule counted from ``anchor`` (so a monthly plan
     anchored on 31 January is due 28/29 February, then 31 March: no drift);
     ``next_due`` is the next date of the schedule not yet done.
+
+    A plan stopped on ``stopped_on`` produces no work due on or after that day:
+    work due before it stays owed until it is recorded; ``active`` is false
+    once nothing more is owed (see ``services.stop_plan``).
     """
 
     __tablename__ = "equipment_plan"
@@ -143,6 +147,8 @@ class MaintenancePlan(db.Model):
     next_due: Mapped[date] = mapped_column(Date, index=True)
     remind_days: Mapped[int] = mapped_column(Integer, default=14)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    stopped_on: Mapped[date | None] = mapped_column(Date)
+    stop_reason: Mapped[str] = mapped_column(String(200), default="")
 
     asset: Mapped[Asset] = relationship(back_populates="plans")
     records: Mapped[list[MaintenanceRecord]] = relationship(

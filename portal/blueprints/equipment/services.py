@@ -254,7 +254,9 @@ class PlanDraft:
     remind_days: int | None = 14
 
 
-PLAN_FIELDS = ("title", "kind", "every", "unit", "anchor", "next_due", "remind_days", "active")
+PLAN_FIELDS = ("title", "kind", "every", "unit", "anchor", "next_due", "remind_days", "active", "stopped_on",
+               "stop_reason")
+MAX_STOP_AHEAD = timedelta(days=366)
 
 
 def _check_plan(draft: PlanDraft) -> tuple[str, PlanKind, int, IntervalUnit, date, int]:
@@ -287,6 +289,8 @@ def create_plan(asset: Asset, draft: PlanDraft, *, actor: User | None, now: date
 
 def update_plan(plan: MaintenancePlan, draft: PlanDraft, *, actor: User | None, now: datetime) -> MaintenancePlan:
     """Change a plan mid-way: the schedule restarts from the date given as next due."""
+    if plan.stopped_on is not None:
+        raise RuleViolation(_l("This plan is stopped; resume it to change it."), field="title")
     title, kind, every, unit, first_due, remind = _check_plan(draft)
     before = audit.snapshot(plan, PLAN_FIELDS)
     if plan.next_due != first_due:
@@ -317,11 +321,62 @@ def record_maintenance(
     notify.settle(plan, now=now)
     before = plan.next_due
     plan.next_due = next_after_done(plan.anchor, plan.every, plan.unit, plan.next_due, done_on)
+    _end_if_stopped(plan, now)
     db.session.flush()
     audit.record(actor, "equipment.maintenance_done", record,
                  after={"plan": plan.id, "due_on": before, "done_on": done_on, "cost": amount,
                         "next_due": plan.next_due}, summary=plan.asset.code)
     return record
+
+
+def _end_if_stopped(plan: MaintenancePlan, now: datetime) -> None:
+    """A stopped plan whose next date falls on or after the stop produces no more work."""
+    if plan.stopped_on is not None and plan.next_due >= plan.stopped_on and plan.active:
+        notify.settle(plan, now=now)
+        plan.active = False
+
+
+def stop_plan(plan: MaintenancePlan, *, stopped_on: date | None, reason: str, actor: User | None,
+              now: datetime) -> MaintenancePlan:
+    """End a plan on ``stopped_on`` (the item was replaced, the contract moved …).
+
+    The rule: work due before the stop day is still owed and stays on the due
+    list until it is recorded; the date due on or after the stop day, and
+    every later one, is cancelled. The stop day may be ahead (at most a year):
+    the plan runs until then.
+    """
+    if plan.stopped_on is not None:
+        raise RuleViolation(_l("This plan is already stopped."), status=409)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise RuleViolation(_l("Say why the plan stops."), field="reason")
+    if stopped_on is None:
+        raise RuleViolation(_l("Enter the day the plan stops."), field="stopped_on")
+    if stopped_on > _today(now) + MAX_STOP_AHEAD:
+        raise RuleViolation(_l("A plan can be stopped at most a year ahead."), field="stopped_on")
+    if stopped_on < plan.asset.install_date:
+        raise RuleViolation(_l("A plan cannot stop before the item was installed."), field="stopped_on")
+    before = audit.snapshot(plan, PLAN_FIELDS)
+    plan.stopped_on, plan.stop_reason = stopped_on, reason[:200]
+    _end_if_stopped(plan, now)
+    audit.record(actor, "equipment.plan_stop", plan, before=before, after=audit.snapshot(plan, PLAN_FIELDS),
+                 summary=plan.asset.code)
+    return plan
+
+
+def resume_plan(plan: MaintenancePlan, *, next_due: date | None, actor: User | None, now: datetime) -> MaintenancePlan:
+    """Start a stopped plan again; its schedule restarts from ``next_due``."""
+    if plan.stopped_on is None:
+        raise RuleViolation(_l("This plan is not stopped."), status=409)
+    if next_due is None:
+        raise RuleViolation(_l("Enter the date it is next due."), field="next_due")
+    before = audit.snapshot(plan, PLAN_FIELDS)
+    notify.settle(plan, now=now)
+    plan.stopped_on, plan.stop_reason, plan.active = None, "", True
+    plan.anchor = plan.next_due = next_due
+    audit.record(actor, "equipment.plan_resume", plan, before=before, after=audit.snapshot(plan, PLAN_FIELDS),
+                 summary=plan.asset.code)
+    return plan
 
 
 # --- repairs of an item -------------------------------------------------------------------------

@@ -20,7 +20,9 @@ from portal.blueprints.equipment.forms import (
     LinkRepairForm,
     PlanForm,
     PublicReportForm,
+    ResumePlanForm,
     StartRoundForm,
+    StopPlanForm,
 )
 from portal.blueprints.equipment.models import (
     Asset,
@@ -52,10 +54,12 @@ from portal.blueprints.equipment.services import (
     record_maintenance,
     register_query,
     remove_document,
+    resume_plan,
     room_choices,
     round_summary,
     rounds_query,
     start_round,
+    stop_plan,
     update_asset,
     update_plan,
 )
@@ -267,7 +271,59 @@ def edit_plan(plan_id: int):
             db.session.commit()
             flash(_("The plan is saved; it continues from the date given."), "success")
             return redirect_to(url_for("equipment.detail", asset_id=plan.asset_id))
-    return _page("equipment/plan_form.html", form=form, plan=plan, status=form_status(form))
+    return _plan_page(plan, form=form, status=form_status(form))
+
+
+def _plan_page(plan: MaintenancePlan, *, form: PlanForm | None = None, stop_form: StopPlanForm | None = None,
+               resume_form: ResumePlanForm | None = None, status: int = 200):
+    today = timeutil.now().date()
+    if form is None:
+        form = PlanForm(formdata=None, obj=plan, data={"first_due": plan.next_due, "kind": plan.kind.value,
+                                                       "unit": plan.unit.value})
+    return _page("equipment/plan_form.html", form=form, plan=plan, status=status,
+                 stop_form=stop_form or StopPlanForm(formdata=None, data={"stopped_on": today}),
+                 resume_form=resume_form or ResumePlanForm(formdata=None, data={"next_due": today}))
+
+
+@bp.route("/plans/<int:plan_id>/stop", methods=["POST"])
+@roles_required(*EDITORS)
+def stop_plan_page(plan_id: int):
+    plan = load_plan(plan_id)
+    form = StopPlanForm()
+    if form.validate_on_submit():
+        try:
+            stop_plan(plan, stopped_on=form.stopped_on.data, reason=form.reason.data or "", actor=current_user,
+                      now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            if plan.active:
+                flash(_("The plan stops on %(day)s; the work due %(due)s is still owed.",
+                        day=plan.stopped_on.isoformat(), due=plan.next_due.isoformat()), "success")
+            else:
+                flash(_("The plan is stopped; no more work is due from it."), "success")
+            return redirect_to(url_for("equipment.detail", asset_id=plan.asset_id))
+    return _plan_page(load_plan(plan_id), stop_form=form, status=422)
+
+
+@bp.route("/plans/<int:plan_id>/resume", methods=["POST"])
+@roles_required(*EDITORS)
+def resume_plan_page(plan_id: int):
+    plan = load_plan(plan_id)
+    form = ResumePlanForm()
+    if form.validate_on_submit():
+        try:
+            resume_plan(plan, next_due=form.next_due.data, actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("The plan runs again; next due %(day)s.", day=plan.next_due.isoformat()), "success")
+            return redirect_to(url_for("equipment.detail", asset_id=plan.asset_id))
+    return _plan_page(load_plan(plan_id), resume_form=form, status=422)
 
 
 @bp.route("/plans/<int:plan_id>/done", methods=["POST"])
