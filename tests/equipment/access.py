@@ -21,6 +21,10 @@ def _stopped_plan() -> int:
                              .order_by(MaintenancePlan.id))
 
 
+def _generator() -> int:
+    return db.session.scalar(select(Asset.id).where(Asset.code == "FDJ-01"))
+
+
 def _document() -> int:
     return db.session.scalar(select(AssetDocument.id).where(AssetDocument.asset_id == _asset()).order_by(AssetDocument.id))
 
@@ -44,6 +48,8 @@ ACCESS = {
                                          post_roles=EDITORS, form_page=lambda: f"/equipment/plans/{_stopped_plan()}/edit"),
     "equipment.plan_done": Access(lambda: f"/equipment/plans/{_plan()}/done", post_only=True, post_roles=WORKERS,
                                   form_page=lambda: f"/equipment/{_asset()}"),
+    "equipment.add_reading": Access(lambda: f"/equipment/{_generator()}/readings", post_only=True, post_roles=WORKERS,
+                                    form_page=lambda: f"/equipment/{_generator()}"),
     "equipment.add_repair": Access(lambda: f"/equipment/{_asset()}/repairs", post_only=True, post_roles=WORKERS,
                                    form_page=lambda: f"/equipment/{_asset()}"),
     "equipment.add_document_page": Access(lambda: f"/equipment/{_asset()}/documents", post_only=True,

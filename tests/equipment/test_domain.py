@@ -207,6 +207,86 @@ def test_a_stopped_plan_resumes_from_the_date_given(make_asset):
         resume_plan(plan, next_due=date(2027, 1, 31), actor=None, now=NOW)
 
 
+# --- plans by counters -------------------------------------------------------------------------
+
+H = IntervalUnit.HOURS
+
+
+def _read(asset, day: date, value: int, replaced: bool = False):
+    from portal.blueprints.equipment.services import record_reading
+
+    return record_reading(asset, read_on=day, value=value, replaced=replaced, actor=None, now=NOW)
+
+
+def test_readings_only_rise_unless_the_counter_was_replaced(make_asset):
+    generator = make_asset(category=AssetCategory.GENERATOR)
+    assert _read(generator, date(2026, 10, 1), 1200).total == 1200
+    assert _read(generator, date(2026, 11, 1), 1260).total == 1260
+    with pytest.raises(RuleViolation) as refused:
+        _read(generator, date(2026, 11, 15), 1250)
+    assert refused.value.field == "value" and "1260" in str(refused.value) and "2026-11-01" in str(refused.value)
+    with pytest.raises(RuleViolation) as refused:
+        _read(generator, date(2026, 10, 15), 1300)  # older than the last reading
+    assert refused.value.field == "read_on"
+    for day, value in ((date(2026, 12, 3), 1300), (date(2000, 1, 1), 1300), (date(2026, 12, 1), -1)):
+        with pytest.raises(RuleViolation):
+            _read(generator, day, value)
+    # a new hour meter starts from 0: the item's use runs on from the old total
+    assert _read(generator, date(2026, 11, 20), 15, replaced=True).total == 1275
+    assert _read(generator, date(2026, 12, 1), 40).total == 1300
+    assert generator.counter_total == 1300
+    assert _read(generator, date(2026, 12, 1), 40).total == 1300  # the same reading again is no use
+
+
+def test_a_counter_plan_is_due_soon_within_a_tenth_and_due_at_the_threshold(make_asset):
+    from portal.blueprints.equipment.services import DueState, due_counts, due_query, due_state
+
+    generator = make_asset(category=AssetCategory.GENERATOR)
+    _read(generator, date(2026, 6, 1), 1000)
+    plan = create_plan(generator, PlanDraft("250小时保养", PlanKind.ROUTINE, 250, H, None), actor=None, now=NOW)
+    assert (plan.due_reading, plan.next_due) == (1250, None)
+    _read(generator, date(2026, 9, 1), 1224)
+    assert due_state(plan, NOW.date()) is DueState.LATER
+    assert plan not in db.session.scalars(due_query(NOW.date(), 30)).all()
+    _read(generator, date(2026, 10, 1), 1225)  # 1250 − 25: due soon
+    assert due_state(plan, NOW.date()) is DueState.DUE_SOON and plan.next_due is None
+    assert plan in db.session.scalars(due_query(NOW.date(), 30)).all()
+    assert due_counts(NOW).due_soon == 1
+    _read(generator, date(2026, 11, 1), 1250)  # at the threshold: the work order, due that day
+    assert plan.next_due == date(2026, 11, 1)
+    assert due_state(plan, NOW.date()) is DueState.OVERDUE
+    record_maintenance(plan, done_on=date(2026, 11, 3), cost=Decimal("800"), note="换机油", actor=None, now=NOW)
+    assert (plan.next_due, plan.due_reading) == (None, 1500)
+
+
+def test_a_reading_that_jumps_past_two_intervals_makes_one_work_order(make_asset):
+    from portal.blueprints.equipment.models import MaintenanceRecord
+
+    lift = make_asset()
+    _read(lift, date(2026, 1, 1), 10_000)
+    plan = create_plan(lift, PlanDraft("钢丝绳检查", PlanKind.ROUTINE, 5_000, IntervalUnit.TRIPS, None), actor=None,
+                       now=NOW)
+    _read(lift, date(2026, 9, 1), 21_000)  # two intervals and more at once
+    assert plan.next_due == date(2026, 9, 1)
+    _read(lift, date(2026, 10, 1), 23_000)  # the open work order stays the one of September
+    assert plan.next_due == date(2026, 9, 1)
+    record_maintenance(plan, done_on=date(2026, 10, 2), cost=Decimal("0"), note="", actor=None, now=NOW)
+    # one record, not owed twice; next due a full interval after the reading when it was done
+    assert db.session.scalar(select(func.count()).select_from(MaintenanceRecord)) == 1
+    assert (plan.next_due, plan.due_reading) == (None, 28_000)
+
+
+def test_counter_plan_checks(make_asset):
+    from portal.blueprints.equipment.services import _check_plan
+
+    assert _check_plan(PlanDraft("x", "routine", 500, "hours", None))[2] == 500
+    with pytest.raises(RuleViolation) as refused:
+        _check_plan(PlanDraft("x", "routine", 2_000_000, "trips", None))
+    assert refused.value.field == "every"
+    with pytest.raises(RuleViolation):
+        _check_plan(PlanDraft("x", "routine", 500, "days", None))
+
+
 # --- reminders ----------------------------------------------------------------------------------
 
 

@@ -16,6 +16,18 @@ def test_demo_register_is_realistic_and_idempotent(app, demo):
     assert db.session.scalar(select(func.count()).select_from(InspectionRound)) == 1
 
 
+def test_demo_has_documents_a_stopped_plan_and_generator_hours(app, demo):
+    from portal.blueprints.equipment.models import AssetDocument, IntervalUnit, MaintenancePlan
+    from portal.blueprints.equipment.services import DueState, due_state
+    from portal.timeutil import now
+
+    assert db.session.scalar(select(func.count()).select_from(AssetDocument)) == 3
+    stopped = db.session.scalar(select(MaintenancePlan).where(MaintenancePlan.stopped_on.is_not(None)))
+    assert stopped.asset.code == "AV-ZL101-TY" and stopped.active is False
+    by_hours = db.session.scalar(select(MaintenancePlan).where(MaintenancePlan.unit == IntervalUnit.HOURS))
+    assert by_hours.asset.code == "FDJ-01" and due_state(by_hours, now().date()) is DueState.DUE_SOON
+
+
 def test_pages_render_for_logistics(client, auth, demo):
     auth.login_as(demo["logistics_admin"])
     asset = db.session.scalar(select(Asset).where(Asset.code == "DT-ZL-01"))
@@ -277,3 +289,28 @@ def test_logistics_stops_and_resumes_a_plan_through_the_pages(client, auth, logi
     db.session.expire_all()
     resumed = db.session.get(MaintenancePlan, plan.id)
     assert (resumed.active, resumed.next_due, resumed.stopped_on) == (True, date(2027, 1, 5), None)
+
+
+def test_readings_and_a_counter_plan_through_the_pages(client, auth, logistics, property_user, make_asset):
+    from portal.blueprints.equipment.models import AssetCategory
+
+    generator = make_asset(category=AssetCategory.GENERATOR)
+    auth.login_as(logistics)
+    response = client.post(f"/equipment/{generator.id}/plans", data={
+        "title": "250小时保养", "kind": "routine", "every": "250", "unit": "hours", "first_due": ""})
+    assert response.status_code == 303
+    auth.login_as(property_user)
+    assert client.post(f"/equipment/{generator.id}/readings", data={"read_on": "2026-11-01", "value": "240"}
+                       ).status_code == 303
+    response = client.post(f"/equipment/{generator.id}/readings", data={"read_on": "2026-12-01", "value": "200"})
+    assert response.status_code == 422 and "计数器已更换" in response.get_data(as_text=True)
+    assert client.post(f"/equipment/{generator.id}/readings", data={"read_on": "2026-12-01", "value": "20",
+                                                                    "replaced": "y"}).status_code == 303
+    page = client.get("/equipment/due").get_data(as_text=True)
+    assert "250小时保养" in page and "2026-12-01" in page
+    plan = db.session.scalar(select(MaintenancePlan))
+    response = client.post(f"/equipment/plans/{plan.id}/done", data={
+        f"p{plan.id}-done_on": "2026-12-02", f"p{plan.id}-cost": "800", f"p{plan.id}-note": ""})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(MaintenancePlan, plan.id).due_reading == 510

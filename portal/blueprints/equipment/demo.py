@@ -28,7 +28,7 @@ from portal.blueprints.equipment.models import (
     MaintenanceRecord,
     PlanKind,
 )
-from portal.blueprints.equipment.schedule import first_after, nth_date
+from portal.blueprints.equipment.schedule import add_months, first_after, nth_date
 from portal.db import db
 from portal.models import Building, Floor, Room, User
 
@@ -172,6 +172,7 @@ def seed_demo() -> None:
     logistics = db.session.scalar(select(User).where(User.username == "logistics"))
     _documents(assets, logistics, now)
     _stop_projector_plan(assets, logistics, now, today)
+    _generator_hours(assets, property_user, logistics, now, today)
     db.session.flush()
     if property_user is not None:
         _rounds(property_user, now)
@@ -257,6 +258,24 @@ def _documents(assets: list[Asset], actor: User | None, now) -> None:
     for code, kind, title, name, text in DOCUMENTS:
         if code in by_code:
             add_document(by_code[code], kind, title, (_pdf(text), name), actor=actor, now=now)
+
+
+def _generator_hours(assets: list[Asset], reader: User | None, planner: User | None, now, today: date) -> None:
+    """The standby generator's hour meter, read monthly: an hour's test run a week, and the 2025 summer outages.
+    Its oil-and-filters service is due every 250 running hours; the last was two years ago, so it is due soon."""
+    from portal.blueprints.equipment.services import PlanDraft, create_plan, record_reading
+
+    generator = next((a for a in assets if a.code == "FDJ-01"), None)
+    if generator is None:
+        return
+    rng = random.Random(300)
+    hours, month = 1662, add_months(today.replace(day=1), -24)
+    record_reading(generator, read_on=month, value=hours, actor=reader, now=now)
+    create_plan(generator, PlanDraft("250小时保养（机油、三滤）", PlanKind.ROUTINE, 250, IntervalUnit.HOURS, None, 14),
+                actor=planner, now=now)
+    while (month := add_months(month, 1)) <= today:
+        hours += rng.randrange(7, 11) + (19 if (month.year, month.month) in ((2025, 7), (2025, 8)) else 0)
+        record_reading(generator, read_on=month, value=hours, actor=reader, now=now)
 
 
 def _stop_projector_plan(assets: list[Asset], actor: User | None, now, today: date) -> None:

@@ -5,6 +5,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     IntegerField,
@@ -94,9 +95,13 @@ class PlanForm(Form):
     title = StringField(_l("What is done"), validators=[InputRequired(), Length(max=80)],
                         description=_l("E.g. “月度保养”, “年度特种设备定期检验”."))
     kind = SelectField(_l("Kind"), choices=_choices(PlanKind, blank=False), validators=[InputRequired()])
-    every = IntegerField(_l("Every"), validators=[InputRequired(), NumberRange(min=1, max=366)])
-    unit = SelectField(_l("Interval"), choices=_choices(IntervalUnit, blank=False), validators=[InputRequired()])
-    first_due = DateField(_l("Next due"), validators=[InputRequired(), sane_date])
+    every = IntegerField(_l("Every"), validators=[InputRequired(), NumberRange(min=1, max=1_000_000)],
+                         description=_l("Days, weeks or months: 1 to 366. Running hours or runs: up to 1,000,000."))
+    unit = SelectField(_l("Interval"), choices=_choices(IntervalUnit, blank=False), validators=[InputRequired()],
+                       description=_l("By running hours or runs, the work is due when the item's counter reading "
+                                      "reaches the last time it was done plus the interval."))
+    first_due = DateField(_l("Next due"), validators=[Optional(), sane_date],
+                          description=_l("Not needed for a plan by running hours or runs."))
     remind_days = IntegerField(_l("Remind days before"), default=14, validators=[Optional(), NumberRange(min=0, max=90)])
 
     def to_draft(self) -> PlanDraft:
@@ -113,6 +118,12 @@ class StopPlanForm(Form):
 
 class ResumePlanForm(Form):
     next_due = DateField(_l("Next due"), validators=[InputRequired(), sane_date])
+
+
+class ReadingForm(Form):
+    read_on = DateField(_l("Read on"), validators=[InputRequired(), sane_date])
+    value = IntegerField(_l("Counter reading"), validators=[InputRequired(), NumberRange(min=0, max=10**12 - 1)])
+    replaced = BooleanField(_l("The counter was replaced (the new one starts lower)"))
 
 
 class DoneForm(Form):

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -49,6 +50,15 @@ class IntervalUnit(LabelledEnum):
     DAYS = "days", _l("days")
     WEEKS = "weeks", _l("weeks")
     MONTHS = "months", _l("months")
+    HOURS = "hours", _l("running hours")  # by the item's counter (a generator's hour meter)
+    TRIPS = "trips", _l("runs")  # by the item's counter (a lift's trip counter)
+
+    @property
+    def by_counter(self) -> bool:
+        return self in COUNTER_UNITS
+
+
+COUNTER_UNITS = frozenset({IntervalUnit.HOURS, IntervalUnit.TRIPS})
 
 
 class DocumentKind(LabelledEnum):
@@ -92,6 +102,8 @@ class Asset(db.Model):
     condition: Mapped[Condition] = mapped_column(enum_column(Condition), default=Condition.GOOD)
     condition_date: Mapped[date] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # the latest counter reading as a running total (across counter replacements); None: never read
+    counter_total: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
 
     floor: Mapped[Floor] = relationship()
@@ -144,7 +156,9 @@ class MaintenancePlan(db.Model):
     every: Mapped[int] = mapped_column(Integer)
     unit: Mapped[IntervalUnit] = mapped_column(enum_column(IntervalUnit))
     anchor: Mapped[date] = mapped_column(Date)
-    next_due: Mapped[date] = mapped_column(Date, index=True)
+    # by a counter: None until the reading reaches ``due_reading``, then the day it did
+    next_due: Mapped[date | None] = mapped_column(Date, index=True)
+    due_reading: Mapped[int | None] = mapped_column(BigInteger)
     remind_days: Mapped[int] = mapped_column(Integer, default=14)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     stopped_on: Mapped[date | None] = mapped_column(Date)
@@ -154,6 +168,27 @@ class MaintenancePlan(db.Model):
     records: Mapped[list[MaintenanceRecord]] = relationship(
         back_populates="plan", order_by="MaintenanceRecord.done_on.desc()"
     )
+
+
+class CounterReading(db.Model):
+    """What an item's counter (hour meter, trip counter) showed on a day.
+
+    ``total`` runs on across a counter replacement (the new counter's reading
+    is added to the last total), so plans count the item's use, not the meter.
+    """
+
+    __tablename__ = "equipment_counter_reading"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("equipment_asset.id", ondelete="CASCADE"), index=True)
+    read_on: Mapped[date] = mapped_column(Date)
+    value: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger)
+    replaced: Mapped[bool] = mapped_column(Boolean, default=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+
+    actor: Mapped[User | None] = relationship()
 
 
 class MaintenanceRecord(db.Model):

@@ -51,6 +51,8 @@ def _args(plan) -> dict:
 
 def settle(plan, *, now: datetime) -> None:
     """The work due on ``plan.next_due`` is done (or the date moved): its to-dos leave every list."""
+    if plan.next_due is None:  # a counter plan not yet due has none
+        return
     events.resolve(due_key(plan), now=now)
     events.resolve(overdue_key(plan), now=now)
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal import audit, files
@@ -25,6 +25,7 @@ from portal.blueprints.equipment.models import (
     AssetRepair,
     CheckResult,
     Condition,
+    CounterReading,
     DocumentKind,
     InspectionRound,
     IntervalUnit,
@@ -254,8 +255,11 @@ class PlanDraft:
     remind_days: int | None = 14
 
 
-PLAN_FIELDS = ("title", "kind", "every", "unit", "anchor", "next_due", "remind_days", "active", "stopped_on",
-               "stop_reason")
+PLAN_FIELDS = ("title", "kind", "every", "unit", "anchor", "next_due", "due_reading", "remind_days", "active",
+               "stopped_on", "stop_reason")
+MAX_COUNTER_INTERVAL = 1_000_000
+MAX_READING = 10**12
+DUE_SOON_SHARE = 10  # a counter plan is "due soon" within a tenth of its interval
 MAX_STOP_AHEAD = timedelta(days=366)
 
 
@@ -267,9 +271,12 @@ def _check_plan(draft: PlanDraft) -> tuple[str, PlanKind, int, IntervalUnit, dat
         kind, unit = PlanKind(draft.kind), IntervalUnit(draft.unit)
     except ValueError:
         raise RuleViolation(_l("Choose the kind of plan and the interval."), field="unit") from None
-    if draft.every is None or not 1 <= draft.every <= 366:
+    if unit.by_counter:
+        if draft.every is None or not 1 <= draft.every <= MAX_COUNTER_INTERVAL:
+            raise RuleViolation(_l("A counter interval is 1 to 1,000,000."), field="every")
+    elif draft.every is None or not 1 <= draft.every <= 366:
         raise RuleViolation(_l("The interval is 1 to 366."), field="every")
-    if draft.first_due is None:
+    elif draft.first_due is None:
         raise RuleViolation(_l("Enter the date it is next due."), field="first_due")
     remind = draft.remind_days if draft.remind_days is not None else 14
     if not 0 <= remind <= 90:
@@ -277,10 +284,23 @@ def _check_plan(draft: PlanDraft) -> tuple[str, PlanKind, int, IntervalUnit, dat
     return title[:80], kind, draft.every, unit, draft.first_due, remind
 
 
+def _schedule(plan: MaintenancePlan, first_due: date | None, now: datetime) -> None:
+    """Start the plan's schedule: from ``first_due``, or by a counter from the item's latest reading."""
+    if plan.unit.by_counter:
+        plan.anchor, plan.next_due = _today(now), None
+        plan.due_reading = (plan.asset.counter_total or 0) + plan.every
+    else:
+        plan.anchor = plan.next_due = first_due
+        plan.due_reading = None
+
+
 def create_plan(asset: Asset, draft: PlanDraft, *, actor: User | None, now: datetime) -> MaintenancePlan:
+    """A plan by days, weeks or months from ``first_due``, or every N units of the item's counter
+    (first due N units after its latest reading)."""
     title, kind, every, unit, first_due, remind = _check_plan(draft)
-    plan = MaintenancePlan(asset=asset, title=title, kind=kind, every=every, unit=unit, anchor=first_due,
-                           next_due=first_due, remind_days=remind, active=True)
+    plan = MaintenancePlan(asset=asset, title=title, kind=kind, every=every, unit=unit, remind_days=remind,
+                           active=True)
+    _schedule(plan, first_due, now)
     db.session.add(plan)
     db.session.flush()
     audit.record(actor, "equipment.plan_create", plan, after=audit.snapshot(plan, PLAN_FIELDS), summary=asset.code)
@@ -293,10 +313,10 @@ def update_plan(plan: MaintenancePlan, draft: PlanDraft, *, actor: User | None, 
         raise RuleViolation(_l("This plan is stopped; resume it to change it."), field="title")
     title, kind, every, unit, first_due, remind = _check_plan(draft)
     before = audit.snapshot(plan, PLAN_FIELDS)
-    if plan.next_due != first_due:
+    if plan.next_due is not None and plan.next_due != first_due:
         notify.settle(plan, now=now)
     plan.title, plan.kind, plan.every, plan.unit, plan.remind_days = title, kind, every, unit, remind
-    plan.anchor = plan.next_due = first_due
+    _schedule(plan, first_due, now)
     audit.record(actor, "equipment.plan_update", plan, before=before, after=audit.snapshot(plan, PLAN_FIELDS),
                  summary=plan.asset.code)
     return plan
@@ -318,20 +338,26 @@ def record_maintenance(
     record = MaintenanceRecord(asset=plan.asset, plan=plan, due_on=plan.next_due, done_on=done_on, cost=amount,
                                note=(note or "").strip(), actor=actor, recorded_at=now)
     db.session.add(record)
-    notify.settle(plan, now=now)
+    if plan.next_due is not None:
+        notify.settle(plan, now=now)
     before = plan.next_due
-    plan.next_due = next_after_done(plan.anchor, plan.every, plan.unit, plan.next_due, done_on)
+    if plan.unit.by_counter:
+        # next due a full interval after the latest reading, however far it ran past (one work order, not two)
+        plan.next_due = None
+        plan.due_reading = (plan.asset.counter_total or 0) + plan.every
+    else:
+        plan.next_due = next_after_done(plan.anchor, plan.every, plan.unit, plan.next_due, done_on)
     _end_if_stopped(plan, now)
     db.session.flush()
     audit.record(actor, "equipment.maintenance_done", record,
                  after={"plan": plan.id, "due_on": before, "done_on": done_on, "cost": amount,
-                        "next_due": plan.next_due}, summary=plan.asset.code)
+                        "next_due": plan.next_due, "due_reading": plan.due_reading}, summary=plan.asset.code)
     return record
 
 
 def _end_if_stopped(plan: MaintenancePlan, now: datetime) -> None:
     """A stopped plan whose next date falls on or after the stop produces no more work."""
-    if plan.stopped_on is not None and plan.next_due >= plan.stopped_on and plan.active:
+    if plan.stopped_on is not None and plan.active and (plan.next_due is None or plan.next_due >= plan.stopped_on):
         notify.settle(plan, now=now)
         plan.active = False
 
@@ -368,15 +394,70 @@ def resume_plan(plan: MaintenancePlan, *, next_due: date | None, actor: User | N
     """Start a stopped plan again; its schedule restarts from ``next_due``."""
     if plan.stopped_on is None:
         raise RuleViolation(_l("This plan is not stopped."), status=409)
-    if next_due is None:
+    if next_due is None and not plan.unit.by_counter:
         raise RuleViolation(_l("Enter the date it is next due."), field="next_due")
     before = audit.snapshot(plan, PLAN_FIELDS)
-    notify.settle(plan, now=now)
     plan.stopped_on, plan.stop_reason, plan.active = None, "", True
-    plan.anchor = plan.next_due = next_due
+    _schedule(plan, next_due, now)
     audit.record(actor, "equipment.plan_resume", plan, before=before, after=audit.snapshot(plan, PLAN_FIELDS),
                  summary=plan.asset.code)
     return plan
+
+
+# --- counters ----------------------------------------------------------------------------------
+
+
+def _produce_if_reached(plan: MaintenancePlan, day: date) -> None:
+    """A counter plan's work order: due on the day the reading reached last done + interval (once)."""
+    total = plan.asset.counter_total
+    if (plan.active and plan.next_due is None and total is not None and total >= (plan.due_reading or 0)
+            and (plan.stopped_on is None or day < plan.stopped_on)):
+        plan.next_due = day
+
+
+def record_reading(asset: Asset, *, read_on: date | None, value: int | None, replaced: bool = False,
+                   actor: User | None, now: datetime) -> CounterReading:
+    """What the item's counter shows; never lower than the last reading unless the counter was replaced."""
+    if read_on is None:
+        raise RuleViolation(_l("Enter the day the counter was read."), field="read_on")
+    if read_on > _today(now):
+        raise RuleViolation(_l("A counter cannot be read in the future."), field="read_on")
+    if read_on < asset.install_date:
+        raise RuleViolation(_l("A counter cannot be read before the item was installed."), field="read_on")
+    if value is None or not 0 <= value < MAX_READING:
+        raise RuleViolation(_l("Enter the number the counter shows (a whole number, 0 or more)."), field="value")
+    last = db.session.scalar(select(CounterReading).where(CounterReading.asset_id == asset.id)
+                             .order_by(CounterReading.read_on.desc(), CounterReading.id.desc()).limit(1))
+    if last is not None and read_on < last.read_on:
+        raise RuleViolation(_l("The last reading is of %(day)s; enter readings in order.",
+                               day=last.read_on.isoformat()), field="read_on")
+    if last is not None and value < last.value and not replaced:
+        raise RuleViolation(_l("The counter showed %(value)s on %(day)s; a lower reading is only accepted when the "
+                               "counter was replaced (tick the box).", value=last.value, day=last.read_on.isoformat()),
+                            field="value")
+    if last is None:
+        total = value
+    elif replaced:
+        total = last.total + value  # the new counter started from zero
+    else:
+        total = last.total + value - last.value
+    reading = CounterReading(asset_id=asset.id, read_on=read_on, value=value, total=total, replaced=bool(replaced),
+                             actor=actor, recorded_at=now)
+    db.session.add(reading)
+    asset.counter_total = total
+    for plan in asset.plans:
+        if plan.unit.by_counter:
+            _produce_if_reached(plan, read_on)
+    db.session.flush()
+    audit.record(actor, "equipment.counter_reading", asset,
+                 after={"read_on": read_on, "value": value, "total": total, "replaced": bool(replaced)},
+                 summary=asset.code)
+    return reading
+
+
+def counter_readings(asset: Asset, limit: int = 12) -> list[CounterReading]:
+    return list(db.session.scalars(select(CounterReading).where(CounterReading.asset_id == asset.id)
+                                   .order_by(CounterReading.read_on.desc(), CounterReading.id.desc()).limit(limit)))
 
 
 # --- repairs of an item -------------------------------------------------------------------------
@@ -609,7 +690,16 @@ class DueLine:
     days: int  # days until due (negative: overdue by)
 
 
+def counter_soon(plan: MaintenancePlan) -> bool:
+    """A counter plan not yet due whose item's reading is within a tenth of the interval of it."""
+    total = plan.asset.counter_total
+    return (plan.unit.by_counter and plan.next_due is None and total is not None
+            and total >= (plan.due_reading or 0) - plan.every // DUE_SOON_SHARE)
+
+
 def due_state(plan: MaintenancePlan, today: date) -> DueState:
+    if plan.next_due is None:
+        return DueState.DUE_SOON if counter_soon(plan) else DueState.LATER
     if plan.next_due < today:
         return DueState.OVERDUE
     if plan.next_due <= today + timedelta(days=plan.remind_days):
@@ -617,19 +707,28 @@ def due_state(plan: MaintenancePlan, today: date) -> DueState:
     return DueState.LATER
 
 
+def _due_within(today: date, horizon_days: int):
+    """Active plans due by a day within the horizon, or by a counter that is near its due reading."""
+    near = and_(MaintenancePlan.next_due.is_(None), MaintenancePlan.due_reading.is_not(None),
+                Asset.counter_total >= MaintenancePlan.due_reading - MaintenancePlan.every // DUE_SOON_SHARE)
+    return and_(MaintenancePlan.active.is_(True),
+                or_(MaintenancePlan.next_due <= today + timedelta(days=horizon_days), near))
+
+
 def due_query(today: date, horizon_days: int):
-    """Active plans due within ``horizon_days`` (overdue ones included), soonest first."""
+    """Active plans due within ``horizon_days`` (overdue ones included), soonest first; counter plans near
+    their reading last."""
     return (
         select(MaintenancePlan).join(Asset)
         .options(joinedload(MaintenancePlan.asset).joinedload(Asset.floor).joinedload(Floor.building),
                  joinedload(MaintenancePlan.asset).joinedload(Asset.room))
-        .where(MaintenancePlan.active.is_(True), MaintenancePlan.next_due <= today + timedelta(days=horizon_days))
-        .order_by(MaintenancePlan.next_due, Asset.code, MaintenancePlan.id)
+        .where(_due_within(today, horizon_days))
+        .order_by(MaintenancePlan.next_due.is_(None), MaintenancePlan.next_due, Asset.code, MaintenancePlan.id)
     )
 
 
 def due_lines(plans, today: date) -> list[DueLine]:
-    return [DueLine(p, due_state(p, today), (p.next_due - today).days) for p in plans]
+    return [DueLine(p, due_state(p, today), (p.next_due - today).days if p.next_due else 0) for p in plans]
 
 
 @dataclass(frozen=True)
@@ -642,8 +741,7 @@ class DueCounts:
 def due_counts(now: datetime) -> DueCounts:
     today = _today(now)
     plans = db.session.scalars(
-        select(MaintenancePlan).where(MaintenancePlan.active.is_(True),
-                                      MaintenancePlan.next_due <= today + timedelta(days=90))
+        select(MaintenancePlan).join(Asset).options(joinedload(MaintenancePlan.asset)).where(_due_within(today, 90))
     ).all()
     states = [(p, due_state(p, today)) for p in plans]
     return DueCounts(

@@ -20,6 +20,7 @@ from portal.blueprints.equipment.forms import (
     LinkRepairForm,
     PlanForm,
     PublicReportForm,
+    ReadingForm,
     ResumePlanForm,
     StartRoundForm,
     StopPlanForm,
@@ -50,8 +51,10 @@ from portal.blueprints.equipment.services import (
     find_round,
     finish_round,
     floor_choices,
+    counter_readings,
     link_repair,
     record_maintenance,
+    record_reading,
     register_query,
     remove_document,
     resume_plan,
@@ -208,7 +211,7 @@ def edit(asset_id: int):
 
 def _render_detail(asset: Asset, *, plan_form: PlanForm | None = None, done_forms: dict | None = None,
                    link_form: LinkRepairForm | None = None, document_form: DocumentForm | None = None,
-                   status: int = 200):
+                   reading_form: ReadingForm | None = None, status: int = 200):
     now = timeutil.now()
     view = asset_view(asset, now)
     done_forms = done_forms or {}
@@ -222,6 +225,9 @@ def _render_detail(asset: Asset, *, plan_form: PlanForm | None = None, done_form
         done_forms=done_forms,
         link_form=link_form or LinkRepairForm(formdata=None),
         document_form=document_form or DocumentForm(formdata=None),
+        reading_form=reading_form or ReadingForm(formdata=None, data={"read_on": now.date()}),
+        readings=counter_readings(asset),
+        by_counter=any(plan.unit.by_counter for plan in view.plans) or asset.counter_total is not None,
         delete_form=EmptyForm(formdata=None),
         accept=files.accept_attribute(),
         today=now.date(),
@@ -342,7 +348,12 @@ def plan_done(plan_id: int):
             error.show_on(form)
         else:
             db.session.commit()
-            flash(_("Recorded; next due %(day)s.", day=plan.next_due.isoformat()), "success")
+            if plan.unit.by_counter:
+                flash(_("Recorded; next due at a reading of %(reading)s.", reading=plan.due_reading), "success")
+            elif plan.active:
+                flash(_("Recorded; next due %(day)s.", day=plan.next_due.isoformat()), "success")
+            else:
+                flash(_("Recorded; the plan is stopped, nothing more is due."), "success")
             if request.form.get("back") == "due":
                 return redirect_to(url_for("equipment.due"))
             return redirect_to(url_for("equipment.detail", asset_id=plan.asset_id))
@@ -365,6 +376,25 @@ def add_repair(asset_id: int):
             flash(_("Repair no. %(id)s is tied to %(code)s.", id=form.repair_id.data, code=asset.code), "success")
             return redirect_to(url_for("equipment.detail", asset_id=asset.id))
     return _render_detail(asset, link_form=form, status=422)
+
+
+@bp.route("/<int:asset_id>/readings", methods=["POST"])
+@roles_required(*WORKERS)
+def add_reading(asset_id: int):
+    asset = load_asset(asset_id)
+    form = ReadingForm()
+    if form.validate_on_submit():
+        try:
+            record_reading(asset, read_on=form.read_on.data, value=form.value.data, replaced=form.replaced.data,
+                           actor=current_user, now=timeutil.now())
+        except RuleViolation as error:
+            db.session.rollback()
+            error.show_on(form)
+        else:
+            db.session.commit()
+            flash(_("Reading %(value)s of %(code)s recorded.", value=form.value.data, code=asset.code), "success")
+            return redirect_to(url_for("equipment.detail", asset_id=asset.id))
+    return _render_detail(load_asset(asset_id), reading_form=form, status=422)
 
 
 # --- documents -----------------------------------------------------------------------------
