@@ -369,7 +369,8 @@ def stop_plan(plan: MaintenancePlan, *, stopped_on: date | None, reason: str, ac
     The rule: work due before the stop day is still owed and stays on the due
     list until it is recorded; the date due on or after the stop day, and
     every later one, is cancelled. The stop day may be ahead (at most a year):
-    the plan runs until then.
+    the plan runs until then. A plan by a counter has no dates ahead: a work
+    order already produced stays owed, no further one is produced.
     """
     if plan.stopped_on is not None:
         raise RuleViolation(_l("This plan is already stopped."), status=409)
