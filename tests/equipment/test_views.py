@@ -211,7 +211,8 @@ def test_logistics_keeps_documents_that_workers_download(client, auth, logistics
     lift = make_asset()
     auth.login_as(logistics)
     response = client.post(f"/equipment/{lift.id}/documents", data={
-        "kind": "certificate", "title": "2026年度定期检验报告", "file": (BytesIO(PDF_BYTES), "..\\检验 报告.pdf")})
+        "doc-kind": "certificate", "doc-title": "2026年度定期检验报告",
+        "doc-file": (BytesIO(PDF_BYTES), "..\\检验 报告.pdf")})
     assert response.status_code == 303
     document = db.session.scalar(select(AssetDocument))
     document_id = document.id
@@ -248,9 +249,9 @@ def test_a_bad_document_is_refused_on_the_page_and_nothing_kept(client, auth, lo
 
     lift = make_asset()
     auth.login_as(logistics)
-    data = {"kind": "manual", "title": ""}
+    data = {"doc-kind": "manual", "doc-title": ""}
     if upload is not None:
-        data["file"] = upload
+        data["doc-file"] = upload
     response = client.post(f"/equipment/{lift.id}/documents", data=data)
     assert response.status_code == status
     assert message in response.get_data(as_text=True)
@@ -263,7 +264,7 @@ def test_a_document_over_the_size_limit_is_413_with_the_limit(client, auth, app,
     lift = make_asset()
     auth.login_as(logistics)
     response = client.post(f"/equipment/{lift.id}/documents", data={
-        "kind": "manual", "file": (BytesIO(PDF_BYTES + b"0" * 256 * 1024), "大.pdf")})
+        "doc-kind": "manual", "doc-file": (BytesIO(PDF_BYTES + b"0" * 256 * 1024), "大.pdf")})
     assert response.status_code == 413 and "文件太大（最大 0.25 MB）" in response.get_data(as_text=True)
 
 

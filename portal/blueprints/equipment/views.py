@@ -225,7 +225,7 @@ def _render_detail(asset: Asset, *, plan_form: PlanForm | None = None, done_form
         plan_form=plan_form or PlanForm(formdata=None),
         done_forms=done_forms,
         link_form=link_form or LinkRepairForm(formdata=None),
-        document_form=document_form or DocumentForm(formdata=None),
+        document_form=document_form or DocumentForm(formdata=None, prefix="doc"),
         reading_form=reading_form or ReadingForm(formdata=None, data={"read_on": now.date()}),
         readings=counter_readings(asset),
         counter_soon=counter_soon,
@@ -413,7 +413,7 @@ def load_document(document_id: int):
 @roles_required(*EDITORS)
 def add_document_page(asset_id: int):
     asset = load_asset(asset_id)
-    form = DocumentForm()
+    form = DocumentForm(prefix="doc")  # beside the plan form on the item page: ids of its own
     status = 422
     if form.validate_on_submit():
         try:
