@@ -3,6 +3,7 @@ from sqlalchemy import select
 from portal.blueprints.supervision.models import (
     CheckItem,
     Inspection,
+    InspectionResult,
     Meeting,
     PatrolRound,
     PatrolRoute,
@@ -27,6 +28,11 @@ def _failed_inspection() -> int:
     )
 
 
+def _photographed_result() -> int:
+    return db.session.scalar(select(InspectionResult.id).where(InspectionResult.photo_id.is_not(None))
+                             .order_by(InspectionResult.id))
+
+
 def _round(finished: bool) -> int:
     ended = PatrolRound.ended_at.is_not(None) if finished else PatrolRound.ended_at.is_(None)
     return db.session.scalar(select(PatrolRound.id).where(ended).order_by(PatrolRound.id))
@@ -47,6 +53,8 @@ ACCESS = {
     ],
     "supervision.inspections": Access("/supervision/inspections", allowed=VIEWERS),
     "supervision.inspection": Access(lambda: f"/supervision/inspections/{_first(Inspection)}", allowed=VIEWERS),
+    "supervision.result_photo": Access(lambda: f"/supervision/inspections/results/{_photographed_result()}/photo",
+                                       allowed=VIEWERS),
     "supervision.rectifications": Access("/supervision/rectifications", allowed=VIEWERS),
     "supervision.new_rectification": [
         Access("/supervision/rectifications/new", allowed=SUPERVISORS),

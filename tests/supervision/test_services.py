@@ -23,6 +23,7 @@ from portal.blueprints.supervision.services import (
     RectificationDraft,
     add_item,
     checklist,
+    find_result_photo,
     month_score,
     record_inspection,
     report_done,
@@ -31,6 +32,7 @@ from portal.blueprints.supervision.services import (
     set_item_active,
 )
 from portal.db import db
+from portal.files import StoredFile
 from portal.models import Building, Floor, Role
 from portal.rules import RuleViolation
 from tests.supervision.conftest import T0
@@ -82,6 +84,40 @@ def test_an_incomplete_inspection_is_refused_and_nothing_is_saved(logistics, cle
     assert _count(Inspection) == 0
     if case in ("unmarked", "failed without note"):
         assert refused.value.field in (f"item_{target}", f"note_{target}")
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def test_a_photo_is_kept_with_its_item(logistics, cleaning_items):
+    first, second = cleaning_items[0], cleaning_items[1]
+    marks = _marks(cleaning_items, failed={first.id})
+    marks[first.id] = Mark(passed=False, note="地面有积水", photo=(PNG, "积水.png"))
+    inspection = record_inspection(InspectionDraft(Area.CLEANING, "", "", marks), actor=logistics, now=T0)
+    db.session.commit()
+    photos = {r.item_id: r.photo for r in inspection.results}
+    assert photos[first.id].name == "积水.png" and photos[first.id].mimetype == "image/png"
+    assert photos[first.id].uploaded_by == logistics and photos[first.id].uploaded_at == T0
+    assert photos[second.id] is None
+    assert find_result_photo(inspection.failed[0].id) == photos[first.id]
+    assert find_result_photo(inspection.results[1].id) is None
+
+
+@pytest.mark.parametrize("case", ["not an image", "failed without note"])
+def test_a_refused_inspection_keeps_no_photo(logistics, cleaning_items, case):
+    target = cleaning_items[1].id
+    marks = _marks(cleaning_items)
+    marks[cleaning_items[0].id] = Mark(passed=True, photo=(PNG, "好.png"))
+    if case == "not an image":
+        marks[target] = Mark(passed=True, photo=(PDF, "报告.pdf"))
+    else:
+        marks[target] = Mark(passed=False, note="", photo=(PNG, "坏.png"))
+    with pytest.raises(RuleViolation) as refused:
+        record_inspection(InspectionDraft(Area.CLEANING, "", "", marks), actor=logistics, now=T0)
+    db.session.rollback()
+    assert refused.value.field == (f"photo_{target}" if case == "not an image" else f"note_{target}")
+    assert _count(Inspection) == 0 and _count(StoredFile) == 0
 
 
 def test_only_the_logistics_center_inspects(property_user, cleaning_items):

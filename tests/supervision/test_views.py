@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from io import BytesIO
 
+import pytest
 from sqlalchemy import func, select
 
 from portal import timeutil
 from portal.blueprints.supervision.models import Area, CheckItem, Inspection, Rectification, RectificationStatus
 from portal.blueprints.supervision.services import RectificationDraft, request_rectification
 from portal.db import db
+from portal.files import StoredFile
+from portal.models import Role
 
 
 def _inspection_data(items, failed=None, note=""):
@@ -66,6 +70,58 @@ def test_an_unmarked_item_is_refused(client, auth, logistics, cleaning_items):
     assert response.status_code == 422
     assert "请逐项标明合格或不合格" in response.get_data(as_text=True)
     assert _count(Inspection) == 0
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_a_photo_of_a_failed_item_is_shown_to_whoever_sees_the_inspection(client, auth, logistics, property_user,
+                                                                           make_user, cleaning_items):
+    auth.login_as(logistics)
+    form = client.get("/supervision/inspect?area=cleaning").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in form
+    assert f'name="photo_{cleaning_items[1].id}"' in form and 'accept="image/*" capture="environment"' in form
+    failed = cleaning_items[1]
+    data = _inspection_data(cleaning_items, failed.id, "有异味") | {f"photo_{failed.id}": (BytesIO(PNG), "异味.png")}
+    response = client.post("/supervision/inspect?area=cleaning", data=data)
+    assert response.status_code == 303
+    inspection = db.session.scalar(select(Inspection))
+    result = inspection.failed[0]
+    assert result.photo.name == "异味.png" and _count(StoredFile) == 1
+    assert all(r.photo is None for r in inspection.results if r is not result)
+    photo_url = f"/supervision/inspections/results/{result.id}/photo"
+    assert photo_url in client.get(response.headers["Location"]).get_data(as_text=True)
+
+    deadline = (timeutil.today() + timedelta(days=2)).isoformat()
+    response = client.post(f"/supervision/rectifications/new?inspection={inspection.id}",
+                           data={"area": "cleaning", "description": "卫生间有异味", "deadline": deadline})
+    assert photo_url in client.get(response.headers["Location"]).get_data(as_text=True)
+
+    auth.login_as(property_user)
+    photo = client.get(photo_url)
+    assert photo.status_code == 200 and photo.data == PNG and photo.mimetype == "image/png"
+    assert client.get(f"/supervision/inspections/results/{inspection.results[0].id}/photo").status_code == 404
+    auth.login_as(make_user([Role.EMPLOYEE]))
+    assert client.get(photo_url).status_code == 403
+
+
+@pytest.mark.parametrize("upload, status, message", [
+    ((BytesIO(b"%PDF-1.4\n%%EOF\n"), "照片.pdf"), 422, "只能保存这些类型的文件：JPG, PNG。"),
+    ((BytesIO(PNG), "照片.jpg"), 422, "文件内容与文件名（.jpg）不符"),
+    ((BytesIO(PNG + b"0" * 256 * 1024), "大.png"), 413, "文件太大（最大 0.25 MB）"),
+])
+def test_a_bad_photo_is_refused_on_the_form_and_nothing_is_saved(client, auth, app, logistics, cleaning_items, upload,
+                                                                 status, message):
+    app.config["FILE_MAX_BYTES"] = 256 * 1024
+    auth.login_as(logistics)
+    first, second = cleaning_items[0], cleaning_items[1]
+    data = _inspection_data(cleaning_items) | {f"photo_{first.id}": (BytesIO(PNG), "好.png"), f"photo_{second.id}": upload}
+    response = client.post("/supervision/inspect?area=cleaning", data=data)
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
+    assert message in html and f'aria-describedby="photo_{second.id}-errors"' in html
+    assert "请重新选择照片" in html
+    assert _count(Inspection) == 0 and _count(StoredFile) == 0
 
 
 def test_a_rectification_deadline_in_the_past_is_refused(client, auth, logistics):

@@ -1,16 +1,19 @@
 """Demo supervision: the checklists the logistics center uses for 遂宁富航信息服务有限公司,
 about three months of weekly inspections ending today, a few rectifications in
-every state (one past its deadline), two patrol routes with two weeks of rounds
+every state (one past its deadline), a photo with the failed items of the
+latest inspections, two patrol routes with two weeks of rounds
 (a few missed, one being walked now). Deterministic for a given day; idempotent."""
 
 from __future__ import annotations
 
 import random
+import struct
+import zlib
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from portal import timeutil
+from portal import files, timeutil
 from portal.blueprints.supervision import patrols
 from portal.blueprints.supervision.models import (
     Area,
@@ -129,8 +132,27 @@ def _inspections() -> None:
             if any(not r.passed for r in results):
                 failed_inspections.append(inspection)
     db.session.flush()
+    _photos(failed_inspections[-3:], logistics)
     _rectifications(rng, failed_inspections, logistics, property_user, now)
     _survey(rng, now)
+
+
+def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A plain-coloured PNG: the demo's stand-in for a photo taken on a phone."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def _photos(inspections: list[Inspection], inspector: User) -> None:
+    """The first failed item of each of these inspections has a photo."""
+    for inspection in inspections:
+        result = next(r for r in inspection.results if not r.passed)
+        result.photo = files.store((_png(160, 120, (150, 140, 120)), "现场照片.png"), actor=inspector,
+                                   now=inspection.inspected_at, kinds=files.IMAGES)
 
 
 def _rectifications(rng: random.Random, inspections: list[Inspection], logistics: User, property_user: User | None,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -59,13 +60,16 @@ class InspectionBase(Form):
 
     def item_fields(self):
         for item in self.items:
-            yield item, self[f"item_{item.id}"], self[f"note_{item.id}"]
+            yield item, self[f"item_{item.id}"], self[f"note_{item.id}"], self[f"photo_{item.id}"]
+
+    def has_photos(self) -> bool:
+        return any(photo.data is not None for *_, photo in self.item_fields())
 
     def to_draft(self) -> InspectionDraft:
         marks = {}
-        for item, verdict, note in self.item_fields():
+        for item, verdict, note, photo in self.item_fields():
             passed = {PASS: True, FAIL: False}.get(verdict.data or "")
-            marks[item.id] = Mark(passed=passed, note=note.data or "")
+            marks[item.id] = Mark(passed=passed, note=note.data or "", photo=photo.data)
         return InspectionDraft(area=self.area_value, place=self.place.data or "", note=self.note.data or "", marks=marks)
 
 
@@ -82,6 +86,10 @@ def inspection_form(area: Area, items: list[CheckItem], **kwargs) -> InspectionB
         ))
         setattr(InspectionForm, f"note_{item.id}", StringField(
             _l("Note"), validators=[Optional(), Length(max=300)], render_kw={"maxlength": 300},
+        ))
+        setattr(InspectionForm, f"photo_{item.id}", FileField(
+            _l("Photo"), description=_l("Optional: JPG or PNG; all the photos of one inspection together at most 10 MB."),
+            render_kw={"accept": "image/*", "capture": "environment"},
         ))
     form = InspectionForm(**kwargs)
     form.area_value = area

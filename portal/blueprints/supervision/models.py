@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
 from portal.db import AwareDateTime, db, enum_column
+from portal.files import StoredFile
 from portal.labels import LabelledEnum
 from portal.models import User
 
@@ -84,9 +85,11 @@ class InspectionResult(db.Model):
     weight: Mapped[int] = mapped_column(Integer)
     passed: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str] = mapped_column(String(300), default="")
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id", ondelete="SET NULL"), unique=True)
 
     inspection: Mapped[Inspection] = relationship(back_populates="results")
     item: Mapped[CheckItem | None] = relationship()
+    photo: Mapped[StoredFile | None] = relationship()
 
 
 class Rectification(db.Model):

@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal import audit
+from portal import audit, files
 from portal.blueprints.repairs.models import RepairRequest
 from portal.blueprints.repairs.notify import OVERDUE_AFTER
 from portal.blueprints.supervision import notify, patrols, scoring
@@ -116,6 +117,7 @@ def all_items_query(area: Area | None = None):
 class Mark:
     passed: bool | None  # None: not marked
     note: str = ""
+    photo: Any = None  # an upload (JPEG or PNG) or None
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,8 @@ def record_inspection(draft: InspectionDraft, *, actor: User, now: datetime) -> 
         if not mark.passed and not note:
             raise RuleViolation(_l("Say what was wrong."), field=f"note_{item.id}")
         results.append(InspectionResult(item_id=item.id, text=item.text, weight=item.weight, passed=mark.passed, note=note))
+    for item, result in zip(items, results):
+        result.photo = _store_photo(draft.marks[item.id].photo, f"photo_{item.id}", actor=actor, now=now)
     inspection = Inspection(
         area=area, place=place, inspected_at=now, inspector=actor, note=(draft.note or "").strip(),
         points=sum(r.weight for r in results if r.passed), possible=sum(r.weight for r in results), results=results,
@@ -161,6 +165,22 @@ def record_inspection(draft: InspectionDraft, *, actor: User, now: datetime) -> 
     return inspection
 
 
+def _store_photo(upload: Any, field: str, *, actor: User, now: datetime) -> files.StoredFile | None:
+    """An item's photo kept (JPEG or PNG only); a refused file is told on the item's photo field."""
+    if upload is None:
+        return None
+    try:
+        return files.store(upload, actor=actor, now=now, kinds=files.IMAGES)
+    except RuleViolation as error:
+        raise RuleViolation(error.message, field=field, status=error.status) from None
+
+
+def find_result_photo(result_id: int) -> files.StoredFile | None:
+    """The photo taken with one item of an inspection, if there is one."""
+    return db.session.scalar(select(files.StoredFile).join(InspectionResult, InspectionResult.photo_id == files.StoredFile.id)
+                             .where(InspectionResult.id == result_id))
+
+
 def inspection_percent(inspection: Inspection):
     value = scoring.percent(inspection.points, inspection.possible)
     return None if value is None else scoring.round1(value)
@@ -168,7 +188,8 @@ def inspection_percent(inspection: Inspection):
 
 def find_inspection(inspection_id: int) -> Inspection | None:
     return db.session.scalar(
-        select(Inspection).options(selectinload(Inspection.results), joinedload(Inspection.inspector))
+        select(Inspection).options(selectinload(Inspection.results).joinedload(InspectionResult.photo),
+                                   joinedload(Inspection.inspector))
         .where(Inspection.id == inspection_id)
     )
 

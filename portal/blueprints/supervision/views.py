@@ -8,7 +8,7 @@ from flask import abort, flash, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import timeutil
+from portal import files, timeutil
 from portal.blueprints.supervision import PATROL_VIEWERS, VIEWERS, bp, patrols, scoring
 from portal.blueprints.supervision.export import build_workbook
 from portal.blueprints.supervision.forms import (
@@ -59,6 +59,7 @@ from portal.blueprints.supervision.services import (
     checklist,
     evaluation,
     find_inspection,
+    find_result_photo,
     find_rectification,
     inspection_percent,
     inspections_query,
@@ -155,12 +156,14 @@ def inspect():
         return _page("supervision/inspect_choose.html")
     items_ = checklist(area)
     form = inspection_form(area, items_)
+    status = form_status(form)
     if form.validate_on_submit():
         try:
             inspection = record_inspection(form.to_draft(), actor=current_user, now=timeutil.now())
         except RuleViolation as error:
             db.session.rollback()
             error.show_on(form)
+            status = error.status
         else:
             db.session.commit()
             if inspection.failed:
@@ -169,7 +172,9 @@ def inspect():
             else:
                 flash(_("Inspection saved: every item passed."), "success")
             return redirect_to(url_for("supervision.inspection", inspection_id=inspection.id))
-    return _page("supervision/inspect.html", form=form, area=area, status=form_status(form))
+    if request.method == "POST" and form.has_photos():
+        form.form_errors.append(_("Nothing was saved, and a browser cannot keep chosen photos: choose them again."))
+    return _page("supervision/inspect.html", form=form, area=area, status=status)
 
 
 @bp.route("/inspections")
@@ -186,6 +191,13 @@ def inspection(inspection_id: int):
     found = find_inspection(inspection_id) or abort(404)
     rectifications = rectifications_of(found)
     return _page("supervision/inspection.html", inspection=found, rectifications=rectifications)
+
+
+@bp.route("/inspections/results/<int:result_id>/photo")
+@roles_required(*VIEWERS)
+def result_photo(result_id: int):
+    """The photo taken with one item of an inspection: whoever sees the inspection sees it."""
+    return files.send(find_result_photo(result_id) or abort(404))
 
 
 # --- rectifications -------------------------------------------------------------------------
