@@ -34,6 +34,7 @@ def ensure_dataset(name: str, out: Path, *, rebuild: bool = False) -> str:
     stamp = out / f"{name}.version"
     url = f"sqlite:///{path}"
     if not rebuild and path.exists() and stamp.exists() and stamp.read_text() == DATASET_VERSION:
+        upgrade_dataset(url)
         stamp_data_versions(url)
         return url
     for stale in out.glob(f"{name}.db*"):
@@ -42,6 +43,16 @@ def ensure_dataset(name: str, out: Path, *, rebuild: bool = False) -> str:
     stamp_data_versions(url)
     stamp.write_text(DATASET_VERSION)
     return url
+
+
+def upgrade_dataset(url: str) -> None:
+    """A dataset built by an older portal gets the newer migrations, as a server would (``db upgrade heads``)."""
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark"})
+    with app.app_context():
+        upgrade(revision="heads")
+        db.engine.dispose()
 
 
 def stamp_data_versions(url: str) -> None:
