@@ -52,6 +52,8 @@ def upgrade_dataset(url: str) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark"})
     with app.app_context():
         upgrade(revision="heads")
+        db.session.execute(db.text("ANALYZE"))  # as after a build: rebuilt tables lose their statistics
+        db.session.commit()
         db.engine.dispose()
 
 
