@@ -24,6 +24,7 @@ def create_benchmark_app() -> Flask:
             from portal import cache
 
             cache._cache.clear()
+            cache._pages.clear()
 
     @app.route("/_bench/hello")
     def bench_hello() -> str:

@@ -186,6 +186,11 @@ class StoredResponse:
     body: bytes
 
 
+# Whole pages have their own, smaller map: a visitor's query strings are endless, and
+# they must not push the hot pages' blocks out of ``_cache`` nor grow a worker past its
+# memory budget (256 pages of at most some tens of KB).
+_pages = LocalCache(size=256, seconds=300.0)
+
 # Headers that tell htmx's kinds of request apart: the same URL answers each with other markup.
 _REQUEST_KINDS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target")
 
@@ -226,13 +231,13 @@ def public_page(
             key = ("page", watched, tuple(tokens[a] for a in watched), own, request.full_path, str(get_locale()),
                    kind, moment)
             clock = time.monotonic()
-            stored = _cache.get(key, clock)
+            stored = _pages.get(key, clock)
             if stored is None:
                 response = make_response(view(*args, **kwargs))
                 if response.status_code != 200 or session or "Set-Cookie" in response.headers or response.is_streamed:
                     return response
                 stored = StoredResponse(200, tuple(response.headers.items()), response.get_data())
-                _cache.put(key, stored, clock)
+                _pages.put(key, stored, clock)
                 return response
             return Response(stored.body, stored.status, list(stored.headers))
 
