@@ -42,7 +42,7 @@ def waitress_arguments() -> str:
 #   timeout            30 s: a worker stuck longer is replaced (pages answer in ms)
 #   graceful_timeout   30 s for requests in progress at a restart
 #   keepalive          5 s idle keep-alive before the socket is closed
-#   max_requests       a worker is recycled after ~5000 requests (bounds memory)
+#   max_requests       a worker is recycled after ~50000 requests (a day or two of use): a new worker starts cold
 #   backlog            2048 connections may wait for accept
 def gunicorn_settings() -> dict[str, object]:
     workers = _env_int("PORTAL_WORKERS", os.cpu_count() or 1)
@@ -55,8 +55,8 @@ def gunicorn_settings() -> dict[str, object]:
         "timeout": 30,
         "graceful_timeout": 30,
         "keepalive": 5,
-        "max_requests": 5000,
-        "max_requests_jitter": 500,
+        "max_requests": 50000,
+        "max_requests_jitter": 5000,
         "backlog": 2048,
         "accesslog": None,
     }
