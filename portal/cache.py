@@ -7,14 +7,14 @@ ORM bulk INSERT/UPDATE/DELETE targets one, the area gets a new token in the same
 transaction, so every process sees the change when it is committed.
 
 :func:`cached` returns what ``build()`` made for a key under the areas' current
-tokens, at the cost of one indexed query when it is cached. The tokens are read
+tokens, at the cost of one query per request when it is cached. The tokens are read
 before ``build()`` reads the data, so an entry may hold data newer than its
 tokens, never older. An area without a token (data written only by raw SQL) is
 never cached; a time limit bounds how long data changed outside the portal's
 ORM can be served.
 
-:func:`public_page` keeps whole pages the same way, for visitors who have not
-logged in: what they see is the same for all of them.
+:func:`kept_page` keeps whole pages the same way: one for all visitors who have
+not logged in, and, where a view says so, one per signed-in user's session.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Response, make_response, request, session
+from flask import Response, has_request_context, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import String, event, select, update
@@ -113,6 +113,8 @@ def areas_changed_by(session: Session) -> set[str]:
 def bump(connection: Any, areas: Iterable[str]) -> None:
     """Give ``areas`` new tokens (in sorted order, so that concurrent writers lock
     the rows in one order)."""
+    if has_request_context():
+        request.__dict__.pop("_portal_tokens", None)
     dialect = connection.dialect.name
     for area in sorted(areas):
         token = secrets.token_hex(8)
@@ -147,10 +149,25 @@ def _bump_for_bulk_statements(state: ORMExecuteState) -> None:
 _cache = LocalCache(size=1024, seconds=300.0)
 
 
+_ALL_TOKENS = select(DataVersion.__table__.c.name, DataVersion.__table__.c.token)
+
+
+def _all_tokens() -> dict[str, str]:
+    """Every area's token: the table has a row per area (a few dozen), and one plain
+    SELECT of all of them costs a third of a filtered ORM query. Kept on the request,
+    so the blocks of one page share one read; a write in the request forgets it."""
+    memo = request.__dict__.get("_portal_tokens") if has_request_context() else None
+    if memo is None:
+        memo = {name: token for name, token in db.session.connection().execute(_ALL_TOKENS)}
+        if has_request_context():
+            request.__dict__["_portal_tokens"] = memo
+    return memo
+
+
 def read_tokens(areas: Iterable[str]) -> dict[str, str]:
-    """The current tokens of ``areas`` (one query); areas never written are missing."""
-    query = select(DataVersion.name, DataVersion.token).where(DataVersion.name.in_(sorted(set(areas))))
-    return dict(db.session.execute(query).all())
+    """The current tokens of ``areas`` (one query per request); areas never written are missing."""
+    tokens = _all_tokens()
+    return {area: tokens[area] for area in areas if area in tokens}
 
 
 def cached(
@@ -176,7 +193,7 @@ def cached(
     return value
 
 
-# ---------------------------------------------------------------- whole pages for visitors who have not logged in
+# ---------------------------------------------------------------- whole pages, served again while nothing in them changed
 
 
 @dataclass(frozen=True)
@@ -186,42 +203,64 @@ class StoredResponse:
     body: bytes
 
 
-# Whole pages have their own, smaller map: a visitor's query strings are endless, and
-# they must not push the hot pages' blocks out of ``_cache`` nor grow a worker past its
-# memory budget (256 pages of at most some tens of KB).
+# Whole pages have their own, smaller map: query strings are endless, and pages
+# must not push the hot blocks out of ``_cache`` nor grow a worker past its memory
+# budget (256 pages of at most some tens of KB).
 _pages = LocalCache(size=256, seconds=300.0)
 
 # Headers that tell htmx's kinds of request apart: the same URL answers each with other markup.
 _REQUEST_KINDS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target")
 
 
-def _anonymous_and_sessionless() -> bool:
-    """Nothing about this request belongs to one person: no account, no session
-    (so no flashed message and no CSRF token in the page)."""
-    return request.method == "GET" and not current_user.is_authenticated and not session
+def _viewer(signed_in: bool) -> tuple[Hashable, ...] | None:
+    """Who a page is drawn for, as far as it can differ between viewers; None: draw
+    it afresh and do not keep it.
+
+    A visitor with no session sees what every such visitor sees. A signed-in user
+    sees their name, roles and the like (the loaded account's columns: a change of
+    roles or password ends the session anyway) and their session's CSRF token, so
+    a page is never served to another account nor to another browser of the same
+    one. A flashed message waiting in the session is shown by a fresh page."""
+    if request.method != "GET":
+        return None
+    if not current_user.is_authenticated:
+        return ("visitor",) if not session else None
+    if not signed_in or "_flashes" in session or "csrf_token" not in session:
+        return None
+    user = current_user
+    return ("user", user.id, user.session_version, user.display_name, user.unit_id, user.title,
+            user.office_room_id, tuple(sorted(role.value for role in user.roles)), session["csrf_token"])
 
 
-def public_page(
+def kept_page(
     areas: tuple[str, ...] | Callable[[], tuple[str, ...]],
     *,
     per: timedelta = timedelta(minutes=1),
     version: Callable[[], str | None] | None = None,
+    signed_in: bool = False,
 ):
-    """Serve a visitor who has not logged in the page drawn for the last one, while
-    ``areas`` are unchanged, within the same ``per`` of the clock, for the same
-    URL, language and kind of htmx request. ``version`` adds a capability's own
-    token for data it versions itself (None: do not keep the page).
+    """Serve a GET the page drawn for the same viewer before, while ``areas`` are
+    unchanged, within the same ``per`` of the clock, for the same URL, language and
+    kind of htmx request. ``version`` adds a capability's own token for data it
+    versions itself (None: do not keep the page).
 
-    What a visitor sees depends on nothing else, so the page is the same for all
-    of them; a view whose response sets a cookie or fills the session is not
-    kept. Signed-in users always get a fresh page."""
+    Visitors who have not logged in all share one page. With ``signed_in``, a
+    signed-in user is also served their own page again (see :func:`_viewer`); the
+    header's areas (``Capability.header_areas``) are then watched too, and
+    ``areas`` must name everything the view reads for that user. A response that
+    is not a plain 200, sets a cookie or changes the session is not kept."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not _anonymous_and_sessionless():
+            viewer = _viewer(signed_in)
+            if viewer is None:
                 return view(*args, **kwargs)
             watched = areas() if callable(areas) else areas
+            if viewer[0] == "user":
+                from portal.blueprints import header_areas
+
+                watched = tuple(sorted(set(watched).union(header_areas())))
             tokens = read_tokens(watched)
             own = version() if version is not None else ""
             if own is None or any(area not in tokens for area in watched):
@@ -229,12 +268,13 @@ def public_page(
             moment = timeutil.floor_to(timeutil.now(), per)
             kind = tuple(request.headers.get(header) for header in _REQUEST_KINDS)
             key = ("page", watched, tuple(tokens[a] for a in watched), own, request.full_path, str(get_locale()),
-                   kind, moment)
+                   kind, moment, viewer)
             clock = time.monotonic()
             stored = _pages.get(key, clock)
             if stored is None:
                 response = make_response(view(*args, **kwargs))
-                if response.status_code != 200 or session or "Set-Cookie" in response.headers or response.is_streamed:
+                if (response.status_code != 200 or response.is_streamed or "Set-Cookie" in response.headers
+                        or session.modified or (viewer[0] == "visitor" and session)):
                     return response
                 stored = StoredResponse(200, tuple(response.headers.items()), response.get_data())
                 _pages.put(key, stored, clock)

@@ -104,6 +104,9 @@ class Capability:
     public_areas: tuple[str, ...] = ()
     # HTML beside the account name in the header (a count, a status), or None.
     header_item: Callable[[], str | None] | None = None
+    # The data areas the header item is drawn from: a page kept for a signed-in user
+    # (portal.cache.kept_page) is drawn again when one of them changes.
+    header_areas: tuple[str, ...] = ()
     # HTML this capability adds to another capability's page about one object, for the current
     # user (``object_type`` as in the audit log, e.g. "feedback"; the object's id), or None.
     object_notes: Callable[[str, int], str | None] | None = None

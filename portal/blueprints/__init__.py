@@ -71,6 +71,11 @@ def header_items() -> list[Markup]:
     return items
 
 
+def header_areas() -> tuple[str, ...]:
+    """What the header beside the account name is drawn from, for every page."""
+    return tuple(sorted(set().union(*(c.header_areas for c in capabilities()))))
+
+
 def object_notes(object_type: str, object_id: int) -> list[Markup]:
     """What other capabilities say about an object on its page (a meeting's decision on a feedback, say)."""
     notes = []

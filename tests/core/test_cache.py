@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -121,7 +122,7 @@ def test_local_cache_forgets_old_and_least_used_entries():
     assert len(cache) == 1
 
 
-# ---------------------------------------------------------------- whole pages for visitors (public_page)
+# ---------------------------------------------------------------- whole pages for visitors (kept_page)
 
 
 @pytest.fixture
@@ -197,3 +198,113 @@ def test_an_area_without_a_version_keeps_no_page(client, app, count_queries):
     with count_queries() as counter:
         client.get("/")
     assert counter.count > 1
+
+
+# ---------------------------------------------------------------- a signed-in user's own pages (kept_page(signed_in=True))
+
+
+@pytest.fixture
+def kept_for_users(app):
+    """A page kept for signed-in users too: the account's name and the buildings' names."""
+    from flask import render_template_string
+    from flask_login import current_user, login_required
+
+    from portal.cache import kept_page
+
+    @kept_page(("building",), signed_in=True)
+    @login_required
+    def buildings_for_me():
+        names = ", ".join(db.session.scalars(select(Building.name).order_by(Building.code)))
+        return render_template_string(
+            "{% extends 'base.html' %}{% block content %}<p id=mine>{{ me }}: {{ names }}</p>{% endblock %}",
+            me=current_user.display_name, names=names)
+
+    app.add_url_rule("/_test/buildings", "test_buildings", buildings_for_me)
+    building = Building(code="T", name="测试楼")
+    db.session.add(building)
+    db.session.flush()
+    from portal.blueprints import header_areas
+
+    bump(db.session.connection(), ("building", *header_areas()))
+    db.session.commit()
+    return building
+
+
+def _signed_in_client(app, make_user, name):
+    client = app.test_client()
+    user = make_user(display_name=name)
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+    client.get("/_test/buildings")  # the first page puts the session's CSRF token in it
+    return client, user
+
+
+def test_a_signed_in_users_page_is_kept_for_their_session_until_its_data_change(
+    app, kept_for_users, make_user, count_queries
+):
+    client, user = _signed_in_client(app, make_user, "王芳")
+    first = client.get("/_test/buildings")
+    assert "王芳: 测试楼" in first.get_data(as_text=True)
+    with count_queries() as counter:
+        again = client.get("/_test/buildings")
+    assert again.get_data() == first.get_data()
+    assert counter.count == 2  # the account and the areas' tokens, nothing else
+    assert again.headers["Cache-Control"] == "no-store"
+
+    kept_for_users.name = "综合楼"
+    db.session.commit()
+    assert "王芳: 综合楼" in client.get("/_test/buildings").get_data(as_text=True)
+
+
+def test_each_account_and_each_session_has_its_own_page(app, kept_for_users, make_user):
+    wang, wang_user = _signed_in_client(app, make_user, "王芳")
+    li, _ = _signed_in_client(app, make_user, "李明")
+    assert "王芳" in wang.get("/_test/buildings").get_data(as_text=True)
+    assert "李明" in li.get("/_test/buildings").get_data(as_text=True)
+
+    # The same account in a second browser: its page carries that browser's CSRF token.
+    other_browser = app.test_client()
+    with other_browser.session_transaction() as session:
+        session["_user_id"] = wang_user.get_id()
+        session["_fresh"] = True
+    other_browser.get("/_test/buildings")
+    with other_browser.session_transaction() as session:
+        raw_token = session["csrf_token"]
+    page = other_browser.get("/_test/buildings").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    with app.test_request_context():
+        from itsdangerous import URLSafeTimedSerializer
+
+        serializer = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+        assert serializer.loads(token) == raw_token
+
+
+def test_a_new_notice_for_the_user_redraws_the_header(app, kept_for_users, make_user):
+    from portal import timeutil
+    from portal.blueprints.notifications.models import Notification
+
+    client, user = _signed_in_client(app, make_user, "王芳")
+    assert "inbox-count__number" not in client.get("/_test/buildings").get_data(as_text=True)
+    now = timeutil.now()
+    db.session.add(Notification(recipient_id=user.id, kind="test", event_key="k", created_at=now, next_attempt_at=now))
+    db.session.commit()
+    assert "inbox-count__number" in client.get("/_test/buildings").get_data(as_text=True)
+
+
+def test_a_flashed_message_is_shown_by_a_fresh_page(app, kept_for_users, make_user, count_queries):
+    client, _ = _signed_in_client(app, make_user, "王芳")
+    client.get("/_test/buildings")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "已保存。")]
+    assert "已保存。" in client.get("/_test/buildings").get_data(as_text=True)
+    assert "已保存。" not in client.get("/_test/buildings").get_data(as_text=True)
+
+
+def test_views_keep_no_page_for_signed_in_users_unless_they_say_so(client, versioned_home, login_as_role, count_queries):
+    login_as_role("employee")
+    client.get("/")
+    client.get("/")
+    with count_queries() as counter:
+        client.get("/")
+    assert counter.count > 2

@@ -170,7 +170,7 @@ def building(building_id: int):
 
 
 @bp.route("/search")
-@cache.public_page(("building", "guide"), version=lambda: key_index()[0])
+@cache.kept_page(("building", "guide"), version=lambda: key_index()[0])
 def search():
     """One search box. The full page without JavaScript; the results fragment for htmx.
 

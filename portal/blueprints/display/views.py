@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from portal import timeutil
 from portal.blueprints.display import bp, sources
-from portal.cache import cached, public_page, read_tokens
+from portal.cache import cached, kept_page, read_tokens
 from portal.htmx import add_vary, render, wants_partial
 from portal.requestargs import arg_int
 
@@ -103,7 +103,7 @@ def drawn_block(block: Block, now: datetime, tokens: Mapping[str, str], turn: in
 
 
 @bp.route("/")
-@public_page(DISPLAY_DATA)
+@kept_page(DISPLAY_DATA)
 def index() -> Response:
     now = timeutil.now()
     turn = (arg_int("turn", 0, maximum=10**6) or 0) % TURNS

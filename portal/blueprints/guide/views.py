@@ -24,7 +24,7 @@ from portal.blueprints.guide.services import (
 from portal.blueprints.guide.services import (
     delete_item as remove_item,
 )
-from portal.cache import public_page
+from portal.cache import kept_page
 from portal.confirm import confirmation_page, confirmed
 from portal.db import db
 from portal.forms import EmptyForm, form_status
@@ -65,7 +65,7 @@ GUIDE_DATA = ("building", "guide")
 
 
 @bp.route("/")
-@public_page(GUIDE_DATA)
+@kept_page(GUIDE_DATA)
 def index():
     category = request.args.get("category", "").strip()[:30]
     unit_id = lenient_int("unit")
@@ -89,7 +89,7 @@ def index():
 
 
 @bp.route("/<int:item_id>")
-@public_page(GUIDE_DATA)
+@kept_page(GUIDE_DATA)
 def item(item_id: int):
     sheet = item_sheet(load_item(item_id))
     return render(

@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.blueprints import home_panels, public_home_areas
 from portal.blueprints.main import bp
 from portal.blueprints.main.services import building_overview
-from portal.cache import cached, public_page
+from portal.cache import cached, kept_page
 from portal.db import db
 from portal.extensions import csrf
 from portal.htmx import redirect_to, render
@@ -17,7 +17,7 @@ from portal.signals import language_chosen
 
 
 @bp.route("/")
-@public_page(public_home_areas)
+@kept_page(public_home_areas)
 def home():
     # Assembled from cached blocks like the display: the overview is drawn once per
     # change of the building data; capabilities' panels cache their own. A visitor

@@ -35,7 +35,7 @@ from portal.blueprints.rooms.forms import (
     parse_time,
 )
 from portal.blueprints.rooms.models import BOOKED, ArrangementItem, Booking, BookingStatus
-from portal.cache import cached, public_page, read_tokens
+from portal.cache import cached, kept_page, read_tokens
 from portal.confirm import confirmation_page, confirmed
 from portal.db import db
 from portal.forms import EmptyForm, form_status
@@ -136,7 +136,7 @@ DAY_GRID_DATA = ("rooms", "building", "calendar")
 
 
 @bp.route("/day")
-@public_page(DAY_GRID_DATA)
+@kept_page(DAY_GRID_DATA)
 def day():
     the_day = requested_day()
     now = timeutil.now()

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import timeutil
-from portal.cache import cached, public_page
+from portal.cache import cached, kept_page
 from portal.htmx import add_vary, render, wants_partial
 from portal.requestargs import parse_date, parse_int
 from portal.rules import BadArgument
@@ -69,7 +69,7 @@ def _no_cache(response):
 
 
 @bp.route("/")
-@public_page(SHUTTLE_DATA)
+@kept_page(SHUTTLE_DATA)
 def index():
     now = timeutil.now()
     today = now.date()
