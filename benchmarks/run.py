@@ -44,6 +44,7 @@ TARGETS = {
     "ten_year_vs_demo": 1.5,
     "dom_content_loaded_ms": 500.0,
     "peak_rss_mb": 150.0,
+    "search_fragment_demo_p95_ms": 20.0,  # issue 20: active search as people type
 }
 
 
@@ -327,6 +328,11 @@ def main() -> int:
     print("measuring on ten_year, embedded default (waitress, one process)", file=sys.stderr)
     results["embedded"] = measure("ten_year", url, seconds, 18710, "embedded", cold=False, browser=False)
 
+    from benchmarks.search_quality import measure as measure_search_quality
+
+    print("measuring search quality on the demo building", file=sys.stderr)
+    results["search_quality"] = measure_search_quality()
+
     report = summarize(results)
     print_table(report)
     (OUT / "results.json").write_text(json.dumps(report, indent=2, ensure_ascii=False, default=_json_default))
@@ -385,6 +391,8 @@ def summarize(results: dict) -> dict:
                 misses.append(f"10-year/demo {row['ten_year_vs_demo']} > {t['ten_year_vs_demo']}")
             if run.errors:
                 misses.append(f"{run.errors} errors")
+            if name == "search_fragment" and demo_run and row["demo_p95_ms"] > t["search_fragment_demo_p95_ms"]:
+                misses.append(f"demo p95 {row['demo_p95_ms']} ms > {t['search_fragment_demo_p95_ms']}")
             row["ok"] = not misses
             over += [f"{name}: {m}" for m in misses]
         rows.append(row)
@@ -411,6 +419,11 @@ def summarize(results: dict) -> dict:
     for name, ms in big["dom_content_loaded_ms"].items():
         if ms["warm_median"] > t["dom_content_loaded_ms"]:
             over.append(f"{name}: DOMContentLoaded {ms['warm_median']} ms > {t['dom_content_loaded_ms']}")
+    quality = results.get("search_quality")
+    if quality:
+        for name in ("top1", "top3"):
+            if quality[name] < quality[f"{name}_target"]:
+                over.append(f"search quality: {name} {quality[name]:.1%} < {quality[f'{name}_target']:.0%}")
     from portal.config import WAITRESS_OPTIONS, gunicorn_settings
 
     production = {k: v for k, v in gunicorn_settings().items() if k not in {"bind", "accesslog"}}
@@ -419,7 +432,7 @@ def summarize(results: dict) -> dict:
         "production_server": {"gunicorn": production}, "embedded_server": {"waitress": WAITRESS_OPTIONS},
         "weights": weights, "latency": rows,
         "dom_content_loaded_ms": big["dom_content_loaded_ms"],
-        "peak_rss_mb": rss, "over": over,
+        "peak_rss_mb": rss, "search_quality": quality, "over": over,
     }
 
 
@@ -457,6 +470,11 @@ def print_table(report: dict) -> None:
     rss = report["peak_rss_mb"]
     print(f"\nWorker peak RSS (MB): demo {rss['demo']}, 10-year {rss['ten_year']}, embedded {rss['embedded']}"
           f" (target ≤{rss['target']})  {_mark(rss['ten_year'] <= rss['target'])}")
+    if report.get("search_quality"):
+        from benchmarks.search_quality import print_quality
+
+        print(f"\nSearch quality (demo building; search fragment demo p95 target ≤{t['search_fragment_demo_p95_ms']} ms):")
+        print_quality(report["search_quality"])
     print("\nOver target:" if report["over"] else "\nEvery figure is within its target.")
     for line in report["over"]:
         print(f"  - {line}")
