@@ -177,6 +177,19 @@ def test_search_partial_runs_a_handful_of_queries(client, demo, auth):
     assert len(statements) <= 3, "\n".join(s[:100].replace("\n", " ") for s in statements)
 
 
+def test_a_visitors_search_page_is_kept_until_the_directory_changes(client, demo):
+    first = client.get("/directory/search?q=rsj", headers={"HX-Request": "true"})
+    assert "人社局" in html(first)
+    with count_queries() as statements:
+        again = client.get("/directory/search?q=rsj", headers={"HX-Request": "true"})
+    assert again.get_data() == first.get_data()
+    assert len(statements) == 1, statements  # every area's token, the search index's among them
+    unit = unit_named("人社局")
+    unit.name = "县人力资源和社会保障局（新址）"
+    db.session.commit()
+    assert "（新址）" in html(client.get("/directory/search?q=rsj", headers={"HX-Request": "true"}))
+
+
 def test_index_and_floor_guide_do_not_query_per_unit(client, demo):
     main = db.session.scalar(select(Building).where(Building.code == "ZL"))
     with count_queries() as statements:

@@ -49,6 +49,7 @@ from portal.blueprints.directory.search import (
     split_values,
 )
 from portal.blueprints.guide.models import GuideItem
+from portal.cache import bump, watch
 from portal.db import db
 from portal.models import Building, Floor, Room, Unit, User
 from portal.pinyin import surname_readings
@@ -231,6 +232,13 @@ def _new_version(connection: Any, *, new_epoch: bool = False) -> None:
         values["epoch"] = secrets.token_hex(8)
     if connection.execute(update(table).where(table.c.id == 1).values(**values)).rowcount == 0:
         connection.execute(insert(table).values(id=1, token=token, epoch=secrets.token_hex(8)))
+    bump(connection, [SEARCH_AREA])
+
+
+# The data area of search results (portal.cache): it changes with the version token
+# above, so a kept search page costs the one read of every area's token.
+SEARCH_AREA = "search"
+watch(SEARCH_AREA, SearchKeyVersion)
 
 
 # What search results show of a staff member; any change to the other watched

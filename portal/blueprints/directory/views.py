@@ -20,7 +20,7 @@ from portal.blueprints.directory.forms import (
     SynonymForm,
     UnitForm,
 )
-from portal.blueprints.directory.indexing import key_index
+from portal.blueprints.directory.indexing import SEARCH_AREA, key_index
 from portal.blueprints.directory.models import Synonym
 from portal.blueprints.directory.search import KINDS, PUBLIC_KINDS
 from portal.blueprints.directory.search import search as search_directory
@@ -170,7 +170,7 @@ def building(building_id: int):
 
 
 @bp.route("/search")
-@cache.kept_page(("building", "guide"), version=lambda: key_index()[0])
+@cache.kept_page(("building", "guide", SEARCH_AREA))
 def search():
     """One search box. The full page without JavaScript; the results fragment for htmx.
 
