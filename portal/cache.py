@@ -228,8 +228,9 @@ def _viewer(signed_in: bool) -> tuple[Hashable, ...] | None:
     if not signed_in or "_flashes" in session or "csrf_token" not in session:
         return None
     user = current_user
-    return ("user", user.id, user.session_version, user.display_name, user.unit_id, user.title,
-            user.office_room_id, tuple(sorted(role.value for role in user.roles)), session["csrf_token"])
+    return ("user", user.id, user.session_version, user.username, user.display_name, user.unit_id, user.title,
+            user.phone_ext, user.office_room_id, tuple(sorted(role.value for role in user.roles)),
+            session["csrf_token"])
 
 
 def kept_page(
