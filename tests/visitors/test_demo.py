@@ -33,7 +33,7 @@ def test_demo_fills_every_page(client, auth, demo):
 
     auth.login_as(demo["security"])
     desk = client.get("/visitors/").get_data(as_text=True)
-    assert desk.count('hx-post="/visitors/entries/') >= 6  # on site now
+    assert desk.count('formaction="/visitors/entries/') >= 6  # on site now
     assert "?expected=" in desk  # expected today
     assert "已过下班时间" in desk  # the one left over from yesterday
     for url in ("/visitors/on-site", "/visitors/on-site/evacuation", "/visitors/history"):

@@ -158,12 +158,51 @@ def test_on_site_list_pages_and_its_query_count_is_flat(client, auth, make_user,
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert "第 1 页，共 2 页" in first or "Page 1 of 2" in first
-    assert first.count('hx-post="/visitors/entries/') == size
+    assert first.count('formaction="/visitors/entries/') == size
     assert first.count('name="csrf_token"') == 3  # the header's two forms and the list's one, not one per row
     assert len(statements) <= 6, statements  # user, page, count, summary… not one per row
     second = text(client.get("/visitors/on-site?page=2"))
     assert f"访客{size + 4:02d}" in first and f"访客{size + 4:02d}" not in second  # longest inside first: overstays on top
-    assert "访客00" in second and second.count('hx-post="/visitors/entries/') == 5
+    assert "访客00" in second and second.count('formaction="/visitors/entries/') == 5
+
+
+def test_the_desk_reads_a_fixed_number_of_queries(client, auth, make_user, make_entry, units, clock, count_queries):
+    clock(2026, 12, 3, 10, 0)
+    host = login(auth, make_user, Role.SECURITY)
+
+    def queries() -> int:
+        with count_queries() as counted:
+            assert client.get("/visitors/").status_code == 200
+        return counted.count
+
+    def expect(name: str) -> None:
+        db.session.add(VisitorPreregistration(
+            created_by_id=host.id, unit_id=units["rsj"].id, host_name="李明", visit_date=timeutil.today(),
+            window_start=timeutil.now().time(), window_end=(timeutil.now() + timedelta(hours=1)).time(),
+            visitor_name=name))
+        db.session.commit()
+
+    make_entry(name="访客甲", unit_id=units["czj"].id)
+    expect("预约甲")
+    few = queries()
+    for i in range(8):
+        make_entry(i + 1, name=f"访客{i}", unit_id=list(units.values())[i % 3].id, watchlist_hit=True)
+        expect(f"预约{i}")
+    html = text(client.get("/visitors/"))
+    assert "访客7" in html and "预约7" in html and "县财政局" not in html.split('id="on-site"')[1]  # short names
+    assert queries() <= few + 1  # the watchlist warnings' query, not one per row
+
+
+def test_the_desk_redraws_its_shared_panels_when_the_minute_or_the_data_changes(client, auth, make_user, make_entry,
+                                                                                   clock):
+    clock(2026, 12, 3, 17, 59)
+    login(auth, make_user, Role.SECURITY)
+    make_entry(10, name="晚走的")
+    assert "晚走的" in text(client.get("/visitors/")) and "已过下班时间" not in text(client.get("/visitors/"))
+    clock(2026, 12, 3, 18, 0)  # the closing time: the same data, another minute
+    assert "已过下班时间" in text(client.get("/visitors/on-site"))
+    make_entry(1, name="刚进来")  # a new visitor: new data, the same minute
+    assert "刚进来" in text(client.get("/visitors/")) and "刚进来" in text(client.get("/visitors/on-site"))
 
 
 def test_history_search_filters_and_pages(client, auth, make_user, make_entry, units):

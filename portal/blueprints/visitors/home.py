@@ -60,7 +60,7 @@ def desk_workbench(*, now: datetime, closing_time: time) -> DeskWorkbench:
             func.count().filter(and_(expected.window_start <= opens_by, expected.window_end >= clock)),
         ).where(expected.visit_date == today, expected.status == PreregistrationStatus.EXPECTED)
     ).one()
-    warnings = db.session.scalar(  # as the desk lists them (services.open_warnings_query)
+    warnings = db.session.scalar(  # as the desk lists them (services.open_warnings)
         select(func.count()).select_from(VisitorEntry).where(STILL_ON_SITE, VisitorEntry.watchlist_hit.is_(True))
     ) or 0
     return DeskWorkbench(on_site=summary.visitors, people=summary.people, overstaying=summary.overstaying,

@@ -41,6 +41,7 @@ from portal.blueprints.visitors.validation import IdType, normalize_name
 from portal.db import begin_serialized_write, db
 from portal.labels import LabelledEnum
 from portal.models import AuditLog, Building, Floor, Role, Room, RoomKind, Unit, User, UserRole
+from portal.paging import ListPage, PageNavigation
 from portal.rules import RuleViolation
 from portal.spreadsheets import ExportWorkbook, workbook_bytes
 from portal.sqltime import local_day, local_hour, seconds_between
@@ -134,7 +135,7 @@ def all_unit_options() -> list[UnitOption]:
     """Every unit, in the directory's order, with the search keys the directory stored."""
     from portal.blueprints.directory.indexing import stored_keys
 
-    units = db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.name)).all()
+    units = db.session.execute(select(Unit.id, Unit.name, Unit.short_name).order_by(Unit.sort_order, Unit.name)).all()
     return unit_options(units, stored_keys("unit"))
 
 
@@ -482,18 +483,30 @@ def on_site_query() -> Select:
     )
 
 
-def open_warnings_query() -> Select:
-    """Visitors inside who matched the watchlist when they came in."""
-    return (
-        select(VisitorEntry)
-        .options(joinedload(VisitorEntry.unit))
+def unit_label(short_name: str | None, name: str | None) -> str:
+    """The visited unit as the desk's lists name it: its short name, else its name ("" without one)."""
+    return short_name or name or ""
+
+
+@dataclass(frozen=True)
+class WatchWarning:
+    """A visitor inside who matched the watchlist when they came in."""
+
+    id: int
+    name: str
+    checked_in_at: datetime
+    note: str
+
+
+def open_warnings(limit: int = 10) -> list[WatchWarning]:
+    """The desk's watchlist warnings (almost always none; see the partial index)."""
+    rows = db.session.execute(
+        select(VisitorEntry.id, VisitorEntry.name, VisitorEntry.checked_in_at, VisitorEntry.watchlist_note)
         .where(STILL_ON_SITE, VisitorEntry.watchlist_hit.is_(True))
         .order_by(VisitorEntry.checked_in_at)
-    )
-
-
-def open_warnings(limit: int = 10) -> list[VisitorEntry]:
-    return list(db.session.scalars(open_warnings_query().limit(limit)).unique())
+        .limit(limit)
+    ).all()
+    return [WatchWarning(*row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -516,10 +529,30 @@ def on_site_summary(now: datetime, closing_time: time) -> OnSiteSummary:
 
 
 @dataclass(frozen=True)
-class OnSitePage:
+class OnSiteRow:
+    """A visitor inside, as the on-site list shows them: the columns it reads, no ORM object."""
+
+    id: int
+    name: str
+    anonymized: bool
+    id_type: IdType
+    id_masked: str
+    id_checked: bool
+    watchlist_hit: bool
+    checked_in_at: datetime
+    unit: str  # short name or name, "" without a unit
+    host_name: str
+    companions: int
+    plate: str
+    badge: str | None
+    overstay: bool  # still inside after the closing time of the day they came in
+
+
+@dataclass(frozen=True)
+class OnSitePage(PageNavigation):
     """One page of the on-site list with its head counts."""
 
-    items: list[VisitorEntry]
+    items: list[OnSiteRow]
     page: int
     per_page: int
     summary: OnSiteSummary
@@ -529,24 +562,8 @@ class OnSitePage:
         return self.summary.visitors
 
     @property
-    def pages(self) -> int:
+    def pages(self) -> int:  # type: ignore[override]
         return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
 
 
 # A page of the on-site list: what the desk's panel shows at a glance (the portal's page size).
@@ -557,7 +574,26 @@ def on_site_page(number: int, now: datetime, closing_time: time, *, per_page: in
     """The pager's total comes from the head counts, so the open rows are counted once per request."""
     summary = on_site_summary(now, closing_time)
     number = max(number, 1)
-    items = list(db.session.scalars(on_site_query().limit(per_page).offset((number - 1) * per_page)).unique())
+    rows = db.session.execute(
+        select(
+            VisitorEntry.id, VisitorEntry.name, VisitorEntry.anonymized_at, VisitorEntry.id_type,
+            VisitorEntry.id_masked, VisitorEntry.id_checked, VisitorEntry.watchlist_hit, VisitorEntry.checked_in_at,
+            Unit.short_name, Unit.name, VisitorEntry.host_name, VisitorEntry.companions, VisitorEntry.plate,
+            VisitorEntry.badge,
+        )
+        .outerjoin(Unit, Unit.id == VisitorEntry.unit_id)
+        .where(STILL_ON_SITE)
+        .order_by(VisitorEntry.checked_in_at, VisitorEntry.id)
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    ).all()
+    items = [
+        OnSiteRow(entry_id, name, anonymized_at is not None, id_type, id_masked, id_checked, watchlist_hit,
+                  checked_in_at, unit_label(short_name, unit_name), host_name, companions, plate, badge,
+                  is_overstay(checked_in_at, now, closing_time))
+        for (entry_id, name, anonymized_at, id_type, id_masked, id_checked, watchlist_hit, checked_in_at,
+             short_name, unit_name, host_name, companions, plate, badge) in rows
+    ]
     return OnSitePage(items=items, page=number, per_page=per_page, summary=summary)
 
 
@@ -671,16 +707,48 @@ def preregister(draft: PreregistrationDraft, *, actor: User, now: datetime) -> V
     return prereg
 
 
-def expected_query(day: date) -> Select:
-    return (
-        select(VisitorPreregistration)
-        .options(joinedload(VisitorPreregistration.unit), joinedload(VisitorPreregistration.created_by))
-        .where(
-            VisitorPreregistration.visit_date == day,
-            VisitorPreregistration.status == PreregistrationStatus.EXPECTED,
-        )
-        .order_by(VisitorPreregistration.window_start, VisitorPreregistration.id)
+@dataclass(frozen=True)
+class ExpectedVisitor:
+    """A visitor pre-registered for today, as the desk lists them."""
+
+    id: int
+    window_start: time
+    window_end: time
+    visitor_name: str
+    companions: int
+    unit: str  # short name or name, "" without a unit
+    host_name: str
+
+
+# The desk's list of today's expected visitors, a page at a time.
+EXPECTED_PAGE_SIZE = 20
+
+
+def expected_page(day: date, number: int, *, per_page: int = EXPECTED_PAGE_SIZE) -> ListPage:
+    """Who is expected on ``day`` and not yet arrived, by the start of their window."""
+    expected = (
+        VisitorPreregistration.visit_date == day,
+        VisitorPreregistration.status == PreregistrationStatus.EXPECTED,
     )
+    total = db.session.scalar(select(func.count()).select_from(VisitorPreregistration).where(*expected)) or 0
+    number = max(number, 1)
+    rows = db.session.execute(
+        select(
+            VisitorPreregistration.id, VisitorPreregistration.window_start, VisitorPreregistration.window_end,
+            VisitorPreregistration.visitor_name, VisitorPreregistration.companions, Unit.short_name, Unit.name,
+            VisitorPreregistration.host_name,
+        )
+        .outerjoin(Unit, Unit.id == VisitorPreregistration.unit_id)
+        .where(*expected)
+        .order_by(VisitorPreregistration.window_start, VisitorPreregistration.id)
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    ).all()
+    items = [
+        ExpectedVisitor(prereg_id, start, end, name, companions, unit_label(short_name, unit_name), host)
+        for prereg_id, start, end, name, companions, short_name, unit_name, host in rows
+    ]
+    return ListPage(items, number, per_page, total)
 
 
 def expected_today(prereg_id: int, today: date) -> VisitorPreregistration | None:

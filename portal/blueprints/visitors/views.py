@@ -6,10 +6,22 @@ reason: the session cookie lives in the browser."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from markupsafe import Markup
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -37,6 +49,8 @@ from portal.blueprints.visitors.models import (
     WatchlistEntry,
 )
 from portal.blueprints.visitors.privacy import IdStorage
+from portal.blueprints.visitors.validation import IdType
+from portal.cache import cached, read_tokens
 from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render, wants_partial
@@ -47,6 +61,7 @@ from portal.security import is_safe_next, login_required, roles_required
 from portal.urls import external_url
 
 HISTORY_PAGE_SIZE = 50
+MINUTE = timedelta(minutes=1)
 
 
 def page_context() -> dict:
@@ -136,6 +151,68 @@ def _fresh_check_in_form() -> CheckInForm:
     return form
 
 
+# What the panels every guard sees are drawn from: a change to any of them redraws them.
+DESK_DATA = ("visitors", "building")
+
+
+@dataclass(frozen=True)
+class OnSiteDrawing:
+    """The on-site list drawn for every guard; the form around the table (token,
+    way back) is the request's own."""
+
+    page: int
+    head: Markup
+    table: Markup | None  # None: nobody inside
+    tail: Markup
+
+
+def on_site_drawing(number: int, now: datetime, closing_time: time, tokens: dict[str, str]) -> OnSiteDrawing:
+    """The on-site panel for page ``number``, drawn once a minute (overstays and the
+    day's times change on the minute) while nobody comes or goes."""
+
+    def draw() -> OnSiteDrawing:
+        page = svc.on_site_page(number, now, closing_time)
+        head, table, tail = (get_template_attribute("visitors/_on_site_parts.html", name)
+                             for name in ("head", "table", "tail"))
+        return OnSiteDrawing(
+            page=page.page,
+            head=Markup(head(page, closing_time)),
+            table=Markup(table(page, now.date(), {t: str(t.label) for t in IdType})) if page.items else None,
+            tail=Markup(tail(page)),
+        )
+
+    key = ("visitors.on-site", str(get_locale()), number, closing_time, timeutil.floor_to(now, MINUTE))
+    return cached(DESK_DATA, key, draw, tokens=tokens)
+
+
+@dataclass(frozen=True)
+class DeskDrawing:
+    expected: Markup  # today's expected visitors, a page of them
+    lists: Markup  # the units and purposes the check-in form suggests
+
+
+def desk_panels(now: datetime, expected_page: int, tokens: dict[str, str]) -> DeskDrawing:
+    """Today's expected visitors and the pickers' lists, drawn once a minute while they are unchanged."""
+    today = now.astimezone(timeutil.LOCAL_TZ).date()
+
+    def draw() -> DeskDrawing:
+        expected, lists = (get_template_attribute("visitors/_desk_parts.html", name) for name in ("expected", "lists"))
+        return DeskDrawing(
+            expected=Markup(expected(svc.expected_page(today, expected_page))),
+            lists=Markup(lists(svc.all_unit_options(), PURPOSES)),
+        )
+
+    key = ("visitors.desk", str(get_locale()), today, expected_page, timeutil.floor_to(now, MINUTE))
+    return cached(DESK_DATA, key, draw, tokens=tokens)
+
+
+def fresh_check_in_fields(form: CheckInForm) -> Markup:
+    """A fresh check-in form's fields (nothing typed, the name first) are the same
+    for every guard: drawn once per language. Its hidden fields are the request's own."""
+    return cached((), ("visitors.check-in-fields", str(get_locale())), lambda: Markup(
+        render_template("visitors/_check_in_fields.html", form=form, focus=form.name.id)), tokens={})
+
+
 def render_desk(form: CheckInForm | None = None, out_form: BadgeCheckOutForm | None = None, *, status: int = 200,
                 focus: str | None = None):
     """The desk, with a form that came back (what was typed stays, a valid
@@ -144,20 +221,23 @@ def render_desk(form: CheckInForm | None = None, out_form: BadgeCheckOutForm | N
     another language."""
     now = timeutil.now()
     settings = current_settings()
-    form = form or _fresh_check_in_form()
+    fields = None
+    if form is None:
+        form = _fresh_check_in_form()
+        if focus is None:
+            fields = fresh_check_in_fields(form)  # the same for every guard
     if focus is None:
         focus = _first_error(form, CHECK_IN_ORDER) or form.name.id
+    tokens = read_tokens(DESK_DATA)
     return show(
         "visitors/desk.html",
         form=form,
+        check_in_fields=fields,
         out_form=out_form or BadgeCheckOutForm(formdata=None),
         focus=focus,
-        unit_options=svc.all_unit_options(),
-        purposes=PURPOSES,
-        page=(on_site := svc.on_site_page(1, now, settings.closing_time)),
-        summary=on_site.summary,
-        expected=paginate(svc.expected_query(now.astimezone(timeutil.LOCAL_TZ).date()), per_page=20),
-        alerts=svc.open_warnings(),
+        panels=desk_panels(now, arg_page(), tokens),
+        on_site=on_site_drawing(1, now, settings.closing_time, tokens),
+        alerts=cached(DESK_DATA, "visitors.warnings", svc.open_warnings, tokens=tokens),
         back=url_for("visitors.index"),
         status=status,
     )
@@ -171,17 +251,17 @@ def index():
         if current_user.has_role(*HOSTS):
             return redirect(url_for("visitors.my_expected"), 303)
         abort(403)
-    form = _fresh_check_in_form()
-    focus = None
     expected_id = arg_int("expected")
     if expected_id is not None:
         prereg = svc.expected_today(expected_id, timeutil.today())
         if prereg is None:
             flash(_("That expected visitor is not on today's list any more."), "warning")
         else:
+            form = _fresh_check_in_form()
             _prefill_from_preregistration(form, prereg)
-            focus = form.id_number.id  # everything else is filled in: confirm the document
-    return render_desk(form, focus=focus)
+            # everything else is filled in: confirm the document
+            return render_desk(form, focus=form.id_number.id)
+    return render_desk()
 
 
 DECISIONS = ("admit", "refuse", "edit")
@@ -262,8 +342,8 @@ def _respond_after_check_out(default: str, notice: str, category: str):
     if wants_partial() and request.headers.get("HX-Target") == "on-site":
         # The message goes straight into this response (never through the session cookie).
         number = arg_int_form("page")
-        page = svc.on_site_page(number, timeutil.now(), current_settings().closing_time)
-        return show("visitors/_on_site_swap.html", page=page, summary=page.summary, back=_back(default),
+        drawing = on_site_drawing(number, timeutil.now(), current_settings().closing_time, read_tokens(DESK_DATA))
+        return show("visitors/_on_site_swap.html", on_site=drawing, back=_back(default),
                     notice=notice, notice_category=category)
     flash(_("The visitor has checked out.") if category == "success" else
           _("This visitor had already been checked out."), category)
@@ -327,9 +407,9 @@ def check_out_badge():
 @bp.route("/on-site")
 @roles_required(*DESK)
 def on_site():
-    page = svc.on_site_page(arg_page(), timeutil.now(), current_settings().closing_time)
-    return show("visitors/on_site.html", {"on-site": "visitors/_on_site.html"}, page=page, summary=page.summary,
-                back=url_for("visitors.on_site", page=page.page))
+    drawing = on_site_drawing(arg_page(), timeutil.now(), current_settings().closing_time, read_tokens(DESK_DATA))
+    return show("visitors/on_site.html", {"on-site": "visitors/_on_site.html"}, on_site=drawing,
+                back=url_for("visitors.on_site", page=drawing.page))
 
 
 @bp.route("/on-site/evacuation")
