@@ -328,6 +328,7 @@ def test_check_out_by_badge(client, guard, make_entry):
     missing = client.post("/visitors/check-out", data={"out-badge": "21"})
     assert missing.status_code == 422 and "没有人持 21 号访客证" in text(missing)
     assert re.search(r'<input[^>]*autofocus[^>]*id="out-badge"', text(missing))
+    assert text(missing).count("autofocus") == 1  # not also the check-in form's name, as on a fresh desk
 
 
 # ---------------------------------------------------------------- expected visitors at the desk
