@@ -50,7 +50,7 @@ from portal.blueprints.visitors.models import (
 )
 from portal.blueprints.visitors.privacy import IdStorage
 from portal.blueprints.visitors.validation import IdType
-from portal.cache import cached, read_tokens
+from portal.cache import cached, kept_page, read_tokens
 from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render, wants_partial
@@ -245,6 +245,7 @@ def render_desk(form: CheckInForm | None = None, out_form: BadgeCheckOutForm | N
 
 @bp.route("/")
 @login_required
+@kept_page(DESK_DATA, signed_in=True)
 def index():
     """The guard's desk. Employees who follow a link here find their own visitors."""
     if not current_user.has_role(*DESK):
@@ -406,6 +407,7 @@ def check_out_badge():
 
 @bp.route("/on-site")
 @roles_required(*DESK)
+@kept_page(DESK_DATA, signed_in=True)
 def on_site():
     drawing = on_site_drawing(arg_page(), timeutil.now(), current_settings().closing_time, read_tokens(DESK_DATA))
     return show("visitors/on_site.html", {"on-site": "visitors/_on_site.html"}, on_site=drawing,
