@@ -16,7 +16,7 @@ from portal.blueprints.workdays.days import is_workday, set_override
 from portal.db import db
 from portal.models import Building, Floor, Room, RoomKind, Unit
 
-_numbers = count(1)
+_numbers = count(1)  # room numbers are text: zero-padded so that they sort as numbers (meeting_rooms orders by them)
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def floor(app) -> Floor:
 def create_room(floor) -> Callable[..., Room]:
     def factory(**overrides) -> Room:
         n = next(_numbers)
-        values = dict(floor=floor, number=f"1{n:02d}", name=f"测试会议室{n}", kind=RoomKind.MEETING,
+        values = dict(floor=floor, number=f"1{n:05d}", name=f"测试会议室{n}", kind=RoomKind.MEETING,
                       capacity=20, area_m2=Decimal(40), equipment=["screen"])
         values.update(overrides)
         room = Room(**values)
