@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from portal.blueprints.rooms.models import Booking, RoomClosure
-from portal.blueprints.rooms.services import SLOT, day_slots
+from portal.blueprints.rooms.services import SLOT, GridBooking, GridClosure, day_slots
 
 
 @dataclass(frozen=True)
 class Cell:
     start_at: datetime
     span: int = 1  # slots covered
-    booking: Booking | None = None
-    closure: RoomClosure | None = None
+    booking: Booking | GridBooking | None = None
+    closure: RoomClosure | GridClosure | None = None
     past: bool = False  # over: greyed
     bookable: bool = False  # free and not yet begun: the grid offers "+"
     slot: int = 0  # index of the first slot in the day (08:00 is 0): the "+" button's short name
@@ -29,9 +29,11 @@ class Cell:
         return self.booking is None and self.closure is None
 
 
-def grid_row(day: date, bookings: Sequence[Booking], closures: Sequence[RoomClosure], *, now: datetime) -> list[Cell]:
-    """One cell per free slot, one spanning cell per booking or closure (bookings win)."""
-    slots = day_slots(day)
+def grid_row(day: date, bookings: Sequence[Booking | GridBooking], closures: Sequence[RoomClosure | GridClosure], *, now: datetime,
+             slots: Sequence[datetime] | None = None) -> list[Cell]:
+    """One cell per free slot, one spanning cell per booking or closure (bookings win);
+    ``slots``: the day's :func:`day_slots`, when the caller has them already."""
+    slots = day_slots(day) if slots is None else slots
     cells: list[Cell] = []
     i = 0
     while i < len(slots):

@@ -185,15 +185,18 @@ def expand_recurrence(
 # ---------------------------------------------------------------- rooms and policies
 
 
-def meeting_rooms_query() -> Select:
+def _meeting_rooms_select(*columns) -> Select:
     return (
-        select(Room)
+        select(*columns)
         .join(Room.floor)
         .join(Floor.building)
         .where(Room.kind.in_(BOOKABLE_KINDS))
-        .options(joinedload(Room.floor).joinedload(Floor.building))
         .order_by(Building.sort_order, Floor.level, Room.number)
     )
+
+
+def meeting_rooms_query() -> Select:
+    return _meeting_rooms_select(Room).options(joinedload(Room.floor).joinedload(Floor.building))
 
 
 def meeting_rooms() -> list[Room]:
@@ -1595,15 +1598,121 @@ def search_rooms(day: date | None, start: time | None, end: time | None, *, atte
 # ---------------------------------------------------------------- day grid, week view, door sign
 
 
-def _layout(day: date, bookings: Sequence[Booking], closures: Sequence[RoomClosure], now: datetime):
+def _layout(day: date, bookings: Sequence[GridBooking], closures: Sequence[GridClosure], now: datetime,
+            slots: Sequence[datetime] | None = None):
     from portal.blueprints.rooms.grid import grid_row
 
-    return grid_row(day, bookings, closures, now=now)
+    return grid_row(day, bookings, closures, now=now, slots=slots)
+
+
+@dataclass(frozen=True)
+class GridRoom:
+    id: int
+    name: str
+    capacity: int | None
+
+
+@dataclass(frozen=True)
+class GridBooking:
+    """A booking as the day grid and the week view draw it: plain values, kept in the cache."""
+
+    id: int
+    room_id: int
+    start_at: datetime
+    end_at: datetime
+    status: BookingStatus
+    title: str
+    title_public: bool  # see :func:`title_is_public`
+    requester_id: int | None
+    unit_id: int | None
+    release_at: datetime | None  # released as a no-show from then on unless checked in; None: never
+    hours: str  # "09:00–10:30", local time
+
+    def released(self, now: datetime) -> bool:
+        """A due no-show (what :func:`release_no_shows` would release at ``now``): the grid shows it as free."""
+        return self.release_at is not None and self.release_at <= now < self.end_at
+
+
+@dataclass(frozen=True)
+class GridClosure:
+    room_id: int | None
+    start_at: datetime
+    end_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class GridData:
+    """What a day grid or a week view is laid out from, before the clock is read
+    (the same for every viewer and every minute while the rooms' data is unchanged)."""
+
+    rooms: list[GridRoom]
+    bookings: list[GridBooking]
+    closures: list[GridClosure]
+    days: list[DayInfo]
+
+    def holders(self) -> list[tuple[int, int | None, int | None]]:
+        """(id, requester, organizing unit): what decides who may read a booking's details."""
+        return [(b.id, b.requester_id, b.unit_id) for b in self.bookings]
+
+    def released(self, now: datetime) -> frozenset[int]:
+        return frozenset(b.id for b in self.bookings if b.released(now))
+
+
+def _hhmm(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime("%H:%M")
+
+
+def grid_bookings(start_at: datetime, end_at: datetime, *, room_id: int | None = None,
+                  default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> list[GridBooking]:
+    """Holding bookings overlapping the period, with when each is released as a no-show (one query)."""
+    query = (
+        select(Booking.id, Booking.room_id, Booking.start_at, Booking.end_at, Booking.status, Booking.title,
+               Booking.is_public, Room.kind, Booking.requester_id, Booking.unit_id, Booking.checked_in_at,
+               RoomPolicy.room_id, RoomPolicy.no_show_grace_minutes)
+        .join(Room, Room.id == Booking.room_id)
+        .outerjoin(RoomPolicy, RoomPolicy.room_id == Booking.room_id)
+        .where(*_holding_overlap(start_at, end_at))
+        .order_by(Booking.start_at, Booking.room_id)
+    )
+    if room_id is not None:
+        query = query.where(Booking.room_id == room_id)
+    bookings = []
+    for (id_, room, start, end, status, title, is_public, kind, requester_id, unit_id, checked_in_at,
+         policy_room, policy_grace) in db.session.execute(query):
+        grace = policy_grace if policy_room is not None else default_grace
+        releasable = status is BookingStatus.APPROVED and checked_in_at is None and grace is not None
+        bookings.append(GridBooking(
+            id_, room, start, end, status, title, is_public and kind is not RoomKind.VIP_RECEPTION, requester_id,
+            unit_id, start + timedelta(minutes=grace) if releasable else None, f"{_hhmm(start)}–{_hhmm(end)}",
+        ))
+    return bookings
+
+
+def grid_closures(start_at: datetime, end_at: datetime, *, room_id: int | None = None) -> list[GridClosure]:
+    """Closures of the room (or of every room when none is given) and of all rooms, overlapping the period."""
+    query = select(RoomClosure.room_id, RoomClosure.start_at, RoomClosure.end_at, RoomClosure.reason).where(
+        RoomClosure.start_at < end_at, RoomClosure.end_at > start_at
+    )
+    if room_id is not None:
+        query = query.where(or_(RoomClosure.room_id.is_(None), RoomClosure.room_id == room_id))
+    return [GridClosure(*row) for row in db.session.execute(query.order_by(RoomClosure.start_at))]
+
+
+def grid_rooms() -> list[GridRoom]:
+    """The meeting rooms in the order of :func:`meeting_rooms`, as the day grid names them."""
+    return [GridRoom(*row) for row in db.session.execute(_meeting_rooms_select(Room.id, Room.name, Room.capacity))]
+
+
+def day_grid_data(day: date, *, default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> GridData:
+    start_at, end_at = day_bounds(day)
+    return GridData(grid_rooms(), grid_bookings(start_at, end_at, default_grace=default_grace),
+                    grid_closures(start_at, end_at), [day_info(day)])
 
 
 @dataclass(frozen=True)
 class GridRow:
-    room: Room
+    room: GridRoom
     cells: list
 
 
@@ -1623,17 +1732,17 @@ class DayGrid:
         return self.day + timedelta(days=1)
 
 
-def day_grid(day: date, *, now: datetime, released: Iterable[int] = ()) -> DayGrid:
-    """Every meeting room's half-hour row of ``day``; due no-shows (``released``) show as free."""
-    start_at, end_at = day_bounds(day)
-    bookings = bookings_between(start_at, end_at, released=released)
-    closures = closures_between(start_at, end_at)
+def day_grid(day: date, data: GridData, *, now: datetime) -> DayGrid:
+    """Every meeting room's half-hour row of ``day`` (``data``: :func:`day_grid_data`);
+    due no-shows show as free."""
+    bookings = [b for b in data.bookings if not b.released(now)]
+    slots = day_slots(day)
     rows = [
         GridRow(room, _layout(day, [b for b in bookings if b.room_id == room.id],
-                              [c for c in closures if c.room_id in (None, room.id)], now))
-        for room in meeting_rooms()
+                              [c for c in data.closures if c.room_id in (None, room.id)], now, slots))
+        for room in data.rooms
     ]
-    return DayGrid(day, day_info(day), day_slots(day), rows)
+    return DayGrid(day, data.days[0], slots, rows)
 
 
 @dataclass(frozen=True)
@@ -1678,15 +1787,23 @@ class WeekView:
         return self.monday + timedelta(days=7)
 
 
-def week_view(room: Room, day: date, *, now: datetime, default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> WeekView:
-    """The room's week (Monday to Sunday) around ``day``, each day marked with
-    what the workday calendar says (weekend, holiday, make-up workday)."""
-    monday = day - timedelta(days=day.weekday())
+def week_monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def week_grid_data(room_id: int, monday: date, *, default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> GridData:
     start_at, end_at = day_bounds(monday)[0], day_bounds(monday + timedelta(days=6))[1]
-    bookings = bookings_between(start_at, end_at, room_id=room.id, released=due_no_shows(now, default_grace=default_grace))
-    closures = find_closures(room.id, start_at, end_at)
-    days = [WeekDay(info.day, info, _layout(info.day, bookings, closures, now))
-            for info in days_info(monday, monday + timedelta(days=6))]
+    return GridData([], grid_bookings(start_at, end_at, room_id=room_id, default_grace=default_grace),
+                    grid_closures(start_at, end_at, room_id=room_id), days_info(monday, monday + timedelta(days=6)))
+
+
+def week_view(room: Room, data: GridData, *, now: datetime) -> WeekView:
+    """The room's week (Monday to Sunday; ``data``: :func:`week_grid_data`), each day
+    marked with what the workday calendar says (weekend, holiday, make-up workday);
+    due no-shows show as free."""
+    monday = data.days[0].day
+    bookings = [b for b in data.bookings if not b.released(now)]
+    days = [WeekDay(info.day, info, _layout(info.day, bookings, data.closures, now)) for info in data.days]
     return WeekView(room, monday, day_slots(monday), days)
 
 

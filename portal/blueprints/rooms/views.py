@@ -131,8 +131,21 @@ def index():
     )
 
 
-# What the day grid is drawn from: a change to any of them redraws it.
+# What the day grid and the week view are drawn from: a change to any of them redraws them.
 DAY_GRID_DATA = ("rooms", "building", "calendar")
+
+
+def _readable(data: services.GridData) -> frozenset[int]:
+    """The bookings whose titles and details the current user may read."""
+    return frozenset(b.id for b in data.bookings if services.may_see_details_of(current_user, b.requester_id, b.unit_id))
+
+
+def _grid_key(data: services.GridData, now: datetime, may_book: bool) -> tuple:
+    """Whose titles and details the viewer may read is all that differs between
+    two viewers' grids; past slots are greyed, so a grid changes each half hour;
+    a due no-show reads as released before the cron job writes it."""
+    return (str(get_locale()), may_book, tuple(sorted(_readable(data))), tuple(sorted(data.released(now))),
+            timeutil.floor_to(now, services.SLOT))
 
 
 @bp.route("/day")
@@ -140,26 +153,16 @@ DAY_GRID_DATA = ("rooms", "building", "calendar")
 def day():
     the_day = requested_day()
     now = timeutil.now()
+    grace = default_grace()
     may_book = current_user.is_authenticated and current_user.has_role(*STAFF)
     tokens = read_tokens(DAY_GRID_DATA)
-    start_at, end_at = services.day_bounds(the_day)
-    holders = cached(DAY_GRID_DATA, ("day-holders", the_day), lambda: services.holders_between(start_at, end_at),
-                     tokens=tokens)
-    # Whose titles and details the viewer may read is all that differs between
-    # two viewers' grids; past slots are greyed, so the grid changes each half
-    # hour; a due no-show reads as released before the cron job writes it.
-    readable = tuple(b for b, requester, unit in holders if services.may_see_details_of(current_user, requester, unit))
-    released = services.due_no_shows(now, default_grace=default_grace())
-    key = ("day-grid", the_day, str(get_locale()), may_book, readable, tuple(sorted(released)),
-           timeutil.floor_to(now, services.SLOT))
+    data = cached(DAY_GRID_DATA, ("day-data", the_day, grace), lambda: services.day_grid_data(the_day, default_grace=grace),
+                  tokens=tokens)
+    key = ("day-grid", the_day, *_grid_key(data, now, may_book))
 
     def draw() -> Markup:
-        return Markup(render_template(
-            "rooms/_day_grid.html",
-            grid=services.day_grid(the_day, now=now, released=released),
-            may_book=may_book,
-            viewer=viewer(),
-        ))
+        return Markup(render_template("rooms/_day_grid.html", grid=services.day_grid(the_day, data, now=now),
+                                      may_book=may_book, readable=_readable(data), booked=BOOKED))
 
     grid = cached(DAY_GRID_DATA, key, draw, tokens=tokens)
     return render("rooms/day.html", grid, day=the_day, may_book=may_book, grid=grid)
@@ -168,14 +171,21 @@ def day():
 @bp.route("/<int:room_id>/week")
 def week(room_id: int):
     room = load_room(room_id)
-    return render(
-        "rooms/week.html",
-        "rooms/_week_grid.html",
-        room=room,
-        week=services.week_view(room, requested_day(), now=timeutil.now(), default_grace=default_grace()),
-        may_book=current_user.is_authenticated and current_user.has_role(*STAFF),
-        viewer=viewer(),
-    )
+    monday = services.week_monday(requested_day())
+    now = timeutil.now()
+    grace = default_grace()
+    may_book = current_user.is_authenticated and current_user.has_role(*STAFF)
+    tokens = read_tokens(DAY_GRID_DATA)
+    data = cached(DAY_GRID_DATA, ("week-data", room.id, monday, grace),
+                  lambda: services.week_grid_data(room.id, monday, default_grace=grace), tokens=tokens)
+    key = ("week-grid", room.id, monday, *_grid_key(data, now, may_book))
+
+    def draw() -> Markup:
+        return Markup(render_template("rooms/_week_grid.html", room=room, week=services.week_view(room, data, now=now),
+                                      may_book=may_book, readable=_readable(data), booked=BOOKED))
+
+    grid = cached(DAY_GRID_DATA, key, draw, tokens=tokens)
+    return render("rooms/week.html", grid, room=room, monday=monday, may_book=may_book, grid=grid)
 
 
 # ---------------------------------------------------------------- requests
