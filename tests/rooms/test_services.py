@@ -269,6 +269,28 @@ def test_the_default_grace_time_is_configurable(create_room, create_booking, wor
     assert services.release_no_shows(at(workday, "09:30"), default_grace=30) == [booking]
 
 
+def test_the_grids_data_reads_the_same_due_no_shows_as_the_release(create_room, create_booking, workday):
+    room, lenient, no_release = create_room(), create_room(), create_room()
+    db.session.add_all([
+        RoomPolicy(room_id=lenient.id, requires_approval=False, no_show_grace_minutes=30),
+        RoomPolicy(room_id=no_release.id, requires_approval=False, no_show_grace_minutes=None),
+    ])
+    plain = create_booking(room, at(workday, "09:00"), at(workday, "11:00"))
+    late = create_booking(lenient, at(workday, "09:00"), at(workday, "11:00"))
+    create_booking(no_release, at(workday, "09:00"), at(workday, "11:00"))
+    create_booking(room, at(workday, "11:00"), at(workday, "12:00"), checked_in_at=at(workday, "10:55"))
+    create_booking(lenient, at(workday, "11:00"), at(workday, "12:00"), status=BookingStatus.PENDING)
+    data = services.day_grid_data(workday)
+    week = services.week_grid_data(room.id, services.week_monday(workday))
+    for moment, due in [("08:59", set()), ("09:14", set()), ("09:15", {plain.id}), ("09:30", {plain.id, late.id}),
+                        ("11:00", set()), ("11:45", set())]:
+        now = at(workday, moment)
+        assert data.released(now) == services.due_no_shows(now) == due, moment
+        assert week.released(now) == due & {plain.id}, moment
+    assert services.day_grid_data(workday, default_grace=None).released(at(workday, "09:30")) == {late.id}
+    assert [b.hours for b in data.bookings][:2] == ["09:00–11:00", "09:00–11:00"]
+
+
 def test_bookings_for_day_say_which_titles_are_public(create_room, create_booking, workday):
     room = create_room()
     vip = create_room(kind=RoomKind.VIP_RECEPTION, name="贵宾接待室")

@@ -478,6 +478,32 @@ def test_the_sign_and_grids_show_a_due_no_show_as_released_without_writing(clien
     assert not db.session.scalar(db.select(db.func.count()).select_from(AuditLog))
 
 
+def test_the_cached_grids_free_a_no_show_when_its_grace_time_passes(client, clock, create_room, create_booking, workday):
+    # The grids are drawn from cached data; the clock alone (no write) turns a meeting nobody checked in to free.
+    room = create_room()
+    db.session.add(RoomPolicy(room_id=room.id, requires_approval=False, no_show_grace_minutes=15))
+    db.session.commit()
+    no_show = create_booking(room, at(workday, "09:00"), at(workday, "10:00"), title="没人来的会")
+    checked_in = create_booking(room, at(workday, "10:00"), at(workday, "11:00"), title="来了的会",
+                                checked_in_at=at(workday, "09:55"))
+    pending = create_booking(room, at(workday, "11:00"), at(workday, "12:00"), title="待批的会",
+                             status=BookingStatus.PENDING)
+    urls = (f"/rooms/day?date={workday.isoformat()}", f"/rooms/{room.id}/week?date={workday.isoformat()}")
+
+    def shown(hour: int, minute: int) -> list[set[str]]:
+        clock(workday.year, workday.month, workday.day, hour, minute)
+        return [{title for title in ("没人来的会", "来了的会", "待批的会") if title in html(client.get(url))} for url in urls]
+
+    assert shown(9, 14) == [{"没人来的会", "来了的会", "待批的会"}] * 2
+    assert shown(9, 15) == [{"来了的会", "待批的会"}] * 2  # the grace time has passed: free at once
+    assert shown(9, 59) == [{"来了的会", "待批的会"}] * 2
+    assert all({"来了的会", "待批的会"} <= titles for titles in shown(10, 20))  # checked in: kept
+    assert all("待批的会" in titles for titles in shown(11, 20))  # a pending request is never released
+    db.session.expire_all()
+    assert no_show.status is checked_in.status is BookingStatus.APPROVED and pending.status is BookingStatus.PENDING
+    assert not db.session.scalar(db.select(db.func.count()).select_from(AuditLog))  # nothing written on GET
+
+
 def test_a_no_shows_slot_is_free_for_the_next_request(client, auth, staff, create_room, create_booking):
     room = create_room()
     now = timeutil.now().replace(second=0, microsecond=0)
@@ -599,3 +625,20 @@ def test_the_day_grid_and_sign_do_not_query_per_booking(client, auth, demo, crea
     assert count_queries(client, url) <= after - 4  # drawn once, then served from the cache
     sign = f"/rooms/{rooms[0].id}/sign"
     assert count_queries(client, sign) <= 12
+
+
+def test_the_week_view_does_not_query_per_booking(client, auth, demo, create_booking, workday):
+    from portal.blueprints.rooms.services import meeting_rooms
+
+    auth.login_as(demo["employee"])
+    room = meeting_rooms()[0]
+    url = f"/rooms/{room.id}/week?date={workday.isoformat()}"
+    client.get(url)  # warm up (login, calendar)
+    create_booking(room, at(workday, "12:00"), at(workday, "12:30"), title="午间会")  # the cached week is redrawn
+    before = count_queries(client, url)
+    monday = workday - timedelta(days=workday.weekday())
+    for i in range(5):
+        create_booking(room, at(monday + timedelta(days=i), "08:00"), at(monday + timedelta(days=i), "08:30"), title=f"早会{i}")
+    after = count_queries(client, url)
+    assert after == before and after <= 12, (before, after)
+    assert count_queries(client, url) <= after - 3  # drawn once, then served from the cache
