@@ -10,7 +10,7 @@ from portal.blueprints.rooms.models import Booking, RoomClosure
 from portal.blueprints.rooms.services import SLOT, GridBooking, GridClosure, day_slots
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a day grid makes hundreds, and frozen ones are slow to make
 class Cell:
     start_at: datetime
     span: int = 1  # slots covered
@@ -29,17 +29,26 @@ class Cell:
         return self.booking is None and self.closure is None
 
 
+def _first_over(holders: Sequence, start_at: datetime, end_at: datetime):
+    for holder in holders:
+        if holder.start_at < end_at and holder.end_at > start_at:
+            return holder
+    return None
+
+
 def grid_row(day: date, bookings: Sequence[Booking | GridBooking], closures: Sequence[RoomClosure | GridClosure], *, now: datetime,
              slots: Sequence[datetime] | None = None) -> list[Cell]:
     """One cell per free slot, one spanning cell per booking or closure (bookings win);
     ``slots``: the day's :func:`day_slots`, when the caller has them already."""
     slots = day_slots(day) if slots is None else slots
+    if not bookings and not closures:  # most rows of a day: nothing but free slots
+        return [Cell(start, past=start + SLOT <= now, bookable=start >= now, slot=i) for i, start in enumerate(slots)]
     cells: list[Cell] = []
     i = 0
     while i < len(slots):
         slot_start, slot_end = slots[i], slots[i] + SLOT
-        booking = next((b for b in bookings if b.start_at < slot_end and b.end_at > slot_start), None)
-        closure = None if booking else next((c for c in closures if c.start_at < slot_end and c.end_at > slot_start), None)
+        booking = _first_over(bookings, slot_start, slot_end)
+        closure = None if booking else _first_over(closures, slot_start, slot_end)
         holder = booking or closure
         if holder is None:
             cells.append(Cell(slot_start, past=slot_end <= now, bookable=slot_start >= now, slot=i))
@@ -47,8 +56,8 @@ def grid_row(day: date, bookings: Sequence[Booking | GridBooking], closures: Seq
             continue
         span = 1
         while i + span < len(slots) and slots[i + span] < holder.end_at:
-            nxt_start, nxt_end = slots[i + span], slots[i + span] + SLOT
-            if closure is not None and any(b.start_at < nxt_end and b.end_at > nxt_start for b in bookings):
+            nxt_start = slots[i + span]
+            if closure is not None and _first_over(bookings, nxt_start, nxt_start + SLOT) is not None:
                 break  # a booking inside a closure period still shows
             span += 1
         cells.append(Cell(slot_start, span, booking=booking, closure=closure, past=slot_start + SLOT * span <= now))
