@@ -312,12 +312,6 @@ def find_closures(room_id: int | None, start_at: datetime, end_at: datetime) -> 
     return list(db.session.scalars(query.order_by(RoomClosure.start_at)))
 
 
-def closures_between(start_at: datetime, end_at: datetime) -> list[RoomClosure]:
-    """Every closure (of one room or of all) overlapping the period."""
-    query = select(RoomClosure).where(RoomClosure.start_at < end_at, RoomClosure.end_at > start_at)
-    return list(db.session.scalars(query.order_by(RoomClosure.start_at)))
-
-
 def free_rooms(
     start_at: datetime,
     end_at: datetime,
@@ -1402,13 +1396,6 @@ def meetings_ahead(room_id: int, now: datetime) -> int:
         Booking.room_id == room_id, Booking.status.in_(HOLDING), Booking.end_at > now
     )
     return db.session.scalar(query) or 0
-
-
-def holders_between(start_at: datetime, end_at: datetime) -> list[tuple[int, int | None, int | None]]:
-    """(id, requester, organizing unit) of the bookings holding a room in the period:
-    what decides who may read their details."""
-    query = select(Booking.id, Booking.requester_id, Booking.unit_id).where(*_holding_overlap(start_at, end_at))
-    return [tuple(row) for row in db.session.execute(query.order_by(Booking.id))]
 
 
 def may_see_title(user, booking: Booking) -> bool:
