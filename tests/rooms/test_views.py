@@ -642,3 +642,23 @@ def test_the_week_view_does_not_query_per_booking(client, auth, demo, create_boo
     after = count_queries(client, url)
     assert after == before and after <= 12, (before, after)
     assert count_queries(client, url) <= after - 3  # drawn once, then served from the cache
+
+
+def test_a_signed_in_users_grids_are_kept_for_their_session_until_a_booking_changes(
+        client, auth, demo, create_booking, workday):
+    from portal.blueprints import header_areas
+    from portal.blueprints.rooms.services import meeting_rooms
+    from portal.cache import bump
+
+    bump(db.session.connection(), header_areas())  # the header's areas on record, as in a building in use
+    db.session.commit()
+    auth.login_as(demo["employee"])
+    room = meeting_rooms()[0]
+    for url in (f"/rooms/day?date={workday.isoformat()}", f"/rooms/{room.id}/week?date={workday.isoformat()}"):
+        client.get(url)  # the session's CSRF token
+        first = client.get(url).get_data()
+        assert count_queries(client, url) <= 3  # (SQLite's BEGIN,) the account and the data versions
+        assert client.get(url).get_data() == first
+    create_booking(room, at(workday, "12:00"), at(workday, "12:30"), title="午间会")
+    assert "午间会" in client.get(f"/rooms/day?date={workday.isoformat()}").get_data(as_text=True)
+    assert "午间会" in client.get(f"/rooms/{room.id}/week?date={workday.isoformat()}").get_data(as_text=True)

@@ -149,7 +149,7 @@ def _grid_key(data: services.GridData, now: datetime, may_book: bool) -> tuple:
 
 
 @bp.route("/day")
-@kept_page(DAY_GRID_DATA)
+@kept_page(DAY_GRID_DATA, signed_in=True)
 def day():
     the_day = requested_day()
     now = timeutil.now()
@@ -169,6 +169,7 @@ def day():
 
 
 @bp.route("/<int:room_id>/week")
+@kept_page(DAY_GRID_DATA, signed_in=True)
 def week(room_id: int):
     room = load_room(room_id)
     monday = services.week_monday(requested_day())
