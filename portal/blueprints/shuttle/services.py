@@ -113,10 +113,16 @@ def trip_day(trip: ShuttleTrip, day: date, info: DayInfo, exceptions: Iterable[S
 # --- loading a stretch of the schedule -----------------------------------------------------
 
 
+# The calendar is read for this many days at a time, as far as a question
+# reaches: the next buses are nearly always within the first days, and asking
+# the calendar about a day costs (see Schedule.day_info).
+CALENDAR_CHUNK_DAYS = 8
+
+
 @dataclass
 class Schedule:
     """Everything needed to answer questions about ``start``..``end``, loaded
-    with a fixed number of queries."""
+    with a fixed number of queries (the calendar in at most a few more)."""
 
     start: date
     end: date
@@ -135,10 +141,20 @@ class Schedule:
                     self.patterns[route.id, direction] = stops
 
     def day_info(self, day: date) -> DayInfo:
-        return self.days[day]
+        """The calendar's word on ``day``, read with the days after it (up to
+        :data:`CALENDAR_CHUNK_DAYS`) the first time a day is asked about: a
+        page showing the next few buses does not pay for the whole horizon."""
+        info = self.days.get(day)
+        if info is None:
+            if not self.start <= day <= self.end:
+                raise KeyError(day)
+            last = min(self.end, day + timedelta(days=CALENDAR_CHUNK_DAYS - 1))
+            self.days.update((i.day, i) for i in days_info(day, last) if i.day not in self.days)
+            info = self.days[day]
+        return info
 
     def trip_day(self, trip: ShuttleTrip, day: date) -> TripDay:
-        return trip_day(trip, day, self.days[day], self.exceptions.get(day, ()))
+        return trip_day(trip, day, self.day_info(day), self.exceptions.get(day, ()))
 
     def pattern_of(self, trip: ShuttleTrip) -> list[RouteStop]:
         return self.patterns.get((trip.route_id, trip.direction), [])
@@ -152,20 +168,29 @@ class Schedule:
 
 
 def load_schedule(start: date, end: date) -> Schedule:
-    """Four queries whatever the size: routes with their stops, trips and
-    buses; the exceptions; the notices; the calendar's local entries."""
+    """Four queries whatever the size: routes with their stops; the trips with
+    their buses; the exceptions; the notices. The calendar's local entries are
+    read as the days are asked about (:meth:`Schedule.day_info`).
+
+    Stops and trips are read apart: joined in one query each route's stops
+    would come back once per trip (stops × trips rows)."""
     routes = list(
         db.session.scalars(
             select(ShuttleRoute)
             .where(ShuttleRoute.active.is_(True))
-            .options(
-                joinedload(ShuttleRoute.route_stops).joinedload(RouteStop.stop),
-                joinedload(ShuttleRoute.trips).joinedload(ShuttleTrip.vehicle),
-            )
+            .options(joinedload(ShuttleRoute.route_stops).joinedload(RouteStop.stop))
             .order_by(ShuttleRoute.sort_order, ShuttleRoute.code)
         ).unique()
     )
-    trips = sorted((trip for route in routes for trip in route.trips), key=lambda t: (t.departs_at, t.id))
+    trips = list(
+        db.session.scalars(
+            select(ShuttleTrip)
+            .join(ShuttleRoute, ShuttleTrip.route_id == ShuttleRoute.id)
+            .where(ShuttleRoute.active.is_(True))
+            .options(joinedload(ShuttleTrip.vehicle))
+            .order_by(ShuttleTrip.departs_at, ShuttleTrip.id)
+        )
+    )
     exceptions: dict[date, list[ServiceException]] = defaultdict(list)
     for exception in db.session.scalars(
         select(ServiceException)
@@ -181,8 +206,7 @@ def load_schedule(start: date, end: date) -> Schedule:
             .order_by(ShuttleNotice.starts_on, ShuttleNotice.id)
         )
     )
-    days = {info.day: info for info in days_info(start, end)}
-    return Schedule(start, end, routes, trips, days, dict(exceptions), notices)
+    return Schedule(start, end, routes, trips, {}, dict(exceptions), notices)
 
 
 # --- what a day looks like -------------------------------------------------------------------
