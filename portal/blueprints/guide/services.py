@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from portal import audit
 from portal.blueprints.guide.models import GuideItem
@@ -37,9 +37,15 @@ CATEGORY_ORDER = (
 )
 
 
+# Built once: a CASE of two dozen literals costs more to build than the query it sorts.
+_CATEGORY_ORDER_BY = case(
+    {name: i for i, name in enumerate(CATEGORY_ORDER)}, value=GuideItem.category, else_=len(CATEGORY_ORDER)
+)
+
+
 def category_order():
     """An ORDER BY expression for ``GuideItem.category`` following ``CATEGORY_ORDER``."""
-    return case({name: i for i, name in enumerate(CATEGORY_ORDER)}, value=GuideItem.category, else_=len(CATEGORY_ORDER))
+    return _CATEGORY_ORDER_BY
 
 
 # "1." "2、" "（3）" "四、" at the start of a line people paste from a Word document.
@@ -112,6 +118,12 @@ def pack_categories(counts: list[tuple[str, int]], per_page: int) -> list[list[S
     return pages
 
 
+# What the list shows of an item (guide/_item_list.html): not its materials,
+# steps and notes.
+LISTED_FIELDS = (GuideItem.name, GuideItem.category, GuideItem.unit_id, GuideItem.room_id, GuideItem.window,
+                 GuideItem.promised_days)
+
+
 @dataclass(frozen=True)
 class GuideIndex:
     page: GroupedPage
@@ -132,12 +144,15 @@ def guide_index(*, category: str, unit_id: int | None, page: int, per_page: int)
         .group_by(Unit.id, Unit.name, Unit.short_name, Unit.sort_order)
         .order_by(Unit.sort_order, Unit.id)
     )]
-    counted = select(GuideItem.category, func.count()).group_by(GuideItem.category)
-    if category:
-        counted = counted.where(GuideItem.category == category)
-    if unit_id:
-        counted = counted.where(GuideItem.unit_id == unit_id)
-    counts = [(name, n) for name, n in db.session.execute(counted.order_by(category_order(), GuideItem.category))]
+    if category or unit_id:
+        counted = select(GuideItem.category, func.count()).group_by(GuideItem.category)
+        if category:
+            counted = counted.where(GuideItem.category == category)
+        if unit_id:
+            counted = counted.where(GuideItem.unit_id == unit_id)
+        counts = [(name, n) for name, n in db.session.execute(counted.order_by(category_order(), GuideItem.category))]
+    else:  # unfiltered, the page's categories are the sidebar's
+        counts = list(categories)
     pages = pack_categories(counts, per_page)
     groups: list[tuple[str, list[GuideItem]]] = []
     if 1 <= page <= len(pages):
@@ -145,7 +160,7 @@ def guide_index(*, category: str, unit_id: int | None, page: int, per_page: int)
         query = (
             select(GuideItem)
             .join(Unit, GuideItem.unit_id == Unit.id)
-            .options(contains_eager(GuideItem.unit),
+            .options(load_only(*LISTED_FIELDS), contains_eager(GuideItem.unit),
                      joinedload(GuideItem.room).joinedload(Room.floor).joinedload(Floor.building))
             .where(GuideItem.category.in_([part.category for part in slices]))
             .order_by(category_order(), GuideItem.category, Unit.sort_order, GuideItem.name, GuideItem.id)
