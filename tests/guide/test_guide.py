@@ -216,3 +216,25 @@ def test_a_category_larger_than_a_page_is_paged_through(app, client, small_build
         shown.append(re.findall(r">(事项\d\d|结婚登记)</a>", listing))
         assert f"第 {number} 页，共 4 页" in page
     assert shown == [names[0:4], names[4:8], names[8:10], ["结婚登记"]]
+
+
+def test_the_list_reads_a_fixed_number_of_queries_and_links_each_item(client, small_building, create_item,
+                                                                         count_queries):
+    sb = small_building
+    first = create_item(sb.renshe, "社会保障卡申领", room=sb.hall, window="3号窗口")
+    with count_queries() as few:
+        page = html(client.get("/services/"))
+    assert f'<a href="/services/{first.id}">社会保障卡申领</a>' in page
+    for n, (unit, room, category) in enumerate([(sb.renshe, sb.room_305, "就业创业"), (sb.minzheng, sb.annex_305, "婚姻家庭"),
+                                                (sb.minzheng, None, "社会救助"), (sb.renshe, sb.hall, "社会保障")]):
+        create_item(unit, f"事项{n}", category=category, room=room)
+    with count_queries() as more:
+        page = html(client.get("/services/"))
+    assert more.count == few.count, more.statements  # nothing per item, unit, room or category
+    assert "主楼 305" in page and "县委附楼 305" in page
+    for href in re.findall(r'href="(/services/\d+)"', page):
+        assert client.get(href).status_code == 200
+    with count_queries() as filtered:
+        page = html(client.get("/services/", query_string={"category": "婚姻家庭"}))
+    assert filtered.count == few.count + 1  # the filtered page's own counts
+    assert 'href="/services/?category=婚姻家庭" aria-current="page"' in page
