@@ -141,15 +141,20 @@ class Schedule:
                     self.patterns[route.id, direction] = stops
 
     def day_info(self, day: date) -> DayInfo:
-        """The calendar's word on ``day``, read with the days after it (up to
-        :data:`CALENDAR_CHUNK_DAYS`) the first time a day is asked about: a
-        page showing the next few buses does not pay for the whole horizon."""
+        """The calendar's word on ``day``, read with the days after it not read
+        yet (up to :data:`CALENDAR_CHUNK_DAYS`) the first time a day is asked
+        about: a page showing the next few buses does not pay for the whole
+        horizon."""
         info = self.days.get(day)
         if info is None:
             if not self.start <= day <= self.end:
                 raise KeyError(day)
-            last = min(self.end, day + timedelta(days=CALENDAR_CHUNK_DAYS - 1))
-            self.days.update((i.day, i) for i in days_info(day, last) if i.day not in self.days)
+            last = day
+            while last < min(self.end, day + timedelta(days=CALENDAR_CHUNK_DAYS - 1)) and (
+                last + timedelta(days=1) not in self.days
+            ):
+                last += timedelta(days=1)
+            self.days.update((i.day, i) for i in days_info(day, last))
             info = self.days[day]
         return info
 

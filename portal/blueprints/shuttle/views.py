@@ -126,10 +126,11 @@ def render_home_panel() -> str | None:
         schedule = load_schedule(today - timedelta(days=1), today + timedelta(days=DEFAULT_HORIZON_DAYS))
         if not schedule.scheduled_trips():
             return ""
+        board = departures_from(schedule, minute, limit=3)  # first: it reads the calendar from yesterday on
         return render_template(
             "shuttle/_home_panel.html",
             status=status_from(schedule, today),
-            board=departures_from(schedule, minute, limit=3),
+            board=board,
             now=minute,
             tomorrow=today + timedelta(days=1),
         )
