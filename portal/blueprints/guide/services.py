@@ -138,10 +138,11 @@ def guide_index(*, category: str, unit_id: int | None, page: int, per_page: int)
     categories = [tuple(row) for row in db.session.execute(
         select(GuideItem.category, func.count()).group_by(GuideItem.category).order_by(category_order(), GuideItem.category)
     )]
+    # Counted on the unit index alone, then joined to the few units.
+    per_unit = select(GuideItem.unit_id, func.count().label("n")).group_by(GuideItem.unit_id).subquery()
     units = [tuple(row) for row in db.session.execute(
-        select(Unit.id, Unit.name, Unit.short_name, func.count(GuideItem.id))
-        .join(GuideItem, GuideItem.unit_id == Unit.id)
-        .group_by(Unit.id, Unit.name, Unit.short_name, Unit.sort_order)
+        select(Unit.id, Unit.name, Unit.short_name, per_unit.c.n)
+        .join(per_unit, per_unit.c.unit_id == Unit.id)
         .order_by(Unit.sort_order, Unit.id)
     )]
     if category or unit_id:
