@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 from flask_babel import lazy_gettext as _l
@@ -66,6 +67,7 @@ class DayInfo:
         return ""
 
 
+@lru_cache(maxsize=4096)  # a pure function of the date (a frozen answer), asked for every day a page shows
 def official_day(day: date) -> DayInfo:
     """What the package says, without local overrides."""
     try:
