@@ -172,8 +172,12 @@ class MeterBook:
             result.append(self._successor[result[-1].id])
         return result
 
+    def active(self, period: date) -> list[Meter]:
+        """The meters that served any day of ``period``, in no particular order."""
+        return [m for m in self.by_id.values() if active_in(m, period)]
+
     def active_in(self, period: date) -> list[Meter]:
-        return sorted((m for m in self.by_id.values() if active_in(m, period)), key=meter_order)
+        return sorted(self.active(period), key=meter_order)
 
     def active_mains(self) -> list[Meter]:
         return sorted(
@@ -223,7 +227,7 @@ class LineReview:
     unit_id: int | None
     rows: list[MeterRow]
     usage: SpanUsage
-    history: list[Decimal]
+    history: list[Decimal]  # use in the months before, oldest first; only for a point read this month
 
     @property
     def meter(self) -> Meter:
@@ -330,6 +334,21 @@ def meter_row(
     return MeterRow(meter, line, start, start_is_initial, None if removed_now else reading, end, usage, installed_now, removed_now)
 
 
+def _first_readings_needed(
+    book: MeterBook, periods: Iterable[date], readings: Mapping[tuple[int, date], Decimal]
+) -> dict[int, date]:
+    """The first month on record of the meters whose start in one of ``periods``
+    depends on it (see ``meter_row``: not installed that month, and no reading the
+    month before): one query for those few meters, none when every meter was read."""
+    ids = {
+        meter.id
+        for period in periods
+        for meter in book.active(period)
+        if meter.installed_on < period and (meter.id, add_months(period, -1)) not in readings
+    }
+    return _first_reading_periods(ids) if ids else {}
+
+
 def review_month(
     period: date, book: MeterBook | None = None, *, typed: Mapping[int, Decimal | None] | None = None
 ) -> MonthReview:
@@ -338,33 +357,45 @@ def review_month(
     ``typed`` (meter id → value, None for an empty box) stands in for the
     stored readings of ``period``: what a refused grid shows is worked out from
     what was typed, not from what is stored.
+
+    The months before are looked at only for the metering points read this
+    month (the jump check), and only as far back as the check reaches, so the
+    cost does not grow with the years of readings on record.
     """
     book = book or MeterBook.load()
-    readings = _load_readings(add_months(period, -HISTORY_MONTHS - 1), period)
-    first_reading = _first_reading_periods()
+    readings = _load_readings(add_months(period, -1), period)
     for meter_id, value in (typed or {}).items():
         if value is None:
             readings.pop((meter_id, period), None)
         else:
             readings[(meter_id, period)] = value
 
-    def lines_for(month: date) -> tuple[list[MeterRow], dict[int, list[MeterRow]]]:
-        rows = [meter_row(m, month, readings, first_reading, book.line_of(m)) for m in book.active_in(month)]
-        grouped: dict[int, list[MeterRow]] = defaultdict(list)
-        for row in rows:
-            grouped[row.line].append(row)
-        return rows, grouped
+    rows_now = book.active_in(period)
+    first_reading = _first_readings_needed(book, [period], readings)
+    rows = [meter_row(m, period, readings, first_reading, book.line_of(m)) for m in rows_now]
+    grouped: dict[int, list[MeterRow]] = defaultdict(list)
+    for row in rows:
+        grouped[row.line].append(row)
+    usage = {key: line_usage(r.usage for r in line_rows) for key, line_rows in grouped.items()}
 
+    # Only a metering point with a use of zero or more this month is checked for a jump.
+    checked = {key for key, used in usage.items() if used.usage is not None and used.usage >= 0}
     history: dict[int, list[Decimal]] = defaultdict(list)
-    for back in range(HISTORY_MONTHS, 0, -1):
-        earlier = add_months(period, -back)
-        _, grouped = lines_for(earlier)
-        for key, rows in grouped.items():
-            used = line_usage(r.usage for r in rows).usage
-            if used is not None and used >= 0:
-                history[key].append(used)
+    if checked:
+        earlier_months = [add_months(period, -back) for back in range(HISTORY_MONTHS, 0, -1)]
+        readings |= _load_readings(add_months(period, -HISTORY_MONTHS - 1), add_months(period, -2))
+        first_reading |= _first_readings_needed(book, earlier_months, readings)
+        for earlier in earlier_months:
+            spans: dict[int, list[SpanUsage]] = defaultdict(list)
+            for meter in book.active(earlier):
+                key = book.line_of(meter)
+                if key in checked:
+                    spans[key].append(meter_row(meter, earlier, readings, first_reading, key).usage)
+            for key, parts in spans.items():
+                used = line_usage(parts).usage
+                if used is not None and used >= 0:
+                    history[key].append(used)
 
-    rows, grouped = lines_for(period)
     lines: dict[int, LineReview] = {}
     for key, line_rows in grouped.items():
         latest = line_rows[-1].meter
@@ -375,7 +406,7 @@ def review_month(
             kind=latest.kind,
             unit_id=latest.unit_id,
             rows=line_rows,
-            usage=line_usage(r.usage for r in line_rows),
+            usage=usage[key],
             history=history.get(key, []),
         )
     anomalies = find_anomalies(
