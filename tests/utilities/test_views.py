@@ -431,6 +431,28 @@ def test_bill_list_and_closed_month_run_a_fixed_number_of_queries(client, site, 
     assert later_month_page.count == month_page.count
 
 
+def test_the_month_page_costs_the_same_after_months_of_history_and_is_drawn_once_per_change(
+    client, site, quiet_month, as_manager, count_queries, clock
+):
+    clock(2026, 3, 10, 9, 0)
+    usage = {"甲": 300, "乙": 200, "丙": 100, "w甲": 20, "w乙": 10, "w丙": 10, "E": 100, "W": 60, "C": 250}
+    for n in range(9):
+        quiet_month(month(n), base={name: used * n for name, used in usage.items()})
+    with count_queries() as early:
+        assert client.get("/utilities/months/2025-02").status_code == 200
+    with count_queries() as late:
+        page = client.get("/utilities/months/2025-09")
+    assert late.count == early.count  # eight months of readings before it cost nothing more
+    # The readings, invoices and draft bills are drawn once; the page around them is not.
+    with count_queries() as again:
+        assert client.get("/utilities/months/2025-09").get_data(as_text=True) == page.get_data(as_text=True)
+    assert again.count < late.count
+    assert "250.00 kWh" in page.get_data(as_text=True)  # the lobby's use
+    site.read(month(8), {site.common: D(250 * 8 + 300)})
+    html = client.get("/utilities/months/2025-09").get_data(as_text=True)
+    assert "300.00 kWh" in html and "250.00 kWh" not in html
+
+
 def test_control_characters_never_reach_the_database(client, site, as_manager):
     # NUL is refused for the whole portal (400); other control characters are stripped.
     refused = client.post("/utilities/meters/new", data=meter_form(site, name="丙局\x00新表", note="x"))

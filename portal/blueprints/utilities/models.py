@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal import timeutil
 from portal.blueprints.utilities.allocation import effective_rate
+from portal.cache import watch
 from portal.db import AwareDateTime, Money, ScaledDecimal, db
 from portal.labels import LabelledEnum
 from portal.models import Unit, User
@@ -298,6 +299,10 @@ class BillAdjustment(db.Model):
 
     bill: Mapped[UnitBill] = relationship(back_populates="adjustments")
     created_by: Mapped[User | None] = relationship()
+
+
+# The month page's drawings are kept per data version of this area (see views.MONTH_DATA).
+watch("utilities", Meter, BillingMonth, MeterReading, Invoice, FixedRatio, UnitBill, UnitBillLine, BillAdjustment)
 
 
 def was_closed(month: BillingMonth) -> bool:

@@ -8,15 +8,18 @@ rule's message on the form.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
 from flask import abort, flash, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import false, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
@@ -43,6 +46,7 @@ from portal.blueprints.utilities.models import (
 )
 from portal.blueprints.utilities.readings import parse_reading
 from portal.blueprints.utilities.services import MeterRow
+from portal.cache import cached
 from portal.confirm import confirmation_page, confirmed
 from portal.db import db
 from portal.forms import EmptyForm, form_status
@@ -124,22 +128,51 @@ def index():
 # --- a month --------------------------------------------------------------
 
 
-def render_month(period: date, *, close_form: CloseMonthForm | None = None, status: int = 200):
-    overview = services.month_overview(period, with_money=is_manager())
-    bills = None
-    if overview.with_money and overview.closed:
-        bills = paginate(services.bills_query(month_id=overview.month.id))
-    return render(
-        "utilities/month.html",
+# What the month page's blocks are drawn from (unit names, floor areas and
+# headcounts too): a change to any of them draws them again.
+MONTH_DATA = ("utilities", "building")
+
+
+@dataclass(frozen=True)
+class MonthDrawing:
+    """The month page's blocks as drawn, and what the rest of the page needs to know of them."""
+
+    blocks: Markup
+    final: bool
+    closed: bool
+    closable: bool
+    warnings: bool
+
+
+def draw_month(period: date, with_money: bool) -> MonthDrawing:
+    overview = services.month_overview(period, with_money=with_money)
+    blocks = render_template(
+        "utilities/_month_blocks.html",
         overview=overview,
         review=overview.review,
-        month=overview.month,
         label=overview.label,
         final=overview.final,
-        is_manager=overview.with_money,
+        is_manager=with_money,
         invoices=overview.invoices,
+    )
+    return MonthDrawing(Markup(blocks), overview.final, overview.closed, overview.closable, bool(overview.review.warnings))
+
+
+def render_month(period: date, *, close_form: CloseMonthForm | None = None, status: int = 200):
+    with_money = is_manager()
+    key = ("utilities.month", period, str(get_locale()), with_money)
+    drawing = cached(MONTH_DATA, key, lambda: draw_month(period, with_money))
+    month = services.get_month(period)
+    bills = None
+    if with_money and drawing.closed and month is not None:
+        bills = paginate(services.bills_query(month_id=month.id))
+    return render(
+        "utilities/month.html",
+        drawing=drawing,
+        month=month,
+        label=f"{period:%Y-%m}",
         bills=bills,
-        close_form=(close_form or CloseMonthForm()) if overview.closable else None,
+        close_form=(close_form or CloseMonthForm()) if drawing.closable else None,
         status=status,
     )
 
