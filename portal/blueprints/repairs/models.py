@@ -10,6 +10,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
+from portal.cache import watch
 from portal.db import AwareDateTime, Money, db, enum_column
 from portal.labels import LabelledEnum
 from portal.models import Floor, Room, User
@@ -190,3 +191,7 @@ class RepairEvent(db.Model):
 
     request: Mapped[RepairRequest] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+# The queue's drawings are kept per data version of this area (see views.QUEUE_DATA).
+watch("repairs", RepairRequest, RepairVisit, RepairEvent)

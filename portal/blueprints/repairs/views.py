@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from io import BytesIO
 from typing import Any
 
-from flask import abort, flash, request, send_file, url_for
+from flask import abort, flash, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from wtforms import SelectChoice
 
 from portal import timeutil
@@ -35,6 +38,7 @@ from portal.blueprints.repairs.services import (
     report_fault,
     waiting_time,
 )
+from portal.cache import cached, read_tokens
 from portal.db import db
 from portal.forms import form_status
 from portal.htmx import redirect_to, render
@@ -274,20 +278,51 @@ def _filters(*, statuses: tuple[Status, ...] | None = None, with_text: bool = Fa
     )
 
 
+# What the queue's table is drawn from. Reporters' names come from the accounts,
+# which have no data version: a renamed reporter shows once the drawing expires
+# (portal.cache keeps it five minutes at most).
+QUEUE_DATA = ("repairs", "building")
+# Where each row's form takes the viewer's CSRF token: the drawing is shared by
+# every property worker, the token is not.
+TOKEN_SLOT = "csrf-token-slot"
+
+
 @bp.route("/queue")
 @roles_required(*WORKERS)
 def queue():
     """Open requests, most urgent first, then oldest first."""
     filters = _filters(statuses=OPEN_STATUSES)
+    now = timeutil.now()
+    may_step = current_user.has_role(Role.PROPERTY)
+    tokens = read_tokens(QUEUE_DATA)
+    locale = str(get_locale())
+    # The waiting times move on each minute; "overdue" is worked out at the moment drawn.
+    key = ("repairs.queue", replace(filters, overdue_at=None), filters.overdue_at is not None, arg_page(), locale,
+           may_step, timeutil.floor_to(now, timedelta(minutes=1)))
+
+    def draw() -> Markup:
+        return Markup(render_template(
+            "repairs/_queue_table.html",
+            page=paginate(queue_query(filters)),
+            args=filters.url_args(),
+            now=now,
+            may_step=may_step,
+            step_token=TOKEN_SLOT,
+            Status=Status,
+            Action=Action,
+            repairs_waiting=waiting_time,
+        ))
+
+    table = cached(QUEUE_DATA, key, draw, tokens=tokens)
+    if may_step:
+        table = Markup(table.replace(TOKEN_SLOT, generate_csrf()))
     return _page(
         "repairs/queue.html",
-        "repairs/_queue_table.html",
-        page=paginate(queue_query(filters)),
+        table,
+        table=table,
         filters=filters,
-        args=filters.url_args(),
-        building_choices=building_choices(_("All buildings")),
-        now=timeutil.now(),
-        step_form=StepForm(formdata=None),
+        building_choices=cached(("building",), ("repairs.building_choices", locale),
+                                lambda: building_choices(_("All buildings")), tokens=tokens),
     )
 
 
