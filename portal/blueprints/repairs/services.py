@@ -400,11 +400,14 @@ def can_view(user: User, repair: RepairRequest) -> bool:
 # --- reads for the pages ------------------------------------------------------------------------
 
 
-def with_place(query):
+def with_place(query, *, reporter_unit: bool = True):
+    """The place and the reporter loaded with the requests; a list that shows only the
+    reporter's name (the queue) leaves out their unit and roles."""
+    reporter = joinedload(RepairRequest.reporter)
     return query.options(
         joinedload(RepairRequest.floor).joinedload(Floor.building),
         joinedload(RepairRequest.room),
-        joinedload(RepairRequest.reporter).joinedload(User.unit),
+        reporter.joinedload(User.unit) if reporter_unit else reporter.lazyload(User.role_rows),
     )
 
 
@@ -481,7 +484,9 @@ def my_reports_query(user: User, *, only_open: bool):
 
 def queue_query(filters: Filters):
     """Open requests, most urgent first, then oldest first."""
-    query = _filtered(with_place(select(RepairRequest)).where(RepairRequest.status.in_(OPEN_STATUSES)), filters)
+    query = _filtered(
+        with_place(select(RepairRequest), reporter_unit=False).where(RepairRequest.status.in_(OPEN_STATUSES)), filters
+    )
     return query.order_by(URGENCY_RANK, RepairRequest.reported_at, RepairRequest.id)
 
 
