@@ -283,8 +283,9 @@ def _filters(*, statuses: tuple[Status, ...] | None = None, with_text: bool = Fa
 # (portal.cache keeps it five minutes at most).
 QUEUE_DATA = ("repairs", "building")
 # Where each row's form takes the viewer's CSRF token: the drawing is shared by
-# every property worker, the token is not.
-TOKEN_SLOT = "csrf-token-slot"
+# every property worker, the token is not. Text typed by people is escaped in the
+# drawing, so none of it can read as this slot.
+TOKEN_SLOT = Markup("<csrf-token>")
 
 
 @bp.route("/queue")

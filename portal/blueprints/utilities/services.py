@@ -370,9 +370,8 @@ def review_month(
         else:
             readings[(meter_id, period)] = value
 
-    rows_now = book.active_in(period)
     first_reading = _first_readings_needed(book, [period], readings)
-    rows = [meter_row(m, period, readings, first_reading, book.line_of(m)) for m in rows_now]
+    rows = [meter_row(m, period, readings, first_reading, book.line_of(m)) for m in book.active_in(period)]
     grouped: dict[int, list[MeterRow]] = defaultdict(list)
     for row in rows:
         grouped[row.line].append(row)
