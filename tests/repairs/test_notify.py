@@ -69,7 +69,7 @@ def test_one_insert_per_event(make_user, make_repair, property_user, count_queri
     repair = make_repair(reporter)
     with count_queries() as queries:
         notify.reported(repair, now=T0)
-    inserts = [s for s in queries.statements if s.lstrip().upper().startswith("INSERT")]
+    inserts = [s for s in queries.statements if s.lstrip().upper().startswith("INSERT INTO NOTIFICATION ")]
     assert len(inserts) == 1
 
 

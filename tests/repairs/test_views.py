@@ -534,3 +534,23 @@ def test_repeat_faults_group_spots_spelled_differently(client, make_user, make_r
     page = client.get("/repairs/reports").get_data(as_text=True)
     repeats = page[page.index('id="repeats"'):page.index("未完成的报修")]
     assert "1号电梯" in repeats and "没有重复故障" not in repeats
+
+
+def test_a_workers_queue_is_kept_for_their_session_until_a_request_changes(
+    client, make_user, auth, make_repair, property_user, count_queries
+):
+    from portal.blueprints import header_areas
+    from portal.cache import bump
+
+    reporter = make_user()
+    make_repair(reporter, room="ZL101")
+    bump(db.session.connection(), header_areas())  # the header's areas on record, as in a building in use
+    db.session.commit()
+    auth.login_as(property_user)
+    client.get("/repairs/queue")  # the session's CSRF token
+    first = client.get("/repairs/queue").get_data()
+    with count_queries() as counted:
+        again = client.get("/repairs/queue").get_data()
+    assert again == first and counted.count <= 3  # (SQLite's BEGIN,) the account and the data versions
+    make_repair(reporter, room="ZF101")
+    assert client.get("/repairs/queue").get_data() != first

@@ -487,3 +487,24 @@ def test_percentages_that_do_not_add_up_save_nothing(client, site, as_manager):
     assert response.status_code == 422 and "合计为 80.000%" in response.get_data(as_text=True)
     assert services.fixed_ratios(Supply.WATER, [a.id, b.id, c.id]) == {a.id: D("50"), b.id: D("25"), c.id: D("25")}
     assert client.get("/utilities/ratios/gas").status_code == 404
+
+
+def test_a_managers_month_page_is_kept_for_their_session_until_a_reading_changes(
+    client, site, quiet_month, as_manager, count_queries, clock
+):
+    from portal.blueprints import header_areas
+    from portal.cache import bump
+
+    clock(2026, 3, 10, 9, 0)
+    quiet_month(month(0), base={"E": 0})
+    bump(db.session.connection(), header_areas())  # the header's areas on record, as in a building in use
+    db.session.commit()
+    client.get("/utilities/months/2025-02")  # the session's CSRF token
+    first = client.get("/utilities/months/2025-02").get_data()
+    with count_queries() as counted:
+        again = client.get("/utilities/months/2025-02").get_data()
+    assert again == first and counted.count <= 3  # (SQLite's BEGIN,) the account and the data versions
+    site.read(month(0), {site.common: D(123)})
+    with count_queries() as counted:
+        client.get("/utilities/months/2025-02")
+    assert counted.count > 3  # a new reading: drawn again

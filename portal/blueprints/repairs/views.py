@@ -38,7 +38,7 @@ from portal.blueprints.repairs.services import (
     report_fault,
     waiting_time,
 )
-from portal.cache import cached, read_tokens
+from portal.cache import cached, kept_page, read_tokens
 from portal.db import db
 from portal.forms import form_status
 from portal.htmx import redirect_to, render
@@ -290,6 +290,7 @@ TOKEN_SLOT = Markup("<csrf-token>")
 
 @bp.route("/queue")
 @roles_required(*WORKERS)
+@kept_page(QUEUE_DATA, signed_in=True)
 def queue():
     """Open requests, most urgent first, then oldest first."""
     filters = _filters(statuses=OPEN_STATUSES)

@@ -46,7 +46,7 @@ from portal.blueprints.utilities.models import (
 )
 from portal.blueprints.utilities.readings import parse_reading
 from portal.blueprints.utilities.services import MeterRow
-from portal.cache import cached
+from portal.cache import cached, kept_page
 from portal.confirm import confirmation_page, confirmed
 from portal.db import db
 from portal.forms import EmptyForm, form_status
@@ -179,6 +179,7 @@ def render_month(period: date, *, close_form: CloseMonthForm | None = None, stat
 
 @bp.route("/months/<period>")
 @roles_required(*METER_READERS)
+@kept_page(MONTH_DATA, signed_in=True)
 def month(period: str):
     return render_month(load_period(period))
 
