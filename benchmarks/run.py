@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from benchmarks.dataset import DATASETS, ensure_dataset
 from benchmarks.pages import PAGES, BenchPage
@@ -137,7 +137,14 @@ def login(port: int, username: str, password: str) -> str:
     )
     if status != 303:
         raise RuntimeError(f"login as {username} failed: {status}")
-    return headers["Set-Cookie"].split(";")[0]
+    cookie = headers["Set-Cookie"].split(";")[0]
+    # Follow the redirect as a browser does: the landing page shows (and so takes
+    # out of the session) the login's flashed message.
+    landing = urlsplit(headers["Location"])
+    status, headers, _ = request(port, landing.path + (f"?{landing.query}" if landing.query else ""), {"Cookie": cookie})
+    if "Set-Cookie" in headers:
+        cookie = headers["Set-Cookie"].split(";")[0]
+    return cookie
 
 
 @dataclass
