@@ -205,8 +205,8 @@ class StoredResponse:
 
 # Whole pages have their own, smaller map: query strings are endless, and pages
 # must not push the hot blocks out of ``_cache`` nor grow a worker past its memory
-# budget (256 pages of at most some tens of KB).
-_pages = LocalCache(size=256, seconds=300.0)
+# budget (128 pages of at most some tens of KB: the hot ones of a worker).
+_pages = LocalCache(size=128, seconds=300.0)
 
 # Headers that tell htmx's kinds of request apart: the same URL answers each with other markup.
 _REQUEST_KINDS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target")
