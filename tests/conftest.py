@@ -245,6 +245,20 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
+def areas_on_record(app: Flask) -> Callable[..., None]:
+    """``areas_on_record("building")``: those areas and the header's get a data version, as in
+    a building in use (an area never written is never cached, so no page would be kept)."""
+    from portal.blueprints import header_areas
+    from portal.cache import bump
+
+    def record(*areas: str) -> None:
+        bump(db.session.connection(), (*areas, *header_areas()))
+        db.session.commit()
+
+    return record
+
+
+@pytest.fixture
 def runner(app: Flask):
     return app.test_cli_runner()
 

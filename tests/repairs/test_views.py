@@ -537,15 +537,11 @@ def test_repeat_faults_group_spots_spelled_differently(client, make_user, make_r
 
 
 def test_a_workers_queue_is_kept_for_their_session_until_a_request_changes(
-    client, make_user, auth, make_repair, property_user, count_queries
+    client, make_user, auth, make_repair, property_user, count_queries, areas_on_record
 ):
-    from portal.blueprints import header_areas
-    from portal.cache import bump
-
     reporter = make_user()
     make_repair(reporter, room="ZL101")
-    bump(db.session.connection(), header_areas())  # the header's areas on record, as in a building in use
-    db.session.commit()
+    areas_on_record()
     auth.login_as(property_user)
     client.get("/repairs/queue")  # the session's CSRF token
     first = client.get("/repairs/queue").get_data()

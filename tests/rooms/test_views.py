@@ -645,13 +645,10 @@ def test_the_week_view_does_not_query_per_booking(client, auth, demo, create_boo
 
 
 def test_a_signed_in_users_grids_are_kept_for_their_session_until_a_booking_changes(
-        client, auth, demo, create_booking, workday):
-    from portal.blueprints import header_areas
+        client, auth, demo, create_booking, workday, areas_on_record):
     from portal.blueprints.rooms.services import meeting_rooms
-    from portal.cache import bump
 
-    bump(db.session.connection(), header_areas())  # the header's areas on record, as in a building in use
-    db.session.commit()
+    areas_on_record()
     auth.login_as(demo["employee"])
     room = meeting_rooms()[0]
     for url in (f"/rooms/day?date={workday.isoformat()}", f"/rooms/{room.id}/week?date={workday.isoformat()}"):

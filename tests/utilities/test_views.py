@@ -490,15 +490,11 @@ def test_percentages_that_do_not_add_up_save_nothing(client, site, as_manager):
 
 
 def test_a_managers_month_page_is_kept_for_their_session_until_a_reading_changes(
-    client, site, quiet_month, as_manager, count_queries, clock
+    client, site, quiet_month, as_manager, count_queries, clock, areas_on_record
 ):
-    from portal.blueprints import header_areas
-    from portal.cache import bump
-
     clock(2026, 3, 10, 9, 0)
     quiet_month(month(0), base={"E": 0})
-    bump(db.session.connection(), header_areas())  # the header's areas on record, as in a building in use
-    db.session.commit()
+    areas_on_record()
     client.get("/utilities/months/2025-02")  # the session's CSRF token
     first = client.get("/utilities/months/2025-02").get_data()
     with count_queries() as counted:

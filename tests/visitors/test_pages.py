@@ -205,24 +205,33 @@ def test_the_desk_redraws_its_shared_panels_when_the_minute_or_the_data_changes(
     assert "刚进来" in text(client.get("/visitors/")) and "刚进来" in text(client.get("/visitors/on-site"))
 
 
-def test_a_guards_desk_is_served_again_until_someone_comes_or_goes(client, auth, make_user, make_entry, clock,
-                                                                    count_queries):
-    from portal.blueprints import header_areas
-    from portal.cache import bump
-
+def test_a_guards_on_site_list_is_served_again_until_someone_comes_or_goes(client, auth, make_user, make_entry, clock,
+                                                                           count_queries, areas_on_record):
     clock(2026, 12, 3, 10, 0)
     login(auth, make_user, Role.SECURITY)
-    bump(db.session.connection(), ("building", *header_areas()))  # areas on record, as in a building in use
+    areas_on_record("building")
     make_entry(1, name="访客甲")
-    for path in ("/visitors/", "/visitors/on-site"):
-        client.get(path)
-        first = client.get(path)
-        with count_queries() as counted:
-            again = client.get(path)
-        assert again.get_data() == first.get_data() and "访客甲" in text(again)
-        assert counted.count == 2  # the account and the data versions
+    client.get("/visitors/on-site")
+    first = client.get("/visitors/on-site")
+    with count_queries() as counted:
+        again = client.get("/visitors/on-site")
+    assert again.get_data() == first.get_data() and "访客甲" in text(again)
+    assert counted.count == 2  # the account and the data versions
     make_entry(1, name="访客乙")
-    assert "访客乙" in text(client.get("/visitors/")) and "访客乙" in text(client.get("/visitors/on-site"))
+    assert "访客乙" in text(client.get("/visitors/on-site"))
+
+
+def test_each_drawing_of_the_desk_has_its_own_submission_token(client, auth, make_user, make_entry, clock,
+                                                               areas_on_record):
+    """Two check-ins from two drawings of the desk are two visitors, never one form sent twice."""
+    clock(2026, 12, 3, 10, 0)
+    login(auth, make_user, Role.SECURITY)
+    areas_on_record("building")
+    make_entry(1, name="访客甲")
+    token = re.compile(r'name="submission_token" type="hidden" value="([^"]+)"')
+    client.get("/visitors/")
+    tokens = {token.search(text(client.get("/visitors/"))).group(1) for _ in range(3)}
+    assert len(tokens) == 3
 
 
 def test_history_search_filters_and_pages(client, auth, make_user, make_entry, units):
