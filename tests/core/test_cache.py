@@ -280,15 +280,20 @@ def test_each_account_and_each_session_has_its_own_page(app, kept_for_users, mak
         assert serializer.loads(token) == raw_token
 
 
-def test_a_new_notice_for_the_user_redraws_the_header(app, kept_for_users, make_user):
+def test_a_new_notice_shows_in_the_header_when_the_minute_turns(app, kept_for_users, make_user, clock):
+    """Notices have no data area (a version row locked by every event would serialise the
+    writes that emit them): a kept page shows a new one at the next minute, as the
+    header's own count does when it refreshes itself."""
     from portal import timeutil
     from portal.blueprints.notifications.models import Notification
 
+    clock(2026, 11, 4, 9, 0, 10)
     client, user = _signed_in_client(app, make_user, "王芳")
     assert "inbox-count__number" not in client.get("/_test/buildings").get_data(as_text=True)
     now = timeutil.now()
     db.session.add(Notification(recipient_id=user.id, kind="test", event_key="k", created_at=now, next_attempt_at=now))
     db.session.commit()
+    clock(2026, 11, 4, 9, 1, 0)
     assert "inbox-count__number" in client.get("/_test/buildings").get_data(as_text=True)
 
 

@@ -119,7 +119,6 @@ CAPABILITY = Capability(
     "notifications",
     admin_links=ADMIN_LINKS,
     header_item=header_item,
-    header_areas=("notifications",),
     settings=(
         Setting("SMTP_HOST", "", str),
         Setting("SMTP_PORT", 25),

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.cache import watch
 from portal.db import AwareDateTime, db, enum_column
 from portal.labels import LabelledEnum
 from portal.models import Role, Unit, User
@@ -120,7 +119,3 @@ class NotificationProfile(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
 
     user: Mapped[User] = relationship()
-
-
-# The header's count of open to-dos and unread notices is drawn from these.
-watch("notifications", Notification)
