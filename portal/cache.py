@@ -29,7 +29,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Response, has_request_context, make_response, request, session
+from flask import Response, current_app, has_request_context, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import String, event, select, update
@@ -39,8 +39,12 @@ from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from portal import timeutil
 from portal.db import db
+from portal.extensions import login_manager
 
 T = TypeVar("T")
+
+# The area of the accounts and their roles (``portal.models`` watches them).
+ACCOUNTS = "accounts"
 
 
 class DataVersion(db.Model):
@@ -214,23 +218,32 @@ _REQUEST_KINDS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-
 
 def _viewer(signed_in: bool) -> tuple[Hashable, ...] | None:
     """Who a page is drawn for, as far as it can differ between viewers; None: draw
-    it afresh and do not keep it.
+    it afresh and do not keep it. Read from the session alone: a page served again
+    needs no account loaded.
 
-    A visitor with no session sees what every such visitor sees. A signed-in user
-    sees their name, roles and the like (the loaded account's columns: a change of
-    roles or password ends the session anyway) and their session's CSRF token, so
-    a page is never served to another account nor to another browser of the same
-    one. A flashed message waiting in the session is shown by a fresh page."""
+    A visitor with no session (and no remember-me cookie) sees what every such
+    visitor sees. A signed-in user is known by the session's account id, which
+    holds the account's session version, and the session's CSRF token, so a page
+    is never served to another account nor to another browser of the same one; the
+    ``"accounts"`` area's token (watched with every page for users) stands for the
+    account's columns and roles. A flashed message waiting in the session is shown
+    by a fresh page, as is a session Flask-Login would mark as no longer fresh."""
     if request.method != "GET":
         return None
-    if not current_user.is_authenticated:
-        return ("visitor",) if not session else None
-    if not signed_in or "_flashes" in session or "csrf_token" not in session:
+    if not session:
+        remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        return None if remember in request.cookies else ("visitor",)
+    account = session.get("_user_id")
+    if not signed_in or account is None or "_flashes" in session or "csrf_token" not in session:
         return None
-    user = current_user
-    return ("user", user.id, user.session_version, user.username, user.display_name, user.unit_id, user.title,
-            user.phone_ext, user.office_room_id, tuple(sorted(role.value for role in user.roles)),
-            session["csrf_token"])
+    if session.get("_fresh") is not False and session.get("_id") != login_manager._session_identifier_generator():
+        return None
+    return ("user", account, session["csrf_token"])
+
+
+def _drawn_for(account: str) -> bool:
+    """The view loaded the session's account (not a stale one, nor none)."""
+    return current_user.is_authenticated and current_user.get_id() == account
 
 
 def kept_page(
@@ -247,9 +260,12 @@ def kept_page(
 
     Visitors who have not logged in all share one page. With ``signed_in``, a
     signed-in user is also served their own page again (see :func:`_viewer`); the
-    header's areas (``Capability.header_areas``) are then watched too, and
-    ``areas`` must name everything the view reads for that user. A response that
-    is not a plain 200, sets a cookie or changes the session is not kept."""
+    header's areas (``Capability.header_areas``) and the accounts are then watched
+    too, and ``areas`` must name everything the view reads for that user. Put it
+    above the view's access check: a hit is the page that check let this session
+    see, while its account is unchanged. A response that is not a plain 200, sets a
+    cookie or changes the session is not kept, nor a page drawn for another account
+    than the session names."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
@@ -261,7 +277,7 @@ def kept_page(
             if viewer[0] == "user":
                 from portal.blueprints import header_areas
 
-                watched = tuple(sorted(set(watched).union(header_areas())))
+                watched = tuple(sorted(set(watched).union(header_areas(), (ACCOUNTS,))))
             tokens = read_tokens(watched)
             own = version() if version is not None else ""
             if own is None or any(area not in tokens for area in watched):
@@ -275,7 +291,8 @@ def kept_page(
             if stored is None:
                 response = make_response(view(*args, **kwargs))
                 if (response.status_code != 200 or response.is_streamed or "Set-Cookie" in response.headers
-                        or session.modified or (viewer[0] == "visitor" and session)):
+                        or session.modified or (viewer[0] == "visitor" and session)
+                        or (viewer[0] == "user" and not _drawn_for(viewer[1]))):
                     return response
                 stored = StoredResponse(200, tuple(response.headers.items()), response.get_data())
                 _pages.put(key, stored, clock)

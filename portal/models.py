@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
-from portal.cache import watch
+from portal.cache import ACCOUNTS, watch
 from portal.db import AwareDateTime, ScaledDecimal, db
 from portal.labels import LabelledEnum
 
@@ -248,3 +248,5 @@ class AuditLog(db.Model):
 
 # Pages cached by portal.cache show these models' data.
 watch("building", Building, Floor, Room, Unit)
+# Pages kept per signed-in session are drawn from the account and its roles.
+watch(ACCOUNTS, User, UserRole)

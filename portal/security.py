@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, make_response, redirect, request, url_for
+from flask import Flask, Response, abort, current_app, make_response, redirect, request, session, url_for
 from flask_login import current_user
 
 from portal.extensions import login_manager
@@ -101,8 +101,10 @@ def set_security_headers(response: Response) -> Response:
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         # Served over HTTPS (secure cookies): browsers must not fall back to HTTP.
         headers.setdefault("Strict-Transport-Security", HSTS)
-    if request.endpoint != "static" and current_user.is_authenticated:
+    if request.endpoint != "static" and "_user_id" in session:
         # Shared office PCs: pages with personal data must not linger in caches.
+        # The session says who is signed in (Flask-Login keeps the id there) without
+        # loading the account, which a kept page served again does not need.
         headers["Cache-Control"] = "no-store"
     return response
 

@@ -231,11 +231,20 @@ def kept_for_users(app):
 
 
 def _signed_in_client(app, make_user, name):
+    """A session as ``login_user`` leaves it: the account, fresh, and this browser's identifier."""
+    from portal.extensions import login_manager
+
     client = app.test_client()
     user = make_user(display_name=name)
+    from importlib.metadata import version
+
+    browser = {"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": f"Werkzeug/{version('werkzeug')}"}  # the test client's
+    with app.test_request_context(environ_base=browser):
+        identifier = login_manager._session_identifier_generator()
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        session["_id"] = identifier
     client.get("/_test/buildings")  # the first page puts the session's CSRF token in it
     return client, user
 
@@ -249,12 +258,50 @@ def test_a_signed_in_users_page_is_kept_for_their_session_until_its_data_change(
     with count_queries() as counter:
         again = client.get("/_test/buildings")
     assert again.get_data() == first.get_data()
-    assert counter.count == 2  # the account and the areas' tokens, nothing else
+    assert counter.count == 1  # the areas' tokens: no account is loaded to serve it again
     assert again.headers["Cache-Control"] == "no-store"
 
     kept_for_users.name = "综合楼"
     db.session.commit()
     assert "王芳: 综合楼" in client.get("/_test/buildings").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda user: setattr(user, "active", False), id="deactivated"),
+        pytest.param(lambda user: user.end_sessions(), id="sessions-ended"),
+    ],
+)
+def test_an_account_change_ends_the_kept_page(app, kept_for_users, make_user, change):
+    client, user = _signed_in_client(app, make_user, "王芳")
+    assert client.get("/_test/buildings").status_code == 200
+    change(user)
+    db.session.commit()
+    response = client.get("/_test/buildings")
+    assert response.status_code == 303 and "/login" in response.headers["Location"]
+
+
+def test_a_renamed_account_sees_its_new_name(app, kept_for_users, make_user):
+    client, user = _signed_in_client(app, make_user, "王芳")
+    assert "王芳: 测试楼" in client.get("/_test/buildings").get_data(as_text=True)
+    user.display_name = "王芳芳"
+    db.session.commit()
+    assert "王芳芳: 测试楼" in client.get("/_test/buildings").get_data(as_text=True)
+
+
+def test_a_session_seen_from_another_browser_is_drawn_for_flask_login_first(
+    app, kept_for_users, make_user, count_queries
+):
+    """Flask-Login marks a session no longer fresh when it comes from another address
+    or browser; serving a kept page would skip that."""
+    client, _ = _signed_in_client(app, make_user, "王芳")
+    client.get("/_test/buildings")
+    with count_queries() as counter:
+        client.get("/_test/buildings", headers={"User-Agent": "another browser"})
+    assert counter.count > 1
+    with client.session_transaction() as session:
+        assert session["_fresh"] is False
 
 
 def test_each_account_and_each_session_has_its_own_page(app, kept_for_users, make_user):

@@ -289,8 +289,8 @@ TOKEN_SLOT = Markup("<csrf-token>")
 
 
 @bp.route("/queue")
-@roles_required(*WORKERS)
 @kept_page(QUEUE_DATA, signed_in=True)
+@roles_required(*WORKERS)
 def queue():
     """Open requests, most urgent first, then oldest first."""
     filters = _filters(statuses=OPEN_STATUSES)

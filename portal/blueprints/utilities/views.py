@@ -178,8 +178,8 @@ def render_month(period: date, *, close_form: CloseMonthForm | None = None, stat
 
 
 @bp.route("/months/<period>")
-@roles_required(*METER_READERS)
 @kept_page(MONTH_DATA, signed_in=True)
+@roles_required(*METER_READERS)
 def month(period: str):
     return render_month(load_period(period))
 

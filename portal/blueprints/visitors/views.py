@@ -407,8 +407,8 @@ def check_out_badge():
 
 
 @bp.route("/on-site")
-@roles_required(*DESK)
 @kept_page(DESK_DATA, signed_in=True)
+@roles_required(*DESK)
 def on_site():
     drawing = on_site_drawing(arg_page(), timeutil.now(), current_settings().closing_time, read_tokens(DESK_DATA))
     return show("visitors/on_site.html", {"on-site": "visitors/_on_site.html"}, on_site=drawing,
