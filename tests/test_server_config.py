@@ -33,3 +33,19 @@ def test_demo_readme_and_benchmark_use_the_production_configuration():
     assert command in (ROOT / "scripts" / "demo").read_text()
     assert command in (ROOT / "README.md").read_text()
     assert '"gunicorn", "-c", "gunicorn.conf.py"' in (ROOT / "benchmarks" / "run.py").read_text()
+
+
+def test_a_loaded_worker_sets_what_it_keeps_aside_from_the_garbage_collector():
+    import gc
+
+    from portal.config import GC_YOUNG_THRESHOLD
+
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    threshold = gc.get_threshold()
+    try:
+        settings["post_worker_init"](None)
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *threshold[1:]) and GC_YOUNG_THRESHOLD > threshold[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
