@@ -15,8 +15,10 @@ forms take ``RepairStatus.choices()``. Badge styles: ``neutral``, ``info``,
 from __future__ import annotations
 
 import enum
+from functools import lru_cache
 from typing import Any
 
+from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 BADGE_STYLES = frozenset({"neutral", "info", "ok", "warn", "danger", "muted"})
@@ -52,5 +54,17 @@ def badge(value: Any, text: Any = None, style: str | None = None) -> Markup:
     """``<span class="badge badge--warn">…</span>`` for a labelled member (or any text with a style)."""
     if value is None and text is None:
         return Markup("")
+    if text is None and style is None and isinstance(value, LabelledEnum):
+        return _member_badge(value, str(get_locale()))
     style = style or getattr(value, "badge_style", "neutral")
-    return Markup('<span class="badge badge--{}">{}</span>').format(style, escape(text if text is not None else label(value)))
+    return _badge_markup(style, text if text is not None else label(value))
+
+
+def _badge_markup(style: str, text: Any) -> Markup:
+    return Markup('<span class="badge badge--{}">{}</span>').format(style, escape(text))
+
+
+@lru_cache(maxsize=512)
+def _member_badge(member: LabelledEnum, locale: str) -> Markup:
+    # A list shows the same few statuses on every row: each is translated once per language.
+    return _badge_markup(member.badge_style, member.label)

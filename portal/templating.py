@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from decimal import Decimal
 from urllib.parse import unquote
 
 from flask import Flask, current_app, request
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
+from portal import timeutil
 from portal.capabilities import NavItem
 from portal.labels import badge, label
 from portal.models import Role
@@ -37,20 +40,62 @@ def active_section(item: NavItem) -> bool:
     return request.blueprint == blueprint
 
 
+@lru_cache(maxsize=8)
+def _western_digits(locale: str) -> bool:
+    """Whether the language groups thousands with "," and marks decimals with "."
+    (Chinese and English do): Python's own formatting then writes what Babel
+    would, at a tenth of the cost, for the many amounts of a bill."""
+    return get_group_symbol(locale) == "," and get_decimal_symbol(locale) == "."
+
+
 def money(value: Decimal | None) -> str:
     """¥1,234.50; negative amounts as −¥285.20 (minus sign first, as the locale writes them)."""
     if value is None:
         return ""
-    amount = "¥" + format_decimal(abs(value), format="#,##0.00")
+    amount = "¥" + (format(abs(value), ",.2f") if _western_digits(str(get_locale()))
+                    else format_decimal(abs(value), format="#,##0.00"))
     return "\u2212" + amount if value < 0 else amount
 
 
+# CLDR's numeric fields and their strftime equivalents: written the same in every language.
+_NUMERIC_FIELDS = {"yyyy": "%Y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S"}
+_NUMERIC_FIELD = re.compile("|".join(_NUMERIC_FIELDS))
+
+
+@lru_cache(maxsize=64)
+def numeric_strftime(pattern: str) -> str | None:
+    """The strftime format of a CLDR pattern made only of numeric fields and
+    separators (``yyyy-MM-dd HH:mm``, ``HH:mm``); None for any other pattern."""
+    literal = _NUMERIC_FIELD.sub("", pattern)
+    if any(char.isalpha() or char in "'%" for char in literal):
+        return None
+    return _NUMERIC_FIELD.sub(lambda field: _NUMERIC_FIELDS[field.group(0)], pattern)
+
+
+@lru_cache(maxsize=1024)
+def _formatted(value: date, fmt: str, locale: str, kind: str) -> str:
+    # Babel reads the pattern and the locale's data for each value: lists repeat their dates.
+    return format_datetime(value, fmt) if kind == "datetime" else format_date(value, fmt)
+
+
 def local_datetime(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
-    return "" if value is None else format_datetime(value, fmt)
+    """A moment in the building's time zone. Numeric patterns (nearly every list's)
+    are written with strftime, the same in every language and a tenth of Babel's cost."""
+    if value is None:
+        return ""
+    numeric = numeric_strftime(fmt)
+    if numeric is not None and value.tzinfo is not None:
+        return timeutil.to_local(value).strftime(numeric)
+    return _formatted(value, fmt, str(get_locale()), "datetime")
 
 
 def local_date(value: date | None, fmt: str = "medium") -> str:
-    return "" if value is None else format_date(value, fmt)
+    if value is None:
+        return ""
+    numeric = numeric_strftime(fmt)
+    if numeric is not None and type(value) is date:
+        return value.strftime(numeric)
+    return _formatted(value, fmt, str(get_locale()), "date")
 
 
 def has_endpoint(endpoint: str) -> bool:

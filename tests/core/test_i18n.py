@@ -1,3 +1,4 @@
+import pytest
 from babel.messages.pofile import read_po
 
 from portal.i18n import TARGET_LOCALES, catalog_sources, extract
@@ -95,3 +96,73 @@ def test_iri_writes_encoded_text_as_text_and_keeps_reserved_characters_encoded()
     assert iri("/services/?category=%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C") == "/services/?category=社会保障"
     assert iri("/search?q=%E4%BA%BA%26%23%20x") == "/search?q=人%26%23%20x"
     assert iri("/x?q=%E4%BA") == "/x?q=%E4%BA"  # not a whole character: left as it was
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+@pytest.mark.parametrize("pattern", ["yyyy-MM-dd HH:mm", "HH:mm", "MM-dd HH:mm", "yyyy-MM-dd EEE HH:mm"])
+def test_moments_are_written_as_babel_writes_them_in_the_buildings_time_zone(app, language, pattern):
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from flask_babel import force_locale, format_datetime
+
+    from portal.templating import local_datetime
+
+    moments = [datetime(2026, 12, 31, 17, 5, tzinfo=UTC),  # already 1 January in the building
+               datetime(2026, 3, 1, 0, 0, tzinfo=timezone(timedelta(hours=8))),
+               datetime(2025, 7, 9, 23, 59, 30, tzinfo=timezone(timedelta(hours=-5)))]
+    with app.test_request_context(), force_locale(language):
+        for moment in moments:
+            assert local_datetime(moment, pattern) == format_datetime(moment, pattern)
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+@pytest.mark.parametrize("pattern", ["medium", "yyyy-MM-dd", "yyyy-MM-dd EEE", "M/d", "long"])
+def test_dates_are_written_as_babel_writes_them(app, language, pattern):
+    from datetime import date
+
+    from flask_babel import force_locale, format_date
+
+    from portal.templating import local_date
+
+    with app.test_request_context():
+        for day in (date(2026, 1, 5), date(2024, 2, 29)):
+            with force_locale(language):
+                assert local_date(day, pattern) == format_date(day, pattern)
+
+
+def test_only_numeric_patterns_are_written_with_strftime():
+    from portal.templating import numeric_strftime
+
+    assert numeric_strftime("yyyy-MM-dd HH:mm") == "%Y-%m-%d %H:%M"
+    assert numeric_strftime("HH:mm:ss") == "%H:%M:%S"
+    for pattern in ("medium", "yyyy-MM-dd EEE", "M/d", "h:mm a", "yyyy'年'", "HH%mm"):
+        assert numeric_strftime(pattern) is None
+
+
+def test_a_badge_follows_the_language(app):
+    from flask_babel import force_locale
+
+    from portal.labels import badge
+    from portal.models import Role
+
+    with app.test_request_context():
+        with force_locale("en"):
+            english = str(badge(Role.SECURITY))
+        with force_locale("zh_CN"):
+            chinese = str(badge(Role.SECURITY))
+    assert english != chinese and english.startswith('<span class="badge badge--')
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_amounts_are_written_as_babel_writes_them(app, language):
+    from decimal import Decimal
+
+    from flask_babel import force_locale, format_decimal
+
+    from portal.templating import money
+
+    with app.test_request_context(), force_locale(language):
+        for value in ("0", "0.005", "0.015", "7.5", "1234567.891", "-285.2", "-0.004", "999999.995"):
+            amount = Decimal(value)
+            expected = "¥" + format_decimal(abs(amount), format="#,##0.00")
+            assert money(amount) == ("\u2212" + expected if amount < 0 else expected)
