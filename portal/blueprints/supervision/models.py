@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
+from portal.cache import watch
 from portal.db import AwareDateTime, db, enum_column
 from portal.files import StoredFile
 from portal.labels import LabelledEnum
@@ -289,3 +290,8 @@ class MeetingDecision(db.Model):
     deadline: Mapped[date | None] = mapped_column(Date)
 
     meeting: Mapped[Meeting] = relationship(back_populates="decisions")
+
+
+# The pages kept per data version of this area (see views.SUPERVISION_DATA).
+watch("supervision", CheckItem, Inspection, InspectionResult, Rectification, SurveyParticipation, SurveyRating,
+      PatrolRoute, PatrolRound, PatrolCheck, Meeting, MeetingDecision)
