@@ -214,7 +214,10 @@ class PatrolRound(db.Model):
     """One round walked by a guard: started and ended at the moments the guard pressed the buttons."""
 
     __tablename__ = "supervision_patrol_round"
-    __table_args__ = (Index("ix_supervision_patrol_round_route_started", "route_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_supervision_patrol_round_route_started", "route_id", "started_at"),
+        Index("ix_supervision_patrol_round_guard_open", "guard_id", "ended_at"),  # a guard's rounds not yet finished
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     route_id: Mapped[int] = mapped_column(ForeignKey("supervision_patrol_route.id", ondelete="CASCADE"))

@@ -73,7 +73,7 @@ from portal.blueprints.supervision.services import (
     review,
     set_item_active,
 )
-from portal.cache import kept_page
+from portal.cache import cached, kept_page
 from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
@@ -105,9 +105,12 @@ def _page(template: str, partial: Any = None, **context: Any):
 @roles_required(*VIEWERS)
 def index():
     now = timeutil.now()
+    # The year's scores, shared by every viewer within the minute while the data is unchanged.
+    minute = timeutil.floor_to(now, timedelta(minutes=1))
+    scores = cached(SUPERVISION_DATA, ("evaluation", minute), lambda: evaluation(now.year, now.month, now=now))
     return _page(
         "supervision/index.html",
-        evaluation=evaluation(now.year, now.month, now=now),
+        evaluation=scores,
         counts=rectification_counts(now.date()),
         recent=recent_inspections(5),
     )
