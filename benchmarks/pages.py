@@ -39,4 +39,9 @@ PAGES = [
     BenchPage("services", "/services/", load="page"),
     BenchPage("utilities_month", f"/utilities/months/{_MONTH}", role="logistics", load="page", browser=False),
     BenchPage("repairs_queue", "/repairs/queue", role="property", load="page", browser=False),
+    BenchPage("vehicles_dispatch", "/vehicles/dispatch", role="logistics", load="page", browser=False),
+    BenchPage("vehicles_mine", "/vehicles/", role="employee", load="page", browser=False),
+    BenchPage("parking_lookup", "/vehicles/parking/lookup?plate=川J5K728", role="security", load="page", browser=False),
+    BenchPage("supervision", "/supervision/", role="logistics", load="page", browser=False),
+    BenchPage("patrols_log", "/supervision/patrols", role="security", load="page", browser=False),
 ]

@@ -317,3 +317,42 @@ def test_the_evaluation_page_and_workbook_show_the_missed_rounds(client, auth, c
     made = next(row for row in values if row[0] == "按时巡逻率（不计入得分）")
     assert (float(made[1]), made[2], made[3]) == (53.8, 7, 13)
     assert next(row for row in values if row[0] == "漏巡次数")[1] == 6
+
+
+def test_a_guards_patrol_log_is_kept_until_a_round_starts_and_never_shown_to_another_guard(
+        client, auth, clock, make_user, guard, night_route, count_queries, areas_on_record):
+    clock(2026, 11, 10, 20, 3)
+    areas_on_record("supervision", "building")
+    auth.login_as(guard)
+    client.get("/supervision/patrols")  # the session's CSRF token
+    first = client.get("/supervision/patrols").get_data()
+    with count_queries() as counted:
+        again = client.get("/supervision/patrols").get_data()
+    assert again == first and counted.count <= 3  # (SQLite's BEGIN,) the account and the data versions
+    patrol_round = start_round(night_route, actor=guard, now=at(10, 20, 3))
+    db.session.commit()
+    mine = client.get("/supervision/patrols").get_data(as_text=True)
+    assert f"/supervision/patrols/rounds/{patrol_round.id}" in mine
+
+    other = make_user(roles=[Role.SECURITY], username="baoan2", display_name="门岗保安 王师傅")
+    auth.login_as(other)
+    client.get("/supervision/patrols")
+    theirs = client.get("/supervision/patrols").get_data(as_text=True)
+    assert "门岗保安 王师傅" in theirs and theirs != mine
+
+
+def test_the_patrol_log_takes_the_same_queries_for_a_quiet_week_or_a_busy_one(
+        client, auth, clock, guard, night_route, count_queries):
+    clock(2026, 11, 10, 9, 0)
+    walked(night_route, guard, at(9, 18, 5))
+    auth.login_as(guard)
+    client.get("/supervision/patrols")
+    with count_queries() as quiet:
+        assert client.get("/supervision/patrols").status_code == 200
+    for day in range(4, 9):
+        for hour in (18, 20, 22):
+            walked(night_route, guard, at(day, hour, 5))
+    db.session.commit()
+    with count_queries() as busy:
+        assert client.get("/supervision/patrols").status_code == 200
+    assert busy.count == quiet.count

@@ -240,3 +240,25 @@ def test_the_evaluation_workbook_for_the_payment_discussion(client, auth, logist
     total = next(row for row in values if row[0] == "月度得分")
     assert float(total[1]) == 70.0 and total[2] == "基本合格（70 至 80 分以下）"
     assert client.get("/supervision/scores.xlsx?month=2026-13").status_code == 400
+
+
+def test_the_supervision_page_is_kept_for_the_session_until_a_rectification_changes(
+        client, auth, clock, make_user, logistics, count_queries, areas_on_record):
+    clock(2026, 11, 10, 9, 0)
+    areas_on_record("supervision", "repairs", "building")
+    auth.login_as(logistics)
+    client.get("/supervision/")  # the session's CSRF token
+    first = client.get("/supervision/").get_data()
+    with count_queries() as counted:
+        again = client.get("/supervision/").get_data()
+    assert again == first and counted.count <= 3  # (SQLite's BEGIN,) the account and the data versions
+    request_rectification(RectificationDraft(Area.CLEANING, "卫生间纸巾未补充", timeutil.today()),
+                          actor=logistics, now=timeutil.now())
+    db.session.commit()
+    assert client.get("/supervision/").get_data() != first
+
+    other = make_user(roles=[Role.LOGISTICS_ADMIN, Role.EMPLOYEE], username="houqin2", display_name="后勤中心 王科长")
+    auth.login_as(other)
+    client.get("/supervision/")
+    theirs = client.get("/supervision/").get_data(as_text=True)
+    assert "后勤中心 王科长" in theirs and "后勤中心 李主任" not in theirs

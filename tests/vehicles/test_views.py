@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from portal import timeutil
+from portal.blueprints.vehicles import parking
+from portal.blueprints.vehicles import services as svc
 from portal.blueprints.vehicles.models import (
     RegistrationStatus,
     StaffVehicle,
@@ -10,6 +12,7 @@ from portal.blueprints.vehicles.models import (
     TripStatus,
 )
 from portal.db import db
+from portal.models import Role
 from tests.vehicles.conftest import at
 
 
@@ -144,3 +147,80 @@ def test_sealing_checklist_page_for_the_weekend(client, auth, people, fleet, clo
     assert client.post("/vehicles/sealing/sign", data={}).status_code == 303
     page = client.get("/vehicles/sealing").get_data(as_text=True)
     assert "陈主任 于" in page and 'action="/vehicles/sealing/sign"' not in page
+
+
+# --- kept pages ----------------------------------------------------------------------------------
+
+
+def _kept(client, path: str, count_queries) -> bytes:
+    """The page drawn for the session (its first visit gives it a CSRF token), served again with no query
+    beyond the account's and the data versions'."""
+    client.get(path)
+    first = client.get(path).get_data()
+    with count_queries() as counted:
+        again = client.get(path).get_data()
+    assert again == first and counted.count <= 3  # (SQLite's BEGIN,) the account and the data versions
+    return first
+
+
+def test_the_dispatch_queue_is_kept_for_the_dispatchers_session_until_a_request_changes(
+        client, auth, make_user, people, make_trip, count_queries, areas_on_record):
+    trip = make_trip("09:00", "10:00")
+    areas_on_record("vehicles", "building")
+    auth.login_as(people["dispatcher"])
+    first = _kept(client, "/vehicles/dispatch", count_queries)
+    assert f"/vehicles/trips/{trip.id}".encode() in first
+    later = make_trip("14:00", "16:00")
+    page = client.get("/vehicles/dispatch").get_data()
+    assert page != first and f"/vehicles/trips/{later.id}".encode() in page
+
+    other = make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN], username="v_disp2", display_name="赵副主任")
+    auth.login_as(other)
+    client.get("/vehicles/dispatch")
+    theirs = client.get("/vehicles/dispatch").get_data(as_text=True)
+    assert "赵副主任" in theirs and "陈主任" not in theirs
+
+
+def test_my_car_requests_are_kept_until_one_of_mine_changes_and_never_shown_to_another(
+        client, auth, people, make_trip, count_queries, areas_on_record):
+    trip = make_trip("09:00", "10:00", state="pending")
+    areas_on_record("vehicles", "building")
+    auth.login_as(people["staff"])
+    first = _kept(client, "/vehicles/", count_queries)
+    assert f"/vehicles/trips/{trip.id}".encode() in first
+    svc.cancel(trip, actor=people["staff"], now=timeutil.now())
+    db.session.commit()
+    page = client.get("/vehicles/").get_data()
+    assert page != first
+
+    auth.login_as(people["other"])
+    client.get("/vehicles/")
+    theirs = client.get("/vehicles/").get_data()
+    assert f"/vehicles/trips/{trip.id}".encode() not in theirs
+
+
+def test_the_plate_lookup_is_kept_for_the_guard_until_a_registration_changes(
+        client, auth, people, count_queries, areas_on_record):
+    areas_on_record("vehicles", "visitors", "building")
+    path = "/vehicles/parking/lookup?plate=川J5K728"
+    auth.login_as(people["guard"])
+    first = _kept(client, path, count_queries)
+    assert "李明".encode() not in first
+    parking.register_vehicle(parking.RegistrationDraft("川J5K728", "白色 大众朗逸"), actor=people["staff"],
+                             now=timeutil.now())
+    db.session.commit()
+    assert "李明" in client.get(path).get_data(as_text=True)
+
+
+def test_drawing_the_dispatch_queue_takes_the_same_queries_for_one_request_or_many(
+        client, auth, people, fleet, make_trip, count_queries):
+    make_trip("08:00", "09:00")
+    auth.login_as(people["dispatcher"])
+    client.get("/vehicles/dispatch")
+    with count_queries() as one:
+        assert client.get("/vehicles/dispatch").status_code == 200
+    for hour in range(10, 16):
+        make_trip(f"{hour}:00", f"{hour}:30")
+    with count_queries() as many:
+        assert client.get("/vehicles/dispatch").status_code == 200
+    assert many.count == one.count

@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
+from portal.cache import watch
 from portal.db import AwareDateTime, db, enum_column
 from portal.files import StoredFile
 from portal.labels import LabelledEnum
@@ -213,7 +214,10 @@ class PatrolRound(db.Model):
     """One round walked by a guard: started and ended at the moments the guard pressed the buttons."""
 
     __tablename__ = "supervision_patrol_round"
-    __table_args__ = (Index("ix_supervision_patrol_round_route_started", "route_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_supervision_patrol_round_route_started", "route_id", "started_at"),
+        Index("ix_supervision_patrol_round_guard_open", "guard_id", "ended_at"),  # a guard's rounds not yet finished
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     route_id: Mapped[int] = mapped_column(ForeignKey("supervision_patrol_route.id", ondelete="CASCADE"))
@@ -289,3 +293,8 @@ class MeetingDecision(db.Model):
     deadline: Mapped[date | None] = mapped_column(Date)
 
     meeting: Mapped[Meeting] = relationship(back_populates="decisions")
+
+
+# The pages kept per data version of this area (see views.SUPERVISION_DATA).
+watch("supervision", CheckItem, Inspection, InspectionResult, Rectification, SurveyParticipation, SurveyRating,
+      PatrolRoute, PatrolRound, PatrolCheck, Meeting, MeetingDecision)

@@ -82,14 +82,19 @@ def slots(times: Sequence[time], first: date, last: date, *, active_from: dateti
 
 def match(expected: Sequence[datetime], rounds: Iterable[tuple[int, datetime]], tolerance: timedelta,
           now: datetime) -> list[Slot]:
-    """Each expected time with the round counted for it (``rounds`` as (id, started_at))."""
+    """Each expected time with the round counted for it (``rounds`` as (id, started_at)).
+
+    One pass over both in time order: a round too early for an expected time is too early for every
+    later one, so the earliest unused round that fits is always the next one not yet passed."""
     waiting = sorted(rounds, key=lambda r: (r[1], r[0]))
-    used: set[int] = set()
+    next_round = 0
     result = []
     for at in sorted(expected):
-        found = next((r for r in waiting if r[0] not in used and abs(r[1] - at) <= tolerance), None)
+        while next_round < len(waiting) and waiting[next_round][1] < at - tolerance:
+            next_round += 1
+        found = waiting[next_round] if next_round < len(waiting) and waiting[next_round][1] <= at + tolerance else None
         if found is not None:
-            used.add(found[0])
+            next_round += 1
             result.append(Slot(at, SlotStatus.DONE, found[0], found[1]))
         elif now > at + tolerance:
             result.append(Slot(at, SlotStatus.MISSED))

@@ -5,6 +5,7 @@ change raises :class:`portal.rules.RuleViolation`; the caller commits."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -502,21 +503,39 @@ def route_slots(routes: list[PatrolRoute], first: date, last: date, *, now: date
     Finished rounds count; one still being walked does not yet."""
     if not routes:
         return []
+    start, end = _slot_window(routes, first, last)
+    return _matched_slots(routes, first, last, _finished_rounds(routes, start, end), now=now)
+
+
+def _slot_window(routes: list[PatrolRoute], first: date, last: date) -> tuple[datetime, datetime]:
+    """When a round counting for an expected round on the days ``first`` to ``last`` may have started."""
     reach = max(route.tolerance for route in routes)
-    start = datetime.combine(first, time(0), tzinfo=LOCAL_TZ) - reach
-    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=LOCAL_TZ) + reach
+    return (datetime.combine(first, time(0), tzinfo=LOCAL_TZ) - reach,
+            datetime.combine(last + timedelta(days=1), time(0), tzinfo=LOCAL_TZ) + reach)
+
+
+def _finished_rounds(routes: list[PatrolRoute], start: datetime, end: datetime) -> dict[int, list[tuple[int, datetime]]]:
+    """The finished rounds of ``routes`` started from ``start`` until ``end``, as (id, started_at) by route, in time order."""
     rounds: dict[int, list[tuple[int, datetime]]] = {}
     for round_id, route_id, started_at in db.session.execute(
         select(PatrolRound.id, PatrolRound.route_id, PatrolRound.started_at)
         .where(PatrolRound.route_id.in_([r.id for r in routes]), PatrolRound.ended_at.is_not(None),
                PatrolRound.started_at >= start, PatrolRound.started_at < end)
+        .order_by(PatrolRound.started_at, PatrolRound.id)
     ):
         rounds.setdefault(route_id, []).append((round_id, started_at))
+    return rounds
+
+
+def _matched_slots(routes: list[PatrolRoute], first: date, last: date, rounds: dict[int, list[tuple[int, datetime]]],
+                   *, now: datetime) -> list[tuple[PatrolRoute, patrols.Slot]]:
+    start, end = _slot_window(routes, first, last)
     found = []
     for route in routes:
         expected = patrols.slots(route.time_list, first, last, active_from=route.created_at,
                                  active_until=route.retired_at)
-        found.extend((route, slot) for slot in patrols.match(expected, rounds.get(route.id, []), route.tolerance, now))
+        near = [r for r in rounds.get(route.id, []) if start <= r[1] < end]
+        found.extend((route, slot) for slot in patrols.match(expected, near, route.tolerance, now))
     found.sort(key=lambda pair: (pair[1].at, pair[0].name))
     return found
 
@@ -562,13 +581,6 @@ def patrol_log(page: int, *, now: datetime) -> ListPage:
                     page, LOG_DAYS_PER_PAGE, listing.total)
 
 
-def month_patrol_slots(year: int, month: int, *, now: datetime) -> tuple[patrols.SlotStatus, ...]:
-    start, end = month_bounds(year, month)
-    routes = list(db.session.scalars(select(PatrolRoute)))
-    return tuple(slot.status for _route, slot in route_slots(routes, start.date(), end.date() - timedelta(days=1),
-                                                             now=now))
-
-
 # --- the monthly evaluation ------------------------------------------------------------------------
 
 
@@ -578,41 +590,63 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     return start, end
 
 
-def load_month_facts(year: int, month: int, *, now: datetime) -> scoring.MonthFacts:
-    start, end = month_bounds(year, month)
-    inspections = tuple(
-        scoring.InspectionFact(area, points, possible)
-        for area, points, possible in db.session.execute(
-            select(Inspection.area, Inspection.points, Inspection.possible)
-            .where(Inspection.inspected_at >= start, Inspection.inspected_at < end)
-        )
-    )
-    rectifications = tuple(
-        scoring.RectificationFact(
+def load_months_facts(year: int, months: range, *, now: datetime) -> dict[int, scoring.MonthFacts]:
+    """The facts of consecutive ``months`` of ``year``, read together: one query per kind of fact
+    for all of them (a year's evaluation reads its months at once)."""
+    bounds = [month_bounds(year, m) for m in months]
+    start, end = bounds[0][0], bounds[-1][1]
+    starts = [b[0] for b in bounds[1:]]
+    first_days = [b.date() for b in starts]
+
+    def month_of(moment: datetime) -> int:
+        return months[bisect_right(starts, moment)]
+
+    def local_month_of(day: date) -> int:
+        return months[bisect_right(first_days, day)]
+
+    inspections: dict[int, list] = {m: [] for m in months}
+    for area, points, possible, at in db.session.execute(
+        select(Inspection.area, Inspection.points, Inspection.possible, Inspection.inspected_at)
+        .where(Inspection.inspected_at >= start, Inspection.inspected_at < end)
+    ):
+        inspections[month_of(at)].append(scoring.InspectionFact(area, points, possible))
+    rectifications: dict[int, list] = {m: [] for m in months}
+    for deadline, reported_at, status in db.session.execute(
+        select(Rectification.deadline, Rectification.reported_at, Rectification.status)
+        .where(Rectification.deadline >= start.date(), Rectification.deadline < end.date())
+    ):
+        rectifications[local_month_of(deadline)].append(scoring.RectificationFact(
             deadline,
             to_local(reported_at).date() if reported_at and status is not RectificationStatus.OPEN else None,
             status is RectificationStatus.CLOSED,
-        )
-        for deadline, reported_at, status in db.session.execute(
-            select(Rectification.deadline, Rectification.reported_at, Rectification.status)
-            .where(Rectification.deadline >= start.date(), Rectification.deadline < end.date())
-        )
-    )
-    repairs = tuple(
-        scoring.RepairFact(reported_at, accepted_at, done_at, OVERDUE_AFTER[urgency])
-        for reported_at, accepted_at, done_at, urgency in db.session.execute(
-            select(RepairRequest.reported_at, RepairRequest.accepted_at, RepairRequest.done_at, RepairRequest.urgency)
-            .where(RepairRequest.reported_at >= start, RepairRequest.reported_at < end)
-        )
-    )
-    ratings = tuple(
-        (area, SATISFACTION_POINTS[rating])
-        for area, rating in db.session.execute(
-            select(SurveyRating.area, SurveyRating.rating).where(SurveyRating.year == year, SurveyRating.month == month)
-        )
-    )
-    return scoring.MonthFacts(inspections, rectifications, repairs, ratings,
-                              patrol_slots=month_patrol_slots(year, month, now=now))
+        ))
+    repairs: dict[int, list] = {m: [] for m in months}
+    for reported_at, accepted_at, done_at, urgency in db.session.execute(
+        select(RepairRequest.reported_at, RepairRequest.accepted_at, RepairRequest.done_at, RepairRequest.urgency)
+        .where(RepairRequest.reported_at >= start, RepairRequest.reported_at < end)
+    ):
+        repairs[month_of(reported_at)].append(scoring.RepairFact(reported_at, accepted_at, done_at, OVERDUE_AFTER[urgency]))
+    ratings: dict[int, list] = {m: [] for m in months}
+    for month, area, rating, answers in db.session.execute(
+        select(SurveyRating.month, SurveyRating.area, SurveyRating.rating, func.count())
+        .where(SurveyRating.year == year, SurveyRating.month.between(months[0], months[-1]))
+        .group_by(SurveyRating.month, SurveyRating.area, SurveyRating.rating)
+    ):
+        ratings[month].extend([(area, SATISFACTION_POINTS[rating])] * answers)
+    routes = list(db.session.scalars(select(PatrolRoute)))
+    rounds = _finished_rounds(routes, *_slot_window(routes, start.date(), end.date())) if routes else {}
+    facts = {}
+    for month, (month_start_at, month_end_at) in zip(months, bounds):
+        slots = _matched_slots(routes, month_start_at.date(), month_end_at.date() - timedelta(days=1), rounds,
+                               now=now) if routes else []
+        facts[month] = scoring.MonthFacts(tuple(inspections[month]), tuple(rectifications[month]),
+                                          tuple(repairs[month]), tuple(ratings[month]),
+                                          patrol_slots=tuple(slot.status for _route, slot in slots))
+    return facts
+
+
+def load_month_facts(year: int, month: int, *, now: datetime) -> scoring.MonthFacts:
+    return load_months_facts(year, range(month, month + 1), now=now)[month]
 
 
 def month_score(year: int, month: int, *, now: datetime) -> scoring.MonthScore:
@@ -633,11 +667,10 @@ class Evaluation:
 def evaluation(year: int, month: int, *, now: datetime) -> Evaluation:
     """The month, and the quarter and the year to date (months not yet begun left out)."""
     current = to_local(now)
-    months = []
-    for m in range(1, 13):
-        if (year, m) > (current.year, current.month):
-            break
-        months.append(month_score(year, m, now=now))
+    last = 12 if year < current.year else current.month if year == current.year else 0
+    begun = range(1, last + 1)
+    facts = load_months_facts(year, begun, now=now) if begun else {}
+    months = [scoring.score_month(year, m, facts[m], now=now) for m in begun]
     by_number = {s.month: s for s in months}
     this = by_number.get(month) or month_score(year, month, now=now)
     first = (month - 1) // 3 * 3 + 1

@@ -73,6 +73,7 @@ from portal.blueprints.supervision.services import (
     review,
     set_item_active,
 )
+from portal.cache import cached, kept_page
 from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
@@ -83,6 +84,10 @@ from portal.spreadsheets import workbook_bytes
 from portal.security import ADMINS, roles_required
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+# What the kept pages are drawn from: the evaluation counts the repairs data too; the
+# inspectors' and guards' names come from the accounts ("building": units and people).
+SUPERVISION_DATA = ("supervision", "repairs", "building")
+PATROL_DATA = ("supervision", "building")
 
 
 def _page(template: str, partial: Any = None, **context: Any):
@@ -96,12 +101,16 @@ def _page(template: str, partial: Any = None, **context: Any):
 
 
 @bp.route("/")
+@kept_page(SUPERVISION_DATA, signed_in=True)
 @roles_required(*VIEWERS)
 def index():
     now = timeutil.now()
+    # The year's scores, shared by every viewer within the minute while the data is unchanged.
+    minute = timeutil.floor_to(now, timedelta(minutes=1))
+    scores = cached(SUPERVISION_DATA, ("evaluation", minute), lambda: evaluation(now.year, now.month, now=now))
     return _page(
         "supervision/index.html",
-        evaluation=evaluation(now.year, now.month, now=now),
+        evaluation=scores,
         counts=rectification_counts(now.date()),
         recent=recent_inspections(5),
     )
@@ -376,6 +385,7 @@ def survey():
 
 
 @bp.route("/patrols")
+@kept_page(PATROL_DATA, signed_in=True)
 @roles_required(*PATROL_VIEWERS)
 def patrols_log():
     """The patrol log by day (a week a page), the missed rounds marked; a guard starts a round here."""

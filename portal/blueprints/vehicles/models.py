@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
+from portal.cache import watch
 from portal.db import AwareDateTime, Money, ScaledDecimal, db, enum_column
 from portal.labels import LabelledEnum
 from portal.models import Unit, User
@@ -301,3 +302,7 @@ class Sighting(db.Model):
     space: Mapped[ParkingSpace] = relationship()
     seen_by: Mapped[User | None] = relationship()
 
+
+
+# The pages kept per data version of this area (see views.VEHICLES_DATA).
+watch("vehicles", Vehicle, Driver, Trip, SealingCheck, SealingSignoff, ParkingArea, ParkingSpace, StaffVehicle, Sighting)

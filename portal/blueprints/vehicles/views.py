@@ -34,6 +34,7 @@ from portal.blueprints.vehicles.models import (
     TripStatus,
     Vehicle,
 )
+from portal.cache import kept_page
 from portal.confirm import confirmation_page, confirmed
 from portal.db import db
 from portal.forms import EmptyForm, form_status
@@ -46,6 +47,10 @@ from portal.spreadsheets import XLSX_MIMETYPE
 
 APPROVERS = (Role.UNIT_ADMIN, Role.LOGISTICS_ADMIN, Role.SYSADMIN)
 FIRST_MONTH = date(2000, 1, 1)
+# What the kept pages are drawn from: the cars, trips and parking, and the units' (and
+# people's) names. The plate lookup also shows the visitor log's visits with the plate.
+VEHICLES_DATA = ("vehicles", "building")
+LOOKUP_DATA = ("vehicles", "visitors", "building")
 
 
 def _page(template: str, partial: Any = None, **context: Any):
@@ -67,6 +72,7 @@ def load_trip(trip_id: int) -> Trip:
 
 
 @bp.route("/")
+@kept_page(VEHICLES_DATA, signed_in=True)
 @roles_required(*REQUESTERS)
 def index():
     return _page("vehicles/index.html", "vehicles/_my_trips.html", page=paginate(svc.my_trips_query(current_user)),
@@ -189,6 +195,7 @@ def approvals():
 
 
 @bp.route("/dispatch")
+@kept_page(VEHICLES_DATA, signed_in=True)
 @roles_required(*DISPATCHERS)
 def dispatch_queue():
     status = arg_enum("status", TripStatus, TripStatus.APPROVED)
@@ -479,6 +486,7 @@ def parking_decide(registration_id: int):
 
 
 @bp.route("/parking/lookup")
+@kept_page(LOOKUP_DATA, signed_in=True)
 @roles_required(*GUARDS)
 def parking_lookup():
     plate = request.args.get("plate", "")
