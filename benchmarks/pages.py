@@ -39,4 +39,7 @@ PAGES = [
     BenchPage("services", "/services/", load="page"),
     BenchPage("utilities_month", f"/utilities/months/{_MONTH}", role="logistics", load="page", browser=False),
     BenchPage("repairs_queue", "/repairs/queue", role="property", load="page", browser=False),
+    BenchPage("energy", "/energy/", role="logistics", load="page", browser=False),
+    BenchPage("equipment", "/equipment/", role="property", load="page", browser=False),
+    BenchPage("equipment_budget", "/equipment/budget", role="logistics", load="page", browser=False),
 ]
