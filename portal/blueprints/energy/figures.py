@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
 from decimal import Decimal
 
 from flask_babel import format_date
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from portal.blueprints.energy.services import YearStatistics
 from portal.blueprints.energy.stats import rounded
-from portal.charts import Chart, Series
+from portal.cache import LocalCache
+from portal.charts import Chart, Series, svg
+
+# Drawings by their figures: the same numbers, words and labels draw the same picture, so a
+# drawing is never stale and is kept across data versions (pygal is the page's dearest part).
+_drawings = LocalCache(size=64, seconds=24 * 3600.0)
+
+
+def drawing(chart: Chart) -> Markup:
+    """``chart_svg(chart)``, drawn once for the same figures; its element id follows from them."""
+    key = (chart.kind, chart.title, chart.description, chart.unit, tuple(chart.labels),
+           tuple((one.name, tuple(one.values)) for one in chart.series))
+    now = time.monotonic()
+    drawn = _drawings.get(key, now)
+    if drawn is None:
+        dom_id = "chart-" + hashlib.blake2s(repr(key).encode(), digest_size=6).hexdigest()
+        drawn = svg(chart, dom_id=dom_id)
+        _drawings.put(key, drawn, now)
+    return drawn
 
 
 def month_labels(stats: YearStatistics) -> list[str]:

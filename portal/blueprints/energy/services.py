@@ -61,6 +61,17 @@ def units() -> list[Unit]:
     return list(db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.id)))
 
 
+@dataclass(frozen=True)
+class UnitChoice:
+    id: int
+    name: str
+
+
+def unit_choices() -> list[UnitChoice]:
+    """The units to choose from, in the directory's order (plain values, for the cache)."""
+    return [UnitChoice(*row) for row in db.session.execute(select(Unit.id, Unit.name).order_by(Unit.sort_order, Unit.id))]
+
+
 # --- floor areas and headcounts -------------------------------------------------
 
 
