@@ -33,6 +33,16 @@ def drawing(chart: Chart) -> Markup:
     return drawn
 
 
+def shown(value: Decimal | None, places: int = 2) -> str:
+    """A figure in the tables (as the ``num`` macro of energy/_energy.html): ``12,345.60``, "—" for none."""
+    return "—" if value is None else f"{value:,.{places}f}"
+
+
+def shown_change(value: Decimal | None) -> str:
+    """A change in per cent (as the ``change`` macro): ``+3.5 %``, "—" for none."""
+    return "—" if value is None else f"{value:+.1f} %"
+
+
 def month_labels(stats: YearStatistics) -> list[str]:
     return [format_date(row.period, "MMM") for row in stats.months]
 

@@ -99,7 +99,8 @@ def draw_statistics(year: int, unit: Unit | None, is_manager: bool) -> Markup:
     baselines = [(key, BASELINES_2020[key], TARGET_CHANGE_2025[key], target_2025(key)) for key in BASELINE_KEYS]
     return Markup(render_template(
         "energy/_statistics.html", stats=stats, year=year, unit=unit, charts=charts, ranking=ranking, ratios=ratios,
-        baselines=baselines, is_manager=is_manager, chart_svg=figures.drawing,
+        baselines=baselines, is_manager=is_manager, chart_svg=figures.drawing, num=figures.shown,
+        change=figures.shown_change,
     ))
 
 
