@@ -41,5 +41,4 @@ PAGES = [
     BenchPage("repairs_queue", "/repairs/queue", role="property", load="page", browser=False),
     BenchPage("energy", "/energy/", role="logistics", load="page", browser=False),
     BenchPage("equipment", "/equipment/", role="property", load="page", browser=False),
-    BenchPage("equipment_budget", "/equipment/budget", role="logistics", load="page", browser=False),
 ]
