@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import time
+from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -43,8 +45,15 @@ def shown_change(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:+.1f} %"
 
 
+@lru_cache(maxsize=64)
+def month_name(month: int, locale: str) -> str:
+    """A month's short name in ``locale`` (the current one): asked for 36 times a page."""
+    return format_date(date(2000, month, 1), "MMM")
+
+
 def month_labels(stats: YearStatistics) -> list[str]:
-    return [format_date(row.period, "MMM") for row in stats.months]
+    locale = str(get_locale())
+    return [month_name(row.period.month, locale) for row in stats.months]
 
 
 def _scope(stats: YearStatistics) -> str:
