@@ -14,7 +14,7 @@ from portal import create_app
 from portal.db import db
 
 PASSWORD = "benchmark-password"
-DATASET_VERSION = "3"  # 2: data versions (portal.cache); 3: thousands of services
+DATASET_VERSION = "4"  # 2: data versions (portal.cache); 3: thousands of services; 4: cars, supervision, energy, equipment
 
 
 @dataclass(frozen=True)

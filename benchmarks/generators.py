@@ -14,8 +14,8 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 
 from portal import timeutil
-from portal.db import db
 from portal.blueprints.visitors.models import VisitorEntry
+from portal.db import db
 from portal.models import Unit, User
 from portal.pinyin import full_pinyin
 
@@ -368,4 +368,257 @@ def supervision(rng: random.Random) -> int:
     return total + len(ratings)
 
 
-TEN_YEARS = (staff, services, bookings, visitor_entries, vehicle_trips, supervision)
+def _month_back(day, months: int):
+    index = day.year * 12 + day.month - 1 - months
+    return day.replace(year=index // 12, month=index % 12 + 1, day=1)
+
+
+def energy(rng: random.Random) -> int:
+    """Ten years of energy statistics before the demo's months: each month closed in
+    water and electricity (the two invoices, a bill per unit with its two lines; the
+    statistics read these, the meters' readings are left out), the canteen's natural
+    gas and the generator's diesel entered month by month, the floor areas and
+    headcounts kept every year, the units' quotas, and a savings measure or two a year."""
+    from decimal import Decimal
+
+    from portal.blueprints.energy.models import (
+        EnergyBasis,
+        EnergyQuantity,
+        EnergyQuota,
+        SavingsMeasure,
+    )
+    from portal.blueprints.utilities.models import (
+        AllocationKey,
+        BillingMonth,
+        Invoice,
+        MonthStatus,
+        Supply,
+        UnitBill,
+        UnitBillLine,
+    )
+
+    cent = Decimal("0.01")
+    first_demo = db.session.scalar(select(func.min(BillingMonth.period)))
+    this_year = timeutil.today().year
+    if first_demo is None:
+        return 0
+    units = db.session.execute(select(Unit.id, Unit.headcount)).all()
+    now = timeutil.now()
+    rows = 0
+    periods = [_month_back(first_demo, back) for back in range(120, 0, -1)]
+    month_rows = [{"period": p, "status": MonthStatus.CLOSED, "created_at": now, "closed_at": now, "close_note": ""}
+                  for p in periods]
+    _insert(BillingMonth.__table__, month_rows)
+    month_ids = dict(db.session.execute(select(BillingMonth.period, BillingMonth.id).where(BillingMonth.period < first_demo)).all())
+    price = {Supply.ELECTRICITY: Decimal("0.78"), Supply.WATER: Decimal("4.35")}
+    season = {Supply.ELECTRICITY: (1.25, 1.1, 0.9, 0.85, 0.95, 1.2, 1.45, 1.5, 1.15, 0.9, 0.95, 1.15),
+              Supply.WATER: (0.85, 0.8, 0.95, 1.0, 1.05, 1.15, 1.25, 1.25, 1.1, 1.0, 0.9, 0.85)}
+    bills, invoices = [], []
+    for period in periods:
+        totals = {supply: [Decimal(0), Decimal(0)] for supply in price}
+        for unit_id, headcount in units:
+            lines = []
+            for supply, base in ((Supply.ELECTRICITY, 85), (Supply.WATER, 0.9)):
+                use = Decimal(str(round((headcount or 5) * base * season[supply][period.month - 1] * rng.uniform(0.85, 1.15), 1)))
+                metered = (use * price[supply]).quantize(cent)
+                shared = (metered * Decimal(str(round(rng.uniform(0.12, 0.2), 3)))).quantize(cent)
+                lines.append({"supply": supply, "usage": use, "rate": price[supply], "weight": Decimal(headcount or 5),
+                              "allocation_key": AllocationKey.FLOOR_AREA if supply is Supply.ELECTRICITY else AllocationKey.HEADCOUNT,
+                              "metered": metered, "shared": shared, "total": metered + shared,
+                              "old_ratio_amount": ((metered + shared) * Decimal(str(round(rng.uniform(0.85, 1.15), 3)))).quantize(cent)})
+                totals[supply][0] += use
+                totals[supply][1] += metered + shared
+            bills.append(({"month_id": month_ids[period], "unit_id": unit_id, "total": sum((l["total"] for l in lines), Decimal(0)),
+                           "created_at": now}, lines))
+        for supply, (use, amount) in totals.items():
+            loss = Decimal(str(round(rng.uniform(1.25, 1.4), 3)))  # common areas and line loss on top of the units'
+            invoices.append({"month_id": month_ids[period], "supply": supply, "invoice_no": f"{period:%Y%m}{supply.value[:2]}",
+                             "amount": (amount * loss).quantize(cent), "consumption": (use * loss).quantize(cent),
+                             "allocation_key": AllocationKey.FLOOR_AREA, "entered_at": now})
+    _insert(Invoice.__table__, invoices)
+    _insert(UnitBill.__table__, [bill for bill, _ in bills])
+    bill_ids = {(m, u): i for i, m, u in db.session.execute(
+        select(UnitBill.id, UnitBill.month_id, UnitBill.unit_id).where(UnitBill.month_id.in_(month_ids.values())))}
+    _insert(UnitBillLine.__table__, [{**line, "bill_id": bill_ids[bill["month_id"], bill["unit_id"]]}
+                                     for bill, lines in bills for line in lines])
+    rows += len(month_rows) + len(invoices) + len(bills) + sum(len(lines) for _, lines in bills)
+
+    quantities = []
+    for period in periods:
+        gas = Decimal(str(round(1450 * (1.3 if period.month in (12, 1, 2) else 0.9) * rng.uniform(0.9, 1.1), 2)))
+        quantities.append({"period": period, "source": "natural_gas", "unit_id": None, "quantity": gas,
+                           "cost": (gas * Decimal("3.45")).quantize(cent), "entered_at": now})
+        diesel = Decimal(str(round(rng.uniform(40, 90) + (300 if rng.random() < 0.1 else 0), 2)))  # test runs, outages
+        quantities.append({"period": period, "source": "diesel", "unit_id": None, "quantity": diesel,
+                           "cost": (diesel * Decimal("8.1")).quantize(cent), "entered_at": now})
+    _insert(EnergyQuantity.__table__, quantities)
+    kept_years = set(db.session.scalars(select(EnergyBasis.year).distinct()))
+    basis, quotas = [], []
+    for year in range(this_year - 10, this_year - 1):
+        if year in kept_years:
+            continue
+        for unit_id, headcount in [*units, (None, sum(h or 0 for _, h in units))]:
+            people = max(1, int((headcount or 5) * rng.uniform(0.85, 1.1)))
+            basis.append({"year": year, "unit_id": unit_id, "floor_area": Decimal(people * 12), "headcount": people,
+                          "updated_at": now})
+        for unit_id, headcount in rng.sample(units, 8):
+            quotas.append({"year": year, "unit_id": unit_id, "source": "electricity",
+                           "quantity": Decimal((headcount or 5) * 1000), "updated_at": now})
+            quotas.append({"year": year, "unit_id": unit_id, "source": "water",
+                           "quantity": Decimal((headcount or 5) * 12), "updated_at": now})
+    _insert(EnergyBasis.__table__, basis)
+    _insert(EnergyQuota.__table__, quotas)
+    measures = [{"title": rng.choice(("空调温控改造", "卫生间节水器具更换", "走廊感应照明", "水泵变频改造", "屋面隔热")) + f"（{p:%Y}）",
+                 "source": rng.choice(("electricity", "water")), "started": p, "cost": Decimal(rng.randrange(20, 400) * 1000),
+                 "note": "", "created_at": now} for p in periods if p.month in (4, 9) and rng.random() < 0.7]
+    _insert(SavingsMeasure.__table__, measures)
+    return rows + len(quantities) + len(basis) + len(quotas) + len(measures)
+
+
+# what the building's plant holds beyond the demo's register: category, name, how many per floor, life,
+# price, maintenance every (months), cost of a visit
+EQUIPMENT_KINDS = (
+    ("hvac", "分体空调", 30, 10, 6500, 6, 120),
+    ("fire", "灭火器箱", 12, 8, 1200, 1, 40),
+    ("fire", "烟感探测器组", 10, 12, 8000, 12, 600),
+    ("security", "监控摄像机", 10, 8, 2800, 6, 80),
+    ("distribution", "照明配电箱", 3, 20, 9000, 12, 300),
+    ("pipes", "阀门组", 3, 20, 4000, 12, 200),
+    ("av", "会议室音视频设备", 2, 8, 30000, 6, 500),
+)
+
+
+def equipment(rng: random.Random) -> int:
+    """The building's plant beyond the demo's main items (about 1 000: air conditioners in
+    the rooms, extinguisher cabinets, detectors and cameras on every floor …), each with
+    its plan and ten years of maintenance records (a replacement when it reached its end of
+    life), the lifts' and generators' monthly counter readings, and monthly inspection rounds
+    of each building's fire, HVAC, security and distribution equipment."""
+    from datetime import date
+    from decimal import Decimal
+
+    from portal.blueprints.equipment.models import (
+        Asset,
+        AssetCategory,
+        AssetRepair,
+        CheckResult,
+        Condition,
+        CounterReading,
+        InspectionRound,
+        IntervalUnit,
+        MaintenancePlan,
+        MaintenanceRecord,
+        PlanKind,
+        RoundResult,
+    )
+    from portal.blueprints.repairs.models import RepairRequest
+    from portal.models import Building, Floor, Room
+
+    today = timeutil.today()
+    now = timeutil.now()
+    start = _month_back(today, 120)
+    floors = db.session.execute(select(Floor.id, Floor.building_id)).all()
+    rooms_on: dict[int, list[int]] = {}
+    for room_id, floor_id in db.session.execute(select(Room.id, Room.floor_id)):
+        rooms_on.setdefault(floor_id, []).append(room_id)
+    worker = db.session.scalar(select(User.id).where(User.username == "property"))
+    conditions = (Condition.GOOD,) * 5 + (Condition.FAIR,) * 3 + (Condition.POOR, Condition.FAILED)
+    assets, kinds = [], []
+    for category, name, per_floor, life, price, _, _ in EQUIPMENT_KINDS:
+        for floor_id, _building in floors:
+            for n in range(rng.randint(per_floor // 2 + 1, per_floor + 1)):
+                installed = date(rng.randrange(today.year - life, today.year + 1), rng.randrange(1, 13), rng.randrange(1, 28))
+                room_ids = rooms_on.get(floor_id) or [None]
+                assets.append({
+                    "code": f"G{len(assets) + 1:05d}", "name": f"{name}{n + 1}", "category": AssetCategory(category),
+                    "floor_id": floor_id, "room_id": rng.choice(room_ids), "zone": "", "install_date": min(installed, today),
+                    "expected_life_years": life, "replacement_cost": Decimal(price), "supplier": "", "maintainer": "",
+                    "condition": rng.choice(conditions), "condition_date": today - timedelta(days=rng.randrange(0, 365)),
+                    "notes": "", "created_at": now,
+                })
+                kinds.append((category, name, life, price))
+    _insert(Asset.__table__, assets)
+    ids = dict(db.session.execute(select(Asset.code, Asset.id).where(Asset.code.like("G%"))).all())
+    plans, records = [], []
+    for asset, (category, name, life, price) in zip(assets, kinds):
+        every, visit = next((e, v) for c, n, *_, e, v in EQUIPMENT_KINDS if (c, n) == (category, name))
+        asset_id = ids[asset["code"]]
+        anchor = max(asset["install_date"], start)
+        plans.append({"asset_id": asset_id, "title": f"{name}保养", "kind": PlanKind.STATUTORY if category == "fire" and every == 12 else PlanKind.ROUTINE,
+                      "every": every, "unit": IntervalUnit.MONTHS, "anchor": anchor, "remind_days": 14, "active": True,
+                      "stop_reason": "", "next_due": None, "asset_code": asset["code"]})
+    for plan in plans:
+        asset_id, anchor, every = plan["asset_id"], plan["anchor"], plan["every"]
+        due, step = anchor, 0
+        while True:
+            step += 1
+            due = _month_back(anchor, -every * step).replace(day=min(anchor.day, 28))
+            if due >= today:
+                break
+            if rng.random() < 0.97:
+                records.append({"asset_id": asset_id, "plan_id": None, "due_on": due,
+                                "done_on": min(due + timedelta(days=rng.randrange(0, 6)), today), "cost": Decimal(visit),
+                                "note": plan["title"], "actor_id": worker, "recorded_at": now})
+        plan["next_due"] = due if rng.random() < 0.9 else _month_back(due, 1)  # a few fallen behind
+    # replacements at the end of life, in the years before the item now in its place was installed
+    for asset, (category, name, life, price) in zip(assets, kinds):
+        if asset["install_date"] > start:
+            day = asset["install_date"]
+            records.append({"asset_id": ids[asset["code"]], "plan_id": None, "due_on": None, "done_on": day,
+                            "cost": Decimal(price), "note": f"更换{name}（到期报废）", "actor_id": worker, "recorded_at": now})
+    _insert(MaintenancePlan.__table__, plans)
+    plan_ids = dict(db.session.execute(select(MaintenancePlan.asset_id, MaintenancePlan.id)
+                                       .where(MaintenancePlan.asset_id.in_(list(ids.values())))).all())
+    for record in records:
+        if record["due_on"] is not None:
+            record["plan_id"] = plan_ids[record["asset_id"]]
+    _insert(MaintenanceRecord.__table__, records)
+    rows = len(assets) + len(plans) + len(records)
+
+    counters = []
+    for asset_id, category in db.session.execute(select(Asset.id, Asset.category).where(
+            Asset.category.in_([AssetCategory.LIFT, AssetCategory.GENERATOR]))):
+        total = rng.randrange(1000, 5000)
+        for back in range(120, 0, -1):
+            total += rng.randrange(1500, 3000) if category is AssetCategory.LIFT else rng.randrange(4, 12)
+            counters.append({"asset_id": asset_id, "read_on": _month_back(today, back), "value": total, "total": total,
+                             "replaced": False, "actor_id": worker, "recorded_at": now})
+    _insert(CounterReading.__table__, counters)
+
+    in_building: dict[tuple[int, str], list[int]] = {}
+    floor_building = dict(floors)
+    for asset_id, category, floor_id in db.session.execute(select(Asset.id, Asset.category, Asset.floor_id)):
+        in_building.setdefault((floor_building[floor_id], category.value), []).append(asset_id)
+    buildings = db.session.scalars(select(Building.id)).all()
+    results, total_rounds = [], 0
+    for back in range(120, 0, -1):
+        month = _month_back(today, back)
+        rounds = []
+        for building_id in buildings:
+            for category in ("fire", "hvac", "security", "distribution"):
+                if in_building.get((building_id, category)):
+                    started = timeutil.local(month + timedelta(days=rng.randrange(0, 25)), time(9, 0))
+                    rounds.append({"category": AssetCategory(category), "building_id": building_id, "inspector_id": worker,
+                                   "started_at": started, "finished_at": started + timedelta(hours=2), "note": ""})
+        _insert(InspectionRound.__table__, rounds)
+        total_rounds += len(rounds)
+        first_id = db.session.scalar(select(func.max(InspectionRound.id))) - len(rounds) + 1
+        for offset, round_ in enumerate(rounds):
+            for asset_id in in_building[round_["building_id"], round_["category"].value]:
+                failed = rng.random() < 0.02
+                results.append({"round_id": first_id + offset, "asset_id": asset_id,
+                                "result": CheckResult.FAIL if failed else CheckResult.PASS,
+                                "finding": "运行异常，已报修" if failed else ""})
+        if len(results) >= BATCH:
+            _insert(RoundResult.__table__, results)
+            rows += len(results)
+            results = []
+    _insert(RoundResult.__table__, results)
+    linked = set(db.session.scalars(select(AssetRepair.repair_id)))
+    repairs = [r for r in db.session.scalars(select(RepairRequest.id)) if r not in linked and rng.random() < 0.3]
+    asset_ids = list(ids.values())
+    _insert(AssetRepair.__table__, [{"asset_id": rng.choice(asset_ids), "repair_id": r} for r in repairs])
+    return rows + len(counters) + total_rounds + len(results) + len(repairs)
+
+
+TEN_YEARS = (staff, services, bookings, visitor_entries, vehicle_trips, supervision, energy, equipment)

@@ -44,4 +44,6 @@ PAGES = [
     BenchPage("parking_lookup", "/vehicles/parking/lookup?plate=川J5K728", role="security", load="page", browser=False),
     BenchPage("supervision", "/supervision/", role="logistics", load="page", browser=False),
     BenchPage("patrols_log", "/supervision/patrols", role="security", load="page", browser=False),
+    BenchPage("energy", "/energy/", role="logistics", load="page", browser=False),
+    BenchPage("equipment", "/equipment/", role="property", load="page", browser=False),
 ]

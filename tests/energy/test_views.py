@@ -179,3 +179,75 @@ def test_demo_is_idempotent(demo):
     energy_demo.seed_demo()
     db.session.commit()
     assert counts() == before
+
+
+# --- the statistics as a kept page ----------------------------------------------------------------
+
+
+def _gas_cell(html: str) -> str:
+    row = re.search(r"<tr><th scope=\"row\">(?:天然气|Natural gas) \(m³\)</th><td class=\"num\">([^<]+)</td>", html)
+    return row.group(1)
+
+
+def test_the_statistics_are_kept_for_the_session_until_a_figure_changes(
+    client, auth, site, make_user, clock, count_queries, areas_on_record
+):
+    from datetime import date
+
+    from portal import timeutil
+    from portal.blueprints.energy import services
+    from portal.models import Role
+
+    clock(2026, 12, 3, 10, 0)
+    areas_on_record("energy", "utilities", "building")
+    manager = make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN], display_name="后勤 陈主任")
+    auth.login_as(manager)
+    client.get("/energy/?year=2026")  # the session's CSRF token
+    first = client.get("/energy/?year=2026").get_data(as_text=True)
+    with count_queries() as counted:
+        again = client.get("/energy/?year=2026").get_data(as_text=True)
+    assert again == first and _gas_cell(first) == "100.00"
+    assert counted.count <= 2  # the account and the data versions
+    services.save_quantity(services.QuantityDraft(date(2026, 5, 1), "natural_gas", None, Decimal(250), None),
+                           actor=manager, now=timeutil.now())
+    db.session.commit()
+    assert _gas_cell(client.get("/energy/?year=2026").get_data(as_text=True)) == "250.00"
+    unit_admin = make_user(roles=[Role.EMPLOYEE, Role.UNIT_ADMIN], unit=site["a"], display_name="甲局 管理员")
+    auth.login_as(unit_admin)  # same browser: another account is drawn its own page, of its own unit
+    page = client.get("/energy/?year=2026").get_data(as_text=True)
+    assert "甲局 管理员" in page and "后勤 陈主任" not in page and len(_svgs(page)) == 3
+
+
+def test_the_statistics_run_a_fixed_number_of_queries_and_draw_a_chart_once(
+    client, auth, site, make_user, clock, count_queries, monkeypatch
+):
+    from datetime import date
+
+    from portal import cache
+    from portal.blueprints.energy import figures
+    from portal.models import Role, Unit
+    from tests.energy.conftest import E, W, _closed_month
+
+    clock(2026, 12, 3, 10, 0)
+    drawn = []
+    monkeypatch.setattr(figures, "svg", lambda chart, dom_id: drawn.append(chart.title) or f"<svg id='{dom_id}'></svg>")
+    auth.login_as(make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN]))
+    client.get("/energy/?year=2026")
+    drawn.clear()
+
+    def drawn_afresh() -> int:
+        cache._cache.clear()
+        cache._pages.clear()
+        with count_queries() as counted:
+            assert client.get("/energy/?year=2026").status_code == 200
+        return counted.count
+
+    few = drawn_afresh()
+    assert drawn == []  # the same figures: the drawings made before
+    c = Unit(name="丙局", short_name="丙", headcount=8, sort_order=3)
+    db.session.add(c)
+    _closed_month(date(2026, 6, 1), {E: ("8000", "4800"), W: ("250", "750")},
+                  {site["a"]: {E: ("2500", "1500"), W: ("80", "240")}, c: {E: ("1000", "600"), W: ("30", "90")}})
+    db.session.commit()
+    assert drawn_afresh() == few
+    assert len(drawn) == 4  # each of the four charts shows June now

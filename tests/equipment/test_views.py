@@ -315,3 +315,53 @@ def test_readings_and_a_counter_plan_through_the_pages(client, auth, logistics, 
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(MaintenancePlan, plan.id).due_reading == 510
+
+
+# --- the register as a kept page ---------------------------------------------------------------
+
+
+def test_the_register_is_kept_for_the_session_until_an_item_changes(
+    client, auth, clock, property_user, make_asset, make_user, count_queries, areas_on_record
+):
+    from portal.models import Role
+
+    clock(2026, 12, 2, 10, 0)
+    areas_on_record("equipment", "building")
+    make_asset(name="1号客梯")
+    auth.login_as(property_user)
+    client.get("/equipment/")  # the session's CSRF token
+    first = client.get("/equipment/").get_data()
+    with count_queries() as counted:
+        again = client.get("/equipment/").get_data()
+    assert again == first and "1号客梯" in first.decode()
+    assert counted.count <= 2  # the account and the data versions
+    make_asset(name="2号客梯")
+    assert "2号客梯" in client.get("/equipment/").get_data(as_text=True)
+    colleague = make_user(roles=[Role.PROPERTY], username="wuye2", display_name="物业 王师傅")
+    auth.login_as(colleague)  # same browser, same CSRF token: another account is drawn its own page
+    page = client.get("/equipment/").get_data(as_text=True)
+    assert "物业 王师傅" in page and "物业 张师傅" not in page
+
+
+def test_the_register_page_runs_a_fixed_number_of_queries(client, auth, place, property_user, make_asset,
+                                                         count_queries, areas_on_record):
+    from portal import cache
+
+    areas_on_record("equipment", "building")
+    make_asset(room_id=place["room"].id)
+    auth.login_as(property_user)
+    client.get("/equipment/")
+
+    def drawn_afresh():
+        cache._cache.clear()
+        cache._pages.clear()
+        with count_queries() as counted:
+            assert client.get("/equipment/?page=1").status_code == 200
+        return counted.count
+
+    few = drawn_afresh()
+    for n in range(30):
+        make_asset(code=f"X-{n:02d}", name=f"水泵{n}", floor_id=place["f2"].id)
+    assert drawn_afresh() == few
+    page = client.get("/equipment/?page=2").get_data(as_text=True)
+    assert "主楼 2楼" in page and "¥100,000.00" in page

@@ -2,18 +2,58 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
+from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from portal.blueprints.energy.services import YearStatistics
 from portal.blueprints.energy.stats import rounded
-from portal.charts import Chart, Series
+from portal.cache import LocalCache
+from portal.charts import Chart, Series, svg
+
+# Drawings by their figures: the same numbers, words and labels draw the same picture, so a
+# drawing is never stale and is kept across data versions (pygal is the page's dearest part).
+_drawings = LocalCache(size=64, seconds=24 * 3600.0)
+
+
+def drawing(chart: Chart) -> Markup:
+    """``chart_svg(chart)``, drawn once for the same figures; its element id follows from them."""
+    key = (chart.kind, chart.title, chart.description, chart.unit, tuple(chart.labels),
+           tuple((one.name, tuple(one.values)) for one in chart.series))
+    now = time.monotonic()
+    drawn = _drawings.get(key, now)
+    if drawn is None:
+        dom_id = "chart-" + hashlib.blake2s(repr(key).encode(), digest_size=6).hexdigest()
+        drawn = svg(chart, dom_id=dom_id)
+        _drawings.put(key, drawn, now)
+    return drawn
+
+
+def shown(value: Decimal | None, places: int = 2) -> str:
+    """A figure in the tables (as the ``num`` macro of energy/_energy.html): ``12,345.60``, "—" for none."""
+    return "—" if value is None else f"{value:,.{places}f}"
+
+
+def shown_change(value: Decimal | None) -> str:
+    """A change in per cent (as the ``change`` macro): ``+3.5 %``, "—" for none."""
+    return "—" if value is None else f"{value:+.1f} %"
+
+
+@lru_cache(maxsize=64)
+def month_name(month: int, locale: str) -> str:
+    """A month's short name in ``locale`` (the current one): asked for 36 times a page."""
+    return format_date(date(2000, month, 1), "MMM")
 
 
 def month_labels(stats: YearStatistics) -> list[str]:
-    return [format_date(row.period, "MMM") for row in stats.months]
+    locale = str(get_locale())
+    return [month_name(row.period.month, locale) for row in stats.months]
 
 
 def _scope(stats: YearStatistics) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
+from portal.cache import watch
 from portal.db import AwareDateTime, Money, ScaledDecimal, db
 from portal.models import Unit
 
@@ -92,3 +93,15 @@ class SavingsMeasure(db.Model):
     cost: Mapped[Decimal | None] = mapped_column(Money())
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
+
+
+def _watch_areas() -> None:
+    """What the statistics are drawn from besides the utilities' months and the building
+    (portal.cache): the energy pages' own records, and the official cars' trips and
+    fuels, whose litres count as the pool's petrol and diesel."""
+    from portal.blueprints.vehicles.models import Trip, Vehicle
+
+    watch("energy", EnergyBasis, EnergyQuantity, EnergyQuota, SavingsMeasure, Trip, Vehicle)
+
+
+_watch_areas()

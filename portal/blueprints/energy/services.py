@@ -61,6 +61,17 @@ def units() -> list[Unit]:
     return list(db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.id)))
 
 
+@dataclass(frozen=True)
+class UnitChoice:
+    id: int
+    name: str
+
+
+def unit_choices() -> list[UnitChoice]:
+    """The units to choose from, in the directory's order (plain values, for the cache)."""
+    return [UnitChoice(*row) for row in db.session.execute(select(Unit.id, Unit.name).order_by(Unit.sort_order, Unit.id))]
+
+
 # --- floor areas and headcounts -------------------------------------------------
 
 
@@ -79,17 +90,21 @@ def directory_basis() -> dict[int | None, Basis]:
         .where(Room.kind == RoomKind.OFFICE, Room.unit_id.is_not(None))
         .group_by(Room.unit_id)
     ).all())
-    found = {u.id: Basis(Decimal(areas.get(u.id) or 0), u.headcount or 0, False) for u in units()}
+    found = {unit_id: Basis(Decimal(areas.get(unit_id) or 0), headcount or 0, False)
+             for unit_id, headcount in db.session.execute(select(Unit.id, Unit.headcount).order_by(Unit.sort_order, Unit.id))}
     building_area = db.session.scalar(select(func.sum(Room.area_m2)).where(Room.kind == RoomKind.OFFICE)) or 0
     found[BUILDING] = Basis(Decimal(building_area), sum(b.headcount for b in found.values()), False)
     return found
 
 
-def basis_for(year: int) -> dict[int | None, Basis]:
-    """The values used for ``year``: those kept for it, else today's directory values."""
-    result = directory_basis()
-    for row in db.session.scalars(select(EnergyBasis).where(EnergyBasis.year == year)):
-        result[row.unit_id] = Basis(row.floor_area, row.headcount, True)
+def basis_for(year: int, directory: dict[int | None, Basis] | None = None) -> dict[int | None, Basis]:
+    """The values used for ``year``: those kept for it, else today's directory values
+    (``directory``: those read already)."""
+    result = dict(directory if directory is not None else directory_basis())
+    for unit_id, floor_area, headcount in db.session.execute(
+        select(EnergyBasis.unit_id, EnergyBasis.floor_area, EnergyBasis.headcount).where(EnergyBasis.year == year)
+    ):
+        result[unit_id] = Basis(floor_area, headcount, True)
     return result
 
 
@@ -248,7 +263,8 @@ def year_statistics(year: int, unit: Unit | None = None, *, with_units: bool = F
     final_last = [p.replace(year=year - 1) for p in final if p.replace(year=year - 1) in closed]
     this = add_up((r for p in final for r in by_period[p]), fac, len(final))
     previous = add_up((r for p in final_last for r in by_period[p]), fac, len(final_last))
-    basis, last_basis = basis_for(year), basis_for(year - 1)
+    directory = directory_basis()
+    basis, last_basis = basis_for(year, directory), basis_for(year - 1, directory)
     stats = YearStatistics(
         year, unit, src.sources(), months, final, this, previous, basis[unit_id], last_basis[unit_id],
         indicators(this, basis[unit_id].floor_area, basis[unit_id].headcount),

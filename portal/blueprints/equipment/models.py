@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -20,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
+from portal.cache import watch
 from portal.db import AwareDateTime, Money, db, enum_column
 from portal.files import StoredFile
 from portal.labels import LabelledEnum
@@ -84,11 +86,12 @@ class Asset(db.Model):
     """One item of the building's equipment, where it is and how it is."""
 
     __tablename__ = "equipment_asset"
+    __table_args__ = (Index("ix_equipment_asset_category_code", "category", "code"),)  # the register's order
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(30), unique=True)
     name: Mapped[str] = mapped_column(String(80))
-    category: Mapped[AssetCategory] = mapped_column(enum_column(AssetCategory), index=True)
+    category: Mapped[AssetCategory] = mapped_column(enum_column(AssetCategory))
     floor_id: Mapped[int] = mapped_column(ForeignKey("floor.id", ondelete="RESTRICT"), index=True)
     room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="SET NULL"), index=True)
     zone: Mapped[str] = mapped_column(String(80), default="")
@@ -121,11 +124,9 @@ class Asset(db.Model):
 
     @property
     def location_label(self) -> str:
-        parts = [self.floor.building.name, self.floor.display_label]
-        if self.room is not None:
-            parts.append(self.room.number + (f" {self.room.name}" if self.room.name else ""))
-        label = " ".join(parts)
-        return f"{label} · {self.zone}" if self.zone else label
+        room = self.room
+        return place_label(self.floor.building.name, self.floor.display_label, room.number if room else None,
+                           room.name if room else None, self.zone)
 
     @property
     def end_of_life_year(self) -> int:
@@ -133,6 +134,15 @@ class Asset(db.Model):
 
     def __repr__(self) -> str:
         return f"<Asset {self.code}>"
+
+
+def place_label(building: str, floor: str, room_number: str | None, room_name: str | None, zone: str) -> str:
+    """Where an item is: ``主楼 1楼 101 报告厅 · 东侧``."""
+    parts = [building, floor]
+    if room_number is not None:
+        parts.append(room_number + (f" {room_name}" if room_name else ""))
+    label = " ".join(parts)
+    return f"{label} · {zone}" if zone else label
 
 
 class MaintenancePlan(db.Model):
@@ -287,3 +297,8 @@ class PublicReport(db.Model):
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(AwareDateTime, default=timeutil.now)
     repair_id: Mapped[int | None] = mapped_column(ForeignKey("repair_request.id", ondelete="SET NULL"))
+
+
+# What the register and the plans are drawn from (portal.cache): a change to any of them draws them again.
+watch("equipment", Asset, MaintenancePlan, CounterReading, MaintenanceRecord, AssetDocument, AssetRepair,
+      InspectionRound, RoundResult)

@@ -33,6 +33,7 @@ from portal.blueprints.equipment.models import (
     MaintenanceRecord,
     PlanKind,
     RoundResult,
+    place_label,
 )
 from portal.blueprints.equipment.schedule import next_after_done
 from portal.blueprints.repairs import services as repairs
@@ -40,6 +41,7 @@ from portal.blueprints.repairs.models import Category as RepairCategory
 from portal.blueprints.repairs.models import RepairRequest, Urgency
 from portal.db import db
 from portal.models import Building, Floor, Room, User
+from portal.paging import ListPage
 from portal.rules import RuleViolation
 from portal.text import contains, normalise_identifier
 
@@ -577,19 +579,63 @@ def with_place(query):
     return query.options(joinedload(Asset.floor).joinedload(Floor.building), joinedload(Asset.room))
 
 
-def register_query(filters: Filters):
-    query = with_place(select(Asset)).join(Floor, Asset.floor_id == Floor.id)
+def _register_filtered(query, filters: Filters):
+    """``query`` (of assets) narrowed to ``filters``."""
     if filters.category is not None:
         query = query.where(Asset.category == filters.category)
     if filters.building is not None:
-        query = query.where(Floor.building_id == filters.building)
+        query = query.where(Asset.floor_id.in_(select(Floor.id).where(Floor.building_id == filters.building)))
     if filters.condition is not None:
         query = query.where(Asset.condition == filters.condition)
     if filters.q:
         code = normalise_identifier(filters.q, upper=True)
         query = query.where(contains(Asset.name, filters.q) | contains(Asset.code, code)
                             | contains(Asset.zone, filters.q) | contains(Asset.supplier, filters.q))
-    return query.order_by(Asset.category, Asset.code)
+    return query
+
+
+REGISTER_ORDER = (Asset.category, Asset.code)  # ix_equipment_asset_category_code
+
+
+def register_query(filters: Filters):
+    return _register_filtered(with_place(select(Asset)), filters).order_by(*REGISTER_ORDER)
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    """One line of the register as the page shows it."""
+
+    id: int
+    code: str
+    name: str
+    category: AssetCategory
+    where: str
+    install_date: date
+    end_of_life_year: int
+    condition: Condition
+    replacement_cost: Decimal
+
+
+# The register page's statements, built once (the filters add their conditions).
+_REGISTER_COUNT = select(func.count()).select_from(Asset)
+_REGISTER_ROWS = (
+    select(Asset.id, Asset.code, Asset.name, Asset.category, Asset.install_date, Asset.expected_life_years,
+           Asset.condition, Asset.replacement_cost, Asset.zone, Building.name, Floor.label, Floor.level, Room.number,
+           Room.name)
+    .join(Floor, Asset.floor_id == Floor.id).join(Building, Floor.building_id == Building.id)
+    .outerjoin(Room, Asset.room_id == Room.id).order_by(*REGISTER_ORDER)
+)
+
+
+def register_page(filters: Filters, page: int, per_page: int) -> ListPage:
+    """One page of the register: a count and the page's rows, in two queries (columns, not items)."""
+    total = db.session.scalar(_register_filtered(_REGISTER_COUNT, filters)) or 0
+    rows = db.session.execute(_register_filtered(_REGISTER_ROWS, filters).limit(per_page).offset((page - 1) * per_page))
+    items = [RegisterRow(id_, code, name, category, place_label(building, label or f"{level}F", number, room_name, zone),
+                         installed, installed.year + life, condition, cost)
+             for (id_, code, name, category, installed, life, condition, cost, zone, building, label, level, number,
+                  room_name) in rows]
+    return ListPage(items, page, per_page, total)
 
 
 def find_asset(asset_id: int) -> Asset | None:

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from flask import abort, current_app, flash, request, send_file, url_for
+from flask import abort, current_app, flash, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms import SelectChoice
 
 from portal import files, timeutil
@@ -56,6 +60,7 @@ from portal.blueprints.equipment.services import (
     link_repair,
     record_maintenance,
     record_reading,
+    register_page,
     register_query,
     remove_document,
     resume_plan,
@@ -67,13 +72,16 @@ from portal.blueprints.equipment.services import (
     update_asset,
     update_plan,
 )
+from portal.cache import cached, kept_page, read_tokens
 from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
+from portal.labels import badge
 from portal.paging import ListPage
 from portal.requestargs import arg_enum, arg_int, arg_page, paginate
 from portal.rules import RuleViolation
 from portal.security import roles_required
+from portal.templating import money
 from portal.spreadsheets import XLSX_MIMETYPE
 
 DUE_HORIZONS = (30, 90, 365)
@@ -112,17 +120,45 @@ def _filters() -> Filters:
 # --- the register ----------------------------------------------------------------------------
 
 
+# What the register page is drawn from: the items, and the buildings, floors and rooms they are in.
+REGISTER_DATA = ("equipment", "building")
+
+
+@lru_cache(maxsize=4096)
+def shown_money(amount: Decimal, locale: str) -> str:
+    """``amount|money`` in ``locale`` (the current one): prices repeat down the register."""
+    return money(amount)
+
+
+def draw_register(filters: Filters, page: int) -> Markup:
+    """The register's table for ``filters`` and ``page``: the same for every viewer."""
+    locale = str(get_locale())
+    return Markup(render_template(
+        "equipment/_table.html",
+        page=register_page(filters, page, current_app.config["PAGE_SIZE"]),
+        args=filters.url_args(),
+        category_labels={category: str(category.label) for category in AssetCategory},
+        condition_badges={condition: badge(condition) for condition in Condition},
+        price=lambda amount: shown_money(amount, locale),
+    ))
+
+
 @bp.route("/")
+@kept_page(REGISTER_DATA, signed_in=True)
 @roles_required(*VIEWERS)
 def index():
     filters = _filters()
+    page = arg_page()
+    tokens = read_tokens(REGISTER_DATA)
+    table = cached(REGISTER_DATA, ("equipment.register", filters, page, str(get_locale())),
+                   lambda: draw_register(filters, page), tokens=tokens)
     return _page(
         "equipment/index.html",
-        "equipment/_table.html",
-        page=paginate(register_query(filters)),
+        table,
+        table=table,
         filters=filters,
         args=filters.url_args(),
-        buildings=building_choices(),
+        buildings=cached(("building",), "equipment.building_choices", building_choices, tokens=tokens),
         categories=list(AssetCategory),
         conditions=list(Condition),
     )
