@@ -283,3 +283,26 @@ def test_purge_anonymizes_old_visits_and_keeps_the_counts(make_entry, units):
 
     again = svc.purge_personal_data(now=now, retention_days=180)
     assert (again.entries, again.preregistrations) == (0, 0)  # daily runs change nothing twice
+
+
+def test_a_plates_latest_visits_are_found_by_an_index(app):
+    """The guard's plate lookup reads a few rows of a million-visit log."""
+    from sqlalchemy import event
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the plan is read with SQLite's EXPLAIN QUERY PLAN")
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if "FROM visitor_entry" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        svc.visits_by_plate("川A12345")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    [(statement, parameters)] = statements
+    plan = " ".join(row[-1] for row in db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                                                                  parameters))
+    assert "ix_visitor_entry_plate_checked_in" in plan and "SCAN" not in plan

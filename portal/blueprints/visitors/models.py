@@ -120,6 +120,8 @@ Index(
     sqlite_where=STILL_ON_SITE,
     postgresql_where=STILL_ON_SITE,
 )
+# The guard's plate lookup: a plate's latest visits, newest first.
+Index("ix_visitor_entry_plate_checked_in", VisitorEntry.plate, VisitorEntry.checked_in_at)
 # A badge is handed to one visitor at a time.
 Index(
     "uq_visitor_entry_badge_on_site",
