@@ -233,11 +233,21 @@ def desk_panels(now: datetime, expected_page: int, tokens: dict[str, str]) -> De
     return cached(DESK_DATA, key, draw, tokens=tokens)
 
 
+# A fresh check-in form's fields by language: they depend on no data, so a worker
+# draws them once (the form's widgets are the desk's dearest drawing) and keeps
+# them while the data caches come and go.
+_fresh_fields: dict[str, Markup] = {}
+
+
 def fresh_check_in_fields(form: CheckInForm) -> Markup:
     """A fresh check-in form's fields (nothing typed, the name first) are the same
     for every guard: drawn once per language. Its hidden fields are the request's own."""
-    return cached((), ("visitors.check-in-fields", str(get_locale())), lambda: Markup(
-        render_template("visitors/_check_in_fields.html", form=form, focus=form.name.id)), tokens={})
+    locale = str(get_locale())
+    fields = _fresh_fields.get(locale)
+    if fields is None:
+        fields = _fresh_fields[locale] = Markup(
+            render_template("visitors/_check_in_fields.html", form=form, focus=form.name.id))
+    return fields
 
 
 def render_desk(form: CheckInForm | None = None, out_form: BadgeCheckOutForm | None = None, *, status: int = 200,
