@@ -861,8 +861,22 @@ def published_units(publication: OfficePublication, unit_id: int | None = None) 
     return list(units.values())
 
 
-def publications() -> list[OfficePublication]:
-    return list(db.session.scalars(select(OfficePublication).order_by(OfficePublication.year.desc())))
+@dataclass(frozen=True)
+class PublicationHead:
+    """A publication as its lists name it (its frozen rows are read only on its own page)."""
+
+    year: int
+    as_of: date
+    published_at: datetime
+
+
+def publications(*, limit: int | None = None) -> list[PublicationHead]:
+    """The years published, newest first."""
+    rows = db.session.execute(
+        select(OfficePublication.year, OfficePublication.as_of, OfficePublication.published_at)
+        .order_by(OfficePublication.year.desc()).limit(limit)
+    )
+    return [PublicationHead(*row) for row in rows]
 
 
 def publication_of(year: int) -> OfficePublication | None:
