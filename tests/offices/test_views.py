@@ -213,3 +213,26 @@ def test_the_published_years_are_kept_until_a_year_is_published_and_never_read_t
     with count_queries() as counted:
         assert client.get("/offices/").get_data(as_text=True) == html
     assert counted.count == 2
+
+
+def test_the_ledger_costs_the_same_few_queries_however_many_rooms_and_people(client, auth, seated, logistics, ranks,
+                                                                           count_queries):
+    from portal.blueprints.offices.services import SeatDraft, seat_person
+
+    from tests.offices.conftest import NOW
+
+    auth.login_as(logistics)
+    client.get("/offices/ledger?date=2026-01-01")  # the session's CSRF token
+
+    def queries() -> int:
+        with count_queries() as counted:
+            assert client.get("/offices/ledger?date=2026-01-01").status_code == 200
+        return counted.count
+
+    few = queries()
+    people = seated["people"]
+    for who, number in (("deputy", "302"), ("fin1", "401")):
+        seat_person(seated["rooms"][number], SeatDraft(people[who].id, ranks["乡科级"].id, START_2021), actor=logistics,
+                    now=NOW)
+    db.session.commit()
+    assert queries() == few
