@@ -39,4 +39,7 @@ PAGES = [
     BenchPage("services", "/services/", load="page"),
     BenchPage("utilities_month", f"/utilities/months/{_MONTH}", role="logistics", load="page", browser=False),
     BenchPage("repairs_queue", "/repairs/queue", role="property", load="page", browser=False),
+    BenchPage("offices_ledger", "/offices/ledger", role="logistics", load="page", browser=False),
+    BenchPage("offices_index", "/offices/", role="employee", load="page", browser=False),
+    BenchPage("inbox", "/inbox/", role="employee", load="page", browser=False),
 ]
