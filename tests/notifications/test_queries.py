@@ -8,7 +8,11 @@ from sqlalchemy import func, select, text
 from portal import timeutil
 from portal.blueprints.notifications import header_item
 from portal.blueprints.notifications.models import Notification
-from portal.blueprints.notifications.services import _open_for, open_count, open_count_query
+from portal.blueprints.notifications.services import (
+    _open_for,
+    open_count,
+    open_count_query,
+)
 from portal.db import db
 from portal.models import Role
 from tests.repairs.conftest import place  # noqa: F401 - the building a fault is reported in

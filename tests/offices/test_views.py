@@ -9,7 +9,12 @@ from io import BytesIO
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from portal.blueprints.offices.models import OfficeException, OfficePublication, OfficeRoomEntry, OfficeSeat
+from portal.blueprints.offices.models import (
+    OfficeException,
+    OfficePublication,
+    OfficeRoomEntry,
+    OfficeSeat,
+)
 from portal.db import db
 from portal.models import Role
 
@@ -167,7 +172,6 @@ def test_the_ledger_is_kept_for_the_session_until_the_ledger_changes(client, app
                                                                      make_user, count_queries, areas_on_record):
     from portal.blueprints.offices.services import SeatDraft, seat_person
     from tests.conftest import AuthActions
-
     from tests.offices.conftest import NOW
 
     areas_on_record("offices", "building")
@@ -197,7 +201,6 @@ START_2021 = date(2021, 1, 1)
 def test_the_published_years_are_kept_until_a_year_is_published_and_never_read_the_frozen_rows(
         client, auth, seated, logistics, make_user, count_queries, areas_on_record):
     from portal.blueprints.offices.services import PublishDraft, publish
-
     from tests.offices.conftest import NOW
 
     areas_on_record("offices")
@@ -218,7 +221,6 @@ def test_the_published_years_are_kept_until_a_year_is_published_and_never_read_t
 def test_the_ledger_costs_the_same_few_queries_however_many_rooms_and_people(client, auth, seated, logistics, ranks,
                                                                            count_queries):
     from portal.blueprints.offices.services import SeatDraft, seat_person
-
     from tests.offices.conftest import NOW
 
     auth.login_as(logistics)

@@ -9,12 +9,12 @@ from portal import timeutil
 from portal.blueprints.notifications import bp, services, smtp_settings
 from portal.blueprints.notifications.forms import ProfileForm, WebhookForm
 from portal.blueprints.notifications.models import WebhookTarget
+from portal.cache import kept_page
 from portal.confirm import confirmation_page, confirmed
 from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
 from portal.models import Unit
-from portal.cache import kept_page
 from portal.requestargs import arg_page, paginate, parse_int
 from portal.rules import RuleViolation
 from portal.security import ADMINS, login_required, roles_required
