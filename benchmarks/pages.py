@@ -46,4 +46,7 @@ PAGES = [
     BenchPage("patrols_log", "/supervision/patrols", role="security", load="page", browser=False),
     BenchPage("energy", "/energy/", role="logistics", load="page", browser=False),
     BenchPage("equipment", "/equipment/", role="property", load="page", browser=False),
+    BenchPage("offices_ledger", "/offices/ledger", role="logistics", load="page", browser=False),
+    BenchPage("offices_index", "/offices/", role="employee", load="page", browser=False),
+    BenchPage("inbox", "/inbox/", role="employee", load="page", browser=False),
 ]

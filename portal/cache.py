@@ -241,6 +241,15 @@ def _viewer(signed_in: bool) -> tuple[Hashable, ...] | None:
     return ("user", account, session["csrf_token"])
 
 
+def session_account_id() -> int | None:
+    """The id of the account the session names, read without loading it: for a
+    kept page's own ``version`` of a viewer's data. Whether the session is still
+    good is the access check's to say when the page is drawn; a page is kept only
+    for the account the view loaded."""
+    account, _dot, _version = str(session.get("_user_id") or "").partition(".")
+    return int(account) if account.isdigit() else None
+
+
 def _drawn_for(account: str) -> bool:
     """The view loaded the session's account (not a stale one, nor none)."""
     return current_user.is_authenticated and current_user.get_id() == account

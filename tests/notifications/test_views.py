@@ -134,3 +134,64 @@ def test_marking_read_refuses_numbers_that_are_no_id(client, login_as_role, valu
     response = client.post("/inbox/read", data={"notification": value})
     assert response.status_code == 400
     assert db.session.scalar(select(Notification.read_at)) is None
+
+
+def test_the_inbox_puts_open_todos_first_then_pages_the_rest_newest_first(client, login_as_role, greeting_kind, clock,
+                                                                          app):
+    app.config["PAGE_SIZE"] = 3
+    user = login_as_role("employee")
+    for hour in range(8, 13):
+        clock(2026, 12, 1, hour, 0)
+        _tell([user], target=f"{hour}点群")
+    clock(2026, 12, 1, 7, 0)  # the oldest, but to do
+    events.emit(greeting_kind.code, recipients=[user], now=timeutil.now(), todo_key="booking:9:decide",
+                args={"room": "主楼 301", "when": "12月3日", "requester": "张伟"})
+    db.session.commit()
+    clock(2026, 12, 1, 13, 0)
+    first = client.get("/inbox/").get_data(as_text=True)
+    second = client.get("/inbox/?page=2").get_data(as_text=True)
+    order = [first.index(text) for text in ("主楼 301", "12点群", "11点群")]
+    assert order == sorted(order) and "10点群" not in first
+    assert "10点群" in second and "9点群" in second and "8点群" in second and "主楼 301" not in second
+    assert "第 2 页，共 2 页" in second
+
+
+def test_a_page_of_the_inbox_costs_the_same_few_queries_however_many_messages(client, login_as_role, count_queries):
+    user = login_as_role("employee")
+    _tell([user])
+    client.get("/inbox/")  # the session's CSRF token
+
+    def queries() -> int:
+        with count_queries() as counted:
+            client.get("/inbox/?fresh")
+        return counted.count
+
+    few = queries()
+    for n in range(30):
+        _tell([user], target=f"群{n}")
+    assert queries() == few
+
+
+def test_the_inbox_is_kept_for_the_session_until_a_message_arrives_or_is_read(
+        client, app, login_as_role, make_user, count_queries, areas_on_record):
+    from tests.conftest import AuthActions
+
+    areas_on_record()
+    user = login_as_role("employee")
+    _tell([user], target="甲群")
+    client.get("/inbox/")  # the session's CSRF token
+    first = client.get("/inbox/").get_data()
+    with count_queries() as counted:
+        again = client.get("/inbox/").get_data()
+    assert again == first and "甲群的测试消息" in again.decode()
+    assert counted.count == 2  # the data versions and the inbox's own version: no account loaded
+    _tell([user], target="乙群")  # arrives: shown at once
+    assert "乙群的测试消息" in client.get("/inbox/").get_data(as_text=True)
+    client.post("/inbox/read", data={"all": "1"})
+    client.get("/inbox/")  # the flashed message is shown
+    assert "inbox__item--unread" not in client.get("/inbox/").get_data(as_text=True)
+    other = app.test_client()
+    AuthActions(other).login_as(make_user(display_name="另一位"))
+    other.get("/inbox/")
+    html = other.get("/inbox/").get_data(as_text=True)
+    assert "甲群" not in html and "另一位" in html

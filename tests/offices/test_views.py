@@ -9,7 +9,12 @@ from io import BytesIO
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from portal.blueprints.offices.models import OfficeException, OfficePublication, OfficeRoomEntry, OfficeSeat
+from portal.blueprints.offices.models import (
+    OfficeException,
+    OfficePublication,
+    OfficeRoomEntry,
+    OfficeSeat,
+)
 from portal.db import db
 from portal.models import Role
 
@@ -161,3 +166,75 @@ def test_the_floor_plan_colours_rooms_by_their_standing(client, auth, seated, lo
     assert "office-plan__room--service" in page  # 304, the archives
     assert page.count("office-plan__room--") == 5
     assert client.get("/offices/plan?building=999").status_code == 404
+
+
+def test_the_ledger_is_kept_for_the_session_until_the_ledger_changes(client, app, auth, seated, logistics, ranks,
+                                                                     make_user, count_queries, areas_on_record):
+    from portal.blueprints.offices.services import SeatDraft, seat_person
+    from tests.conftest import AuthActions
+    from tests.offices.conftest import NOW
+
+    areas_on_record("offices", "building")
+    auth.login_as(logistics)
+    url = "/offices/ledger?date=2026-01-01"
+    client.get(url)  # the session's CSRF token
+    first = client.get(url).get_data()
+    with count_queries() as counted:
+        again = client.get(url).get_data()
+    assert again == first and counted.count == 1  # the data versions: no account loaded
+    assert "主楼 401" not in again.decode()
+    # 赵财 (乡科级以下, 9 m²) alone in 401's 24 m²: over the standard, shown at once
+    seat_person(seated["rooms"]["401"], SeatDraft(seated["people"]["fin1"].id, ranks["乡科级以下"].id, START_2021),
+                actor=logistics, now=NOW)
+    db.session.commit()
+    assert "主楼 401" in client.get(url).get_data(as_text=True)
+    other = app.test_client()
+    AuthActions(other).login_as(make_user(roles=[Role.EMPLOYEE, Role.LOGISTICS_ADMIN], display_name="后勤 另一位"))
+    other.get(url)
+    html = other.get(url).get_data(as_text=True)
+    assert "后勤 另一位" in html and "后勤 陈主任" not in html
+
+
+START_2021 = date(2021, 1, 1)
+
+
+def test_the_published_years_are_kept_until_a_year_is_published_and_never_read_the_frozen_rows(
+        client, auth, seated, logistics, make_user, count_queries, areas_on_record):
+    from portal.blueprints.offices.services import PublishDraft, publish
+    from tests.offices.conftest import NOW
+
+    areas_on_record("offices")
+    auth.login_as(make_user())
+    client.get("/offices/")
+    assert "2025" not in client.get("/offices/").get_data(as_text=True)
+    publish(PublishDraft(2025, date(2025, 12, 1)), actor=logistics, now=NOW)
+    db.session.commit()
+    with count_queries() as counted:
+        html = client.get("/offices/").get_data(as_text=True)
+    assert "2025" in html and "/offices/published/2025" in html
+    assert not any("rows" in statement for statement in counted.statements)  # the frozen ledger stays on disk
+    with count_queries() as counted:
+        assert client.get("/offices/").get_data(as_text=True) == html
+    assert counted.count == 1
+
+
+def test_the_ledger_costs_the_same_few_queries_however_many_rooms_and_people(client, auth, seated, logistics, ranks,
+                                                                           count_queries):
+    from portal.blueprints.offices.services import SeatDraft, seat_person
+    from tests.offices.conftest import NOW
+
+    auth.login_as(logistics)
+    client.get("/offices/ledger?date=2026-01-01")  # the session's CSRF token
+
+    def queries() -> int:
+        with count_queries() as counted:
+            assert client.get("/offices/ledger?date=2026-01-01").status_code == 200
+        return counted.count
+
+    few = queries()
+    people = seated["people"]
+    for who, number in (("deputy", "302"), ("fin1", "401")):
+        seat_person(seated["rooms"][number], SeatDraft(people[who].id, ranks["乡科级"].id, START_2021), actor=logistics,
+                    now=NOW)
+    db.session.commit()
+    assert queries() == few

@@ -159,7 +159,7 @@ def _kept(client, path: str, count_queries) -> bytes:
     first = client.get(path).get_data()
     with count_queries() as counted:
         again = client.get(path).get_data()
-    assert again == first and counted.count <= 3  # (SQLite's BEGIN,) the account and the data versions
+    assert again == first and counted.count == 1  # the data versions: no account loaded
     return first
 
 

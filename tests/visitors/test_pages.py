@@ -21,6 +21,7 @@ from portal.blueprints.visitors.models import (
 from portal.db import db
 from portal.models import AuditLog, Role
 from tests.access import ROLES
+from tests.conftest import AuthActions
 from tests.visitors.conftest import FULL_MODE_CONFIG, make_resident_id
 
 NUMBER = make_resident_id("510921", "19790304", "551")
@@ -205,33 +206,75 @@ def test_the_desk_redraws_its_shared_panels_when_the_minute_or_the_data_changes(
     assert "刚进来" in text(client.get("/visitors/")) and "刚进来" in text(client.get("/visitors/on-site"))
 
 
-def test_a_guards_on_site_list_is_served_again_until_someone_comes_or_goes(client, auth, make_user, make_entry, clock,
-                                                                           count_queries, areas_on_record):
+def test_a_guards_desk_and_on_site_list_are_served_again_until_someone_comes_or_goes(
+        client, auth, make_user, make_entry, clock, count_queries, areas_on_record):
     clock(2026, 12, 3, 10, 0)
     login(auth, make_user, Role.SECURITY)
     areas_on_record("building")
     make_entry(1, name="访客甲")
-    client.get("/visitors/on-site")
-    first = client.get("/visitors/on-site")
-    with count_queries() as counted:
-        again = client.get("/visitors/on-site")
-    assert again.get_data() == first.get_data() and "访客甲" in text(again)
-    assert counted.count == 1  # the data versions: no account loaded
+    for path in ("/visitors/", "/visitors/on-site"):
+        client.get(path)  # the session's CSRF token
+        first = client.get(path)
+        with count_queries() as counted:
+            again = client.get(path)
+        assert SUBMISSION_TOKEN.sub("", text(again)) == SUBMISSION_TOKEN.sub("", text(first)) and "访客甲" in text(again)
+        assert counted.count == 1  # the data versions: no account loaded
     make_entry(1, name="访客乙")
-    assert "访客乙" in text(client.get("/visitors/on-site"))
+    assert "访客乙" in text(client.get("/visitors/")) and "访客乙" in text(client.get("/visitors/on-site"))
 
 
-def test_each_drawing_of_the_desk_has_its_own_submission_token(client, auth, make_user, make_entry, clock,
-                                                               areas_on_record):
-    """Two check-ins from two drawings of the desk are two visitors, never one form sent twice."""
+def test_a_kept_desk_is_never_served_to_another_guard(client, app, auth, make_user, make_entry, clock,
+                                                      areas_on_record):
+    clock(2026, 12, 3, 10, 0)
+    areas_on_record("building")
+    make_entry(1, name="访客甲")
+    login(auth, make_user, Role.SECURITY, display_name="门岗 甲")
+    client.get("/visitors/")
+    assert "门岗 甲" in text(client.get("/visitors/"))
+    other = app.test_client()
+    AuthActions(other).login_as(make_user(roles=[Role.SECURITY], display_name="门岗 乙"))
+    other.get("/visitors/")
+    html = text(other.get("/visitors/"))
+    assert "门岗 乙" in html and "门岗 甲" not in html
+    auth.login_as(make_user(roles=[Role.SECURITY], display_name="门岗 丙"))  # the same browser, another account
+    html = text(client.get("/visitors/"))
+    assert "门岗 丙" in html and "门岗 甲" not in html
+
+
+SUBMISSION_TOKEN = re.compile(r'name="submission_token" type="hidden" value="([^"]+)"')
+
+
+def test_each_serving_of_the_kept_desk_has_its_own_submission_token(client, auth, make_user, make_entry, clock,
+                                                                    areas_on_record, count_queries, check_in_form):
+    """Two check-ins from two servings of the desk are two visitors, never one form sent twice."""
     clock(2026, 12, 3, 10, 0)
     login(auth, make_user, Role.SECURITY)
     areas_on_record("building")
     make_entry(1, name="访客甲")
-    token = re.compile(r'name="submission_token" type="hidden" value="([^"]+)"')
+    client.get("/visitors/")  # the session's CSRF token
+    pages = [text(client.get("/visitors/"))]  # drawn and kept
+    with count_queries() as counted:
+        for _ in range(3):
+            pages.append(text(client.get("/visitors/")))
+    assert counted.count == 3  # kept: the data versions, each time
+    tokens = [SUBMISSION_TOKEN.search(html).group(1) for html in pages]
+    assert len(set(tokens)) == 4 and all(re.fullmatch(r"[A-Za-z0-9_-]{20,64}", t) for t in tokens)
+    assert not any("submission-token" in html for html in pages)  # the slot is always filled
+    for n, token in enumerate(tokens[:2]):
+        assert client.post("/visitors/check-in", data=check_in_form(submission_token=token, badge=str(40 + n),
+                                                                     name=f"访客{n}")).status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(VisitorEntry).where(VisitorEntry.name.in_(
+        ["访客0", "访客1"]))) == 2
+
+
+def test_text_typed_like_the_token_slot_stays_text(client, auth, make_user, make_entry, clock, areas_on_record):
+    clock(2026, 12, 3, 10, 0)
+    login(auth, make_user, Role.SECURITY)
+    areas_on_record("building")
+    make_entry(1, name="<submission-token>")
     client.get("/visitors/")
-    tokens = {token.search(text(client.get("/visitors/"))).group(1) for _ in range(3)}
-    assert len(tokens) == 3
+    html = text(client.get("/visitors/"))
+    assert "&lt;submission-token&gt;" in html and len(SUBMISSION_TOKEN.findall(html)) == 1
 
 
 def test_history_search_filters_and_pages(client, auth, make_user, make_entry, units):

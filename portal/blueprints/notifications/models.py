@@ -28,7 +28,10 @@ class Notification(db.Model):
 
     __tablename__ = "notification"
     __table_args__ = (
-        Index("ix_notification_inbox", "recipient_id", "done_at", "read_at"),
+        # The inbox, newest first; the unread notices and the open to-dos (the header's count, the inbox's version).
+        Index("ix_notification_newest", "recipient_id", "created_at", "id"),
+        Index("ix_notification_unread", "recipient_id", "read_at", "done_at", "todo"),
+        Index("ix_notification_open_todo", "recipient_id", "todo", "done_at"),
         Index("ix_notification_email_due", "email_status", "next_attempt_at"),
         Index("ix_notification_webhook", "webhook_status"),
     )

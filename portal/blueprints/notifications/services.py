@@ -30,6 +30,7 @@ from portal.blueprints.notifications.models import (
 )
 from portal.db import begin_serialized_write, db
 from portal.models import Role, User, UserRole
+from portal.paging import ListPage
 from portal.rules import RuleViolation
 from portal.timeutil import to_local
 from portal.urls import base_url, path_for
@@ -130,9 +131,36 @@ def _open_for(user_id: int):
     )
 
 
+def _open_todos(user_id: int):
+    return and_(Notification.recipient_id == user_id, Notification.todo.is_(True), Notification.done_at.is_(None))
+
+
+def _count(*conditions) -> Any:
+    return select(func.count()).select_from(Notification).where(*conditions).scalar_subquery()
+
+
+def open_count_query(user_id: int):
+    """:func:`_open_for` counted as the open to-dos and the unread notices, each through
+    its own index, so the count costs what is open, not the years of messages read."""
+    unread_notices = and_(Notification.recipient_id == user_id, Notification.read_at.is_(None),
+                          Notification.done_at.is_(None), Notification.todo.is_(False))
+    return select(_count(_open_todos(user_id)) + _count(unread_notices))
+
+
 def open_count(user_id: int) -> int:
-    """The header's number: one indexed count."""
-    return db.session.scalar(select(func.count()).select_from(Notification).where(_open_for(user_id))) or 0
+    """The header's number: one statement."""
+    return db.session.scalar(open_count_query(user_id)) or 0
+
+
+def inbox_version(user_id: int) -> str:
+    """What the inbox shows changes with it: the newest message, the number unread, the
+    open to-dos (a message arrives unread, reading lowers the one, doing the other).
+    One statement of three index look-ups."""
+    newest = (select(func.max(Notification.created_at)).where(Notification.recipient_id == user_id)
+              .scalar_subquery())
+    unread = _count(Notification.recipient_id == user_id, Notification.read_at.is_(None))
+    row = db.session.execute(select(newest, unread, _count(_open_todos(user_id)))).one()
+    return "/".join(str(value) for value in row)
 
 
 @dataclass(frozen=True)
@@ -147,16 +175,32 @@ class InboxEntry:
     done: bool
 
 
-def inbox_query(user_id: int, *, todos_only: bool = False):
-    query = select(Notification).where(Notification.recipient_id == user_id)
-    if todos_only:
-        query = query.where(Notification.todo.is_(True), Notification.done_at.is_(None))
-    # Open to-dos first, then the newest.
-    open_todo = and_(Notification.todo.is_(True), Notification.done_at.is_(None))
-    return query.order_by(open_todo.desc(), Notification.created_at.desc(), Notification.id.desc())
+_INBOX_COLUMNS = (Notification.id, Notification.kind, Notification.args, Notification.endpoint,
+                  Notification.endpoint_values, Notification.created_at, Notification.todo, Notification.read_at,
+                  Notification.done_at)
+_NEWEST_FIRST = (Notification.created_at.desc(), Notification.id.desc())
 
 
-def inbox_entries(notifications: Iterable[Notification]) -> list[InboxEntry]:
+def inbox_page(user_id: int, number: int, per_page: int) -> ListPage:
+    """A page of the inbox: the open to-dos first (few), then everything else newest
+    first, read through the index a page at a time."""
+    todos = db.session.execute(select(*_INBOX_COLUMNS).where(_open_todos(user_id)).order_by(*_NEWEST_FIRST)).all()
+    total = db.session.scalar(select(func.count()).select_from(Notification)
+                              .where(Notification.recipient_id == user_id)) or 0
+    start = (number - 1) * per_page
+    rows = todos[start:start + per_page]
+    if len(rows) < per_page:
+        rows += db.session.execute(
+            select(*_INBOX_COLUMNS)
+            .where(Notification.recipient_id == user_id,
+                   or_(Notification.todo.is_(False), Notification.done_at.is_not(None)))
+            .order_by(*_NEWEST_FIRST).offset(max(start - len(todos), 0)).limit(per_page - len(rows))
+        ).all()
+    return ListPage(inbox_entries(rows), number, per_page, total)
+
+
+def inbox_entries(notifications: Iterable[Any]) -> list[InboxEntry]:
+    """``notifications``: rows or objects with the message's columns (see :func:`render_message`)."""
     entries = []
     for n in notifications:
         message = render_message(n)

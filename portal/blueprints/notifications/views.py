@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,22 +9,30 @@ from portal import timeutil
 from portal.blueprints.notifications import bp, services, smtp_settings
 from portal.blueprints.notifications.forms import ProfileForm, WebhookForm
 from portal.blueprints.notifications.models import WebhookTarget
+from portal.cache import kept_page, session_account_id
 from portal.confirm import confirmation_page, confirmed
 from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
 from portal.models import Unit
-from portal.requestargs import paginate, parse_int
+from portal.requestargs import arg_page, paginate, parse_int
 from portal.rules import RuleViolation
 from portal.security import ADMINS, login_required, roles_required
 
 
+def _inbox_version() -> str | None:
+    """The viewer's inbox as it stands (messages have no data area: see services.inbox_version)."""
+    account = session_account_id()
+    return services.inbox_version(account) if account is not None else None
+
+
 @bp.route("/")
+@kept_page((), signed_in=True, version=_inbox_version)
 @login_required
 def inbox():
-    page = paginate(services.inbox_query(current_user.id))
+    page = services.inbox_page(current_user.id, arg_page(), current_app.config["PAGE_SIZE"])
     return render("notifications/inbox.html", "notifications/_inbox_list.html", page=page,
-                  entries=services.inbox_entries(page.items), form=EmptyForm())
+                  entries=page.items, form=EmptyForm())
 
 
 @bp.route("/count")

@@ -48,7 +48,7 @@ def home_panel() -> str | None:
         return None
     from portal.blueprints.offices.services import publications
 
-    published = publications()
+    published = publications(limit=1)
     if not published:
         return None
     return render_template("offices/_home_panel.html", publication=published[0])

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
+from portal.cache import watch
 from portal.db import AwareDateTime, ScaledDecimal, db, enum_column
 from portal.labels import LabelledEnum
 from portal.models import Room, Unit, User
@@ -170,3 +171,8 @@ class OfficeStockTakeLine(db.Model):
 
     stock_take: Mapped[OfficeStockTake] = relationship(back_populates="lines")
     room: Mapped[Room] = relationship()
+
+
+# The ledger's and the publications' pages are kept per data version of this area (see views.LEDGER_DATA).
+watch("offices", OfficeStandard, OfficeRoomEntry, OfficeSeat, OfficeException, OfficePublication, OfficeStockTake,
+      OfficeStockTakeLine)

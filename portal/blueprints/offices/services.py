@@ -270,6 +270,23 @@ def seats_on(day: date, room_ids: Iterable[int]) -> list[OfficeSeat]:
     ))
 
 
+def occupants_on(day: date, room_ids: Iterable[int]) -> dict[int, list[Occupant]]:
+    """Who sits in each of ``room_ids`` on ``day``: the columns the ledger shows, read in one
+    statement (no seat, person or rank loaded as an object)."""
+    rows = db.session.execute(
+        select(OfficeSeat.id, OfficeSeat.room_id, OfficeSeat.user_id, User.display_name, User.title,
+               OfficeStandard.name, OfficeStandard.area_m2, OfficeSeat.start_date)
+        .join(User, OfficeSeat.user_id == User.id)
+        .join(OfficeStandard, OfficeSeat.standard_id == OfficeStandard.id)
+        .where(OfficeSeat.room_id.in_(list(room_ids) or [-1]), _held_on(day))
+        .order_by(OfficeSeat.room_id, OfficeSeat.start_date, OfficeSeat.id)
+    )
+    occupants: dict[int, list[Occupant]] = {}
+    for seat_id, room_id, user_id, name, title, rank, rank_area, since in rows:
+        occupants.setdefault(room_id, []).append(Occupant(seat_id, user_id, name, title, rank, rank_area, since))
+    return occupants
+
+
 def exceptions_on(day: date, room_ids: Iterable[int]) -> dict[int, OfficeException]:
     rows = db.session.scalars(
         select(OfficeException).where(
@@ -283,12 +300,7 @@ def exceptions_on(day: date, room_ids: Iterable[int]) -> dict[int, OfficeExcepti
 def ledger_rooms(entries: Sequence[OfficeRoomEntry], day: date) -> list[LedgerRoom]:
     """The rooms of ``entries`` (from ``entries_as_of``) with their occupants and check on ``day``."""
     ids = [e.room_id for e in entries]
-    occupants: dict[int, list[Occupant]] = {}
-    for seat in seats_on(day, ids):
-        occupants.setdefault(seat.room_id, []).append(Occupant(
-            seat.id, seat.user_id, seat.user.display_name, seat.user.title, seat.standard.name,
-            seat.standard.area_m2, seat.start_date,
-        ))
+    occupants = occupants_on(day, ids)
     exceptions = exceptions_on(day, ids)
     rooms: list[LedgerRoom] = []
     for entry in entries:
@@ -861,8 +873,22 @@ def published_units(publication: OfficePublication, unit_id: int | None = None) 
     return list(units.values())
 
 
-def publications() -> list[OfficePublication]:
-    return list(db.session.scalars(select(OfficePublication).order_by(OfficePublication.year.desc())))
+@dataclass(frozen=True)
+class PublicationHead:
+    """A publication as its lists name it (its frozen rows are read only on its own page)."""
+
+    year: int
+    as_of: date
+    published_at: datetime
+
+
+def publications(*, limit: int | None = None) -> list[PublicationHead]:
+    """The years published, newest first."""
+    rows = db.session.execute(
+        select(OfficePublication.year, OfficePublication.as_of, OfficePublication.published_at)
+        .order_by(OfficePublication.year.desc()).limit(limit)
+    )
+    return [PublicationHead(*row) for row in rows]
 
 
 def publication_of(year: int) -> OfficePublication | None:

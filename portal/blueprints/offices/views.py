@@ -62,6 +62,7 @@ from portal.blueprints.offices.services import (
     unit_options,
     unrecorded_rooms_query,
 )
+from portal.cache import kept_page
 from portal.confirm import confirmation_page, confirmed
 from portal.db import db
 from portal.forms import EmptyForm, form_status
@@ -88,7 +89,12 @@ def _per_page() -> int:
 # --- the published allocation (all staff) ---------------------------------------------------------
 
 
+# What the ledger is drawn from: the office records, and the rooms, floors and units they name.
+LEDGER_DATA = ("offices", "building")
+
+
 @bp.route("/")
+@kept_page(("offices",), signed_in=True)
 @roles_required(*STAFF)
 def index():
     """The years published, newest first."""
@@ -155,6 +161,7 @@ def publish_page():
 
 
 @bp.route("/ledger")
+@kept_page(LEDGER_DATA, signed_in=True)
 @roles_required(*ADMINS)
 def ledger_page():
     day = _day_arg()

@@ -7,6 +7,7 @@ reason: the session cookie lives in the browser."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import wraps
 from datetime import date, datetime, time, timedelta
 
 from flask import (
@@ -145,10 +146,36 @@ CHECK_IN_ORDER = ("name", "id_type", "id_number", "phone", "unit", "host_name", 
                   "companions", "plate", "badge")
 
 
-def _fresh_check_in_form() -> CheckInForm:
+# Where a kept desk's check-in form takes its one-time submission token: the kept
+# drawing holds this marker, and each serving fills in a token of its own
+# (:func:`fills_submission_token`). Text typed by people is escaped in the drawing,
+# so none of it can spell the marker.
+SUBMISSION_SLOT = Markup("<submission-token>")
+
+
+def _fresh_check_in_form(*, slot: bool = False) -> CheckInForm:
     form = CheckInForm(formdata=None)
-    form.submission_token.data = svc.new_submission_token()
+    if slot:
+        form.submission_token.render_kw = {"value": SUBMISSION_SLOT}
+    else:
+        form.submission_token.data = svc.new_submission_token()
     return form
+
+
+def fills_submission_token(view):
+    """Each serving of the view's page (kept or drawn) gets its own submission token in the slot."""
+    slot = str(SUBMISSION_SLOT).encode()
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        if response.status_code < 300 and not response.direct_passthrough:
+            body = response.get_data()
+            if slot in body:
+                response.set_data(body.replace(slot, svc.new_submission_token().encode()))
+        return response
+
+    return wrapped
 
 
 # What the panels every guard sees are drawn from: a change to any of them redraws them.
@@ -206,24 +233,35 @@ def desk_panels(now: datetime, expected_page: int, tokens: dict[str, str]) -> De
     return cached(DESK_DATA, key, draw, tokens=tokens)
 
 
+# A fresh check-in form's fields by language: they depend on no data, so a worker
+# draws them once (the form's widgets are the desk's dearest drawing) and keeps
+# them while the data caches come and go.
+_fresh_fields: dict[str, Markup] = {}
+
+
 def fresh_check_in_fields(form: CheckInForm) -> Markup:
     """A fresh check-in form's fields (nothing typed, the name first) are the same
     for every guard: drawn once per language. Its hidden fields are the request's own."""
-    return cached((), ("visitors.check-in-fields", str(get_locale())), lambda: Markup(
-        render_template("visitors/_check_in_fields.html", form=form, focus=form.name.id)), tokens={})
+    locale = str(get_locale())
+    fields = _fresh_fields.get(locale)
+    if fields is None:
+        fields = _fresh_fields[locale] = Markup(
+            render_template("visitors/_check_in_fields.html", form=form, focus=form.name.id))
+    return fields
 
 
 def render_desk(form: CheckInForm | None = None, out_form: BadgeCheckOutForm | None = None, *, status: int = 200,
-                focus: str | None = None):
+                focus: str | None = None, slot: bool = False):
     """The desk, with a form that came back (what was typed stays, a valid
     document number too) or a fresh one. Also answers GET at the forms' own
     URLs, so a page reached by a refused POST can be reloaded or re-shown in
-    another language."""
+    another language. With ``slot``, a fresh form's submission token is left
+    to :func:`fills_submission_token`."""
     now = timeutil.now()
     settings = current_settings()
     fields = None
     if form is None:
-        form = _fresh_check_in_form()
+        form = _fresh_check_in_form(slot=slot)
         if focus is None:
             fields = fresh_check_in_fields(form)  # the same for every guard
     if focus is None:
@@ -243,9 +281,12 @@ def render_desk(form: CheckInForm | None = None, out_form: BadgeCheckOutForm | N
     )
 
 
-# The desk itself is drawn for every request: its forms carry a one-time submission
-# token, and a kept page would hand two check-ins the same one.
+# The desk is kept for the guard's session while nobody comes or goes, with a slot
+# where its check-in form's one-time submission token goes: each serving fills in
+# its own, so two drawings never hand two check-ins the same one.
 @bp.route("/")
+@fills_submission_token
+@kept_page(DESK_DATA, signed_in=True)
 @login_required
 def index():
     """The guard's desk. Employees who follow a link here find their own visitors."""
@@ -259,11 +300,11 @@ def index():
         if prereg is None:
             flash(_("That expected visitor is not on today's list any more."), "warning")
         else:
-            form = _fresh_check_in_form()
+            form = _fresh_check_in_form(slot=True)
             _prefill_from_preregistration(form, prereg)
             # everything else is filled in: confirm the document
             return render_desk(form, focus=form.id_number.id)
-    return render_desk()
+    return render_desk(slot=True)
 
 
 DECISIONS = ("admit", "refuse", "edit")
