@@ -258,6 +258,22 @@ def test_a_guard_records_a_round_with_a_finding(app, guard, night_route):
     assert len(patrol_round.findings) == 2
 
 
+def test_the_log_lists_each_round_with_its_route_guard_and_number_of_findings(app, guard, night_route):
+    found = start_round(night_route, actor=guard, now=at(10, 20, 2))
+    draft = RoundDraft({0: CheckMark(True), 1: CheckMark(True, "大厅东侧门未锁"), 2: CheckMark(False, "车库卷帘门故障，进不去")})
+    finish_round(found, draft, actor=guard, now=at(10, 20, 41))
+    quiet = start_round(night_route, actor=guard, now=at(10, 22, 1))
+    finish_round(quiet, RoundDraft({n: CheckMark(True) for n in range(3)}), actor=guard, now=at(10, 22, 30))
+    walking = start_round(night_route, actor=guard, now=at(10, 23, 58))
+    db.session.commit()
+    day = next(d for d in patrol_log(1, now=at(11, 0, 5)).items if d.day == at(10, 0).date())
+    assert [(r.id, r.route_name, r.guard_name, r.ended_at is None, r.findings) for r in day.rounds] == [
+        (walking.id, "主楼夜间巡逻", "门岗保安 刘师傅", True, 0),
+        (quiet.id, "主楼夜间巡逻", "门岗保安 刘师傅", False, 0),
+        (found.id, "主楼夜间巡逻", "门岗保安 刘师傅", False, 2),
+    ]
+
+
 def test_a_checkpoint_not_reached_needs_a_reason_and_nothing_is_saved(app, guard, night_route):
     patrol_round = start_round(night_route, actor=guard, now=at(10, 20))
     db.session.commit()

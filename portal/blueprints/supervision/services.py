@@ -543,9 +543,21 @@ def _matched_slots(routes: list[PatrolRoute], first: date, last: date, rounds: d
 
 
 @dataclass(frozen=True)
+class LoggedRound:
+    """A round as the log lists it: its route's and guard's names and how many findings it brought."""
+
+    id: int
+    started_at: datetime
+    ended_at: datetime | None
+    route_name: str
+    guard_name: str
+    findings: int
+
+
+@dataclass(frozen=True)
 class PatrolDay:
     day: date
-    rounds: list[PatrolRound]
+    rounds: list[LoggedRound]
     slots: list[tuple[PatrolRoute, patrols.Slot]]
 
     @property
@@ -570,15 +582,19 @@ def patrol_log(page: int, *, now: datetime) -> ListPage:
     slots_by_day: dict[date, list] = {}
     for route, slot in route_slots(routes, first, last, now=now):
         slots_by_day.setdefault(slot.at.date(), []).append((route, slot))
-    rounds_by_day: dict[date, list[PatrolRound]] = {}
-    for patrol_round in db.session.scalars(
-        select(PatrolRound).options(joinedload(PatrolRound.route), joinedload(PatrolRound.guard),
-                                    selectinload(PatrolRound.checks))
+    findings = (select(func.count()).where(PatrolCheck.round_id == PatrolRound.id, PatrolCheck.finding != "")
+                .correlate(PatrolRound).scalar_subquery())
+    rounds_by_day: dict[date, list[LoggedRound]] = {}
+    for row in db.session.execute(
+        select(PatrolRound.id, PatrolRound.started_at, PatrolRound.ended_at, PatrolRoute.name,
+               func.coalesce(User.display_name, ""), findings)
+        .join(PatrolRoute, PatrolRound.route_id == PatrolRoute.id).outerjoin(User, PatrolRound.guard_id == User.id)
         .where(PatrolRound.started_at >= datetime.combine(first, time(0), tzinfo=LOCAL_TZ),
                PatrolRound.started_at < datetime.combine(last + timedelta(days=1), time(0), tzinfo=LOCAL_TZ))
         .order_by(PatrolRound.started_at.desc(), PatrolRound.id.desc())
     ):
-        rounds_by_day.setdefault(to_local(patrol_round.started_at).date(), []).append(patrol_round)
+        logged = LoggedRound(*row)
+        rounds_by_day.setdefault(to_local(logged.started_at).date(), []).append(logged)
     return ListPage([PatrolDay(day, rounds_by_day.get(day, []), slots_by_day.get(day, [])) for day in listing.items],
                     page, LOG_DAYS_PER_PAGE, listing.total)
 
