@@ -16,7 +16,6 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, files
-from portal.cache import LocalCache, read_tokens
 from portal.blueprints.repairs.models import RepairRequest
 from portal.blueprints.repairs.notify import OVERDUE_AFTER
 from portal.blueprints.supervision import notify, patrols, scoring
@@ -35,6 +34,7 @@ from portal.blueprints.supervision.models import (
     SurveyParticipation,
     SurveyRating,
 )
+from portal.cache import LocalCache, read_tokens
 from portal.db import db
 from portal.models import Role, User
 from portal.paging import ListPage
@@ -573,8 +573,8 @@ def patrol_log(page: int, *, now: datetime) -> ListPage:
     first_round = db.session.scalar(select(func.min(PatrolRound.started_at)))
     starts = [to_local(m).date() for m in (first_route, first_round) if m is not None]
     earliest = min(starts) if starts else today
-    days = [today - timedelta(days=n) for n in range((today - earliest).days + 1)]
-    listing = ListPage.of(days, page, LOG_DAYS_PER_PAGE)
+    back = ListPage.of(range((today - earliest).days + 1), page, LOG_DAYS_PER_PAGE)  # days back from today
+    listing = ListPage([today - timedelta(days=n) for n in back.items], page, LOG_DAYS_PER_PAGE, back.total)
     if not listing.items:
         return ListPage([], page, LOG_DAYS_PER_PAGE, listing.total)
     last, first = listing.items[0], listing.items[-1]
