@@ -9,14 +9,18 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from portal.blueprints.supervision import patrols
+from portal.blueprints.repairs.models import Category, Urgency
+from portal.blueprints.repairs.services import ReportDraft, location_value, report_fault
+from portal.blueprints.supervision import patrols, services
 from portal.blueprints.supervision.models import Area, PatrolCheck, PatrolRound, PatrolRoute, Rectification
 from portal.blueprints.supervision.patrols import SlotStatus
+from portal.blueprints.supervision.scoring import Component, Counted
 from portal.blueprints.supervision.services import (
     CheckMark,
     RoundDraft,
     RouteDraft,
     add_route,
+    evaluation,
     finish_round,
     month_score,
     patrol_log,
@@ -24,7 +28,7 @@ from portal.blueprints.supervision.services import (
     start_round,
 )
 from portal.db import db
-from portal.models import Role
+from portal.models import Building, Floor, Role
 from portal.rules import RuleViolation
 from portal.timeutil import LOCAL_TZ
 
@@ -143,6 +147,63 @@ def test_the_months_missed_rounds_as_worked_by_hand(app, night_route, guard):
     assert score.total is None  # the patrols are not part of the score
 
 
+def _spy_on_the_facts(monkeypatch) -> list[range]:
+    """The months whose facts are read (each call's range)."""
+    read: list[range] = []
+    load = services.load_months_facts
+
+    def spy(year, months, *, now):
+        read.append(months)
+        return load(year, months, now=now)
+
+    monkeypatch.setattr(services, "load_months_facts", spy)
+    return read
+
+
+def test_a_settled_months_score_is_kept_until_its_data_changes(app, night_route, guard, monkeypatch, areas_on_record):
+    areas_on_record("supervision", "repairs")
+    for start in (at(1, 0, 5), at(1, 2, 29), at(1, 4, 31), at(1, 18), at(1, 20, 10), at(1, 22), at(1, 23, 50),
+                  at(2, 6, 30)):
+        walked(night_route, guard, start)
+    read = _spy_on_the_facts(monkeypatch)
+    now = at(20, 9, month=12)  # November's last windows and allowances long past
+    first = evaluation(2026, 12, now=now)
+    november = first.year_months[10]
+    # 30 nights of 8 expected rounds; made as worked by hand above: 7. 700 / 240 = 2.9.
+    assert (november.month, november.patrols.good, november.patrols.counted) == (11, 7, 240)
+    assert november.patrols.value == Decimal("2.9")
+    again = evaluation(2026, 12, now=now)
+    assert again == first
+    assert read == [range(1, 13), range(12, 13)]  # the second time, only December was counted
+
+    walked(night_route, guard, at(15, 18, 5))  # a round entered late for a settled month
+    later = evaluation(2026, 12, now=now)
+    assert (later.year_months[10].patrols.good, later.year_months[10].patrols.value) == (8, Decimal("3.3"))
+    assert read[-1] == range(1, 13)
+    services._settled_scores.clear()
+    assert evaluation(2026, 12, now=now) == later
+
+
+def test_a_month_still_waiting_for_the_time_is_counted_afresh(app, night_route, guard, make_user, monkeypatch,
+                                                              areas_on_record):
+    areas_on_record("supervision", "repairs")
+    building = Building(code="ZL", name="主楼")
+    floor = Floor(building=building, level=1, label="1楼")
+    db.session.add(building)
+    db.session.flush()
+    # Reported on 29 November, not urgent (7 days to fix), never taken on: its fix is settled on 6 December.
+    report_fault(ReportDraft(location=location_value(floor.id, None), category=Category.WATER, urgency=Urgency.LOW,
+                             description="洗手池漏水"), actor=make_user(roles=[Role.EMPLOYEE]), now=at(29, 10))
+    db.session.commit()
+    read = _spy_on_the_facts(monkeypatch)
+    early = evaluation(2026, 12, now=at(3, 9, month=12)).year_months[10]
+    assert early.components[Component.FIX].value is None
+    assert early.components[Component.RESPONSE] == Counted(Decimal("0.0"), 0, 1)
+    late = evaluation(2026, 12, now=at(20, 9, month=12)).year_months[10]
+    assert late.components[Component.FIX] == Counted(Decimal("0.0"), 0, 1)
+    assert read == [range(1, 13), range(11, 13)]  # January to October kept, November counted again
+
+
 # --- routes and rounds through the services ---------------------------------------------------------
 
 
@@ -195,6 +256,22 @@ def test_a_guard_records_a_round_with_a_finding(app, guard, night_route):
     assert [(c.checkpoint, c.checked, c.finding) for c in patrol_round.checks] == [
         ("北门岗", True, ""), ("主楼1楼大厅", True, "大厅东侧门未锁"), ("地下车库", False, "车库卷帘门故障，进不去")]
     assert len(patrol_round.findings) == 2
+
+
+def test_the_log_lists_each_round_with_its_route_guard_and_number_of_findings(app, guard, night_route):
+    found = start_round(night_route, actor=guard, now=at(10, 20, 2))
+    draft = RoundDraft({0: CheckMark(True), 1: CheckMark(True, "大厅东侧门未锁"), 2: CheckMark(False, "车库卷帘门故障，进不去")})
+    finish_round(found, draft, actor=guard, now=at(10, 20, 41))
+    quiet = start_round(night_route, actor=guard, now=at(10, 22, 1))
+    finish_round(quiet, RoundDraft({n: CheckMark(True) for n in range(3)}), actor=guard, now=at(10, 22, 30))
+    walking = start_round(night_route, actor=guard, now=at(10, 23, 58))
+    db.session.commit()
+    day = next(d for d in patrol_log(1, now=at(11, 0, 5)).items if d.day == at(10, 0).date())
+    assert [(r.id, r.route_name, r.guard_name, r.ended_at is None, r.findings) for r in day.rounds] == [
+        (walking.id, "主楼夜间巡逻", "门岗保安 刘师傅", True, 0),
+        (quiet.id, "主楼夜间巡逻", "门岗保安 刘师傅", False, 0),
+        (found.id, "主楼夜间巡逻", "门岗保安 刘师傅", False, 2),
+    ]
 
 
 def test_a_checkpoint_not_reached_needs_a_reason_and_nothing_is_saved(app, guard, night_route):

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -33,6 +34,7 @@ from portal.blueprints.supervision.models import (
     SurveyParticipation,
     SurveyRating,
 )
+from portal.cache import LocalCache, read_tokens
 from portal.db import db
 from portal.models import Role, User
 from portal.paging import ListPage
@@ -541,9 +543,21 @@ def _matched_slots(routes: list[PatrolRoute], first: date, last: date, rounds: d
 
 
 @dataclass(frozen=True)
+class LoggedRound:
+    """A round as the log lists it: its route's and guard's names and how many findings it brought."""
+
+    id: int
+    started_at: datetime
+    ended_at: datetime | None
+    route_name: str
+    guard_name: str
+    findings: int
+
+
+@dataclass(frozen=True)
 class PatrolDay:
     day: date
-    rounds: list[PatrolRound]
+    rounds: list[LoggedRound]
     slots: list[tuple[PatrolRoute, patrols.Slot]]
 
     @property
@@ -559,8 +573,8 @@ def patrol_log(page: int, *, now: datetime) -> ListPage:
     first_round = db.session.scalar(select(func.min(PatrolRound.started_at)))
     starts = [to_local(m).date() for m in (first_route, first_round) if m is not None]
     earliest = min(starts) if starts else today
-    days = [today - timedelta(days=n) for n in range((today - earliest).days + 1)]
-    listing = ListPage.of(days, page, LOG_DAYS_PER_PAGE)
+    back = ListPage.of(range((today - earliest).days + 1), page, LOG_DAYS_PER_PAGE)  # days back from today
+    listing = ListPage([today - timedelta(days=n) for n in back.items], page, LOG_DAYS_PER_PAGE, back.total)
     if not listing.items:
         return ListPage([], page, LOG_DAYS_PER_PAGE, listing.total)
     last, first = listing.items[0], listing.items[-1]
@@ -568,15 +582,19 @@ def patrol_log(page: int, *, now: datetime) -> ListPage:
     slots_by_day: dict[date, list] = {}
     for route, slot in route_slots(routes, first, last, now=now):
         slots_by_day.setdefault(slot.at.date(), []).append((route, slot))
-    rounds_by_day: dict[date, list[PatrolRound]] = {}
-    for patrol_round in db.session.scalars(
-        select(PatrolRound).options(joinedload(PatrolRound.route), joinedload(PatrolRound.guard),
-                                    selectinload(PatrolRound.checks))
+    findings = (select(func.count()).where(PatrolCheck.round_id == PatrolRound.id, PatrolCheck.finding != "")
+                .correlate(PatrolRound).scalar_subquery())
+    rounds_by_day: dict[date, list[LoggedRound]] = {}
+    for row in db.session.execute(
+        select(PatrolRound.id, PatrolRound.started_at, PatrolRound.ended_at, PatrolRoute.name,
+               func.coalesce(User.display_name, ""), findings)
+        .join(PatrolRoute, PatrolRound.route_id == PatrolRoute.id).outerjoin(User, PatrolRound.guard_id == User.id)
         .where(PatrolRound.started_at >= datetime.combine(first, time(0), tzinfo=LOCAL_TZ),
                PatrolRound.started_at < datetime.combine(last + timedelta(days=1), time(0), tzinfo=LOCAL_TZ))
         .order_by(PatrolRound.started_at.desc(), PatrolRound.id.desc())
     ):
-        rounds_by_day.setdefault(to_local(patrol_round.started_at).date(), []).append(patrol_round)
+        logged = LoggedRound(*row)
+        rounds_by_day.setdefault(to_local(logged.started_at).date(), []).append(logged)
     return ListPage([PatrolDay(day, rounds_by_day.get(day, []), slots_by_day.get(day, [])) for day in listing.items],
                     page, LOG_DAYS_PER_PAGE, listing.total)
 
@@ -650,7 +668,53 @@ def load_month_facts(year: int, month: int, *, now: datetime) -> scoring.MonthFa
 
 
 def month_score(year: int, month: int, *, now: datetime) -> scoring.MonthScore:
-    return scoring.score_month(year, month, load_month_facts(year, month, now=now), now=now)
+    return month_scores(year, range(month, month + 1), now=now)[0]
+
+
+# What a month's score is counted from: its own data and the repairs'.
+EVALUATION_DATA = ("supervision", "repairs")
+
+# The scores of settled months by the data's tokens. A month is settled once nothing in it waits for the
+# time any more (every repair's allowance, rectification deadline and patrol window has passed): from then
+# on its score changes only with its data, which gives new tokens. Kept apart from the page cache, so a
+# page drawn afresh scores the current month only, not a year of patrol rounds; the time limit bounds how
+# long data changed outside the ORM is served.
+_settled_scores = LocalCache(size=256, seconds=300.0)
+
+
+def _settling_wait() -> timedelta:
+    """How long after its end a month's score may still change with the time: the longest wait a
+    figure counts with (a repair's allowance, a patrol's tolerance), and a day for the deadlines."""
+    tolerance = db.session.scalar(select(func.max(PatrolRoute.tolerance_minutes))) or 0
+    return max(*OVERDUE_AFTER.values(), scoring.RESPONSE_LIMIT, timedelta(minutes=tolerance)) + timedelta(days=1)
+
+
+def month_scores(year: int, months: range, *, now: datetime) -> list[scoring.MonthScore]:
+    """The scores of consecutive ``months`` of ``year``: the settled ones kept, the others counted
+    from their facts read together."""
+    if not months:
+        return []
+    tokens = read_tokens(EVALUATION_DATA)
+    version = tuple(tokens.get(area) for area in EVALUATION_DATA)
+    wait = _settling_wait() if None not in version else None
+
+    def settled(month: int) -> bool:
+        return wait is not None and now >= month_bounds(year, month)[1] + wait
+
+    clock = monotonic()
+    found: dict[int, scoring.MonthScore] = {}
+    for month in months:
+        kept = _settled_scores.get((version, year, month), clock) if settled(month) else None
+        if kept is None:
+            break
+        found[month] = kept
+    rest = range(months[0] + len(found), months[-1] + 1)
+    facts = load_months_facts(year, rest, now=now) if rest else {}
+    for month in rest:
+        found[month] = scoring.score_month(year, month, facts[month], now=now)
+        if settled(month):
+            _settled_scores.put((version, year, month), found[month], clock)
+    return [found[month] for month in months]
 
 
 @dataclass(frozen=True)
@@ -669,8 +733,7 @@ def evaluation(year: int, month: int, *, now: datetime) -> Evaluation:
     current = to_local(now)
     last = 12 if year < current.year else current.month if year == current.year else 0
     begun = range(1, last + 1)
-    facts = load_months_facts(year, begun, now=now) if begun else {}
-    months = [scoring.score_month(year, m, facts[m], now=now) for m in begun]
+    months = month_scores(year, begun, now=now)
     by_number = {s.month: s for s in months}
     this = by_number.get(month) or month_score(year, month, now=now)
     first = (month - 1) // 3 * 3 + 1
