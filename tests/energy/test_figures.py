@@ -170,3 +170,46 @@ def test_the_report_reminder_runs_in_the_first_quarter_only(site, make_user):
         events.event_emitted.disconnect(receive)
     assert [(e.kind, e.args["year"]) for e in sent] == [("energy.report_due", 2026)]
     assert sent[0].args["count"] >= 1  # months of 2026 not closed
+
+
+
+def _row_by_row(usage: list, unit_id: int | None, periods) -> stats.Totals:
+    """The definition the sums in SQL must keep: every usage row of the sources, added up in Python."""
+    rows = [row for row in usage if row.period in periods and (unit_id is None or row.unit_id == unit_id)]
+    return stats.add_up(rows, services.factors(), len(periods))
+
+
+def _assert_same(totals: stats.Totals, expected: stats.Totals, months: int | None = None) -> None:
+    assert (totals.quantities, totals.cost, totals.kgce) == (expected.quantities, expected.cost, expected.kgce)
+    assert totals.months == (expected.months if months is None else months)
+
+
+def test_the_figures_are_the_sums_of_every_usage_row(demo):
+    """On the demo building (every source, some months open), the building's and each unit's
+    figures month by month and each unit's year to date are exactly the row-by-row sums."""
+    from sqlalchemy import select
+
+    from portal.blueprints.energy import sources
+    from portal.models import Unit
+
+    year = timeutil.today().year
+    usage = [row for one in sources.sources() for row in one.usage(date(year - 1, 1, 1), date(year, 12, 1))]
+    building = services.year_statistics(year, with_units=True)
+    closed = sources.closed_periods(date(year - 1, 1, 1), date(year, 12, 1))
+    final = set(building.final_months)
+    final_last = {p.replace(year=year - 1) for p in final} & closed
+    assert final and final_last and building.unit_rows
+    for row in building.months:
+        _assert_same(row.this, _row_by_row(usage, None, {row.period}))
+        _assert_same(row.last, _row_by_row(usage, None, {row.period.replace(year=year - 1)}))
+    _assert_same(building.this, _row_by_row(usage, None, final))
+    _assert_same(building.last, _row_by_row(usage, None, final_last))
+    for row in building.unit_rows:
+        _assert_same(row.this, _row_by_row(usage, row.unit.id, final))
+        _assert_same(row.last, _row_by_row(usage, row.unit.id, final_last))
+    for unit in db.session.scalars(select(Unit)):
+        one = services.year_statistics(year, unit)
+        for row in one.months:
+            _assert_same(row.this, _row_by_row(usage, unit.id, {row.period}), 1)
+            _assert_same(row.last, _row_by_row(usage, unit.id, {row.period.replace(year=year - 1)}), 1)
+        _assert_same(one.this, _row_by_row(usage, unit.id, final))

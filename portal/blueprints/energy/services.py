@@ -50,13 +50,6 @@ def factors() -> dict[str, Decimal | None]:
     return {s.code: s.factor() for s in src.sources()}
 
 
-def load_usage(first: date, last: date) -> list[src.Usage]:
-    rows: list[src.Usage] = []
-    for one in src.sources():
-        rows.extend(one.usage(first, last))
-    return rows
-
-
 def units() -> list[Unit]:
     return list(db.session.scalars(select(Unit).order_by(Unit.sort_order, Unit.id)))
 
@@ -237,23 +230,35 @@ class YearStatistics:
         return [s for s in self.sources if not s.entered or s.code in seen]
 
 
-def _scoped(rows: list[src.Usage], unit_id: int | None) -> list[src.Usage]:
-    return rows if unit_id is BUILDING else [r for r in rows if r.unit_id == unit_id]
+def _sums_by_period(periods: list[date], unit_id: int | None) -> dict[date, list[src.Usage]]:
+    """Every source's sums for the building (``unit_id`` None) or one unit, by month."""
+    by_period: dict[date, list[src.Usage]] = defaultdict(list)
+    for one in src.sources():
+        for row in one.sums(periods, unit_id):
+            by_period[row.period].append(row)
+    return by_period
+
+
+def _sums_by_unit(periods: list[date]) -> dict[tuple[int, int | None], list[src.Usage]]:
+    """Every source's sums per year of ``periods`` and unit."""
+    by_unit: dict[tuple[int, int | None], list[src.Usage]] = defaultdict(list)
+    for one in src.sources():
+        for row in one.sums(periods, by_unit=True):
+            by_unit[row.period.year, row.unit_id].append(row)
+    return by_unit
 
 
 def year_statistics(year: int, unit: Unit | None = None, *, with_units: bool = False) -> YearStatistics:
     """The figures of ``year`` for the building or one unit, month by month, against last year.
 
-    "To date" means the months whose utilities month is closed (final)."""
+    "To date" means the months whose utilities month is closed (final). The sources add
+    up in the database: the scope's sums per month of the two years, and with ``with_units``
+    each unit's over the months counted."""
     first, last = date(year - 1, 1, 1), date(year, 12, 1)
-    usage = load_usage(first, last)
     closed = src.closed_periods(first, last)
     fac = factors()
     unit_id = unit.id if unit is not None else BUILDING
-    scoped = _scoped(usage, unit_id)
-    by_period: dict[date, list[src.Usage]] = defaultdict(list)
-    for row in scoped:
-        by_period[row.period].append(row)
+    by_period = _sums_by_period([*year_months(year - 1), *year_months(year)], unit_id)
     months = []
     for period in year_months(year):
         previous = period.replace(year=year - 1)
@@ -271,27 +276,20 @@ def year_statistics(year: int, unit: Unit | None = None, *, with_units: bool = F
         indicators(previous, last_basis[unit_id].floor_area, last_basis[unit_id].headcount),
     )
     if with_units and unit is None:
-        stats.unit_rows = unit_rows(year, usage, final, final_last, basis, fac)
+        stats.unit_rows = unit_rows(year, final, final_last, basis, fac)
     return stats
 
 
-def unit_rows(year, usage, final, final_last, basis, fac) -> list[UnitRow]:
-    this_rows: dict[int | None, list] = defaultdict(list)
-    last_rows: dict[int | None, list] = defaultdict(list)
-    final_set, last_set = set(final), set(final_last)
-    for row in usage:
-        if row.period in final_set:
-            this_rows[row.unit_id].append(row)
-        elif row.period in last_set:
-            last_rows[row.unit_id].append(row)
+def unit_rows(year, final, final_last, basis, fac) -> list[UnitRow]:
+    sums = _sums_by_unit([*final_last, *final])
     quotas = defaultdict(list)
     for quota in db.session.scalars(select(EnergyQuota).where(EnergyQuota.year == year)):
         quotas[quota.unit_id].append(quota)
     result = []
     for unit in units():
         b = basis.get(unit.id) or Basis(ZERO, 0, False)
-        this = add_up(this_rows[unit.id], fac, len(final))
-        row = UnitRow(unit, b, this, add_up(last_rows[unit.id], fac, len(final_last)),
+        this = add_up(sums[year, unit.id], fac, len(final))
+        row = UnitRow(unit, b, this, add_up(sums[year - 1, unit.id], fac, len(final_last)),
                       indicators(this, b.floor_area, b.headcount))
         for quota in quotas[unit.id]:
             source = src.source(quota.source)
