@@ -46,4 +46,5 @@ PAGES = [
     BenchPage("patrols_log", "/supervision/patrols", role="security", load="page", browser=False),
     BenchPage("energy", "/energy/", role="logistics", load="page", browser=False),
     BenchPage("equipment", "/equipment/", role="property", load="page", browser=False),
+    BenchPage("equipment_budget", "/equipment/budget", role="logistics", load="page", browser=False),
 ]
