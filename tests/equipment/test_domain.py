@@ -441,9 +441,10 @@ def test_projection_rolls_up_by_year_category_and_kind_of_work(make_asset):
     medium = [(line.asset.code, line.year) for line in projection.lines if line.tier is Tier.MEDIUM]
     # the new lift's half-life (2027 + 7) and the pump's (2020 + 8)
     assert medium == [(lift.code, 2034), (pump.code, 2028)]
-    routine_2027 = sum(line.amount for line in projection.lines if line.tier is Tier.ROUTINE and line.year == 2027)
-    assert routine_2027 == Decimal("2060.00") + Decimal("206.00")
+    routine_2027 = [projection.routine_amount(routine, 2027) for routine in projection.routine]
+    assert routine_2027 == [Decimal("2060.00"), Decimal("206.00")]
     by_year = projection.by_year_tier()
+    assert by_year[2027][Tier.ROUTINE] == Decimal("2266.00")
     assert sum(by_year[2027].values()) == Decimal("103000.00") + Decimal("2266.00")
     rows = {category: total for category, _, total in projection.by_category_year()}
     assert sum(rows.values()) == projection.total() == sum(projection.year_totals())
@@ -456,9 +457,9 @@ def test_routine_cost_comes_from_the_maintenance_history(make_asset):
     history = {lift.id: [YearCost(2024, maintenance=Decimal("1000")), YearCost(2025, maintenance=Decimal("3000")),
                          YearCost(2019, maintenance=Decimal("99999"))]}
     projection = project(a, 2026, assets=[lift], history=history)
-    routine = [line for line in projection.lines if line.tier is Tier.ROUTINE]
-    assert {line.amount for line in routine} == {Decimal("2000.00")}
-    assert "2024, 2025" in str(routine[0].reasons[0])
+    assert [routine.base for routine in projection.routine] == [Decimal("2000.00")]
+    assert {amount[Tier.ROUTINE] for amount in projection.by_year_tier().values()} == {Decimal("2000.00")}
+    assert "2024, 2025" in str(projection.routine[0].reasons[0])
 
 
 def test_repair_costs_of_an_item_roll_up_by_year(make_asset, make_user):
