@@ -507,7 +507,7 @@ def test_the_recent_costs_roll_up_by_category_and_year(make_asset):
 def _realistic_register(make_asset, make_user):
     """Items of several kinds, ages and conditions, with ten years of maintenance and repairs
     (some outside the three years that count, one repair reported on New Year's Eve in UTC)."""
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from portal.blueprints.equipment.models import MaintenanceRecord
     from portal.blueprints.equipment.services import open_repair
@@ -537,7 +537,7 @@ def _realistic_register(make_asset, make_user):
                (items[4], datetime(2026, 11, 20, 9, 0), "1234.56")]
     for asset, at, parts in moments:
         repair = open_repair(asset, "故障", actor=reporter, now=NOW)
-        repair.reported_at = at.replace(tzinfo=timezone.utc)
+        repair.reported_at = at.replace(tzinfo=UTC)
         repair.parts_cost, repair.labour_cost = Decimal(parts), Decimal("150.00")
         db.session.commit()
     return items
