@@ -49,4 +49,5 @@ PAGES = [
     BenchPage("offices_ledger", "/offices/ledger", role="logistics", load="page", browser=False),
     BenchPage("offices_index", "/offices/", role="employee", load="page", browser=False),
     BenchPage("inbox", "/inbox/", role="employee", load="page", browser=False),
+    BenchPage("equipment_budget", "/equipment/budget", role="logistics", load="page", browser=False),
 ]

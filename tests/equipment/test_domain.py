@@ -441,9 +441,10 @@ def test_projection_rolls_up_by_year_category_and_kind_of_work(make_asset):
     medium = [(line.asset.code, line.year) for line in projection.lines if line.tier is Tier.MEDIUM]
     # the new lift's half-life (2027 + 7) and the pump's (2020 + 8)
     assert medium == [(lift.code, 2034), (pump.code, 2028)]
-    routine_2027 = sum(line.amount for line in projection.lines if line.tier is Tier.ROUTINE and line.year == 2027)
-    assert routine_2027 == Decimal("2060.00") + Decimal("206.00")
+    routine_2027 = [projection.routine_amount(routine, 2027) for routine in projection.routine]
+    assert routine_2027 == [Decimal("2060.00"), Decimal("206.00")]
     by_year = projection.by_year_tier()
+    assert by_year[2027][Tier.ROUTINE] == Decimal("2266.00")
     assert sum(by_year[2027].values()) == Decimal("103000.00") + Decimal("2266.00")
     rows = {category: total for category, _, total in projection.by_category_year()}
     assert sum(rows.values()) == projection.total() == sum(projection.year_totals())
@@ -456,9 +457,9 @@ def test_routine_cost_comes_from_the_maintenance_history(make_asset):
     history = {lift.id: [YearCost(2024, maintenance=Decimal("1000")), YearCost(2025, maintenance=Decimal("3000")),
                          YearCost(2019, maintenance=Decimal("99999"))]}
     projection = project(a, 2026, assets=[lift], history=history)
-    routine = [line for line in projection.lines if line.tier is Tier.ROUTINE]
-    assert {line.amount for line in routine} == {Decimal("2000.00")}
-    assert "2024, 2025" in str(routine[0].reasons[0])
+    assert [routine.base for routine in projection.routine] == [Decimal("2000.00")]
+    assert {amount[Tier.ROUTINE] for amount in projection.by_year_tier().values()} == {Decimal("2000.00")}
+    assert "2024, 2025" in str(projection.routine[0].reasons[0])
 
 
 def test_repair_costs_of_an_item_roll_up_by_year(make_asset, make_user):
@@ -501,3 +502,83 @@ def test_the_recent_costs_roll_up_by_category_and_year(make_asset):
     assert [row.category for row in rows] == [AssetCategory.LIFT, AssetCategory.PUMP]
     assert rows[0].cells[1] == YearCost(2025, Decimal("101"), Decimal("52"))
     assert rows[0].total.total == Decimal("153") and rows[1].total.repairs == Decimal("7")
+
+
+def _realistic_register(make_asset, make_user):
+    """Items of several kinds, ages and conditions, with ten years of maintenance and repairs
+    (some outside the three years that count, one repair reported on New Year's Eve in UTC)."""
+    from datetime import UTC, datetime
+
+    from portal.blueprints.equipment.models import MaintenanceRecord
+    from portal.blueprints.equipment.services import open_repair
+
+    reporter = make_user()
+    items = [
+        make_asset(install_date=date(2006, 12, 1), expected_life_years=15, replacement_cost=Decimal("380000.00")),
+        make_asset(install_date=date(2015, 3, 9), expected_life_years=20, replacement_cost=Decimal("250000.00"),
+                   condition=Condition.POOR),
+        make_asset(category=AssetCategory.PUMP, install_date=date(2018, 6, 1), expected_life_years=12,
+                   replacement_cost=Decimal("18500.50")),
+        make_asset(category=AssetCategory.PUMP, install_date=date(2023, 1, 1), expected_life_years=8,
+                   replacement_cost=Decimal("9999.99"), condition=Condition.FAILED),
+        make_asset(category=AssetCategory.PUMP, install_date=date(2020, 5, 1), expected_life_years=16,
+                   replacement_cost=Decimal("12000.00")),
+    ]
+    for n, asset in enumerate(items):
+        for year in range(2016, 2027):
+            if (year + n) % 3:
+                db.session.add(MaintenanceRecord(asset_id=asset.id, done_on=date(year, 1 + (n * 5 + year) % 12, 15),
+                                                 cost=Decimal(f"{300 + 97 * n + 13 * (year % 7)}.{(year * n) % 100:02d}")))
+    db.session.commit()
+    moments = [(items[0], datetime(2025, 12, 31, 17, 0), "90000.00"),  # UTC: 2026 in Shanghai
+               (items[0], datetime(2023, 12, 31, 20, 0), "41000.00"),
+               (items[1], datetime(2026, 3, 1, 9, 0), "80000.00"),
+               (items[2], datetime(2019, 7, 1, 9, 0), "15000.00"),
+               (items[4], datetime(2026, 11, 20, 9, 0), "1234.56")]
+    for asset, at, parts in moments:
+        repair = open_repair(asset, "故障", actor=reporter, now=NOW)
+        repair.reported_at = at.replace(tzinfo=UTC)
+        repair.parts_cost, repair.labour_cost = Decimal(parts), Decimal("150.00")
+        db.session.commit()
+    return items
+
+
+def test_the_plan_of_a_realistic_register_keeps_its_figures(make_asset, make_user):
+    _realistic_register(make_asset, make_user)
+    projection = project(_assumptions(), 2026)
+    by_year = {year: {tier.value: str(amount) for tier, amount in tiers.items()}
+               for year, tiers in projection.by_year_tier().items()}
+    categories = [(category.value, [str(v) for v in values], str(total))
+                  for category, values, total in projection.by_category_year()]
+    history = [(row.category.value, [(c.year, str(c.maintenance), str(c.repairs)) for c in row.cells])
+               for row in projection.history]
+    major = [(line.year, line.asset.code, line.tier.value, str(line.amount), [str(r) for r in line.reasons])
+             for line in projection.major_lines()]
+    assert by_year == {
+        2027: {"major": "401699.99", "medium": "0.00", "routine": "2686.26"},
+        2028: {"major": "0.00", "medium": "1909.62", "routine": "2766.84"},
+        2029: {"major": "0.00", "medium": "0.00", "routine": "2849.85"},
+        2030: {"major": "20822.48", "medium": "0.00", "routine": "2935.35"},
+        2031: {"major": "0.00", "medium": "0.00", "routine": "3023.41"},
+        2032: {"major": "298513.07", "medium": "0.00", "routine": "3114.12"},
+        2033: {"major": "0.00", "medium": "0.00", "routine": "3207.53"},
+        2034: {"major": "0.00", "medium": "72205.89", "routine": "3303.77"},
+        2035: {"major": "13047.72", "medium": "0.00", "routine": "3402.88"},
+        2036: {"major": "16127.00", "medium": "3729.47", "routine": "3504.96"},
+    }
+    assert categories == [
+        ("lift", ["392178.43", "801.78", "825.84", "850.62", "876.13", "299415.49", "929.49", "73163.27", "986.10",
+                  "1015.68"], "771042.83"),
+        ("pump", ["12207.82", "3874.68", "2024.01", "22907.21", "2147.28", "2211.70", "2278.04", "2346.39",
+                  "15464.50", "22345.75"], "87807.38"),
+    ]
+    assert str(projection.total()) == "858850.21"
+    # the repair reported 2025-12-31 17:00 UTC counts in 2026, the one of 2023-12-31 20:00 UTC in 2024
+    assert history == [("lift", [(2024, "313.00", "41150.00"), (2025, "423.25", "0.00"), (2026, "775.26", "170300.00")]),
+                       ("pump", [(2024, "1112.20", "0.00"), (2025, "1234.50", "0.00"), (2026, "1357.82", "1384.56")])]
+    assert [line[:4] for line in major] == [
+        (2027, "T-01", "major", "391400.00"), (2027, "T-04", "major", "10299.99"), (2028, "T-05", "medium", "1909.62"),
+        (2030, "T-03", "major", "20822.48"), (2032, "T-02", "major", "298513.07"), (2034, "T-01", "medium", "72205.89"),
+        (2035, "T-04", "major", "13047.72"), (2036, "T-05", "major", "16127.00"), (2036, "T-03", "medium", "3729.47")]
+    assert [len(line[4]) for line in major] == [3, 2, 1, 1, 3, 1, 1, 1, 1]
+    assert "131,300.00" in major[0][4][1] and "80,150.00" in major[4][4][2]

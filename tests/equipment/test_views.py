@@ -365,3 +365,46 @@ def test_the_register_page_runs_a_fixed_number_of_queries(client, auth, place, p
     assert drawn_afresh() == few
     page = client.get("/equipment/?page=2").get_data(as_text=True)
     assert "主楼 2楼" in page and "¥100,000.00" in page
+
+
+# --- the plan as a kept page -------------------------------------------------------------------
+
+
+def test_the_plan_is_kept_until_a_repair_cost_changes_and_drawn_with_a_fixed_number_of_queries(
+    client, auth, clock, logistics, make_asset, make_user, count_queries, areas_on_record
+):
+    from datetime import date
+    from decimal import Decimal
+
+    from portal import cache
+    from portal.blueprints.equipment.services import open_repair
+    from portal.timeutil import now
+
+    clock(2026, 12, 2, 10, 0)
+    areas_on_record("equipment", "building", "repairs")
+    lift = make_asset(install_date=date(2019, 8, 10), replacement_cost=Decimal("10000.00"))
+    repair = open_repair(lift, "异响", actor=make_user(), now=now())
+    db.session.commit()
+    auth.login_as(logistics)
+    client.get("/equipment/budget")  # the session's CSRF token
+    first = client.get("/equipment/budget").get_data(as_text=True)
+    with count_queries() as counted:
+        assert client.get("/equipment/budget").get_data(as_text=True) == first
+    assert counted.count == 1  # the data versions: no account loaded
+    assert "2034" in first and "¥4,000.00" not in first
+    repair.parts_cost, repair.labour_cost = Decimal("4000.00"), Decimal("0.00")
+    db.session.commit()
+    page = client.get("/equipment/budget").get_data(as_text=True)
+    assert "¥4,000.00" in page  # over 30% of its price: replaced a year earlier, and why
+
+    def drawn_afresh():
+        cache._cache.clear()
+        cache._pages.clear()
+        with count_queries() as counted:
+            assert client.get("/equipment/budget").status_code == 200
+        return counted.count
+
+    few = drawn_afresh()
+    for n in range(20):
+        make_asset(code=f"X-{n:02d}", name=f"水泵{n}")
+    assert drawn_afresh() == few

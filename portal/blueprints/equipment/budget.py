@@ -11,10 +11,11 @@ year by the price growth. Every figure keeps the reasons behind it.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from portal.db import db
 from portal.labels import LabelledEnum
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 HISTORY_YEARS = 3  # the years of cost history that count
 
 
@@ -63,39 +65,102 @@ class Assumptions:
 
 
 @dataclass(frozen=True)
+class PlanItem:
+    """What the plan reads of an item of the register (one row of columns, not the ORM object)."""
+
+    id: int
+    code: str
+    name: str
+    category: AssetCategory
+    install_date: date
+    expected_life_years: int
+    replacement_cost: Decimal
+    condition: Condition
+    condition_date: date
+
+    @property
+    def end_of_life_year(self) -> int:
+        return self.install_date.year + self.expected_life_years
+
+
+PLAN_COLUMNS = (Asset.id, Asset.code, Asset.name, Asset.category, Asset.install_date, Asset.expected_life_years,
+                Asset.replacement_cost, Asset.condition, Asset.condition_date)
+
+
+def plan_items() -> list[PlanItem]:
+    """Every item of the register, by code."""
+    return [PlanItem(*row) for row in db.session.execute(select(*PLAN_COLUMNS).order_by(Asset.code))]
+
+
+def plan_places(asset_ids: set[int]) -> dict[int, str]:
+    """Where each of ``asset_ids`` is."""
+    query = with_place(select(Asset)).where(Asset.id.in_(asset_ids))
+    return {asset.id: asset.location_label for asset in db.session.scalars(query)}
+
+
+@dataclass(frozen=True)
 class Line:
-    """One planned piece of work on one item in one year, and why."""
+    """One planned replacement or overhaul of one item in one year, and why."""
 
     year: int
-    asset: Asset
+    asset: PlanItem | Asset
     tier: Tier
     amount: Decimal
+    reasons: tuple
+
+
+@dataclass(frozen=True)
+class Routine:
+    """An item's routine maintenance: ``base`` a year at this year's prices, grown every year, and why."""
+
+    asset: PlanItem | Asset
+    base: Decimal
     reasons: tuple
 
 
 @dataclass
 class Projection:
     assumptions: Assumptions
-    lines: list[Line] = field(default_factory=list)
+    this_year: int
+    lines: list[Line] = field(default_factory=list)  # replacements and overhauls
+    routine: list[Routine] = field(default_factory=list)  # one per item
     history: list[HistoryRow] = field(default_factory=list)  # the recent years' actual costs by category
 
     @property
     def years(self) -> list[int]:
         return list(range(self.assumptions.first_year, self.assumptions.last_year + 1))
 
+    def routine_amount(self, routine: Routine, year: int) -> Decimal:
+        return grown(routine.base, year - self.this_year, self.assumptions.price_growth)
+
+    @cached_property
+    def _cells(self) -> dict[tuple[AssetCategory, int, Tier], Decimal]:
+        """The plan summed by category, year and tier (each item's routine figure grown and rounded
+        as its own line: items of one category with the same base are counted once)."""
+        cells: dict[tuple[AssetCategory, int, Tier], Decimal] = defaultdict(lambda: ZERO)
+        for line in self.lines:
+            cells[line.asset.category, line.year, line.tier] += line.amount
+        a = self.assumptions
+        factors = {year: (1 + a.price_growth) ** max(0, year - self.this_year) for year in self.years}
+        bases = Counter((routine.asset.category, routine.base) for routine in self.routine)
+        for (category, base), count in bases.items():
+            for year, factor in factors.items():
+                cells[category, year, Tier.ROUTINE] += (base * factor).quantize(CENT, rounding=ROUND_HALF_UP) * count
+        return dict(cells)
+
     def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), ZERO)
+        return sum(self._cells.values(), ZERO)
 
     def by_year_tier(self) -> dict[int, dict[Tier, Decimal]]:
         out: dict[int, dict[Tier, Decimal]] = {y: {t: ZERO for t in Tier} for y in self.years}
-        for line in self.lines:
-            out[line.year][line.tier] += line.amount
+        for (_category, year, tier), amount in self._cells.items():
+            out[year][tier] += amount
         return out
 
     def by_category_year(self) -> list[tuple[AssetCategory, list[Decimal], Decimal]]:
         cells: dict[AssetCategory, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-        for line in self.lines:
-            cells[line.asset.category][line.year] += line.amount
+        for (category, year, _tier), amount in self._cells.items():
+            cells[category][year] += amount
         rows = []
         for category in AssetCategory:
             if category in cells:
@@ -108,8 +173,7 @@ class Projection:
         return [sum(by_year[y].values(), ZERO) for y in self.years]
 
     def major_lines(self) -> list[Line]:
-        return sorted((line for line in self.lines if line.tier is not Tier.ROUTINE),
-                      key=lambda line: (line.year, line.tier.value, line.asset.code))
+        return sorted(self.lines, key=lambda line: (line.year, line.tier.value, line.asset.code))
 
 
 def yuan(amount: Decimal) -> str:
@@ -117,10 +181,10 @@ def yuan(amount: Decimal) -> str:
 
 
 def grown(amount: Decimal, years: int, growth: Decimal) -> Decimal:
-    return (amount * (1 + growth) ** max(0, years)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return (amount * (1 + growth) ** max(0, years)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def end_of_life(asset: Asset, costs: list[YearCost], a: Assumptions, this_year: int) -> tuple[int, tuple]:
+def end_of_life(asset: PlanItem | Asset, costs: list[YearCost], a: Assumptions, this_year: int) -> tuple[int, tuple]:
     """The year ``asset`` should be replaced, and the reasons."""
     year = asset.end_of_life_year
     reasons = [_l("Installed %(year)s, expected life %(life)s years: end of life %(end)s.",
@@ -144,7 +208,7 @@ def end_of_life(asset: Asset, costs: list[YearCost], a: Assumptions, this_year: 
     return year, tuple(reasons)
 
 
-def routine_base(asset: Asset, costs: list[YearCost], a: Assumptions, this_year: int) -> tuple[Decimal, tuple]:
+def routine_base(asset: PlanItem | Asset, costs: list[YearCost], a: Assumptions, this_year: int) -> tuple[Decimal, tuple]:
     recent = [c for c in costs if this_year - HISTORY_YEARS < c.year <= this_year and c.maintenance > 0]
     if recent:
         average = (sum((c.maintenance for c in recent), ZERO) / len(recent)).quantize(Decimal("0.01"))
@@ -155,14 +219,19 @@ def routine_base(asset: Asset, costs: list[YearCost], a: Assumptions, this_year:
                        share=(a.routine_share * 100).normalize()),)
 
 
-def project(a: Assumptions, this_year: int, assets: list[Asset] | None = None,
+def history_years(this_year: int) -> range:
+    """The years of cost history the plan reads (:func:`end_of_life`, :func:`routine_base`, :func:`category_history`)."""
+    return range(this_year - HISTORY_YEARS + 1, this_year + 1)
+
+
+def project(a: Assumptions, this_year: int, assets: list[PlanItem | Asset] | None = None,
             history: dict[int, list[YearCost]] | None = None) -> Projection:
     """The plan for ``a.years`` years from ``a.first_year`` (all items of the register when ``assets`` is None)."""
     if assets is None:
-        assets = list(db.session.scalars(with_place(select(Asset)).order_by(Asset.code)))
+        assets = plan_items()
     if history is None:
-        history = cost_history()
-    projection = Projection(a)
+        history = cost_history(years=history_years(this_year))
+    projection = Projection(a, this_year)
     for asset in assets:
         costs = history.get(asset.id, [])
         price = asset.replacement_cost
@@ -187,10 +256,8 @@ def project(a: Assumptions, this_year: int, assets: list[Asset] | None = None,
                                          grown(price * a.overhaul_share, midlife - this_year, a.price_growth),
                                          (_l("Half of its %(life)s-year life: overhaul at %(share)s%% of its price.",
                                              life=life, share=(a.overhaul_share * 100).normalize()),)))
-        base, why = routine_base(asset, costs, a, this_year)
-        for year in range(a.first_year, a.last_year + 1):
-            projection.lines.append(Line(year, asset, Tier.ROUTINE, grown(base, year - this_year, a.price_growth), why))
-    projection.history = category_history(assets, history, list(range(this_year - HISTORY_YEARS + 1, this_year + 1)))
+        projection.routine.append(Routine(asset, *routine_base(asset, costs, a, this_year)))
+    projection.history = category_history(assets, history, list(history_years(this_year)))
     return projection
 
 
@@ -201,7 +268,7 @@ class HistoryRow:
     total: YearCost
 
 
-def category_history(assets: list[Asset], history: dict[int, list[YearCost]], years: list[int]) -> list[HistoryRow]:
+def category_history(assets: list[PlanItem] | list[Asset], history: dict[int, list[YearCost]], years: list[int]) -> list[HistoryRow]:
     """What each category cost in maintenance and repairs, year by year (the evidence behind the routine figures)."""
     category_of = {a.id: a.category for a in assets}
     sums: dict[tuple[AssetCategory, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])

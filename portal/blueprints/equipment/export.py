@@ -34,7 +34,8 @@ def register_workbook(assets: list[Asset], now: datetime) -> ExportWorkbook:
     return book
 
 
-def budget_workbook(projection: Projection) -> ExportWorkbook:
+def budget_workbook(projection: Projection, places: dict[int, str]) -> ExportWorkbook:
+    """The plan's sheets; ``places``: where each item of a replacement or overhaul is, by its id."""
     a = projection.assumptions
     book = ExportWorkbook()
     years = projection.years
@@ -50,7 +51,7 @@ def budget_workbook(projection: Projection) -> ExportWorkbook:
     book.sheet(
         _("Major and mid-life work"),
         [_("Year"), _("Code"), _("Item name"), _("Category"), _("Where"), _("Work"), _("Amount (yuan)"), _("Reasons")],
-        ([line.year, line.asset.code, line.asset.name, str(label(line.asset.category)), line.asset.location_label,
+        ([line.year, line.asset.code, line.asset.name, str(label(line.asset.category)), places[line.asset.id],
           str(label(line.tier)), line.amount, " ".join(str(r) for r in line.reasons)]
          for line in projection.major_lines()),
         wrap=True,

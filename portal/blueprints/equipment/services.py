@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, extract, func, or_, select, type_coerce
 from sqlalchemy.orm import joinedload
 
 from portal import audit, files
@@ -39,11 +39,13 @@ from portal.blueprints.equipment.schedule import next_after_done
 from portal.blueprints.repairs import services as repairs
 from portal.blueprints.repairs.models import Category as RepairCategory
 from portal.blueprints.repairs.models import RepairRequest, Urgency
-from portal.db import db
+from portal.db import Money, db
 from portal.models import Building, Floor, Room, User
 from portal.paging import ListPage
 from portal.rules import RuleViolation
+from portal.sqltime import local_month
 from portal.text import contains, normalise_identifier
+from portal.timeutil import LOCAL_TZ
 
 MAX_COST = Decimal("99999999.99")
 FEN = Decimal("0.01")
@@ -653,26 +655,33 @@ class YearCost:
         return self.maintenance + self.repairs
 
 
-def cost_history(asset_ids: list[int] | None = None, category: AssetCategory | None = None) -> dict[int, list[YearCost]]:
-    """Maintenance and repair costs by item and year (all items when ``asset_ids`` is None)."""
-    maint: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
-    rep: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
-    query = select(MaintenanceRecord.asset_id, MaintenanceRecord.done_on, MaintenanceRecord.cost)
+def cost_history(asset_ids: list[int] | None = None, years: range | None = None) -> dict[int, list[YearCost]]:
+    """Maintenance and repair costs by item and year (all items when ``asset_ids`` is None; all
+    years when ``years`` is None), summed by the database: a repair counts in its local year."""
+    maintenance_year = extract("year", MaintenanceRecord.done_on)
+    maint = (select(MaintenanceRecord.asset_id, maintenance_year, func.sum(MaintenanceRecord.cost))
+             .group_by(MaintenanceRecord.asset_id, maintenance_year))
+    repair_year = func.substr(local_month(RepairRequest.reported_at), 1, 4)
+    rep = (select(AssetRepair.asset_id, repair_year,
+                  type_coerce(func.sum(func.coalesce(RepairRequest.parts_cost, 0)
+                                       + func.coalesce(RepairRequest.labour_cost, 0)), Money()))
+           .join(RepairRequest, AssetRepair.repair_id == RepairRequest.id).group_by(AssetRepair.asset_id, repair_year))
     if asset_ids is not None:
-        query = query.where(MaintenanceRecord.asset_id.in_(asset_ids))
-    for asset_id, done_on, cost in db.session.execute(query):
-        maint[asset_id, done_on.year] += cost
-    query = select(AssetRepair.asset_id, RepairRequest.reported_at, RepairRequest.parts_cost, RepairRequest.labour_cost
-                   ).join(RepairRequest, AssetRepair.repair_id == RepairRequest.id)
-    if asset_ids is not None:
-        query = query.where(AssetRepair.asset_id.in_(asset_ids))
-    from portal.timeutil import LOCAL_TZ
-
-    for asset_id, at, parts, labour in db.session.execute(query):
-        rep[asset_id, at.astimezone(LOCAL_TZ).year] += (parts or ZERO) + (labour or ZERO)
+        maint = maint.where(MaintenanceRecord.asset_id.in_(asset_ids))
+        rep = rep.where(AssetRepair.asset_id.in_(asset_ids))
+    if years is not None:
+        maint = maint.where(MaintenanceRecord.done_on >= date(years.start, 1, 1),
+                            MaintenanceRecord.done_on < date(years.stop, 1, 1))
+        rep = rep.where(RepairRequest.reported_at >= datetime(years.start, 1, 1, tzinfo=LOCAL_TZ),
+                        RepairRequest.reported_at < datetime(years.stop, 1, 1, tzinfo=LOCAL_TZ))
+    cells: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for asset_id, year, cost in db.session.execute(maint):
+        cells[asset_id, int(year)][0] += cost
+    for asset_id, year, cost in db.session.execute(rep):
+        cells[asset_id, int(year)][1] += cost
     out: dict[int, list[YearCost]] = defaultdict(list)
-    for asset_id, year in sorted(set(maint) | set(rep)):
-        out[asset_id].append(YearCost(year, maint.get((asset_id, year), ZERO), rep.get((asset_id, year), ZERO)))
+    for (asset_id, year), (maintenance, repairs_) in sorted(cells.items()):
+        out[asset_id].append(YearCost(year, maintenance, repairs_))
     return dict(out)
 
 

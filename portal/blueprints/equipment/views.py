@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -582,24 +583,46 @@ def round_page(round_id: int):
 # --- the budget ---------------------------------------------------------------------------------
 
 
-def _projection():
+BUDGET_DATA = ("building", "equipment", "repairs")  # the register, its costs, the repairs tied to its items
+
+
+@dataclass(frozen=True)
+class BudgetDrawing:
+    """The plan and what the page draws of it (plain values, cached while its data is unchanged)."""
+
+    projection: budgets.Projection
+    by_year: dict
+    by_category: list
+    year_totals: list
+    major_lines: list
+    bars: list
+    chart_width: int
+
+
+def _draw_budget(assumptions: budgets.Assumptions, this_year: int) -> BudgetDrawing:
+    projection = budgets.project(assumptions, this_year)
+    bars, width = budgets.chart(projection)
+    return BudgetDrawing(projection, projection.by_year_tier(), projection.by_category_year(),
+                         projection.year_totals(), projection.major_lines(), bars, width)
+
+
+def _budget_drawing() -> BudgetDrawing:
     now = timeutil.now()
     assumptions = budgets.Assumptions.from_config(current_app.config, now.date())
-    return budgets.project(assumptions, now.year), now
+    return cached(BUDGET_DATA, ("equipment.budget", assumptions, now.year),
+                  lambda: _draw_budget(assumptions, now.year))
 
 
 @bp.route("/budget")
+@kept_page(BUDGET_DATA, signed_in=True)
 @roles_required(*EDITORS)
 def budget():
-    projection, now = _projection()
-    bars, width = budgets.chart(projection)
-    page = paginate_lines(projection.major_lines())
-    return _page("equipment/budget.html", projection=projection, by_year=projection.by_year_tier(),
-                 by_category=projection.by_category_year(), year_totals=projection.year_totals(),
-                 bars=bars, chart_width=width, chart_height=budgets.CHART_HEIGHT, bar_width=budgets.BAR_WIDTH,
+    drawing = _budget_drawing()
+    page = paginate_lines(drawing.major_lines)
+    return _page("equipment/budget.html", projection=drawing.projection, by_year=drawing.by_year,
+                 by_category=drawing.by_category, year_totals=drawing.year_totals, bars=drawing.bars,
+                 chart_width=drawing.chart_width, chart_height=budgets.CHART_HEIGHT, bar_width=budgets.BAR_WIDTH,
                  Tier=budgets.Tier, page=page)
-
-
 
 
 def paginate_lines(items: list) -> ListPage:
@@ -609,10 +632,11 @@ def paginate_lines(items: list) -> ListPage:
 @bp.route("/budget.xlsx")
 @roles_required(*EDITORS)
 def budget_export():
-    projection, now = _projection()
+    projection = _budget_drawing().projection
     from io import BytesIO
 
-    data = budget_workbook(projection).to_bytes()
+    places = budgets.plan_places({line.asset.id for line in projection.lines})
+    data = budget_workbook(projection, places).to_bytes()
     return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=_("equipment-budget-%(first)s-%(last)s.xlsx", first=projection.assumptions.first_year,
                                      last=projection.assumptions.last_year))
