@@ -55,7 +55,7 @@ def badge(value: Any, text: Any = None, style: str | None = None) -> Markup:
     if value is None and text is None:
         return Markup("")
     if text is None and style is None and isinstance(value, LabelledEnum):
-        return _member_badge(value, str(get_locale()))
+        return _member_badge(type(value), value, str(get_locale()))
     style = style or getattr(value, "badge_style", "neutral")
     return _badge_markup(style, text if text is not None else label(value))
 
@@ -65,6 +65,7 @@ def _badge_markup(style: str, text: Any) -> Markup:
 
 
 @lru_cache(maxsize=512)
-def _member_badge(member: LabelledEnum, locale: str) -> Markup:
+def _member_badge(kind: type, member: LabelledEnum, locale: str) -> Markup:
     # A list shows the same few statuses on every row: each is translated once per language.
+    # ``kind`` is part of the key: members are strings, and two enums' "approved" are equal.
     return _badge_markup(member.badge_style, member.label)

@@ -166,3 +166,20 @@ def test_amounts_are_written_as_babel_writes_them(app, language):
             amount = Decimal(value)
             expected = "¥" + format_decimal(abs(amount), format="#,##0.00")
             assert money(amount) == ("\u2212" + expected if amount < 0 else expected)
+
+
+def test_members_of_two_enums_with_the_same_value_keep_their_own_badges(app):
+    from flask_babel import lazy_gettext as _l
+
+    from portal.labels import LabelledEnum, badge
+
+    class TripStatus(LabelledEnum):
+        APPROVED = "approved", _l("Awaiting a car"), "info"
+
+    class BookingStatus(LabelledEnum):
+        APPROVED = "approved", _l("Approved"), "ok"
+
+    with app.test_request_context():
+        assert "Approved" not in str(badge(TripStatus.APPROVED)) and "badge--info" in str(badge(TripStatus.APPROVED))
+        assert "badge--ok" in str(badge(BookingStatus.APPROVED))
+        assert "badge--info" in str(badge(TripStatus.APPROVED))
