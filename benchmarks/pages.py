@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from portal.timeutil import today
 
@@ -41,7 +42,7 @@ PAGES = [
     BenchPage("repairs_queue", "/repairs/queue", role="property", load="page", browser=False),
     BenchPage("vehicles_dispatch", "/vehicles/dispatch", role="logistics", load="page", browser=False),
     BenchPage("vehicles_mine", "/vehicles/", role="employee", load="page", browser=False),
-    BenchPage("parking_lookup", "/vehicles/parking/lookup?plate=川J5K728", role="security", load="page", browser=False),
+    BenchPage("parking_lookup", "/vehicles/parking/lookup?plate=" + quote("川J5K728"), role="security", load="page", browser=False),
     BenchPage("supervision", "/supervision/", role="logistics", load="page", browser=False),
     BenchPage("patrols_log", "/supervision/patrols", role="security", load="page", browser=False),
     BenchPage("energy", "/energy/", role="logistics", load="page", browser=False),
