@@ -352,6 +352,8 @@ def _json_default(value):
         data = asdict(value)
         data.pop("latencies_ms")
         return data
+    if callable(value):  # a server hook (gunicorn's post_worker_init): its name
+        return f"{value.__module__}.{value.__qualname__}"
     raise TypeError(type(value))
 
 
