@@ -164,7 +164,32 @@ def test_passwords_are_hashed(make_user):
 def test_production_hashing_is_strong():
     from portal.config import Config
 
-    assert Config.PASSWORD_HASH_METHOD == "scrypt"
+    method, digest, rounds = Config.PASSWORD_HASH_METHOD.split(":")
+    assert (method, digest) == ("pbkdf2", "sha256") and int(rounds) >= 600_000
+
+
+def test_an_older_hash_is_replaced_at_login(app, auth, make_user):
+    """A password hashed another way (scrypt, say) still logs in, and is then hashed the configured way."""
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    user = make_user(username="legacy", password="correct horse battery")
+    user.password_hash = generate_password_hash("correct horse battery", method="pbkdf2:sha256:1500")
+    db.session.commit()
+    assert auth.login("legacy", "correct horse battery").status_code == 303
+    db.session.refresh(user)
+    assert user.password_hash.startswith(app.config["PASSWORD_HASH_METHOD"] + "$")
+    assert check_password_hash(user.password_hash, "correct horse battery")
+
+
+def test_a_wrong_password_leaves_an_older_hash_alone(auth, make_user):
+    from werkzeug.security import generate_password_hash
+
+    user = make_user(username="legacy", password="correct horse battery")
+    old = user.password_hash = generate_password_hash("correct horse battery", method="pbkdf2:sha256:1500")
+    db.session.commit()
+    assert auth.login("legacy", "wrong horse battery").status_code == 422
+    db.session.refresh(user)
+    assert user.password_hash == old
 
 
 def test_create_user_command(runner):

@@ -37,6 +37,11 @@ def dummy_hash(method: str) -> str:
     return dummy
 
 
+def _hash_method_of(password_hash: str) -> str:
+    """``pbkdf2:sha256:1000000`` of a Werkzeug hash (``method$salt$hash``)."""
+    return password_hash.split("$", 1)[0]
+
+
 def authenticate(username: str, password: str, *, hash_method: str) -> User | None:
     """The active user with this username and password, or None.
 
@@ -46,9 +51,13 @@ def authenticate(username: str, password: str, *, hash_method: str) -> User | No
     if user is None or not user.password_hash:
         check_password_hash(dummy_hash(hash_method), password)
         return None
-    if not check_password_hash(user.password_hash, password):
+    if not check_password_hash(user.password_hash, password) or not user.active:
         return None
-    return user if user.active else None
+    if _hash_method_of(user.password_hash) != _hash_method_of(dummy_hash(hash_method)):
+        # Hashed by an earlier configuration (scrypt, fewer rounds): the password
+        # is at hand only now, so it is hashed again the configured way.
+        user.password_hash = hash_password(password, hash_method)
+    return user
 
 
 # ---------------------------------------------------------------- strength
