@@ -86,4 +86,10 @@ def _finish_config(app: Flask) -> None:
     if uri.startswith(("postgres://", "postgresql://")):
         # psycopg 3 is the driver; accept the plain scheme people copy from docs.
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A connection to a server can have been dropped (a restart, a firewall's idle
+        # timeout): test it when taken from the pool. A SQLite file cannot drop it,
+        # and the test would be a second statement in every request.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("pool_pre_ping", True)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = translation_directories()

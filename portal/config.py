@@ -83,7 +83,8 @@ def settle_worker(worker: object = None) -> None:
 class Config:
     # None means "SQLite file in the instance folder"; resolved by create_app.
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # A server database also gets ``pool_pre_ping`` (create_app): see _finish_config.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SECRET_KEY: str | None = None
 
     TIMEZONE = "Asia/Shanghai"
