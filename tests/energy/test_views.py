@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import time
 from decimal import Decimal
 from io import BytesIO
 
@@ -216,6 +217,41 @@ def test_the_statistics_are_kept_for_the_session_until_a_figure_changes(
     auth.login_as(unit_admin)  # same browser: another account is drawn its own page, of its own unit
     page = client.get("/energy/?year=2026").get_data(as_text=True)
     assert "甲局 管理员" in page and "后勤 陈主任" not in page and len(_svgs(page)) == 3
+
+
+def test_the_kept_statistics_show_a_change_to_the_cars_fuel_at_once(client, auth, demo, clock, areas_on_record):
+    """The cars' petrol is one of the statistics' sources: a trip's record corrected in
+    the car register is a change of the kept page's data."""
+    from datetime import timedelta
+
+    from portal import timeutil
+    from portal.blueprints.vehicles.models import FuelType, Trip, TripStatus, Vehicle
+
+    seeded = timeutil.now()
+    clock(seeded.year, seeded.month, seeded.day, seeded.hour, seeded.minute)  # the demo's own days, stopped
+    trip = db.session.scalars(
+        select(Trip).join(Vehicle, Trip.vehicle_id == Vehicle.id)
+        .where(Trip.status == TripStatus.DONE, Vehicle.fuel == FuelType.PETROL, Trip.fuel_amount > 0)
+        .order_by(Trip.actual_depart_at)
+    ).first()
+    assert trip is not None, "the demo's cars have driven"
+    # Two months before the demo's trips: a month whose utilities are closed, so counted.
+    departed = timeutil.to_local(trip.actual_depart_at) - timedelta(days=62)
+
+    def petrol_cell() -> Decimal:
+        html = client.get(f"/energy/?year={departed.year}").get_data(as_text=True)
+        row = re.search(r'<tr><th scope="row">(?:汽油（公务用车）|Petrol \(official cars\)) \(L\)</th>'
+                        r'<td class="num">([^<]+)</td>', html)
+        return Decimal(row.group(1).replace(",", ""))
+
+    areas_on_record("energy", "utilities", "building")
+    auth.login_as(demo["logistics_admin"])
+    client.get("/energy/")  # the session's CSRF token
+    before = petrol_cell()
+    assert petrol_cell() == before  # the kept page
+    trip.actual_depart_at, trip.actual_return_at = departed, departed + timedelta(hours=3)
+    db.session.commit()
+    assert petrol_cell() == before + trip.fuel_amount
 
 
 def test_the_statistics_run_a_fixed_number_of_queries_and_draw_a_chart_once(

@@ -40,6 +40,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, case, func, select
 
+from portal.cache import cached
 from portal.db import db
 
 
@@ -250,7 +251,10 @@ def vehicle_fuel_usage(fuel: str) -> UsageFunction:
         from portal.blueprints.vehicles.services import monthly_fuel
 
         end = date(last.year + last.month // 12, last.month % 12 + 1, 1)
-        for period, fuels in sorted(monthly_fuel(first, end.fromordinal(end.toordinal() - 1)).items()):
+        until = end.fromordinal(end.toordinal() - 1)
+        # Petrol and diesel are read from one query (the "energy" area watches trips and cars).
+        by_month = cached(("energy",), ("energy.vehicle_fuel", first, until), lambda: monthly_fuel(first, until))
+        for period, fuels in sorted(by_month.items()):
             if fuels.get(fuel):
                 yield Usage(f"vehicle_{fuel}", period, None, fuels[fuel])
 

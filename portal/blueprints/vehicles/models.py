@@ -112,6 +112,8 @@ class Trip(db.Model):
         CheckConstraint("passengers > 0", name="passengers_positive"),
         CheckConstraint("odometer_in IS NULL OR odometer_in >= odometer_out", name="odometer_forward"),
         Index("ix_vehicle_trip_status_depart", "status", "depart_at"),
+        # Driven trips by month and their fuel, read from the index alone.
+        Index("ix_vehicle_trip_status_actual_depart", "status", "actual_depart_at", "vehicle_id", "fuel_amount"),
         Index("ix_vehicle_trip_vehicle_depart", "vehicle_id", "depart_at"),
         # A car or a driver is never on two dispatched trips at once, whatever the timing (SQLite serializes writes).
         postgresql.ExcludeConstraint(
