@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import re
 import unicodedata
+from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -64,7 +65,7 @@ def normalize(text: str) -> str:
     return _NOT_KEPT.sub("", text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands are kept in every process (KeyIndex)
 class Keys:
     terms: tuple[str, ...]
     pinyin: tuple[str, ...] = ()
@@ -144,7 +145,7 @@ def rank_with(rules: MatchRules, keys: Keys) -> Rank | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """A stored key row: what ``rank_candidates`` works on."""
 
@@ -243,16 +244,21 @@ def candidate_filter(rules: MatchRules, terms: Any, pinyin: Any, initials_column
 
 class _Column:
     """One column of one kind's keys as a single string: every entry's values, each
-    after a line break, entry after entry; ``starts[i]`` is where entry i begins."""
+    after a line break, entry after entry; ``starts[i]`` is where entry i begins
+    (an array of machine integers: a list would hold an object per entry)."""
 
     def __init__(self, parts: list[str]) -> None:
-        self.parts = parts  # each entry's joined values
-        self.starts: list[int] = []
+        self.starts = array("q")
         length = 0
         for text in parts:
             self.starts.append(length)
             length += len(text)
         self.text = "".join(parts)
+
+    def part(self, entry: int) -> str:
+        """Entry ``entry``'s joined values."""
+        end = self.starts[entry + 1] if entry + 1 < len(self.starts) else len(self.text)
+        return self.text[self.starts[entry]:end]
 
     @classmethod
     def of(cls, texts: Iterable[tuple[str, ...]]) -> _Column:
@@ -299,7 +305,7 @@ class _KindKeys:
                 continue
             entries.append(entry)
             for part, column in zip(parts, columns):
-                part.append(column.parts[position])
+                part.append(column.part(position))
         for replacement in pending.values():
             if replacement is not None:
                 entries.append(replacement)
