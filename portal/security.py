@@ -134,7 +134,14 @@ def reject_nul_bytes() -> None:
     PostgreSQL cannot store one, so it would otherwise surface as a database
     error deep inside whichever capability received it.
     """
-    for values in (request.args, request.form):
+    # A NUL reaches a decoded query value only as ``%00`` or a raw NUL byte: look for
+    # those in the raw query string before decoding it, and read a body only where a
+    # form can be sent (parsing an empty one costs every page served again).
+    query = request.query_string
+    checked = [request.args] if b"%00" in query or b"\x00" in query else []
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        checked.append(request.form)
+    for values in checked:
         if any("\x00" in value for _, value in values.items(multi=True)):
             abort(400)
 

@@ -208,3 +208,5 @@ def test_nul_bytes_are_refused_before_reaching_the_database(client):
     response = client.post("/login", data={"username": "a\x00b", "password": "x"})
     assert response.status_code == 400
     assert client.get("/?q=\x00").status_code == 400
+    assert client.get("/directory/search?q=a%00b").status_code == 400
+    assert client.get("/directory/search?q=%2500").status_code == 200  # the text "%00", no NUL
