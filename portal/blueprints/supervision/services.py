@@ -696,7 +696,9 @@ def month_scores(year: int, months: range, *, now: datetime) -> list[scoring.Mon
         return []
     tokens = read_tokens(EVALUATION_DATA)
     version = tuple(tokens.get(area) for area in EVALUATION_DATA)
-    wait = _settling_wait() if None not in version else None
+    # No month is settled before the first has ended (this month's score alone, as a rule): no wait to read.
+    ended = now >= month_bounds(year, months[0])[1]
+    wait = _settling_wait() if None not in version and ended else None
 
     def settled(month: int) -> bool:
         return wait is not None and now >= month_bounds(year, month)[1] + wait
