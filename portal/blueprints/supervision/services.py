@@ -184,7 +184,7 @@ def find_result_photo(result_id: int) -> files.StoredFile | None:
                              .where(InspectionResult.id == result_id))
 
 
-def inspection_percent(inspection: Inspection):
+def inspection_percent(inspection: Inspection | RecentInspection):
     value = scoring.percent(inspection.points, inspection.possible)
     return None if value is None else scoring.round1(value)
 
@@ -204,8 +204,24 @@ def inspections_query(area: Area | None = None):
     return query.order_by(Inspection.inspected_at.desc(), Inspection.id.desc())
 
 
-def recent_inspections(limit: int) -> list[Inspection]:
-    return list(db.session.scalars(inspections_query().limit(limit)))
+@dataclass(frozen=True)
+class RecentInspection:
+    """An inspection as the supervision page lists it: when, where and its score (not who inspected)."""
+
+    id: int
+    area: Area
+    place: str
+    inspected_at: datetime
+    points: int
+    possible: int
+
+
+def recent_inspections(limit: int) -> list[RecentInspection]:
+    return [RecentInspection(*row) for row in db.session.execute(
+        select(Inspection.id, Inspection.area, Inspection.place, Inspection.inspected_at, Inspection.points,
+               Inspection.possible)
+        .order_by(Inspection.inspected_at.desc(), Inspection.id.desc()).limit(limit)
+    )]
 
 
 # --- rectifications --------------------------------------------------------------------------------
@@ -327,16 +343,14 @@ def rectifications_of(inspection: Inspection) -> list[Rectification]:
 
 
 def rectification_counts(today: date) -> dict[str, int]:
-    rows = dict(db.session.execute(
-        select(Rectification.status, func.count()).where(Rectification.status != RectificationStatus.CLOSED)
+    # One pass over the (status, deadline) index: the overdue ones are counted among the open ones.
+    late = case((Rectification.deadline < today, 1), else_=0)
+    rows = {status: (count, overdue) for status, count, overdue in db.session.execute(
+        select(Rectification.status, func.count(), func.sum(late)).where(Rectification.status != RectificationStatus.CLOSED)
         .group_by(Rectification.status)
-    ).all())
-    overdue = db.session.scalar(
-        select(func.count()).select_from(Rectification)
-        .where(Rectification.status == RectificationStatus.OPEN, Rectification.deadline < today)
-    )
-    return {"open": rows.get(RectificationStatus.OPEN, 0), "reported": rows.get(RectificationStatus.REPORTED, 0),
-            "overdue": overdue or 0}
+    )}
+    open_count, overdue = rows.get(RectificationStatus.OPEN, (0, 0))
+    return {"open": open_count, "reported": rows.get(RectificationStatus.REPORTED, (0, 0))[0], "overdue": overdue or 0}
 
 
 # --- security patrols ----------------------------------------------------------------------------
