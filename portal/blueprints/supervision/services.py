@@ -583,8 +583,10 @@ def patrol_log(page: int, *, now: datetime) -> ListPage:
     """The log by day, newest first, a week a page: each day's rounds and its expected rounds, the missed ones
     marked. Days go back to the first route's first day."""
     today = to_local(now).date()
-    first_route = db.session.scalar(select(func.min(PatrolRoute.created_at)))
-    first_round = db.session.scalar(select(func.min(PatrolRound.started_at)))
+    first_route, first_round = db.session.execute(select(
+        select(func.min(PatrolRoute.created_at)).scalar_subquery(),
+        select(func.min(PatrolRound.started_at)).scalar_subquery(),
+    )).one()
     starts = [to_local(m).date() for m in (first_route, first_round) if m is not None]
     earliest = min(starts) if starts else today
     back = ListPage.of(range((today - earliest).days + 1), page, LOG_DAYS_PER_PAGE)  # days back from today
@@ -593,22 +595,30 @@ def patrol_log(page: int, *, now: datetime) -> ListPage:
         return ListPage([], page, LOG_DAYS_PER_PAGE, listing.total)
     last, first = listing.items[0], listing.items[-1]
     routes = list(db.session.scalars(select(PatrolRoute).order_by(PatrolRoute.name, PatrolRoute.id)))
-    slots_by_day: dict[date, list] = {}
-    for route, slot in route_slots(routes, first, last, now=now):
-        slots_by_day.setdefault(slot.at.date(), []).append((route, slot))
+    week_start = datetime.combine(first, time(0), tzinfo=LOCAL_TZ)
+    week_end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+    # One read of the rounds for both tables: the week's are listed, and the finished ones from a tolerance
+    # before it to one after count for its expected rounds.
+    start, end = _slot_window(routes, first, last) if routes else (week_start, week_end)
     findings = (select(func.count()).where(PatrolCheck.round_id == PatrolRound.id, PatrolCheck.finding != "")
                 .correlate(PatrolRound).scalar_subquery())
+    finished: dict[int, list[tuple[int, datetime]]] = {}
     rounds_by_day: dict[date, list[LoggedRound]] = {}
-    for row in db.session.execute(
-        select(PatrolRound.id, PatrolRound.started_at, PatrolRound.ended_at, PatrolRoute.name,
+    for round_id, route_id, started_at, ended_at, route_name, guard_name, found in db.session.execute(
+        select(PatrolRound.id, PatrolRound.route_id, PatrolRound.started_at, PatrolRound.ended_at, PatrolRoute.name,
                func.coalesce(User.display_name, ""), findings)
         .join(PatrolRoute, PatrolRound.route_id == PatrolRoute.id).outerjoin(User, PatrolRound.guard_id == User.id)
-        .where(PatrolRound.started_at >= datetime.combine(first, time(0), tzinfo=LOCAL_TZ),
-               PatrolRound.started_at < datetime.combine(last + timedelta(days=1), time(0), tzinfo=LOCAL_TZ))
+        .where(PatrolRound.started_at >= min(start, week_start), PatrolRound.started_at < max(end, week_end))
         .order_by(PatrolRound.started_at.desc(), PatrolRound.id.desc())
     ):
-        logged = LoggedRound(*row)
-        rounds_by_day.setdefault(to_local(logged.started_at).date(), []).append(logged)
+        if ended_at is not None:
+            finished.setdefault(route_id, []).append((round_id, started_at))
+        if week_start <= started_at < week_end:
+            rounds_by_day.setdefault(to_local(started_at).date(), []).append(
+                LoggedRound(round_id, started_at, ended_at, route_name, guard_name, found))
+    slots_by_day: dict[date, list] = {}
+    for route, slot in _matched_slots(routes, first, last, finished, now=now) if routes else []:
+        slots_by_day.setdefault(slot.at.date(), []).append((route, slot))
     return ListPage([PatrolDay(day, rounds_by_day.get(day, []), slots_by_day.get(day, [])) for day in listing.items],
                     page, LOG_DAYS_PER_PAGE, listing.total)
 
