@@ -491,13 +491,23 @@ def finish_round(patrol_round: PatrolRound, draft: RoundDraft, *, actor: User, n
                  after={"findings": len([c for c in checks if c.finding]), "ended_at": now.isoformat()})
 
 
-def open_rounds_of(guard: User) -> list[PatrolRound]:
+@dataclass(frozen=True)
+class OpenRound:
+    """A round the guard has started and not finished, as the patrol log offers to finish it."""
+
+    id: int
+    route_name: str
+    started_at: datetime
+
+
+def open_rounds_of(guard: User) -> list[OpenRound]:
     """The guard's rounds started and not yet finished, newest first."""
-    return list(db.session.scalars(
-        select(PatrolRound).options(joinedload(PatrolRound.route))
+    return [OpenRound(*row) for row in db.session.execute(
+        select(PatrolRound.id, PatrolRoute.name, PatrolRound.started_at)
+        .join(PatrolRoute, PatrolRound.route_id == PatrolRoute.id)
         .where(PatrolRound.guard_id == guard.id, PatrolRound.ended_at.is_(None))
         .order_by(PatrolRound.started_at.desc()).limit(10)
-    ))
+    )]
 
 
 def find_round(round_id: int) -> PatrolRound | None:
