@@ -285,8 +285,8 @@ def test_the_supervision_page_drawn_afresh_counts_this_month_alone_in_a_fixed_nu
 
     quiet, _page = drawn_afresh()
     for day in (5, 20, 28):
-        db.session.add(Inspection(area=Area.CLEANING, place="大厅", inspected_at=datetime(2026, 11, day, 10, tzinfo=LOCAL_TZ),
-                                  inspector=logistics, note="", points=7, possible=10))
+        db.session.add(Inspection(area=Area.CLEANING, place="大厅", inspector=logistics, note="", points=7, possible=10,
+                                  inspected_at=datetime(2026, 11, day, 10, tzinfo=LOCAL_TZ)))
         request_rectification(RectificationDraft(Area.CLEANING, f"整改{day}", timeutil.today()), actor=logistics,
                               now=timeutil.now())
     db.session.commit()

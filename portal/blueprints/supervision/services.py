@@ -346,8 +346,8 @@ def rectification_counts(today: date) -> dict[str, int]:
     # One pass over the (status, deadline) index: the overdue ones are counted among the open ones.
     late = case((Rectification.deadline < today, 1), else_=0)
     rows = {status: (count, overdue) for status, count, overdue in db.session.execute(
-        select(Rectification.status, func.count(), func.sum(late)).where(Rectification.status != RectificationStatus.CLOSED)
-        .group_by(Rectification.status)
+        select(Rectification.status, func.count(), func.sum(late))
+        .where(Rectification.status != RectificationStatus.CLOSED).group_by(Rectification.status)
     )}
     open_count, overdue = rows.get(RectificationStatus.OPEN, (0, 0))
     return {"open": open_count, "reported": rows.get(RectificationStatus.REPORTED, (0, 0))[0], "overdue": overdue or 0}
