@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -14,6 +14,7 @@ from portal.blueprints.supervision.services import RectificationDraft, request_r
 from portal.db import db
 from portal.files import StoredFile
 from portal.models import Role
+from portal.timeutil import LOCAL_TZ
 
 
 def _inspection_data(items, failed=None, note=""):
@@ -262,3 +263,36 @@ def test_the_supervision_page_is_kept_for_the_session_until_a_rectification_chan
     client.get("/supervision/")
     theirs = client.get("/supervision/").get_data(as_text=True)
     assert "后勤中心 王科长" in theirs and "后勤中心 李主任" not in theirs
+
+
+
+def test_the_supervision_page_drawn_afresh_counts_this_month_alone_in_a_fixed_number_of_queries(
+        client, auth, clock, logistics, count_queries, areas_on_record):
+    from portal import cache
+
+    clock(2026, 12, 2, 9, 0)  # November is not settled yet (its repairs' allowances still run)
+    areas_on_record("supervision", "repairs", "building")
+    auth.login_as(logistics)
+    client.get("/supervision/")
+
+    def drawn_afresh():
+        cache._cache.clear()
+        cache._pages.clear()
+        with count_queries() as counted:
+            page = client.get("/supervision/")
+        assert page.status_code == 200
+        return counted.count, page.get_data(as_text=True)
+
+    quiet, _page = drawn_afresh()
+    for day in (5, 20, 28):
+        db.session.add(Inspection(area=Area.CLEANING, place="大厅", inspector=logistics, note="", points=7, possible=10,
+                                  inspected_at=datetime(2026, 11, day, 10, tzinfo=LOCAL_TZ)))
+        request_rectification(RectificationDraft(Area.CLEANING, f"整改{day}", timeutil.today()), actor=logistics,
+                              now=timeutil.now())
+    db.session.commit()
+    busy, page = drawn_afresh()
+    assert "2026-11-28 10:00 · 清洁卫生 · 大厅</a> — 70.0" in page and "3 项在物业公司处理中" in page
+    # The data versions, the account, this month's facts (inspections, rectifications, repairs, survey
+    # answers, routes), the rectification counts, the latest inspections and the header's count; not the
+    # time a month takes to settle, as no month asked for has ended.
+    assert busy == quiet == 10

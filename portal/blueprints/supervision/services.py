@@ -184,7 +184,7 @@ def find_result_photo(result_id: int) -> files.StoredFile | None:
                              .where(InspectionResult.id == result_id))
 
 
-def inspection_percent(inspection: Inspection):
+def inspection_percent(inspection: Inspection | RecentInspection):
     value = scoring.percent(inspection.points, inspection.possible)
     return None if value is None else scoring.round1(value)
 
@@ -204,8 +204,24 @@ def inspections_query(area: Area | None = None):
     return query.order_by(Inspection.inspected_at.desc(), Inspection.id.desc())
 
 
-def recent_inspections(limit: int) -> list[Inspection]:
-    return list(db.session.scalars(inspections_query().limit(limit)))
+@dataclass(frozen=True)
+class RecentInspection:
+    """An inspection as the supervision page lists it: when, where and its score (not who inspected)."""
+
+    id: int
+    area: Area
+    place: str
+    inspected_at: datetime
+    points: int
+    possible: int
+
+
+def recent_inspections(limit: int) -> list[RecentInspection]:
+    return [RecentInspection(*row) for row in db.session.execute(
+        select(Inspection.id, Inspection.area, Inspection.place, Inspection.inspected_at, Inspection.points,
+               Inspection.possible)
+        .order_by(Inspection.inspected_at.desc(), Inspection.id.desc()).limit(limit)
+    )]
 
 
 # --- rectifications --------------------------------------------------------------------------------
@@ -327,16 +343,14 @@ def rectifications_of(inspection: Inspection) -> list[Rectification]:
 
 
 def rectification_counts(today: date) -> dict[str, int]:
-    rows = dict(db.session.execute(
-        select(Rectification.status, func.count()).where(Rectification.status != RectificationStatus.CLOSED)
-        .group_by(Rectification.status)
-    ).all())
-    overdue = db.session.scalar(
-        select(func.count()).select_from(Rectification)
-        .where(Rectification.status == RectificationStatus.OPEN, Rectification.deadline < today)
-    )
-    return {"open": rows.get(RectificationStatus.OPEN, 0), "reported": rows.get(RectificationStatus.REPORTED, 0),
-            "overdue": overdue or 0}
+    # One pass over the (status, deadline) index: the overdue ones are counted among the open ones.
+    late = case((Rectification.deadline < today, 1), else_=0)
+    rows = {status: (count, overdue) for status, count, overdue in db.session.execute(
+        select(Rectification.status, func.count(), func.sum(late))
+        .where(Rectification.status != RectificationStatus.CLOSED).group_by(Rectification.status)
+    )}
+    open_count, overdue = rows.get(RectificationStatus.OPEN, (0, 0))
+    return {"open": open_count, "reported": rows.get(RectificationStatus.REPORTED, (0, 0))[0], "overdue": overdue or 0}
 
 
 # --- security patrols ----------------------------------------------------------------------------
@@ -477,13 +491,23 @@ def finish_round(patrol_round: PatrolRound, draft: RoundDraft, *, actor: User, n
                  after={"findings": len([c for c in checks if c.finding]), "ended_at": now.isoformat()})
 
 
-def open_rounds_of(guard: User) -> list[PatrolRound]:
+@dataclass(frozen=True)
+class OpenRound:
+    """A round the guard has started and not finished, as the patrol log offers to finish it."""
+
+    id: int
+    route_name: str
+    started_at: datetime
+
+
+def open_rounds_of(guard: User) -> list[OpenRound]:
     """The guard's rounds started and not yet finished, newest first."""
-    return list(db.session.scalars(
-        select(PatrolRound).options(joinedload(PatrolRound.route))
+    return [OpenRound(*row) for row in db.session.execute(
+        select(PatrolRound.id, PatrolRoute.name, PatrolRound.started_at)
+        .join(PatrolRoute, PatrolRound.route_id == PatrolRoute.id)
         .where(PatrolRound.guard_id == guard.id, PatrolRound.ended_at.is_(None))
         .order_by(PatrolRound.started_at.desc()).limit(10)
-    ))
+    )]
 
 
 def find_round(round_id: int) -> PatrolRound | None:
@@ -569,8 +593,10 @@ def patrol_log(page: int, *, now: datetime) -> ListPage:
     """The log by day, newest first, a week a page: each day's rounds and its expected rounds, the missed ones
     marked. Days go back to the first route's first day."""
     today = to_local(now).date()
-    first_route = db.session.scalar(select(func.min(PatrolRoute.created_at)))
-    first_round = db.session.scalar(select(func.min(PatrolRound.started_at)))
+    first_route, first_round = db.session.execute(select(
+        select(func.min(PatrolRoute.created_at)).scalar_subquery(),
+        select(func.min(PatrolRound.started_at)).scalar_subquery(),
+    )).one()
     starts = [to_local(m).date() for m in (first_route, first_round) if m is not None]
     earliest = min(starts) if starts else today
     back = ListPage.of(range((today - earliest).days + 1), page, LOG_DAYS_PER_PAGE)  # days back from today
@@ -579,22 +605,30 @@ def patrol_log(page: int, *, now: datetime) -> ListPage:
         return ListPage([], page, LOG_DAYS_PER_PAGE, listing.total)
     last, first = listing.items[0], listing.items[-1]
     routes = list(db.session.scalars(select(PatrolRoute).order_by(PatrolRoute.name, PatrolRoute.id)))
-    slots_by_day: dict[date, list] = {}
-    for route, slot in route_slots(routes, first, last, now=now):
-        slots_by_day.setdefault(slot.at.date(), []).append((route, slot))
+    week_start = datetime.combine(first, time(0), tzinfo=LOCAL_TZ)
+    week_end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+    # One read of the rounds for both tables: the week's are listed, and the finished ones from a tolerance
+    # before it to one after count for its expected rounds.
+    start, end = _slot_window(routes, first, last) if routes else (week_start, week_end)
     findings = (select(func.count()).where(PatrolCheck.round_id == PatrolRound.id, PatrolCheck.finding != "")
                 .correlate(PatrolRound).scalar_subquery())
+    finished: dict[int, list[tuple[int, datetime]]] = {}
     rounds_by_day: dict[date, list[LoggedRound]] = {}
-    for row in db.session.execute(
-        select(PatrolRound.id, PatrolRound.started_at, PatrolRound.ended_at, PatrolRoute.name,
+    for round_id, route_id, started_at, ended_at, route_name, guard_name, found in db.session.execute(
+        select(PatrolRound.id, PatrolRound.route_id, PatrolRound.started_at, PatrolRound.ended_at, PatrolRoute.name,
                func.coalesce(User.display_name, ""), findings)
         .join(PatrolRoute, PatrolRound.route_id == PatrolRoute.id).outerjoin(User, PatrolRound.guard_id == User.id)
-        .where(PatrolRound.started_at >= datetime.combine(first, time(0), tzinfo=LOCAL_TZ),
-               PatrolRound.started_at < datetime.combine(last + timedelta(days=1), time(0), tzinfo=LOCAL_TZ))
+        .where(PatrolRound.started_at >= min(start, week_start), PatrolRound.started_at < max(end, week_end))
         .order_by(PatrolRound.started_at.desc(), PatrolRound.id.desc())
     ):
-        logged = LoggedRound(*row)
-        rounds_by_day.setdefault(to_local(logged.started_at).date(), []).append(logged)
+        if ended_at is not None:
+            finished.setdefault(route_id, []).append((round_id, started_at))
+        if week_start <= started_at < week_end:
+            rounds_by_day.setdefault(to_local(started_at).date(), []).append(
+                LoggedRound(round_id, started_at, ended_at, route_name, guard_name, found))
+    slots_by_day: dict[date, list] = {}
+    for route, slot in _matched_slots(routes, first, last, finished, now=now) if routes else []:
+        slots_by_day.setdefault(slot.at.date(), []).append((route, slot))
     return ListPage([PatrolDay(day, rounds_by_day.get(day, []), slots_by_day.get(day, [])) for day in listing.items],
                     page, LOG_DAYS_PER_PAGE, listing.total)
 
@@ -696,7 +730,9 @@ def month_scores(year: int, months: range, *, now: datetime) -> list[scoring.Mon
         return []
     tokens = read_tokens(EVALUATION_DATA)
     version = tuple(tokens.get(area) for area in EVALUATION_DATA)
-    wait = _settling_wait() if None not in version else None
+    # No month is settled before the first has ended (this month's score alone, as a rule): no wait to read.
+    ended = now >= month_bounds(year, months[0])[1]
+    wait = _settling_wait() if None not in version and ended else None
 
     def settled(month: int) -> bool:
         return wait is not None and now >= month_bounds(year, month)[1] + wait

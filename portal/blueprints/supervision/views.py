@@ -63,6 +63,7 @@ from portal.blueprints.supervision.services import (
     find_rectification,
     inspection_percent,
     inspections_query,
+    month_score,
     rectification_counts,
     rectifications_of,
     rectifications_query,
@@ -105,12 +106,13 @@ def _page(template: str, partial: Any = None, **context: Any):
 @roles_required(*VIEWERS)
 def index():
     now = timeutil.now()
-    # The year's scores, shared by every viewer within the minute while the data is unchanged.
+    # This month's score, shared by every viewer within the minute while the data is unchanged. Only the
+    # month: the page shows no quarter or year, and a month not yet settled is counted afresh each time.
     minute = timeutil.floor_to(now, timedelta(minutes=1))
-    scores = cached(SUPERVISION_DATA, ("evaluation", minute), lambda: evaluation(now.year, now.month, now=now))
+    score = cached(SUPERVISION_DATA, ("month score", minute), lambda: month_score(now.year, now.month, now=now))
     return _page(
         "supervision/index.html",
-        evaluation=scores,
+        score=score,
         counts=rectification_counts(now.date()),
         recent=recent_inspections(5),
     )
