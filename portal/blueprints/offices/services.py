@@ -178,7 +178,7 @@ class LedgerRoom:
     unit_name: str
     use: RoomUse
     area: Decimal
-    occupants: list[Occupant]
+    occupants: list[Occupant]  # left empty in a ledger read without people (the check still counts them)
     check: RoomCheck | None  # offices only
     exception: str = ""
     unit_short: str = ""
@@ -189,7 +189,7 @@ class LedgerRoom:
 
     @property
     def vacant(self) -> bool:
-        return self.use is RoomUse.VACANT or (self.is_office and not self.occupants)
+        return self.use is RoomUse.VACANT or (self.check is not None and self.check.occupants == 0)
 
 
 @dataclass(frozen=True)
@@ -300,6 +300,18 @@ def occupants_on(day: date, room_ids: Iterable[int] | None) -> dict[int, list[Oc
     return occupants
 
 
+def allowances_on(day: date, room_ids: Iterable[int] | None) -> dict[int, tuple[int, Decimal]]:
+    """How many sit in each of ``room_ids`` (``None``: every room) on ``day`` and the sum of their
+    allowances: all the check needs, grouped in SQL."""
+    rows = db.session.execute(
+        select(OfficeSeat.room_id, func.count(), func.sum(OfficeStandard.area_m2))
+        .join(OfficeStandard, OfficeSeat.standard_id == OfficeStandard.id)
+        .where(_in_rooms(OfficeSeat.room_id, room_ids), _held_on(day))
+        .group_by(OfficeSeat.room_id)
+    )
+    return {room_id: (people, allowance) for room_id, people, allowance in rows}
+
+
 def exceptions_on(day: date, room_ids: Iterable[int] | None) -> dict[int, OfficeException]:
     """The exception standing on ``day`` for each of ``room_ids`` (``None``: every room)."""
     rows = db.session.scalars(
@@ -311,9 +323,11 @@ def exceptions_on(day: date, room_ids: Iterable[int] | None) -> dict[int, Office
     return {row.room_id: row for row in rows}
 
 
-def ledger_rooms(day: date, *, unit_id: int | None = None, room_ids: Iterable[int] | None = None) -> list[LedgerRoom]:
+def ledger_rooms(day: date, *, unit_id: int | None = None, room_ids: Iterable[int] | None = None,
+                 people: bool = True) -> list[LedgerRoom]:
     """Each recorded room on ``day`` with its occupants and check. Three statements; the rooms are read
-    as the columns the ledger shows (no entry, room, floor or unit loaded as an object)."""
+    as the columns the ledger shows (no entry, room, floor or unit loaded as an object). Without
+    ``people`` the occupants are only counted (``allowances_on``), not listed."""
     rows = db.session.execute(_as_of(
         day, [OfficeRoomEntry.room_id, Building.name, Room.number, Floor.label, Floor.level, OfficeRoomEntry.unit_id,
               Unit.name, Unit.short_name, OfficeRoomEntry.use, OfficeRoomEntry.area_m2],
@@ -322,28 +336,35 @@ def ledger_rooms(day: date, *, unit_id: int | None = None, room_ids: Iterable[in
     # The whole ledger reads every seat and exception of the day (a few belong to rooms not
     # recorded, left unread): binding a hundred room ids costs more than those rows.
     ids = None if unit_id is None and room_ids is None else [row.room_id for row in rows]
-    occupants = occupants_on(day, ids)
+    occupants = occupants_on(day, ids) if people else {}
+    counted = {} if people else allowances_on(day, ids)
     exceptions = exceptions_on(day, ids)
     rooms: list[LedgerRoom] = []
     for room_id, building, number, floor_label, level, unit, unit_name, unit_short, use, area in rows:
-        people = occupants.get(room_id, [])
+        sitting = occupants.get(room_id, [])
         exception = exceptions.get(room_id)
         check = None
         if use is RoomUse.OFFICE:
-            check = check_room(area, [p.rank_area for p in people], exempt=exception is not None)
+            if people:
+                check = check_room(area, [p.rank_area for p in sitting], exempt=exception is not None)
+            else:
+                head_count, allowance = counted.get(room_id, (0, ZERO))
+                check = RoomCheck(area=area, occupants=head_count, allowance=allowance, exempt=exception is not None)
         # label and floor as Room.label and Floor.display_label write them
         rooms.append(LedgerRoom(
             room_id=room_id, label=f"{building} {number}", floor=floor_label or f"{level}F",
-            unit_id=unit, unit_name=unit_name or "", use=use, area=area, occupants=people, check=check,
+            unit_id=unit, unit_name=unit_name or "", use=use, area=area, occupants=sitting, check=check,
             exception=f"{exception.reason}（{exception.approved_by}）" if exception else "",
             unit_short=unit_short or unit_name or "",
         ))
     return rooms
 
 
-def ledger(day: date, *, unit_id: int | None = None) -> Ledger:
-    """The allocation on ``day``: every recorded room, its occupants and the check, per unit."""
-    rooms = ledger_rooms(day, unit_id=unit_id)
+def ledger(day: date, *, unit_id: int | None = None, people: bool = True) -> Ledger:
+    """The allocation on ``day``: every recorded room, its occupants and the check, per unit.
+    ``people=False`` for a page that shows only head counts and areas: the rooms' occupants are
+    counted in SQL and left unlisted."""
+    rooms = ledger_rooms(day, unit_id=unit_id, people=people)
     units: list[UnitSummary] = []
     by_unit: dict[int, list[LedgerRoom]] = {}
     for room in rooms:
