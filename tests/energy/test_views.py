@@ -279,6 +279,7 @@ def test_the_statistics_run_a_fixed_number_of_queries_and_draw_a_chart_once(
         return counted.count
 
     few = drawn_afresh()
+    assert few == 20, few  # the utilities and the entered quantities: one grouped query each, not one per source
     assert drawn == []  # the same figures: the drawings made before
     c = Unit(name="丙局", short_name="丙", headcount=8, sort_order=3)
     db.session.add(c)

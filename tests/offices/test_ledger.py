@@ -64,6 +64,22 @@ def test_ledger_shows_shared_rooms_mixed_ranks_and_unit_totals(allocated, ranks,
     assert room_line(book, "401").vacant and fin.check.occupants == 0 and fin.check.over
 
 
+def test_a_ledger_read_without_people_counts_them_in_sql_to_the_same_checks(allocated, ranks, logistics):
+    seat(allocated, ranks, "head", "301", "乡科级")
+    seat(allocated, ranks, "clerk1", "303", "乡科级以下")
+    seat(allocated, ranks, "clerk2", "303", "乡科级以下")
+    record_exception(allocated["rooms"]["301"], ExceptionDraft("兼作接待室", "县机关事务管理局 〔2025〕3号", date(2025, 1, 1)),
+                     actor=logistics, now=NOW)
+    db.session.commit()
+    for day in (date(2024, 6, 1), date(2026, 1, 1)):
+        full, counted = ledger(day), ledger(day, people=False)
+        assert [(r.room_id, r.check, r.vacant, r.exception) for r in counted.rooms] == \
+            [(r.room_id, r.check, r.vacant, r.exception) for r in full.rooms]
+        assert counted.units == full.units and counted.rooms_over == [r for r in counted.rooms if r.check and r.check.over]
+        assert all(r.occupants == [] for r in counted.rooms)
+    assert room_line(ledger(date(2026, 1, 1), people=False), "303").check.allowance == D("18.00")
+
+
 def test_an_exception_takes_a_room_off_the_over_list_from_its_date(allocated, ranks, logistics):
     seat(allocated, ranks, "head", "301", "乡科级")
     record_exception(allocated["rooms"]["301"], ExceptionDraft("兼作接待室", "县机关事务管理局 〔2025〕3号", date(2025, 1, 1)),

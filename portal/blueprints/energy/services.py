@@ -230,11 +230,16 @@ class YearStatistics:
         return [s for s in self.sources if not s.entered or s.code in seen]
 
 
+def _sums_functions() -> list[src.SumsFunction]:
+    """Every ``sums`` function once: sources read from one table share one, which answers for them all."""
+    return list(dict.fromkeys(one.sums for one in src.sources()))
+
+
 def _sums_by_period(periods: list[date], unit_id: int | None) -> dict[date, list[src.Usage]]:
     """Every source's sums for the building (``unit_id`` None) or one unit, by month."""
     by_period: dict[date, list[src.Usage]] = defaultdict(list)
-    for one in src.sources():
-        for row in one.sums(periods, unit_id):
+    for sums in _sums_functions():
+        for row in sums(periods, unit_id):
             by_period[row.period].append(row)
     return by_period
 
@@ -242,8 +247,8 @@ def _sums_by_period(periods: list[date], unit_id: int | None) -> dict[date, list
 def _sums_by_unit(periods: list[date]) -> dict[tuple[int, int | None], list[src.Usage]]:
     """Every source's sums per year of ``periods`` and unit."""
     by_unit: dict[tuple[int, int | None], list[src.Usage]] = defaultdict(list)
-    for one in src.sources():
-        for row in one.sums(periods, by_unit=True):
+    for sums in _sums_functions():
+        for row in sums(periods, by_unit=True):
             by_unit[row.period.year, row.unit_id].append(row)
     return by_unit
 

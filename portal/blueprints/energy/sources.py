@@ -11,9 +11,11 @@ building's figure is the sum of all rows; a unit's is the sum of its own.
 The statistics read those sums from ``sums(periods, unit_id, by_unit=...)``
 (:data:`SumsFunction`), added up by the database: per month for the building
 (``unit_id`` None) or one unit, or per unit and year of ``periods``
-(``by_unit``; the rows' period is then the year's first day). Adding up what it
-returns gives exactly what adding up the ``usage`` rows would (tested on the
-demo building).
+(``by_unit``; the rows' period is then the year's first day). Sources read from
+one table share one ``sums`` function, which returns the rows of all of them
+from one grouped query (the utilities' two supplies, the entered sources): the
+statistics call each function once. Adding up what they return gives exactly
+what adding up the ``usage`` rows would (tested on the demo building).
 
 Electricity and water come from the utilities capability (closed months only:
 the units' metered use from their bills, and the rest of the utility's invoice
@@ -60,10 +62,6 @@ SumsFunction = Callable[..., Iterable[Usage]]  # (periods, unit_id=None, *, by_u
 def year_of(period: ColumnElement[date], periods: Collection[date]) -> ColumnElement[int]:
     """The year of ``period`` (one of ``periods``) in SQL, alike on every database."""
     return case(*((period < date(year + 1, 1, 1), year) for year in sorted({p.year for p in periods})))
-
-
-def _by_year(code: str, rows) -> list[Usage]:
-    return [Usage(code, date(year, 1, 1), unit, quantity, cost) for year, unit, quantity, cost in rows]
 
 
 @dataclass(frozen=True)
@@ -134,49 +132,50 @@ def utilities_usage(supply_value: str) -> UsageFunction:
     return usage
 
 
-def utilities_sums(supply_value: str) -> SumsFunction:
-    """:func:`utilities_usage` added up in SQL: the units' lines per month (all, or one
-    unit's) or per unit; the building's month is its lines plus, for each invoice, the
-    invoice less those lines (as the usage rows say)."""
+UTILITY_SUPPLIES = ("electricity", "water")
 
-    def sums(periods: Collection[date], unit_id: int | None = None, *, by_unit: bool = False) -> list[Usage]:
-        from portal.blueprints.utilities.models import (
-            BillingMonth,
-            Invoice,
-            MonthStatus,
-            Supply,
-            UnitBill,
-            UnitBillLine,
-        )
 
-        if not periods:
-            return []
-        supply = Supply(supply_value)
-        closed = (BillingMonth.status == MonthStatus.CLOSED, BillingMonth.period.in_(sorted(periods)))
-        group = (year_of(BillingMonth.period, periods), UnitBill.unit_id) if by_unit else (BillingMonth.period,)
-        lines = (
-            select(*group, func.sum(UnitBillLine.usage), func.sum(UnitBillLine.total)).select_from(BillingMonth)
-            .join(UnitBill, UnitBill.month_id == BillingMonth.id)
-            .join(UnitBillLine, UnitBillLine.bill_id == UnitBill.id)
-            .where(*closed, UnitBillLine.supply == supply).group_by(*group)
-        )
-        if by_unit:
-            return _by_year(supply_value, db.session.execute(lines))
-        if unit_id is not None:
-            return [Usage(supply_value, period, unit_id, used, total)
-                    for period, used, total in db.session.execute(lines.where(UnitBill.unit_id == unit_id))]
-        units = {period: (used, total) for period, used, total in db.session.execute(lines)}
-        result = [Usage(supply_value, period, None, used, total) for period, (used, total) in units.items()]
-        for period, consumption, amount, count in db.session.execute(
-            select(BillingMonth.period, func.sum(Invoice.consumption), func.sum(Invoice.amount), func.count())
-            .join(Invoice, Invoice.month_id == BillingMonth.id)
-            .where(*closed, Invoice.supply == supply).group_by(BillingMonth.period)
-        ):
-            used, total = units.get(period, (Decimal(0), Decimal(0)))
-            result.append(Usage(supply_value, period, None, consumption - count * used, amount - count * total))
-        return result
+def utilities_sums(periods: Collection[date], unit_id: int | None = None, *, by_unit: bool = False) -> list[Usage]:
+    """:func:`utilities_usage` of both supplies added up in SQL, grouped by supply: the units'
+    lines per month (all, or one unit's) or per unit; the building's month is its lines plus,
+    for each invoice, the invoice less those lines (as the usage rows say)."""
+    from portal.blueprints.utilities.models import (
+        BillingMonth,
+        Invoice,
+        MonthStatus,
+        Supply,
+        UnitBill,
+        UnitBillLine,
+    )
 
-    return sums
+    if not periods:
+        return []
+    supplies = [Supply(code) for code in UTILITY_SUPPLIES]
+    closed = (BillingMonth.status == MonthStatus.CLOSED, BillingMonth.period.in_(sorted(periods)))
+    group = (UnitBillLine.supply, year_of(BillingMonth.period, periods), UnitBill.unit_id) if by_unit \
+        else (UnitBillLine.supply, BillingMonth.period)
+    lines = (
+        select(*group, func.sum(UnitBillLine.usage), func.sum(UnitBillLine.total)).select_from(BillingMonth)
+        .join(UnitBill, UnitBill.month_id == BillingMonth.id)
+        .join(UnitBillLine, UnitBillLine.bill_id == UnitBill.id)
+        .where(*closed, UnitBillLine.supply.in_(supplies)).group_by(*group)
+    )
+    if by_unit:
+        return [Usage(supply.value, date(year, 1, 1), unit, used, total)
+                for supply, year, unit, used, total in db.session.execute(lines)]
+    if unit_id is not None:
+        return [Usage(supply.value, period, unit_id, used, total)
+                for supply, period, used, total in db.session.execute(lines.where(UnitBill.unit_id == unit_id))]
+    units = {(supply, period): (used, total) for supply, period, used, total in db.session.execute(lines)}
+    result = [Usage(supply.value, period, None, used, total) for (supply, period), (used, total) in units.items()]
+    for supply, period, consumption, amount, count in db.session.execute(
+        select(Invoice.supply, BillingMonth.period, func.sum(Invoice.consumption), func.sum(Invoice.amount), func.count())
+        .join(Invoice, Invoice.month_id == BillingMonth.id)
+        .where(*closed, Invoice.supply.in_(supplies)).group_by(Invoice.supply, BillingMonth.period)
+    ):
+        used, total = units.get((supply, period), (Decimal(0), Decimal(0)))
+        result.append(Usage(supply.value, period, None, consumption - count * used, amount - count * total))
+    return result
 
 
 def closed_periods(first: date, last: date) -> set[date]:
@@ -208,26 +207,27 @@ def entered_usage(code: str) -> UsageFunction:
     return usage
 
 
-def entered_sums(code: str) -> SumsFunction:
-    """:func:`entered_usage` added up in SQL (a cost left empty counts for nothing)."""
+def entered_sums(periods: Collection[date], unit_id: int | None = None, *, by_unit: bool = False) -> list[Usage]:
+    """:func:`entered_usage` of every entered source added up in SQL, grouped by source (a cost
+    left empty counts for nothing)."""
+    from portal.blueprints.energy.models import EnergyQuantity
 
-    def sums(periods: Collection[date], unit_id: int | None = None, *, by_unit: bool = False) -> list[Usage]:
-        from portal.blueprints.energy.models import EnergyQuantity
-
-        if not periods:
-            return []
-        group = (year_of(EnergyQuantity.period, periods), EnergyQuantity.unit_id) if by_unit else (EnergyQuantity.period,)
-        query = (
-            select(*group, func.sum(EnergyQuantity.quantity), func.sum(EnergyQuantity.cost))
-            .where(EnergyQuantity.source == code, EnergyQuantity.period.in_(sorted(periods))).group_by(*group)
-        )
-        if by_unit:
-            return _by_year(code, db.session.execute(query))
-        if unit_id is not None:
-            query = query.where(EnergyQuantity.unit_id == unit_id)
-        return [Usage(code, period, unit_id, quantity, cost) for period, quantity, cost in db.session.execute(query)]
-
-    return sums
+    if not periods:
+        return []
+    group = (EnergyQuantity.source, year_of(EnergyQuantity.period, periods), EnergyQuantity.unit_id) if by_unit \
+        else (EnergyQuantity.source, EnergyQuantity.period)
+    query = (
+        select(*group, func.sum(EnergyQuantity.quantity), func.sum(EnergyQuantity.cost))
+        .where(EnergyQuantity.source.in_([s.code for s in entered_sources()]),
+               EnergyQuantity.period.in_(sorted(periods)))
+        .group_by(*group)
+    )
+    if by_unit:
+        return [Usage(code, date(year, 1, 1), unit, quantity, cost)
+                for code, year, unit, quantity, cost in db.session.execute(query)]
+    if unit_id is not None:
+        query = query.where(EnergyQuantity.unit_id == unit_id)
+    return [Usage(code, period, unit_id, quantity, cost) for code, period, quantity, cost in db.session.execute(query)]
 
 
 def entered_periods(code: str, first: date, last: date) -> set[date]:
@@ -276,15 +276,12 @@ def vehicle_fuel_sums(fuel: str) -> SumsFunction:
 # --- the list ----------------------------------------------------------------------
 
 SOURCES: list[Source] = [
-    Source("electricity", _l("Electricity"), "kWh", Decimal("0.1229"), utilities_usage("electricity"),
-           utilities_sums("electricity")),
-    Source("water", _l("Water"), "m³", None, utilities_usage("water"), utilities_sums("water"), per_head=True),
-    Source("natural_gas", _l("Natural gas"), "m³", Decimal("1.2143"), entered_usage("natural_gas"),
-           entered_sums("natural_gas"), entered=True),
-    Source("diesel", _l("Diesel"), "kg", Decimal("1.4571"), entered_usage("diesel"), entered_sums("diesel"),
+    Source("electricity", _l("Electricity"), "kWh", Decimal("0.1229"), utilities_usage("electricity"), utilities_sums),
+    Source("water", _l("Water"), "m³", None, utilities_usage("water"), utilities_sums, per_head=True),
+    Source("natural_gas", _l("Natural gas"), "m³", Decimal("1.2143"), entered_usage("natural_gas"), entered_sums,
            entered=True),
-    Source("petrol", _l("Petrol"), "kg", Decimal("1.4714"), entered_usage("petrol"), entered_sums("petrol"),
-           entered=True),
+    Source("diesel", _l("Diesel"), "kg", Decimal("1.4571"), entered_usage("diesel"), entered_sums, entered=True),
+    Source("petrol", _l("Petrol"), "kg", Decimal("1.4714"), entered_usage("petrol"), entered_sums, entered=True),
     # GB/T 2589-2020 per kg × density (petrol 0.73 kg/L, diesel 0.86 kg/L)
     Source("vehicle_petrol", _l("Petrol (official cars)"), "L", Decimal("1.0742"), vehicle_fuel_usage("petrol"),
            vehicle_fuel_sums("petrol")),

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from portal import audit
@@ -178,7 +178,7 @@ class LedgerRoom:
     unit_name: str
     use: RoomUse
     area: Decimal
-    occupants: list[Occupant]
+    occupants: list[Occupant]  # left empty in a ledger read without people (the check still counts them)
     check: RoomCheck | None  # offices only
     exception: str = ""
     unit_short: str = ""
@@ -189,7 +189,7 @@ class LedgerRoom:
 
     @property
     def vacant(self) -> bool:
-        return self.use is RoomUse.VACANT or (self.is_office and not self.occupants)
+        return self.use is RoomUse.VACANT or (self.check is not None and self.check.occupants == 0)
 
 
 @dataclass(frozen=True)
@@ -225,8 +225,9 @@ class Ledger:
         return sum((r.area for r in self.rooms), ZERO)
 
 
-def entries_as_of(day: date, *, unit_id: int | None = None, room_ids: Iterable[int] | None = None) -> list[OfficeRoomEntry]:
-    """Each room's allocation on ``day`` (rooms first recorded later are left out)."""
+def _as_of(day: date, columns: Sequence[Any], *, unit_id: int | None, room_ids: Iterable[int] | None):
+    """``columns`` of each room's allocation on ``day`` (rooms first recorded later are left out),
+    in the ledger's order: by unit, then building, floor and room."""
     latest = (
         select(OfficeRoomEntry.room_id, func.max(OfficeRoomEntry.valid_from).label("since"))
         .where(OfficeRoomEntry.valid_from <= day)
@@ -234,20 +235,27 @@ def entries_as_of(day: date, *, unit_id: int | None = None, room_ids: Iterable[i
         .subquery()
     )
     query = (
-        select(OfficeRoomEntry)
+        select(*columns)
         .join(latest, and_(OfficeRoomEntry.room_id == latest.c.room_id, OfficeRoomEntry.valid_from == latest.c.since))
         .join(Room, OfficeRoomEntry.room_id == Room.id)
         .join(Floor, Room.floor_id == Floor.id)
         .join(Building, Floor.building_id == Building.id)
         .outerjoin(Unit, OfficeRoomEntry.unit_id == Unit.id)
-        .options(joinedload(OfficeRoomEntry.room).joinedload(Room.floor).joinedload(Floor.building),
-                 joinedload(OfficeRoomEntry.unit))
         .order_by(Unit.sort_order.is_(None), Unit.sort_order, Unit.id, Building.sort_order, Floor.level, Room.number)
     )
     if unit_id is not None:
         query = query.where(OfficeRoomEntry.unit_id == unit_id)
     if room_ids is not None:
         query = query.where(OfficeRoomEntry.room_id.in_(list(room_ids) or [-1]))
+    return query
+
+
+def entries_as_of(day: date, *, unit_id: int | None = None, room_ids: Iterable[int] | None = None) -> list[OfficeRoomEntry]:
+    """Each room's allocation on ``day``, with its room (floor, building) and unit loaded."""
+    query = _as_of(day, [OfficeRoomEntry], unit_id=unit_id, room_ids=room_ids).options(
+        joinedload(OfficeRoomEntry.room).joinedload(Room.floor).joinedload(Floor.building),
+        joinedload(OfficeRoomEntry.unit),
+    )
     return list(db.session.scalars(query).unique())
 
 
@@ -270,15 +278,20 @@ def seats_on(day: date, room_ids: Iterable[int]) -> list[OfficeSeat]:
     ))
 
 
-def occupants_on(day: date, room_ids: Iterable[int]) -> dict[int, list[Occupant]]:
-    """Who sits in each of ``room_ids`` on ``day``: the columns the ledger shows, read in one
-    statement (no seat, person or rank loaded as an object)."""
+def _in_rooms(column, room_ids: Iterable[int] | None):
+    """``column`` among ``room_ids``; no condition for ``None`` (every room)."""
+    return true() if room_ids is None else column.in_(list(room_ids) or [-1])
+
+
+def occupants_on(day: date, room_ids: Iterable[int] | None) -> dict[int, list[Occupant]]:
+    """Who sits in each of ``room_ids`` (``None``: every room) on ``day``: the columns the ledger shows,
+    read in one statement (no seat, person or rank loaded as an object)."""
     rows = db.session.execute(
         select(OfficeSeat.id, OfficeSeat.room_id, OfficeSeat.user_id, User.display_name, User.title,
                OfficeStandard.name, OfficeStandard.area_m2, OfficeSeat.start_date)
         .join(User, OfficeSeat.user_id == User.id)
         .join(OfficeStandard, OfficeSeat.standard_id == OfficeStandard.id)
-        .where(OfficeSeat.room_id.in_(list(room_ids) or [-1]), _held_on(day))
+        .where(_in_rooms(OfficeSeat.room_id, room_ids), _held_on(day))
         .order_by(OfficeSeat.room_id, OfficeSeat.start_date, OfficeSeat.id)
     )
     occupants: dict[int, list[Occupant]] = {}
@@ -287,41 +300,71 @@ def occupants_on(day: date, room_ids: Iterable[int]) -> dict[int, list[Occupant]
     return occupants
 
 
-def exceptions_on(day: date, room_ids: Iterable[int]) -> dict[int, OfficeException]:
+def allowances_on(day: date, room_ids: Iterable[int] | None) -> dict[int, tuple[int, Decimal]]:
+    """How many sit in each of ``room_ids`` (``None``: every room) on ``day`` and the sum of their
+    allowances: all the check needs, grouped in SQL."""
+    rows = db.session.execute(
+        select(OfficeSeat.room_id, func.count(), func.sum(OfficeStandard.area_m2))
+        .join(OfficeStandard, OfficeSeat.standard_id == OfficeStandard.id)
+        .where(_in_rooms(OfficeSeat.room_id, room_ids), _held_on(day))
+        .group_by(OfficeSeat.room_id)
+    )
+    return {room_id: (people, allowance) for room_id, people, allowance in rows}
+
+
+def exceptions_on(day: date, room_ids: Iterable[int] | None) -> dict[int, OfficeException]:
+    """The exception standing on ``day`` for each of ``room_ids`` (``None``: every room)."""
     rows = db.session.scalars(
         select(OfficeException).where(
-            OfficeException.room_id.in_(list(room_ids) or [-1]), OfficeException.valid_from <= day,
+            _in_rooms(OfficeException.room_id, room_ids), OfficeException.valid_from <= day,
             or_(OfficeException.valid_to.is_(None), OfficeException.valid_to >= day),
         ).order_by(OfficeException.valid_from)
     )
     return {row.room_id: row for row in rows}
 
 
-def ledger_rooms(entries: Sequence[OfficeRoomEntry], day: date) -> list[LedgerRoom]:
-    """The rooms of ``entries`` (from ``entries_as_of``) with their occupants and check on ``day``."""
-    ids = [e.room_id for e in entries]
-    occupants = occupants_on(day, ids)
+def ledger_rooms(day: date, *, unit_id: int | None = None, room_ids: Iterable[int] | None = None,
+                 people: bool = True) -> list[LedgerRoom]:
+    """Each recorded room on ``day`` with its occupants and check. Three statements; the rooms are read
+    as the columns the ledger shows (no entry, room, floor or unit loaded as an object). Without
+    ``people`` the occupants are only counted (``allowances_on``), not listed."""
+    rows = db.session.execute(_as_of(
+        day, [OfficeRoomEntry.room_id, Building.name, Room.number, Floor.label, Floor.level, OfficeRoomEntry.unit_id,
+              Unit.name, Unit.short_name, OfficeRoomEntry.use, OfficeRoomEntry.area_m2],
+        unit_id=unit_id, room_ids=room_ids,
+    )).all()
+    # The whole ledger reads every seat and exception of the day (a few belong to rooms not
+    # recorded, left unread): binding a hundred room ids costs more than those rows.
+    ids = None if unit_id is None and room_ids is None else [row.room_id for row in rows]
+    occupants = occupants_on(day, ids) if people else {}
+    counted = {} if people else allowances_on(day, ids)
     exceptions = exceptions_on(day, ids)
     rooms: list[LedgerRoom] = []
-    for entry in entries:
-        people = occupants.get(entry.room_id, [])
-        exception = exceptions.get(entry.room_id)
+    for room_id, building, number, floor_label, level, unit, unit_name, unit_short, use, area in rows:
+        sitting = occupants.get(room_id, [])
+        exception = exceptions.get(room_id)
         check = None
-        if entry.use is RoomUse.OFFICE:
-            check = check_room(entry.area_m2, [p.rank_area for p in people], exempt=exception is not None)
+        if use is RoomUse.OFFICE:
+            if people:
+                check = check_room(area, [p.rank_area for p in sitting], exempt=exception is not None)
+            else:
+                head_count, allowance = counted.get(room_id, (0, ZERO))
+                check = RoomCheck(area=area, occupants=head_count, allowance=allowance, exempt=exception is not None)
+        # label and floor as Room.label and Floor.display_label write them
         rooms.append(LedgerRoom(
-            room_id=entry.room_id, label=entry.room.label, floor=entry.room.floor.display_label,
-            unit_id=entry.unit_id, unit_name=entry.unit.name if entry.unit else "", use=entry.use,
-            area=entry.area_m2, occupants=people, check=check,
+            room_id=room_id, label=f"{building} {number}", floor=floor_label or f"{level}F",
+            unit_id=unit, unit_name=unit_name or "", use=use, area=area, occupants=sitting, check=check,
             exception=f"{exception.reason}（{exception.approved_by}）" if exception else "",
-            unit_short=(entry.unit.short_name or entry.unit.name) if entry.unit else "",
+            unit_short=unit_short or unit_name or "",
         ))
     return rooms
 
 
-def ledger(day: date, *, unit_id: int | None = None) -> Ledger:
-    """The allocation on ``day``: every recorded room, its occupants and the check, per unit."""
-    rooms = ledger_rooms(entries_as_of(day, unit_id=unit_id), day)
+def ledger(day: date, *, unit_id: int | None = None, people: bool = True) -> Ledger:
+    """The allocation on ``day``: every recorded room, its occupants and the check, per unit.
+    ``people=False`` for a page that shows only head counts and areas: the rooms' occupants are
+    counted in SQL and left unlisted."""
+    rooms = ledger_rooms(day, unit_id=unit_id, people=people)
     units: list[UnitSummary] = []
     by_unit: dict[int, list[LedgerRoom]] = {}
     for room in rooms:
@@ -1073,7 +1116,7 @@ def allocation_annotations(floors: Sequence[Floor], day: date) -> PlanAnnotation
     standard marked by outline as well, and a row per room for the table under the plan.
     Three queries, however many rooms (``floors`` come with their rooms loaded)."""
     room_ids = [room.id for floor in floors for room in floor.rooms]
-    lines = {line.room_id: line for line in ledger_rooms(entries_as_of(day, room_ids=room_ids), day)}
+    lines = {line.room_id: line for line in ledger_rooms(day, room_ids=room_ids)}
     allocated = [[lines[r.id].unit_id for r in floor.rooms if r.id in lines and lines[r.id].unit_id is not None
                   and not lines[r.id].vacant] for floor in floors]
     marks: dict[int, RoomMark] = {}

@@ -165,7 +165,7 @@ def publish_page():
 @roles_required(*ADMINS)
 def ledger_page():
     day = _day_arg()
-    book = ledger(day)
+    book = ledger(day, people=False)  # counts and areas only: nobody is named on this page
     import_form = LedgerImportForm(formdata=None)
     import_form.valid_from.data = today(timeutil.now())
     return render("offices/ledger.html", book=book, day=day, page=page_of(book.units, arg_page(), _per_page()),
@@ -197,7 +197,7 @@ def import_page():
                     unchanged=summary.unchanged), "success")
             return redirect_to(url_for("offices.ledger_page"))
     day = today(timeutil.now())
-    book = ledger(day)
+    book = ledger(day, people=False)
     return render("offices/ledger.html", book=book, day=day, page=page_of(book.units, 1, _per_page()),
                   over=book.rooms_over, import_form=form, status=form_status(form))
 
