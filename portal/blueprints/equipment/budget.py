@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property, partial
+from operator import attrgetter
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
@@ -180,7 +181,7 @@ class Projection:
         return [sum(by_year[y].values(), ZERO) for y in self.years]
 
     def major_lines(self) -> list[Line]:
-        return sorted(self.lines, key=lambda line: (line.year, line.tier.value, line.asset.code))
+        return sorted(self.lines, key=attrgetter("year", "tier", "asset.code"))  # a tier sorts as its value
 
 
 def yuan(amount: Decimal) -> str:
@@ -193,7 +194,11 @@ def grown(amount: Decimal, years: int, growth: Decimal) -> Decimal:
 
 def recent_repairs(costs: list[YearCost], this_year: int) -> Decimal:
     """What the repairs of an item cost in the last :data:`HISTORY_YEARS` years."""
-    return sum((c.repairs for c in costs if this_year - HISTORY_YEARS < c.year <= this_year), ZERO)
+    first, total = this_year - HISTORY_YEARS, ZERO
+    for year, _maintenance, repairs in costs:  # a plain loop: this runs for every item of the register
+        if first < year <= this_year:
+            total += repairs
+    return total
 
 
 def end_of_life(asset: PlanItem | Asset, costs: list[YearCost], a: Assumptions, this_year: int) -> tuple[int, tuple]:
@@ -246,9 +251,13 @@ def _overhaul_reasons(life: int, a: Assumptions) -> tuple:
 
 def routine_base(asset: PlanItem | Asset, costs: list[YearCost], a: Assumptions, this_year: int) -> tuple[Decimal, tuple]:
     """An item's routine maintenance a year, and the years of records it averages (none: a share of its price)."""
-    recent = [c for c in costs if this_year - HISTORY_YEARS < c.year <= this_year and c.maintenance > 0]
-    if recent:
-        return (sum((c.maintenance for c in recent), ZERO) / len(recent)).quantize(CENT), tuple(c.year for c in recent)
+    first, total, years = this_year - HISTORY_YEARS, ZERO, []
+    for year, maintenance, _repairs in costs:
+        if first < year <= this_year and maintenance > 0:
+            total += maintenance
+            years.append(year)
+    if years:
+        return (total / len(years)).quantize(CENT), tuple(years)
     return (asset.replacement_cost * a.routine_share).quantize(CENT), ()
 
 
@@ -287,7 +296,7 @@ def project(a: Assumptions, this_year: int, assets: list[PlanItem | Asset] | Non
         costs = history.get(asset.id, no_costs)
         price = asset.replacement_cost
         life = asset.expected_life_years
-        recent = recent_repairs(costs, this_year) if costs else ZERO
+        recent = recent_repairs(costs, this_year)
         replace_year = replacement(asset, recent, a)[0]
         why = partial(_replacement_reasons, asset, recent, a)
         overhaul = partial(_overhaul_reasons, life, a) if life >= 10 else None
