@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, extract, func, literal, or_, select, type_coerce, union_all
+from sqlalchemy import and_, bindparam, extract, func, literal, or_, select, type_coerce, union_all
 from sqlalchemy.orm import joinedload
 
 from portal import audit, files
@@ -627,13 +627,16 @@ _REGISTER_ROWS = (
            Room.name)
     .join(Floor, Asset.floor_id == Floor.id).join(Building, Floor.building_id == Building.id)
     .outerjoin(Room, Asset.room_id == Room.id).order_by(*REGISTER_ORDER)
+    # the page as parameters: the unfiltered statement stays one object, its cache key worked out once
+    .limit(bindparam("per_page")).offset(bindparam("skip"))
 )
 
 
 def register_page(filters: Filters, page: int, per_page: int) -> ListPage:
     """One page of the register: a count and the page's rows, in two queries (columns, not items)."""
     total = db.session.scalar(_register_filtered(_REGISTER_COUNT, filters)) or 0
-    rows = db.session.execute(_register_filtered(_REGISTER_ROWS, filters).limit(per_page).offset((page - 1) * per_page))
+    rows = db.session.execute(_register_filtered(_REGISTER_ROWS, filters),
+                              {"per_page": per_page, "skip": (page - 1) * per_page})
     items = [RegisterRow(id_, code, name, category, place_label(building, label or f"{level}F", number, room_name, zone),
                          installed, installed.year + life, condition, cost)
              for (id_, code, name, category, installed, life, condition, cost, zone, building, label, level, number,
