@@ -12,10 +12,13 @@ year by the price growth. Every figure keeps the reasons behind it.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
+from functools import cached_property, partial
+from operator import attrgetter
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -64,8 +67,7 @@ class Assumptions:
         )
 
 
-@dataclass(frozen=True)
-class PlanItem:
+class PlanItem(NamedTuple):
     """What the plan reads of an item of the register (one row of columns, not the ORM object)."""
 
     id: int
@@ -89,7 +91,7 @@ PLAN_COLUMNS = (Asset.id, Asset.code, Asset.name, Asset.category, Asset.install_
 
 def plan_items() -> list[PlanItem]:
     """Every item of the register, by code."""
-    return [PlanItem(*row) for row in db.session.execute(select(*PLAN_COLUMNS).order_by(Asset.code))]
+    return list(map(PlanItem._make, db.session.execute(select(*PLAN_COLUMNS).order_by(Asset.code))))
 
 
 def plan_places(asset_ids: set[int]) -> dict[int, str]:
@@ -98,24 +100,30 @@ def plan_places(asset_ids: set[int]) -> dict[int, str]:
     return {asset.id: asset.location_label for asset in db.session.scalars(query)}
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One planned replacement or overhaul of one item in one year, and why."""
 
     year: int
     asset: PlanItem | Asset
     tier: Tier
     amount: Decimal
-    reasons: tuple
+    why: Callable[[], tuple]  # the reasons, put into words when read: a page shows a few of some 2,000 lines
+
+    @property
+    def reasons(self) -> tuple:
+        return self.why()
 
 
-@dataclass(frozen=True)
-class Routine:
+class Routine(NamedTuple):
     """An item's routine maintenance: ``base`` a year at this year's prices, grown every year, and why."""
 
     asset: PlanItem | Asset
     base: Decimal
-    reasons: tuple
+    why: Callable[[], tuple]
+
+    @property
+    def reasons(self) -> tuple:
+        return self.why()
 
 
 @dataclass
@@ -173,7 +181,7 @@ class Projection:
         return [sum(by_year[y].values(), ZERO) for y in self.years]
 
     def major_lines(self) -> list[Line]:
-        return sorted(self.lines, key=lambda line: (line.year, line.tier.value, line.asset.code))
+        return sorted(self.lines, key=attrgetter("year", "tier", "asset.code"))  # a tier sorts as its value
 
 
 def yuan(amount: Decimal) -> str:
@@ -184,39 +192,80 @@ def grown(amount: Decimal, years: int, growth: Decimal) -> Decimal:
     return (amount * (1 + growth) ** max(0, years)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def recent_repairs(costs: list[YearCost], this_year: int) -> Decimal:
+    """What the repairs of an item cost in the last :data:`HISTORY_YEARS` years."""
+    first, total = this_year - HISTORY_YEARS, ZERO
+    for year, _maintenance, repairs in costs:  # a plain loop: this runs for every item of the register
+        if first < year <= this_year:
+            total += repairs
+    return total
+
+
 def end_of_life(asset: PlanItem | Asset, costs: list[YearCost], a: Assumptions, this_year: int) -> tuple[int, tuple]:
     """The year ``asset`` should be replaced, and the reasons."""
+    return replacement(asset, recent_repairs(costs, this_year), a, explain=True)
+
+
+def replacement(asset: PlanItem | Asset, recent: Decimal, a: Assumptions, explain: bool = False) -> tuple[int, tuple]:
+    """The year ``asset`` should be replaced after ``recent`` repairs, and the reasons when ``explain``
+    (the plan words them only for the lines it shows)."""
     year = asset.end_of_life_year
-    reasons = [_l("Installed %(year)s, expected life %(life)s years: end of life %(end)s.",
-                  year=asset.install_date.year, life=asset.expected_life_years, end=year)]
+    reasons = []
+    if explain:
+        reasons.append(_l("Installed %(year)s, expected life %(life)s years: end of life %(end)s.",
+                          year=asset.install_date.year, life=asset.expected_life_years, end=year))
     if asset.condition is Condition.FAILED:
         year = min(year, a.first_year)
-        reasons.append(_l("Condition “failed” (%(day)s): replace first.", day=asset.condition_date.isoformat()))
+        if explain:
+            reasons.append(_l("Condition “failed” (%(day)s): replace first.", day=asset.condition_date.isoformat()))
     elif asset.condition is Condition.POOR and a.poor_years_earlier:
         year -= a.poor_years_earlier
-        reasons.append(_l("Condition “poor” (%(day)s): %(n)s years earlier.", day=asset.condition_date.isoformat(),
-                          n=a.poor_years_earlier))
-    recent = sum((c.repairs for c in costs if this_year - HISTORY_YEARS < c.year <= this_year), ZERO)
+        if explain:
+            reasons.append(_l("Condition “poor” (%(day)s): %(n)s years earlier.",
+                              day=asset.condition_date.isoformat(), n=a.poor_years_earlier))
     if asset.replacement_cost and recent > asset.replacement_cost * a.repair_ratio and a.repair_years_earlier:
         year -= a.repair_years_earlier
-        reasons.append(_l("Repairs in the last %(n)s years cost %(cost)s, over %(share)s%% of its price: "
-                          "%(years)s year earlier.", n=HISTORY_YEARS, cost=yuan(recent),
-                          share=int(a.repair_ratio * 100), years=a.repair_years_earlier))
+        if explain:
+            reasons.append(_l("Repairs in the last %(n)s years cost %(cost)s, over %(share)s%% of its price: "
+                              "%(years)s year earlier.", n=HISTORY_YEARS, cost=yuan(recent),
+                              share=int(a.repair_ratio * 100), years=a.repair_years_earlier))
     if year < a.first_year:
-        reasons.append(_l("Past its end of life: planned in the first year."))
+        if explain:
+            reasons.append(_l("Past its end of life: planned in the first year."))
         year = a.first_year
     return year, tuple(reasons)
 
 
+def _replacement_reasons(asset: PlanItem | Asset, recent: Decimal, a: Assumptions) -> tuple:
+    return replacement(asset, recent, a, explain=True)[1]
+
+
+def _next_replacement_reasons(year: int, end: int) -> tuple:
+    return (_l("Replaced %(year)s; next end of life %(end)s.", year=year, end=end),)
+
+
+def _overhaul_reasons(life: int, a: Assumptions) -> tuple:
+    return (_l("Half of its %(life)s-year life: overhaul at %(share)s%% of its price.",
+               life=life, share=(a.overhaul_share * 100).normalize()),)
+
+
 def routine_base(asset: PlanItem | Asset, costs: list[YearCost], a: Assumptions, this_year: int) -> tuple[Decimal, tuple]:
-    recent = [c for c in costs if this_year - HISTORY_YEARS < c.year <= this_year and c.maintenance > 0]
-    if recent:
-        average = (sum((c.maintenance for c in recent), ZERO) / len(recent)).quantize(Decimal("0.01"))
-        return average, (_l("Routine maintenance cost on average %(cost)s a year in %(years)s.",
-                            cost=yuan(average), years=", ".join(str(c.year) for c in recent)),)
-    amount = (asset.replacement_cost * a.routine_share).quantize(Decimal("0.01"))
-    return amount, (_l("No maintenance recorded: %(share)s%% of its price a year.",
-                       share=(a.routine_share * 100).normalize()),)
+    """An item's routine maintenance a year, and the years of records it averages (none: a share of its price)."""
+    first, total, years = this_year - HISTORY_YEARS, ZERO, []
+    for year, maintenance, _repairs in costs:
+        if first < year <= this_year and maintenance > 0:
+            total += maintenance
+            years.append(year)
+    if years:
+        return (total / len(years)).quantize(CENT), tuple(years)
+    return (asset.replacement_cost * a.routine_share).quantize(CENT), ()
+
+
+def _routine_reasons(base: Decimal, years: tuple, a: Assumptions) -> tuple:
+    if years:
+        return (_l("Routine maintenance cost on average %(cost)s a year in %(years)s.",
+                   cost=yuan(base), years=", ".join(map(str, years))),)
+    return (_l("No maintenance recorded: %(share)s%% of its price a year.", share=(a.routine_share * 100).normalize()),)
 
 
 def history_years(this_year: int) -> range:
@@ -226,37 +275,45 @@ def history_years(this_year: int) -> range:
 
 def project(a: Assumptions, this_year: int, assets: list[PlanItem | Asset] | None = None,
             history: dict[int, list[YearCost]] | None = None) -> Projection:
-    """The plan for ``a.years`` years from ``a.first_year`` (all items of the register when ``assets`` is None)."""
+    """The plan for ``a.years`` years from ``a.first_year`` (all items of the register when ``assets`` is None).
+
+    Runs over every item on each drawing: the price growth of each year is worked out once, and
+    the reasons are put into words only when read."""
     if assets is None:
         assets = plan_items()
     if history is None:
         history = cost_history(years=history_years(this_year))
     projection = Projection(a, this_year)
+    lines, routine = projection.lines, projection.routine
+    first_year, last_year = a.first_year, a.last_year
+    growth = {year: (1 + a.price_growth) ** max(0, year - this_year) for year in range(first_year, last_year + 1)}
+
+    def at(amount: Decimal, year: int) -> Decimal:  # grown(amount, year - this_year, a.price_growth)
+        return (amount * growth[year]).quantize(CENT, rounding=ROUND_HALF_UP)
+
+    no_costs: list[YearCost] = []
     for asset in assets:
-        costs = history.get(asset.id, [])
+        costs = history.get(asset.id, no_costs)
         price = asset.replacement_cost
         life = asset.expected_life_years
-        replace_year, reasons = end_of_life(asset, costs, a, this_year)
+        recent = recent_repairs(costs, this_year)
+        replace_year = replacement(asset, recent, a)[0]
+        why = partial(_replacement_reasons, asset, recent, a)
+        overhaul = partial(_overhaul_reasons, life, a) if life >= 10 else None
         cycle_start = asset.install_date.year
-        while replace_year <= a.last_year:
+        while replace_year <= last_year:
             midlife = cycle_start + life // 2
-            if life >= 10 and a.first_year <= midlife < replace_year:
-                projection.lines.append(Line(midlife, asset, Tier.MEDIUM,
-                                             grown(price * a.overhaul_share, midlife - this_year, a.price_growth),
-                                             (_l("Half of its %(life)s-year life: overhaul at %(share)s%% of its price.",
-                                                 life=life, share=(a.overhaul_share * 100).normalize()),)))
-            projection.lines.append(Line(replace_year, asset, Tier.MAJOR,
-                                         grown(price, replace_year - this_year, a.price_growth), reasons))
+            if overhaul and first_year <= midlife < replace_year:
+                lines.append(Line(midlife, asset, Tier.MEDIUM, at(price * a.overhaul_share, midlife), overhaul))
+            lines.append(Line(replace_year, asset, Tier.MAJOR, at(price, replace_year), why))
             cycle_start = replace_year
             replace_year = replace_year + life
-            reasons = (_l("Replaced %(year)s; next end of life %(end)s.", year=cycle_start, end=replace_year),)
+            why = partial(_next_replacement_reasons, cycle_start, replace_year)
         midlife = cycle_start + life // 2
-        if life >= 10 and a.first_year <= midlife <= a.last_year:
-            projection.lines.append(Line(midlife, asset, Tier.MEDIUM,
-                                         grown(price * a.overhaul_share, midlife - this_year, a.price_growth),
-                                         (_l("Half of its %(life)s-year life: overhaul at %(share)s%% of its price.",
-                                             life=life, share=(a.overhaul_share * 100).normalize()),)))
-        projection.routine.append(Routine(asset, *routine_base(asset, costs, a, this_year)))
+        if overhaul and first_year <= midlife <= last_year:
+            lines.append(Line(midlife, asset, Tier.MEDIUM, at(price * a.overhaul_share, midlife), overhaul))
+        base, years = routine_base(asset, costs, a, this_year)
+        routine.append(Routine(asset, base, partial(_routine_reasons, base, years, a)))
     projection.history = category_history(assets, history, list(history_years(this_year)))
     return projection
 

@@ -205,12 +205,14 @@ class MaintenanceRecord(db.Model):
     """Maintenance done on an item (from a plan, or one-off), with what it cost."""
 
     __tablename__ = "equipment_maintenance"
+    # The plan sums each item's costs year by year from this index alone (services.cost_history).
+    __table_args__ = (Index("ix_equipment_maintenance_done_on_asset_cost", "done_on", "asset_id", "cost"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     asset_id: Mapped[int] = mapped_column(ForeignKey("equipment_asset.id", ondelete="CASCADE"), index=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("equipment_plan.id", ondelete="SET NULL"), index=True)
     due_on: Mapped[date | None] = mapped_column(Date)
-    done_on: Mapped[date] = mapped_column(Date, index=True)
+    done_on: Mapped[date] = mapped_column(Date)
     cost: Mapped[Decimal] = mapped_column(Money())
     note: Mapped[str] = mapped_column(Text, default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

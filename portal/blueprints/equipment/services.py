@@ -11,9 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, extract, func, or_, select, type_coerce
+from sqlalchemy import and_, bindparam, extract, func, literal, or_, select, type_coerce, union_all
 from sqlalchemy.orm import joinedload
 
 from portal import audit, files
@@ -626,13 +627,16 @@ _REGISTER_ROWS = (
            Room.name)
     .join(Floor, Asset.floor_id == Floor.id).join(Building, Floor.building_id == Building.id)
     .outerjoin(Room, Asset.room_id == Room.id).order_by(*REGISTER_ORDER)
+    # the page as parameters: the unfiltered statement stays one object, its cache key worked out once
+    .limit(bindparam("per_page")).offset(bindparam("skip"))
 )
 
 
 def register_page(filters: Filters, page: int, per_page: int) -> ListPage:
     """One page of the register: a count and the page's rows, in two queries (columns, not items)."""
     total = db.session.scalar(_register_filtered(_REGISTER_COUNT, filters)) or 0
-    rows = db.session.execute(_register_filtered(_REGISTER_ROWS, filters).limit(per_page).offset((page - 1) * per_page))
+    rows = db.session.execute(_register_filtered(_REGISTER_ROWS, filters),
+                              {"per_page": per_page, "skip": (page - 1) * per_page})
     items = [RegisterRow(id_, code, name, category, place_label(building, label or f"{level}F", number, room_name, zone),
                          installed, installed.year + life, condition, cost)
              for (id_, code, name, category, installed, life, condition, cost, zone, building, label, level, number,
@@ -644,8 +648,9 @@ def find_asset(asset_id: int) -> Asset | None:
     return db.session.scalar(with_place(select(Asset)).where(Asset.id == asset_id))
 
 
-@dataclass(frozen=True)
-class YearCost:
+class YearCost(NamedTuple):
+    """What an item cost in one year (a tuple: the plan reads thousands of them)."""
+
     year: int
     maintenance: Decimal = ZERO
     repairs: Decimal = ZERO
@@ -658,27 +663,35 @@ class YearCost:
 def cost_history(asset_ids: list[int] | None = None, years: range | None = None) -> dict[int, list[YearCost]]:
     """Maintenance and repair costs by item and year (all items when ``asset_ids`` is None; all
     years when ``years`` is None), summed by the database: a repair counts in its local year."""
-    maintenance_year = extract("year", MaintenanceRecord.done_on)
-    maint = (select(MaintenanceRecord.asset_id, maintenance_year, func.sum(MaintenanceRecord.cost))
-             .group_by(MaintenanceRecord.asset_id, maintenance_year))
+    def of_assets(query, asset_id):
+        return query if asset_ids is None else query.where(asset_id.in_(asset_ids))
+
+    if years is None:
+        maintenance_year = extract("year", MaintenanceRecord.done_on)
+        maint = of_assets(select(MaintenanceRecord.asset_id, maintenance_year, func.sum(MaintenanceRecord.cost))
+                          .group_by(MaintenanceRecord.asset_id, maintenance_year), MaintenanceRecord.asset_id)
+    else:
+        # A range of the (done_on, asset_id, cost) index for each year, the year a constant: no
+        # date function on each of the ten thousand records of the years.
+        maint = union_all(*(
+            of_assets(select(MaintenanceRecord.asset_id, literal(year), func.sum(MaintenanceRecord.cost))
+                      .where(MaintenanceRecord.done_on >= date(year, 1, 1),
+                             MaintenanceRecord.done_on < date(year + 1, 1, 1))
+                      .group_by(MaintenanceRecord.asset_id), MaintenanceRecord.asset_id)
+            for year in years))
     repair_year = func.substr(local_month(RepairRequest.reported_at), 1, 4)
-    rep = (select(AssetRepair.asset_id, repair_year,
-                  type_coerce(func.sum(func.coalesce(RepairRequest.parts_cost, 0)
-                                       + func.coalesce(RepairRequest.labour_cost, 0)), Money()))
-           .join(RepairRequest, AssetRepair.repair_id == RepairRequest.id).group_by(AssetRepair.asset_id, repair_year))
-    if asset_ids is not None:
-        maint = maint.where(MaintenanceRecord.asset_id.in_(asset_ids))
-        rep = rep.where(AssetRepair.asset_id.in_(asset_ids))
+    rep = of_assets(select(AssetRepair.asset_id, repair_year,
+                           type_coerce(func.sum(func.coalesce(RepairRequest.parts_cost, 0)
+                                                + func.coalesce(RepairRequest.labour_cost, 0)), Money()))
+                    .join(RepairRequest, AssetRepair.repair_id == RepairRequest.id)
+                    .group_by(AssetRepair.asset_id, repair_year), AssetRepair.asset_id)
     if years is not None:
-        maint = maint.where(MaintenanceRecord.done_on >= date(years.start, 1, 1),
-                            MaintenanceRecord.done_on < date(years.stop, 1, 1))
         rep = rep.where(RepairRequest.reported_at >= datetime(years.start, 1, 1, tzinfo=LOCAL_TZ),
                         RepairRequest.reported_at < datetime(years.stop, 1, 1, tzinfo=LOCAL_TZ))
-    cells: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
-    for asset_id, year, cost in db.session.execute(maint):
-        cells[asset_id, int(year)][0] += cost
-    for asset_id, year, cost in db.session.execute(rep):
-        cells[asset_id, int(year)][1] += cost
+    # Both statements give one row an item and year; all rows are fetched at once (the plan reads thousands).
+    cells = {(asset_id, int(year)): [cost, ZERO] for asset_id, year, cost in db.session.execute(maint).all()}
+    for asset_id, year, cost in db.session.execute(rep).all():
+        cells.setdefault((asset_id, int(year)), [ZERO, ZERO])[1] = cost
     out: dict[int, list[YearCost]] = defaultdict(list)
     for (asset_id, year), (maintenance, repairs_) in sorted(cells.items()):
         out[asset_id].append(YearCost(year, maintenance, repairs_))
