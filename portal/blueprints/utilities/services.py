@@ -194,6 +194,7 @@ class MeterBook:
     def __init__(self, meters: Iterable[BookMeter]) -> None:
         self.by_id = {m.id: m for m in meters}
         self._line: dict[int, int] = {}
+        self._active: dict[date, list[BookMeter]] = {}
         self._successor = {m.replaces_id: m for m in self.by_id.values() if m.replaces_id is not None}
 
     @classmethod
@@ -237,8 +238,15 @@ class MeterBook:
         return result
 
     def active(self, period: date) -> list[BookMeter]:
-        """The meters that served any day of ``period``, in no particular order."""
-        return [m for m in self.by_id.values() if active_in(m, period)]
+        """The meters that served any day of ``period``, in no particular order
+        (worked out once per month: a review asks for each month twice)."""
+        if period not in self._active:
+            end = month_end(period)  # ``active_in`` for every meter, with the month's end worked out once
+            self._active[period] = [
+                m for m in self.by_id.values()
+                if m.installed_on <= end and (m.removed_on is None or m.removed_on >= period)
+            ]
+        return self._active[period]
 
     def active_in(self, period: date) -> list[BookMeter]:
         return sorted(self.active(period), key=meter_order)
