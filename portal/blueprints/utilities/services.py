@@ -1412,7 +1412,9 @@ class MonthOverview:
 
 def month_overview(period: date, *, with_money: bool) -> MonthOverview:
     review = review_month(period)
-    overview = MonthOverview(period, review, review.month, is_final(period), with_money)
+    # A closed month is final without asking which month was closed last.
+    final = (review.month is not None and review.month.closed) or is_final(period)
+    overview = MonthOverview(period, review, review.month, final, with_money)
     if not with_money:
         return overview
     month = review.month
