@@ -421,6 +421,7 @@ def test_bill_list_and_closed_month_run_a_fixed_number_of_queries(client, site, 
         assert client.get("/utilities/bills/").status_code == 200
     with count_queries() as month_page:
         assert client.get(f"/utilities/months/{JAN}").status_code == 200
+    assert month_page.count == 16  # a closed month is final without asking for the last closed one
     quiet_month(month(1), base={"甲": 300, "乙": 200, "丙": 100, "w甲": 20, "w乙": 10, "w丙": 10, "E": 100, "W": 60, "C": 250})
     site.close(month(1))
     with count_queries() as two_months:
@@ -443,6 +444,7 @@ def test_the_month_page_costs_the_same_after_months_of_history_and_is_drawn_once
     with count_queries() as late:
         page = client.get("/utilities/months/2025-09")
     assert late.count == early.count  # eight months of readings before it cost nothing more
+    assert early.count == 15  # every meter in one query of plain values
     # The readings, invoices and draft bills are drawn once; the page around them is not.
     with count_queries() as again:
         html = client.get("/utilities/months/2025-09").get_data(as_text=True)

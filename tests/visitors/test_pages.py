@@ -186,6 +186,9 @@ def test_the_desk_reads_a_fixed_number_of_queries(client, auth, make_user, make_
     make_entry(name="访客甲", unit_id=units["czj"].id)
     expect("预约甲")
     few = queries()
+    # the data versions, the account, today's expected (counted on the rows), the units with their
+    # initials, the on-site counts and page, the watchlist warnings, the notifications
+    assert few == 8
     for i in range(8):
         make_entry(i + 1, name=f"访客{i}", unit_id=list(units.values())[i % 3].id, watchlist_hit=True)
         expect(f"预约{i}")

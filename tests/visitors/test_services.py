@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from portal.blueprints.visitors import services as svc
 from portal.blueprints.visitors.models import (
@@ -79,6 +79,17 @@ def test_the_directorys_stored_keys_give_the_same_options(units):
     assert next(o for o in from_store if o.short_name == "人社局").hint == "人社局 rsj"
     for typed in ("人社局", "rsj", "rensheju", "xrlzy", "renshe", "czj"):
         assert svc.resolve_unit(typed, from_store).id == svc.resolve_unit(typed, computed).id, typed
+
+
+def test_the_pickers_list_shows_the_options_names_and_hints(units):
+    """The desk's list reads only names and initials; it shows what the options would."""
+    from portal.blueprints.directory.models import SearchKey
+
+    # A unit whose keys are not stored yet has its initials worked out.
+    db.session.execute(delete(SearchKey).where(SearchKey.kind == "unit", SearchKey.object_id == units["czj"].id))
+    hints = svc.unit_hints()
+    assert [(h.name, h.hint) for h in hints] == [(o.name, o.hint) for o in svc.all_unit_options()]
+    assert ("县财政局", "财政局 czj") in [(h.name, h.hint) for h in hints]
 
 
 def test_ambiguous_or_unknown_unit_says_so(units, app):
@@ -226,6 +237,19 @@ def test_on_site_summary_counts_people_and_overstays(make_entry):
     assert (summary.visitors, summary.people, summary.overstaying) == (2, 4, 1)
     evening = svc.on_site_summary(NOON.replace(hour=18, minute=30), time(18))
     assert evening.overstaying == 2
+
+
+def test_the_expected_list_counts_every_page(units, make_user):
+    host = make_user(roles=[], username="host_for_the_list")
+    for n in range(5):
+        db.session.add(VisitorPreregistration(
+            created_by_id=host.id, unit_id=units["rsj"].id, host_name="李明", visit_date=NOON.date(),
+            window_start=time(9 + n), window_end=time(10 + n), visitor_name=f"预约{n}"))
+    db.session.commit()
+    pages = [svc.expected_page(NOON.date(), number, per_page=2) for number in (1, 3, 4)]
+    assert [p.total for p in pages] == [5, 5, 5]  # a page past the end still knows the total
+    assert [[e.visitor_name for e in p.items] for p in pages] == [["预约0", "预约1"], ["预约4"], []]
+    assert svc.expected_page(NOON.date() + timedelta(days=1), 1).total == 0
 
 
 # ---------------------------------------------------------------- pre-registration window

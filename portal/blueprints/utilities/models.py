@@ -66,6 +66,17 @@ class MonthStatus(LabelledEnum):
     CLOSED = "closed", _l("Month closed"), "ok"
 
 
+def meter_place(kind: MeterKind, area: CommonArea | None, unit) -> str:
+    """Whose or where a meter is: the unit, the common area, or the supply.
+    ``unit`` is anything with ``name`` and ``short_name`` (a Unit, or the
+    meter book's light copy of one)."""
+    if kind is MeterKind.UNIT and unit is not None:
+        return unit.short_name or unit.name
+    if kind is MeterKind.COMMON and area is not None:
+        return str(area.label)
+    return str(kind.label)
+
+
 class Meter(db.Model):
     __tablename__ = "utility_meter"
     __table_args__ = (
@@ -106,12 +117,7 @@ class Meter(db.Model):
 
     @property
     def place(self) -> str:
-        """Whose or where: the unit, the common area, or the supply."""
-        if self.kind is MeterKind.UNIT and self.unit is not None:
-            return self.unit.short_name or self.unit.name
-        if self.kind is MeterKind.COMMON and self.area is not None:
-            return str(self.area.label)
-        return str(self.kind.label)
+        return meter_place(self.kind, self.area, self.unit)
 
     def __repr__(self) -> str:
         return f"<Meter {self.code}>"

@@ -25,6 +25,7 @@ from portal.blueprints.utilities.models import (
     AllocationKey,
     BillAdjustment,
     BillingMonth,
+    CommonArea,
     FixedRatio,
     Invoice,
     Meter,
@@ -34,6 +35,7 @@ from portal.blueprints.utilities.models import (
     Supply,
     UnitBill,
     UnitBillLine,
+    meter_place,
 )
 from portal.blueprints.utilities.readings import (
     Anomaly,
@@ -118,35 +120,98 @@ def ensure_open(period: date) -> None:
 # --- meters and metering points -----------------------------------------
 
 
-def meter_order(meter: Meter) -> tuple:
+@dataclass(slots=True, eq=False)
+class BookUnit:
+    """The few things of a unit that a meter in the book shows or sorts by."""
+
+    id: int
+    name: str
+    short_name: str
+    sort_order: int
+
+
+@dataclass(slots=True, eq=False)
+class BookMeter:
+    """A meter as the meter book holds it: its columns and its unit, read as
+    plain values. Reviewing a month reads every meter, and building a hundred
+    ORM meters with their units cost more than all the rest of the review; the
+    book's meters are only read, never changed (edits load the ``Meter``)."""
+
+    id: int
+    code: str
+    name: str
+    serial_no: str
+    supply: Supply
+    kind: MeterKind
+    area: CommonArea | None
+    unit_id: int | None
+    parent_id: int | None
+    replaces_id: int | None
+    multiplier: int
+    rollover_at: Decimal
+    installed_on: date
+    initial_reading: Decimal
+    removed_on: date | None
+    final_reading: Decimal | None
+    unit: BookUnit | None
+
+    @property
+    def active(self) -> bool:
+        return self.removed_on is None
+
+    @property
+    def place(self) -> str:
+        return meter_place(self.kind, self.area, self.unit)
+
+
+# The meter columns a BookMeter is made of, in its field order (``unit`` comes last).
+BOOK_COLUMNS = (
+    Meter.id, Meter.code, Meter.name, Meter.serial_no, Meter.supply, Meter.kind, Meter.area, Meter.unit_id,
+    Meter.parent_id, Meter.replaces_id, Meter.multiplier, Meter.rollover_at, Meter.installed_on,
+    Meter.initial_reading, Meter.removed_on, Meter.final_reading,
+)
+
+
+def meter_order(meter: Meter | BookMeter) -> tuple:
     unit_order = meter.unit.sort_order if meter.unit is not None else 0
     return (SUPPLY_ORDER[meter.supply], KIND_ORDER[meter.kind], unit_order, meter.code, meter.id)
 
 
-def active_in(meter: Meter, period: date) -> bool:
+def active_in(meter: Meter | BookMeter, period: date) -> bool:
     """Whether the meter served any day of the month."""
     if meter.installed_on > month_end(period):
         return False
     return meter.removed_on is None or meter.removed_on >= period
 
 
-def removed_in(meter: Meter, period: date) -> bool:
+def removed_in(meter: Meter | BookMeter, period: date) -> bool:
     return meter.removed_on is not None and period <= meter.removed_on <= month_end(period)
 
 
 class MeterBook:
     """Every meter, with the chains of replacements that make metering points."""
 
-    def __init__(self, meters: Iterable[Meter]) -> None:
+    def __init__(self, meters: Iterable[BookMeter]) -> None:
         self.by_id = {m.id: m for m in meters}
         self._line: dict[int, int] = {}
+        self._active: dict[date, list[BookMeter]] = {}
         self._successor = {m.replaces_id: m for m in self.by_id.values() if m.replaces_id is not None}
 
     @classmethod
     def load(cls) -> MeterBook:
-        return cls(db.session.scalars(select(Meter).options(joinedload(Meter.unit))))
+        """Every meter as a ``BookMeter``, in one query; a unit's copy is shared by its meters."""
+        query = select(*BOOK_COLUMNS, Unit.name, Unit.short_name, Unit.sort_order).outerjoin(Unit, Meter.unit)
+        units: dict[int, BookUnit] = {}
+        meters = []
+        for row in db.session.execute(query):
+            unit_id = row[7]
+            unit = None
+            if unit_id is not None:
+                unit = units.get(unit_id) or units.setdefault(unit_id, BookUnit(unit_id, *row[16:]))
+            meters.append(BookMeter(*row[:16], unit))
+        return cls(meters)
 
-    def line_of(self, meter: Meter) -> int:
+    def line_of(self, meter: BookMeter) -> int:
         """The metering point: the id of the first meter in the replacement chain."""
         if meter.id not in self._line:
             first = meter
@@ -155,16 +220,16 @@ class MeterBook:
             self._line[meter.id] = first.id
         return self._line[meter.id]
 
-    def parent_line(self, meter: Meter) -> int | None:
+    def parent_line(self, meter: BookMeter) -> int | None:
         parent = self.by_id.get(meter.parent_id) if meter.parent_id is not None else None
         return self.line_of(parent) if parent is not None else None
 
-    def latest(self, meter: Meter) -> Meter:
+    def latest(self, meter: BookMeter) -> BookMeter:
         while meter.id in self._successor:
             meter = self._successor[meter.id]
         return meter
 
-    def chain(self, meter: Meter) -> list[Meter]:
+    def chain(self, meter: BookMeter) -> list[BookMeter]:
         """The meters of ``meter``'s metering point, oldest first."""
         first = self.by_id[self.line_of(meter)]
         result = [first]
@@ -172,14 +237,21 @@ class MeterBook:
             result.append(self._successor[result[-1].id])
         return result
 
-    def active(self, period: date) -> list[Meter]:
-        """The meters that served any day of ``period``, in no particular order."""
-        return [m for m in self.by_id.values() if active_in(m, period)]
+    def active(self, period: date) -> list[BookMeter]:
+        """The meters that served any day of ``period``, in no particular order
+        (worked out once per month: a review asks for each month twice)."""
+        if period not in self._active:
+            end = month_end(period)  # ``active_in`` for every meter, with the month's end worked out once
+            self._active[period] = [
+                m for m in self.by_id.values()
+                if m.installed_on <= end and (m.removed_on is None or m.removed_on >= period)
+            ]
+        return self._active[period]
 
-    def active_in(self, period: date) -> list[Meter]:
+    def active_in(self, period: date) -> list[BookMeter]:
         return sorted(self.active(period), key=meter_order)
 
-    def active_mains(self) -> list[Meter]:
+    def active_mains(self) -> list[BookMeter]:
         return sorted(
             (m for m in self.by_id.values() if m.kind is MeterKind.MAIN and m.active), key=meter_order
         )
@@ -202,7 +274,7 @@ def meter_is_locked(meter: Meter) -> bool:
 class MeterRow:
     """One meter in one month: a row of the reading grid."""
 
-    meter: Meter
+    meter: BookMeter
     line: int
     start: Decimal | None
     start_is_initial: bool
@@ -230,7 +302,7 @@ class LineReview:
     history: list[Decimal]  # use in the months before, oldest first; only for a point read this month
 
     @property
-    def meter(self) -> Meter:
+    def meter(self) -> BookMeter:
         return self.rows[-1].meter
 
 
@@ -309,7 +381,7 @@ def _first_reading_periods(meter_ids: Iterable[int] | None = None) -> dict[int, 
 
 
 def meter_row(
-    meter: Meter,
+    meter: BookMeter,
     period: date,
     readings: Mapping[tuple[int, date], Decimal],
     first_reading: Mapping[int, date],
@@ -1340,7 +1412,9 @@ class MonthOverview:
 
 def month_overview(period: date, *, with_money: bool) -> MonthOverview:
     review = review_month(period)
-    overview = MonthOverview(period, review, review.month, is_final(period), with_money)
+    # A closed month is final without asking which month was closed last.
+    final = (review.month is not None and review.month.closed) or is_final(period)
+    overview = MonthOverview(period, review, review.month, final, with_money)
     if not with_money:
         return overview
     month = review.month

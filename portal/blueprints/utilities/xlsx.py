@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.blueprints.utilities.models import Meter
 from portal.blueprints.utilities.readings import parse_reading
 from portal.rules import RuleViolation
 from portal.spreadsheets import ExportWorkbook, open_workbook_upload, percent, quantity, read_rows
 from portal.timeutil import to_local
+
+if TYPE_CHECKING:
+    from portal.blueprints.utilities.services import BookMeter
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_ROWS = 5000
@@ -97,7 +100,7 @@ class ImportResult:
 
 def parse_readings_workbook(
     data: bytes,
-    meters_by_code: Mapping[str, Meter],
+    meters_by_code: Mapping[str, BookMeter],
     code_headers: set[str],
     reading_headers: set[str],
     no_reading_codes: Iterable[str] = (),

@@ -17,7 +17,8 @@ from sqlalchemy.orm import joinedload
 
 from portal import audit, events, pinyin
 from portal.blueprints.visitors import notify
-from portal.blueprints.directory.search import Keys
+from portal.blueprints.directory.models import SearchKey
+from portal.blueprints.directory.search import Keys, split_values
 from portal.blueprints.visitors.models import (
     STILL_ON_SITE,
     PreregistrationStatus,
@@ -126,9 +127,12 @@ def unit_options(units: Iterable[Unit], stored: Mapping[int, Keys] | None = None
             spoken = {pinyin.initials(n) for n in names} | {pinyin.full_pinyin(n) for n in names}
             typed = pinyin.initials(unit.short_name or unit.name)
         keys |= spoken
-        hint = f"{unit.short_name} {typed}".strip()
-        options.append(UnitOption(unit.id, unit.name, unit.short_name, tuple(sorted(keys)), hint))
+        options.append(UnitOption(unit.id, unit.name, unit.short_name, tuple(sorted(keys)), _hint(unit.short_name, typed)))
     return options
+
+
+def _hint(short_name: str, typed: str) -> str:
+    return f"{short_name} {typed}".strip()
 
 
 def all_unit_options() -> list[UnitOption]:
@@ -137,6 +141,32 @@ def all_unit_options() -> list[UnitOption]:
 
     units = db.session.execute(select(Unit.id, Unit.name, Unit.short_name).order_by(Unit.sort_order, Unit.name)).all()
     return unit_options(units, stored_keys("unit"))
+
+
+@dataclass(frozen=True)
+class UnitHint:
+    """A unit as the pickers' list suggests it: the name, and the hint beside it."""
+
+    name: str
+    hint: str
+
+
+def unit_hints() -> list[UnitHint]:
+    """What ``all_unit_options`` gives the pickers' list, without the keys that
+    resolving a typed unit needs: the units and their stored initials in one
+    query (the desk draws the list; only a check-in resolves a unit)."""
+    rows = db.session.execute(
+        select(Unit.name, Unit.short_name, SearchKey.initials)
+        .outerjoin(SearchKey, (SearchKey.kind == "unit") & (SearchKey.object_id == Unit.id))
+        .order_by(Unit.sort_order, Unit.name)
+    )
+    return [
+        UnitHint(name, _hint(short_name, (
+            min(split_values(initials), key=len, default="") if initials is not None  # as ``unit_options``
+            else pinyin.initials(short_name or name)
+        )))
+        for name, short_name, initials in rows
+    ]
 
 
 def resolve_unit(text: str, options: Sequence[UnitOption]) -> UnitOption:
@@ -730,13 +760,14 @@ def expected_page(day: date, number: int, *, per_page: int = EXPECTED_PAGE_SIZE)
         VisitorPreregistration.visit_date == day,
         VisitorPreregistration.status == PreregistrationStatus.EXPECTED,
     )
-    total = db.session.scalar(select(func.count()).select_from(VisitorPreregistration).where(*expected)) or 0
     number = max(number, 1)
+    # The count rides along on every row (a window is counted before the page is cut):
+    # one query, and a second only for a page past the end.
     rows = db.session.execute(
         select(
             VisitorPreregistration.id, VisitorPreregistration.window_start, VisitorPreregistration.window_end,
             VisitorPreregistration.visitor_name, VisitorPreregistration.companions, Unit.short_name, Unit.name,
-            VisitorPreregistration.host_name,
+            VisitorPreregistration.host_name, func.count().over(),
         )
         .outerjoin(Unit, Unit.id == VisitorPreregistration.unit_id)
         .where(*expected)
@@ -744,9 +775,15 @@ def expected_page(day: date, number: int, *, per_page: int = EXPECTED_PAGE_SIZE)
         .limit(per_page)
         .offset((number - 1) * per_page)
     ).all()
+    if rows:
+        total = rows[0][-1]
+    elif number == 1:
+        total = 0
+    else:
+        total = db.session.scalar(select(func.count()).select_from(VisitorPreregistration).where(*expected)) or 0
     items = [
         ExpectedVisitor(prereg_id, start, end, name, companions, unit_label(short_name, unit_name), host)
-        for prereg_id, start, end, name, companions, short_name, unit_name, host in rows
+        for prereg_id, start, end, name, companions, short_name, unit_name, host, _ in rows
     ]
     return ListPage(items, number, per_page, total)
 

@@ -226,7 +226,7 @@ def desk_panels(now: datetime, expected_page: int, tokens: dict[str, str]) -> De
         expected, lists = (get_template_attribute("visitors/_desk_parts.html", name) for name in ("expected", "lists"))
         return DeskDrawing(
             expected=Markup(expected(svc.expected_page(today, expected_page))),
-            lists=Markup(lists(svc.all_unit_options(), PURPOSES)),
+            lists=Markup(lists(svc.unit_hints(), PURPOSES)),
         )
 
     key = ("visitors.desk", str(get_locale()), today, expected_page, timeutil.floor_to(now, MINUTE))
