@@ -6,6 +6,8 @@ the same process, so the hot pages can be compared with the server's ceiling.
 
 A request carrying ``X-Bench-Cold: 1`` finds the drawing cache empty (it is
 cleared first), which measures a page's cost when its cached blocks are missed.
+The facts they are drawn from (``portal.cache.cached_facts``) stay: a request for
+another date or filter finds them too.
 """
 
 from __future__ import annotations

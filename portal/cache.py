@@ -184,16 +184,38 @@ def cached(
     dataclasses), never ORM objects: they belong to one session. ``tokens``
     from one :func:`read_tokens` call may serve several blocks of a page.
     """
+    return _read_through(_cache, areas, key, build, tokens)
+
+
+# What drawings are made from (a timetable, a register's rows, ten years' sums by month), apart from
+# the drawings themselves: a block drawn for another date, filter or language finds its facts here.
+_facts = LocalCache(size=256, seconds=300.0)
+
+
+def cached_facts(
+    areas: tuple[str, ...], key: Hashable, build: Callable[[], T], *, tokens: Mapping[str, str] | None = None
+) -> T:
+    """Like :func:`cached`, for the facts a page's blocks are drawn from, which every
+    date, filter and language of the page shares: ``key`` names the facts, never the
+    request (what depends on the date or filter is drawn, and cached with
+    :func:`cached`). Kept in their own map, so that missing a drawing does not mean
+    reading the data again."""
+    return _read_through(_facts, areas, key, build, tokens)
+
+
+def _read_through(
+    store: LocalCache, areas: tuple[str, ...], key: Hashable, build: Callable[[], T], tokens: Mapping[str, str] | None
+) -> T:
     if tokens is None:
         tokens = read_tokens(areas)
     if any(area not in tokens for area in areas):
         return build()
     full_key = (areas, tuple(tokens[area] for area in areas), key)
     now = time.monotonic()
-    value = _cache.get(full_key, now)
+    value = store.get(full_key, now)
     if value is None:
         value = build()
-        _cache.put(full_key, value, now)
+        store.put(full_key, value, now)
     return value
 
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from portal.cache import DataVersion, LocalCache, bump, cached, read_tokens
+from portal import cache
+from portal.cache import DataVersion, LocalCache, bump, cached, cached_facts, read_tokens
 from portal.db import db
 from portal.models import AuditLog, Building, Floor, Room, RoomKind, Unit
 
@@ -91,6 +92,25 @@ def test_cached_keeps_a_value_while_its_areas_are_unchanged(app):
     db.session.commit()
     assert cached(("building",), "rooms", build) == ["101"]
     assert len(calls) == 3
+
+
+def test_facts_outlive_the_drawings_and_follow_their_data(app):
+    db.session.add(Unit(name="甲局"))
+    db.session.commit()
+    calls = []
+
+    def build():
+        calls.append(1)
+        return sorted(db.session.scalars(select(Unit.name)))
+
+    assert cached_facts(("building",), "units", build) == ["甲局"]
+    cache._cache.clear()  # the drawings are missed, as for another date or filter
+    assert cached_facts(("building",), "units", build) == ["甲局"]
+    assert len(calls) == 1
+    db.session.add(Unit(name="乙局"))
+    db.session.commit()
+    assert cached_facts(("building",), "units", build) == ["乙局", "甲局"]
+    assert len(calls) == 2
 
 
 def test_an_area_never_written_through_the_orm_is_not_cached(app):
