@@ -152,6 +152,24 @@ def _bump_for_bulk_statements(state: ORMExecuteState) -> None:
 
 _cache = LocalCache(size=1024, seconds=300.0)
 
+# Every map of drawn blocks and pages: ``_cache``, ``_pages`` and those capabilities keep of their own
+# (:func:`drawing_store`). What is missed when a page is drawn for another date or filter.
+_drawing_stores: list[LocalCache] = [_cache]
+
+
+def drawing_store(size: int, seconds: float) -> LocalCache:
+    """A capability's own map of drawings (say, charts by their figures), counted with the drawing cache."""
+    store = LocalCache(size=size, seconds=seconds)
+    _drawing_stores.append(store)
+    return store
+
+
+def forget_drawings() -> None:
+    """Empty every drawing and kept page, not the facts (:func:`cached_facts`): the state a request for
+    another date or filter finds. For the benchmark's cold requests and for tests."""
+    for store in _drawing_stores:
+        store.clear()
+
 
 _ALL_TOKENS = select(DataVersion.__table__.c.name, DataVersion.__table__.c.token)
 
@@ -233,6 +251,7 @@ class StoredResponse:
 # must not push the hot blocks out of ``_cache`` nor grow a worker past its memory
 # budget (128 pages of at most some tens of KB: the hot ones of a worker).
 _pages = LocalCache(size=128, seconds=300.0)
+_drawing_stores.append(_pages)
 
 # Headers that tell htmx's kinds of request apart: the same URL answers each with other markup.
 _REQUEST_KINDS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target")

@@ -104,13 +104,27 @@ def test_facts_outlive_the_drawings_and_follow_their_data(app):
         return sorted(db.session.scalars(select(Unit.name)))
 
     assert cached_facts(("building",), "units", build) == ["甲局"]
-    cache._cache.clear()  # the drawings are missed, as for another date or filter
+    cache.forget_drawings()  # as for another date or filter
     assert cached_facts(("building",), "units", build) == ["甲局"]
     assert len(calls) == 1
     db.session.add(Unit(name="乙局"))
     db.session.commit()
     assert cached_facts(("building",), "units", build) == ["乙局", "甲局"]
     assert len(calls) == 2
+
+
+def test_forgetting_the_drawings_empties_every_drawing_store_but_not_the_facts(app):
+    db.session.add(Unit(name="甲局"))
+    db.session.commit()
+    charts = cache.drawing_store(size=4, seconds=60)
+    charts.put("chart", "<svg/>", now=0)
+    cached(("building",), "block", lambda: "drawn")
+    cached_facts(("building",), "facts", lambda: "read")
+    cache.forget_drawings()
+    assert charts.get("chart", now=1) is None
+    assert cached(("building",), "block", lambda: "drawn again") == "drawn again"
+    assert cached_facts(("building",), "facts", lambda: "read again") == "read"
+    cache._drawing_stores.remove(charts)
 
 
 def test_an_area_never_written_through_the_orm_is_not_cached(app):

@@ -353,8 +353,7 @@ def test_the_register_page_runs_a_fixed_number_of_queries(client, auth, place, p
     client.get("/equipment/")
 
     def drawn_afresh():
-        cache._cache.clear()
-        cache._pages.clear()
+        cache.forget_drawings()
         with count_queries() as counted:
             assert client.get("/equipment/?page=1").status_code == 200
         return counted.count
@@ -398,8 +397,7 @@ def test_the_plan_is_kept_until_a_repair_cost_changes_and_drawn_with_a_fixed_num
     assert "¥4,000.00" in page  # over 30% of its price: replaced a year earlier, and why
 
     def drawn_afresh():
-        cache._cache.clear()
-        cache._pages.clear()
+        cache.forget_drawings()
         with count_queries() as counted:
             assert client.get("/equipment/budget").status_code == 200
         return counted.count

@@ -276,8 +276,7 @@ def test_the_supervision_page_drawn_afresh_counts_this_month_alone_in_a_fixed_nu
     client.get("/supervision/")
 
     def drawn_afresh():
-        cache._cache.clear()
-        cache._pages.clear()
+        cache.forget_drawings()
         with count_queries() as counted:
             page = client.get("/supervision/")
         assert page.status_code == 200

@@ -14,12 +14,12 @@ from markupsafe import Markup
 
 from portal.blueprints.energy.services import YearStatistics
 from portal.blueprints.energy.stats import rounded
-from portal.cache import LocalCache
+from portal.cache import drawing_store
 from portal.charts import Chart, Series, svg
 
 # Drawings by their figures: the same numbers, words and labels draw the same picture, so a
 # drawing is never stale and is kept across data versions (pygal is the page's dearest part).
-_drawings = LocalCache(size=64, seconds=24 * 3600.0)
+_drawings = drawing_store(size=64, seconds=24 * 3600.0)
 
 
 def drawing(chart: Chart) -> Markup:
