@@ -6,6 +6,7 @@ from flask import current_app, flash, render_template, request, session, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal import timeutil
@@ -21,14 +22,17 @@ from portal.security import is_safe_next, login_required
 from .forms import LoginForm, PasswordChangeForm
 
 
+# One query with the roles, built once: every request of a logged-in user runs it.
+_USER_WITH_ROLES = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("id"))
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """The account of a session id ``"<id>.<version>"``; a stale version is no account."""
     user_id, _dot, version = session_id.partition(".")
     if not user_id.isdigit() or not version.isdigit() or int(user_id) > 2**31 - 1:
         return None
-    # One query with the roles (every request of a logged-in user runs it).
-    user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
+    user = db.session.execute(_USER_WITH_ROLES, {"id": int(user_id)}).unique().scalar_one_or_none()
     if user is None or not user.active or (user.session_version or 0) != int(version):
         return None
     return user

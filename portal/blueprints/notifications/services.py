@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit, events, signals
@@ -139,7 +139,7 @@ def _count(*conditions) -> Any:
     return select(func.count()).select_from(Notification).where(*conditions).scalar_subquery()
 
 
-def open_count_query(user_id: int):
+def open_count_query(user_id: Any):
     """:func:`_open_for` counted as the open to-dos and the unread notices, each through
     its own index, so the count costs what is open, not the years of messages read."""
     unread_notices = and_(Notification.recipient_id == user_id, Notification.read_at.is_(None),
@@ -147,19 +147,31 @@ def open_count_query(user_id: int):
     return select(_count(_open_todos(user_id)) + _count(unread_notices))
 
 
+# The header's count and the inbox's version run on every page of a signed-in user: built once,
+# as building a statement (and its cache key) costs several times what SQLite takes to answer it.
+_OPEN_COUNT = open_count_query(bindparam("user"))
+
+
+def _inbox_version_query(user_id: Any):
+    newest = (select(func.max(Notification.created_at)).where(Notification.recipient_id == user_id)
+              .scalar_subquery())
+    unread = _count(Notification.recipient_id == user_id, Notification.read_at.is_(None))
+    return select(newest, unread, _count(_open_todos(user_id)))
+
+
+_INBOX_VERSION = _inbox_version_query(bindparam("user"))
+
+
 def open_count(user_id: int) -> int:
     """The header's number: one statement."""
-    return db.session.scalar(open_count_query(user_id)) or 0
+    return db.session.connection().execute(_OPEN_COUNT, {"user": user_id}).scalar() or 0
 
 
 def inbox_version(user_id: int) -> str:
     """What the inbox shows changes with it: the newest message, the number unread, the
     open to-dos (a message arrives unread, reading lowers the one, doing the other).
     One statement of three index look-ups."""
-    newest = (select(func.max(Notification.created_at)).where(Notification.recipient_id == user_id)
-              .scalar_subquery())
-    unread = _count(Notification.recipient_id == user_id, Notification.read_at.is_(None))
-    row = db.session.execute(select(newest, unread, _count(_open_todos(user_id)))).one()
+    row = db.session.connection().execute(_INBOX_VERSION, {"user": user_id}).one()
     return "/".join(str(value) for value in row)
 
 
