@@ -84,26 +84,32 @@ class Message:
     path: str | None
 
 
-def _fill(text: Any, args: dict[str, Any]) -> str:
-    template = str(text)
+def _fill(template: str, args: dict[str, Any]) -> str:
     try:
         return template % args if args else template.replace("%%", "%")
     except (KeyError, ValueError, TypeError):
         return template
 
 
-def render_message(notification: Notification) -> Message:
-    """The message in the current locale (call inside ``force_locale`` for another)."""
+def render_message(notification: Notification, texts: dict[str, tuple[str, str]] | None = None) -> Message:
+    """The message in the current locale (call inside ``force_locale`` for another).
+    ``texts``: the kinds' subject and body translated already, for a list of messages."""
     kind = events.kind(notification.kind)
     if kind is None:
         return Message(notification.kind, "", None)
+    if texts is None:
+        subject, body = str(kind.subject), str(kind.body)
+    elif (subject_body := texts.get(kind.code)) is None:
+        subject, body = texts[kind.code] = str(kind.subject), str(kind.body)
+    else:
+        subject, body = subject_body
     path = None
     if notification.endpoint:
         try:
             path = path_for(notification.endpoint, **notification.endpoint_values)
         except Exception:  # noqa: BLE001 - a page renamed since: the message still reads
             path = None
-    return Message(_fill(kind.subject, notification.args), _fill(kind.body, notification.args), path)
+    return Message(_fill(subject, notification.args), _fill(body, notification.args), path)
 
 
 def render_for(notification: Notification, locale: str) -> Message:
@@ -193,29 +199,38 @@ _INBOX_COLUMNS = (Notification.id, Notification.kind, Notification.args, Notific
 _NEWEST_FIRST = (Notification.created_at.desc(), Notification.id.desc())
 
 
+# The inbox's three statements, built once (see _OPEN_COUNT).
+_INBOX_TODOS = select(*_INBOX_COLUMNS).where(_open_todos(bindparam("user"))).order_by(*_NEWEST_FIRST)
+_INBOX_TOTAL = select(func.count()).select_from(Notification).where(Notification.recipient_id == bindparam("user"))
+_INBOX_OTHERS = (
+    select(*_INBOX_COLUMNS)
+    .where(Notification.recipient_id == bindparam("user"),
+           or_(Notification.todo.is_(False), Notification.done_at.is_not(None)))
+    .order_by(*_NEWEST_FIRST).offset(bindparam("skip")).limit(bindparam("take"))
+)
+
+
 def inbox_page(user_id: int, number: int, per_page: int) -> ListPage:
     """A page of the inbox: the open to-dos first (few), then everything else newest
     first, read through the index a page at a time."""
-    todos = db.session.execute(select(*_INBOX_COLUMNS).where(_open_todos(user_id)).order_by(*_NEWEST_FIRST)).all()
-    total = db.session.scalar(select(func.count()).select_from(Notification)
-                              .where(Notification.recipient_id == user_id)) or 0
+    connection = db.session.connection()
+    todos = connection.execute(_INBOX_TODOS, {"user": user_id}).all()
+    total = connection.execute(_INBOX_TOTAL, {"user": user_id}).scalar() or 0
     start = (number - 1) * per_page
     rows = todos[start:start + per_page]
     if len(rows) < per_page:
-        rows += db.session.execute(
-            select(*_INBOX_COLUMNS)
-            .where(Notification.recipient_id == user_id,
-                   or_(Notification.todo.is_(False), Notification.done_at.is_not(None)))
-            .order_by(*_NEWEST_FIRST).offset(max(start - len(todos), 0)).limit(per_page - len(rows))
+        rows += connection.execute(
+            _INBOX_OTHERS, {"user": user_id, "skip": max(start - len(todos), 0), "take": per_page - len(rows)}
         ).all()
     return ListPage(inbox_entries(rows), number, per_page, total)
 
 
 def inbox_entries(notifications: Iterable[Any]) -> list[InboxEntry]:
     """``notifications``: rows or objects with the message's columns (see :func:`render_message`)."""
+    texts: dict[str, tuple[str, str]] = {}
     entries = []
     for n in notifications:
-        message = render_message(n)
+        message = render_message(n, texts)
         entries.append(InboxEntry(n.id, message.subject, message.body, message.path, n.created_at, n.todo,
                                   n.read_at is not None, n.done_at is not None))
     return entries
