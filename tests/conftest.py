@@ -264,31 +264,54 @@ def runner(app: Flask):
 
 
 class QueryCounter:
-    def __init__(self) -> None:
-        self.statements: list[str] = []
+    """The statements of a ``count_queries`` block as they are sent, transaction control (BEGIN, COMMIT…) left out."""
 
-    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")):
-            self.statements.append(statement)
+    def __init__(self, sent: list[str]) -> None:
+        self._sent = sent
+
+    @property
+    def statements(self) -> list[str]:
+        return [s for s in self._sent if not s.lstrip().upper().startswith(
+            ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA"))]
 
     @property
     def count(self) -> int:
         return len(self.statements)
 
 
+@contextmanager
+def sql_statements() -> Iterator[list[str]]:
+    """Every statement sent to the database inside the block, through the ORM or not
+    (the data versions are read outside it: portal.cache.tokens_read), in order."""
+    from sqlalchemy import event
+
+    from portal.cache import tokens_read
+
+    statements: list[str] = []
+
+    def sent(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    def read_alone(statement: str) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", sent)
+    tokens_read.connect(read_alone)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", sent)
+        tokens_read.disconnect(read_alone)
+
+
 @pytest.fixture
 def count_queries(app: Flask) -> Callable[[], Any]:
     """``with count_queries() as queries: client.get(...)``; then ``queries.count``."""
-    from sqlalchemy import event
 
     @contextmanager
     def counting() -> Iterator[QueryCounter]:
-        counter = QueryCounter()
-        event.listen(db.engine, "before_cursor_execute", counter)
-        try:
-            yield counter
-        finally:
-            event.remove(db.engine, "before_cursor_execute", counter)
+        with sql_statements() as sent:
+            yield QueryCounter(sent)
 
     return counting
 

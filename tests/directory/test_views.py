@@ -4,25 +4,20 @@ import re
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.db import db
 from portal.models import Building, Unit, User
+from tests.conftest import sql_statements
 
 
 @contextmanager
 def count_queries():
-    statements = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if statement.split(None, 1)[0].upper() not in {"BEGIN", "COMMIT", "ROLLBACK"}:
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
+    """The statements sent inside the block, BEGIN/COMMIT/ROLLBACK left out (read after it)."""
+    statements: list[str] = []
+    with sql_statements() as sent:
         yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
+    statements.extend(s for s in sent if s.split(None, 1)[0].upper() not in {"BEGIN", "COMMIT", "ROLLBACK"})
 
 
 def html(response):

@@ -8,12 +8,13 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal import timeutil
 from portal.blueprints.repairs.models import Category, RepairEvent, RepairRequest, Status, Urgency
 from portal.db import db
 from portal.models import AuditLog, Role
+from tests.conftest import sql_statements
 from tests.repairs.conftest import T0
 
 
@@ -315,15 +316,9 @@ def test_the_queue_loads_in_a_fixed_number_of_queries_and_is_drawn_once_per_chan
     for n in range(12):
         make_repair(staff[n % 3], room=("ZL101", "ZL201", "ZF101", None)[n % 4], floor="ZL2")
     auth.login_as(property_user)
-    statements: list[str] = []
-
-    def count(*args):
-        statements.append(args[2])
-
     client.get("/repairs/queue")  # warm caches
     make_repair(staff[0], room="ZF101")  # a change: the table is drawn again
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with sql_statements() as statements:
         drawn_page = client.get("/repairs/queue")
         assert drawn_page.status_code == 200
         few = len(statements)
@@ -343,8 +338,6 @@ def test_the_queue_loads_in_a_fixed_number_of_queries_and_is_drawn_once_per_chan
         statements.clear()
         client.get("/repairs/all")
         assert len(statements) == browsed
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert few <= 8, statements
 
 

@@ -16,6 +16,7 @@ from portal.blueprints.rooms.models import (
 )
 from portal.db import db
 from portal.models import AuditLog, Role, RoomKind
+from tests.conftest import sql_statements
 from tests.rooms.conftest import at
 
 HX = {"HX-Request": "true"}
@@ -586,24 +587,11 @@ def test_demo_fills_every_page(client, demo, auth):
 # ---------------------------------------------------------------- query counts
 
 
-class QueryCounter:
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, *args, **kwargs):
-        self.count += 1
-
-
 def count_queries(client, url: str) -> int:
-    from sqlalchemy import event
-
-    counter = QueryCounter()
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
+    """Statements sent while ``url`` is drawn (BEGIN and ROLLBACK among them, as before)."""
+    with sql_statements() as sent:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
-    return counter.count
+    return len(sent)
 
 
 @pytest.mark.parametrize("as_staff", [False, True])

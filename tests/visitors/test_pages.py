@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal import timeutil
 from portal.blueprints.visitors import services as svc
@@ -21,7 +21,7 @@ from portal.blueprints.visitors.models import (
 from portal.db import db
 from portal.models import AuditLog, Role
 from tests.access import ROLES
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, sql_statements
 from tests.visitors.conftest import FULL_MODE_CONFIG, make_resident_id
 
 NUMBER = make_resident_id("510921", "19790304", "551")
@@ -151,13 +151,8 @@ def test_on_site_list_pages_and_its_query_count_is_flat(client, auth, make_user,
     size = svc.ON_SITE_PAGE_SIZE
     for i in range(size + 5):
         make_entry(i + 1, name=f"访客{i:02d}", unit_id=list(units.values())[i % 3].id)
-    statements = []
-    listener = lambda *args: statements.append(args[2])
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with sql_statements() as statements:
         first = text(client.get("/visitors/on-site"))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert "第 1 页，共 2 页" in first or "Page 1 of 2" in first
     assert first.count('formaction="/visitors/entries/') == size
     assert first.count('name="csrf_token"') == 3  # the header's two forms and the list's one, not one per row
