@@ -49,7 +49,10 @@ def upgrade_dataset(url: str) -> None:
     """A dataset built by an older portal gets the newer migrations, as a server would (``db upgrade heads``)."""
     from flask_migrate import upgrade
 
+    from portal.extensions import attach_migrations
+
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark"})
+    attach_migrations(app)
     with app.app_context():
         upgrade(revision="heads")
         db.session.execute(db.text("ANALYZE"))  # as after a build: rebuilt tables lose their statistics
@@ -93,9 +96,11 @@ def build(name: str, url: str) -> None:
     from flask_migrate import upgrade
 
     from portal.demo import seed_demo
+    from portal.extensions import attach_migrations
 
     # Passwords are hashed as in production (Config's method, not the tests' cheap one).
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark"})
+    attach_migrations(app)
     with app.app_context():
         upgrade(revision="heads")
         seed_demo(PASSWORD, hash_method=app.config["PASSWORD_HASH_METHOD"], reset_passwords=True)

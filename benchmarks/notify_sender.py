@@ -210,6 +210,7 @@ def main() -> None:
     from portal.blueprints.notifications.models import DeliveryStatus, Notification, WebhookDelivery
     from portal.blueprints.notifications.services import SendReport, send_due
     from portal.db import db
+    from portal.extensions import attach_migrations
 
     pipe, child_end = multiprocessing.Pipe()
     child = multiprocessing.Process(target=receivers, args=(child_end,), daemon=True)
@@ -220,6 +221,7 @@ def main() -> None:
     app = create_app({"WTF_CSRF_ENABLED": False})
     logging.disable(logging.INFO)  # the migrations log every step
     rng = random.Random(args.seed)
+    attach_migrations(app)
     with app.app_context():
         upgrade(revision="heads")
         users, profiles, robot_units = build_people(db, rng, robot_url)

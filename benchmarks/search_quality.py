@@ -22,6 +22,7 @@ def measure() -> dict:
     from flask_migrate import upgrade
 
     from portal import create_app
+    from portal.extensions import attach_migrations
     from portal.blueprints.directory.search import search
     from portal.db import db
     from portal.demo import seed_demo
@@ -30,6 +31,7 @@ def measure() -> dict:
     with tempfile.TemporaryDirectory(prefix="search-quality-") as tmp:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/q.db", "SECRET_KEY": "bench",
                           "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+        attach_migrations(app)
         with app.app_context():
             upgrade(revision="heads")
             seed_demo("benchmark-password", hash_method="pbkdf2:sha256:1000", reset_passwords=True)

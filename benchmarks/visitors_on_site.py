@@ -27,6 +27,7 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from portal import create_app, timeutil  # noqa: E402
+from portal.extensions import attach_migrations  # noqa: E402
 from portal.blueprints.visitors.models import VisitorEntry  # noqa: E402
 from portal.blueprints.visitors.services import on_site_query  # noqa: E402
 from portal.blueprints.visitors.validation import IdType  # noqa: E402
@@ -111,6 +112,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("PORTAL_SECRET_KEY", "benchmark")
     app = create_app({"WTF_CSRF_ENABLED": False})
+    attach_migrations(app)
     with app.app_context():
         upgrade(revision="heads")
         if not db.session.scalar(select(func.count()).select_from(Unit)):

@@ -34,6 +34,7 @@ def build(url: str, services: int, staff: int) -> None:
     from sqlalchemy import insert, select
 
     from portal import create_app, timeutil
+    from portal.extensions import attach_migrations
     from portal.blueprints.directory.indexing import reconcile_search_keys
     from portal.blueprints.guide.models import GuideItem
     from portal.db import db
@@ -41,6 +42,7 @@ def build(url: str, services: int, staff: int) -> None:
     from portal.models import Unit, User
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    attach_migrations(app)
     with app.app_context():
         upgrade(revision="heads")
         seed_demo("benchmark-password", hash_method="pbkdf2:sha256:1000", reset_passwords=True)
