@@ -13,7 +13,8 @@ def _measure() -> str:
 
 
 ACCESS = {
-    "energy.index": Access("/energy/", allowed=VIEWERS),
+    "energy.index": [Access("/energy/", allowed=VIEWERS), Access("/energy/?view=sources", allowed=VIEWERS),
+                     Access("/energy/?view=units", allowed=VIEWERS)],  # the overview and its views
     "energy.export": Access("/energy/statistics.xlsx", allowed=VIEWERS),
     "energy.report": Access("/energy/report", allowed=ADMINS),
     "energy.report_export": Access("/energy/report.xlsx", allowed=ADMINS),

@@ -14,7 +14,7 @@ def test_statistics_page_with_charts(live_server, page, site, make_user):
     log_in(page, live_server.url, "nengyuan_browser")
     page.goto(f"{live_server.url}/energy/?year=2026")
     charts = page.locator("svg.pygal-chart[role=img]")
-    assert charts.count() == 4
+    assert charts.count() == 1  # the overview: the year by month (each source, each unit: views of their own)
     assert "逐月综合能耗" in charts.first.locator("title").text_content()
     box = charts.first.bounding_box()
     assert box and box["width"] > 300 and box["height"] > 100  # drawn, styled by the stylesheet
@@ -26,3 +26,8 @@ def test_statistics_page_with_charts(live_server, page, site, make_user):
     page.set_viewport_size({"width": 390, "height": 800})
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
+    page.get_by_role("link", name="按能源").click()  # a link, with or without JavaScript
+    assert page.locator("svg.pygal-chart[role=img]").count() == 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.locator("svg.pygal-chart").first.bounding_box()
+    assert box and 300 < box["width"] <= 390

@@ -15,10 +15,12 @@ from markupsafe import Markup
 from portal.blueprints.energy.services import YearStatistics
 from portal.blueprints.energy.stats import rounded
 from portal.cache import drawing_store
-from portal.charts import Chart, Series, svg
+from portal.charts import Chart, Series
+from portal.chartsvg import svg
 
 # Drawings by their figures: the same numbers, words and labels draw the same picture, so a
-# drawing is never stale and is kept across data versions (pygal is the page's dearest part).
+# drawing is never stale and is kept across data versions. Drawn by portal.chartsvg (not pygal:
+# a fraction of a millisecond and a quarter of the markup).
 _drawings = drawing_store(size=64, seconds=24 * 3600.0)
 
 

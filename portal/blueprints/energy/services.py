@@ -25,10 +25,12 @@ from portal.blueprints.energy.stats import (
     add_up,
     ahead_of_quota,
     change_percent,
+    combine,
     indicators,
     per,
     rounded,
 )
+from portal.cache import cached_facts
 from portal.db import db
 from portal.models import Room, RoomKind, Unit, User
 from portal.rules import RuleViolation
@@ -159,7 +161,7 @@ class MonthRow:
 
 @dataclass
 class UnitRow:
-    unit: Unit
+    unit: UnitInfo
     basis: Basis
     this: Totals
     last: Totals
@@ -194,7 +196,7 @@ class QuotaStatus:
 @dataclass
 class YearStatistics:
     year: int
-    unit: Unit | None  # None: the building
+    unit: Unit | UnitInfo | None  # None: the building
     sources: list[src.Source]
     months: list[MonthRow]
     final_months: list[date]  # the months of the year counted "to date"
@@ -235,46 +237,115 @@ def _sums_functions() -> list[src.SumsFunction]:
     return list(dict.fromkeys(one.sums for one in src.sources()))
 
 
-def _sums_by_period(periods: list[date], unit_id: int | None) -> dict[date, list[src.Usage]]:
-    """Every source's sums for the building (``unit_id`` None) or one unit, by month."""
-    by_period: dict[date, list[src.Usage]] = defaultdict(list)
+# What the statistics are drawn from: the energy records (and the cars' trips), the utilities'
+# closed months, and the units' names, rooms and headcounts.
+STATISTICS_DATA = ("energy", "utilities", "building")
+
+
+@dataclass(frozen=True, slots=True)
+class UnitInfo:
+    """A unit as the statistics name it (plain values, kept with the facts)."""
+
+    id: int
+    name: str
+    short_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BuildingFacts:
+    """Every month's totals of every source for the building, whatever year a page shows: what the
+    statistics of any year are drawn from, kept with :func:`portal.cache.cached_facts` while the
+    data (and the conversion factors) are unchanged; the key names the data only, never the year
+    asked for. Read as they are: nothing changes a fact once made."""
+
+    months: dict[date, Totals]  # every month with figures: its totals (one month each)
+    closed: frozenset[date]  # the utilities months closed (final)
+    directory: dict[int | None, Basis]  # today's directory floor areas and headcounts
+    kept: dict[int, dict[int | None, Basis]]  # by year: the values kept for it
+
+
+@dataclass(frozen=True, slots=True)
+class UnitFacts:
+    """Every month's sums of every source per unit, the units and the quotas of every year."""
+
+    months: dict[tuple[date, int], tuple[src.Usage, ...]]  # (month, unit id): the unit's own use
+    units: tuple[UnitInfo, ...]  # in the directory's order
+    quotas: dict[int, tuple[tuple[int, str, Decimal], ...]]  # by year: (unit id, source, quantity)
+
+
+def _read_building_facts(fac: dict[str, Decimal | None]) -> BuildingFacts:
+    months: dict[date, list[src.Usage]] = defaultdict(list)
     for sums in _sums_functions():
-        for row in sums(periods, unit_id):
-            by_period[row.period].append(row)
-    return by_period
+        for row in sums(None):
+            months[row.period].append(row)
+    kept: dict[int, dict[int | None, Basis]] = defaultdict(dict)
+    for year, unit_id, floor_area, headcount in db.session.execute(
+        select(EnergyBasis.year, EnergyBasis.unit_id, EnergyBasis.floor_area, EnergyBasis.headcount)
+    ):
+        kept[year][unit_id] = Basis(floor_area, headcount, True)
+    return BuildingFacts({period: add_up(rows, fac, 1) for period, rows in months.items()}, frozenset(src.closed_periods()),
+                         directory_basis(), dict(kept))
 
 
-def _sums_by_unit(periods: list[date]) -> dict[tuple[int, int | None], list[src.Usage]]:
-    """Every source's sums per year of ``periods`` and unit."""
-    by_unit: dict[tuple[int, int | None], list[src.Usage]] = defaultdict(list)
+def _read_unit_facts() -> UnitFacts:
+    months: dict[tuple[date, int], list[src.Usage]] = defaultdict(list)
     for sums in _sums_functions():
-        for row in sums(periods, by_unit=True):
-            by_unit[row.period.year, row.unit_id].append(row)
-    return by_unit
+        for row in sums(None, by_unit=True):
+            if row.unit_id is not None:
+                months[row.period, row.unit_id].append(row)
+    quotas: dict[int, list[tuple[int, str, Decimal]]] = defaultdict(list)
+    for year, unit_id, source, quantity in db.session.execute(
+        select(EnergyQuota.year, EnergyQuota.unit_id, EnergyQuota.source, EnergyQuota.quantity).order_by(EnergyQuota.id)
+    ):
+        quotas[year].append((unit_id, source, quantity))
+    units = tuple(UnitInfo(*row) for row in db.session.execute(
+        select(Unit.id, Unit.name, Unit.short_name).order_by(Unit.sort_order, Unit.id)))
+    return UnitFacts({key: tuple(rows) for key, rows in months.items()}, units,
+                     {year: tuple(rows) for year, rows in quotas.items()})
 
 
-def year_statistics(year: int, unit: Unit | None = None, *, with_units: bool = False) -> YearStatistics:
+def building_facts(fac: dict[str, Decimal | None] | None = None) -> BuildingFacts:
+    """The building's facts for the conversion factors ``fac`` (the settings'; None: read them)."""
+    fac = factors() if fac is None else fac
+    return cached_facts(STATISTICS_DATA, ("energy.building_facts", tuple(fac.items())), lambda: _read_building_facts(fac))
+
+
+def unit_facts() -> UnitFacts:
+    return cached_facts(STATISTICS_DATA, "energy.unit_facts", _read_unit_facts)
+
+
+def year_basis(facts: BuildingFacts, year: int) -> dict[int | None, Basis]:
+    """The values used for ``year``: those kept for it, else today's directory values."""
+    return {**facts.directory, **facts.kept.get(year, {})}
+
+
+def year_statistics(year: int, unit: Unit | UnitInfo | None = None, *, with_units: bool = False) -> YearStatistics:
     """The figures of ``year`` for the building or one unit, month by month, against last year.
 
-    "To date" means the months whose utilities month is closed (final). The sources add
-    up in the database: the scope's sums per month of the two years, and with ``with_units``
-    each unit's over the months counted."""
-    first, last = date(year - 1, 1, 1), date(year, 12, 1)
-    closed = src.closed_periods(first, last)
+    "To date" means the months whose utilities month is closed (final). Drawn from the facts
+    (:func:`building_facts`, :func:`unit_facts`: every month's sums, read once while the data are
+    unchanged): the scope's months of the two years, and with ``with_units`` each unit's over the
+    months counted."""
     fac = factors()
+    facts = building_facts(fac)
+    closed = facts.closed
     unit_id = unit.id if unit is not None else BUILDING
-    by_period = _sums_by_period([*year_months(year - 1), *year_months(year)], unit_id)
+    if unit is None:
+        by_period = facts.months
+    else:
+        own = unit_facts().months
+        by_period = {p: add_up(own.get((p, unit_id), ()), fac, 1) for p in (*year_months(year - 1), *year_months(year))}
+    nothing = Totals(months=1)
     months = []
     for period in year_months(year):
         previous = period.replace(year=year - 1)
-        months.append(MonthRow(period, add_up(by_period[period], fac, 1), add_up(by_period[previous], fac, 1),
+        months.append(MonthRow(period, by_period.get(period, nothing), by_period.get(previous, nothing),
                                period in closed))
     final = [p for p in year_months(year) if p in closed]
     final_last = [p.replace(year=year - 1) for p in final if p.replace(year=year - 1) in closed]
-    this = add_up((r for p in final for r in by_period[p]), fac, len(final))
-    previous = add_up((r for p in final_last for r in by_period[p]), fac, len(final_last))
-    directory = directory_basis()
-    basis, last_basis = basis_for(year, directory), basis_for(year - 1, directory)
+    this = combine((by_period[p] for p in final if p in by_period), len(final))
+    previous = combine((by_period[p] for p in final_last if p in by_period), len(final_last))
+    basis, last_basis = year_basis(facts, year), year_basis(facts, year - 1)
     stats = YearStatistics(
         year, unit, src.sources(), months, final, this, previous, basis[unit_id], last_basis[unit_id],
         indicators(this, basis[unit_id].floor_area, basis[unit_id].headcount),
@@ -286,20 +357,20 @@ def year_statistics(year: int, unit: Unit | None = None, *, with_units: bool = F
 
 
 def unit_rows(year, final, final_last, basis, fac) -> list[UnitRow]:
-    sums = _sums_by_unit([*final_last, *final])
+    facts = unit_facts()
     quotas = defaultdict(list)
-    for quota in db.session.scalars(select(EnergyQuota).where(EnergyQuota.year == year)):
-        quotas[quota.unit_id].append(quota)
+    for unit_id, code, quantity in facts.quotas.get(year, ()):
+        quotas[unit_id].append((code, quantity))
     result = []
-    for unit in units():
+    for unit in facts.units:
         b = basis.get(unit.id) or Basis(ZERO, 0, False)
-        this = add_up(sums[year, unit.id], fac, len(final))
-        row = UnitRow(unit, b, this, add_up(sums[year - 1, unit.id], fac, len(final_last)),
-                      indicators(this, b.floor_area, b.headcount))
-        for quota in quotas[unit.id]:
-            source = src.source(quota.source)
+        this = add_up((r for p in final for r in facts.months.get((p, unit.id), ())), fac, len(final))
+        last = add_up((r for p in final_last for r in facts.months.get((p, unit.id), ())), fac, len(final_last))
+        row = UnitRow(unit, b, this, last, indicators(this, b.floor_area, b.headcount))
+        for code, quantity in quotas[unit.id]:
+            source = src.source(code)
             if source is not None:
-                row.quotas.append(QuotaStatus(source, quota.quantity, this.quantity(quota.source), len(final)))
+                row.quotas.append(QuotaStatus(source, quantity, this.quantity(code), len(final)))
         result.append(row)
     return result
 
@@ -444,7 +515,7 @@ def quotas_query(year: int):
     )
 
 
-def quota_warnings(year: int) -> list[tuple[Unit, QuotaStatus]]:
+def quota_warnings(year: int) -> list[tuple[UnitInfo, QuotaStatus]]:
     stats = year_statistics(year, with_units=True)
     return [(row.unit, q) for row in stats.unit_rows for q in row.quotas if q.ahead]
 

@@ -11,7 +11,9 @@ building's figure is the sum of all rows; a unit's is the sum of its own.
 The statistics read those sums from ``sums(periods, unit_id, by_unit=...)``
 (:data:`SumsFunction`), added up by the database: per month for the building
 (``unit_id`` None) or one unit, or per unit and year of ``periods``
-(``by_unit``; the rows' period is then the year's first day). Sources read from
+(``by_unit``; the rows' period is then the year's first day); ``periods`` None: every month
+there are figures for, by month (``by_unit``: per unit and month), for the facts the pages keep
+(``services.building_facts``, ``services.unit_facts``). Sources read from
 one table share one ``sums`` function, which returns the rows of all of them
 from one grouped query (the utilities' two supplies, the entered sources): the
 statistics call each function once. Adding up what they return gives exactly
@@ -46,7 +48,7 @@ from portal.cache import cached
 from portal.db import db
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Usage:
     source: str
     period: date  # the first day of the month (of the year, for sums by unit)
@@ -56,7 +58,7 @@ class Usage:
 
 
 UsageFunction = Callable[[date, date], Iterable[Usage]]
-SumsFunction = Callable[..., Iterable[Usage]]  # (periods, unit_id=None, *, by_unit=False)
+SumsFunction = Callable[..., Iterable[Usage]]  # (periods or None: all, unit_id=None, *, by_unit=False)
 
 
 def year_of(period: ColumnElement[date], periods: Collection[date]) -> ColumnElement[int]:
@@ -135,7 +137,7 @@ def utilities_usage(supply_value: str) -> UsageFunction:
 UTILITY_SUPPLIES = ("electricity", "water")
 
 
-def utilities_sums(periods: Collection[date], unit_id: int | None = None, *, by_unit: bool = False) -> list[Usage]:
+def utilities_sums(periods: Collection[date] | None, unit_id: int | None = None, *, by_unit: bool = False) -> list[Usage]:
     """:func:`utilities_usage` of both supplies added up in SQL, grouped by supply: the units'
     lines per month (all, or one unit's) or per unit; the building's month is its lines plus,
     for each invoice, the invoice less those lines (as the usage rows say)."""
@@ -148,12 +150,17 @@ def utilities_sums(periods: Collection[date], unit_id: int | None = None, *, by_
         UnitBillLine,
     )
 
-    if not periods:
+    if periods is not None and not periods:
         return []
     supplies = [Supply(code) for code in UTILITY_SUPPLIES]
-    closed = (BillingMonth.status == MonthStatus.CLOSED, BillingMonth.period.in_(sorted(periods)))
-    group = (UnitBillLine.supply, year_of(BillingMonth.period, periods), UnitBill.unit_id) if by_unit \
-        else (UnitBillLine.supply, BillingMonth.period)
+    closed = (BillingMonth.status == MonthStatus.CLOSED,
+              *(() if periods is None else (BillingMonth.period.in_(sorted(periods)),)))
+    if periods is None:
+        group = (UnitBillLine.supply, BillingMonth.period, *((UnitBill.unit_id,) if by_unit else ()))
+    elif by_unit:
+        group = (UnitBillLine.supply, year_of(BillingMonth.period, periods), UnitBill.unit_id)
+    else:
+        group = (UnitBillLine.supply, BillingMonth.period)
     lines = (
         select(*group, func.sum(UnitBillLine.usage), func.sum(UnitBillLine.total)).select_from(BillingMonth)
         .join(UnitBill, UnitBill.month_id == BillingMonth.id)
@@ -161,7 +168,7 @@ def utilities_sums(periods: Collection[date], unit_id: int | None = None, *, by_
         .where(*closed, UnitBillLine.supply.in_(supplies)).group_by(*group)
     )
     if by_unit:
-        return [Usage(supply.value, date(year, 1, 1), unit, used, total)
+        return [Usage(supply.value, date(year, 1, 1) if periods is not None else year, unit, used, total)
                 for supply, year, unit, used, total in db.session.execute(lines)]
     if unit_id is not None:
         return [Usage(supply.value, period, unit_id, used, total)
@@ -178,14 +185,13 @@ def utilities_sums(periods: Collection[date], unit_id: int | None = None, *, by_
     return result
 
 
-def closed_periods(first: date, last: date) -> set[date]:
-    """The utilities months closed in [first, last]: the months whose figures are final."""
+def closed_periods(first: date | None = None, last: date | None = None) -> set[date]:
+    """The utilities months closed in [first, last] (without them: all): the months whose figures are final."""
     from portal.blueprints.utilities.models import BillingMonth, MonthStatus
 
+    within = () if first is None or last is None else (BillingMonth.period >= first, BillingMonth.period <= last)
     return set(db.session.scalars(
-        select(BillingMonth.period).where(
-            BillingMonth.status == MonthStatus.CLOSED, BillingMonth.period >= first, BillingMonth.period <= last
-        )
+        select(BillingMonth.period).where(BillingMonth.status == MonthStatus.CLOSED, *within)
     ))
 
 
@@ -207,23 +213,27 @@ def entered_usage(code: str) -> UsageFunction:
     return usage
 
 
-def entered_sums(periods: Collection[date], unit_id: int | None = None, *, by_unit: bool = False) -> list[Usage]:
+def entered_sums(periods: Collection[date] | None, unit_id: int | None = None, *, by_unit: bool = False) -> list[Usage]:
     """:func:`entered_usage` of every entered source added up in SQL, grouped by source (a cost
     left empty counts for nothing)."""
     from portal.blueprints.energy.models import EnergyQuantity
 
-    if not periods:
+    if periods is not None and not periods:
         return []
-    group = (EnergyQuantity.source, year_of(EnergyQuantity.period, periods), EnergyQuantity.unit_id) if by_unit \
-        else (EnergyQuantity.source, EnergyQuantity.period)
+    if periods is None:
+        group = (EnergyQuantity.source, EnergyQuantity.period, *((EnergyQuantity.unit_id,) if by_unit else ()))
+    elif by_unit:
+        group = (EnergyQuantity.source, year_of(EnergyQuantity.period, periods), EnergyQuantity.unit_id)
+    else:
+        group = (EnergyQuantity.source, EnergyQuantity.period)
     query = (
         select(*group, func.sum(EnergyQuantity.quantity), func.sum(EnergyQuantity.cost))
         .where(EnergyQuantity.source.in_([s.code for s in entered_sources()]),
-               EnergyQuantity.period.in_(sorted(periods)))
+               *(() if periods is None else (EnergyQuantity.period.in_(sorted(periods)),)))
         .group_by(*group)
     )
     if by_unit:
-        return [Usage(code, date(year, 1, 1), unit, quantity, cost)
+        return [Usage(code, date(year, 1, 1) if periods is not None else year, unit, quantity, cost)
                 for code, year, unit, quantity, cost in db.session.execute(query)]
     if unit_id is not None:
         query = query.where(EnergyQuantity.unit_id == unit_id)
@@ -241,6 +251,10 @@ def entered_periods(code: str, first: date, last: date) -> set[date]:
 
 
 # --- the official cars: fuel of recorded trips ----------------------------------------
+
+
+# The months "every month" spans for the cars' record (trips are dated; the bounds are the data's, not today's).
+ALL_MONTHS = (date(1900, 1, 1), date(9999, 11, 1))
 
 
 def vehicle_fuel_usage(fuel: str) -> UsageFunction:
@@ -265,8 +279,12 @@ def vehicle_fuel_sums(fuel: str) -> SumsFunction:
     """The cars' litres by month are few rows already: the building's, no unit's."""
     usage = vehicle_fuel_usage(fuel)
 
-    def sums(periods: Collection[date], unit_id: int | None = None, *, by_unit: bool = False) -> list[Usage]:
-        if not periods or by_unit or unit_id is not None:
+    def sums(periods: Collection[date] | None, unit_id: int | None = None, *, by_unit: bool = False) -> list[Usage]:
+        if by_unit or unit_id is not None:
+            return []
+        if periods is None:  # every month: the cars' whole record
+            return [row for row in usage(ALL_MONTHS[0], ALL_MONTHS[1])]
+        if not periods:
             return []
         return [row for row in usage(min(periods), max(periods)) if row.period in periods]
 

@@ -70,6 +70,17 @@ def add_up(rows: Iterable, factors: Mapping[str, Decimal | None], months: int = 
     return totals
 
 
+def combine(parts: Iterable[Totals], months: int = 0) -> Totals:
+    """Totals of totals (say, of months): exactly what :func:`add_up` of all their rows gives."""
+    totals = Totals(months=months)
+    for part in parts:
+        for code, quantity in part.quantities.items():
+            totals.quantities[code] = totals.quantities.get(code, ZERO) + quantity
+        totals.cost += part.cost
+        totals.kgce += part.kgce
+    return totals
+
+
 @dataclass(frozen=True)
 class Indicators:
     """Art. 23 of the 公共机构节能条例: per m² of floor area and per person."""

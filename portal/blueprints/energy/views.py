@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from io import BytesIO
 
-from flask import abort, flash, render_template, send_file, url_for
+from flask import abort, flash, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,7 +16,7 @@ from portal.blueprints.energy import MANAGERS, VIEWERS, bp, figures, report, ser
 from portal.blueprints.energy.forms import BasisForm, MeasureForm, QuantityForm, QuotaForm
 from portal.blueprints.energy.models import SavingsMeasure
 from portal.blueprints.energy.stats import BASELINES_2020, TARGET_CHANGE_2025, target_2025
-from portal.cache import cached, kept_page, read_tokens
+from portal.cache import cached, cached_facts, kept_page, read_tokens
 from portal.db import db
 from portal.forms import EmptyForm, Form, form_status
 from portal.htmx import redirect_to
@@ -85,20 +85,35 @@ def _xlsx(data: bytes, filename: str):
 BASELINE_KEYS = ("kgce_per_m2", "kgce_per_head", "water_per_head")
 
 
-# What the statistics page is drawn from: the energy records (and the cars' trips), the
-# utilities' closed months, and the units' names, rooms and headcounts.
-STATISTICS_DATA = ("energy", "utilities", "building")
+STATISTICS_DATA = services.STATISTICS_DATA
+
+# The statistics page's views (``?view=``): the overview (the year, its total by month), each
+# source by month, and (for the building) each unit. Each is its own page: a chart or two and their tables.
+VIEWS = ("", "sources", "units")
 
 
-def draw_statistics(year: int, unit: Unit | None, is_manager: bool) -> Markup:
-    """The page's figures for ``year`` and ``unit`` (None: the building): the same for every viewer of that scope."""
-    stats = services.year_statistics(year, unit, with_units=unit is None)
-    charts = [figures.kgce_bars(stats), figures.source_lines(stats, "electricity"), figures.source_lines(stats, "water")]
-    ranking = figures.units_per_head(stats) if unit is None else None
-    ratios = figures.ratio_bars(year, services.ratio_differences(year)) if unit is None else None
+def _view(unit: Unit | None) -> str:
+    """The view asked for; a unit's statistics have no per-unit view (its overview instead)."""
+    view = request.args.get("view", "")
+    if view not in VIEWS:
+        abort(404)
+    return "" if view == "units" and unit is not None else view
+
+
+def draw_statistics(year: int, unit: Unit | None, is_manager: bool, view: str = "") -> Markup:
+    """The figures of one view for ``year`` and ``unit`` (None: the building): the same for every viewer of that scope."""
+    stats = services.year_statistics(year, unit, with_units=view == "units")
+    ranking = ratios = None
+    if view == "sources":
+        charts = [figures.source_lines(stats, "electricity"), figures.source_lines(stats, "water")]
+    elif view == "units":
+        charts, ranking = [], figures.units_per_head(stats)
+        ratios = figures.ratio_bars(year, services.ratio_differences(year))
+    else:
+        charts = [figures.kgce_bars(stats)]
     baselines = [(key, BASELINES_2020[key], TARGET_CHANGE_2025[key], target_2025(key)) for key in BASELINE_KEYS]
     return Markup(render_template(
-        "energy/_statistics.html", stats=stats, year=year, unit=unit, charts=charts, ranking=ranking, ratios=ratios,
+        "energy/_statistics.html", stats=stats, year=year, unit=unit, view=view, charts=charts, ranking=ranking, ratios=ratios,
         baselines=baselines, is_manager=is_manager, chart_svg=figures.drawing, num=figures.shown,
         change=figures.shown_change,
     ))
@@ -110,14 +125,15 @@ def draw_statistics(year: int, unit: Unit | None, is_manager: bool) -> Markup:
 def index():
     year = _year()
     unit = _scope_unit()
+    view = _view(unit)
     is_manager = current_user.has_role(*MANAGERS)
     tokens = read_tokens(STATISTICS_DATA)
-    key = ("energy.statistics", year, unit.id if unit is not None else None, is_manager, str(get_locale()))
-    statistics = cached(STATISTICS_DATA, key, lambda: draw_statistics(year, unit, is_manager), tokens=tokens)
+    key = ("energy.statistics", year, unit.id if unit is not None else None, view, is_manager, str(get_locale()))
+    statistics = cached(STATISTICS_DATA, key, lambda: draw_statistics(year, unit, is_manager, view), tokens=tokens)
+    units = cached_facts(("building",), "energy.unit_choices", services.unit_choices, tokens=tokens) if is_manager else []
     return render_template(
-        "energy/index.html", statistics=statistics, year=year, unit=unit, is_manager=is_manager,
-        units=cached(("building",), "energy.unit_choices", services.unit_choices, tokens=tokens) if is_manager else [],
-        years=_years(),
+        "energy/index.html", statistics=statistics, year=year, unit=unit, view=view, is_manager=is_manager,
+        units=units, years=_years(),
     )
 
 
