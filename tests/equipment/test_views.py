@@ -360,11 +360,17 @@ def test_the_register_page_runs_a_fixed_number_of_queries(client, auth, place, p
         return counted.count
 
     few = drawn_afresh()
+    assert few == 5  # data versions, account, count, rows, messages: the buildings to choose from are kept facts
     for n in range(30):
         make_asset(code=f"X-{n:02d}", name=f"水泵{n}", floor_id=place["f2"].id)
     assert drawn_afresh() == few
     page = client.get("/equipment/?page=2").get_data(as_text=True)
     assert "主楼 2楼" in page and "¥100,000.00" in page
+    from portal.models import Building
+
+    db.session.add(Building(code="FL", name="附楼", sort_order=5))
+    db.session.commit()
+    assert ">附楼</option>" in client.get("/equipment/").get_data(as_text=True)  # a new building shows at once
 
 
 # --- the plan as a kept page -------------------------------------------------------------------

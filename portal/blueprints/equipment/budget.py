@@ -11,7 +11,7 @@ year by the price growth. Every figure keeps the reasons behind it.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -253,6 +253,7 @@ class PlanFacts:
     # each item's routine maintenance to a year: the average of its costs in the HISTORY_YEARS years to
     # it (None: none), for every year the records reach
     averages: dict[int, tuple[int | None, ...]]
+    by_category: tuple[tuple[AssetCategory, tuple[int, ...]], ...]  # the items of each category
     category_costs: dict[tuple[AssetCategory, int], tuple[Decimal, Decimal]]  # maintenance and repairs
 
 
@@ -283,6 +284,8 @@ def plan_facts(assets: Iterable[PlanItem | Asset], history: dict[int, list[YearC
         averages[year] = tuple(_average(costs, window) for costs in maintenance)
     return PlanFacts(tuple(items), tuple(Kind(*key, tuple(members_of[n])) for key, n in kinds.items()),
                      tuple(kind_of), tuple(maintenance), tuple(repairs), averages,
+                     tuple((category, tuple(i for i, item in enumerate(items) if item.category is category))
+                           for category in AssetCategory if any(item.category is category for item in items)),
                      _category_sums({item.id: item.category for item in items}, history))
 
 
@@ -398,58 +401,62 @@ def plan_for(facts: PlanFacts, a: Assumptions, this_year: int) -> Plan:
             recent[index] = amount = Decimal(total).scaleb(-2)
             if repairs_bring_forward(amount, items[index].replacement_cost, a):
                 forward[facts.kind_of[index]].add(index)
-    counts: Counter = Counter()
+    counts: dict[tuple[AssetCategory, int, Tier, Decimal], int] = {}
     runs: dict[tuple[int, Tier], list] = defaultdict(list)
     cycles: dict[tuple[int, int, int], tuple] = {}
-    for number, kind in enumerate(facts.kinds):
+    for number, (category, installed, life, price, condition, members) in enumerate(facts.kinds):
         moved = forward.get(number)
-        groups = [(kind.members, False)]
+        groups = [(members, False)]
         if moved:
-            groups = [(tuple(i for i in kind.members if i not in moved), False), (tuple(sorted(moved)), True)]
+            groups = [(tuple(i for i in members if i not in moved), False), (tuple(sorted(moved)), True)]
         for members, costly in groups:
             if not members:
                 continue
-            year = max(first, planned_year(kind.installed, kind.life, kind.condition, costly, a))
-            key = (kind.installed, kind.life, year)
-            lines = cycles.get(key)
+            year = max(first, planned_year(installed, life, condition, costly, a))
+            lines = cycles.get((installed, life, year))
             if lines is None:
-                lines = cycles[key] = _cycles(kind.installed, kind.life, year, first, last)
+                lines = cycles[installed, life, year] = _cycles(installed, life, year, first, last)
             for line_year, tier, why in lines:
-                counts[kind.category, line_year, tier, kind.price] += len(members)
+                key = (category, line_year, tier, price)
+                counts[key] = counts.get(key, 0) + len(members)
                 runs[line_year, tier].append((members, why))
     growth = {year: (1 + a.price_growth) ** max(0, year - this_year) for year in range(first, last + 1)}
-    cells: dict[tuple[AssetCategory, int, Tier], Decimal] = defaultdict(lambda: ZERO)
+    sums: dict[tuple[AssetCategory, int, Tier], int] = {}  # in fen
     amounts: dict[tuple[int, Tier, Decimal], Decimal] = {}
+    in_fen: dict[tuple[int, Tier, Decimal], int] = {}
     for (category, year, tier, price), count in counts.items():
-        amount = amounts.get((year, tier, price))
+        amount = in_fen.get((year, tier, price))
         if amount is None:
             base = price if tier is Tier.MAJOR else price * a.overhaul_share
-            amount = amounts[year, tier, price] = (base * growth[year]).quantize(CENT, rounding=ROUND_HALF_UP)
-        cells[category, year, tier] += amount * count
+            amounts[year, tier, price] = grown_amount = (base * growth[year]).quantize(CENT, rounding=ROUND_HALF_UP)
+            amount = in_fen[year, tier, price] = fen(grown_amount)
+        sums[category, year, tier] = sums.get((category, year, tier), 0) + amount * count
+    cells = {key: Decimal(total).scaleb(-2) for key, total in sums.items()}
     bases = _routine_bases(facts, a, this_year)
-    rows: dict[AssetCategory, list[tuple[int, ...]]] = defaultdict(list)
-    offset = first - this_year
-    for item, base in zip(items, bases):
-        rows[item.category].append(_grown_fen(base, a.price_growth, offset, a.years))
-    for category, grown_rows in rows.items():
-        for year, total in zip(range(first, last + 1), map(sum, zip(*grown_rows))):
+    grow = partial(_grown_fen, growth=a.price_growth, first=first - this_year, years=a.years)
+    for category, members in facts.by_category:
+        routine = map(sum, zip(*map(grow, map(bases.__getitem__, members))))
+        for year, total in zip(range(first, last + 1), routine):
             cells[category, year, Tier.ROUTINE] = Decimal(total).scaleb(-2)
     ordered = tuple((year, tier, tuple(groups), sum(len(members) for members, _why in groups))
                     for (year, tier), groups in sorted(runs.items()))
-    return Plan(facts, a, this_year, dict(cells), ordered, amounts, recent, bases)
+    return Plan(facts, a, this_year, cells, ordered, amounts, recent, bases)
 
 
 def _routine_bases(facts: PlanFacts, a: Assumptions, this_year: int) -> tuple[int, ...]:
     """Each item's routine maintenance a year (fen): the average of its recent costs, or a share of its price."""
-    averages = facts.averages.get(this_year) or (None,) * len(facts.items)
+    averages = facts.averages.get(this_year)
+    if averages is not None and None not in averages:
+        return averages
+    out = list(averages or (None,) * len(facts.items))
     shares: dict[Decimal, int] = {}
-    out = []
-    for item, average in zip(facts.items, averages):
+    for index, average in enumerate(out):
         if average is None:
-            average = shares.get(item.replacement_cost)
-            if average is None:
-                average = shares[item.replacement_cost] = fen((item.replacement_cost * a.routine_share).quantize(CENT))
-        out.append(average)
+            price = facts.items[index].replacement_cost
+            share = shares.get(price)
+            if share is None:
+                share = shares[price] = fen((price * a.routine_share).quantize(CENT))
+            out[index] = share
     return tuple(out)
 
 
@@ -587,8 +594,9 @@ BAR_WIDTH = 40
 BAR_GAP = 16
 
 
-def chart(projection: Projection) -> tuple[list[Bar], int]:
-    by_year = projection.by_year_tier()
+def chart(projection: Projection, by_year: dict[int, dict[Tier, Decimal]] | None = None) -> tuple[list[Bar], int]:
+    """The bars of ``projection`` (``by_year``: its sums by year and tier, when worked out already)."""
+    by_year = by_year or projection.by_year_tier()
     totals = {y: sum(v.values(), ZERO) for y, v in by_year.items()}
     peak = max(totals.values(), default=ZERO) or Decimal(1)
     bars = []

@@ -132,17 +132,27 @@ def shown_money(amount: Decimal, locale: str) -> str:
     return money(amount)
 
 
+class _Labels(dict):
+    """Labels (or badges) of the members met, put into words when first met: a page shows a few."""
+
+    def __init__(self, word: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.word = word
+
+    def __missing__(self, member: Any) -> Any:
+        self[member] = shown = self.word(member)
+        return shown
+
+
 def draw_register(filters: Filters, page: int) -> Markup:
     """The register's table for ``filters`` and ``page``: the same for every viewer."""
     locale = str(get_locale())
-    return Markup(render_template(
-        "equipment/_table.html",
-        page=register_page(filters, page, current_app.config["PAGE_SIZE"]),
-        args=filters.url_args(),
-        category_labels={category: str(category.label) for category in AssetCategory},
-        condition_badges={condition: badge(condition) for condition in Condition},
-        price=lambda amount: shown_money(amount, locale),
-    ))
+    listed = register_page(filters, page, current_app.config["PAGE_SIZE"])
+    categories, conditions = _Labels(lambda category: str(category.label)), _Labels(badge)
+    rows = [(row.id, row.code, row.name, categories[row.category], row.where, row.install_date.isoformat(),
+             row.end_of_life_year, conditions[row.condition], shown_money(row.replacement_cost, locale))
+            for row in listed.items]
+    return Markup(render_template("equipment/_table.html", page=listed, rows=rows, args=filters.url_args()))
 
 
 @bp.route("/")
@@ -160,7 +170,8 @@ def index():
         table=table,
         filters=filters,
         args=filters.url_args(),
-        buildings=cached(("building",), "equipment.building_choices", building_choices, tokens=tokens),
+        # the buildings to choose from: data alone, kept apart from the drawings
+        buildings=cached_facts(("building",), "equipment.building_choices", building_choices, tokens=tokens),
         categories=list(AssetCategory),
         conditions=list(Condition),
     )
@@ -615,12 +626,13 @@ def _draw_budget(facts: budgets.PlanFacts, assumptions: budgets.Assumptions, thi
     projection = budgets.Projection(budgets.plan_for(facts, assumptions, this_year))
     shown = money_formatter()
     by_year, tiers = projection.by_year_tier(), list(budgets.Tier)
+    totals = [sum(by_year[year].values(), budgets.ZERO) for year in projection.years]
     year_rows = tuple((year, tuple(shown(by_year[year][tier]) for tier in tiers), shown(total))
-                      for year, total in zip(projection.years, projection.year_totals()))
+                      for year, total in zip(projection.years, totals))
     history = projection.history
-    bars, width = budgets.chart(projection)
+    bars, width = budgets.chart(projection, by_year)
     return BudgetDrawing(
-        projection.plan, shown(projection.total()), year_rows,
+        projection.plan, shown(sum(totals, budgets.ZERO)), year_rows,
         tuple(cell.year for cell in history[0].cells) if history else (),
         tuple((str(label(row.category)), tuple(shown(amount) for cell in row.cells
                                                for amount in (cell.maintenance, cell.repairs))) for row in history),
