@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property, lru_cache, partial
+from functools import cached_property, partial
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -323,12 +323,26 @@ def _cycles(installed: int, life: int, year: int, first: int, last: int) -> tupl
     return tuple(out)
 
 
-@lru_cache(maxsize=8192)
-def _grown_fen(base: int, growth: Decimal, first: int, years: int) -> tuple[int, ...]:
-    """``base`` fen a year grown by ``growth`` for ``years`` years from ``first`` years on, rounded each
-    year (in fen): arithmetic, the same whatever it is asked for, so kept for the bases met."""
-    amount = Decimal(base).scaleb(-2)
-    return tuple(fen(grown(amount, offset, growth)) for offset in range(first, first + years))
+# Routine figures grown, by growth and years, then by base (fen): arithmetic, the same whatever asks for it,
+# kept for the bases met (a register's items have some thousand; a new year or new costs add a few).
+_GROWN: dict[tuple[Decimal, int, int], dict[int, tuple[int, ...]]] = {}
+_GROWN_SIZE = 20_000
+
+
+def _grown_rows(bases: Iterable[int], growth: Decimal, first: int, years: int) -> list[tuple[int, ...]]:
+    """Each of ``bases`` (fen a year) grown by ``growth`` for ``years`` years from ``first`` years on,
+    rounded each year, in fen (as :func:`grown` rounds)."""
+    known = _GROWN.setdefault((growth, first, years), {})
+    rows = list(map(known.get, bases))
+    if None in rows:
+        if len(known) > _GROWN_SIZE:
+            known.clear()
+        for index, base in enumerate(bases):
+            if rows[index] is None:
+                amount = Decimal(base).scaleb(-2)
+                rows[index] = known[base] = tuple(fen(grown(amount, offset, growth))
+                                                  for offset in range(first, first + years))
+    return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,19 +417,19 @@ def plan_for(facts: PlanFacts, a: Assumptions, this_year: int) -> Plan:
                 forward[facts.kind_of[index]].add(index)
     counts: dict[tuple[AssetCategory, int, Tier, Decimal], int] = {}
     runs: dict[tuple[int, Tier], list] = defaultdict(list)
-    cycles: dict[tuple[int, int, int], tuple] = {}
+    cycles: dict[tuple[int, int, Condition, bool], tuple] = {}  # by install year, life, condition, repairs
     for number, (category, installed, life, price, condition, members) in enumerate(facts.kinds):
         moved = forward.get(number)
-        groups = [(members, False)]
+        groups = ((members, False),)
         if moved:
-            groups = [(tuple(i for i in members if i not in moved), False), (tuple(sorted(moved)), True)]
+            groups = ((tuple(i for i in members if i not in moved), False), (tuple(sorted(moved)), True))
         for members, costly in groups:
             if not members:
                 continue
-            year = max(first, planned_year(installed, life, condition, costly, a))
-            lines = cycles.get((installed, life, year))
+            lines = cycles.get((installed, life, condition, costly))
             if lines is None:
-                lines = cycles[installed, life, year] = _cycles(installed, life, year, first, last)
+                year = max(first, planned_year(installed, life, condition, costly, a))
+                lines = cycles[installed, life, condition, costly] = _cycles(installed, life, year, first, last)
             for line_year, tier, why in lines:
                 key = (category, line_year, tier, price)
                 counts[key] = counts.get(key, 0) + len(members)
@@ -433,9 +447,9 @@ def plan_for(facts: PlanFacts, a: Assumptions, this_year: int) -> Plan:
         sums[category, year, tier] = sums.get((category, year, tier), 0) + amount * count
     cells = {key: Decimal(total).scaleb(-2) for key, total in sums.items()}
     bases = _routine_bases(facts, a, this_year)
-    grow = partial(_grown_fen, growth=a.price_growth, first=first - this_year, years=a.years)
     for category, members in facts.by_category:
-        routine = map(sum, zip(*map(grow, map(bases.__getitem__, members))))
+        grown_rows = _grown_rows([bases[i] for i in members], a.price_growth, first - this_year, a.years)
+        routine = map(sum, zip(*grown_rows))
         for year, total in zip(range(first, last + 1), routine):
             cells[category, year, Tier.ROUTINE] = Decimal(total).scaleb(-2)
     ordered = tuple((year, tier, tuple(groups), sum(len(members) for members, _why in groups))
