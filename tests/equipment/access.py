@@ -66,5 +66,6 @@ ACCESS = {
     "equipment.report": Access("/equipment/report/DT-ZL-01"),
     "equipment.report_sent": Access("/equipment/report/DT-ZL-01/sent"),
     "equipment.budget": Access("/equipment/budget", allowed=EDITORS),
+    "equipment.budget_lines": Access("/equipment/budget/lines?year=2027", allowed=EDITORS),
     "equipment.budget_export": Access("/equipment/budget.xlsx", allowed=EDITORS),
 }

@@ -33,7 +33,8 @@ def test_pages_render_for_logistics(client, auth, demo):
     asset = db.session.scalar(select(Asset).where(Asset.code == "DT-ZL-01"))
     for url in ("/equipment/", "/equipment/?category=lift&q=客梯", f"/equipment/{asset.id}", "/equipment/due",
                 "/equipment/rounds", "/equipment/budget", "/equipment/new", f"/equipment/{asset.id}/edit",
-                "/equipment/due?days=365", "/equipment/budget?page=2"):
+                "/equipment/due?days=365", "/equipment/budget/lines?page=2",
+                "/equipment/budget/lines?year=2027"):
         response = client.get(url)
         assert response.status_code == 200, url
     assert "1号客梯" in client.get("/equipment/?category=lift").get_data(as_text=True)
@@ -359,11 +360,17 @@ def test_the_register_page_runs_a_fixed_number_of_queries(client, auth, place, p
         return counted.count
 
     few = drawn_afresh()
+    assert few == 5  # data versions, account, count, rows, messages: the buildings to choose from are kept facts
     for n in range(30):
         make_asset(code=f"X-{n:02d}", name=f"水泵{n}", floor_id=place["f2"].id)
     assert drawn_afresh() == few
     page = client.get("/equipment/?page=2").get_data(as_text=True)
     assert "主楼 2楼" in page and "¥100,000.00" in page
+    from portal.models import Building
+
+    db.session.add(Building(code="FL", name="附楼", sort_order=5))
+    db.session.commit()
+    assert ">附楼</option>" in client.get("/equipment/").get_data(as_text=True)  # a new building shows at once
 
 
 # --- the plan as a kept page -------------------------------------------------------------------
@@ -390,19 +397,78 @@ def test_the_plan_is_kept_until_a_repair_cost_changes_and_drawn_with_a_fixed_num
     with count_queries() as counted:
         assert client.get("/equipment/budget").get_data(as_text=True) == first
     assert counted.count == 1  # the data versions: no account loaded
-    assert "2034" in first and "¥4,000.00" not in first
+    lines = client.get("/equipment/budget/lines").get_data(as_text=True)
+    assert "2034" in lines and "¥4,000.00" not in lines
     repair.parts_cost, repair.labour_cost = Decimal("4000.00"), Decimal("0.00")
     db.session.commit()
-    page = client.get("/equipment/budget").get_data(as_text=True)
-    assert "¥4,000.00" in page  # over 30% of its price: replaced a year earlier, and why
+    lines = client.get("/equipment/budget/lines").get_data(as_text=True)
+    assert "¥4,000.00" in lines and "2033" in lines  # over 30% of its price: replaced a year earlier, and why
+    assert client.get("/equipment/budget").get_data(as_text=True) != first
 
-    def drawn_afresh():
+    def drawn_afresh(url):
         cache.forget_drawings()
         with count_queries() as counted:
-            assert client.get("/equipment/budget").status_code == 200
+            assert client.get(url).status_code == 200
         return counted.count
 
-    few = drawn_afresh()
+    # the facts are kept: a page drawn afresh reads the data versions, the account and its messages, no costs
+    assert drawn_afresh("/equipment/budget") == drawn_afresh("/equipment/budget/lines?year=2033&page=1") == 3
     for n in range(20):
         make_asset(code=f"X-{n:02d}", name=f"水泵{n}")
-    assert drawn_afresh() == few
+    client.get("/equipment/budget")  # the facts again, once
+    assert drawn_afresh("/equipment/budget") == drawn_afresh("/equipment/budget/lines?page=2") == 3
+
+
+def _plan_statements(statements):
+    return [s for s in statements if "equipment_" in s or "repair_request" in s]
+
+
+def test_a_new_cost_shows_at_once_and_another_year_or_page_reads_the_kept_facts(
+    client, auth, clock, logistics, make_asset, count_queries, areas_on_record
+):
+    """The facts (each item's age, life, price, condition and costs by year) are kept apart from the
+    drawings: a plan for another year, language or page finds them, and any change of the data is in
+    the next plan drawn."""
+    from datetime import date
+    from decimal import Decimal
+
+    from portal import cache
+    from portal.blueprints.equipment.budget import Assumptions, project
+    from portal.blueprints.equipment.models import MaintenanceRecord
+
+    clock(2026, 12, 2, 10, 0)
+    areas_on_record("equipment", "building", "repairs")
+    lift = make_asset(install_date=date(2019, 8, 10), replacement_cost=Decimal("10000.00"))
+    make_asset(install_date=date(2015, 3, 9), expected_life_years=20, replacement_cost=Decimal("250000.00"))
+    auth.login_as(logistics)
+    with count_queries() as counted:
+        page = client.get("/equipment/budget").get_data(as_text=True)
+    assert len(_plan_statements(counted.statements)) == 3  # the items, their maintenance and repair costs
+    total = project(Assumptions(first_year=2027), 2026).total()
+    assert f"¥{total:,.2f}" in page
+    db.session.add(MaintenanceRecord(asset_id=lift.id, done_on=date(2026, 5, 1), cost=Decimal("900.00")))
+    db.session.commit()
+    page = client.get("/equipment/budget").get_data(as_text=True)
+    assert f"¥{total:,.2f}" not in page  # routine maintenance: ¥900.00 a year, no more 2% of its price
+    total = project(Assumptions(first_year=2027), 2026).total()
+    assert f"¥{total:,.2f}" in page
+
+    for moment, first_year in (((2026, 12, 3, 9, 0), 2027), ((2027, 1, 4, 9, 0), 2028)):
+        clock(*moment)
+        cache.forget_drawings()
+        with count_queries() as counted:
+            page = client.get("/equipment/budget").get_data(as_text=True)
+            assert client.get("/equipment/budget/lines?year=2030&page=2").status_code == 200
+            client.post("/language", data={"lang": "en", "next": "/equipment/budget", "csrf_token": _csrf(page)})
+            english = client.get("/equipment/budget").get_data(as_text=True)
+            client.post("/language", data={"lang": "zh_CN", "next": "/", "csrf_token": _csrf(english)})
+        assert _plan_statements(counted.statements) == []  # the kept facts
+        total = project(Assumptions(first_year=first_year), first_year - 1).total()
+        assert f"¥{total:,.2f}" in page and f"¥{total:,.2f}" in english
+        assert f"{first_year}–{first_year + 9}" in page
+
+
+def _csrf(page: str) -> str:
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)

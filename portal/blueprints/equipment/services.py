@@ -634,8 +634,10 @@ _REGISTER_ROWS = (
 
 def register_page(filters: Filters, page: int, per_page: int) -> ListPage:
     """One page of the register: a count and the page's rows, in two queries (columns, not items)."""
-    total = db.session.scalar(_register_filtered(_REGISTER_COUNT, filters)) or 0
-    rows = db.session.execute(_register_filtered(_REGISTER_ROWS, filters),
+    # columns, not entities: run on the connection (no ORM layer); unfiltered, both are the module's constants
+    connection = db.session.connection()
+    total = connection.execute(_register_filtered(_REGISTER_COUNT, filters)).scalar() or 0
+    rows = connection.execute(_register_filtered(_REGISTER_ROWS, filters),
                               {"per_page": per_page, "skip": (page - 1) * per_page})
     items = [RegisterRow(id_, code, name, category, place_label(building, label or f"{level}F", number, room_name, zone),
                          installed, installed.year + life, condition, cost)
@@ -851,8 +853,11 @@ def round_summary(round_: InspectionRound) -> RoundSummary:
                         counts[None], [line.repair_id for line in round_.results if line.repair_id])
 
 
+_BUILDING_CHOICES = select(Building.id, Building.name).order_by(Building.sort_order, Building.id)
+
+
 def building_choices() -> list[tuple[int, str]]:
-    return list(db.session.execute(select(Building.id, Building.name).order_by(Building.sort_order, Building.id)))
+    return [(id_, name) for id_, name in db.session.connection().execute(_BUILDING_CHOICES)]
 
 
 def floor_choices() -> list[tuple[int, str]]:

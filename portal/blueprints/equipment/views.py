@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -73,11 +74,11 @@ from portal.blueprints.equipment.services import (
     update_asset,
     update_plan,
 )
-from portal.cache import cached, kept_page, read_tokens
+from portal.cache import cached, cached_facts, kept_page, read_tokens
 from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
-from portal.labels import badge
+from portal.labels import badge, label
 from portal.paging import ListPage
 from portal.requestargs import arg_enum, arg_int, arg_page, paginate
 from portal.rules import RuleViolation
@@ -131,17 +132,27 @@ def shown_money(amount: Decimal, locale: str) -> str:
     return money(amount)
 
 
+class _Labels(dict):
+    """Labels (or badges) of the members met, put into words when first met: a page shows a few."""
+
+    def __init__(self, word: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.word = word
+
+    def __missing__(self, member: Any) -> Any:
+        self[member] = shown = self.word(member)
+        return shown
+
+
 def draw_register(filters: Filters, page: int) -> Markup:
     """The register's table for ``filters`` and ``page``: the same for every viewer."""
     locale = str(get_locale())
-    return Markup(render_template(
-        "equipment/_table.html",
-        page=register_page(filters, page, current_app.config["PAGE_SIZE"]),
-        args=filters.url_args(),
-        category_labels={category: str(category.label) for category in AssetCategory},
-        condition_badges={condition: badge(condition) for condition in Condition},
-        price=lambda amount: shown_money(amount, locale),
-    ))
+    listed = register_page(filters, page, current_app.config["PAGE_SIZE"])
+    categories, conditions = _Labels(lambda category: str(category.label)), _Labels(badge)
+    rows = [(row.id, row.code, row.name, categories[row.category], row.where, row.install_date.isoformat(),
+             row.end_of_life_year, conditions[row.condition], shown_money(row.replacement_cost, locale))
+            for row in listed.items]
+    return Markup(render_template("equipment/_table.html", page=listed, rows=rows, args=filters.url_args()))
 
 
 @bp.route("/")
@@ -159,7 +170,8 @@ def index():
         table=table,
         filters=filters,
         args=filters.url_args(),
-        buildings=cached(("building",), "equipment.building_choices", building_choices, tokens=tokens),
+        # the buildings to choose from: data alone, kept apart from the drawings
+        buildings=cached_facts(("building",), "equipment.building_choices", building_choices, tokens=tokens),
         categories=list(AssetCategory),
         conditions=list(Condition),
     )
@@ -586,31 +598,60 @@ def round_page(round_id: int):
 BUDGET_DATA = ("building", "equipment", "repairs")  # the register, its costs, the repairs tied to its items
 
 
-@dataclass(frozen=True)
+def money_formatter() -> Callable[[Decimal], str]:
+    """``|money`` for the many amounts of a table: the language looked up once, not for each amount."""
+    if money(Decimal("-1234.5")) == "\u2212¥1,234.50":  # the language writes amounts as Python does
+        return lambda amount: ("\u2212¥" if amount < 0 else "¥") + format(abs(amount), ",.2f")
+    return money
+
+
+@dataclass(frozen=True, slots=True)
 class BudgetDrawing:
-    """The plan and what the page draws of it (plain values, cached while its data is unchanged)."""
+    """The plan and its tables and chart as the page shows them, in one language (plain values)."""
 
-    projection: budgets.Projection
-    by_year: dict
-    by_category: list
-    year_totals: list
-    major_lines: list
-    bars: list
+    plan: budgets.Plan
+    total: str
+    year_rows: tuple  # (year, (amount by tier …), total)
+    history_years: tuple
+    history_rows: tuple  # (category label, (maintenance, repairs, … by year))
+    category_rows: tuple  # (category label, (amount by year …), total)
+    bars: tuple
+    paths: tuple  # (tier, SVG path) of the chart's bars
     chart_width: int
+    line_counts: tuple  # (year, replacements, overhauls)
+    line_count: int
 
 
-def _draw_budget(assumptions: budgets.Assumptions, this_year: int) -> BudgetDrawing:
-    projection = budgets.project(assumptions, this_year)
-    bars, width = budgets.chart(projection)
-    return BudgetDrawing(projection, projection.by_year_tier(), projection.by_category_year(),
-                         projection.year_totals(), projection.major_lines(), bars, width)
+def _draw_budget(facts: budgets.PlanFacts, assumptions: budgets.Assumptions, this_year: int) -> BudgetDrawing:
+    projection = budgets.Projection(budgets.plan_for(facts, assumptions, this_year))
+    shown = money_formatter()
+    by_year, tiers = projection.by_year_tier(), list(budgets.Tier)
+    totals = [sum(by_year[year].values(), budgets.ZERO) for year in projection.years]
+    year_rows = tuple((year, tuple(shown(by_year[year][tier]) for tier in tiers), shown(total))
+                      for year, total in zip(projection.years, totals))
+    history = projection.history
+    bars, width = budgets.chart(projection, by_year)
+    return BudgetDrawing(
+        projection.plan, shown(sum(totals, budgets.ZERO)), year_rows,
+        tuple(cell.year for cell in history[0].cells) if history else (),
+        tuple((str(label(row.category)), tuple(shown(amount) for cell in row.cells
+                                               for amount in (cell.maintenance, cell.repairs))) for row in history),
+        tuple((str(label(category)), tuple(map(shown, values)), shown(total))
+              for category, values, total in projection.by_category_year()),
+        tuple(bars), budgets.chart_paths(bars), width,
+        tuple((year, counts[budgets.Tier.MAJOR], counts[budgets.Tier.MEDIUM])
+              for year, counts in sorted(projection.plan.counts_by_year().items())),
+        projection.plan.line_count(),
+    )
 
 
 def _budget_drawing() -> BudgetDrawing:
     now = timeutil.now()
     assumptions = budgets.Assumptions.from_config(current_app.config, now.date())
-    return cached(BUDGET_DATA, ("equipment.budget", assumptions, now.year),
-                  lambda: _draw_budget(assumptions, now.year))
+    tokens = read_tokens(BUDGET_DATA)
+    facts = cached_facts(BUDGET_DATA, "equipment.plan", budgets.register_facts, tokens=tokens)
+    return cached(BUDGET_DATA, ("equipment.budget", assumptions, now.year, str(get_locale())),
+                  lambda: _draw_budget(facts, assumptions, now.year), tokens=tokens)
 
 
 @bp.route("/budget")
@@ -618,21 +659,30 @@ def _budget_drawing() -> BudgetDrawing:
 @roles_required(*EDITORS)
 def budget():
     drawing = _budget_drawing()
-    page = paginate_lines(drawing.major_lines)
-    return _page("equipment/budget.html", projection=drawing.projection, by_year=drawing.by_year,
-                 by_category=drawing.by_category, year_totals=drawing.year_totals, bars=drawing.bars,
-                 chart_width=drawing.chart_width, chart_height=budgets.CHART_HEIGHT, bar_width=budgets.BAR_WIDTH,
-                 Tier=budgets.Tier, page=page)
+    return _page("equipment/budget.html", drawing=drawing, a=drawing.plan.assumptions,
+                 chart_height=budgets.CHART_HEIGHT, bar_width=budgets.BAR_WIDTH, Tier=budgets.Tier)
 
 
-def paginate_lines(items: list) -> ListPage:
-    return ListPage.of(items, arg_page(), current_app.config["PAGE_SIZE"])
+@bp.route("/budget/lines")
+@kept_page(BUDGET_DATA, signed_in=True)
+@roles_required(*EDITORS)
+def budget_lines():
+    """The plan's replacements and overhauls with their reasons, a page at a time (of one year, or all)."""
+    drawing = _budget_drawing()
+    plan, year = drawing.plan, arg_int("year", minimum=1000, maximum=9999)
+    number, size = arg_page(), current_app.config["PAGE_SIZE"]
+    shown = money_formatter()
+    lines = [(line.year, line.asset, line.tier, shown(line.amount), line.reasons)
+             for line in plan.lines((number - 1) * size, number * size, year)]
+    return _page("equipment/budget_lines.html", a=plan.assumptions, year=year, years=drawing.bars,
+                 page=ListPage(lines, number, size, plan.line_count(year)))
 
 
 @bp.route("/budget.xlsx")
 @roles_required(*EDITORS)
 def budget_export():
-    projection = _budget_drawing().projection
+    drawing = _budget_drawing()
+    projection = budgets.Projection(drawing.plan)
     from io import BytesIO
 
     places = budgets.plan_places({line.asset.id for line in projection.lines})
