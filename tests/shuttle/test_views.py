@@ -174,12 +174,12 @@ def test_another_date_is_drawn_from_the_kept_timetable(client, line, clock, coun
     assert "07:20" in html and "17:30" in html and "13908250001" not in html
     assert not _reads(other_day, "shuttle_route") and not _reads(other_day, "shuttle_trip")
     assert not _reads(other_day, "shuttle_vehicle"), other_day.statements
-    # Tokens; the exceptions and notices of the coming days; the calendar, in two stretches of days.
-    assert other_day.count == 5, other_day.statements
+    # Tokens; the calendar, in two stretches of days.
+    assert other_day.count == 3, other_day.statements
     cache.forget_drawings()
-    with count_queries() as far_day:  # beyond the coming days: its own exceptions, notices and calendar
+    with count_queries() as far_day:  # beyond the coming days: its own day of the calendar
         assert "07:20" in client.get("/shuttle/?day=2027-03-03").get_data(as_text=True)
-    assert far_day.count == 7 and not _reads(far_day, "shuttle_trip"), far_day.statements
+    assert far_day.count == 3 and not _reads(far_day, "shuttle_trip"), far_day.statements
 
 
 def test_a_change_to_the_timetable_shows_at_once(client, line, clock):
@@ -202,6 +202,8 @@ def test_a_change_to_the_timetable_shows_at_once(client, line, clock):
     db.session.commit()
     html = client.get("/shuttle/").get_data(as_text=True)
     assert "改道" in html and "绕行" not in html
+    line.exception(date(2026, 12, 9), ExceptionKind.NO_SERVICE, note="道路施工停运")
+    assert "道路施工停运" in client.get("/shuttle/?day=2026-12-09").get_data(as_text=True)
 
 # --- administration --------------------------------------------------------------------------
 

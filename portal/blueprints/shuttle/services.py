@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import timeutil
@@ -316,10 +316,29 @@ class Notice:
 
 @dataclass(frozen=True, slots=True)
 class TimetableFacts:
-    """The active routes (in order, with their stops) and their trips (by time), whatever the day."""
+    """The shuttle's data whatever the day: the active routes (in order, with their stops) and
+    their trips (by time), and every dated exception and notice (a few a month), found by date."""
 
     routes: tuple[Route, ...]
     trips: tuple[Trip, ...]
+    exceptions: dict[date, tuple[DayException, ...]]  # each day's by id
+    notices: tuple[Notice, ...]  # by first day, then id
+
+
+_EXCEPTION = ServiceException.__table__
+_VEHICLE = ShuttleVehicle.__table__
+_NOTICE = ShuttleNotice.__table__
+_EVERY_EXCEPTION = (
+    select(_EXCEPTION.c.id, _EXCEPTION.c.day, _EXCEPTION.c.kind, _EXCEPTION.c.route_id, _EXCEPTION.c.trip_id,
+           _EXCEPTION.c.departs_at, _EXCEPTION.c.vehicle_id, _VEHICLE.c.plate, _EXCEPTION.c.note)
+    .outerjoin_from(_EXCEPTION, _VEHICLE, _EXCEPTION.c.vehicle_id == _VEHICLE.c.id)
+    .order_by(_EXCEPTION.c.id)
+)
+_EVERY_NOTICE = (
+    select(_NOTICE.c.id, _NOTICE.c.kind, _NOTICE.c.message, _NOTICE.c.route_id, _NOTICE.c.trip_id,
+           _NOTICE.c.starts_on, _NOTICE.c.ends_on)
+    .order_by(_NOTICE.c.starts_on, _NOTICE.c.id)
+)
 
 
 def _timetable_facts() -> TimetableFacts:
@@ -336,45 +355,32 @@ def _timetable_facts() -> TimetableFacts:
         bus = buses.setdefault(trip.vehicle_id, Bus(trip.vehicle.id, trip.vehicle.plate))
         trips.append(Trip(trip.id, trip.route_id, routes[trip.route_id], trip.direction, trip.departs_at,
                           trip.vehicle_id, bus, trip.pattern, trip.note))
-    return TimetableFacts(tuple(routes.values()), tuple(trips))
+    connection = db.session.connection()
+    exceptions: dict[date, list[DayException]] = defaultdict(list)
+    for row in connection.execute(_EVERY_EXCEPTION):
+        vehicle = Bus(row.vehicle_id, row.plate) if row.vehicle_id is not None else None
+        exceptions[row.day].append(
+            DayException(row.id, row.day, row.kind, row.route_id, row.trip_id, row.departs_at, vehicle, row.note)
+        )
+    notices = tuple(Notice(*row) for row in connection.execute(_EVERY_NOTICE))
+    return TimetableFacts(tuple(routes.values()), tuple(trips),
+                          {day: tuple(found) for day, found in exceptions.items()}, notices)
 
 
 def timetable_facts() -> TimetableFacts:
     return cached_facts(("shuttle",), "shuttle.timetable", _timetable_facts)
 
 
-_EXCEPTION = ServiceException.__table__
-_VEHICLE = ShuttleVehicle.__table__
-_NOTICE = ShuttleNotice.__table__
-_DAYS_EXCEPTIONS = (
-    select(_EXCEPTION.c.id, _EXCEPTION.c.day, _EXCEPTION.c.kind, _EXCEPTION.c.route_id, _EXCEPTION.c.trip_id,
-           _EXCEPTION.c.departs_at, _EXCEPTION.c.vehicle_id, _VEHICLE.c.plate, _EXCEPTION.c.note)
-    .outerjoin_from(_EXCEPTION, _VEHICLE, _EXCEPTION.c.vehicle_id == _VEHICLE.c.id)
-    .where(_EXCEPTION.c.day.between(bindparam("start"), bindparam("end")))
-    .order_by(_EXCEPTION.c.id)
-)
-_DAYS_NOTICES = (
-    select(_NOTICE.c.id, _NOTICE.c.kind, _NOTICE.c.message, _NOTICE.c.route_id, _NOTICE.c.trip_id,
-           _NOTICE.c.starts_on, _NOTICE.c.ends_on)
-    .where(_NOTICE.c.starts_on <= bindparam("end"), _NOTICE.c.ends_on >= bindparam("start"))
-    .order_by(_NOTICE.c.starts_on, _NOTICE.c.id)
-)
-
-
 def public_schedule(start: date, end: date) -> Schedule:
-    """:func:`load_schedule` as plain values: the kept timetable facts, and two
-    queries for the exceptions and notices of ``start``..``end``."""
+    """:func:`load_schedule` as plain values, from the kept :class:`TimetableFacts`:
+    no query but the calendar's."""
     facts = timetable_facts()
-    connection = db.session.connection()
-    span = {"start": start, "end": end}
-    exceptions: dict[date, list[DayException]] = defaultdict(list)
-    for row in connection.execute(_DAYS_EXCEPTIONS, span):
-        vehicle = Bus(row.vehicle_id, row.plate) if row.vehicle_id is not None else None
-        exceptions[row.day].append(
-            DayException(row.id, row.day, row.kind, row.route_id, row.trip_id, row.departs_at, vehicle, row.note)
-        )
-    notices = [Notice(*row) for row in connection.execute(_DAYS_NOTICES, span)]
-    return Schedule(start, end, list(facts.routes), list(facts.trips), {}, dict(exceptions), notices)
+    exceptions = {}
+    for day in (start + timedelta(days=n) for n in range((end - start).days + 1)):
+        if day in facts.exceptions:
+            exceptions[day] = list(facts.exceptions[day])
+    notices = [n for n in facts.notices if n.starts_on <= end and n.ends_on >= start]
+    return Schedule(start, end, list(facts.routes), list(facts.trips), {}, exceptions, notices)
 
 
 # --- what a day looks like -------------------------------------------------------------------
