@@ -256,3 +256,21 @@ def test_a_login_does_not_invalidate_the_directory(client, small_building, make_
     user.phone_ext = "5999"
     db.session.commit()
     assert db.session.get(SearchKeyVersion, 1).token != token
+
+
+def test_a_unit_lead_lists_its_services_from_the_kept_guide(client, small_building, create_item, count_queries):
+    from portal import cache
+
+    renshe = small_building.renshe
+    for name in ("社保卡申领", "失业登记", "养老保险转移"):
+        create_item(renshe, name)
+    hx_search(client, "人社局")  # the guide is read once and kept
+    cache.forget_drawings()
+    with count_queries() as counted:
+        fragment = hx_search(client, "人社局")
+    assert all(name in fragment for name in ("社保卡申领", "失业登记", "养老保险转移"))
+    assert not [s for s in counted.statements if "FROM guide_item" in s], counted.statements
+    # Tokens; the search keys' version; the unit's rooms; the unit.
+    assert counted.count == 4, counted.statements
+    create_item(renshe, "就业困难认定")  # a new service shows at once
+    assert "就业困难认定" in hx_search(client, "人社局")

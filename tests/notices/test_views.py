@@ -298,3 +298,15 @@ def test_the_list_loads_units_without_one_query_per_notice(client, create_notice
     with count_queries() as many:
         client.get("/notices/")
     assert many.count == few.count, "\n".join(many.statements)
+
+
+def test_the_home_panel_reads_its_notices_and_their_units_in_one_statement(client, create_notice, make_unit,
+                                                                           count_queries):
+    create_notice(title="甲公告", unit=make_unit(short_name="甲办"))
+    create_notice(title="乙公告", unit=make_unit(name="乙局全称", short_name=""))
+    with count_queries() as counted:
+        html = client.get("/").get_data(as_text=True)
+    assert "甲办" in html and "乙局全称" in html  # the short name, else the name
+    assert len([s for s in counted.statements if "FROM notice" in s]) == 1, counted.statements
+    create_notice(title="丙公告", unit=make_unit(short_name="丙办"))
+    assert "丙公告" in client.get("/").get_data(as_text=True)  # a new notice shows at once

@@ -19,6 +19,7 @@ from portal.blueprints.shuttle.models import (
     ShuttleTrip,
     ShuttleVehicle,
 )
+from portal import cache
 from portal.db import db
 from portal.models import AuditLog
 from tests.access import ROLES
@@ -156,6 +157,53 @@ def test_timetable_page_queries_do_not_grow_with_trips(client, line, clock, coun
         assert client.get("/shuttle/").status_code == 200
     assert more.count == few.count <= 7, more.statements  # schedule (5), buses, and nothing per trip
 
+
+
+def _reads(counter, table: str) -> list[str]:
+    return [s for s in counter.statements if f"FROM {table}" in s]
+
+
+def test_another_date_is_drawn_from_the_kept_timetable(client, line, clock, count_queries):
+    clock(2026, 12, 2, 7, 0)
+    line.trip(OUT, "07:20")
+    line.trip(BACK, "17:30", bus=1)
+    assert client.get("/shuttle/").status_code == 200  # keeps the routes, trips and buses as facts
+    cache.forget_drawings()  # what a request for another date finds: no drawing, the facts
+    with count_queries() as other_day:
+        html = client.get("/shuttle/?day=2026-12-09").get_data(as_text=True)
+    assert "07:20" in html and "17:30" in html and "13908250001" not in html
+    assert not _reads(other_day, "shuttle_route") and not _reads(other_day, "shuttle_trip")
+    assert not _reads(other_day, "shuttle_vehicle"), other_day.statements
+    # Tokens; the calendar, in two stretches of days.
+    assert other_day.count == 3, other_day.statements
+    cache.forget_drawings()
+    with count_queries() as far_day:  # beyond the coming days: its own day of the calendar
+        assert "07:20" in client.get("/shuttle/?day=2027-03-03").get_data(as_text=True)
+    assert far_day.count == 3 and not _reads(far_day, "shuttle_trip"), far_day.statements
+
+
+def test_a_change_to_the_timetable_shows_at_once(client, line, clock):
+    clock(2026, 12, 2, 7, 0)
+    trip = line.trip(OUT, "07:20")
+    assert "08:40" not in client.get("/shuttle/").get_data(as_text=True)
+    line.trip(OUT, "08:40")
+    assert "08:40" in client.get("/shuttle/").get_data(as_text=True)
+    line.buses[0].plate = "川J·X9999"
+    db.session.commit()
+    assert "川J·X9999" in client.get("/shuttle/").get_data(as_text=True)
+    line.route.route_stops[-1].stop.name = "新中心"
+    db.session.commit()
+    assert "新中心" in client.get("/shuttle/?day=2026-12-09").get_data(as_text=True)
+    notice = ShuttleNotice(message="绕行", trip=trip, starts_on=date(2026, 12, 2), ends_on=date(2026, 12, 2))
+    db.session.add(notice)
+    db.session.commit()
+    assert "绕行" in client.get("/shuttle/").get_data(as_text=True)
+    notice.message = "改道"
+    db.session.commit()
+    html = client.get("/shuttle/").get_data(as_text=True)
+    assert "改道" in html and "绕行" not in html
+    line.exception(date(2026, 12, 9), ExceptionKind.NO_SERVICE, note="道路施工停运")
+    assert "道路施工停运" in client.get("/shuttle/?day=2026-12-09").get_data(as_text=True)
 
 # --- administration --------------------------------------------------------------------------
 

@@ -351,6 +351,8 @@ class _Loaded:
 
 
 _indexes: dict[Any, _Loaded] = {}
+# Built once: read on every search.
+_VERSION = select(SearchKeyVersion.token, SearchKeyVersion.epoch).where(SearchKeyVersion.id == 1)
 _reload_lock = threading.Lock()
 
 
@@ -363,7 +365,7 @@ def key_index() -> tuple[str | None, KeyIndex]:
     and the synonym table; after a rebuild or repair (a new epoch), everything.
     """
     database = db.engine.url  # hashable; one index per database
-    row = db.session.execute(select(SearchKeyVersion.token, SearchKeyVersion.epoch).where(SearchKeyVersion.id == 1)).first()
+    row = db.session.execute(_VERSION).first()
     token, epoch = (row[0], row[1]) if row is not None else (None, "")
     cached = _indexes.get(database)
     if token is not None and cached is not None and cached.token == token:

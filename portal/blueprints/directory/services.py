@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 
 from portal import audit
@@ -25,7 +25,7 @@ from portal.blueprints.directory.search import (
     normalize,
 )
 from portal.blueprints.guide.models import GuideItem
-from portal.blueprints.guide.services import category_order
+from portal.blueprints.guide.services import ListedItem, category_order, guide_facts
 from portal.blueprints.rooms.services import BOOKABLE_KINDS, meetings_ahead
 from portal.capabilities import FloorPlanLayer, PlanAnnotations, RoomMark
 from portal.db import db
@@ -206,7 +206,7 @@ class UnitLead:
     """The unit a query names (人社局, 医保, 民政局), shown first with its guide items under it."""
 
     unit: ResultItem
-    services: list[GuideItem]
+    services: list[ListedItem]
     service_total: int
 
 
@@ -223,12 +223,10 @@ def lead_with_unit(results: Any, sections: list[ResultSection]) -> UnitLead | No
         return None
     unit_item = section.items.pop(0)
     section.total -= 1
-    unit_id = unit_item.obj.id
-    services = list(db.session.scalars(
-        select(GuideItem).where(GuideItem.unit_id == unit_id)
-        .order_by(category_order(), GuideItem.category, GuideItem.name).limit(LEAD_SERVICES)
-    ))
-    total = db.session.scalar(select(func.count()).select_from(GuideItem).where(GuideItem.unit_id == unit_id)) or 0
+    # The unit's items in the guide's order, from the guide kept as facts (see guide.services.guide_facts).
+    listed = guide_facts().by_unit.get(unit_item.obj.id, ())
+    services = list(listed[:LEAD_SERVICES])
+    total = len(listed)
     shown = {item.id for item in services}
     for other in sections:
         if other.kind == "guide":
@@ -239,14 +237,41 @@ def lead_with_unit(results: Any, sections: list[ResultSection]) -> UnitLead | No
     return UnitLead(unit_item, services, total)
 
 
+# Built once, with the hits' ids bound: the results are read on every search.
+_IDS = bindparam("ids", expanding=True)
+_UNIT_PLACES = (
+    select(Room.unit_id, Building.sort_order, Building.id, Building.name, Floor.level, Floor.label, Room.number)
+    .join(Floor, Room.floor_id == Floor.id)
+    .join(Building, Floor.building_id == Building.id)
+    .where(Room.unit_id.in_(_IDS))
+)
+_FLOOR_OCCUPANTS = (
+    select(Room.floor_id, Unit.id, Unit.short_name, Unit.name)
+    .join(Unit, Room.unit_id == Unit.id)
+    .where(Room.floor_id.in_(_IDS))
+    .order_by(Room.floor_id, Unit.sort_order, Unit.id)
+)
+# The objects behind some hits (only what their line in the results shows).
+_HITS = {
+    "unit": select(Unit).where(Unit.id.in_(_IDS)),
+    "guide": select(GuideItem).options(
+        joinedload(GuideItem.unit), joinedload(GuideItem.room).joinedload(Room.floor).joinedload(Floor.building)
+    ).where(GuideItem.id.in_(_IDS)),
+    "floor": select(Floor).options(joinedload(Floor.building)).where(Floor.id.in_(_IDS)),
+    "room": select(Room).options(
+        joinedload(Room.floor).joinedload(Floor.building), joinedload(Room.unit)
+    ).where(Room.id.in_(_IDS)),
+    "staff": select(User).options(
+        joinedload(User.unit),
+        joinedload(User.office_room).joinedload(Room.floor).joinedload(Floor.building),
+        lazyload(User.role_rows),  # roles are not shown
+    ).where(User.id.in_(_IDS), User.active.is_(True), User.unit_id.is_not(None)),
+}
+
+
 def _unit_places(unit_ids: list[int]) -> dict[int, str]:
     """``rooms_summary`` for each unit, from one query of plain rows."""
-    rows = db.session.execute(
-        select(Room.unit_id, Building.sort_order, Building.id, Building.name, Floor.level, Floor.label, Room.number)
-        .join(Floor, Room.floor_id == Floor.id)
-        .join(Building, Floor.building_id == Building.id)
-        .where(Room.unit_id.in_(unit_ids))
-    )
+    rows = db.session.execute(_UNIT_PLACES, {"ids": unit_ids})
     by_unit: dict[int, list[tuple[tuple[int, int, int], str, str]]] = {}
     for unit_id, order, building_id, building, level, label, number in rows:
         by_unit.setdefault(unit_id, []).append(((order, building_id, level), f"{building} {label or f'{level}F'}", number))
@@ -254,12 +279,7 @@ def _unit_places(unit_ids: list[int]) -> dict[int, str]:
 
 
 def _floor_occupants(floor_ids: list[int]) -> dict[int, str]:
-    rows = db.session.execute(
-        select(Room.floor_id, Unit.id, Unit.short_name, Unit.name)
-        .join(Unit, Room.unit_id == Unit.id)
-        .where(Room.floor_id.in_(floor_ids))
-        .order_by(Room.floor_id, Unit.sort_order, Unit.id)
-    )
+    rows = db.session.execute(_FLOOR_OCCUPANTS, {"ids": floor_ids})
     names: dict[int, list[str]] = {}
     for floor_id, _unit_id, short_name, name in rows:
         label = short_name or name
@@ -270,30 +290,11 @@ def _floor_occupants(floor_ids: list[int]) -> dict[int, str]:
 
 def _load(kind: str, ids: list[int]) -> tuple[dict[int, Any], dict[int, str]]:
     """The objects behind some hits (only what their line in the results shows), and details."""
-    details: dict[int, str] = {}
-    if kind == "unit":
-        query = select(Unit).where(Unit.id.in_(ids))
-        details = _unit_places(ids)
-    elif kind == "guide":
-        query = select(GuideItem).options(
-            joinedload(GuideItem.unit), joinedload(GuideItem.room).joinedload(Room.floor).joinedload(Floor.building)
-        ).where(GuideItem.id.in_(ids))
-    elif kind == "floor":
-        query = select(Floor).options(joinedload(Floor.building)).where(Floor.id.in_(ids))
-        details = _floor_occupants(ids)
-    elif kind == "room":
-        query = select(Room).options(
-            joinedload(Room.floor).joinedload(Floor.building), joinedload(Room.unit)
-        ).where(Room.id.in_(ids))
-    elif kind == "staff":
-        query = select(User).options(
-            joinedload(User.unit),
-            joinedload(User.office_room).joinedload(Room.floor).joinedload(Floor.building),
-            lazyload(User.role_rows),  # roles are not shown
-        ).where(User.id.in_(ids), User.active.is_(True), User.unit_id.is_not(None))
-    else:
+    query = _HITS.get(kind)
+    if query is None:
         raise ValueError(kind)
-    return {obj.id: obj for obj in db.session.scalars(query).unique()}, details
+    details = _unit_places(ids) if kind == "unit" else _floor_occupants(ids) if kind == "floor" else {}
+    return {obj.id: obj for obj in db.session.scalars(query, {"ids": ids}).unique()}, details
 
 
 def load_hits(kind: str, hits: Sequence[Hit]) -> list[ResultItem]:

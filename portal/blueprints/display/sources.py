@@ -21,7 +21,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from portal.blueprints.notices.models import Audience
-from portal.blueprints.notices.services import current_notices, excerpt
+from portal.blueprints.notices.services import current_notice_list, excerpt
 from portal.blueprints.rooms import services as rooms_services
 from portal.blueprints.shuttle import services as shuttle_services
 from portal.labels import LabelledEnum
@@ -147,10 +147,10 @@ def public_notices(now: datetime, limit: int = NOTICE_LIMIT) -> list[DisplayNoti
             title=n.title,
             excerpt=excerpt(n.body, NOTICE_EXCERPT),
             pinned=n.pinned,
-            unit=n.unit.short_name or n.unit.name,
+            unit=n.unit,
             published=n.publish_at.date(),
         )
-        for n in current_notices(now, frozenset({Audience.PUBLIC}), limit=limit)
+        for n in current_notice_list(now, frozenset({Audience.PUBLIC}), limit)
     ]
 
 

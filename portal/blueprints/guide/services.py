@@ -11,10 +11,11 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import contains_eager, joinedload, load_only
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import audit
 from portal.blueprints.guide.models import GuideItem
+from portal.cache import cached_facts
 from portal.db import db
 from portal.models import Building, Floor, Room, RoomKind, Unit, User
 from portal.paging import PageNavigation
@@ -118,66 +119,119 @@ def pack_categories(counts: list[tuple[str, int]], per_page: int) -> list[list[S
     return pages
 
 
-# What the list shows of an item (guide/_item_list.html): not its materials,
-# steps and notes.
-LISTED_FIELDS = (GuideItem.name, GuideItem.category, GuideItem.unit_id, GuideItem.room_id, GuideItem.window,
-                 GuideItem.promised_days)
+@dataclass(frozen=True, slots=True)
+class ListedUnit:
+    id: int
+    name: str
+    short_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListedRoom:
+    label: str  # 主楼 305
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListedItem:
+    """What the guide's list shows of an item (guide/_item_list.html), as a plain value."""
+
+    id: int
+    name: str
+    category: str
+    unit_id: int
+    unit: ListedUnit
+    room: ListedRoom | None
+    window: str | None
+    promised_days: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class GuideFacts:
+    """The whole guide as the public list shows it, whatever the filter or page: kept
+    (portal.cache.cached_facts) until the guide or the building changes."""
+
+    categories: tuple[tuple[str, int], ...]  # in the guide's order, with their counts
+    units: tuple[tuple[int, str, str, int], ...]  # units with items: id, name, short name, count
+    every_unit: dict[int, ListedUnit]
+    by_category: dict[str, tuple[ListedItem, ...]]  # each in the list's order
+    by_unit: dict[int, tuple[ListedItem, ...]]
+
+
+_LISTED_ITEMS = (
+    select(GuideItem.id, GuideItem.name, GuideItem.category, GuideItem.unit_id, GuideItem.window,
+           GuideItem.promised_days, Room.id.label("room_id"), Building.name.label("building_name"), Room.number,
+           Room.name.label("room_name"))
+    .join(Unit, GuideItem.unit_id == Unit.id)
+    .outerjoin(Room, GuideItem.room_id == Room.id)
+    .outerjoin(Floor, Room.floor_id == Floor.id)
+    .outerjoin(Building, Floor.building_id == Building.id)
+    .order_by(category_order(), GuideItem.category, Unit.sort_order, GuideItem.name, GuideItem.id)
+)
+_EVERY_UNIT = select(Unit.id, Unit.name, Unit.short_name).order_by(Unit.sort_order, Unit.id)
+
+
+def _guide_facts() -> GuideFacts:
+    connection = db.session.connection()
+    every_unit = {row.id: ListedUnit(row.id, row.name, row.short_name) for row in connection.execute(_EVERY_UNIT)}
+    by_category: dict[str, list[ListedItem]] = {}
+    by_unit: dict[int, list[ListedItem]] = {}
+    for row in connection.execute(_LISTED_ITEMS):
+        room = ListedRoom(f"{row.building_name} {row.number}", row.room_name) if row.room_id is not None else None
+        item = ListedItem(row.id, row.name, row.category, row.unit_id, every_unit[row.unit_id], room, row.window,
+                          row.promised_days)
+        by_category.setdefault(item.category, []).append(item)
+        by_unit.setdefault(item.unit_id, []).append(item)
+    return GuideFacts(
+        categories=tuple((name, len(items)) for name, items in by_category.items()),
+        units=tuple((unit.id, unit.name, unit.short_name, len(by_unit[unit.id]))
+                    for unit in every_unit.values() if unit.id in by_unit),
+        every_unit=every_unit,
+        by_category={name: tuple(items) for name, items in by_category.items()},
+        by_unit={unit_id: tuple(items) for unit_id, items in by_unit.items()},
+    )
+
+
+def guide_facts() -> GuideFacts:
+    return cached_facts(("building", "guide"), "guide.list", _guide_facts)
 
 
 @dataclass(frozen=True)
 class GuideIndex:
     page: GroupedPage
-    categories: list[tuple[str, int]]
-    units: list[tuple[int, str, str, int]]
-    selected_unit: Unit | None
+    categories: tuple[tuple[str, int], ...]
+    units: tuple[tuple[int, str, str, int], ...]
+    selected_unit: ListedUnit | None
 
 
 def guide_index(*, category: str, unit_id: int | None, page: int, per_page: int) -> GuideIndex:
     """The public guide: every category with its count, the units with theirs, and
-    one page of items (see :func:`pack_categories`)."""
-    categories = [tuple(row) for row in db.session.execute(
-        select(GuideItem.category, func.count()).group_by(GuideItem.category).order_by(category_order(), GuideItem.category)
-    )]
-    # Counted on the unit index alone, then joined to the few units.
-    per_unit = select(GuideItem.unit_id, func.count().label("n")).group_by(GuideItem.unit_id).subquery()
-    units = [tuple(row) for row in db.session.execute(
-        select(Unit.id, Unit.name, Unit.short_name, per_unit.c.n)
-        .join(per_unit, per_unit.c.unit_id == Unit.id)
-        .order_by(Unit.sort_order, Unit.id)
-    )]
-    if category or unit_id:
-        counted = select(GuideItem.category, func.count()).group_by(GuideItem.category)
-        if category:
-            counted = counted.where(GuideItem.category == category)
-        if unit_id:
-            counted = counted.where(GuideItem.unit_id == unit_id)
-        counts = [(name, n) for name, n in db.session.execute(counted.order_by(category_order(), GuideItem.category))]
+    one page of items (see :func:`pack_categories`), drawn from the kept :class:`GuideFacts`."""
+    facts = guide_facts()
+
+    def listed(name: str) -> list[ListedItem]:
+        items = facts.by_category.get(name, ())
+        return [item for item in items if item.unit_id == unit_id] if unit_id else list(items)
+
+    if category:
+        counts = [(category, n) for n in [len(listed(category))] if n]
+    elif unit_id:
+        in_order: dict[str, int] = {}
+        for item in facts.by_unit.get(unit_id, ()):
+            in_order[item.category] = in_order.get(item.category, 0) + 1
+        counts = [(name, in_order[name]) for name, _ in facts.categories if name in in_order]
     else:  # unfiltered, the page's categories are the sidebar's
-        counts = list(categories)
+        counts = list(facts.categories)
     pages = pack_categories(counts, per_page)
-    groups: list[tuple[str, list[GuideItem]]] = []
+    groups: list[tuple[str, list[ListedItem]]] = []
     if 1 <= page <= len(pages):
-        slices = pages[page - 1]
-        query = (
-            select(GuideItem)
-            .join(Unit, GuideItem.unit_id == Unit.id)
-            .options(load_only(*LISTED_FIELDS), contains_eager(GuideItem.unit),
-                     joinedload(GuideItem.room).joinedload(Room.floor).joinedload(Floor.building))
-            .where(GuideItem.category.in_([part.category for part in slices]))
-            .order_by(category_order(), GuideItem.category, Unit.sort_order, GuideItem.name, GuideItem.id)
-        )
-        if unit_id:
-            query = query.where(GuideItem.unit_id == unit_id)
-        if len(slices) == 1 and slices[0].start:  # a later page of a large category
-            query = query.offset(slices[0].start)
-        query = query.limit(sum(part.count for part in slices))
-        by_category: dict[str, list[GuideItem]] = {}
-        for item in db.session.scalars(query):
-            by_category.setdefault(item.category, []).append(item)
-        groups = [(part.category, by_category[part.category]) for part in slices if part.category in by_category]
+        for part in pages[page - 1]:
+            items = listed(part.category)[part.start:part.start + part.count]
+            if items:
+                groups.append((part.category, items))
     total = sum(n for _, n in counts)
-    selected_unit = db.session.get(Unit, unit_id) if unit_id else None
-    return GuideIndex(GroupedPage(groups, page, max(1, len(pages)), total), categories, units, selected_unit)
+    selected_unit = facts.every_unit.get(unit_id) if unit_id else None
+    return GuideIndex(GroupedPage(groups, page, max(1, len(pages)), total), facts.categories, facts.units, selected_unit)
 
 
 RELATED_ITEMS = 10

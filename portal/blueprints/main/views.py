@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.blueprints import home_panels, public_home_areas
 from portal.blueprints.main import bp
 from portal.blueprints.main.services import building_overview
-from portal.cache import cached, kept_page
+from portal.cache import cached_facts, kept_page
 from portal.db import db
 from portal.extensions import csrf
 from portal.htmx import redirect_to, render
@@ -19,11 +19,11 @@ from portal.signals import language_chosen
 @bp.route("/")
 @kept_page(public_home_areas)
 def home():
-    # Assembled from cached blocks like the display: the overview is drawn once per
-    # change of the building data; capabilities' panels cache their own. A visitor
+    # Assembled from cached blocks like the display: the overview's figures are kept as facts
+    # until the building data change; capabilities' panels cache their own. A visitor
     # who has not logged in gets no session cookie here (see base.html), so a proxy may
     # cache it, and so does the portal: the whole page, for all visitors.
-    overview = cached(("building",), "home-overview", building_overview)
+    overview = cached_facts(("building",), "home-overview", building_overview)
     return render(
         "main/home.html",
         buildings=overview.buildings,

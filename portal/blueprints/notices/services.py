@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal import audit
@@ -72,6 +72,41 @@ def current_notices(now: datetime, audiences: frozenset[Audience], limit: int | 
         query = query.limit(limit)
     return list(db.session.scalars(query))
 
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentNotice:
+    """A current notice as the home page's panel and the lobby display list it."""
+
+    id: int
+    title: str
+    body: str
+    audience: Audience
+    pinned: bool
+    publish_at: datetime
+    unit: str  # the unit's short name, or its name
+
+
+_NOTICE = Notice.__table__
+_UNIT = Unit.__table__
+# Built once: the lists on every home page and display are read with new values only.
+_CURRENT_NOTICES = (
+    select(_NOTICE.c.id, _NOTICE.c.title, _NOTICE.c.body, _NOTICE.c.audience, _NOTICE.c.pinned,
+           _NOTICE.c.publish_at, _UNIT.c.short_name, _UNIT.c.name)
+    .join_from(_NOTICE, _UNIT, _NOTICE.c.unit_id == _UNIT.c.id)
+    .where(_NOTICE.c.withdrawn_at.is_(None), _NOTICE.c.publish_at <= bindparam("now"),
+           _NOTICE.c.expires_at > bindparam("now"), _NOTICE.c.audience.in_(bindparam("audiences", expanding=True)))
+    .order_by(_NOTICE.c.pinned.desc(), _NOTICE.c.publish_at.desc(), _NOTICE.c.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def current_notice_list(now: datetime, audiences: frozenset[Audience], limit: int) -> list[CurrentNotice]:
+    """The first ``limit`` of :func:`current_notices`, as plain values."""
+    rows = db.session.connection().execute(
+        _CURRENT_NOTICES, {"now": now, "audiences": sorted(audiences), "limit": limit}
+    )
+    return [CurrentNotice(*row[:6], row.short_name or row.name) for row in rows]
 
 # ---------------------------------------------------------------- who reads and who manages
 

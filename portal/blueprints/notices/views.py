@@ -14,7 +14,7 @@ from portal.blueprints.notices.models import Audience, Notice
 from portal.blueprints.notices.services import (
     NoticeState,
     audiences_for,
-    current_notices,
+    current_notice_list,
     current_notices_query,
     excerpt,
     is_notice_admin,
@@ -70,7 +70,7 @@ def template_helpers() -> dict:
 
 def home_panel_html() -> str:
     now = timeutil.now()
-    notices = current_notices(now, audiences_for(current_user), limit=HOME_PANEL_SIZE)
+    notices = current_notice_list(now, audiences_for(current_user), HOME_PANEL_SIZE)
     return render_template("notices/_home_panel.html", notices=notices, **template_helpers())
 
 

@@ -18,12 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import timeutil
+from portal.cache import cached_facts
 from portal.blueprints.workdays.days import DayInfo, days_info
 from portal.db import db
 
 from .models import (
     Direction,
     ExceptionKind,
+    NoticeKind,
     RouteStop,
     ServiceException,
     ServicePattern,
@@ -172,14 +174,8 @@ class Schedule:
         return [n for n in self.notices if n.applies_to(trip, day)]
 
 
-def load_schedule(start: date, end: date) -> Schedule:
-    """Four queries whatever the size: routes with their stops; the trips with
-    their buses; the exceptions; the notices. The calendar's local entries are
-    read as the days are asked about (:meth:`Schedule.day_info`).
-
-    Stops and trips are read apart: joined in one query each route's stops
-    would come back once per trip (stops × trips rows)."""
-    routes = list(
+def _active_routes() -> list[ShuttleRoute]:
+    return list(
         db.session.scalars(
             select(ShuttleRoute)
             .where(ShuttleRoute.active.is_(True))
@@ -187,7 +183,10 @@ def load_schedule(start: date, end: date) -> Schedule:
             .order_by(ShuttleRoute.sort_order, ShuttleRoute.code)
         ).unique()
     )
-    trips = list(
+
+
+def _active_trips() -> list[ShuttleTrip]:
+    return list(
         db.session.scalars(
             select(ShuttleTrip)
             .join(ShuttleRoute, ShuttleTrip.route_id == ShuttleRoute.id)
@@ -196,6 +195,20 @@ def load_schedule(start: date, end: date) -> Schedule:
             .order_by(ShuttleTrip.departs_at, ShuttleTrip.id)
         )
     )
+
+
+def load_schedule(start: date, end: date) -> Schedule:
+    """Four queries whatever the size: routes with their stops; the trips with
+    their buses; the exceptions; the notices. The calendar's local entries are
+    read as the days are asked about (:meth:`Schedule.day_info`).
+
+    Stops and trips are read apart: joined in one query each route's stops
+    would come back once per trip (stops × trips rows).
+
+    ORM objects, for the GTFS feed and the administration's checks; the public
+    pages read :func:`public_schedule`, the same schedule as plain values."""
+    routes = _active_routes()
+    trips = _active_trips()
     exceptions: dict[date, list[ServiceException]] = defaultdict(list)
     for exception in db.session.scalars(
         select(ServiceException)
@@ -212,6 +225,162 @@ def load_schedule(start: date, end: date) -> Schedule:
         )
     )
     return Schedule(start, end, routes, trips, {}, dict(exceptions), notices)
+
+
+# --- the same schedule as plain values, for the public pages -----------------------------------
+#
+# The routes, their stops and the trips with their buses do not depend on the day: they are kept as
+# facts (portal.cache.cached_facts) while the shuttle data are unchanged, and every date's timetable,
+# status and departures are drawn from them. The day's part (the calendar, the exceptions and notices
+# of the days asked about) is read per request, with statements built once.
+
+
+@dataclass(frozen=True, slots=True)
+class Bus:
+    """A bus as the public pages see it: no driver, no phone."""
+
+    id: int
+    plate: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PatternStop:
+    """A stop of a route's direction (a :class:`RouteStop` as a plain value)."""
+
+    stop_id: int
+    stop: Stop
+    minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    id: int
+    code: str
+    name: str
+    outbound: tuple[PatternStop, ...]
+    inbound: tuple[PatternStop, ...]
+
+    def pattern(self, direction: Direction) -> tuple[PatternStop, ...]:
+        return self.outbound if direction is Direction.OUTBOUND else self.inbound
+
+    direction_label = ShuttleRoute.direction_label
+
+
+@dataclass(frozen=True, slots=True)
+class Trip:
+    id: int
+    route_id: int
+    route: Route
+    direction: Direction
+    departs_at: time
+    vehicle_id: int
+    vehicle: Bus
+    pattern: ServicePattern
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class DayException:
+    """A :class:`ServiceException` as a plain value."""
+
+    id: int
+    day: date
+    kind: ExceptionKind
+    route_id: int | None
+    trip_id: int | None
+    departs_at: time | None
+    vehicle: Bus | None
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A :class:`ShuttleNotice` as a plain value."""
+
+    id: int
+    kind: NoticeKind
+    message: str
+    route_id: int | None
+    trip_id: int | None
+    starts_on: date
+    ends_on: date
+
+    applies_to = ShuttleNotice.applies_to
+
+
+@dataclass(frozen=True, slots=True)
+class TimetableFacts:
+    """The shuttle's data whatever the day: the active routes (in order, with their stops) and
+    their trips (by time), and every dated exception and notice (a few a month), found by date."""
+
+    routes: tuple[Route, ...]
+    trips: tuple[Trip, ...]
+    exceptions: dict[date, tuple[DayException, ...]]  # each day's by id
+    notices: tuple[Notice, ...]  # by first day, then id
+
+
+_EXCEPTION = ServiceException.__table__
+_VEHICLE = ShuttleVehicle.__table__
+_NOTICE = ShuttleNotice.__table__
+_EVERY_EXCEPTION = (
+    select(_EXCEPTION.c.id, _EXCEPTION.c.day, _EXCEPTION.c.kind, _EXCEPTION.c.route_id, _EXCEPTION.c.trip_id,
+           _EXCEPTION.c.departs_at, _EXCEPTION.c.vehicle_id, _VEHICLE.c.plate, _EXCEPTION.c.note)
+    .outerjoin_from(_EXCEPTION, _VEHICLE, _EXCEPTION.c.vehicle_id == _VEHICLE.c.id)
+    .order_by(_EXCEPTION.c.id)
+)
+_EVERY_NOTICE = (
+    select(_NOTICE.c.id, _NOTICE.c.kind, _NOTICE.c.message, _NOTICE.c.route_id, _NOTICE.c.trip_id,
+           _NOTICE.c.starts_on, _NOTICE.c.ends_on)
+    .order_by(_NOTICE.c.starts_on, _NOTICE.c.id)
+)
+
+
+def _timetable_facts() -> TimetableFacts:
+    routes = {}
+    for route in _active_routes():
+        patterns = [
+            tuple(PatternStop(rs.stop_id, Stop(rs.stop.id, rs.stop.name), rs.minutes) for rs in route.pattern(direction))
+            for direction in (Direction.OUTBOUND, Direction.INBOUND)
+        ]
+        routes[route.id] = Route(route.id, route.code, route.name, *patterns)
+    buses: dict[int, Bus] = {}
+    trips = []
+    for trip in _active_trips():
+        bus = buses.setdefault(trip.vehicle_id, Bus(trip.vehicle.id, trip.vehicle.plate))
+        trips.append(Trip(trip.id, trip.route_id, routes[trip.route_id], trip.direction, trip.departs_at,
+                          trip.vehicle_id, bus, trip.pattern, trip.note))
+    connection = db.session.connection()
+    exceptions: dict[date, list[DayException]] = defaultdict(list)
+    for row in connection.execute(_EVERY_EXCEPTION):
+        vehicle = Bus(row.vehicle_id, row.plate) if row.vehicle_id is not None else None
+        exceptions[row.day].append(
+            DayException(row.id, row.day, row.kind, row.route_id, row.trip_id, row.departs_at, vehicle, row.note)
+        )
+    notices = tuple(Notice(*row) for row in connection.execute(_EVERY_NOTICE))
+    return TimetableFacts(tuple(routes.values()), tuple(trips),
+                          {day: tuple(found) for day, found in exceptions.items()}, notices)
+
+
+def timetable_facts() -> TimetableFacts:
+    return cached_facts(("shuttle",), "shuttle.timetable", _timetable_facts)
+
+
+def public_schedule(start: date, end: date) -> Schedule:
+    """:func:`load_schedule` as plain values, from the kept :class:`TimetableFacts`:
+    no query but the calendar's."""
+    facts = timetable_facts()
+    exceptions = {}
+    for day in (start + timedelta(days=n) for n in range((end - start).days + 1)):
+        if day in facts.exceptions:
+            exceptions[day] = list(facts.exceptions[day])
+    notices = [n for n in facts.notices if n.starts_on <= end and n.ends_on >= start]
+    return Schedule(start, end, list(facts.routes), list(facts.trips), {}, exceptions, notices)
 
 
 # --- what a day looks like -------------------------------------------------------------------
@@ -276,13 +445,13 @@ def status_from(schedule: Schedule, day: date) -> ServiceStatus:
 def service_status(day: date) -> ServiceStatus:
     """运行 / 停运 for ``day`` and why (holiday, weekend, local note, exception,
     or an unknown calendar)."""
-    return status_from(load_schedule(day, day), day)
+    return status_from(public_schedule(day, day), day)
 
 
 def service_outlook(start: date, days: int = 7) -> list[ServiceStatus]:
     """The status of ``days`` days from ``start``, with one load."""
     end = start + timedelta(days=days - 1)
-    schedule = load_schedule(start, end)
+    schedule = public_schedule(start, end)
     return [status_from(schedule, start + timedelta(days=n)) for n in range(days)]
 
 
@@ -398,7 +567,7 @@ def timetable_from(schedule: Schedule, day: date) -> list[TimetableDirection]:
 
 def timetable(day: date) -> list[TimetableDirection]:
     """Every active route and direction as stops × trips, with how each trip runs on ``day``."""
-    return timetable_from(load_schedule(day, day), day)
+    return timetable_from(public_schedule(day, day), day)
 
 
 # --- next departures -------------------------------------------------------------------------
@@ -524,21 +693,40 @@ def next_departures(
     """The next departures across every route, from one stop or from each trip's
     first stop: tonight's, or the next service day's first trips."""
     today = timeutil.to_local(now).date()
-    schedule = load_schedule(today - timedelta(days=1), today + timedelta(days=horizon_days))
+    schedule = public_schedule(today - timedelta(days=1), today + timedelta(days=horizon_days))
     return departures_from(schedule, now, stop_id=stop_id, limit=limit)
 
 
-def active_vehicles() -> list[ShuttleVehicle]:
-    """The buses in service, for the timetable page's fleet list (phones are the page's to hide)."""
-    return list(db.session.scalars(
-        select(ShuttleVehicle).where(ShuttleVehicle.active.is_(True)).order_by(ShuttleVehicle.label, ShuttleVehicle.plate)
-    ))
+@dataclass(frozen=True, slots=True)
+class FleetBus:
+    """A bus in service as the timetable page lists it (its phone is the page's to hide)."""
+
+    label: str
+    plate: str
+    seats: int
+    driver_name: str
+    driver_phone: str
 
 
-def departure_stops(schedule: Schedule) -> list[ShuttleStop]:
+_ACTIVE_VEHICLES = (
+    select(_VEHICLE.c.label, _VEHICLE.c.plate, _VEHICLE.c.seats, _VEHICLE.c.driver_name, _VEHICLE.c.driver_phone)
+    .where(_VEHICLE.c.active.is_(True))
+    .order_by(_VEHICLE.c.label, _VEHICLE.c.plate)
+)
+
+
+def active_vehicles() -> tuple[FleetBus, ...]:
+    """The buses in service, for the timetable page's fleet list, kept while the shuttle data are unchanged."""
+    return cached_facts(
+        ("shuttle",), "shuttle.fleet",
+        lambda: tuple(FleetBus(*row) for row in db.session.connection().execute(_ACTIVE_VEHICLES)),
+    )
+
+
+def departure_stops(schedule: Schedule) -> list[Stop]:
     """Stops with at least one departure (any stop of a pattern but the last),
     in the order the buses reach them: along each route, outbound first."""
-    stops: dict[int, ShuttleStop] = {}
+    stops: dict[int, Stop] = {}
     for route in schedule.routes:
         for direction in Direction:
             for route_stop in schedule.patterns.get((route.id, direction), [])[:-1]:

@@ -24,7 +24,7 @@ from .services import (
     active_vehicles,
     departure_stops,
     departures_from,
-    load_schedule,
+    public_schedule,
     status_from,
     timetable_from,
 )
@@ -73,7 +73,7 @@ def _no_cache(response):
 def index():
     now = timeutil.now()
     today = now.date()
-    schedule = load_schedule(today - timedelta(days=1), today + timedelta(days=DEFAULT_HORIZON_DAYS))
+    schedule = public_schedule(today - timedelta(days=1), today + timedelta(days=DEFAULT_HORIZON_DAYS))
     stops = departure_stops(schedule)
     stop_id = _chosen_stop(request.args.get("stop"), {s.id for s in stops})
     stop = next((s for s in stops if s.id == stop_id), None)
@@ -83,7 +83,7 @@ def index():
         return _no_cache(render("shuttle/index.html", {DEPARTURES_TARGET: "shuttle/_departures.html"}, **departures))
 
     day, day_error = _chosen_day(request.args.get("day"), today)
-    day_schedule = schedule if schedule.start <= day <= schedule.end else load_schedule(day, day)
+    day_schedule = schedule if schedule.start <= day <= schedule.end else public_schedule(day, day)
     vehicles = active_vehicles()
     response = render(
         "shuttle/index.html",
@@ -123,7 +123,7 @@ def render_home_panel() -> str | None:
 
     def draw() -> str:
         today = minute.date()
-        schedule = load_schedule(today - timedelta(days=1), today + timedelta(days=DEFAULT_HORIZON_DAYS))
+        schedule = public_schedule(today - timedelta(days=1), today + timedelta(days=DEFAULT_HORIZON_DAYS))
         if not schedule.scheduled_trips():
             return ""
         board = departures_from(schedule, minute, limit=3)  # first: it reads the calendar from yesterday on
