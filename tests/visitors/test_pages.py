@@ -503,3 +503,51 @@ def test_home_panels(client, auth, make_user, make_entry):
     assert "预约访客" in home and "在楼访客" not in home
     login(auth, make_user, Role.PROPERTY)
     assert "预约访客" not in text(client.get("/"))
+
+
+# ---------------------------------------------------------------- the desk's facts (cold drawings)
+
+
+def _reads(counter, table: str) -> list[str]:
+    return [s for s in counter.statements if f"FROM {table} " in s or s.rstrip().endswith(f"FROM {table}")]
+
+
+def test_a_cold_desk_reads_the_visits_and_keeps_the_units_as_facts(client, auth, make_user, make_entry, units,
+                                                                     clock, count_queries, areas_on_record):
+    from portal import cache
+
+    clock(2026, 12, 3, 10, 0)
+    areas_on_record("building", "visitors", "search")
+    login(auth, make_user, Role.SECURITY)
+    make_entry(1, name="访客甲", unit_id=units["czj"].id)
+    assert 'value="县财政局"' in text(client.get("/visitors/"))  # keeps the units with their hints
+    clock(2026, 12, 3, 10, 7)  # another minute: every drawing is made again
+    for path, statements in (("/visitors/", 7), ("/visitors/on-site", 5)):
+        cache.forget_drawings()  # as the benchmark's cold request, or another page of the lists
+        with count_queries() as cold:
+            page = text(client.get(path))
+        assert "访客甲" in page and not _reads(cold, "unit"), cold.statements
+        # The data versions, the account, (today's expected, the watchlist warnings,) the on-site counts and
+        # page, the header's count: nothing per row, no unit list.
+        assert cold.count == statements, cold.statements
+    make_entry(1, name="访客乙")  # a check-in shows at once
+    assert "访客乙" in text(client.get("/visitors/")) and "访客乙" in text(client.get("/visitors/on-site"))
+    units["czj"].name = "县财政局（国资）"  # a renamed unit too, in the check-in form's list
+    db.session.commit()
+    assert 'value="县财政局（国资）"' in text(client.get("/visitors/"))
+
+
+def test_each_serving_of_a_cold_desk_has_its_own_submission_token(client, auth, make_user, make_entry, clock,
+                                                                   areas_on_record):
+    from portal import cache
+
+    clock(2026, 12, 3, 10, 0)
+    areas_on_record("building", "visitors", "search")
+    login(auth, make_user, Role.SECURITY)
+    tokens = set()
+    for _ in range(3):
+        cache.forget_drawings()
+        found = re.findall(r'name="submission_token" type="hidden" value="([^"]+)"', text(client.get("/visitors/")))
+        assert len(found) == 1 and "<" not in found[0]
+        tokens.add(found[0])
+    assert len(tokens) == 3

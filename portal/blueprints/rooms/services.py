@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -44,6 +44,7 @@ from portal.blueprints.rooms.models import (
     TaskState,
 )
 from portal.blueprints.workdays.days import DayInfo, day_info, days_info, is_workday
+from portal.cache import cached_facts
 from portal.db import begin_serialized_write, db
 from portal.models import Building, Floor, Role, Room, RoomKind, Unit, User
 from portal.rules import RuleViolation
@@ -1592,11 +1593,14 @@ def _layout(day: date, bookings: Sequence[GridBooking], closures: Sequence[GridC
     return grid_row(day, bookings, closures, now=now, slots=slots)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GridRoom:
+    """A meeting room as the day grid and the week view name it: plain values, kept as facts."""
+
     id: int
     name: str
     capacity: int | None
+    label: str  # how people write it on a door or a form: 主楼 305 (``Room.label``)
 
 
 @dataclass(frozen=True)
@@ -1633,7 +1637,7 @@ class GridData:
     """What a day grid or a week view is laid out from, before the clock is read
     (the same for every viewer and every minute while the rooms' data is unchanged)."""
 
-    rooms: list[GridRoom]
+    rooms: Sequence[GridRoom]
     bookings: list[GridBooking]
     closures: list[GridClosure]
     days: list[DayInfo]
@@ -1650,23 +1654,44 @@ def _hhmm(moment: datetime) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%H:%M")
 
 
-def grid_bookings(start_at: datetime, end_at: datetime, *, room_id: int | None = None,
-                  default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> list[GridBooking]:
-    """Holding bookings overlapping the period, with when each is released as a no-show (one query)."""
+# The grid's statements, built once (the period and the room are parameters): building a
+# statement costs more than running it. Read as rows through the connection, no ORM objects.
+def _grid_bookings_select(one_room: bool) -> Select:
     query = (
         select(Booking.id, Booking.room_id, Booking.start_at, Booking.end_at, Booking.status, Booking.title,
                Booking.is_public, Room.kind, Booking.requester_id, Booking.unit_id, Booking.checked_in_at,
                RoomPolicy.room_id, RoomPolicy.no_show_grace_minutes)
         .join(Room, Room.id == Booking.room_id)
         .outerjoin(RoomPolicy, RoomPolicy.room_id == Booking.room_id)
-        .where(*_holding_overlap(start_at, end_at))
+        .where(Booking.status.in_(HOLDING), Booking.start_at < bindparam("end_at"),
+               Booking.start_at > bindparam("earliest"), Booking.end_at > bindparam("start_at"))
         .order_by(Booking.start_at, Booking.room_id)
     )
-    if room_id is not None:
-        query = query.where(Booking.room_id == room_id)
+    return query.where(Booking.room_id == bindparam("room_id")) if one_room else query
+
+
+def _grid_closures_select(one_room: bool) -> Select:
+    query = select(RoomClosure.room_id, RoomClosure.start_at, RoomClosure.end_at, RoomClosure.reason).where(
+        RoomClosure.start_at < bindparam("end_at"), RoomClosure.end_at > bindparam("start_at")
+    )
+    if one_room:
+        query = query.where(or_(RoomClosure.room_id.is_(None), RoomClosure.room_id == bindparam("room_id")))
+    return query.order_by(RoomClosure.start_at)
+
+
+_GRID_BOOKINGS = {one_room: _grid_bookings_select(one_room) for one_room in (False, True)}
+_GRID_CLOSURES = {one_room: _grid_closures_select(one_room) for one_room in (False, True)}
+_GRID_ROOMS = _meeting_rooms_select(Room.id, Room.name, Room.capacity, Building.name, Room.number)
+
+
+def grid_bookings(start_at: datetime, end_at: datetime, *, room_id: int | None = None,
+                  default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> list[GridBooking]:
+    """Holding bookings overlapping the period, with when each is released as a no-show (one query)."""
+    rows = db.session.connection().execute(_GRID_BOOKINGS[room_id is not None], {
+        "start_at": start_at, "end_at": end_at, "earliest": start_at - LONGEST_BOOKING, "room_id": room_id})
     bookings = []
     for (id_, room, start, end, status, title, is_public, kind, requester_id, unit_id, checked_in_at,
-         policy_room, policy_grace) in db.session.execute(query):
+         policy_room, policy_grace) in rows:
         grace = policy_grace if policy_room is not None else default_grace
         releasable = status is BookingStatus.APPROVED and checked_in_at is None and grace is not None
         bookings.append(GridBooking(
@@ -1678,17 +1703,25 @@ def grid_bookings(start_at: datetime, end_at: datetime, *, room_id: int | None =
 
 def grid_closures(start_at: datetime, end_at: datetime, *, room_id: int | None = None) -> list[GridClosure]:
     """Closures of the room (or of every room when none is given) and of all rooms, overlapping the period."""
-    query = select(RoomClosure.room_id, RoomClosure.start_at, RoomClosure.end_at, RoomClosure.reason).where(
-        RoomClosure.start_at < end_at, RoomClosure.end_at > start_at
-    )
-    if room_id is not None:
-        query = query.where(or_(RoomClosure.room_id.is_(None), RoomClosure.room_id == room_id))
-    return [GridClosure(*row) for row in db.session.execute(query.order_by(RoomClosure.start_at))]
+    rows = db.session.connection().execute(_GRID_CLOSURES[room_id is not None],
+                                           {"start_at": start_at, "end_at": end_at, "room_id": room_id})
+    return [GridClosure(*row) for row in rows]
 
 
-def grid_rooms() -> list[GridRoom]:
-    """The meeting rooms in the order of :func:`meeting_rooms`, as the day grid names them."""
-    return [GridRoom(*row) for row in db.session.execute(_meeting_rooms_select(Room.id, Room.name, Room.capacity))]
+def grid_rooms() -> tuple[GridRoom, ...]:
+    """The meeting rooms in the order of :func:`meeting_rooms`, as the day grid and the week view name them:
+    kept as facts (they do not depend on the day) while the buildings' data is unchanged."""
+
+    def read() -> tuple[GridRoom, ...]:
+        return tuple(GridRoom(id_, name, capacity, f"{building} {number}")
+                     for id_, name, capacity, building, number in db.session.connection().execute(_GRID_ROOMS))
+
+    return cached_facts(("building",), "rooms.grid-rooms", read)
+
+
+def grid_room(room_id: int) -> GridRoom | None:
+    """A meeting room by its id (None: no such meeting room), from :func:`grid_rooms`."""
+    return next((room for room in grid_rooms() if room.id == room_id), None)
 
 
 def day_grid_data(day: date, *, default_grace: int | None = DEFAULT_NO_SHOW_GRACE) -> GridData:
@@ -1756,7 +1789,7 @@ class WeekDay:
 
 @dataclass(frozen=True)
 class WeekView:
-    room: Room
+    room: GridRoom
     monday: date
     slots: list[datetime]
     days: list[WeekDay]
@@ -1784,7 +1817,7 @@ def week_grid_data(room_id: int, monday: date, *, default_grace: int | None = DE
                     grid_closures(start_at, end_at, room_id=room_id), days_info(monday, monday + timedelta(days=6)))
 
 
-def week_view(room: Room, data: GridData, *, now: datetime) -> WeekView:
+def week_view(room: GridRoom, data: GridData, *, now: datetime) -> WeekView:
     """The room's week (Monday to Sunday; ``data``: :func:`week_grid_data`), each day
     marked with what the workday calendar says (weekend, holiday, make-up workday);
     due no-shows show as free."""

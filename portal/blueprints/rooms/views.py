@@ -14,11 +14,12 @@ from flask import Response, abort, current_app, flash, render_template, request,
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from portal import timeutil
 from portal.blueprints.rooms import bp, figures, ics, services, tasks
 from portal.blueprints.rooms import statistics as stats_service
+from portal.blueprints.rooms.grid import CellWords, cells_markup
 from portal.blueprints.rooms.forms import (
     BookingForm,
     BookNowForm,
@@ -40,6 +41,7 @@ from portal.confirm import confirmation_page, confirmed
 from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
+from portal.labels import label
 from portal.models import Equipment, Room
 from portal.requestargs import arg_date, arg_int, paginate
 from portal.rules import BadArgument, RuleViolation
@@ -140,6 +142,12 @@ def _readable(data: services.GridData) -> frozenset[int]:
     return frozenset(b.id for b in data.bookings if services.may_see_details_of(current_user, b.requester_id, b.unit_id))
 
 
+def _cell_words(data: services.GridData) -> CellWords:
+    """What the grid's cells say besides their bookings, for this reader in this language."""
+    return CellWords(_readable(data), escape(BOOKED), escape(_("Closed")), escape(label(BookingStatus.PENDING)),
+                     tuple(url_for("rooms.booking", booking_id=2147483647).split("2147483647", 1)))
+
+
 def _grid_key(data: services.GridData, now: datetime, may_book: bool) -> tuple:
     """Whose titles and details the viewer may read is all that differs between
     two viewers' grids; past slots are greyed, so a grid changes each half hour;
@@ -162,7 +170,7 @@ def day():
 
     def draw() -> Markup:
         return Markup(render_template("rooms/_day_grid.html", grid=services.day_grid(the_day, data, now=now),
-                                      may_book=may_book, readable=_readable(data), booked=BOOKED))
+                                      may_book=may_book, cells=cells_markup, words=_cell_words(data)))
 
     grid = cached(DAY_GRID_DATA, key, draw, tokens=tokens)
     return render("rooms/day.html", grid, day=the_day, may_book=may_book, grid=grid)
@@ -171,7 +179,9 @@ def day():
 @bp.route("/<int:room_id>/week")
 @kept_page(DAY_GRID_DATA, signed_in=True)
 def week(room_id: int):
-    room = load_room(room_id)
+    room = services.grid_room(room_id)  # kept as a fact: the week asks for no room of its own
+    if room is None:
+        abort(404)
     monday = services.week_monday(requested_day())
     now = timeutil.now()
     grace = default_grace()
@@ -183,7 +193,7 @@ def week(room_id: int):
 
     def draw() -> Markup:
         return Markup(render_template("rooms/_week_grid.html", room=room, week=services.week_view(room, data, now=now),
-                                      may_book=may_book, readable=_readable(data), booked=BOOKED))
+                                      may_book=may_book, cells=cells_markup, words=_cell_words(data)))
 
     grid = cached(DAY_GRID_DATA, key, draw, tokens=tokens)
     return render("rooms/week.html", grid, room=room, monday=monday, may_book=may_book, grid=grid)

@@ -11,12 +11,13 @@ from typing import Any
 
 from cryptography.fernet import MultiFernet
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal import audit, events, pinyin
 from portal.blueprints.visitors import notify
+from portal.blueprints.directory.indexing import SEARCH_AREA
 from portal.blueprints.directory.models import SearchKey
 from portal.blueprints.directory.search import Keys, split_values
 from portal.blueprints.visitors.models import (
@@ -39,6 +40,7 @@ from portal.blueprints.visitors.privacy import (
     reduce_document,
 )
 from portal.blueprints.visitors.validation import IdType, normalize_name
+from portal.cache import cached_facts
 from portal.db import begin_serialized_write, db
 from portal.labels import LabelledEnum
 from portal.models import AuditLog, Building, Floor, Role, Room, RoomKind, Unit, User, UserRole
@@ -143,7 +145,7 @@ def all_unit_options() -> list[UnitOption]:
     return unit_options(units, stored_keys("unit"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitHint:
     """A unit as the pickers' list suggests it: the name, and the hint beside it."""
 
@@ -151,22 +153,29 @@ class UnitHint:
     hint: str
 
 
-def unit_hints() -> list[UnitHint]:
+_UNIT_HINTS = (
+    select(Unit.name, Unit.short_name, SearchKey.initials)
+    .outerjoin(SearchKey, (SearchKey.kind == "unit") & (SearchKey.object_id == Unit.id))
+    .order_by(Unit.sort_order, Unit.name)
+)
+
+
+def unit_hints() -> tuple[UnitHint, ...]:
     """What ``all_unit_options`` gives the pickers' list, without the keys that
     resolving a typed unit needs: the units and their stored initials in one
-    query (the desk draws the list; only a check-in resolves a unit)."""
-    rows = db.session.execute(
-        select(Unit.name, Unit.short_name, SearchKey.initials)
-        .outerjoin(SearchKey, (SearchKey.kind == "unit") & (SearchKey.object_id == Unit.id))
-        .order_by(Unit.sort_order, Unit.name)
-    )
-    return [
-        UnitHint(name, _hint(short_name, (
-            min(split_values(initials), key=len, default="") if initials is not None  # as ``unit_options``
-            else pinyin.initials(short_name or name)
-        )))
-        for name, short_name, initials in rows
-    ]
+    query (the desk draws the list; only a check-in resolves a unit). Kept as
+    facts while the units and their search keys are unchanged."""
+
+    def read() -> tuple[UnitHint, ...]:
+        return tuple(
+            UnitHint(name, _hint(short_name, (
+                min(split_values(initials), key=len, default="") if initials is not None  # as ``unit_options``
+                else pinyin.initials(short_name or name)
+            )))
+            for name, short_name, initials in db.session.connection().execute(_UNIT_HINTS)
+        )
+
+    return cached_facts(("building", SEARCH_AREA), "visitors.unit-hints", read)
 
 
 def resolve_unit(text: str, options: Sequence[UnitOption]) -> UnitOption:
@@ -528,15 +537,19 @@ class WatchWarning:
     note: str
 
 
+# The desk's statements, built once (times, page and limits are parameters): building a
+# statement costs more than running it. Read as rows through the connection.
+_OPEN_WARNINGS = (
+    select(VisitorEntry.id, VisitorEntry.name, VisitorEntry.checked_in_at, VisitorEntry.watchlist_note)
+    .where(STILL_ON_SITE, VisitorEntry.watchlist_hit.is_(True))
+    .order_by(VisitorEntry.checked_in_at)
+    .limit(bindparam("limit"))
+)
+
+
 def open_warnings(limit: int = 10) -> list[WatchWarning]:
     """The desk's watchlist warnings (almost always none; see the partial index)."""
-    rows = db.session.execute(
-        select(VisitorEntry.id, VisitorEntry.name, VisitorEntry.checked_in_at, VisitorEntry.watchlist_note)
-        .where(STILL_ON_SITE, VisitorEntry.watchlist_hit.is_(True))
-        .order_by(VisitorEntry.checked_in_at)
-        .limit(limit)
-    ).all()
-    return [WatchWarning(*row) for row in rows]
+    return [WatchWarning(*row) for row in db.session.connection().execute(_OPEN_WARNINGS, {"limit": limit})]
 
 
 @dataclass(frozen=True)
@@ -546,15 +559,15 @@ class OnSiteSummary:
     overstaying: int
 
 
+_ON_SITE_SUMMARY = select(
+    func.count(),
+    func.coalesce(func.sum(VisitorEntry.companions), 0),
+    func.count().filter(VisitorEntry.checked_in_at < bindparam("cutoff")),
+).where(STILL_ON_SITE)
+
+
 def on_site_summary(now: datetime, closing_time: time) -> OnSiteSummary:
-    cutoff = overstay_cutoff(now, closing_time)
-    row = db.session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(VisitorEntry.companions), 0),
-            func.count().filter(VisitorEntry.checked_in_at < cutoff),
-        ).where(STILL_ON_SITE)
-    ).one()
+    row = db.session.connection().execute(_ON_SITE_SUMMARY, {"cutoff": overstay_cutoff(now, closing_time)}).one()
     return OnSiteSummary(visitors=row[0], people=row[0] + int(row[1]), overstaying=row[2])
 
 
@@ -600,23 +613,26 @@ class OnSitePage(PageNavigation):
 ON_SITE_PAGE_SIZE = 25
 
 
+_ON_SITE_ROWS = (
+    select(
+        VisitorEntry.id, VisitorEntry.name, VisitorEntry.anonymized_at, VisitorEntry.id_type,
+        VisitorEntry.id_masked, VisitorEntry.id_checked, VisitorEntry.watchlist_hit, VisitorEntry.checked_in_at,
+        Unit.short_name, Unit.name, VisitorEntry.host_name, VisitorEntry.companions, VisitorEntry.plate,
+        VisitorEntry.badge,
+    )
+    .outerjoin(Unit, Unit.id == VisitorEntry.unit_id)
+    .where(STILL_ON_SITE)
+    .order_by(VisitorEntry.checked_in_at, VisitorEntry.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+
+
 def on_site_page(number: int, now: datetime, closing_time: time, *, per_page: int = ON_SITE_PAGE_SIZE) -> OnSitePage:
     """The pager's total comes from the head counts, so the open rows are counted once per request."""
     summary = on_site_summary(now, closing_time)
     number = max(number, 1)
-    rows = db.session.execute(
-        select(
-            VisitorEntry.id, VisitorEntry.name, VisitorEntry.anonymized_at, VisitorEntry.id_type,
-            VisitorEntry.id_masked, VisitorEntry.id_checked, VisitorEntry.watchlist_hit, VisitorEntry.checked_in_at,
-            Unit.short_name, Unit.name, VisitorEntry.host_name, VisitorEntry.companions, VisitorEntry.plate,
-            VisitorEntry.badge,
-        )
-        .outerjoin(Unit, Unit.id == VisitorEntry.unit_id)
-        .where(STILL_ON_SITE)
-        .order_by(VisitorEntry.checked_in_at, VisitorEntry.id)
-        .limit(per_page)
-        .offset((number - 1) * per_page)
-    ).all()
+    rows = db.session.connection().execute(_ON_SITE_ROWS, {"limit": per_page, "offset": (number - 1) * per_page})
     items = [
         OnSiteRow(entry_id, name, anonymized_at is not None, id_type, id_masked, id_checked, watchlist_hit,
                   checked_in_at, unit_label(short_name, unit_name), host_name, companions, plate, badge,
@@ -754,33 +770,38 @@ class ExpectedVisitor:
 EXPECTED_PAGE_SIZE = 20
 
 
+_EXPECTED = (
+    VisitorPreregistration.visit_date == bindparam("day"),
+    VisitorPreregistration.status == PreregistrationStatus.EXPECTED,
+)
+# The count rides along on every row (a window is counted before the page is cut):
+# one query, and a second only for a page past the end.
+_EXPECTED_ROWS = (
+    select(
+        VisitorPreregistration.id, VisitorPreregistration.window_start, VisitorPreregistration.window_end,
+        VisitorPreregistration.visitor_name, VisitorPreregistration.companions, Unit.short_name, Unit.name,
+        VisitorPreregistration.host_name, func.count().over(),
+    )
+    .outerjoin(Unit, Unit.id == VisitorPreregistration.unit_id)
+    .where(*_EXPECTED)
+    .order_by(VisitorPreregistration.window_start, VisitorPreregistration.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+_EXPECTED_COUNT = select(func.count()).select_from(VisitorPreregistration).where(*_EXPECTED)
+
+
 def expected_page(day: date, number: int, *, per_page: int = EXPECTED_PAGE_SIZE) -> ListPage:
     """Who is expected on ``day`` and not yet arrived, by the start of their window."""
-    expected = (
-        VisitorPreregistration.visit_date == day,
-        VisitorPreregistration.status == PreregistrationStatus.EXPECTED,
-    )
     number = max(number, 1)
-    # The count rides along on every row (a window is counted before the page is cut):
-    # one query, and a second only for a page past the end.
-    rows = db.session.execute(
-        select(
-            VisitorPreregistration.id, VisitorPreregistration.window_start, VisitorPreregistration.window_end,
-            VisitorPreregistration.visitor_name, VisitorPreregistration.companions, Unit.short_name, Unit.name,
-            VisitorPreregistration.host_name, func.count().over(),
-        )
-        .outerjoin(Unit, Unit.id == VisitorPreregistration.unit_id)
-        .where(*expected)
-        .order_by(VisitorPreregistration.window_start, VisitorPreregistration.id)
-        .limit(per_page)
-        .offset((number - 1) * per_page)
-    ).all()
+    connection = db.session.connection()
+    rows = connection.execute(_EXPECTED_ROWS, {"day": day, "limit": per_page, "offset": (number - 1) * per_page}).all()
     if rows:
         total = rows[0][-1]
     elif number == 1:
         total = 0
     else:
-        total = db.session.scalar(select(func.count()).select_from(VisitorPreregistration).where(*expected)) or 0
+        total = connection.execute(_EXPECTED_COUNT, {"day": day}).scalar() or 0
     items = [
         ExpectedVisitor(prereg_id, start, end, name, companions, unit_label(short_name, unit_name), host)
         for prereg_id, start, end, name, companions, short_name, unit_name, host, _ in rows

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import chinese_calendar
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal.db import db
 
@@ -84,7 +84,8 @@ def official_day(day: date) -> DayInfo:
     )
 
 
-def _combine(day: date, override: CalendarDay | None) -> DayInfo:
+def _combine(day: date, override) -> DayInfo:
+    """``override``: a local entry (a ``CalendarDay`` or a row of its day, is_workday and note), or None."""
     if override is not None:
         return DayInfo(
             day,
@@ -96,8 +97,14 @@ def _combine(day: date, override: CalendarDay | None) -> DayInfo:
     return official_day(day)
 
 
+# Built once (the days are parameters): building a statement costs more than running it.
+# Run through the session, so that a local entry changed and not yet flushed is seen.
+_LOCAL_DAYS = (select(CalendarDay.day, CalendarDay.is_workday, CalendarDay.note)
+               .where(CalendarDay.day.between(bindparam("start"), bindparam("end"))))
+
+
 def day_info(day: date) -> DayInfo:
-    return _combine(day, db.session.get(CalendarDay, day))
+    return _combine(day, db.session.execute(_LOCAL_DAYS, {"start": day, "end": day}).first())
 
 
 def is_workday(day: date) -> bool | None:
@@ -107,10 +114,7 @@ def is_workday(day: date) -> bool | None:
 
 def days_info(start: date, end: date) -> list[DayInfo]:
     """Every day from ``start`` to ``end`` inclusive, with one query."""
-    overrides = {
-        row.day: row
-        for row in db.session.scalars(select(CalendarDay).where(CalendarDay.day.between(start, end)))
-    }
+    overrides = {row.day: row for row in db.session.execute(_LOCAL_DAYS, {"start": start, "end": end})}
     days = []
     current = start
     while current <= end:
