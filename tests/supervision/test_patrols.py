@@ -153,9 +153,9 @@ def _spy_on_the_facts(monkeypatch) -> list[range]:
     read: list[range] = []
     load = services.load_months_facts
 
-    def spy(year, months, *, now):
+    def spy(year, months, *, now, **options):
         read.append(months)
-        return load(year, months, now=now)
+        return load(year, months, now=now, **options)
 
     monkeypatch.setattr(services, "load_months_facts", spy)
     return read
@@ -183,6 +183,17 @@ def test_a_settled_months_score_is_kept_until_its_data_changes(app, night_route,
     assert read[-1] == range(1, 13)
     services._settled_scores.clear()
     assert evaluation(2026, 12, now=now) == later
+
+
+def test_a_score_counted_without_its_patrol_rounds_is_not_kept_for_the_evaluation(app, night_route, guard,
+                                                                                   areas_on_record):
+    areas_on_record("supervision", "repairs")
+    walked(night_route, guard, at(1, 0, 5))
+    now = at(20, 9, month=12)
+    services._settled_scores.clear()
+    alone = month_score(2026, 11, now=now, patrols=False)
+    assert alone.patrols == Counted(None) and alone.components == month_score(2026, 11, now=now).components
+    assert evaluation(2026, 12, now=now).year_months[10].patrols == Counted(Decimal("0.4"), 1, 240)
 
 
 def test_a_month_still_waiting_for_the_time_is_counted_afresh(app, night_route, guard, make_user, monkeypatch,

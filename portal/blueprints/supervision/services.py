@@ -707,9 +707,10 @@ _MONTH_RATINGS = (select(SurveyRating.month, SurveyRating.area, SurveyRating.rat
                   .group_by(SurveyRating.month, SurveyRating.area, SurveyRating.rating))
 
 
-def load_months_facts(year: int, months: range, *, now: datetime) -> dict[int, scoring.MonthFacts]:
+def load_months_facts(year: int, months: range, *, now: datetime, patrols: bool = True) -> dict[int, scoring.MonthFacts]:
     """The facts of consecutive ``months`` of ``year``, read together: one query per kind of fact
-    for all of them (a year's evaluation reads its months at once)."""
+    for all of them (a year's evaluation reads its months at once). Without ``patrols``, the
+    expected patrol rounds (beside the score, not in it) are left out."""
     bounds = [month_bounds(year, m) for m in months]
     start, end = bounds[0][0], bounds[-1][1]
     starts = [b[0] for b in bounds[1:]]
@@ -740,7 +741,7 @@ def load_months_facts(year: int, months: range, *, now: datetime) -> dict[int, s
     for month, area, rating, answers in connection.execute(_MONTH_RATINGS,
                                                            {"year": year, "first": months[0], "last": months[-1]}):
         ratings[month].extend([(area, SATISFACTION_POINTS[rating])] * answers)
-    routes = patrol_routes()
+    routes = patrol_routes() if patrols else ()
     rounds = _finished_rounds(routes, *_slot_window(routes, start.date(), end.date())) if routes else {}
     facts = {}
     for month, (month_start_at, month_end_at) in zip(months, bounds):
@@ -756,8 +757,10 @@ def load_month_facts(year: int, month: int, *, now: datetime) -> scoring.MonthFa
     return load_months_facts(year, range(month, month + 1), now=now)[month]
 
 
-def month_score(year: int, month: int, *, now: datetime) -> scoring.MonthScore:
-    return month_scores(year, range(month, month + 1), now=now)[0]
+def month_score(year: int, month: int, *, now: datetime, patrols: bool = True) -> scoring.MonthScore:
+    """A month's score; without ``patrols``, the patrol rounds shown beside it are not counted
+    (``patrols`` is ``Counted(None)``): for a page that shows the score alone."""
+    return month_scores(year, range(month, month + 1), now=now, patrols=patrols)[0]
 
 
 # What a month's score is counted from: its own data and the repairs'.
@@ -778,9 +781,9 @@ def _settling_wait() -> timedelta:
     return max(*OVERDUE_AFTER.values(), scoring.RESPONSE_LIMIT, timedelta(minutes=tolerance)) + timedelta(days=1)
 
 
-def month_scores(year: int, months: range, *, now: datetime) -> list[scoring.MonthScore]:
+def month_scores(year: int, months: range, *, now: datetime, patrols: bool = True) -> list[scoring.MonthScore]:
     """The scores of consecutive ``months`` of ``year``: the settled ones kept, the others counted
-    from their facts read together."""
+    from their facts read together (without ``patrols``, see :func:`month_score`; those are not kept)."""
     if not months:
         return []
     tokens = read_tokens(EVALUATION_DATA)
@@ -800,10 +803,10 @@ def month_scores(year: int, months: range, *, now: datetime) -> list[scoring.Mon
             break
         found[month] = kept
     rest = range(months[0] + len(found), months[-1] + 1)
-    facts = load_months_facts(year, rest, now=now) if rest else {}
+    facts = load_months_facts(year, rest, now=now, patrols=patrols) if rest else {}
     for month in rest:
         found[month] = scoring.score_month(year, month, facts[month], now=now)
-        if settled(month):
+        if patrols and settled(month):
             _settled_scores.put((version, year, month), found[month], clock)
     return [found[month] for month in months]
 
