@@ -27,11 +27,11 @@ from portal.blueprints.supervision.services import (
     route_slots,
     start_round,
 )
-from portal.cache import forget_drawings
 from portal.db import db
 from portal.models import Building, Floor, Role
 from portal.rules import RuleViolation
 from portal.timeutil import LOCAL_TZ
+from tests.pages import drawn_afresh
 
 TOLERANCE = timedelta(minutes=30)
 
@@ -430,28 +430,19 @@ def test_a_guards_patrol_log_is_kept_until_a_round_starts_and_never_shown_to_ano
     assert "门岗保安 王师傅" in theirs and theirs != mine
 
 
-def _drawn(client, path: str, count_queries):
-    """The page drawn afresh (no drawing or kept page left, the facts kept), and the statements it ran."""
-    forget_drawings()
-    with count_queries() as counted:
-        response = client.get(path)
-    assert response.status_code == 200
-    return response.get_data(as_text=True), counted
-
-
 def test_the_patrol_log_takes_the_same_queries_for_a_quiet_week_or_a_busy_one(
         client, auth, clock, guard, night_route, count_queries):
     clock(2026, 11, 10, 9, 0)
     walked(night_route, guard, at(9, 18, 5))
     auth.login_as(guard)
     client.get("/supervision/patrols")
-    _page, quiet = _drawn(client, "/supervision/patrols", count_queries)
+    _page, quiet = drawn_afresh(client, "/supervision/patrols", count_queries)
     for day in range(4, 9):
         for hour in (18, 20, 22):
             walked(night_route, guard, at(day, hour, 5))
     db.session.commit()
     client.get("/supervision/patrols")  # the routes and the first round read again after the change
-    _page, busy = _drawn(client, "/supervision/patrols", count_queries)
+    _page, busy = drawn_afresh(client, "/supervision/patrols", count_queries)
     # The data versions, the account, the week's rounds (for both tables), the guard's open rounds, the
     # header's count: the routes and the first round's day are kept facts.
     assert busy.count == quiet.count == 5
@@ -463,11 +454,11 @@ def test_the_patrol_log_reads_its_routes_once_for_every_week_and_shows_a_new_rou
     walked(night_route, guard, at(2, 18, 5))
     auth.login_as(guard)
     assert client.get("/supervision/patrols").status_code == 200
-    page, counted = _drawn(client, "/supervision/patrols?page=2", count_queries)
+    page, counted = drawn_afresh(client, "/supervision/patrols?page=2", count_queries)
     assert counted.count == 5 and not any("supervision_patrol_route.times" in s for s in counted.statements)
     assert "/supervision/patrols/rounds/" in page and "主楼夜间巡逻" in page
     add_route(_draft(times="09:30"), actor=logistics, now=at(10, 9, 0))
     db.session.commit()
-    page, counted = _drawn(client, "/supervision/patrols", count_queries)
+    page, counted = drawn_afresh(client, "/supervision/patrols", count_queries)
     assert counted.count == 7  # the routes and the first round's day read again
     assert "开始巡逻：外围白天巡逻" in page

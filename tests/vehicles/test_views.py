@@ -13,9 +13,9 @@ from portal.blueprints.vehicles.models import (
     Trip,
     TripStatus,
 )
-from portal.cache import forget_drawings
 from portal.db import db
 from portal.models import Role
+from tests.pages import drawn_afresh
 from tests.vehicles.conftest import at
 
 
@@ -215,25 +215,16 @@ def test_the_plate_lookup_is_kept_for_the_guard_until_a_registration_changes(
     assert "李明" in client.get(path).get_data(as_text=True)
 
 
-def _drawn(client, path: str, count_queries):
-    """The page drawn afresh (no drawing or kept page left, the facts kept), and the statements it ran."""
-    forget_drawings()
-    with count_queries() as counted:
-        response = client.get(path)
-    assert response.status_code == 200
-    return response.get_data(as_text=True), counted
-
-
 def test_drawing_the_dispatch_queue_takes_the_same_queries_for_one_request_or_many(
         client, auth, people, fleet, make_trip, count_queries):
     make_trip("08:00", "09:00")
     auth.login_as(people["dispatcher"])
     client.get("/vehicles/dispatch")
-    _page, one = _drawn(client, "/vehicles/dispatch", count_queries)
+    _page, one = drawn_afresh(client, "/vehicles/dispatch", count_queries)
     for hour in range(10, 16):
         make_trip(f"{hour}:00", f"{hour}:30")
     client.get("/vehicles/dispatch")  # the fleet's facts read again after the change
-    _page, many = _drawn(client, "/vehicles/dispatch", count_queries)
+    _page, many = drawn_afresh(client, "/vehicles/dispatch", count_queries)
     # the data versions, the account, the page of trips as columns, their count, the header's count
     assert many.count == one.count == 5
 
@@ -246,12 +237,12 @@ def test_the_dispatch_queue_reads_its_fleet_once_for_every_status_and_shows_a_ch
     first = client.get("/vehicles/dispatch").get_data(as_text=True)
     assert due.isoformat() not in first
     for status in ("done", "dispatched", "pending"):
-        _page, counted = _drawn(client, f"/vehicles/dispatch?status={status}", count_queries)
+        _page, counted = drawn_afresh(client, f"/vehicles/dispatch?status={status}", count_queries)
         assert counted.count == 5 and not any("vehicle.active" in s for s in counted.statements)
     car = fleet["cars"][1]
     car.inspection_due = due
     db.session.commit()
-    page, counted = _drawn(client, "/vehicles/dispatch?status=done", count_queries)
+    page, counted = drawn_afresh(client, "/vehicles/dispatch?status=done", count_queries)
     assert counted.count == 6  # the fleet read again
     assert f'/vehicles/fleet/{car.id}">川J0A102</a>' in page and due.isoformat() in page
 
@@ -272,7 +263,7 @@ def test_my_car_requests_are_drawn_in_fixed_queries_as_columns(
     trips = [make_trip(f"{hour}:00", f"{hour}:30", state="pending") for hour in range(8, 12)]
     auth.login_as(people["staff"])
     client.get("/vehicles/")
-    page, counted = _drawn(client, "/vehicles/", count_queries)
+    page, counted = drawn_afresh(client, "/vehicles/", count_queries)
     # the data versions, the account, the page of trips, their count, the header's count
     assert counted.count == 5
     assert all(f"/vehicles/trips/{trip.id}" in page for trip in trips) and "到镇街督查" in page
@@ -285,12 +276,12 @@ def test_the_plate_lookup_reads_the_registrations_once_for_every_plate_and_shows
     db.session.commit()
     auth.login_as(people["guard"])
     assert "李明" in client.get("/vehicles/parking/lookup?plate=川J5K728").get_data(as_text=True)
-    page, counted = _drawn(client, "/vehicles/parking/lookup?plate=川J0A101", count_queries)
+    page, counted = drawn_afresh(client, "/vehicles/parking/lookup?plate=川J0A101", count_queries)
     # the data versions, the account, the visitor log, the header's count: the building's cars are kept
     assert counted.count == 4 and not any("parking_staff_vehicle" in s for s in counted.statements)
     people["staff"].phone_ext = "8123"
     db.session.commit()
-    page, counted = _drawn(client, "/vehicles/parking/lookup?plate=川J5K728", count_queries)
+    page, counted = drawn_afresh(client, "/vehicles/parking/lookup?plate=川J5K728", count_queries)
     assert counted.count == 7 and "8123" in page
     parking.withdraw(registration, actor=people["staff"], now=timeutil.now())
     db.session.commit()
