@@ -31,6 +31,7 @@ from portal.db import db
 from portal.models import Building, Floor, Role
 from portal.rules import RuleViolation
 from portal.timeutil import LOCAL_TZ
+from tests.pages import drawn_afresh
 
 TOLERANCE = timedelta(minutes=30)
 
@@ -152,9 +153,9 @@ def _spy_on_the_facts(monkeypatch) -> list[range]:
     read: list[range] = []
     load = services.load_months_facts
 
-    def spy(year, months, *, now):
+    def spy(year, months, *, now, **options):
         read.append(months)
-        return load(year, months, now=now)
+        return load(year, months, now=now, **options)
 
     monkeypatch.setattr(services, "load_months_facts", spy)
     return read
@@ -182,6 +183,17 @@ def test_a_settled_months_score_is_kept_until_its_data_changes(app, night_route,
     assert read[-1] == range(1, 13)
     services._settled_scores.clear()
     assert evaluation(2026, 12, now=now) == later
+
+
+def test_a_score_counted_without_its_patrol_rounds_is_not_kept_for_the_evaluation(app, night_route, guard,
+                                                                                   areas_on_record):
+    areas_on_record("supervision", "repairs")
+    walked(night_route, guard, at(1, 0, 5))
+    now = at(20, 9, month=12)
+    services._settled_scores.clear()
+    alone = month_score(2026, 11, now=now, patrols=False)
+    assert alone.patrols == Counted(None) and alone.components == month_score(2026, 11, now=now).components
+    assert evaluation(2026, 12, now=now).year_months[10].patrols == Counted(Decimal("0.4"), 1, 240)
 
 
 def test_a_month_still_waiting_for_the_time_is_counted_afresh(app, night_route, guard, make_user, monkeypatch,
@@ -424,14 +436,29 @@ def test_the_patrol_log_takes_the_same_queries_for_a_quiet_week_or_a_busy_one(
     walked(night_route, guard, at(9, 18, 5))
     auth.login_as(guard)
     client.get("/supervision/patrols")
-    with count_queries() as quiet:
-        assert client.get("/supervision/patrols").status_code == 200
+    _page, quiet = drawn_afresh(client, "/supervision/patrols", count_queries)
     for day in range(4, 9):
         for hour in (18, 20, 22):
             walked(night_route, guard, at(day, hour, 5))
     db.session.commit()
-    with count_queries() as busy:
-        assert client.get("/supervision/patrols").status_code == 200
-    # The data versions, the account, the first days, the routes, the week's rounds (for both tables),
-    # the guard's routes and open rounds, the header's count.
-    assert busy.count == quiet.count == 8
+    client.get("/supervision/patrols")  # the routes and the first round read again after the change
+    _page, busy = drawn_afresh(client, "/supervision/patrols", count_queries)
+    # The data versions, the account, the week's rounds (for both tables), the guard's open rounds, the
+    # header's count: the routes and the first round's day are kept facts.
+    assert busy.count == quiet.count == 5
+
+
+def test_the_patrol_log_reads_its_routes_once_for_every_week_and_shows_a_new_route_at_once(
+        client, auth, clock, guard, logistics, night_route, count_queries):
+    clock(2026, 11, 10, 9, 0)
+    walked(night_route, guard, at(2, 18, 5))
+    auth.login_as(guard)
+    assert client.get("/supervision/patrols").status_code == 200
+    page, counted = drawn_afresh(client, "/supervision/patrols?page=2", count_queries)
+    assert counted.count == 5 and not any("supervision_patrol_route.times" in s for s in counted.statements)
+    assert "/supervision/patrols/rounds/" in page and "主楼夜间巡逻" in page
+    add_route(_draft(times="09:30"), actor=logistics, now=at(10, 9, 0))
+    db.session.commit()
+    page, counted = drawn_afresh(client, "/supervision/patrols", count_queries)
+    assert counted.count == 7  # the routes and the first round's day read again
+    assert "开始巡逻：外围白天巡逻" in page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from portal import timeutil
 from portal.blueprints.vehicles import parking
 from portal.blueprints.vehicles import services as svc
@@ -13,6 +15,7 @@ from portal.blueprints.vehicles.models import (
 )
 from portal.db import db
 from portal.models import Role
+from tests.pages import drawn_afresh
 from tests.vehicles.conftest import at
 
 
@@ -217,10 +220,69 @@ def test_drawing_the_dispatch_queue_takes_the_same_queries_for_one_request_or_ma
     make_trip("08:00", "09:00")
     auth.login_as(people["dispatcher"])
     client.get("/vehicles/dispatch")
-    with count_queries() as one:
-        assert client.get("/vehicles/dispatch").status_code == 200
+    _page, one = drawn_afresh(client, "/vehicles/dispatch", count_queries)
     for hour in range(10, 16):
         make_trip(f"{hour}:00", f"{hour}:30")
-    with count_queries() as many:
-        assert client.get("/vehicles/dispatch").status_code == 200
-    assert many.count == one.count
+    client.get("/vehicles/dispatch")  # the fleet's facts read again after the change
+    _page, many = drawn_afresh(client, "/vehicles/dispatch", count_queries)
+    # the data versions, the account, the page of trips as columns, their count, the header's count
+    assert many.count == one.count == 5
+
+
+def test_the_dispatch_queue_reads_its_fleet_once_for_every_status_and_shows_a_change_at_once(
+        client, auth, people, fleet, make_trip, count_queries):
+    make_trip("08:00", "09:00")
+    due = timeutil.today() + timedelta(days=16)
+    auth.login_as(people["dispatcher"])
+    first = client.get("/vehicles/dispatch").get_data(as_text=True)
+    assert due.isoformat() not in first
+    for status in ("done", "dispatched", "pending"):
+        _page, counted = drawn_afresh(client, f"/vehicles/dispatch?status={status}", count_queries)
+        assert counted.count == 5 and not any("vehicle.active" in s for s in counted.statements)
+    car = fleet["cars"][1]
+    car.inspection_due = due
+    db.session.commit()
+    page, counted = drawn_afresh(client, "/vehicles/dispatch?status=done", count_queries)
+    assert counted.count == 6  # the fleet read again
+    assert f'/vehicles/fleet/{car.id}">川J0A102</a>' in page and due.isoformat() in page
+
+
+def test_the_dispatch_queue_names_requester_unit_car_and_driver(
+        client, auth, people, fleet, make_trip):
+    car, driver = fleet["cars"][0], fleet["drivers"][0]
+    make_trip("08:00", "09:00", state="dispatched", car=car, driver=driver)
+    make_trip("10:00", "11:00", state="pending", needs_driver=False)
+    auth.login_as(people["dispatcher"])
+    page = client.get("/vehicles/dispatch?status=dispatched").get_data(as_text=True)
+    assert "李明（人社局）" in page and "川J0A101" in page and "张建国" in page and "自驾" not in page
+    assert "自驾" in client.get("/vehicles/dispatch?status=pending").get_data(as_text=True)
+
+
+def test_my_car_requests_are_drawn_in_fixed_queries_as_columns(
+        client, auth, people, fleet, make_trip, count_queries):
+    trips = [make_trip(f"{hour}:00", f"{hour}:30", state="pending") for hour in range(8, 12)]
+    auth.login_as(people["staff"])
+    client.get("/vehicles/")
+    page, counted = drawn_afresh(client, "/vehicles/", count_queries)
+    # the data versions, the account, the page of trips, their count, the header's count
+    assert counted.count == 5
+    assert all(f"/vehicles/trips/{trip.id}" in page for trip in trips) and "到镇街督查" in page
+
+
+def test_the_plate_lookup_reads_the_registrations_once_for_every_plate_and_shows_a_change_at_once(
+        client, auth, people, count_queries):
+    registration = parking.register_vehicle(parking.RegistrationDraft("川J5K728", "白色 大众朗逸"),
+                                            actor=people["staff"], now=timeutil.now())
+    db.session.commit()
+    auth.login_as(people["guard"])
+    assert "李明" in client.get("/vehicles/parking/lookup?plate=川J5K728").get_data(as_text=True)
+    page, counted = drawn_afresh(client, "/vehicles/parking/lookup?plate=川J0A101", count_queries)
+    # the data versions, the account, the visitor log, the header's count: the building's cars are kept
+    assert counted.count == 4 and not any("parking_staff_vehicle" in s for s in counted.statements)
+    people["staff"].phone_ext = "8123"
+    db.session.commit()
+    page, counted = drawn_afresh(client, "/vehicles/parking/lookup?plate=川J5K728", count_queries)
+    assert counted.count == 7 and "8123" in page
+    parking.withdraw(registration, actor=people["staff"], now=timeutil.now())
+    db.session.commit()
+    assert "李明" not in client.get("/vehicles/parking/lookup?plate=川J5K728").get_data(as_text=True)

@@ -4,7 +4,7 @@ change raises :class:`portal.rules.RuleViolation`; the caller commits."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -12,7 +12,7 @@ from time import monotonic
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit, files
@@ -34,7 +34,7 @@ from portal.blueprints.supervision.models import (
     SurveyParticipation,
     SurveyRating,
 )
-from portal.cache import LocalCache, read_tokens
+from portal.cache import LocalCache, cached_facts, read_tokens
 from portal.db import db
 from portal.models import Role, User
 from portal.paging import ListPage
@@ -216,12 +216,15 @@ class RecentInspection:
     possible: int
 
 
+_RECENT_INSPECTIONS = (
+    select(Inspection.id, Inspection.area, Inspection.place, Inspection.inspected_at, Inspection.points,
+           Inspection.possible)
+    .order_by(Inspection.inspected_at.desc(), Inspection.id.desc()).limit(bindparam("limit"))
+)
+
+
 def recent_inspections(limit: int) -> list[RecentInspection]:
-    return [RecentInspection(*row) for row in db.session.execute(
-        select(Inspection.id, Inspection.area, Inspection.place, Inspection.inspected_at, Inspection.points,
-               Inspection.possible)
-        .order_by(Inspection.inspected_at.desc(), Inspection.id.desc()).limit(limit)
-    )]
+    return [RecentInspection(*row) for row in db.session.connection().execute(_RECENT_INSPECTIONS, {"limit": limit})]
 
 
 # --- rectifications --------------------------------------------------------------------------------
@@ -342,13 +345,16 @@ def rectifications_of(inspection: Inspection) -> list[Rectification]:
     return list(db.session.scalars(rectifications_query().where(Rectification.inspection_id == inspection.id)))
 
 
+# One pass over the (status, deadline) index: the overdue ones are counted among the open ones.
+_RECTIFICATION_COUNTS = (
+    select(Rectification.status, func.count(), func.sum(case((Rectification.deadline < bindparam("today"), 1), else_=0)))
+    .where(Rectification.status != RectificationStatus.CLOSED).group_by(Rectification.status)
+)
+
+
 def rectification_counts(today: date) -> dict[str, int]:
-    # One pass over the (status, deadline) index: the overdue ones are counted among the open ones.
-    late = case((Rectification.deadline < today, 1), else_=0)
-    rows = {status: (count, overdue) for status, count, overdue in db.session.execute(
-        select(Rectification.status, func.count(), func.sum(late))
-        .where(Rectification.status != RectificationStatus.CLOSED).group_by(Rectification.status)
-    )}
+    rows = {status: (count, overdue) for status, count, overdue
+            in db.session.connection().execute(_RECTIFICATION_COUNTS, {"today": today})}
     open_count, overdue = rows.get(RectificationStatus.OPEN, (0, 0))
     return {"open": open_count, "reported": rows.get(RectificationStatus.REPORTED, (0, 0))[0], "overdue": overdue or 0}
 
@@ -426,10 +432,38 @@ def retire_route(route: PatrolRoute, *, actor: User, now: datetime) -> None:
     audit.record(actor, "supervision.route.retire", route, after=audit.snapshot(route, ("name",)))
 
 
-def active_routes() -> list[PatrolRoute]:
-    return list(db.session.scalars(
-        select(PatrolRoute).where(PatrolRoute.retired_at.is_(None)).order_by(PatrolRoute.name, PatrolRoute.id)
-    ))
+@dataclass(frozen=True, slots=True)
+class RouteFacts:
+    """A patrol route as the log, the guard's start buttons and the scores read it: plain values, kept
+    while the supervision data is unchanged. Named as :class:`PatrolRoute`'s attributes."""
+
+    id: int
+    name: str
+    times: str
+    tolerance_minutes: int
+    created_at: datetime
+    retired_at: datetime | None
+    time_list: tuple[time, ...]
+    tolerance: timedelta
+
+
+_ROUTES = (select(PatrolRoute.id, PatrolRoute.name, PatrolRoute.times, PatrolRoute.tolerance_minutes,
+                  PatrolRoute.created_at, PatrolRoute.retired_at).order_by(PatrolRoute.name, PatrolRoute.id))
+
+
+def _read_routes() -> tuple[RouteFacts, ...]:
+    return tuple(RouteFacts(id_, name, times, tolerance, created_at, retired_at,
+                            tuple(time.fromisoformat(t) for t in times.split()), timedelta(minutes=tolerance))
+                 for id_, name, times, tolerance, created_at, retired_at in db.session.connection().execute(_ROUTES))
+
+
+def patrol_routes() -> tuple[RouteFacts, ...]:
+    """Every patrol route, retired ones too, by name: facts every day, week and month of the log share."""
+    return cached_facts(("supervision",), "supervision.patrol_routes", _read_routes)
+
+
+def active_routes() -> list[RouteFacts]:
+    return [route for route in patrol_routes() if route.retired_at is None]
 
 
 def all_routes_query():
@@ -500,14 +534,17 @@ class OpenRound:
     started_at: datetime
 
 
+_OPEN_ROUNDS = (
+    select(PatrolRound.id, PatrolRoute.name, PatrolRound.started_at)
+    .join(PatrolRoute, PatrolRound.route_id == PatrolRoute.id)
+    .where(PatrolRound.guard_id == bindparam("guard"), PatrolRound.ended_at.is_(None))
+    .order_by(PatrolRound.started_at.desc()).limit(10)
+)
+
+
 def open_rounds_of(guard: User) -> list[OpenRound]:
     """The guard's rounds started and not yet finished, newest first."""
-    return [OpenRound(*row) for row in db.session.execute(
-        select(PatrolRound.id, PatrolRoute.name, PatrolRound.started_at)
-        .join(PatrolRoute, PatrolRound.route_id == PatrolRoute.id)
-        .where(PatrolRound.guard_id == guard.id, PatrolRound.ended_at.is_(None))
-        .order_by(PatrolRound.started_at.desc()).limit(10)
-    )]
+    return [OpenRound(*row) for row in db.session.connection().execute(_OPEN_ROUNDS, {"guard": guard.id})]
 
 
 def find_round(round_id: int) -> PatrolRound | None:
@@ -522,8 +559,8 @@ def rectifications_of_round(patrol_round: PatrolRound) -> list[Rectification]:
     return list(db.session.scalars(rectifications_query().where(Rectification.patrol_round_id == patrol_round.id)))
 
 
-def route_slots(routes: list[PatrolRoute], first: date, last: date, *, now: datetime
-                ) -> list[tuple[PatrolRoute, patrols.Slot]]:
+def route_slots(routes: Sequence[PatrolRoute | RouteFacts], first: date, last: date, *, now: datetime
+                ) -> list[tuple[PatrolRoute | RouteFacts, patrols.Slot]]:
     """The expected rounds of ``routes`` on the days ``first`` to ``last``, each done, missed or still due.
 
     Finished rounds count; one still being walked does not yet."""
@@ -533,28 +570,33 @@ def route_slots(routes: list[PatrolRoute], first: date, last: date, *, now: date
     return _matched_slots(routes, first, last, _finished_rounds(routes, start, end), now=now)
 
 
-def _slot_window(routes: list[PatrolRoute], first: date, last: date) -> tuple[datetime, datetime]:
+def _slot_window(routes: Sequence[PatrolRoute | RouteFacts], first: date, last: date) -> tuple[datetime, datetime]:
     """When a round counting for an expected round on the days ``first`` to ``last`` may have started."""
     reach = max(route.tolerance for route in routes)
     return (datetime.combine(first, time(0), tzinfo=LOCAL_TZ) - reach,
             datetime.combine(last + timedelta(days=1), time(0), tzinfo=LOCAL_TZ) + reach)
 
 
-def _finished_rounds(routes: list[PatrolRoute], start: datetime, end: datetime) -> dict[int, list[tuple[int, datetime]]]:
+_FINISHED_ROUNDS = (
+    select(PatrolRound.id, PatrolRound.route_id, PatrolRound.started_at)
+    .where(PatrolRound.route_id.in_(bindparam("routes", expanding=True)), PatrolRound.ended_at.is_not(None),
+           PatrolRound.started_at >= bindparam("start"), PatrolRound.started_at < bindparam("end"))
+    .order_by(PatrolRound.started_at, PatrolRound.id)
+)
+
+
+def _finished_rounds(routes: Sequence[PatrolRoute | RouteFacts], start: datetime, end: datetime
+                     ) -> dict[int, list[tuple[int, datetime]]]:
     """The finished rounds of ``routes`` started from ``start`` until ``end``, as (id, started_at) by route, in time order."""
     rounds: dict[int, list[tuple[int, datetime]]] = {}
-    for round_id, route_id, started_at in db.session.execute(
-        select(PatrolRound.id, PatrolRound.route_id, PatrolRound.started_at)
-        .where(PatrolRound.route_id.in_([r.id for r in routes]), PatrolRound.ended_at.is_not(None),
-               PatrolRound.started_at >= start, PatrolRound.started_at < end)
-        .order_by(PatrolRound.started_at, PatrolRound.id)
-    ):
+    for round_id, route_id, started_at in db.session.connection().execute(
+            _FINISHED_ROUNDS, {"routes": [r.id for r in routes], "start": start, "end": end}):
         rounds.setdefault(route_id, []).append((round_id, started_at))
     return rounds
 
 
-def _matched_slots(routes: list[PatrolRoute], first: date, last: date, rounds: dict[int, list[tuple[int, datetime]]],
-                   *, now: datetime) -> list[tuple[PatrolRoute, patrols.Slot]]:
+def _matched_slots(routes: Sequence[PatrolRoute | RouteFacts], first: date, last: date, rounds: dict[int, list[tuple[int, datetime]]],
+                   *, now: datetime) -> list[tuple[PatrolRoute | RouteFacts, patrols.Slot]]:
     start, end = _slot_window(routes, first, last)
     found = []
     for route in routes:
@@ -582,45 +624,55 @@ class LoggedRound:
 class PatrolDay:
     day: date
     rounds: list[LoggedRound]
-    slots: list[tuple[PatrolRoute, patrols.Slot]]
+    slots: list[tuple[RouteFacts, patrols.Slot]]
 
     @property
-    def missed(self) -> list[tuple[PatrolRoute, patrols.Slot]]:
+    def missed(self) -> list[tuple[RouteFacts, patrols.Slot]]:
         return [(route, slot) for route, slot in self.slots if slot.status is patrols.SlotStatus.MISSED]
+
+
+# The first round's start, where the log's days may begin: a fact of the data, not of the page asked for.
+_FIRST_ROUND = select(func.min(PatrolRound.started_at))
+
+
+def first_round_at() -> datetime | None:
+    return cached_facts(("supervision",), "supervision.first_round",
+                        lambda: db.session.connection().execute(_FIRST_ROUND).scalar())
+
+
+_FINDINGS = (select(func.count()).where(PatrolCheck.round_id == PatrolRound.id, PatrolCheck.finding != "")
+             .correlate(PatrolRound).scalar_subquery())
+_LOGGED_ROUNDS = (
+    select(PatrolRound.id, PatrolRound.route_id, PatrolRound.started_at, PatrolRound.ended_at, PatrolRoute.name,
+           func.coalesce(User.display_name, ""), _FINDINGS)
+    .join(PatrolRoute, PatrolRound.route_id == PatrolRoute.id).outerjoin(User, PatrolRound.guard_id == User.id)
+    .where(PatrolRound.started_at >= bindparam("start"), PatrolRound.started_at < bindparam("end"))
+    .order_by(PatrolRound.started_at.desc(), PatrolRound.id.desc())
+)
 
 
 def patrol_log(page: int, *, now: datetime) -> ListPage:
     """The log by day, newest first, a week a page: each day's rounds and its expected rounds, the missed ones
     marked. Days go back to the first route's first day."""
     today = to_local(now).date()
-    first_route, first_round = db.session.execute(select(
-        select(func.min(PatrolRoute.created_at)).scalar_subquery(),
-        select(func.min(PatrolRound.started_at)).scalar_subquery(),
-    )).one()
-    starts = [to_local(m).date() for m in (first_route, first_round) if m is not None]
+    routes = patrol_routes()
+    first_route = min((route.created_at for route in routes), default=None)
+    starts = [to_local(m).date() for m in (first_route, first_round_at()) if m is not None]
     earliest = min(starts) if starts else today
     back = ListPage.of(range((today - earliest).days + 1), page, LOG_DAYS_PER_PAGE)  # days back from today
     listing = ListPage([today - timedelta(days=n) for n in back.items], page, LOG_DAYS_PER_PAGE, back.total)
     if not listing.items:
         return ListPage([], page, LOG_DAYS_PER_PAGE, listing.total)
     last, first = listing.items[0], listing.items[-1]
-    routes = list(db.session.scalars(select(PatrolRoute).order_by(PatrolRoute.name, PatrolRoute.id)))
     week_start = datetime.combine(first, time(0), tzinfo=LOCAL_TZ)
     week_end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
     # One read of the rounds for both tables: the week's are listed, and the finished ones from a tolerance
     # before it to one after count for its expected rounds.
     start, end = _slot_window(routes, first, last) if routes else (week_start, week_end)
-    findings = (select(func.count()).where(PatrolCheck.round_id == PatrolRound.id, PatrolCheck.finding != "")
-                .correlate(PatrolRound).scalar_subquery())
     finished: dict[int, list[tuple[int, datetime]]] = {}
     rounds_by_day: dict[date, list[LoggedRound]] = {}
-    for round_id, route_id, started_at, ended_at, route_name, guard_name, found in db.session.execute(
-        select(PatrolRound.id, PatrolRound.route_id, PatrolRound.started_at, PatrolRound.ended_at, PatrolRoute.name,
-               func.coalesce(User.display_name, ""), findings)
-        .join(PatrolRoute, PatrolRound.route_id == PatrolRoute.id).outerjoin(User, PatrolRound.guard_id == User.id)
-        .where(PatrolRound.started_at >= min(start, week_start), PatrolRound.started_at < max(end, week_end))
-        .order_by(PatrolRound.started_at.desc(), PatrolRound.id.desc())
-    ):
+    for round_id, route_id, started_at, ended_at, route_name, guard_name, found in db.session.connection().execute(
+            _LOGGED_ROUNDS, {"start": min(start, week_start), "end": max(end, week_end)}):
         if ended_at is not None:
             finished.setdefault(route_id, []).append((round_id, started_at))
         if week_start <= started_at < week_end:
@@ -642,9 +694,23 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     return start, end
 
 
-def load_months_facts(year: int, months: range, *, now: datetime) -> dict[int, scoring.MonthFacts]:
+# The statements of a run of months' facts, built once (the bounds are parameters).
+_MONTH_INSPECTIONS = (select(Inspection.area, Inspection.points, Inspection.possible, Inspection.inspected_at)
+                      .where(Inspection.inspected_at >= bindparam("start"), Inspection.inspected_at < bindparam("end")))
+_MONTH_RECTIFICATIONS = (select(Rectification.deadline, Rectification.reported_at, Rectification.status)
+                         .where(Rectification.deadline >= bindparam("first"), Rectification.deadline < bindparam("after")))
+_MONTH_REPAIRS = (select(RepairRequest.reported_at, RepairRequest.accepted_at, RepairRequest.done_at, RepairRequest.urgency)
+                  .where(RepairRequest.reported_at >= bindparam("start"), RepairRequest.reported_at < bindparam("end")))
+_MONTH_RATINGS = (select(SurveyRating.month, SurveyRating.area, SurveyRating.rating, func.count())
+                  .where(SurveyRating.year == bindparam("year"),
+                         SurveyRating.month.between(bindparam("first"), bindparam("last")))
+                  .group_by(SurveyRating.month, SurveyRating.area, SurveyRating.rating))
+
+
+def load_months_facts(year: int, months: range, *, now: datetime, patrols: bool = True) -> dict[int, scoring.MonthFacts]:
     """The facts of consecutive ``months`` of ``year``, read together: one query per kind of fact
-    for all of them (a year's evaluation reads its months at once)."""
+    for all of them (a year's evaluation reads its months at once). Without ``patrols``, the
+    expected patrol rounds (beside the score, not in it) are left out."""
     bounds = [month_bounds(year, m) for m in months]
     start, end = bounds[0][0], bounds[-1][1]
     starts = [b[0] for b in bounds[1:]]
@@ -656,36 +722,26 @@ def load_months_facts(year: int, months: range, *, now: datetime) -> dict[int, s
     def local_month_of(day: date) -> int:
         return months[bisect_right(first_days, day)]
 
+    connection = db.session.connection()
     inspections: dict[int, list] = {m: [] for m in months}
-    for area, points, possible, at in db.session.execute(
-        select(Inspection.area, Inspection.points, Inspection.possible, Inspection.inspected_at)
-        .where(Inspection.inspected_at >= start, Inspection.inspected_at < end)
-    ):
+    for area, points, possible, at in connection.execute(_MONTH_INSPECTIONS, {"start": start, "end": end}):
         inspections[month_of(at)].append(scoring.InspectionFact(area, points, possible))
     rectifications: dict[int, list] = {m: [] for m in months}
-    for deadline, reported_at, status in db.session.execute(
-        select(Rectification.deadline, Rectification.reported_at, Rectification.status)
-        .where(Rectification.deadline >= start.date(), Rectification.deadline < end.date())
-    ):
+    for deadline, reported_at, status in connection.execute(_MONTH_RECTIFICATIONS,
+                                                            {"first": start.date(), "after": end.date()}):
         rectifications[local_month_of(deadline)].append(scoring.RectificationFact(
             deadline,
             to_local(reported_at).date() if reported_at and status is not RectificationStatus.OPEN else None,
             status is RectificationStatus.CLOSED,
         ))
     repairs: dict[int, list] = {m: [] for m in months}
-    for reported_at, accepted_at, done_at, urgency in db.session.execute(
-        select(RepairRequest.reported_at, RepairRequest.accepted_at, RepairRequest.done_at, RepairRequest.urgency)
-        .where(RepairRequest.reported_at >= start, RepairRequest.reported_at < end)
-    ):
+    for reported_at, accepted_at, done_at, urgency in connection.execute(_MONTH_REPAIRS, {"start": start, "end": end}):
         repairs[month_of(reported_at)].append(scoring.RepairFact(reported_at, accepted_at, done_at, OVERDUE_AFTER[urgency]))
     ratings: dict[int, list] = {m: [] for m in months}
-    for month, area, rating, answers in db.session.execute(
-        select(SurveyRating.month, SurveyRating.area, SurveyRating.rating, func.count())
-        .where(SurveyRating.year == year, SurveyRating.month.between(months[0], months[-1]))
-        .group_by(SurveyRating.month, SurveyRating.area, SurveyRating.rating)
-    ):
+    for month, area, rating, answers in connection.execute(_MONTH_RATINGS,
+                                                           {"year": year, "first": months[0], "last": months[-1]}):
         ratings[month].extend([(area, SATISFACTION_POINTS[rating])] * answers)
-    routes = list(db.session.scalars(select(PatrolRoute)))
+    routes = patrol_routes() if patrols else ()
     rounds = _finished_rounds(routes, *_slot_window(routes, start.date(), end.date())) if routes else {}
     facts = {}
     for month, (month_start_at, month_end_at) in zip(months, bounds):
@@ -701,8 +757,10 @@ def load_month_facts(year: int, month: int, *, now: datetime) -> scoring.MonthFa
     return load_months_facts(year, range(month, month + 1), now=now)[month]
 
 
-def month_score(year: int, month: int, *, now: datetime) -> scoring.MonthScore:
-    return month_scores(year, range(month, month + 1), now=now)[0]
+def month_score(year: int, month: int, *, now: datetime, patrols: bool = True) -> scoring.MonthScore:
+    """A month's score; without ``patrols``, the patrol rounds shown beside it are not counted
+    (``patrols`` is ``Counted(None)``): for a page that shows the score alone."""
+    return month_scores(year, range(month, month + 1), now=now, patrols=patrols)[0]
 
 
 # What a month's score is counted from: its own data and the repairs'.
@@ -719,13 +777,13 @@ _settled_scores = LocalCache(size=256, seconds=300.0)
 def _settling_wait() -> timedelta:
     """How long after its end a month's score may still change with the time: the longest wait a
     figure counts with (a repair's allowance, a patrol's tolerance), and a day for the deadlines."""
-    tolerance = db.session.scalar(select(func.max(PatrolRoute.tolerance_minutes))) or 0
+    tolerance = max((route.tolerance_minutes for route in patrol_routes()), default=0)
     return max(*OVERDUE_AFTER.values(), scoring.RESPONSE_LIMIT, timedelta(minutes=tolerance)) + timedelta(days=1)
 
 
-def month_scores(year: int, months: range, *, now: datetime) -> list[scoring.MonthScore]:
+def month_scores(year: int, months: range, *, now: datetime, patrols: bool = True) -> list[scoring.MonthScore]:
     """The scores of consecutive ``months`` of ``year``: the settled ones kept, the others counted
-    from their facts read together."""
+    from their facts read together (without ``patrols``, see :func:`month_score`; those are not kept)."""
     if not months:
         return []
     tokens = read_tokens(EVALUATION_DATA)
@@ -745,10 +803,10 @@ def month_scores(year: int, months: range, *, now: datetime) -> list[scoring.Mon
             break
         found[month] = kept
     rest = range(months[0] + len(found), months[-1] + 1)
-    facts = load_months_facts(year, rest, now=now) if rest else {}
+    facts = load_months_facts(year, rest, now=now, patrols=patrols) if rest else {}
     for month in rest:
         found[month] = scoring.score_month(year, month, facts[month], now=now)
-        if settled(month):
+        if patrols and settled(month):
             _settled_scores.put((version, year, month), found[month], clock)
     return [found[month] for month in months]
 

@@ -107,9 +107,11 @@ def _page(template: str, partial: Any = None, **context: Any):
 def index():
     now = timeutil.now()
     # This month's score, shared by every viewer within the minute while the data is unchanged. Only the
-    # month: the page shows no quarter or year, and a month not yet settled is counted afresh each time.
+    # month: the page shows no quarter or year, and a month not yet settled is counted afresh each time;
+    # nor the patrol rounds beside the score, which its table does not show.
     minute = timeutil.floor_to(now, timedelta(minutes=1))
-    score = cached(SUPERVISION_DATA, ("month score", minute), lambda: month_score(now.year, now.month, now=now))
+    score = cached(SUPERVISION_DATA, ("month score", minute),
+                   lambda: month_score(now.year, now.month, now=now, patrols=False))
     return _page(
         "supervision/index.html",
         score=score,

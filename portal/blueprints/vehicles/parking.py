@@ -24,8 +24,9 @@ from portal.blueprints.vehicles.models import (
     StaffVehicle,
     Vehicle,
 )
+from portal.cache import ACCOUNTS, cached_facts
 from portal.db import db
-from portal.models import Role, User
+from portal.models import Role, Unit, User
 from portal.rules import RuleViolation
 from portal.validators import validate_plate
 
@@ -140,7 +141,7 @@ def pending_registrations_count(user: User) -> int:
 # --- the guard's lookup --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StaffHit:
     owner: str
     unit: str
@@ -149,17 +150,66 @@ class StaffHit:
     description: str
 
 
+@dataclass(frozen=True, slots=True)
+class OfficialCar:
+    """An official car as the lookup shows it: its unit's name (None: the logistics center's pool)."""
+
+    plate: str
+    unit_name: str | None
+
+
 @dataclass(frozen=True)
 class PlateLookup:
     plate: str
     staff: list[StaffHit]
-    official: Vehicle | None
+    official: OfficialCar | None
     visits: list
-    spaces: list[ParkingSpace]
+    spaces: list[str]  # the labels of the spaces the staff vehicles' owners hold
 
     @property
     def found(self) -> bool:
         return bool(self.staff or self.official or self.visits)
+
+
+@dataclass(frozen=True, slots=True)
+class PlateBook:
+    """What the guard's lookup reads of the building's own cars, by plate: the registered (pending
+    or approved) staff vehicles in the order they were registered with their owners' ids, the
+    official cars, and the labels of the spaces each person holds (in the spaces' order)."""
+
+    staff: dict[str, tuple[tuple[int, StaffHit], ...]]
+    official: dict[str, OfficialCar]
+    spaces_held: dict[int, tuple[tuple[int, str], ...]]
+
+
+_HELD_REGISTRATIONS = (
+    select(StaffVehicle.plate, StaffVehicle.owner_id, User.display_name, Unit.name, User.phone_ext, StaffVehicle.status,
+           StaffVehicle.description)
+    .join(User, StaffVehicle.owner_id == User.id).outerjoin(Unit, User.unit_id == Unit.id)
+    .where(StaffVehicle.status.in_(HELD)).order_by(StaffVehicle.created_at, StaffVehicle.id)
+)
+_OFFICIAL_CARS = select(Vehicle.plate, Unit.name).outerjoin(Unit, Vehicle.unit_id == Unit.id)
+_HELD_SPACES = (select(ParkingSpace.holder_id, ParkingSpace.id, ParkingArea.name, ParkingSpace.number)
+                .join(ParkingArea, ParkingSpace.area_id == ParkingArea.id)
+                .where(ParkingSpace.holder_id.is_not(None)).order_by(ParkingSpace.id))
+
+
+def _read_plate_book() -> PlateBook:
+    connection = db.session.connection()
+    staff: dict[str, list[tuple[int, StaffHit]]] = {}
+    for plate, owner_id, owner, unit, phone, status, description in connection.execute(_HELD_REGISTRATIONS):
+        staff.setdefault(plate, []).append((owner_id, StaffHit(owner, unit or "", phone, status, description)))
+    spaces: dict[int, list[tuple[int, str]]] = {}
+    for holder_id, space_id, area, number in connection.execute(_HELD_SPACES):
+        spaces.setdefault(holder_id, []).append((space_id, f"{area} {number}"))
+    return PlateBook({plate: tuple(hits) for plate, hits in staff.items()},
+                     {plate: OfficialCar(plate, unit) for plate, unit in connection.execute(_OFFICIAL_CARS)},
+                     {holder: tuple(held) for holder, held in spaces.items()})
+
+
+def plate_book() -> PlateBook:
+    """The building's own cars by plate, kept while the cars, the accounts and the units are unchanged."""
+    return cached_facts(("vehicles", ACCOUNTS, "building"), "vehicles.plate_book", _read_plate_book)
 
 
 def lookup(value: str) -> PlateLookup:
@@ -167,20 +217,11 @@ def lookup(value: str) -> PlateLookup:
     from portal.blueprints.visitors.services import visits_by_plate
 
     plate = checked_plate(value)
-    staff = []
-    registrations = db.session.scalars(
-        select(StaffVehicle).options(joinedload(StaffVehicle.owner).joinedload(User.unit))
-        .where(StaffVehicle.plate == plate, StaffVehicle.status.in_(HELD)).order_by(StaffVehicle.created_at)
-    )
-    owners = []
-    for r in registrations:
-        owners.append(r.owner_id)
-        staff.append(StaffHit(r.owner.display_name, r.owner.unit.name if r.owner.unit else "", r.owner.phone_ext,
-                              r.status, r.description))
-    official = db.session.scalar(select(Vehicle).options(joinedload(Vehicle.unit)).where(Vehicle.plate == plate))
-    spaces = list(db.session.scalars(select(ParkingSpace).options(joinedload(ParkingSpace.area))
-                                     .where(ParkingSpace.holder_id.in_(owners)))) if owners else []
-    return PlateLookup(plate, staff, official, visits_by_plate(plate), spaces)
+    book = plate_book()
+    hits = book.staff.get(plate, ())
+    held = sorted({space for owner_id, _hit in hits for space in book.spaces_held.get(owner_id, ())})
+    return PlateLookup(plate, [hit for _owner, hit in hits], book.official.get(plate), visits_by_plate(plate),
+                       [label for _id, label in held])
 
 
 # --- rounds --------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -34,8 +34,10 @@ from portal.blueprints.vehicles.models import (
     Vehicle,
     VehicleKind,
 )
+from portal.cache import cached_facts
 from portal.db import begin_serialized_write, db
 from portal.models import Role, Unit, User, UserRole
+from portal.paging import ListPage
 from portal.rules import RuleViolation
 from portal.sqltime import local_month
 from portal.timeutil import LOCAL_TZ, local
@@ -419,6 +421,39 @@ def my_trips_query(user: User):
             .where(Trip.requester_id == user.id).order_by(Trip.depart_at.desc(), Trip.id.desc()))
 
 
+@dataclass(frozen=True, slots=True)
+class MyTripRow:
+    """A line of "my car requests" as the page shows it."""
+
+    id: int
+    depart_at: datetime
+    destination: str
+    purpose: str
+    plate: str | None
+    status: TripStatus
+
+
+# The lists' statements, built once: the requester or status, the page's size and offset are parameters.
+_PAGE = (bindparam("per_page"), bindparam("skip"))
+_MY_TRIPS_COUNT = select(func.count()).select_from(Trip).where(Trip.requester_id == bindparam("user"))
+_MY_TRIPS = (select(Trip.id, Trip.depart_at, Trip.destination, Trip.purpose, Vehicle.plate, Trip.status)
+             .outerjoin(Vehicle, Trip.vehicle_id == Vehicle.id).where(Trip.requester_id == bindparam("user"))
+             .order_by(Trip.depart_at.desc(), Trip.id.desc()).limit(_PAGE[0]).offset(_PAGE[1]))
+
+
+def _list_page(count, rows, params: dict, page: int, per_page: int, row) -> ListPage:
+    """One page of a list read as columns: its rows (``row(*columns)``) and the count, in two statements."""
+    connection = db.session.connection()
+    items = [row(*columns) for columns in connection.execute(rows, {**params, "per_page": per_page,
+                                                                    "skip": (page - 1) * per_page})]
+    return ListPage(items, page, per_page, connection.execute(count, params).scalar() or 0)
+
+
+def my_trips_page(user: User, page: int, per_page: int) -> ListPage:
+    """One page of ``user``'s requests, newest departure first (:class:`MyTripRow`)."""
+    return _list_page(_MY_TRIPS_COUNT, _MY_TRIPS, {"user": user.id}, page, per_page, MyTripRow)
+
+
 def approvals_query(user: User):
     query = (select(Trip).options(joinedload(Trip.requester), joinedload(Trip.unit))
              .where(Trip.status == TripStatus.PENDING).order_by(Trip.depart_at))
@@ -435,6 +470,44 @@ def dispatch_query(status: TripStatus):
     if status is TripStatus.DONE:
         return query.order_by(Trip.depart_at.desc())
     return query.order_by(Trip.depart_at)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """A line of the dispatch queue as the page shows it: names, not objects."""
+
+    id: int
+    depart_at: datetime
+    return_at: datetime
+    requester: str | None  # the requester's display name
+    unit_short_name: str | None
+    unit_name: str | None
+    destination: str
+    passengers: int
+    plate: str | None
+    driver: str | None
+    needs_driver: bool
+
+    @property
+    def unit(self) -> str | None:
+        return (self.unit_short_name or self.unit_name) if self.unit_name is not None else None
+
+
+_QUEUE_COUNT = select(func.count()).select_from(Trip).where(Trip.status == bindparam("status"))
+_QUEUE = (select(Trip.id, Trip.depart_at, Trip.return_at, User.display_name, Unit.short_name, Unit.name,
+                 Trip.destination, Trip.passengers, Vehicle.plate, Driver.name, Trip.needs_driver)
+          .outerjoin(User, Trip.requester_id == User.id).outerjoin(Unit, Trip.unit_id == Unit.id)
+          .outerjoin(Vehicle, Trip.vehicle_id == Vehicle.id).outerjoin(Driver, Trip.driver_id == Driver.id)
+          .where(Trip.status == bindparam("status")))
+# The driven trips newest first, the others in the order they leave (as :func:`dispatch_query`).
+_QUEUE_NEWEST = _QUEUE.order_by(Trip.depart_at.desc()).limit(_PAGE[0]).offset(_PAGE[1])
+_QUEUE_SOONEST = _QUEUE.order_by(Trip.depart_at).limit(_PAGE[0]).offset(_PAGE[1])
+
+
+def dispatch_page(status: TripStatus, page: int, per_page: int) -> ListPage:
+    """One page of the trips in ``status`` (:class:`QueueRow`), ordered as :func:`dispatch_query`."""
+    rows = _QUEUE_NEWEST if status is TripStatus.DONE else _QUEUE_SOONEST
+    return _list_page(_QUEUE_COUNT, rows, {"status": status}, page, per_page, QueueRow)
 
 
 def home_counts(user: User) -> dict[str, int]:
@@ -667,9 +740,33 @@ def drivers_query():
 # --- reminders -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class ActiveCar:
+    """What the reminders read of an active car."""
+
+    id: int
+    plate: str
+    inspection_due: date | None
+    insurance_due: date | None
+    service_due_on: date | None
+    service_due_km: int | None
+    odometer: int
+
+
+_ACTIVE_CARS = (select(Vehicle.id, Vehicle.plate, Vehicle.inspection_due, Vehicle.insurance_due, Vehicle.service_due_on,
+                       Vehicle.service_due_km, Vehicle.odometer)
+                .where(Vehicle.active.is_(True)).order_by(Vehicle.plate))
+
+
+def active_cars() -> tuple[ActiveCar, ...]:
+    """The active cars by plate: facts of the fleet, kept while it is unchanged (every day's reminders read them)."""
+    return cached_facts(("vehicles",), "vehicles.active_cars", lambda: tuple(
+        ActiveCar(*row) for row in db.session.connection().execute(_ACTIVE_CARS)))
+
+
 @dataclass(frozen=True)
 class DueItem:
-    vehicle: Vehicle
+    vehicle: ActiveCar
     code: str  # inspection, insurance, service
     what: object
     due_on: date | None
@@ -687,7 +784,7 @@ def due_items(today: date) -> list[DueItem]:
     """What each active car needs within 30 days (or 500 km for servicing), soonest first."""
     horizon = today + DUE_WITHIN
     items: list[DueItem] = []
-    for vehicle in db.session.scalars(select(Vehicle).where(Vehicle.active.is_(True)).order_by(Vehicle.plate)):
+    for vehicle in active_cars():
         for code, due_on in (("inspection", vehicle.inspection_due), ("insurance", vehicle.insurance_due)):
             if due_on is not None and due_on <= horizon:
                 items.append(DueItem(vehicle, code, DUE_LABELS[code], due_on))

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from io import BytesIO
 from typing import Any
 
-from flask import abort, flash, request, send_file, url_for
+from flask import abort, current_app, flash, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -40,7 +40,7 @@ from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
 from portal.models import Role
-from portal.requestargs import arg_enum, arg_int, paginate, parse_date
+from portal.requestargs import arg_enum, arg_int, arg_page, paginate, parse_date
 from portal.rules import BadArgument, RuleViolation
 from portal.security import roles_required
 from portal.spreadsheets import XLSX_MIMETYPE
@@ -75,8 +75,8 @@ def load_trip(trip_id: int) -> Trip:
 @kept_page(VEHICLES_DATA, signed_in=True)
 @roles_required(*REQUESTERS)
 def index():
-    return _page("vehicles/index.html", "vehicles/_my_trips.html", page=paginate(svc.my_trips_query(current_user)),
-                 counts=svc.home_counts(current_user))
+    return _page("vehicles/index.html", "vehicles/_my_trips.html",
+                 page=svc.my_trips_page(current_user, arg_page(), current_app.config["PAGE_SIZE"]))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -200,7 +200,8 @@ def approvals():
 def dispatch_queue():
     status = arg_enum("status", TripStatus, TripStatus.APPROVED)
     return _page("vehicles/dispatch.html", "vehicles/_dispatch_table.html", shown=status,
-                 page=paginate(svc.dispatch_query(status)), due=svc.due_items(timeutil.today()))
+                 page=svc.dispatch_page(status, arg_page(), current_app.config["PAGE_SIZE"]),
+                 due=svc.due_items(timeutil.today()))
 
 
 @bp.route("/trips/<int:trip_id>/dispatch", methods=["POST"])

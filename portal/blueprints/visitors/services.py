@@ -1489,15 +1489,21 @@ class PlateVisit:
     checked_out_at: datetime | None
 
 
+# Built once (the plate and the number of visits are parameters), read as the columns shown.
+_VISITS_BY_PLATE = (
+    select(VisitorEntry.name, VisitorEntry.organization, Unit.name, VisitorEntry.host_name, VisitorEntry.checked_in_at,
+           VisitorEntry.checked_out_at)
+    .outerjoin(Unit, VisitorEntry.unit_id == Unit.id)
+    .where(VisitorEntry.plate == bindparam("plate"), VisitorEntry.refused.is_(False))
+    .order_by(VisitorEntry.checked_in_at.desc()).limit(bindparam("limit"))
+)
+
+
 def visits_by_plate(plate: str, *, limit: int = 5) -> list[PlateVisit]:
     """The latest visits registered with ``plate`` (normalised as at the desk), newest first."""
     plate = normalise_identifier(plate, upper=True)
     if not plate:
         return []
-    entries = db.session.scalars(
-        select(VisitorEntry).options(joinedload(VisitorEntry.unit))
-        .where(VisitorEntry.plate == plate, VisitorEntry.refused.is_(False))
-        .order_by(VisitorEntry.checked_in_at.desc()).limit(limit)
-    )
-    return [PlateVisit(e.name, e.organization, e.unit.name if e.unit else "", e.host_name, e.checked_in_at,
-                       e.checked_out_at) for e in entries]
+    rows = db.session.connection().execute(_VISITS_BY_PLATE, {"plate": plate, "limit": limit})
+    return [PlateVisit(name, organization, unit_name or "", host_name, checked_in_at, checked_out_at)
+            for name, organization, unit_name, host_name, checked_in_at, checked_out_at in rows]
