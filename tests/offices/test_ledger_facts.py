@@ -82,3 +82,28 @@ def test_the_ledger_page_reads_its_facts_once_for_every_day_and_sees_a_change_at
     assert "主楼 401" in html  # 9 m² for one in 24 m²: over the standard, at once
     assert queries == 3 + 5  # the facts read again: rooms, units, entries, seats, exceptions
     assert drawn("/offices/ledger?date=2022-01-01")[1] == 3
+
+
+def test_the_published_years_are_kept_facts_read_again_once_a_year_is_published(
+        client, auth, seated, logistics, make_user, count_queries, areas_on_record):
+    from portal.blueprints.offices.services import PublishDraft, publish
+
+    areas_on_record("offices")
+    auth.login_as(make_user())
+    client.get("/offices/")
+
+    def drawn() -> tuple[str, list[str]]:
+        forget_drawings()
+        with count_queries() as counted:
+            html = client.get("/offices/").get_data(as_text=True)
+        return html, counted.statements
+
+    html, statements = drawn()
+    assert len(statements) == 3 and not any("office_publication" in s for s in statements)
+    assert "/offices/published/2025" not in html
+    publish(PublishDraft(2025, date(2025, 12, 1)), actor=logistics, now=NOW)
+    db.session.commit()
+    html, statements = drawn()
+    assert "/offices/published/2025" in html  # at once
+    assert len(statements) == 4 and sum("office_publication" in s for s in statements) == 1
+    assert len(drawn()[1]) == 3

@@ -1050,6 +1050,19 @@ def publications(*, limit: int | None = None) -> list[PublicationHead]:
     return [PublicationHead(*row) for row in rows]
 
 
+_PUBLICATIONS = select(OfficePublication.year, OfficePublication.as_of, OfficePublication.published_at).order_by(
+    OfficePublication.year.desc()
+)
+
+
+def published_years() -> tuple[PublicationHead, ...]:
+    """``publications()``, kept while the office records are unchanged (a year is published once)."""
+    from portal.cache import cached_facts
+
+    return cached_facts(("offices",), "offices.publications",
+                        lambda: tuple(PublicationHead(*row) for row in db.session.execute(_PUBLICATIONS)))
+
+
 def publication_of(year: int) -> OfficePublication | None:
     return db.session.scalar(select(OfficePublication).where(OfficePublication.year == year))
 

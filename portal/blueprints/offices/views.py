@@ -49,6 +49,7 @@ from portal.blueprints.offices.services import (
     publications,
     publish,
     published_units,
+    published_years,
     record_entry,
     record_exception,
     record_finding,
@@ -100,7 +101,7 @@ LEDGER_DATA = LEDGER_AREAS
 @roles_required(*STAFF)
 def index():
     """The years published, newest first."""
-    return render("offices/index.html", items=publications(), is_admin=current_user.has_role(*ADMINS))
+    return render("offices/index.html", items=published_years(), is_admin=current_user.has_role(*ADMINS))
 
 
 @bp.route("/published/<int:year>")
