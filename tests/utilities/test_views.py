@@ -421,7 +421,7 @@ def test_bill_list_and_closed_month_run_a_fixed_number_of_queries(client, site, 
         assert client.get("/utilities/bills/").status_code == 200
     with count_queries() as month_page:
         assert client.get(f"/utilities/months/{JAN}").status_code == 200
-    assert month_page.count == 16  # a closed month is final without asking for the last closed one
+    assert month_page.count == 15  # a closed month is final without asking for the last closed one; read once
     quiet_month(month(1), base={"甲": 300, "乙": 200, "丙": 100, "w甲": 20, "w乙": 10, "w丙": 10, "E": 100, "W": 60, "C": 250})
     site.close(month(1))
     with count_queries() as two_months:
@@ -439,12 +439,13 @@ def test_the_month_page_costs_the_same_after_months_of_history_and_is_drawn_once
     usage = {"甲": 300, "乙": 200, "丙": 100, "w甲": 20, "w乙": 10, "w丙": 10, "E": 100, "W": 60, "C": 250}
     for n in range(9):
         quiet_month(month(n), base={name: used * n for name, used in usage.items()})
+    client.get("/utilities/months/2025-01")  # the meter book is kept for every month from here on
     with count_queries() as early:
         assert client.get("/utilities/months/2025-02").status_code == 200
     with count_queries() as late:
         page = client.get("/utilities/months/2025-09")
     assert late.count == early.count  # eight months of readings before it cost nothing more
-    assert early.count == 15  # every meter in one query of plain values
+    assert early.count == 13  # the meter book kept as plain values, the month read once
     # The readings, invoices and draft bills are drawn once; the page around them is not.
     with count_queries() as again:
         html = client.get("/utilities/months/2025-09").get_data(as_text=True)
@@ -506,3 +507,37 @@ def test_a_managers_month_page_is_kept_for_their_session_until_a_reading_changes
     with count_queries() as counted:
         client.get("/utilities/months/2025-02")
     assert counted.count > 3  # a new reading: drawn again
+
+
+def test_the_month_page_keeps_the_meter_book_for_every_month_and_sees_a_change_at_once(
+    client, site, quiet_month, as_manager, count_queries, areas_on_record
+):
+    from portal.cache import forget_drawings
+
+    areas_on_record("utilities", "building")
+    quiet_month()
+    client.get(f"/utilities/months/{JAN}")  # the session's CSRF token; the facts are kept
+
+    def drawn(period: str) -> tuple[str, list[str]]:
+        forget_drawings()  # as a request for a month not drawn yet finds it
+        with count_queries() as counted:
+            response = client.get(f"/utilities/months/{period}")
+        assert response.status_code == 200
+        return response.get_data(as_text=True), counted.statements
+
+    def book_reads(statements: list[str]) -> int:
+        return sum("FROM utility_meter" in statement for statement in statements)
+
+    html, statements = drawn("2025-02")  # another month: the same meter book, read no more
+    # the data versions, the account, the month, its readings, the last month closed (none), the header's count
+    assert book_reads(statements) == 0 and len(statements) == 6
+    assert "E-C01" in html
+    html, statements = drawn(JAN)
+    assert book_reads(statements) == 0 and len(statements) == 13  # with its invoices and draft bills
+    # A meter renamed by its code shows at once: the book is read again.
+    site.common.code = "E-C09"
+    db.session.commit()
+    html, statements = drawn("2025-02")
+    assert "E-C09" in html and "E-C01" not in html
+    assert book_reads(statements) == 1 and len(statements) == 7
+    assert book_reads(drawn(JAN)[1]) == 0

@@ -365,6 +365,10 @@ def ledger(day: date, *, unit_id: int | None = None, people: bool = True) -> Led
     ``people=False`` for a page that shows only head counts and areas: the rooms' occupants are
     counted in SQL and left unlisted."""
     rooms = ledger_rooms(day, unit_id=unit_id, people=people)
+    return Ledger(as_of=day, rooms=rooms, units=_unit_summaries(rooms))
+
+
+def _unit_summaries(rooms: Sequence[LedgerRoom]) -> list[UnitSummary]:
     units: list[UnitSummary] = []
     by_unit: dict[int, list[LedgerRoom]] = {}
     for room in rooms:
@@ -377,7 +381,119 @@ def ledger(day: date, *, unit_id: int | None = None, people: bool = True) -> Led
             unit_id=uid, name=unit_rooms[0].unit_name, check=check_unit(r.check for r in offices),
             office_rooms=len(offices), service_rooms=len(service), service_area=sum((r.area for r in service), ZERO),
         ))
-    return Ledger(as_of=day, rooms=rooms, units=units)
+    return units
+
+
+# ---------------------------------------------------------------- the ledger's facts, kept between requests
+
+# What the office records are and name: the offices' own records and the rooms, floors and units.
+LEDGER_AREAS = ("offices", "building")
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerFacts:
+    """Every dated office record, as plain values, with the order the ledger lists rooms and
+    units in (as the database sorts them): all a ledger of head counts and areas is worked out
+    from, for any day. A few hundred rows; the same for every day, page and viewer."""
+
+    # room id → (place in the building's order, building name, room number, floor label, floor level)
+    rooms: dict[int, tuple[int, str, str, str | None, int]]
+    # unit id → (place in the units' order, name, short name)
+    units: dict[int, tuple[int, str, str]]
+    # room id → its entries, oldest first: (valid from, unit id, use, use area)
+    entries: dict[int, tuple[tuple[date, int | None, RoomUse, Decimal], ...]]
+    # every seat: (room id, start, end or None, the allowance of its rank)
+    seats: tuple[tuple[int, date, date | None, Decimal], ...]
+    # every exception, by valid_from: (room id, valid from, valid to or None, reason, approved by)
+    exceptions: tuple[tuple[int, date, date | None, str, str], ...]
+
+
+_FACT_ROOMS = (
+    select(Room.id, Building.name, Room.number, Floor.label, Floor.level)
+    .join(Floor, Room.floor_id == Floor.id).join(Building, Floor.building_id == Building.id)
+    .order_by(Building.sort_order, Floor.level, Room.number, Room.id)
+)
+_FACT_UNITS = select(Unit.id, Unit.name, Unit.short_name).order_by(Unit.sort_order, Unit.id)
+_FACT_ENTRIES = select(
+    OfficeRoomEntry.room_id, OfficeRoomEntry.valid_from, OfficeRoomEntry.unit_id, OfficeRoomEntry.use,
+    OfficeRoomEntry.area_m2,
+).order_by(OfficeRoomEntry.room_id, OfficeRoomEntry.valid_from)
+_FACT_SEATS = select(
+    OfficeSeat.room_id, OfficeSeat.start_date, OfficeSeat.end_date, OfficeStandard.area_m2
+).join(OfficeStandard, OfficeSeat.standard_id == OfficeStandard.id).order_by(OfficeSeat.id)
+_FACT_EXCEPTIONS = select(
+    OfficeException.room_id, OfficeException.valid_from, OfficeException.valid_to, OfficeException.reason,
+    OfficeException.approved_by,
+).order_by(OfficeException.valid_from, OfficeException.id)
+
+
+def _read_ledger_facts() -> LedgerFacts:
+    session = db.session
+    rooms = {row[0]: (place, *row[1:]) for place, row in enumerate(session.execute(_FACT_ROOMS))}
+    units = {row[0]: (place, row[1], row[2]) for place, row in enumerate(session.execute(_FACT_UNITS))}
+    entries: dict[int, list[tuple[date, int | None, RoomUse, Decimal]]] = {}
+    for room_id, valid_from, unit_id, use, area in session.execute(_FACT_ENTRIES):
+        entries.setdefault(room_id, []).append((valid_from, unit_id, use, area))
+    return LedgerFacts(
+        rooms=rooms, units=units, entries={room_id: tuple(rows) for room_id, rows in entries.items()},
+        seats=tuple(tuple(row) for row in session.execute(_FACT_SEATS)),
+        exceptions=tuple(tuple(row) for row in session.execute(_FACT_EXCEPTIONS)),
+    )
+
+
+def ledger_facts() -> LedgerFacts:
+    """The ledger's facts, kept while the office records, rooms and units are unchanged."""
+    from portal.cache import cached_facts
+
+    return cached_facts(LEDGER_AREAS, "offices.ledger_facts", _read_ledger_facts)
+
+
+def ledger_counts(day: date) -> Ledger:
+    """``ledger(day, people=False)`` worked out from the kept facts: the same rooms, checks and units,
+    in the same order, with no statement of its own once the facts are kept."""
+    facts = ledger_facts()
+    counted: dict[int, tuple[int, Decimal]] = {}
+    for room_id, start, end, allowance in facts.seats:
+        if start <= day and (end is None or end > day):
+            people, held = counted.get(room_id, (0, ZERO))
+            counted[room_id] = (people + 1, held + allowance)
+    exceptions: dict[int, tuple[str, str]] = {}
+    for room_id, valid_from, valid_to, reason, approved_by in facts.exceptions:
+        if valid_from <= day and (valid_to is None or valid_to >= day):
+            exceptions[room_id] = (reason, approved_by)
+    found = []
+    last_unit = len(facts.units)
+    for room_id, history in facts.entries.items():
+        room = facts.rooms.get(room_id)
+        if room is None:
+            continue
+        current = None
+        for entry in history:
+            if entry[0] > day:
+                break
+            current = entry
+        if current is None:
+            continue
+        unit = facts.units.get(current[1]) if current[1] is not None else None
+        found.append(((unit[0] if unit is not None else last_unit, room[0]), room_id, room, current, unit))
+    found.sort(key=lambda item: item[0])
+    rooms: list[LedgerRoom] = []
+    for _order, room_id, (_place, building, number, floor_label, level), current, unit in found:
+        _from, unit_id, use, area = current
+        exception = exceptions.get(room_id)
+        check = None
+        if use is RoomUse.OFFICE:
+            head_count, allowance = counted.get(room_id, (0, ZERO))
+            check = RoomCheck(area=area, occupants=head_count, allowance=allowance, exempt=exception is not None)
+        unit_name = unit[1] if unit is not None else None
+        unit_short = unit[2] if unit is not None else None
+        rooms.append(LedgerRoom(
+            room_id=room_id, label=f"{building} {number}", floor=floor_label or f"{level}F",
+            unit_id=unit_id, unit_name=unit_name or "", use=use, area=area, occupants=[], check=check,
+            exception=f"{exception[0]}（{exception[1]}）" if exception else "",
+            unit_short=unit_short or unit_name or "",
+        ))
+    return Ledger(as_of=day, rooms=rooms, units=_unit_summaries(rooms))
 
 
 @dataclass(frozen=True)
@@ -932,6 +1048,19 @@ def publications(*, limit: int | None = None) -> list[PublicationHead]:
         .order_by(OfficePublication.year.desc()).limit(limit)
     )
     return [PublicationHead(*row) for row in rows]
+
+
+_PUBLICATIONS = select(OfficePublication.year, OfficePublication.as_of, OfficePublication.published_at).order_by(
+    OfficePublication.year.desc()
+)
+
+
+def published_years() -> tuple[PublicationHead, ...]:
+    """``publications()``, kept while the office records are unchanged (a year is published once)."""
+    from portal.cache import cached_facts
+
+    return cached_facts(("offices",), "offices.publications",
+                        lambda: tuple(PublicationHead(*row) for row in db.session.execute(_PUBLICATIONS)))
 
 
 def publication_of(year: int) -> OfficePublication | None:

@@ -31,12 +31,14 @@ from portal.blueprints.offices.models import (
     RoomUse,
 )
 from portal.blueprints.offices.services import (
+    LEDGER_AREAS,
     PlanStatus,
     building_options,
     close_stock_take,
     floor_plans,
     hand_back,
     ledger,
+    ledger_counts,
     move_seat,
     office_options,
     open_stock_take,
@@ -47,6 +49,7 @@ from portal.blueprints.offices.services import (
     publications,
     publish,
     published_units,
+    published_years,
     record_entry,
     record_exception,
     record_finding,
@@ -90,7 +93,7 @@ def _per_page() -> int:
 
 
 # What the ledger is drawn from: the office records, and the rooms, floors and units they name.
-LEDGER_DATA = ("offices", "building")
+LEDGER_DATA = LEDGER_AREAS
 
 
 @bp.route("/")
@@ -98,7 +101,7 @@ LEDGER_DATA = ("offices", "building")
 @roles_required(*STAFF)
 def index():
     """The years published, newest first."""
-    return render("offices/index.html", items=publications(), is_admin=current_user.has_role(*ADMINS))
+    return render("offices/index.html", items=published_years(), is_admin=current_user.has_role(*ADMINS))
 
 
 @bp.route("/published/<int:year>")
@@ -165,7 +168,7 @@ def publish_page():
 @roles_required(*ADMINS)
 def ledger_page():
     day = _day_arg()
-    book = ledger(day, people=False)  # counts and areas only: nobody is named on this page
+    book = ledger_counts(day)  # counts and areas only, from the kept facts: nobody is named on this page
     import_form = LedgerImportForm(formdata=None)
     import_form.valid_from.data = today(timeutil.now())
     return render("offices/ledger.html", book=book, day=day, page=page_of(book.units, arg_page(), _per_page()),

@@ -33,6 +33,7 @@ from portal.blueprints.repairs.models import (
 )
 from portal.db import db
 from portal.models import Building, Floor, Role, Room, Unit, User
+from portal.paging import ListPage
 from portal.rules import RuleViolation
 from portal.text import contains, normalise_identifier
 from portal.timeutil import LOCAL_TZ
@@ -500,6 +501,30 @@ def browse_query(filters: Filters):
 def building_choices(any_label: str) -> list[SelectChoice]:
     buildings = db.session.execute(select(Building.id, Building.name).order_by(Building.sort_order, Building.id))
     return [SelectChoice("", any_label)] + [SelectChoice(str(bid), name) for bid, name in buildings]
+
+
+_BUILDINGS = select(Building.id, Building.name).order_by(Building.sort_order, Building.id)
+
+
+def kept_building_choices(any_label: str) -> list[SelectChoice]:
+    """``building_choices``, from the buildings kept as facts while the building is unchanged."""
+    from portal.cache import cached_facts
+
+    buildings = cached_facts(("building",), "repairs.buildings",
+                             lambda: tuple((bid, name) for bid, name in db.session.execute(_BUILDINGS)))
+    return [SelectChoice("", any_label)] + [SelectChoice(str(bid), name) for bid, name in buildings]
+
+
+def queue_page(filters: Filters, page: int, per_page: int) -> ListPage:
+    """One page of the queue, as ``portal.requestargs.paginate`` reads it, without counting the
+    requests when the first page is not full (the queue of open requests mostly is one page)."""
+    query = queue_query(filters)
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
+    if page == 1 and len(items) < per_page:
+        total = len(items)
+    else:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    return ListPage(items, page, per_page, total)
 
 
 @dataclass(frozen=True)

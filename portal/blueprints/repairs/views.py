@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from io import BytesIO
 from typing import Any
 
-from flask import abort, flash, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -30,11 +30,12 @@ from portal.blueprints.repairs.services import (
     find_repair,
     history,
     home_counts,
+    kept_building_choices,
     location_choices,
     location_value,
     move,
     my_reports_query,
-    queue_query,
+    queue_page,
     report_fault,
     waiting_time,
 )
@@ -305,7 +306,7 @@ def queue():
     def draw() -> Markup:
         return Markup(render_template(
             "repairs/_queue_table.html",
-            page=paginate(queue_query(filters)),
+            page=queue_page(filters, arg_page(), current_app.config["PAGE_SIZE"]),
             args=filters.url_args(),
             now=now,
             may_step=may_step,
@@ -323,8 +324,7 @@ def queue():
         table,
         table=table,
         filters=filters,
-        building_choices=cached(("building",), ("repairs.building_choices", locale),
-                                lambda: building_choices(_("All buildings")), tokens=tokens),
+        building_choices=kept_building_choices(_("All buildings")),
     )
 
 

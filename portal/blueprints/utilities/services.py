@@ -13,12 +13,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
+from portal.cache import cached_facts
 from portal.blueprints.utilities import notify
 from portal.blueprints.utilities.allocation import BillShare, allocate_bill, effective_rate
 from portal.blueprints.utilities.models import (
@@ -421,8 +423,15 @@ def _first_readings_needed(
     return _first_reading_periods(ids) if ids else {}
 
 
+# What the month page is drawn from (unit names, floor areas and headcounts too).
+MONTH_AREAS = ("utilities", "building")
+
+_UNREAD: Any = object()  # ``review_month``'s month not given: read it
+
+
 def review_month(
-    period: date, book: MeterBook | None = None, *, typed: Mapping[int, Decimal | None] | None = None
+    period: date, book: MeterBook | None = None, *, typed: Mapping[int, Decimal | None] | None = None,
+    month: BillingMonth | None = _UNREAD,
 ) -> MonthReview:
     """Every meter's use in ``period``, per metering point, and the anomalies.
 
@@ -484,7 +493,7 @@ def review_month(
         [LineMonth(line.key, line.parent if line.parent in lines else None, line.usage) for line in lines.values()],
         {key: line.history for key, line in lines.items()},
     )
-    return MonthReview(period, get_month(period), rows, lines, anomalies)
+    return MonthReview(period, get_month(period) if month is _UNREAD else month, rows, lines, anomalies)
 
 
 @dataclass(frozen=True)
@@ -1410,10 +1419,25 @@ class MonthOverview:
         return self.with_money and not self.final
 
 
-def month_overview(period: date, *, with_money: bool) -> MonthOverview:
-    review = review_month(period)
+def kept_meter_book() -> MeterBook:
+    """The meter book (every meter, its unit and its chain of replacements) as the month page's
+    facts: kept while the meters, readings and units are unchanged, the same for every month."""
+    return cached_facts(MONTH_AREAS, "utilities.meter_book", MeterBook.load)
+
+
+def kept_last_closed_period() -> date | None:
+    """``last_closed_period()``, kept with the month page's facts (None is read each time)."""
+    return cached_facts(MONTH_AREAS, "utilities.last_closed", last_closed_period)
+
+
+def month_overview(period: date, *, with_money: bool, month: BillingMonth | None = _UNREAD) -> MonthOverview:
+    """The month page's figures; ``month``: the month already read (or None), not read again."""
+    review = review_month(period, kept_meter_book(), month=month)
     # A closed month is final without asking which month was closed last.
-    final = (review.month is not None and review.month.closed) or is_final(period)
+    final = review.month is not None and review.month.closed
+    if not final:
+        closed = kept_last_closed_period()
+        final = closed is not None and period <= closed
     overview = MonthOverview(period, review, review.month, final, with_money)
     if not with_money:
         return overview

@@ -130,7 +130,7 @@ def index():
 
 # What the month page's blocks are drawn from (unit names, floor areas and
 # headcounts too): a change to any of them draws them again.
-MONTH_DATA = ("utilities", "building")
+MONTH_DATA = services.MONTH_AREAS
 
 
 @dataclass(frozen=True)
@@ -144,8 +144,8 @@ class MonthDrawing:
     warnings: bool
 
 
-def draw_month(period: date, with_money: bool) -> MonthDrawing:
-    overview = services.month_overview(period, with_money=with_money)
+def draw_month(period: date, with_money: bool, month: BillingMonth | None) -> MonthDrawing:
+    overview = services.month_overview(period, with_money=with_money, month=month)
     blocks = render_template(
         "utilities/_month_blocks.html",
         overview=overview,
@@ -161,8 +161,8 @@ def draw_month(period: date, with_money: bool) -> MonthDrawing:
 def render_month(period: date, *, close_form: CloseMonthForm | None = None, status: int = 200):
     with_money = is_manager()
     key = ("utilities.month", period, str(get_locale()), with_money)
-    drawing = cached(MONTH_DATA, key, lambda: draw_month(period, with_money))
     month = services.get_month(period)
+    drawing = cached(MONTH_DATA, key, lambda: draw_month(period, with_money, month))
     bills = None
     if with_money and drawing.closed and month is not None:
         bills = paginate(services.bills_query(month_id=month.id))
