@@ -165,6 +165,11 @@ def drawing_store(size: int, seconds: float) -> LocalCache:
     return store
 
 
+def forget_with_drawings(store: Any) -> None:
+    """A capability's own memo of what its drawings work out (anything with ``clear()``): emptied with them."""
+    _drawing_stores.append(store)
+
+
 def forget_drawings() -> None:
     """Empty every drawing and kept page, not the facts (:func:`cached_facts`): the state a request for
     another date or filter finds. For the benchmark's cold requests and for tests."""

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from portal.blueprints.equipment.models import Asset, AssetCategory, Condition
 from portal.blueprints.equipment.services import YearCost, cost_history, with_place
+from portal.cache import forget_with_drawings
 from portal.db import db
 from portal.labels import LabelledEnum
 
@@ -327,6 +328,7 @@ def _cycles(installed: int, life: int, year: int, first: int, last: int) -> tupl
 # kept for the bases met (a register's items have some thousand; a new year or new costs add a few).
 _GROWN: dict[tuple[Decimal, int, int], dict[int, tuple[int, ...]]] = {}
 _GROWN_SIZE = 20_000
+forget_with_drawings(_GROWN)  # worked out per plan year: missed with the drawings, as by another year's request
 
 
 def _grown_rows(bases: Iterable[int], growth: Decimal, first: int, years: int) -> list[tuple[int, ...]]:
