@@ -328,6 +328,7 @@ def _cycles(installed: int, life: int, year: int, first: int, last: int) -> tupl
 # kept for the bases met (a register's items have some thousand; a new year or new costs add a few).
 _GROWN: dict[tuple[Decimal, int, int], dict[int, tuple[int, ...]]] = {}
 _GROWN_SIZE = 20_000
+_ONE_FEN = Decimal(1)
 forget_with_drawings(_GROWN)  # worked out per plan year: missed with the drawings, as by another year's request
 
 
@@ -339,11 +340,14 @@ def _grown_rows(bases: Iterable[int], growth: Decimal, first: int, years: int) -
     if None in rows:
         if len(known) > _GROWN_SIZE:
             known.clear()
+        # grown() for each year, its power of the growth worked out once for all the bases; in fen
+        # throughout (the product's digits, so its rounding, are those of the amount in yuan)
+        factors = [(1 + growth) ** max(0, offset) for offset in range(first, first + years)]
         for index, base in enumerate(bases):
             if rows[index] is None:
-                amount = Decimal(base).scaleb(-2)
-                rows[index] = known[base] = tuple(fen(grown(amount, offset, growth))
-                                                  for offset in range(first, first + years))
+                amount = Decimal(base)
+                rows[index] = known[base] = tuple([int((amount * factor).quantize(_ONE_FEN, rounding=ROUND_HALF_UP))
+                                                   for factor in factors])
     return rows
 
 
