@@ -8,9 +8,12 @@ multi-line fields) and outer spaces are trimmed; identifier fields
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from flask import request
+from babel.support import Translations
+from flask import current_app, request
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import (
     PasswordField,
@@ -20,6 +23,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.csrf.core import CSRFTokenField
+from wtforms.i18n import messages_path
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget, Select
 
 from portal.text import clean_text, normalise_identifier
@@ -33,8 +37,20 @@ def _multi_line(value: Any) -> Any:
     return clean_text(value, multiline=True) if isinstance(value, str) else value
 
 
+@lru_cache(maxsize=8)
+def _wtforms_messages(locale: str) -> Translations:
+    """WTForms' own messages ("This field is required.") in ``locale``, read from disk once per
+    process (Flask-WTF reads the catalog again in every request whose form needs a message)."""
+    return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 class Form(FlaskForm):
     class Meta:
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return _wtforms_messages(str(get_locale()))
+
         def bind_field(self, form, unbound_field, options):
             field_class = unbound_field.field_class
             # Passwords are taken exactly as typed.

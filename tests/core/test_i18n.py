@@ -36,6 +36,24 @@ def test_form_validation_messages_follow_the_language(client):
     assert "This field is required." in en
 
 
+def test_wtforms_messages_are_read_once_per_language(client, monkeypatch):
+    from babel.support import Translations
+
+    from portal import forms
+
+    forms._wtforms_messages.cache_clear()
+    loads = []
+    real_load = Translations.load
+    monkeypatch.setattr(Translations, "load", lambda *args, **kwargs: loads.append(args) or real_load(*args, **kwargs))
+    for _ in range(2):
+        assert "必填" in client.post("/login", data={"username": "", "password": ""}).get_data(as_text=True)
+    client.post("/language", data={"lang": "en"})
+    for _ in range(2):
+        assert "This field is required." in client.post("/login", data={"username": "", "password": ""}).get_data(
+            as_text=True)
+    assert len(loads) == 2
+
+
 def test_every_message_has_a_chinese_translation():
     """No user-visible string reaches Chinese users in English."""
     missing = []
