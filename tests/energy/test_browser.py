@@ -27,6 +27,8 @@ def test_statistics_page_with_charts(live_server, page, site, make_user):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     page.get_by_role("link", name="按能源").click()  # a link, with or without JavaScript
+    page.wait_for_url("**view=sources**")
+    page.wait_for_load_state("load")  # the stylesheet applied before the width is measured
     assert page.locator("svg.pygal-chart[role=img]").count() == 2
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     box = page.locator("svg.pygal-chart").first.bounding_box()
