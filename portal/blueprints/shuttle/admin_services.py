@@ -31,7 +31,6 @@ from portal.validators import validate_phone, validate_plate
 from .models import (
     Direction,
     ExceptionKind,
-    NoticeKind,
     RouteStop,
     ServiceException,
     ServicePattern,
@@ -42,6 +41,7 @@ from .models import (
     ShuttleVehicle,
 )
 from .services import (
+    NoticeDraft,
     VehicleSlot,
     day_conflicts,
     describe_trip,
@@ -475,16 +475,6 @@ def save_exception(draft: ExceptionDraft, exception: ServiceException | None = N
 
 def delete_exception(exception: ServiceException, *, actor: User, now: datetime) -> None:
     _remove(exception, EXCEPTION_FIELDS, "shuttle_exception", actor=actor)
-
-
-@dataclass(frozen=True)
-class NoticeDraft:
-    kind: NoticeKind
-    message: str
-    route_id: int | None
-    trip_id: int | None
-    starts_on: date
-    ends_on: date
 
 
 def save_notice(draft: NoticeDraft, notice: ShuttleNotice | None = None, *, actor: User,

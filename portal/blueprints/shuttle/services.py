@@ -299,17 +299,23 @@ class DayException:
     note: str
 
 
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """A :class:`ShuttleNotice` as a plain value."""
+@dataclass(frozen=True)
+class NoticeDraft:
+    """What a shuttle notice says and when and where it applies (the admin's form gives one)."""
 
-    id: int
     kind: NoticeKind
     message: str
     route_id: int | None
     trip_id: int | None
     starts_on: date
     ends_on: date
+
+
+@dataclass(frozen=True)
+class Notice(NoticeDraft):
+    """A :class:`ShuttleNotice` as a plain value."""
+
+    id: int
 
     applies_to = ShuttleNotice.applies_to
 
@@ -335,8 +341,8 @@ _EVERY_EXCEPTION = (
     .order_by(_EXCEPTION.c.id)
 )
 _EVERY_NOTICE = (
-    select(_NOTICE.c.id, _NOTICE.c.kind, _NOTICE.c.message, _NOTICE.c.route_id, _NOTICE.c.trip_id,
-           _NOTICE.c.starts_on, _NOTICE.c.ends_on)
+    select(_NOTICE.c.kind, _NOTICE.c.message, _NOTICE.c.route_id, _NOTICE.c.trip_id,
+           _NOTICE.c.starts_on, _NOTICE.c.ends_on, _NOTICE.c.id)
     .order_by(_NOTICE.c.starts_on, _NOTICE.c.id)
 )
 
