@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from portal import events
 from portal.blueprints.equipment import notify
-from portal.blueprints.equipment.budget import Assumptions, Tier, end_of_life, project
+from portal.blueprints.equipment.budget import Assumptions, PlanItem, Tier, end_of_life, project
 from portal.blueprints.equipment.models import (
     Asset,
     AssetCategory,
@@ -449,6 +449,27 @@ def test_projection_rolls_up_by_year_category_and_kind_of_work(make_asset):
     rows = {category: total for category, _, total in projection.by_category_year()}
     assert sum(rows.values()) == projection.total() == sum(projection.year_totals())
     assert set(rows) == {AssetCategory.LIFT, AssetCategory.PUMP}
+
+
+@pytest.mark.parametrize("growth", ["0.03", "0.035", "0.0123456789", "0.5", "-0.02",
+                                    # 1 + growth is 0.8333…3 (28 digits): 3 fen grown a year is 2.4999…9 (29
+                                    # digits) exactly, which Decimal's 28 digits round to 2.5, so half up to 3
+                                    "-0.1666666666666666666666666667"])
+def test_routine_sums_round_each_item_as_its_own_figure_does(growth):
+    """A year's routine sum is the sum of each item's figure rounded to the fen as it is shown, to the fen,
+    on 25 years (some products exact, some past Decimal's precision), with half-fen ties."""
+    a = _assumptions(years=25, price_growth=Decimal(growth))
+    bases = ["0.03", "0.50", "0.01", "0", "12.35", "2000.00", "123456.78", "98765432.10", "0.25", "7.77"]
+    items = [PlanItem(n, f"EQ-{n:03d}", "设备", AssetCategory.LIFT if n % 2 else AssetCategory.PUMP, date(2020, 1, 1),
+                      60, Decimal("1000"), Condition.GOOD, date(2020, 1, 1)) for n in range(len(bases))]
+    history = {n: [YearCost(2025, maintenance=Decimal(base))] for n, base in enumerate(bases) if base != "0"}
+    projection = project(a, 2026, assets=items, history=history)
+    by_year = projection.by_year_tier()
+    for year in projection.years:
+        expected = sum((projection.routine_amount(routine, year) for routine in projection.routine), Decimal(0))
+        assert by_year[year][Tier.ROUTINE] == expected, year
+    if growth.startswith("-0.1666"):
+        assert projection.routine_amount(projection.routine[0], 2027) == Decimal("0.03")
 
 
 def test_routine_cost_comes_from_the_maintenance_history(make_asset):

@@ -11,11 +11,11 @@ year by the price growth. Every figure keeps the reasons behind it.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, getcontext
 from functools import cached_property, partial
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -25,7 +25,6 @@ from sqlalchemy import select
 
 from portal.blueprints.equipment.models import Asset, AssetCategory, Condition
 from portal.blueprints.equipment.services import YearCost, cost_history, with_place
-from portal.cache import forget_with_drawings
 from portal.db import db
 from portal.labels import LabelledEnum
 
@@ -324,31 +323,44 @@ def _cycles(installed: int, life: int, year: int, first: int, last: int) -> tupl
     return tuple(out)
 
 
-# Routine figures grown, by growth and years, then by base (fen): arithmetic, the same whatever asks for it,
-# kept for the bases met (a register's items have some thousand; a new year or new costs add a few).
-_GROWN: dict[tuple[Decimal, int, int], dict[int, tuple[int, ...]]] = {}
-_GROWN_SIZE = 20_000
 _ONE_FEN = Decimal(1)
-forget_with_drawings(_GROWN)  # worked out per plan year: missed with the drawings, as by another year's request
 
 
-def _grown_rows(bases: Iterable[int], growth: Decimal, first: int, years: int) -> list[tuple[int, ...]]:
-    """Each of ``bases`` (fen a year) grown by ``growth`` for ``years`` years from ``first`` years on,
-    rounded each year, in fen (as :func:`grown` rounds)."""
-    known = _GROWN.setdefault((growth, first, years), {})
-    rows = list(map(known.get, bases))
-    if None in rows:
-        if len(known) > _GROWN_SIZE:
-            known.clear()
-        # grown() for each year, its power of the growth worked out once for all the bases; in fen
-        # throughout (the product's digits, so its rounding, are those of the amount in yuan)
-        factors = [(1 + growth) ** max(0, offset) for offset in range(first, first + years)]
-        for index, base in enumerate(bases):
-            if rows[index] is None:
-                amount = Decimal(base)
-                rows[index] = known[base] = tuple([int((amount * factor).quantize(_ONE_FEN, rounding=ROUND_HALF_UP))
-                                                   for factor in factors])
-    return rows
+def _grown_sums(bases: Counter[int], growth: Decimal, first: int, years: int) -> list[int]:
+    """For each of ``years`` years from ``first`` years on: the sum of :func:`grown` of the items' routine
+    figures, ``bases`` (fen a year: how many items have each), in fen.
+
+    Worked in integers: a power of the growth is a Decimal, so an exact fraction n/d, and rounding
+    ``base × n/d`` half up is ``(2·base·n + d) // 2d``. :func:`grown`'s product is exact when its digits fit
+    Decimal's precision; when they do not, Decimal rounds it first, moving it by at most a unit of its last
+    digit, and only a product that close to half a fen can round otherwise. Then the year is worked out with
+    the products moved that far down and up: when the two sums agree no product was that close, and when
+    they do not, Decimal works out that year."""
+    counted = list(bases.items())
+    if min(bases, default=0) < 0:  # half up is away from zero: a negative base does not round as a floor
+        return [_decimal_sum(counted, (1 + growth) ** max(0, offset)) for offset in range(first, first + years)]
+    precision = getcontext().prec
+    top = max(bases, default=0)
+    out = []
+    for offset in range(first, first + years):
+        factor = (1 + growth) ** max(0, offset)
+        n, d = factor.as_integer_ratio()
+        n2, d2 = 2 * n, 2 * d
+        if len(str(top)) + len(factor.as_tuple().digits) <= precision:  # every product exact
+            out.append(sum([(base * n2 + d) // d2 * count for base, count in counted]))
+            continue
+        band = d2 * 10 ** len(str(top * n // d + 1)) // 10**precision + 1
+        low = sum([(base * n2 + d - band) // d2 * count for base, count in counted])
+        if low == sum([(base * n2 + d + band) // d2 * count for base, count in counted]):
+            out.append(low)
+        else:
+            out.append(_decimal_sum(counted, factor))
+    return out
+
+
+def _decimal_sum(counted: list[tuple[int, int]], factor: Decimal) -> int:
+    return sum(int((Decimal(base) * factor).quantize(_ONE_FEN, rounding=ROUND_HALF_UP)) * count
+               for base, count in counted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -454,8 +466,7 @@ def plan_for(facts: PlanFacts, a: Assumptions, this_year: int) -> Plan:
     cells = {key: Decimal(total).scaleb(-2) for key, total in sums.items()}
     bases = _routine_bases(facts, a, this_year)
     for category, members in facts.by_category:
-        grown_rows = _grown_rows([bases[i] for i in members], a.price_growth, first - this_year, a.years)
-        routine = map(sum, zip(*grown_rows))
+        routine = _grown_sums(Counter(map(bases.__getitem__, members)), a.price_growth, first - this_year, a.years)
         for year, total in zip(range(first, last + 1), routine):
             cells[category, year, Tier.ROUTINE] = Decimal(total).scaleb(-2)
     ordered = tuple((year, tier, tuple(groups), sum(len(members) for members, _why in groups))
