@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 from urllib.parse import unquote
 
 from flask import Flask, current_app, request
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from portal import timeutil
 from portal.capabilities import NavItem
@@ -98,6 +101,12 @@ def local_date(value: date | None, fmt: str = "medium") -> str:
     return _formatted(value, fmt, str(get_locale()), "date")
 
 
+def number_cells(values: Iterable[Any]) -> Markup:
+    """A row's figures as ``<td class="num">`` cells, written at once: a table of a hundred
+    figures costs a template loop several times as much."""
+    return Markup("".join([f'<td class="num">{escape(value)}</td>' for value in values]))
+
+
 def has_endpoint(endpoint: str) -> bool:
     """Whether a capability is installed, for links to it from shared templates."""
     return endpoint in current_app.view_functions
@@ -143,7 +152,8 @@ def html_lang() -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    app.jinja_env.filters.update(money=money, datetime=local_datetime, date=local_date, iri=iri)
+    app.jinja_env.filters.update(money=money, datetime=local_datetime, date=local_date, iri=iri,
+                                 number_cells=number_cells)
     app.jinja_env.globals.update(
         navigation=navigation,
         active_section=active_section,

@@ -631,12 +631,13 @@ def _draw_budget(facts: budgets.PlanFacts, assumptions: budgets.Assumptions, thi
                       for year, total in zip(projection.years, totals))
     history = projection.history
     bars, width = budgets.chart(projection, by_year)
+    named = {category: str(label(category)) for category in AssetCategory}  # translated once a drawing
     return BudgetDrawing(
         projection.plan, shown(sum(totals, budgets.ZERO)), year_rows,
         tuple(cell.year for cell in history[0].cells) if history else (),
-        tuple((str(label(row.category)), tuple(shown(amount) for cell in row.cells
-                                               for amount in (cell.maintenance, cell.repairs))) for row in history),
-        tuple((str(label(category)), tuple(map(shown, values)), shown(total))
+        tuple((named[row.category], tuple(shown(amount) for cell in row.cells
+                                          for amount in (cell.maintenance, cell.repairs))) for row in history),
+        tuple((named[category], tuple(map(shown, values)), shown(total))
               for category, values, total in projection.by_category_year()),
         tuple(bars), budgets.chart_paths(bars), width,
         tuple((year, counts[budgets.Tier.MAJOR], counts[budgets.Tier.MEDIUM])
