@@ -34,12 +34,12 @@ from io import BytesIO
 from typing import Any
 
 from flask import Response, current_app, send_file
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import audit
 from portal.db import AwareDateTime, db
+from portal.i18n import lazy_gettext as _l
 from portal.models import User
 from portal.rules import RuleViolation
 

@@ -25,6 +25,7 @@ from babel.messages.pofile import read_po, write_po
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.cli import AppGroup
 from flask_babel import get_translations
+from flask_babel.speaklater import LazyString
 
 PORTAL_DIR = Path(__file__).resolve().parent
 # Folder name Babel looks up for zh_CN (it expands the locale to zh_Hans_CN).
@@ -199,6 +200,18 @@ def request_translations():
     if state is not None:
         state.portal_translations = (getattr(state, "babel_locale", None), translations)
     return translations
+
+
+def _translated(string: str, **variables: object) -> str:
+    text = request_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string: str, **variables: object) -> LazyString:
+    """Flask-Babel's ``lazy_gettext``, translated through :func:`request_translations`: a page
+    shows dozens of lazy texts (the navigation, enum labels, form labels), and Flask-Babel
+    would look the translations up again for each."""
+    return LazyString(_translated, string, **variables)
 
 
 def init_app(app: Flask) -> None:

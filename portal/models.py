@@ -10,7 +10,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import timeutil
 from portal.cache import ACCOUNTS, watch
 from portal.db import AwareDateTime, ScaledDecimal, db
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 
 

@@ -57,8 +57,8 @@ from io import BytesIO
 from typing import Any
 from xml.parsers import expat
 
-from flask_babel import lazy_gettext as _l
 
+from portal.i18n import lazy_gettext as _l
 from portal.rules import RuleViolation
 from portal.timeutil import LOCAL_TZ
 

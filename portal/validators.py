@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
 
+from portal.i18n import lazy_gettext as _l
 from portal.rules import RuleViolation
 
 

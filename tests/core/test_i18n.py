@@ -108,6 +108,43 @@ def test_templates_follow_force_locale_within_one_request(app):
         assert render_template_string("{{ _('Home') }}") == "首页"
 
 
+def test_lazy_texts_follow_the_language_and_force_locale(app):
+    """A lazy text made at import time is written in each request's language, in a forced one, with its
+    variables."""
+    from flask_babel import force_locale
+
+    from portal.i18n import lazy_gettext
+
+    home, total = lazy_gettext("Home"), lazy_gettext("Total: %(total)s", total="¥1.00")
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        assert str(home) == "首页"
+        with force_locale("en"):
+            assert str(home) == "Home"
+        assert str(home) == "首页"
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert str(home) == "Home" and str(total) == "Total: ¥1.00"
+
+
+def test_a_page_looks_its_translations_up_once(client, monkeypatch):
+    """The navigation's and the labels' lazy texts, and the templates' messages, share one lookup."""
+    import flask_babel
+
+    lookups = []
+    real = flask_babel.Domain.get_translations
+    monkeypatch.setattr(flask_babel.Domain, "get_translations", lambda self: lookups.append(1) or real(self))
+    for _ in range(2):
+        client.get("/")
+    assert len(lookups) == 2
+
+
+def test_number_cells_write_a_rows_figures_escaped(app):
+    from flask import render_template_string
+
+    with app.test_request_context("/"):
+        assert render_template_string("{{ row|number_cells }}", row=["¥1,234.50", "<b>&"]) == (
+            '<td class="num">¥1,234.50</td><td class="num">&lt;b&gt;&amp;</td>')
+
+
 def test_iri_writes_encoded_text_as_text_and_keeps_reserved_characters_encoded():
     from portal.templating import iri
 

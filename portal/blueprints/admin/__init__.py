@@ -1,8 +1,8 @@
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
 from portal import audit
 from portal.capabilities import Capability, NavItem
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role
 from portal.security import ADMINS
 

@@ -1,4 +1,3 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -11,6 +10,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from portal.blueprints.admin.services import UserDraft
 from portal.forms import Form, IdentifierField, MultiCheckboxField
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role
 
 

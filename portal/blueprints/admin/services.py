@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal import audit
 from portal.blueprints.auth.services import check_password_strength, hash_password
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import AuditLog, Role, Unit, User
 from portal.rules import RuleViolation
 from portal.text import contains

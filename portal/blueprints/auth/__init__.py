@@ -1,8 +1,8 @@
 from flask import Blueprint, Flask
-from flask_babel import lazy_gettext as _l
 
 from portal import audit
 from portal.capabilities import Capability
+from portal.i18n import lazy_gettext as _l
 
 bp = Blueprint("auth", __name__)
 

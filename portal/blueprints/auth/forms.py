@@ -1,8 +1,8 @@
-from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from portal.forms import Form
+from portal.i18n import lazy_gettext as _l
 
 
 class LoginForm(Form):

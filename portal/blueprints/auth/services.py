@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import audit
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import LoginFailure, Role, Unit, User
 from portal.rules import RuleViolation
 

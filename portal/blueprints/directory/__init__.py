@@ -16,9 +16,9 @@ Operations:
 """
 
 from flask import Blueprint, Flask, render_template
-from flask_babel import lazy_gettext as _l
 
 from portal.capabilities import Capability, NavItem
+from portal.i18n import lazy_gettext as _l
 from portal.permissions import UNIT_EDITORS
 from portal.security import ADMINS
 

@@ -19,7 +19,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -39,6 +38,7 @@ from portal.blueprints.directory.services import (
 from portal.blueprints.guide.models import GuideItem
 from portal.blueprints.guide.services import ItemDraft, save_item, split_lines
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Building, Equipment, Floor, Room, RoomKind, Unit, User
 from portal.rules import RuleViolation
 from portal.spreadsheets import (

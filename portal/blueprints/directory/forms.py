@@ -1,6 +1,5 @@
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -23,6 +22,7 @@ from wtforms.validators import (
 from portal.blueprints.directory.services import RoomDraft, StaffDraft, UnitDraft
 from portal.blueprints.directory.synonyms import SynonymDraft
 from portal.forms import Form, IdentifierField, MultiCheckboxField
+from portal.i18n import lazy_gettext as _l
 from portal.models import RoomKind
 
 PHONE = Regexp(r"^[0-9０-９ ()（）+\-—,，/、转]*$", message=_l("Use digits, spaces and dashes only."))

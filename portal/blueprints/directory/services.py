@@ -10,7 +10,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
@@ -29,6 +28,7 @@ from portal.blueprints.guide.services import ListedItem, category_order, guide_f
 from portal.blueprints.rooms.services import BOOKABLE_KINDS, meetings_ahead
 from portal.capabilities import FloorPlanLayer, PlanAnnotations, RoomMark
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.models import Building, Equipment, Floor, Room, RoomKind, Unit, User
 from portal.permissions import can_edit_unit, editable_unit_ids

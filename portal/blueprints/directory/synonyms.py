@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
@@ -21,6 +20,7 @@ from portal import audit
 from portal.blueprints.directory.models import Synonym
 from portal.blueprints.directory.search import normalize
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Unit, User
 from portal.permissions import can_edit_unit, editable_unit_ids
 from portal.rules import RuleViolation

@@ -3,9 +3,9 @@ the TV at the entrance. Public: it needs no login and shows only what any
 visitor may see, whoever is logged in on the TV's browser."""
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
 from portal.capabilities import Capability, NavItem, Setting
+from portal.i18n import lazy_gettext as _l
 from portal.security import ADMINS
 
 bp = Blueprint("display", __name__, url_prefix="/display")

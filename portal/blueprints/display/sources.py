@@ -18,12 +18,12 @@ from datetime import date, datetime
 from math import ceil
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 
 from portal.blueprints.notices.models import Audience
 from portal.blueprints.notices.services import current_notice_list, excerpt
 from portal.blueprints.rooms import services as rooms_services
 from portal.blueprints.shuttle import services as shuttle_services
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.blueprints.workdays.days import DayInfo, day_info
 

@@ -10,9 +10,9 @@ The logistics center sees everything; a unit administrator sees their unit's.
 """
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
 from portal.capabilities import Capability, NavItem
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role
 from portal.security import ADMINS
 

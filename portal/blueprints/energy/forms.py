@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.blueprints.energy import services, sources
 from portal.blueprints.utilities.forms import ExactDecimalField
 from portal.forms import Form
+from portal.i18n import lazy_gettext as _l
 
 
 def _month(text: str | None) -> date | None:

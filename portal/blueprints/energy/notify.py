@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import events
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role, User, UserRole
 
 AHEAD_OF_QUOTA = "energy.ahead_of_quota"

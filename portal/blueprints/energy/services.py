@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal import audit
@@ -32,6 +31,7 @@ from portal.blueprints.energy.stats import (
 )
 from portal.cache import cached_facts
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Room, RoomKind, Unit, User
 from portal.rules import RuleViolation
 

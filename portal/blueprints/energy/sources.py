@@ -41,11 +41,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, case, func, select
 
 from portal.cache import cached
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 
 
 @dataclass(frozen=True, slots=True)

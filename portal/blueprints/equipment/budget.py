@@ -20,12 +20,12 @@ from functools import cached_property, partial
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.blueprints.equipment.models import Asset, AssetCategory, Condition
 from portal.blueprints.equipment.services import YearCost, cost_history, with_place
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 
 ZERO = Decimal("0.00")

@@ -9,12 +9,12 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.blueprints.equipment.models import Asset, AssetCategory, Condition
 from portal.blueprints.equipment.services import AssetDraft, create_asset, update_asset
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Building, Floor, Room, User
 from portal.rules import RuleViolation
 from portal.spreadsheets import open_workbook_upload, read_rows

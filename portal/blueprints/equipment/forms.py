@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -31,6 +30,7 @@ from portal.blueprints.equipment.models import (
 )
 from portal.blueprints.equipment.services import FEN, MAX_COST, AssetDraft, PlanDraft
 from portal.forms import Form, IdentifierField
+from portal.i18n import lazy_gettext as _l
 
 
 def _optional_int(value):

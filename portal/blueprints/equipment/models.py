@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -24,6 +23,7 @@ from portal import timeutil
 from portal.cache import watch
 from portal.db import AwareDateTime, Money, db, enum_column
 from portal.files import StoredFile
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.models import Building, Floor, Room, User
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import events
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role
 from portal.timeutil import LOCAL_TZ
 

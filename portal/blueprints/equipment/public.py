@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal import audit
@@ -18,6 +17,7 @@ from portal.blueprints.equipment.models import Asset, PublicReport
 from portal.blueprints.equipment.services import open_repair
 from portal.blueprints.repairs.models import RepairRequest
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import User
 from portal.rules import RuleViolation
 from portal.text import normalise_identifier

@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, extract, func, literal, or_, select, type_coerce, union_all
 from sqlalchemy.orm import joinedload
 
@@ -41,6 +40,7 @@ from portal.blueprints.repairs import services as repairs
 from portal.blueprints.repairs.models import Category as RepairCategory
 from portal.blueprints.repairs.models import RepairRequest, Urgency
 from portal.db import Money, db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Building, Floor, Room, User
 from portal.paging import ListPage
 from portal.rules import RuleViolation

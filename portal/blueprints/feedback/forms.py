@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.blueprints.feedback.models import Kind, Topic
 from portal.blueprints.feedback.services import FeedbackDraft
 from portal.forms import Form
+from portal.i18n import lazy_gettext as _l
 
 
 class FeedbackForm(Form):

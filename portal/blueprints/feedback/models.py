@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
 from portal.db import AwareDateTime, db, enum_column
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.models import User
 

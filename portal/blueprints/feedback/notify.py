@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 
 from portal import events
 from portal.blueprints.feedback.models import Feedback
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role
 
 RECEIVED = "feedback.received"

@@ -12,13 +12,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
 from portal import audit
 from portal.blueprints.feedback import notify
 from portal.blueprints.feedback.models import Feedback, Kind, Status, Topic
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role, User
 from portal.rules import RuleViolation
 

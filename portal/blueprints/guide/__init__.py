@@ -3,9 +3,9 @@ one printable sheet per item, and their administration. Depends on the core
 only (the directory depends on the guide, never the other way round)."""
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
 from portal.capabilities import Capability, NavItem
+from portal.i18n import lazy_gettext as _l
 from portal.permissions import UNIT_EDITORS
 
 bp = Blueprint("guide", __name__, url_prefix="/services")

@@ -1,6 +1,5 @@
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     InputRequired,
@@ -14,6 +13,7 @@ from wtforms.validators import (
 
 from portal.blueprints.guide.services import ItemDraft, split_lines
 from portal.forms import Form, IdentifierField
+from portal.i18n import lazy_gettext as _l
 
 PHONE = Regexp(r"^[0-9０-９ ()（）+\-—,，/、转]*$", message=_l("Use digits, spaces and dashes only."))
 

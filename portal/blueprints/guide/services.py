@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -17,6 +16,7 @@ from portal import audit
 from portal.blueprints.guide.models import GuideItem
 from portal.cache import cached_facts
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Building, Floor, Room, RoomKind, Unit, User
 from portal.paging import PageNavigation
 from portal.permissions import can_edit_unit, editable_unit_ids

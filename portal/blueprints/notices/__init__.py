@@ -2,9 +2,9 @@
 read on the portal, on the home page and on the lobby display."""
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
 from portal.capabilities import Capability, NavItem
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role
 from portal.security import ADMINS
 

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal.blueprints.notices.models import BODY_MAX, TITLE_MAX, Audience
 from portal.blueprints.notices.services import NoticeDraft, window_errors
 from portal.forms import Form
+from portal.i18n import lazy_gettext as _l
 from portal.timeutil import LOCAL_TZ
 
 # The first format is what <input type=datetime-local> sends; browsers without

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import events
 from portal.blueprints.notices.models import Audience, Notice
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import User
 from portal.security import STAFF
 from portal.timeutil import LOCAL_TZ

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
@@ -18,6 +17,7 @@ from portal import audit
 from portal.blueprints.notices import notify
 from portal.blueprints.notices.models import BODY_MAX, TITLE_MAX, Audience, Notice
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.rules import RuleViolation
 from portal.models import Role, Unit, User

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TimeField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from portal import events
 from portal.blueprints.notifications.services import ProfileDraft, TargetDraft
 from portal.forms import Form, MultiCheckboxField
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role
 
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an e-mail address such as zhangwei@example.gov.cn."))

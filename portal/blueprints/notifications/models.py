@@ -10,9 +10,9 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import AwareDateTime, db, enum_column
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.models import Role, Unit, User
-from flask_babel import lazy_gettext as _l
 
 
 class DeliveryStatus(LabelledEnum):

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -29,6 +28,7 @@ from portal.blueprints.notifications.models import (
     WebhookTarget,
 )
 from portal.db import begin_serialized_write, db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role, User, UserRole
 from portal.paging import ListPage
 from portal.rules import RuleViolation

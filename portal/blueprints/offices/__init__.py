@@ -16,10 +16,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, render_template
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.capabilities import Capability, FloorPlanLayer, NavItem, PlanAnnotations, Setting
+from portal.i18n import lazy_gettext as _l
 from portal.models import Floor
 from portal.security import ADMINS, STAFF
 

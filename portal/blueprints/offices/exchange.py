@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.blueprints.offices.models import RoomUse
@@ -21,6 +20,7 @@ from portal.blueprints.offices.services import (
     record_entry,
 )
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Room, Unit, User
 from portal.rules import RuleViolation
 from portal.spreadsheets import (

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -26,6 +25,7 @@ from portal.blueprints.offices.services import (
     StockTakeDraft,
 )
 from portal.forms import Form
+from portal.i18n import lazy_gettext as _l
 
 
 def _int(value: str | None) -> int | None:

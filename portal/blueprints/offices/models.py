@@ -14,7 +14,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     Date,
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import timeutil
 from portal.cache import watch
 from portal.db import AwareDateTime, ScaledDecimal, db, enum_column
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.models import Room, Unit, User
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import events
 from portal.blueprints.offices.models import OfficeSeat
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Floor, Role, Room
 
 HAND_BACK_OVERDUE = "offices.hand_back_overdue"

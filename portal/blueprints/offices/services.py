@@ -14,7 +14,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
@@ -31,6 +30,7 @@ from portal.blueprints.offices.models import (
 )
 from portal.capabilities import LegendEntry, PlanAnnotations, RoomMark
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.models import Building, Floor, Room, Unit, User
 from portal.paging import ListPage

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.blueprints.regulations.services import RegulationDraft, VersionDraft
 from portal.forms import Form
+from portal.i18n import lazy_gettext as _l
 from portal.requestargs import parse_int
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
@@ -18,6 +17,7 @@ from wtforms import SelectChoice
 from portal import audit
 from portal.blueprints.regulations.models import Regulation, RegulationVersion
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role, Unit, User
 from portal.rules import RuleViolation
 from portal.timeutil import to_local

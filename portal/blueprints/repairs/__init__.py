@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.capabilities import Capability, NavItem
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role
 from portal.security import ADMINS, STAFF
 

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.blueprints.repairs.models import Action, Category, HoldReason, Urgency
 from portal.blueprints.repairs.services import FEN, MAX_COST, ReportDraft
 from portal.forms import Form, IdentifierField
+from portal.i18n import lazy_gettext as _l
 
 
 def yuan_amount(form, field) -> None:

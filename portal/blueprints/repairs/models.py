@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
 from portal.cache import watch
 from portal.db import AwareDateTime, Money, db, enum_column
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.models import Floor, Room, User
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -24,6 +23,7 @@ from portal.blueprints.repairs.models import (
     Urgency,
 )
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Floor, Role
 from portal.timeutil import LOCAL_TZ
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 from wtforms import SelectChoice
@@ -32,6 +31,7 @@ from portal.blueprints.repairs.models import (
     Urgency,
 )
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Building, Floor, Role, Room, Unit, User
 from portal.paging import ListPage
 from portal.rules import RuleViolation

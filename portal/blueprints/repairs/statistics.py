@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, type_coerce
 
 from portal.blueprints.repairs.models import Category, RepairRequest
 from portal.db import Money, db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Building, Floor
 from portal.rules import RuleViolation
 from portal.sqltime import local_month, seconds_between

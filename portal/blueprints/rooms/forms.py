@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -28,6 +27,7 @@ from portal.blueprints.rooms.models import Recurrence, TaskState
 from portal.blueprints.rooms.services import ARRANGEMENT_FIELDS, MAX_OCCURRENCES, BookingChange, BookingDraft, slot_times
 from portal.blueprints.rooms.tasks import TaskUpdate
 from portal.forms import Form, MultiCheckboxField
+from portal.i18n import lazy_gettext as _l
 from portal.models import Equipment, Room, Unit
 
 

@@ -8,7 +8,6 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     DDL,
     JSON,
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import timeutil
 from portal.cache import watch
 from portal.db import AwareDateTime, db
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.models import Room, Unit, User
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import events
 from portal.blueprints.rooms.models import Booking
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role, User, UserRole
 from portal.timeutil import LOCAL_TZ
 

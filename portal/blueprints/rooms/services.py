@@ -19,7 +19,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -46,6 +45,7 @@ from portal.blueprints.rooms.models import (
 from portal.blueprints.workdays.days import DayInfo, day_info, days_info, is_workday
 from portal.cache import cached_facts
 from portal.db import begin_serialized_write, db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Building, Floor, Role, Room, RoomKind, Unit, User
 from portal.rules import RuleViolation
 from portal.timeutil import LOCAL_TZ, local

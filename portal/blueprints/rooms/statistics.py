@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.blueprints.rooms.models import Booking, BookingStatus
 from portal.blueprints.rooms.services import CLOSING, OPENING, meeting_rooms
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Room, Unit
 from portal.rules import RuleViolation
 from portal.timeutil import LOCAL_TZ, local

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import audit
@@ -29,6 +28,7 @@ from portal.blueprints.rooms.models import (
 )
 from portal.blueprints.rooms.services import ARRANGERS, arrangement_items, arrangements_sheet
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role, User, UserRole
 from portal.rules import RuleViolation
 

@@ -4,9 +4,9 @@ departures, temporary notices, administration and a GTFS export."""
 from __future__ import annotations
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
 from portal.capabilities import Capability, NavItem, Setting
+from portal.i18n import lazy_gettext as _l
 from portal.security import ADMINS
 from portal.urls import validate_base_url
 

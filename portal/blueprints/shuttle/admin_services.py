@@ -17,13 +17,13 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import audit
 from portal.blueprints.workdays.services import year_range
 from portal.db import begin_serialized_write, db
+from portal.i18n import lazy_gettext as _l
 from portal.models import User
 from portal.rules import RuleViolation
 from portal.validators import validate_phone, validate_plate

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,6 +17,7 @@ from wtforms import Form as SubForm
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal.forms import Form, IdentifierField
+from portal.i18n import lazy_gettext as _l
 
 from .admin_services import (
     ExceptionDraft,

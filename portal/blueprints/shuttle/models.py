@@ -13,13 +13,13 @@ import enum
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import timeutil
 from portal.cache import watch
 from portal.db import AwareDateTime, ScaledDecimal, db
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.models import User
 

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -21,6 +20,7 @@ from portal import timeutil
 from portal.cache import cached_facts
 from portal.blueprints.workdays.days import DayInfo, days_info
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 
 from .models import (
     Direction,

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -29,6 +28,7 @@ from portal.blueprints.supervision.services import (
     RouteDraft,
 )
 from portal.forms import Form
+from portal.i18n import lazy_gettext as _l
 
 PASS, FAIL = "pass", "fail"
 

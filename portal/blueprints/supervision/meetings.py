@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -24,6 +23,7 @@ from portal.blueprints.supervision import scoring
 from portal.blueprints.supervision.models import Meeting, MeetingDecision, MeetingItem, Rectification, RectificationStatus
 from portal.blueprints.supervision.services import SUPERVISORS, _require_supervisor, month_score, rectifications_query
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import User
 from portal.rules import RuleViolation
 from portal.timeutil import to_local

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,6 +12,7 @@ from portal import timeutil
 from portal.cache import watch
 from portal.db import AwareDateTime, db, enum_column
 from portal.files import StoredFile
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.models import User
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import events
 from portal.blueprints.supervision.models import Rectification, RectificationStatus
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role
 
 REQUESTED = "supervision.rectification_requested"

@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import lazy_gettext as _l
 
 from portal.blueprints.supervision.models import Area
 from portal.blueprints.supervision.patrols import SlotStatus
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 
 TENTH = Decimal("0.1")

@@ -11,7 +11,6 @@ from datetime import date, datetime, time, timedelta
 from time import monotonic
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -36,6 +35,7 @@ from portal.blueprints.supervision.models import (
 )
 from portal.cache import LocalCache, cached_facts, read_tokens
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role, User
 from portal.paging import ListPage
 from portal.rules import RuleViolation

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, Field, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, StopValidation
@@ -11,6 +10,7 @@ from wtforms.widgets import TextInput
 from portal.blueprints.utilities.models import AllocationKey, CommonArea, MeterKind, Supply
 from portal.blueprints.utilities.services import Replacement
 from portal.forms import Form, IdentifierField
+from portal.i18n import lazy_gettext as _l
 
 TOO_LARGE = Decimal("1e15")  # beyond any meter or invoice; keeps quantize() within Decimal's precision
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－", "0123456789.,-")

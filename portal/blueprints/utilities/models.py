@@ -13,7 +13,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -21,6 +20,7 @@ from portal import timeutil
 from portal.blueprints.utilities.allocation import effective_rate
 from portal.cache import watch
 from portal.db import AwareDateTime, Money, ScaledDecimal, db
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.models import Unit, User
 from portal.rules import RuleViolation

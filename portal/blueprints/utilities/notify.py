@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 
 from portal import events
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role
 from portal.rules import RuleViolation
 

@@ -12,8 +12,8 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 
+from portal.i18n import lazy_gettext as _l
 from portal.rules import RuleViolation
 
 READING_PLACES = Decimal("0.01")

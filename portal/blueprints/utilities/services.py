@@ -15,7 +15,6 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -57,6 +56,7 @@ from portal.blueprints.utilities.readings import (
     span_usage,
 )
 from portal.db import Money, begin_serialized_write, db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Room, Unit, User
 from portal.rules import RuleViolation
 from portal.text import contains

@@ -16,7 +16,6 @@ from io import BytesIO
 from flask import abort, flash, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
@@ -51,6 +50,7 @@ from portal.confirm import confirmation_page, confirmed
 from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role
 from portal.requestargs import arg_enum, arg_int, paginate
 from portal.rules import RuleViolation

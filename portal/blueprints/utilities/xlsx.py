@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from portal.blueprints.utilities.readings import parse_reading
+from portal.i18n import lazy_gettext as _l
 from portal.rules import RuleViolation
 from portal.spreadsheets import ExportWorkbook, open_workbook_upload, percent, quantity, read_rows
 from portal.timeutil import to_local

@@ -20,10 +20,10 @@ Energy statistics read fuel with ``services.monthly_fuel(start, end)``.
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.capabilities import Capability, NavItem, Setting
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role
 from portal.security import ADMINS, STAFF
 

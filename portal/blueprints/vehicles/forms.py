@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -26,6 +25,7 @@ from portal.blueprints.vehicles.services import (
     VehicleDraft,
 )
 from portal.forms import Form, IdentifierField
+from portal.i18n import lazy_gettext as _l
 from portal.timeutil import local
 
 

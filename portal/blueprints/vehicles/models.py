@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     DDL,
     Boolean,
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import timeutil
 from portal.cache import watch
 from portal.db import AwareDateTime, Money, ScaledDecimal, db, enum_column
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.models import Unit, User
 

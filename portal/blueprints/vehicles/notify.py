@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 
 from portal import events
 from portal.blueprints.vehicles.models import StaffVehicle, Trip
+from portal.i18n import lazy_gettext as _l
 from portal.timeutil import LOCAL_TZ
 
 REQUESTED = "vehicles.requested"

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -26,6 +25,7 @@ from portal.blueprints.vehicles.models import (
 )
 from portal.cache import ACCOUNTS, cached_facts
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role, Unit, User
 from portal.rules import RuleViolation
 from portal.validators import validate_plate

@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -36,6 +35,7 @@ from portal.blueprints.vehicles.models import (
 )
 from portal.cache import cached_facts
 from portal.db import begin_serialized_write, db
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role, Unit, User, UserRole
 from portal.paging import ListPage
 from portal.rules import RuleViolation

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import click
 from flask import Blueprint, Flask, current_app, render_template
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.capabilities import Capability, NavItem, Setting
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role
 
 bp = Blueprint("visitors", __name__, url_prefix="/visitors")

@@ -3,7 +3,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -38,6 +37,7 @@ from portal.blueprints.visitors.services import (
 )
 from portal.blueprints.visitors.validation import IdType, validate_document
 from portal.forms import Form, IdentifierField
+from portal.i18n import lazy_gettext as _l
 from portal.rules import RuleViolation
 from portal.validators import validate_phone, validate_plate
 

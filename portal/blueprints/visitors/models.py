@@ -10,7 +10,6 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, time
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -18,6 +17,7 @@ from portal import timeutil
 from portal.blueprints.visitors.validation import IdType
 from portal.cache import watch
 from portal.db import AwareDateTime, db
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.models import Unit, User
 

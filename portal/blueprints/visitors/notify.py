@@ -7,9 +7,9 @@ opens the portal to see who.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 
 from portal import events
+from portal.i18n import lazy_gettext as _l
 
 ARRIVED = "visitors.arrived"
 NO_SHOW = "visitors.no_show"

@@ -10,7 +10,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from cryptography.fernet import MultiFernet
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -42,6 +41,7 @@ from portal.blueprints.visitors.privacy import (
 from portal.blueprints.visitors.validation import IdType, normalize_name
 from portal.cache import cached_facts
 from portal.db import begin_serialized_write, db
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.models import AuditLog, Building, Floor, Role, Room, RoomKind, Unit, User, UserRole
 from portal.paging import ListPage, PageNavigation

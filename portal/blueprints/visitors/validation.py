@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 
+from portal.i18n import lazy_gettext as _l
 from portal.labels import LabelledEnum
 from portal.rules import RuleViolation
 from portal.text import normalise_identifier

@@ -6,9 +6,9 @@ lobby display read it through ``portal.blueprints.workdays.days``."""
 from __future__ import annotations
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
 from portal.capabilities import Capability, NavItem
+from portal.i18n import lazy_gettext as _l
 from portal.security import ADMINS
 
 bp = Blueprint("workdays", __name__, url_prefix="/workdays")

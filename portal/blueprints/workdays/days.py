@@ -15,10 +15,10 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import chinese_calendar
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 
 from .models import CalendarDay
 

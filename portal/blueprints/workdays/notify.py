@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 
 from portal import events
+from portal.i18n import lazy_gettext as _l
 from portal.models import Role
 from portal.timeutil import LOCAL_TZ
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import audit
 from portal.db import begin_serialized_write, db
+from portal.i18n import lazy_gettext as _l
 from portal.models import User
 from portal.rules import RuleViolation
 from portal.signals import calendar_changed
