@@ -57,6 +57,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Ids beyond the database's integer are no page at all (404), not an overflow (500).
     app.url_map.converters["int"] = BoundedIntegerConverter
     register_blueprints(app)
+    with app.app_context():
+        app.wsgi_app = cache.VisitorPages(app.wsgi_app, db.engine)  # type: ignore[method-assign]
 
     proxies = int(app.config.get("PROXY_COUNT", 0))
     if proxies:

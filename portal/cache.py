@@ -25,7 +25,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -33,7 +33,7 @@ from blinker import Namespace
 from flask import Response, current_app, has_request_context, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy import String, event, select, update
+from sqlalchemy import Engine, String, event, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
@@ -201,14 +201,17 @@ def _all_tokens() -> dict[str, str]:
         if session.in_transaction():
             memo = {name: token for name, token in session.connection().execute(_ALL_TOKENS)}
         else:
-            memo = _read_tokens_alone()
+            # read just before the request by VisitorPages, when its page was out of date (once: a write forgets it)
+            memo = request.environ.pop(_TOKENS_READ, None) if has_request_context() else None
+            if memo is None:
+                memo = _read_tokens_alone()
         if has_request_context():
             request.__dict__["_portal_tokens"] = memo
     return memo
 
 
-def _read_tokens_alone() -> dict[str, str]:
-    connection = db.engine.raw_connection()  # back to the pool on close, which ends what the driver began
+def _read_tokens_alone(engine: Engine | None = None) -> dict[str, str]:
+    connection = (engine or db.engine).raw_connection()  # back to the pool on close, which ends what the driver began
     try:
         cursor = connection.cursor()
         try:
@@ -382,9 +385,100 @@ def kept_page(
                     return response
                 stored = StoredResponse(200, tuple(response.headers.items()), response.get_data())
                 _pages.put(key, stored, clock)
-                return response
-            return Response(stored.body, stored.status, list(stored.headers))
+            else:
+                response = Response(stored.body, stored.status, list(stored.headers))
+            if viewer[0] == "visitor" and version is None:
+                request.environ[_KEPT_FOR_VISITORS] = (watched, key[2], per, moment)
+            return response
 
         return wrapped
 
     return decorator
+
+
+# ---------------------------------------------------------------- visitors' kept pages, before the app
+
+_KEPT_FOR_VISITORS = "portal.kept_for_visitors"  # kept_page's word to VisitorPages: (areas, tokens, per, moment)
+_TOKENS_READ = "portal.tokens_read"  # VisitorPages' read of the tokens, handed to the request it could not answer
+
+# What a visitor's page may vary on: the language asked for, the encodings accepted and htmx's kinds of request.
+_VISITOR_HEADERS = ("HTTP_ACCEPT_LANGUAGE", "HTTP_ACCEPT_ENCODING",
+                    *(f"HTTP_{name.upper().replace('-', '_')}" for name in _REQUEST_KINDS))
+_MAY_VARY = frozenset({"cookie", "accept-language", "accept-encoding", *(name.lower() for name in _REQUEST_KINDS)})
+
+
+@dataclass(frozen=True, slots=True)
+class _VisitorPage:
+    areas: tuple[str, ...]
+    tokens: tuple[str, ...]
+    per: timedelta
+    moment: datetime
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+class VisitorPages:
+    """The visitors' pages :func:`kept_page` keeps, answered before Flask runs.
+
+    A GET with no cookie at all comes from a visitor without a session, and every such
+    visitor is shown the same page: it is answered with the bytes the portal sent for
+    the same URL and the same values of the headers a page may vary on, while the
+    page's areas keep their tokens and within the same period of the clock, as a
+    shared cache in front of the portal would (one read of the tokens, no request,
+    session or locale machinery). Only what :func:`kept_page` kept for visitors is
+    kept here, and only a plain 200 that sets no cookie, may be stored by any cache
+    and varies on nothing else; every other request goes to the app."""
+
+    def __init__(self, wsgi_app: Callable[..., Any], engine: Engine) -> None:
+        self.wsgi_app = wsgi_app
+        self.engine = engine
+        self._store = LocalCache(size=128, seconds=300.0)
+        _drawing_stores.append(self._store)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_COOKIE" in environ:
+            return self.wsgi_app(environ, start_response)
+        key = (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
+               *map(environ.get, _VISITOR_HEADERS))
+        page = self._store.get(key, time.monotonic())
+        if page is not None and self._current(page, environ):
+            start_response(page.status, list(page.headers))
+            return [page.body]
+        sent: list[Any] = []
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            sent[:] = (status, headers)
+            return start_response(status, headers, exc_info)
+
+        body = self.wsgi_app(environ, start)
+        kept = environ.get(_KEPT_FOR_VISITORS)
+        if kept is None or not sent or not _storable(*sent):
+            return body
+        try:
+            data = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        self._store.put(key, _VisitorPage(*kept, sent[0], tuple(sent[1]), data), time.monotonic())
+        return [data]
+
+    def _current(self, page: _VisitorPage, environ: dict[str, Any]) -> bool:
+        if timeutil.floor_to(timeutil.now(), page.per) != page.moment:
+            return False
+        tokens = environ[_TOKENS_READ] = _read_tokens_alone(self.engine)  # the app's, if the page is out of date
+        return tuple(tokens.get(area) for area in page.areas) == page.tokens
+
+
+def _storable(status: str, headers: list[tuple[str, str]]) -> bool:
+    if not status.startswith("200 "):
+        return False
+    for name, value in headers:
+        name = name.lower()
+        if name == "set-cookie":
+            return False
+        if name == "cache-control" and ("no-store" in value or "private" in value):
+            return False
+        if name == "vary" and not {part.strip().lower() for part in value.split(",")} <= _MAY_VARY:
+            return False
+    return True

@@ -225,6 +225,62 @@ def test_signed_in_users_and_visitors_with_a_session_are_never_served_a_kept_pag
     assert counter.count > 1 and user.display_name not in after
 
 
+@pytest.fixture
+def app_runs(app):
+    """How many requests reached Flask (the visitors' kept pages are answered before it)."""
+    from flask import request_started
+
+    started = []
+
+    def count(sender, **extra):
+        started.append(1)
+
+    request_started.connect(count, app)
+    yield started
+    request_started.disconnect(count, app)
+
+
+def test_a_visitors_kept_page_is_answered_before_the_app_with_the_same_bytes(
+    client, versioned_home, app_runs, count_queries
+):
+    first = client.get("/", headers={"Accept-Language": "en"})
+    assert len(app_runs) == 1
+    with count_queries() as counter:
+        again = client.get("/", headers={"Accept-Language": "en"})
+    assert len(app_runs) == 1 and counter.count == 1  # the areas' tokens, read before Flask
+    assert again.get_data() == first.get_data() and list(again.headers) == list(first.headers)
+    client.get("/", headers={"Accept-Language": "zh-CN"})  # another language: its own page, from the app
+    client.get("/", headers={"Accept-Language": "en", "HX-Request": "true"})  # another kind of request
+    assert len(app_runs) == 3
+
+    versioned_home.name = "综合楼"
+    db.session.commit()
+    assert "综合楼" in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert len(app_runs) == 4
+    cache.forget_drawings()
+    client.get("/", headers={"Accept-Language": "en"})
+    assert len(app_runs) == 5
+
+
+def test_a_request_with_a_cookie_always_reaches_the_app(client, versioned_home, app_runs):
+    client.get("/")
+    client.set_cookie("lang", "zh_CN")
+    client.get("/")
+    client.get("/")
+    assert len(app_runs) == 3
+
+
+@pytest.mark.parametrize(("status", "headers", "storable"), [
+    ("200 OK", [("Vary", "HX-Request, Accept-Language, Cookie")], True),
+    ("200 OK", [("Vary", "Accept")], False),
+    ("200 OK", [("Set-Cookie", "session=x")], False),
+    ("200 OK", [("Cache-Control", "no-store")], False),
+    ("302 FOUND", [], False),
+])
+def test_only_a_plain_page_for_every_visitor_is_kept_before_the_app(status, headers, storable):
+    assert cache._storable(status, headers) is storable
+
+
 def test_an_area_without_a_version_keeps_no_page(client, app, count_queries):
     db.session.add(Building(code="T", name="测试楼"))
     db.session.commit()  # "building" has a token, the other areas of the home page none
