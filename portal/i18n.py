@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import click
 from babel import Locale
@@ -26,6 +27,9 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.cli import AppGroup
 from flask_babel import get_translations
 from flask_babel.speaklater import LazyString
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 PORTAL_DIR = Path(__file__).resolve().parent
 # Folder name Babel looks up for zh_CN (it expands the locale to zh_Hans_CN).
@@ -225,3 +229,25 @@ def init_app(app: Flask) -> None:
         pgettext=lambda context, string: request_translations().upgettext(context, string),
         npgettext=lambda context, singular, plural, n: request_translations().unpgettext(context, singular, plural, n),
     )
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
+
+
+@pass_context
+def template_gettext(context: Context, string: str, **variables: Any) -> str:
+    """Jinja's newstyle ``_()``: the translation, marked safe where the template escapes,
+    formatted with ``variables`` (always, so ``%%`` is written ``%``). A page has some
+    hundred messages without variables; each is worked out once per language (on the
+    translations object, so a new catalog starts afresh) instead of at every call."""
+    translations = request_translations()
+    if variables:
+        text = translations.ugettext(string)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+    messages = translations.__dict__.get("_portal_messages")
+    if messages is None:
+        messages = translations._portal_messages = {}
+    key = (string, context.eval_ctx.autoescape)
+    done = messages.get(key)
+    if done is None:
+        text = translations.ugettext(string)
+        done = messages[key] = (Markup(text) if key[1] else text) % {}
+    return done

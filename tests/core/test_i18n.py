@@ -41,6 +41,8 @@ def test_wtforms_messages_are_read_once_per_language(client, monkeypatch):
 
     from portal import forms
 
+    for language in ("zh-CN", "en"):  # the portal's own catalogs, which Flask-Babel loads once per language
+        client.get("/login", headers={"Accept-Language": language})
     forms._wtforms_messages.cache_clear()
     loads = []
     real_load = Translations.load
@@ -143,6 +145,44 @@ def test_number_cells_write_a_rows_figures_escaped(app):
     with app.test_request_context("/"):
         assert render_template_string("{{ row|number_cells }}", row=["¥1,234.50", "<b>&"]) == (
             '<td class="num">¥1,234.50</td><td class="num">&lt;b&gt;&amp;</td>')
+
+
+@pytest.mark.parametrize("source", [
+    "{{ _('100%%') }}|{{ _('<i>a</i>') }}", "{{ _('Total: %(total)s', total='<b>') }}",
+    "{% trans n=2 %}{{ n }} & more{% endtrans %}", "{{ gettext('Home') }}", "{{ ngettext('%(num)s item', '%(num)s items', 3) }}",
+])
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_template_messages_are_formatted_and_escaped_as_jinja_writes_them(app, source, autoescape):
+    from jinja2 import Environment
+
+    jinja = Environment(extensions=["jinja2.ext.i18n"], autoescape=autoescape)
+    jinja.install_null_translations(newstyle=True)  # the message ids, as the English pages show them
+    ours = app.jinja_env.overlay(autoescape=autoescape)
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert ours.from_string(source).render() == jinja.from_string(source).render()
+
+
+def test_a_template_message_is_worked_out_once_per_language(app, monkeypatch):
+    from flask import render_template_string
+
+    from portal import i18n
+
+    asked = []
+    real = i18n.request_translations
+
+    def counting():
+        translations = real()
+        monkeypatch.setattr(translations, "ugettext", lambda string: asked.append(string) or type(translations).ugettext(translations, string), raising=False)
+        return translations
+
+    for language in ("zh-CN", "en"):  # what earlier tests had worked out is forgotten
+        with app.app_context(), app.test_request_context("/", headers={"Accept-Language": language}):
+            real().__dict__.pop("_portal_messages", None)
+    monkeypatch.setattr(i18n, "request_translations", counting)
+    for language in ("zh-CN", "en", "zh-CN"):
+        with app.app_context(), app.test_request_context("/", headers={"Accept-Language": language}):
+            assert render_template_string("{{ _('Home') }}{{ _('Home') }}") in ("首页首页", "HomeHome")
+    assert asked.count("Home") == 2
 
 
 def test_iri_writes_encoded_text_as_text_and_keeps_reserved_characters_encoded():
