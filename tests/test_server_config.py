@@ -3,6 +3,7 @@ the demo script, the README and the benchmark all use that one configuration."""
 
 from __future__ import annotations
 
+import gc
 import os
 import runpy
 from pathlib import Path
@@ -36,8 +37,6 @@ def test_demo_readme_and_benchmark_use_the_production_configuration():
 
 
 def test_a_loaded_worker_sets_what_it_keeps_aside_from_the_garbage_collector():
-    import gc
-
     from portal.config import GC_YOUNG_THRESHOLD
 
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
@@ -49,3 +48,28 @@ def test_a_loaded_worker_sets_what_it_keeps_aside_from_the_garbage_collector():
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def test_a_worker_forked_from_the_loaded_app_opens_its_own_database_connections(app):
+    """preload_app: the workers fork from one loaded app, and must not share its pooled connections."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import text
+
+    from portal.config import settle_worker
+    from portal.db import db
+
+    assert gunicorn_settings()["preload_app"] is True
+    engine = db.engine
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    inherited = engine.pool
+    threshold = gc.get_threshold()
+    try:
+        settle_worker(SimpleNamespace(wsgi=app))
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+    assert engine.pool is not inherited  # a new pool: the parent's connections stay the parent's
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT 1")).scalar() == 1
