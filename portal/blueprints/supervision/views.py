@@ -7,6 +7,7 @@ from typing import Any
 from flask import abort, flash, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import escape
 
 from portal import files, timeutil
 from portal.blueprints.supervision import PATROL_VIEWERS, VIEWERS, bp, patrols, scoring
@@ -22,6 +23,7 @@ from portal.blueprints.supervision.forms import (
     meeting_form,
     round_form,
 )
+from portal.blueprints.supervision.logtables import LogWords, round_rows_markup, slot_rows_markup
 from portal.blueprints.supervision.meetings import (
     decided_items,
     decisions_for,
@@ -78,6 +80,7 @@ from portal.cache import cached, kept_page
 from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
+from portal.labels import badge
 from portal.models import Role
 from portal.requestargs import arg_date, arg_enum, arg_int, arg_page, paginate
 from portal.rules import BadArgument, RuleViolation
@@ -395,9 +398,16 @@ def patrols_log():
     """The patrol log by day (a week a page), the missed rounds marked; a guard starts a round here."""
     now = timeutil.now()
     guard = current_user.has_role(*GUARDS)
-    return _page("supervision/patrols.html", page=patrol_log(arg_page(), now=now), SlotStatus=patrols.SlotStatus,
-                 routes=active_routes() if guard else [], open_rounds=open_rounds_of(current_user) if guard else [],
-                 start_form=EmptyForm(formdata=None))
+    return _page("supervision/patrols.html", page=patrol_log(arg_page(), now=now), slot_rows=slot_rows_markup,
+                 round_rows=round_rows_markup, words=_log_words(), routes=active_routes() if guard else [],
+                 open_rounds=open_rounds_of(current_user) if guard else [], start_form=EmptyForm(formdata=None))
+
+
+def _log_words() -> LogWords:
+    """What the log's rows say besides their rounds, in the reader's language."""
+    return LogWords({status: badge(status) for status in patrols.SlotStatus},
+                    escape(_("started %(time)s")) % {"time": "%s"}, escape(_("Being walked")),
+                    escape(_("No rounds recorded.")), escape(url_for("supervision.patrol_round", round_id=0)[:-1]))
 
 
 @bp.route("/patrols/routes/<int:route_id>/start", methods=["POST"])
