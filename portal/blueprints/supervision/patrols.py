@@ -56,7 +56,7 @@ def format_times(times: Iterable[time]) -> str:
     return " ".join(t.strftime("%H:%M") for t in times)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a week of the log makes ~70, and frozen ones are slow to make
 class Slot:
     """An expected round, and the recorded round counted for it (its id and start), if any."""
 

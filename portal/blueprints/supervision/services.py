@@ -608,7 +608,7 @@ def _matched_slots(routes: Sequence[PatrolRoute | RouteFacts], first: date, last
     return found
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a week of the log makes ~60, and frozen ones are slow to make
 class LoggedRound:
     """A round as the log lists it: its route's and guard's names and how many findings it brought."""
 
@@ -672,7 +672,7 @@ def patrol_log(page: int, *, now: datetime) -> ListPage:
     finished: dict[int, list[tuple[int, datetime]]] = {}
     rounds_by_day: dict[date, list[LoggedRound]] = {}
     for round_id, route_id, started_at, ended_at, route_name, guard_name, found in db.session.connection().execute(
-            _LOGGED_ROUNDS, {"start": min(start, week_start), "end": max(end, week_end)}):
+            _LOGGED_ROUNDS, {"start": min(start, week_start), "end": max(end, week_end)}).all():
         if ended_at is not None:
             finished.setdefault(route_id, []).append((round_id, started_at))
         if week_start <= started_at < week_end:
