@@ -279,7 +279,7 @@ def test_the_log_lists_each_round_with_its_route_guard_and_number_of_findings(ap
     walking = start_round(night_route, actor=guard, now=at(10, 23, 58))
     db.session.commit()
     day = next(d for d in patrol_log(1, now=at(11, 0, 5)).items if d.day == at(10, 0).date())
-    assert [(r.id, r.route_name, r.guard_name, r.ended_at is None, r.findings) for r in day.rounds] == [
+    assert [(r.id, r.route_name, r.guard_name, not r.finished, r.findings) for r in day.rounds] == [
         (walking.id, "主楼夜间巡逻", "门岗保安 刘师傅", True, 0),
         (quiet.id, "主楼夜间巡逻", "门岗保安 刘师傅", False, 0),
         (found.id, "主楼夜间巡逻", "门岗保安 刘师傅", False, 2),

@@ -102,7 +102,7 @@ def _round_rows(add: Callable[[str], None], rounds: Sequence[LoggedRound], words
         guard = names.get(r.guard_name)
         if guard is None:
             guard = names[r.guard_name] = escape(r.guard_name)
-        findings = words.being_walked if r.ended_at is None else r.findings
+        findings = r.findings if r.finished else words.being_walked
         add(f'      <tr><td><a href="{url}{r.id}">{_moment(r.started_at, moments)}</a></td>\n'
             f"          <td>{route}</td><td>{guard}</td>\n"
             f"          <td>{findings}</td></tr>\n")

@@ -610,11 +610,12 @@ def _matched_slots(routes: Sequence[PatrolRoute | RouteFacts], first: date, last
 
 @dataclass(slots=True)  # not frozen: a week of the log makes ~60, and frozen ones are slow to make
 class LoggedRound:
-    """A round as the log lists it: its route's and guard's names and how many findings it brought."""
+    """A round as the log lists it: its route's and guard's names, whether it is finished (else it is being
+    walked) and how many findings it brought."""
 
     id: int
     started_at: datetime
-    ended_at: datetime | None
+    finished: bool
     route_name: str
     guard_name: str
     findings: int
@@ -643,8 +644,8 @@ def first_round_at() -> datetime | None:
 _FINDINGS = (select(func.count()).where(PatrolCheck.round_id == PatrolRound.id, PatrolCheck.finding != "")
              .correlate(PatrolRound).scalar_subquery())
 _LOGGED_ROUNDS = (
-    select(PatrolRound.id, PatrolRound.route_id, PatrolRound.started_at, PatrolRound.ended_at, PatrolRoute.name,
-           func.coalesce(User.display_name, ""), _FINDINGS)
+    select(PatrolRound.id, PatrolRound.route_id, PatrolRound.started_at, PatrolRound.ended_at.is_not(None),
+           PatrolRoute.name, func.coalesce(User.display_name, ""), _FINDINGS)
     .join(PatrolRoute, PatrolRound.route_id == PatrolRoute.id).outerjoin(User, PatrolRound.guard_id == User.id)
     .where(PatrolRound.started_at >= bindparam("start"), PatrolRound.started_at < bindparam("end"))
     .order_by(PatrolRound.started_at.desc(), PatrolRound.id.desc())
@@ -671,13 +672,13 @@ def patrol_log(page: int, *, now: datetime) -> ListPage:
     start, end = _slot_window(routes, first, last) if routes else (week_start, week_end)
     finished: dict[int, list[tuple[int, datetime]]] = {}
     rounds_by_day: dict[date, list[LoggedRound]] = {}
-    for round_id, route_id, started_at, ended_at, route_name, guard_name, found in db.session.connection().execute(
+    for round_id, route_id, started_at, done, route_name, guard_name, found in db.session.connection().execute(
             _LOGGED_ROUNDS, {"start": min(start, week_start), "end": max(end, week_end)}).all():
-        if ended_at is not None:
+        if done:
             finished.setdefault(route_id, []).append((round_id, started_at))
         if week_start <= started_at < week_end:
             rounds_by_day.setdefault(to_local(started_at).date(), []).append(
-                LoggedRound(round_id, started_at, ended_at, route_name, guard_name, found))
+                LoggedRound(round_id, started_at, done, route_name, guard_name, found))
     slots_by_day: dict[date, list] = {}
     for route, slot in _matched_slots(routes, first, last, finished, now=now) if routes else []:
         slots_by_day.setdefault(slot.at.date(), []).append((route, slot))
