@@ -38,6 +38,7 @@ def days_markup(days: Sequence[PatrolDay], words: LogWords) -> Markup:
     out: list[str] = []
     add = out.append
     moments: dict[datetime, Markup] = {}  # a counted round's start is written again in its day's rounds
+    names: dict[str, Markup] = {}  # routes' and guards' names, escaped once a page
     missed_words: dict[int, Markup] = {}
     for day in days:
         missed = len(day.missed)
@@ -51,10 +52,10 @@ def days_markup(days: Sequence[PatrolDay], words: LogWords) -> Markup:
             add(f'<section class="panel">\n  <h2>{escape(local_date(day.day))}</h2>\n')
         if day.slots:
             add(f'  <table class="table">\n{words.expected_head}    <tbody>\n')
-            _slot_rows(add, day.slots, words, moments)
+            _slot_rows(add, day.slots, words, moments, names)
             add("    </tbody>\n  </table>\n")
         add(f'  <table class="table">\n{words.recorded_head}    <tbody>\n')
-        _round_rows(add, day.rounds, words, moments)
+        _round_rows(add, day.rounds, words, moments, names)
         add("    </tbody>\n  </table>\n</section>\n")
     return Markup("".join(out))
 
@@ -68,15 +69,14 @@ def _moment(value: datetime, moments: dict[datetime, Markup]) -> Markup:
 
 
 def _slot_rows(add: Callable[[str], None], slots: Sequence[tuple[RouteFacts, Slot]], words: LogWords,
-               moments: dict[datetime, Markup]) -> None:
+               moments: dict[datetime, Markup], names: dict[str, Markup]) -> None:
     """A day's expected rounds, a row each: the time (HH:MM), the route and the status, with a link
     to the round counted for it."""
-    names: dict[int, Markup] = {}  # a route's name, escaped once a table
     badges, started, url = words.badges, str(words.started), words.round_url
     for route, slot in slots:
-        name = names.get(route.id)
+        name = names.get(route.name)
         if name is None:
-            name = names[route.id] = escape(route.name)
+            name = names[route.name] = escape(route.name)
         at = slot.at  # written as at.strftime("%H:%M") would, at a quarter of its cost
         if slot.round_id:
             counted = f' <a href="{url}{slot.round_id}">{started % _moment(slot.started_at, moments)}</a>'
@@ -87,14 +87,13 @@ def _slot_rows(add: Callable[[str], None], slots: Sequence[tuple[RouteFacts, Slo
 
 
 def _round_rows(add: Callable[[str], None], rounds: Sequence[LoggedRound], words: LogWords,
-                moments: dict[datetime, Markup]) -> None:
+                moments: dict[datetime, Markup], names: dict[str, Markup]) -> None:
     """A day's rounds recorded, a row each: the start (a link to the round), the route, the guard
     and the number of findings, or that it is being walked; one row saying so when there are none."""
     if not rounds:
         add(f'      <tr><td colspan="4">{words.no_rounds}</td></tr>\n')
         return
     url = words.round_url
-    names: dict[str, Markup] = {}  # routes' and guards' names, escaped once a table
     for r in rounds:
         route = names.get(r.route_name)
         if route is None:
