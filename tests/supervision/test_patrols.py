@@ -364,6 +364,63 @@ def test_the_log_shows_the_missed_rounds_to_logistics(client, auth, clock, logis
     assert 'href="/supervision/patrols?page=2"' in page
 
 
+def test_the_log_draws_each_kind_of_row_in_the_readers_language(client, auth, clock, logistics, guard, night_route):
+    clock(2026, 11, 12, 7, 0)
+    found = start_round(night_route, actor=guard, now=at(12, 2, 10))
+    finish_round(found, RoundDraft({0: CheckMark(True), 1: CheckMark(True, "大厅东侧门未锁"), 2: CheckMark(True)}),
+                 actor=guard, now=at(12, 2, 40))
+    walking = start_round(night_route, actor=guard, now=at(12, 6, 50))
+    db.session.commit()
+    auth.login_as(logistics)
+    page = client.get("/supervision/patrols").get_data(as_text=True)
+    today = page[page.index("<h2>2026年11月12日"):page.index("</section>", page.index("<h2>2026年11月12日"))]
+    assert '<h2>2026年11月12日 <span class="badge badge--danger">漏巡 3 次</span></h2>' in today  # 00:00, 04:00, 06:00
+    assert ('      <tr><td>02:00</td><td>主楼夜间巡逻</td>\n          <td><span class="badge badge--ok">已巡</span> '
+            f'<a href="/supervision/patrols/rounds/{found.id}">2026-11-12 02:10 开始</a></td></tr>\n') in today
+    assert ('      <tr><td>04:00</td><td>主楼夜间巡逻</td>\n'
+            '          <td><span class="badge badge--danger">漏巡</span></td></tr>\n') in today
+    assert '<td>08:00</td><td>主楼夜间巡逻</td>\n          <td><span class="badge badge--muted">待巡</span></td>' in today
+    assert (f'      <tr><td><a href="/supervision/patrols/rounds/{walking.id}">2026-11-12 06:50</a></td>\n'
+            '          <td>主楼夜间巡逻</td><td>门岗保安 刘师傅</td>\n          <td>巡逻中</td></tr>\n'
+            f'      <tr><td><a href="/supervision/patrols/rounds/{found.id}">2026-11-12 02:10</a></td>\n'
+            '          <td>主楼夜间巡逻</td><td>门岗保安 刘师傅</td>\n          <td>1</td></tr>\n    </tbody>') in today
+    assert page.count('<tr><td colspan="4">没有巡逻记录。</td></tr>') == 6  # the week's other days
+    english = client.get("/supervision/patrols", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<caption>Expected rounds</caption>" in english and "3 missed rounds" in english
+    assert f'<a href="/supervision/patrols/rounds/{found.id}">started 2026-11-12 02:10</a>' in english
+    assert "<td>Being walked</td>" in english and "巡逻中" not in english
+    assert "<caption>应巡班次</caption>" in client.get("/supervision/patrols").get_data(as_text=True)
+
+
+def test_the_logs_own_words_are_translated_once_per_language(client, auth, clock, guard, night_route):
+    from portal.blueprints.supervision import views
+    from portal.cache import forget_drawings
+
+    clock(2026, 11, 12, 7, 0)
+    views._log_texts.cache_clear()
+    auth.login_as(guard)
+    for language, caption in (("zh-CN", "应巡班次"), ("en", "Expected rounds"), ("zh-CN", "应巡班次"), ("en", "Expected rounds")):
+        forget_drawings()
+        page = client.get("/supervision/patrols", headers={"Accept-Language": language}).get_data(as_text=True)
+        assert f"<caption>{caption}</caption>" in page
+    assert views._log_texts.cache_info().misses == 2
+
+
+def test_the_log_escapes_the_names_of_routes_and_guards(client, auth, clock, logistics, make_user):
+    clock(2026, 11, 10, 9, 0)
+    route = PatrolRoute(name='<script>alert("route")</script>', checkpoints="北门岗", times="08:00", tolerance_minutes=30,
+                        created_at=at(1, 0))
+    db.session.add(route)
+    db.session.commit()
+    guard = make_user(roles=[Role.SECURITY], username="xss", display_name="<script>alert('guard')</script>")
+    walked(route, guard, at(10, 8, 5))
+    auth.login_as(logistics)
+    page = client.get("/supervision/patrols").get_data(as_text=True)
+    assert "<script>alert" not in page
+    assert page.count("<td>&lt;script&gt;alert(&#34;route&#34;)&lt;/script&gt;</td>") == 7 + 1  # expected; recorded
+    assert page.count("<td>&lt;script&gt;alert(&#39;guard&#39;)&lt;/script&gt;</td>") == 1
+
+
 def test_staff_see_nothing_of_the_patrols(client, auth, make_user, night_route):
     auth.login_as(make_user(roles=[Role.EMPLOYEE], username="keyuan"))
     assert client.get("/supervision/patrols").status_code == 403
