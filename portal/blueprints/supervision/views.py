@@ -403,7 +403,8 @@ def patrols_log():
     guard = current_user.has_role(*GUARDS)
     return _page("supervision/patrols.html", page=patrol_log(arg_page(), now=now), log_days=days_markup,
                  words=_log_words(), routes=active_routes() if guard else [],
-                 open_rounds=open_rounds_of(current_user) if guard else [], start_form=EmptyForm(formdata=None))
+                 open_rounds=open_rounds_of(current_user) if guard else [],
+                 start_form=EmptyForm(formdata=None) if guard else None)
 
 
 _EXPECTED_HEAD = Markup('    <caption>{}</caption>\n    <thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
