@@ -415,6 +415,7 @@ _RECORDED_HEAD = Markup('    <caption>{}</caption>\n    <thead><tr><th scope="co
 
 @lru_cache(maxsize=64)
 def _missed_rounds(locale: str, count: int) -> Markup:
+    """"3 missed rounds" in ``locale`` (the request's language, which ngettext reads: the argument keys the cache)."""
     return escape(ngettext("%(num)s missed round", "%(num)s missed rounds", count))
 
 
