@@ -1,5 +1,6 @@
 """The pages, per role: the reading grid and its import, invoices, closing, bills."""
 
+import re
 from decimal import Decimal
 from io import BytesIO
 
@@ -197,6 +198,21 @@ def test_property_staff_see_readings_and_anomalies_but_no_money(client, site, qu
     assert "1,000.00 kWh" in html and "水电公司发票" not in html and "草拟账单" not in html
     assert client.get(f"/utilities/months/{JAN}/invoices/electricity").status_code == 403
     assert client.post(f"/utilities/months/{JAN}/close").status_code == 403
+
+
+def test_flagged_readings_list_each_meter_with_its_problem_escaped(client, site, as_property):
+    """A month not read yet flags every meter (written a row each, the problem and badge alike)."""
+    site.main[Supply.ELECTRICITY].code, site.units["甲"].short_name = "E-<b>0", "甲 & <i>局</i>"
+    db.session.commit()
+    html = client.get(f"/utilities/months/{JAN}").get_data(as_text=True)
+    flagged = html[html.index('id="anomalies"'):]
+    flagged = flagged[:flagged.index("</section>")]
+    rows = re.findall(r"<tr>\s*<td><a href=\"/utilities/meters/(\d+)\">(.*?)</a></td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>",
+                      flagged, re.S)
+    assert {int(row[0]) for row in rows} == {meter.id for meter in site.meters} and len(rows) == len(site.meters)
+    assert {row[1] for row in rows} >= {"E-&lt;b&gt;0", "E-C01"} and "甲 &amp; &lt;i&gt;局&lt;/i&gt;" in {row[2] for row in rows}
+    assert "<b>" not in flagged and "<i>" not in flagged
+    assert {" ".join(row[3].split()) for row in rows} == {"缺少读数"}
 
 
 def test_manager_enters_an_invoice(client, site, as_manager):
