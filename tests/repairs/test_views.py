@@ -290,6 +290,20 @@ def test_the_queue_puts_urgent_first_then_the_oldest(client, make_user, auth, ma
     assert "<html" not in partial and "刚才紧急" in partial  # not an open status: ignored
 
 
+def test_the_queue_writes_each_row_with_what_people_typed_escaped(client, make_user, auth, make_repair, property_user):
+    staff = make_user(display_name="王<b>五</b>")
+    long = "暖气" * 60
+    make_repair(staff, spot="东墙 & <i>窗</i>", description="<script>alert(1)</script> 漏水")
+    make_repair(staff, Status.IN_PROGRESS, description=long)
+    auth.login_as(property_user)
+    page = client.get("/repairs/queue").get_data(as_text=True)
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; 漏水" in page
+    assert "王&lt;b&gt;五&lt;/b&gt;<br><small>5001</small>" in page and "东墙 &amp; &lt;i&gt;窗&lt;/i&gt;" in page
+    assert long not in page and long[:77] + "..." in page  # Jinja's truncate: 80 with the ellipsis
+    table = page[page.index('class="table repair-queue"'):]
+    assert table.count('class="inline-form"') == 1 and table.count(">维修完成</a>") == 1
+
+
 def test_accepting_from_the_queue_returns_to_the_queue(client, make_user, auth, make_repair, property_user):
     repair = make_repair(make_user())
     auth.login_as(property_user)
