@@ -70,6 +70,9 @@ def test_a_worker_forked_from_the_loaded_app_opens_its_own_database_connections(
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
-    assert engine.pool is not inherited  # a new pool: the parent's connections stay the parent's
-    with engine.connect() as connection:
-        assert connection.execute(text("SELECT 1")).scalar() == 1
+    try:
+        assert engine.pool is not inherited  # a new pool: the parent's connections stay the parent's
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        inherited.dispose()  # as the parent would close them (here parent and child are one process)
