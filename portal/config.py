@@ -43,9 +43,7 @@ def waitress_arguments() -> str:
 #   timeout            30 s: a worker stuck longer is replaced (pages answer in ms)
 #   graceful_timeout   30 s for requests in progress at a restart
 #   keepalive          5 s idle keep-alive before the socket is closed
-#   max_requests       a worker is recycled after ~500000 requests (weeks of use): insurance against a slow
-#                      leak (the caches are bounded; the benchmark checks peak RSS), rare because a new
-#                      worker starts cold and serves its first pages slowly
+#   max_requests       a worker is recycled after ~50000 requests (a day or two of use): a new worker starts cold
 #   preload_app        the app is loaded once, before the workers fork: a recycled worker starts in
 #                      milliseconds instead of a second and a half of imports on a busy core
 #   backlog            2048 connections may wait for accept
@@ -60,8 +58,8 @@ def gunicorn_settings() -> dict[str, object]:
         "timeout": 30,
         "graceful_timeout": 30,
         "keepalive": 5,
-        "max_requests": 500000,
-        "max_requests_jitter": 50000,
+        "max_requests": 50000,
+        "max_requests_jitter": 5000,
         "backlog": 2048,
         "preload_app": True,
         "accesslog": None,
