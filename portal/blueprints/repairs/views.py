@@ -303,30 +303,32 @@ def queue_rows(repairs: list[RepairRequest], now: datetime, waited: Callable[[Wa
         return Markup('    <tr><td colspan="8">{}</td></tr>').format(_("The queue is empty."))
     detail_url = escape(url_for("repairs.detail", repair_id=0)[:-1])
     step_head, step_tail = (escape(part) for part in url_for("repairs.step", repair_id=0).rsplit("/0/", 1))
-    drawn: dict[Any, Markup] = {}
+    # Each enum's own map: members of two string enums with the same value would be one key.
+    urgencies: dict[Urgency, Markup] = {}
+    kinds: dict[Category, Markup] = {}
+    statuses: dict[Status, Markup] = {}
     waits: dict[Any, Markup] = {}
-    accept = Markup('          <button type="submit" name="action" value="{}">{}</button>\n').format(
-        Action.ACCEPT.value, _("Accept"))
-    start = Markup('          <button type="submit" name="action" value="{}">{}</button>\n').format(
-        Action.START.value, _("Start work"))
+    button = Markup('          <button type="submit" name="action" value="{}">{}</button>\n')
+    accept = button.format(Action.ACCEPT.value, _("Accept"))
+    start = button.format(Action.START.value, _("Start work"))
     done = escape(_("Mark as done"))
     out = []
     for repair in repairs:
         rid, status = repair.id, repair.status
-        urgency = drawn.get(repair.urgency)
+        urgency = urgencies.get(repair.urgency)
         if urgency is None:
-            urgency = drawn[repair.urgency] = badge(repair.urgency)
+            urgency = urgencies[repair.urgency] = badge(repair.urgency)
         wait = waiting_time(repair.reported_at, now)
         wait_key = wait.days if wait.days >= 7 else wait
         waiting = waits.get(wait_key)
         if waiting is None:
             waiting = waits[wait_key] = waited(wait)
-        kind = drawn.get(repair.category)
+        kind = kinds.get(repair.category)
         if kind is None:
-            kind = drawn[repair.category] = escape(str(label(repair.category)))
-        shown = drawn.get(status)
+            kind = kinds[repair.category] = escape(str(label(repair.category)))
+        shown = statuses.get(status)
         if shown is None:
-            shown = drawn[status] = badge(status)
+            shown = statuses[status] = badge(status)
         reporter = escape(repair.reporter.display_name)
         if repair.contact:
             reporter += Markup("<br><small>{}</small>").format(repair.contact)

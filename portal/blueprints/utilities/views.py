@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
-from typing import Any
 
 from flask import abort, flash, render_template, request, send_file, url_for
 from flask_babel import get_locale
@@ -151,19 +150,20 @@ def anomaly_rows(review: services.MonthReview, meter_url: str, text: Callable[..
     rows). ``text`` and ``badge`` are the template's macros; a missing reading reads alike for every meter,
     and a badge alike for every flag that blocks or does not, so each of those is drawn once."""
     out: list[str] = []
-    drawn: dict[Any, Markup] = {}
+    missing: Markup | None = None
+    badges: dict[bool, Markup] = {}  # by whether the flag blocks closing
     url = escape(meter_url)
     for anomaly in review.anomalies:
         meter = review.lines[anomaly.key].meter
-        if anomaly.kind == "missing":
-            said = drawn.get("missing")
-            if said is None:
-                said = drawn["missing"] = text(anomaly, review)
-        else:
+        if anomaly.kind != "missing":
             said = text(anomaly, review)
-        mark = drawn.get(anomaly.blocking)
+        elif missing is None:
+            said = missing = text(anomaly, review)
+        else:
+            said = missing
+        mark = badges.get(anomaly.blocking)
         if mark is None:
-            mark = drawn[anomaly.blocking] = badge(anomaly, closed)
+            mark = badges[anomaly.blocking] = badge(anomaly, closed)
         out.append(f'      <tr>\n        <td><a href="{url}{meter.id}">{escape(meter.code)}</a></td>\n'
                    f"        <td>{escape(meter.place)}</td>\n        <td>{said}</td>\n        <td>{mark}</td>\n"
                    "      </tr>")
