@@ -478,26 +478,34 @@ class LiveServer:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server = create_server(app, host="127.0.0.1", port=self.port, **({"threads": 8} | options))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
 
     def start(self) -> LiveServer:
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        # Sockets are closed by the serving thread itself (a thunk run by the
-        # server's trigger): closing them from here races its select() (EBADF).
-        # With its socket map empty, waitress's loop returns.
-        self._server.trigger.pull_trigger(self._close_sockets)
+        # The serving thread notices the flag within one short poll and closes the
+        # sockets itself: closing them from here races its select() (EBADF), and
+        # waking it through waitress's trigger fails if that pipe has been closed.
+        self._stopping.set()
         self._thread.join(timeout=5)
         self._server.task_dispatcher.shutdown()
         assert not self._thread.is_alive(), "the live server did not stop"
 
-    def _close_sockets(self) -> None:
-        for channel in list(self._server._map.values()):
-            if channel is not self._server and channel is not self._server.trigger:
-                channel.close()
-        self._server.close()  # the listening socket and the trigger
+    def _serve(self) -> None:
+        from waitress import wasyncore
+
+        channels = self._server._map
+        try:
+            while not self._stopping.is_set():
+                wasyncore.loop(timeout=0.05, map=channels, count=1)
+        finally:
+            for channel in list(channels.values()):
+                if channel is not self._server and channel is not self._server.trigger:
+                    channel.close()
+            self._server.close()  # the listening socket and the trigger
 
 
 @pytest.fixture
