@@ -107,3 +107,24 @@ def test_the_published_years_are_kept_facts_read_again_once_a_year_is_published(
     assert "/offices/published/2025" in html  # at once
     assert len(statements) == 4 and sum("office_publication" in s for s in statements) == 1
     assert len(drawn()[1]) == 3
+
+
+def test_the_ledger_page_writes_each_unit_and_office_over_the_standard_escaped(client, auth, seated, logistics):
+    units = seated["units"]
+    units["hr"].name = "县人社局<b>"
+    db.session.commit()
+    auth.login_as(logistics)
+    client.set_cookie("portal_lang", "en")
+    html = client.get("/offices/ledger?date=2026-01-01").get_data(as_text=True)
+    # 301 (36 m² for one of 12) and 303 (24 m² for two of 9) are over; the unit's 78 m² against 30 is 48 over.
+    assert f'<a href="/offices/ledger/unit/{units["hr"].id}?date=2026-01-01">县人社局&lt;b&gt;</a>' in html
+    assert "县人社局<b>" not in html
+    assert f'<a href="/offices/rooms/{seated["rooms"]["301"].id}">' in html
+    assert '<td class="num">3 <span class="hint">(2 over)</span></td>' in html
+    assert '<td class="num"><span class="badge badge--danger">48.00</span></td>' in html
+    assert html.count('<a href="/offices/rooms/') == 2
+    assert "No office is over the standard." not in html
+
+    empty = client.get("/offices/ledger?date=2000-01-01").get_data(as_text=True)
+    assert '<tr><td colspan="7">No rooms are recorded on this day.</td></tr>' in empty
+    assert '<tr><td colspan="6">No office is over the standard.</td></tr>' in empty

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 from flask import current_app
@@ -204,23 +205,25 @@ class UnitSummary:
 
 @dataclass(frozen=True)
 class Ledger:
+    """The rooms and units as of a day; the lists and sums below are worked out once, on first use."""
+
     as_of: date
     rooms: list[LedgerRoom]
     units: list[UnitSummary]
 
-    @property
+    @cached_property
     def rooms_over(self) -> list[LedgerRoom]:
         return [r for r in self.rooms if r.check is not None and r.check.over]
 
-    @property
+    @cached_property
     def vacant(self) -> list[LedgerRoom]:
         return [r for r in self.rooms if r.vacant]
 
-    @property
+    @cached_property
     def units_over(self) -> list[UnitSummary]:
         return [u for u in self.units if u.check.over]
 
-    @property
+    @cached_property
     def total_area(self) -> Decimal:
         return sum((r.area for r in self.rooms), ZERO)
 

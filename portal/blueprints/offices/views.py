@@ -3,7 +3,7 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from flask import abort, current_app, flash, request, send_file, url_for
+from flask import Response, abort, current_app, flash, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -32,6 +32,7 @@ from portal.blueprints.offices.models import (
 )
 from portal.blueprints.offices.services import (
     LEDGER_AREAS,
+    Ledger,
     PlanStatus,
     building_options,
     close_stock_take,
@@ -65,12 +66,14 @@ from portal.blueprints.offices.services import (
     unit_options,
     unrecorded_rooms_query,
 )
+from portal.blueprints.offices.tables import over_rows, unit_rows
 from portal.cache import kept_page
 from portal.confirm import confirmation_page, confirmed
 from portal.db import db
 from portal.forms import EmptyForm, form_status
 from portal.htmx import redirect_to, render
 from portal.models import Room, Unit
+from portal.paging import ListPage
 from portal.requestargs import arg_date, arg_int, arg_page, paginate
 from portal.rules import RuleViolation
 from portal.security import ADMINS, STAFF, roles_required
@@ -171,8 +174,21 @@ def ledger_page():
     book = ledger_counts(day)  # counts and areas only, from the kept facts: nobody is named on this page
     import_form = LedgerImportForm(formdata=None)
     import_form.valid_from.data = today(timeutil.now())
-    return render("offices/ledger.html", book=book, day=day, page=page_of(book.units, arg_page(), _per_page()),
-                  over=book.rooms_over, import_form=import_form)
+    return _ledger(book, page_of(book.units, arg_page(), _per_page()), import_form)
+
+
+def _ledger(book: Ledger, page: ListPage, import_form: LedgerImportForm, **context: Any) -> Response:
+    day = book.as_of
+    # Each row's link is its id put into one address built once (url_for per row costs more than the row).
+    unit_head, unit_tail = url_for("offices.unit", unit_id=0, date=day.isoformat()).split("/0?", 1)
+    room_head = url_for("offices.room", room_id=0)[:-1]
+    return render(
+        "offices/ledger.html", book=book, day=day, page=page, import_form=import_form,
+        unit_rows=unit_rows(page.items, lambda unit_id: f"{unit_head}/{unit_id}?{unit_tail}",
+                            lambda n: _("%(n)s over", n=n), _("No rooms are recorded on this day.")),
+        over_rows=over_rows(book.rooms_over, lambda room_id: f"{room_head}{room_id}", _("No office is over the standard.")),
+        **context,
+    )
 
 
 @bp.route("/ledger.xlsx")
@@ -201,8 +217,7 @@ def import_page():
             return redirect_to(url_for("offices.ledger_page"))
     day = today(timeutil.now())
     book = ledger(day, people=False)
-    return render("offices/ledger.html", book=book, day=day, page=page_of(book.units, 1, _per_page()),
-                  over=book.rooms_over, import_form=form, status=form_status(form))
+    return _ledger(book, page_of(book.units, 1, _per_page()), form, status=form_status(form))
 
 
 @bp.route("/ledger/unit/<int:unit_id>")
