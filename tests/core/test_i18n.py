@@ -139,12 +139,14 @@ def test_a_page_looks_its_translations_up_once(client, monkeypatch):
     assert len(lookups) == 2
 
 
-def test_number_cells_write_a_rows_figures_escaped(app):
+def test_figure_rows_write_each_heading_and_its_figures_escaped(app):
     from flask import render_template_string
 
+    rows = [("<i>水</i>", ["¥1,234.50", "<b>&"]), (2027, [])]
     with app.test_request_context("/"):
-        assert render_template_string("{{ row|number_cells }}", row=["¥1,234.50", "<b>&"]) == (
-            '<td class="num">¥1,234.50</td><td class="num">&lt;b&gt;&amp;</td>')
+        assert render_template_string("{{ rows|figure_rows }}", rows=rows) == (
+            '<tr><td>&lt;i&gt;水&lt;/i&gt;</td><td class="num">¥1,234.50</td><td class="num">&lt;b&gt;&amp;</td></tr>\n'
+            "<tr><td>2027</td></tr>")
 
 
 @pytest.mark.parametrize("source", [

@@ -611,10 +611,10 @@ class BudgetDrawing:
 
     plan: budgets.Plan
     total: str
-    year_rows: tuple  # (year, (amount by tier …), total)
+    year_rows: tuple  # (year, (amount by tier …, total))
     history_years: tuple
     history_rows: tuple  # (category label, (maintenance, repairs, … by year))
-    category_rows: tuple  # (category label, (amount by year …), total)
+    category_rows: tuple  # (category label, (amount by year …, total))
     bars: tuple
     paths: tuple  # (tier, SVG path) of the chart's bars
     chart_width: int
@@ -627,7 +627,7 @@ def _draw_budget(facts: budgets.PlanFacts, assumptions: budgets.Assumptions, thi
     shown = money_formatter()
     by_year, tiers = projection.by_year_tier(), list(budgets.Tier)
     totals = [sum(by_year[year].values(), budgets.ZERO) for year in projection.years]
-    year_rows = tuple((year, tuple(shown(by_year[year][tier]) for tier in tiers), shown(total))
+    year_rows = tuple((year, (*(shown(by_year[year][tier]) for tier in tiers), shown(total)))
                       for year, total in zip(projection.years, totals))
     history = projection.history
     bars, width = budgets.chart(projection, by_year)
@@ -637,7 +637,7 @@ def _draw_budget(facts: budgets.PlanFacts, assumptions: budgets.Assumptions, thi
         tuple(cell.year for cell in history[0].cells) if history else (),
         tuple((named[row.category], tuple(shown(amount) for cell in row.cells
                                           for amount in (cell.maintenance, cell.repairs))) for row in history),
-        tuple((named[category], tuple(map(shown, values)), shown(total))
+        tuple((named[category], (*map(shown, values), shown(total)))
               for category, values, total in projection.by_category_year()),
         tuple(bars), budgets.chart_paths(bars), width,
         tuple((year, counts[budgets.Tier.MAJOR], counts[budgets.Tier.MEDIUM])
