@@ -3,6 +3,7 @@
 import logging
 import re
 import threading
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
@@ -105,6 +106,23 @@ def test_concurrent_retries_of_one_form_create_one_entry(app, units):
     assert sorted(results) == [False, False, False, True]
     db.session.rollback()  # end the test's own read snapshot
     assert db.session.scalar(select(func.count()).select_from(VisitorEntry)) == 1
+
+
+def test_a_retry_saved_between_the_token_and_badge_look_ups_is_the_answer(app, units, monkeypatch):
+    """On PostgreSQL each statement sees what was committed before it: a retry of the form may be saved
+    after this request looked for its token and before it looks for the badge's holder. The retry's
+    entry is then this form's, not another visitor's badge."""
+    data = svc.CheckIn(submission_token=svc.new_submission_token(), name="张伟", id_type=IdType.RESIDENT_ID,
+                       id_number=NUMBER, id_checked=True, unit_id=units["rsj"].id, badge="5")
+    settings = app.extensions["visitors"]
+    first = svc.check_in(data, settings=settings, actor=None, now=timeutil.now())
+    db.session.commit()
+    monkeypatch.setattr(svc, "find_by_token", lambda token: None)  # the look-up that ran before the retry's commit
+    again = svc.check_in(data, settings=settings, actor=None, now=timeutil.now())
+    assert not again.created and again.entry.id == first.entry.id
+    other = replace(data, submission_token=svc.new_submission_token())
+    with pytest.raises(svc.RuleViolation):  # another form with the badge is still refused
+        svc.check_in(other, settings=settings, actor=None, now=timeutil.now())
 
 
 @pytest.mark.parametrize(

@@ -259,6 +259,28 @@ def test_a_multi_day_pass_checks_in_each_day_without_registering_again(client, c
         svc.invitation_for_desk(invitation.pass_code, now=now)
 
 
+def test_a_pass_checked_in_by_a_retry_meanwhile_answers_with_that_entry(client, clock, invite, guard, monkeypatch):
+    """The desk's Enter sent twice: the second request's token look-up can miss the first's entry,
+    committed just after it (PostgreSQL). It is this form's entry, not "already checked in"."""
+    now = clock(2026, 12, 2, 9, 0)
+    invitation = invite(first=date(2026, 12, 2), last=date(2026, 12, 2))
+    register(client, invitation)
+    settings = svc.settings_from_config(client.application.config)
+    token = svc.new_submission_token()
+    first = svc.check_in_invitation(invitation, badge="8", submission_token=token, settings=settings,
+                                    actor=guard, now=now)
+    db.session.commit()
+    with monkeypatch.context() as patched:
+        patched.setattr(svc, "find_by_token", lambda token: None)
+        again = svc.check_in_invitation(invitation, badge="8", submission_token=token, settings=settings,
+                                        actor=guard, now=now)
+    assert not again.created and again.entry.id == first.entry.id
+    with pytest.raises(svc.RuleViolation):  # another form for the same visitor is still refused
+        svc.check_in_invitation(invitation, badge="9", submission_token=svc.new_submission_token(),
+                                settings=settings, actor=guard, now=now)
+    assert db.session.scalar(select(func.count()).select_from(VisitorEntry)) == 1
+
+
 def test_a_pass_is_not_valid_before_its_first_day(invite, clock):
     clock(2026, 12, 2, 10, 0)
     invitation = invite(first=date(2026, 12, 4))

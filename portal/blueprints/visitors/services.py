@@ -374,6 +374,8 @@ def check_in(data: CheckIn, *, settings: VisitorSettings, actor: User | None, no
         return CheckInResult(existing, created=False)
     badge = normalize_badge(data.badge) or None
     if badge and (holder := holder_of_badge(badge)) is not None:
+        if holder.submission_token == data.submission_token:  # this form, saved by its retry since the look-up
+            return CheckInResult(holder, created=False)
         raise _badge_in_use(badge, holder)
     matches = screen(data, settings)
     if matches and not admit_watched:
@@ -1361,10 +1363,16 @@ def check_in_invitation(invitation: VisitorInvitation, *, badge: str, submission
     if existing is not None:
         return CheckInResult(existing, created=False)
     invitation = invitation_for_desk(invitation.pass_code, now=now)
-    if on_site_with(invitation) is not None:
+    # On PostgreSQL a retry of this form may have been saved since the look-up above (each statement
+    # sees what was committed before it): then its entry is the answer, not "already in".
+    if (present := on_site_with(invitation)) is not None:
+        if present.submission_token == submission_token:
+            return CheckInResult(present, created=False)
         raise RuleViolation(_l("This visitor is already checked in."), field="badge")
     badge = normalize_badge(badge) or None
     if badge and decision != "refuse" and (holder := holder_of_badge(badge)) is not None:
+        if holder.submission_token == submission_token:
+            return CheckInResult(holder, created=False)
         raise _badge_in_use(badge, holder)
     matches = watch_matches_by_digest(invitation.visitor_name, invitation.id_digest, invitation.plate)
     if matches and decision not in ("admit", "refuse"):
@@ -1394,8 +1402,18 @@ def check_in_invitation(invitation: VisitorInvitation, *, badge: str, submission
         entry.checked_out_at = now
         entry.checked_out_by_id = entry.checked_in_by_id
         entry.refused = True
-    db.session.add(entry)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+            db.session.flush()
+    except IntegrityError:
+        # A concurrent request (PostgreSQL) got there first: this form again, or another with the badge.
+        existing = find_by_token(submission_token)
+        if existing is not None:
+            return CheckInResult(existing, created=False)
+        if badge and (holder := holder_of_badge(badge)) is not None:
+            raise _badge_in_use(badge, holder) from None
+        raise
     audit.record(actor, "visitor.check_in_pass", entry,
                  summary="refused at the desk after a watchlist warning" if refused else "checked in with a pass")
     if matches:
