@@ -535,8 +535,11 @@ def browser():
         if os.environ.get("PORTAL_REQUIRE_BROWSER") == "1":
             pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium package")
         pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # An assertion waits up to 15 s (Playwright's default is 5): two workers, each with a browser,
+    # a server and PostgreSQL, share two cores, and a page sent by a click can take longer than 5 s.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
