@@ -7,7 +7,7 @@ rule's message on the form.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,7 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import false, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
@@ -45,6 +45,7 @@ from portal.blueprints.utilities.models import (
 )
 from portal.blueprints.utilities.readings import parse_reading
 from portal.blueprints.utilities.services import MeterRow
+from portal.blueprints.utilities.tables import anomaly_rows
 from portal.cache import cached, kept_page
 from portal.confirm import confirmation_page, confirmed
 from portal.db import db
@@ -142,32 +143,6 @@ class MonthDrawing:
     closed: bool
     closable: bool
     warnings: bool
-
-
-def anomaly_rows(review: services.MonthReview, meter_url: str, text: Callable[..., Markup],
-                 badge: Callable[..., Markup], closed: bool) -> Markup:
-    """The flagged readings' table rows, written here: a month not read yet flags every meter (some eighty
-    rows). ``text`` and ``badge`` are the template's macros; a missing reading reads alike for every meter,
-    and a badge alike for every flag that blocks or does not, so each of those is drawn once."""
-    out: list[str] = []
-    missing: Markup | None = None
-    badges: dict[bool, Markup] = {}  # by whether the flag blocks closing
-    url = escape(meter_url)
-    for anomaly in review.anomalies:
-        meter = review.lines[anomaly.key].meter
-        if anomaly.kind != "missing":
-            said = text(anomaly, review)
-        elif missing is None:
-            said = missing = text(anomaly, review)
-        else:
-            said = missing
-        mark = badges.get(anomaly.blocking)
-        if mark is None:
-            mark = badges[anomaly.blocking] = badge(anomaly, closed)
-        out.append(f'      <tr>\n        <td><a href="{url}{meter.id}">{escape(meter.code)}</a></td>\n'
-                   f"        <td>{escape(meter.place)}</td>\n        <td>{said}</td>\n        <td>{mark}</td>\n"
-                   "      </tr>")
-    return Markup("\n".join(out))
 
 
 def draw_month(period: date, with_money: bool, month: BillingMonth | None) -> MonthDrawing:
