@@ -130,6 +130,30 @@ def test_none_mode_pages_say_the_number_was_not_kept(client, auth, make_user, un
 # ---------------------------------------------------------------- lists
 
 
+def test_each_on_site_row_shows_what_the_desk_needs_escaped(client, auth, make_user, make_entry, clock):
+    clock(2026, 12, 2, 10, 0)
+    login(auth, make_user, Role.SECURITY)
+    watched = make_entry(5, name="<b>李四</b>", watchlist_hit=True, host_name="王科长", plate="川A12345", badge="7",
+                         companions=2)
+    unchecked = make_entry(10, name="赵六", id_checked=False, unit_id=None)
+    forgotten = make_entry(15, name="", id_masked="", anonymized_at=timeutil.now())
+    html = client.get("/visitors/on-site").get_data(as_text=True)
+    assert "<b>李四</b>" not in html
+    assert (f'<td><a href="/visitors/entries/{watched.id}">&lt;b&gt;李四&lt;/b&gt;</a> '
+            '<span class="badge badge--danger">关注名单</span></td>') in html
+    assert "<td>人社局 · 王科长</td>\n<td>2</td>\n<td>川A12345</td>\n<td>7</td>" in html
+    assert (f'formaction="/visitors/entries/{watched.id}/check-out">登记离开'
+            '<span class="visually-hidden"> &lt;b&gt;李四&lt;/b&gt;</span>') in html
+    # Not sighted, no unit: no "sighted" badge and a dash.
+    row = html[html.index(f'href="/visitors/entries/{unchecked.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "已核验" not in row and "<td>—</td>" in row
+    # An anonymized visit: no name, the number removed.
+    row = html[html.index(f'href="/visitors/entries/{forgotten.id}"'):]
+    assert row.startswith(f'href="/visitors/entries/{forgotten.id}">（已匿名化）</a>')
+    assert '<span class="muted">已删除</span>' in row[:row.index("</tr>")]
+
+
 def test_on_site_list_flags_overstays_and_prints_for_evacuation(client, auth, make_user, make_entry):
     login(auth, make_user, Role.SECURITY)
     make_entry(at=timeutil.now() - timedelta(days=1), name="昨日未走", companions=1)

@@ -50,7 +50,7 @@ from portal.blueprints.visitors.models import (
     WatchlistEntry,
 )
 from portal.blueprints.visitors.privacy import IdStorage
-from portal.blueprints.visitors.validation import IdType
+from portal.blueprints.visitors.tables import on_site_rows
 from portal.cache import cached, kept_page, read_tokens
 from portal.db import db
 from portal.forms import EmptyForm, form_status
@@ -204,7 +204,7 @@ def on_site_drawing(number: int, now: datetime, closing_time: time, tokens: dict
         return OnSiteDrawing(
             page=page.page,
             head=Markup(head(page, closing_time)),
-            table=Markup(table(page, now.date(), {t: str(t.label) for t in IdType})) if page.items else None,
+            table=Markup(table(on_site_rows(page.items, now.date()))) if page.items else None,
             tail=Markup(tail(page)),
         )
 
