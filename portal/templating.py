@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
@@ -153,12 +153,35 @@ def html_lang() -> str:
     return locale.language
 
 
+class KeptAddresses:
+    """Templates' ``url_for``: the address of a route asked for by name alone (or of a static file) is
+    built once per script root and kept. The header, the navigation and each page's sub-navigation ask
+    for the same few dozen on every request; anything with other values, a leading dot or an ``_``
+    option is built by Flask each time, and so is everything outside a request (mail: absolute addresses)
+    and while debugging (static files change)."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+        self._kept: dict[tuple[str, str, str], str] = {}  # bounded: one per route and static file
+
+    def __call__(self, endpoint: str, **values: Any) -> str:
+        if values.keys() - {"filename"} or (values and endpoint != "static") or endpoint.startswith(".") \
+                or self._app.debug or not has_request_context():
+            return self._app.url_for(endpoint, **values)
+        key = (request.script_root, endpoint, values.get("filename", ""))
+        address = self._kept.get(key)
+        if address is None:
+            address = self._kept[key] = self._app.url_for(endpoint, **values)
+        return address
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters.update(money=money, datetime=local_datetime, date=local_date, iri=iri,
                                  figure_rows=figure_rows)
     app.jinja_env.globals.update(
+        url_for=KeptAddresses(app),
         navigation=navigation,
         active_section=active_section,
         has_endpoint=has_endpoint,

@@ -76,3 +76,19 @@ def test_stylesheet_parser_sees_an_unclosed_media_block():
         assert "@media print" in str(error)
     else:
         raise AssertionError("an unclosed @media block went unnoticed")
+
+
+def test_templates_keep_the_addresses_of_routes_asked_for_by_name_per_script_root(app):
+    from flask import render_template_string, url_for
+
+    source = ("{{ url_for('main.home') }}|{{ url_for('static', filename='css/portal.css') }}|"
+              "{{ url_for('auth.login', next='/x') }}")
+    for root in ("", "/portal", ""):  # a deployment under a prefix gets its own addresses
+        with app.test_request_context("/", base_url=f"http://localhost{root}"):
+            expected = "|".join([url_for("main.home"), url_for("static", filename="css/portal.css"),
+                                 url_for("auth.login", next="/x")])
+            assert render_template_string(source) == expected
+            assert expected.startswith(f"{root}/|{root}/static/css/portal.css?v=")
+    kept = app.jinja_env.globals["url_for"]._kept
+    assert ("/portal", "main.home", "") in kept and ("", "main.home", "") in kept
+    assert not any(endpoint == "auth.login" for _root, endpoint, _file in kept)  # asked with values: not kept
