@@ -165,8 +165,8 @@ class KeptAddresses:
         self._kept: dict[tuple[str, str, str], str] = {}  # bounded: one per route and static file
 
     def __call__(self, endpoint: str, **values: Any) -> str:
-        if values.keys() - {"filename"} or (values and endpoint != "static") or endpoint.startswith(".") \
-                or self._app.debug or not has_request_context():
+        by_name_alone = not values or (endpoint == "static" and values.keys() == {"filename"})
+        if not by_name_alone or endpoint.startswith(".") or self._app.debug or not has_request_context():
             return self._app.url_for(endpoint, **values)
         key = (request.script_root, endpoint, values.get("filename", ""))
         address = self._kept.get(key)

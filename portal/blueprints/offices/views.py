@@ -178,17 +178,8 @@ def ledger_page():
 
 
 def _ledger(book: Ledger, page: ListPage, import_form: LedgerImportForm, **context: Any) -> Response:
-    day = book.as_of
-    # Each row's link is its id put into one address built once (url_for per row costs more than the row).
-    unit_head, unit_tail = url_for("offices.unit", unit_id=0, date=day.isoformat()).split("/0?", 1)
-    room_head = url_for("offices.room", room_id=0)[:-1]
-    return render(
-        "offices/ledger.html", book=book, day=day, page=page, import_form=import_form,
-        unit_rows=unit_rows(page.items, lambda unit_id: f"{unit_head}/{unit_id}?{unit_tail}",
-                            lambda n: _("%(n)s over", n=n), _("No rooms are recorded on this day.")),
-        over_rows=over_rows(book.rooms_over, lambda room_id: f"{room_head}{room_id}", _("No office is over the standard.")),
-        **context,
-    )
+    return render("offices/ledger.html", book=book, day=book.as_of, page=page, import_form=import_form,
+                  unit_rows=unit_rows(page.items, book.as_of), over_rows=over_rows(book.rooms_over), **context)
 
 
 @bp.route("/ledger.xlsx")

@@ -359,6 +359,32 @@ def _new_entry(data: CheckIn, matches: Sequence[WatchMatch], settings: VisitorSe
     )
 
 
+def _badge_free_unless_this_form(badge: str | None, submission_token: str) -> VisitorEntry | None:
+    """Raise when someone else is on site with ``badge``. On PostgreSQL a retry of this form may have been
+    saved since its token was looked up (each statement sees what was committed before it): then that
+    entry is returned, the answer to this form."""
+    if badge and (holder := holder_of_badge(badge)) is not None:
+        if holder.submission_token == submission_token:
+            return holder
+        raise _badge_in_use(badge, holder)
+    return None
+
+
+def _insert_entry(entry: VisitorEntry, badge: str | None) -> VisitorEntry | None:
+    """Save ``entry``, or return the entry of a concurrent request (PostgreSQL's unique keys) that saved the
+    same form first; another request's entry with the same badge refuses it."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+            db.session.flush()
+    except IntegrityError:
+        existing = find_by_token(entry.submission_token) or _badge_free_unless_this_form(badge, entry.submission_token)
+        if existing is not None:
+            return existing
+        raise
+    return None
+
+
 def check_in(data: CheckIn, *, settings: VisitorSettings, actor: User | None, now: datetime,
              admit_watched: bool = False) -> CheckInResult:
     """Log a visitor in. Submitting the same form again returns the first entry.
@@ -373,26 +399,14 @@ def check_in(data: CheckIn, *, settings: VisitorSettings, actor: User | None, no
     if existing is not None:
         return CheckInResult(existing, created=False)
     badge = normalize_badge(data.badge) or None
-    if badge and (holder := holder_of_badge(badge)) is not None:
-        if holder.submission_token == data.submission_token:  # this form, saved by its retry since the look-up
-            return CheckInResult(holder, created=False)
-        raise _badge_in_use(badge, holder)
+    if (saved := _badge_free_unless_this_form(badge, data.submission_token)) is not None:
+        return CheckInResult(saved, created=False)
     matches = screen(data, settings)
     if matches and not admit_watched:
         return CheckInResult(None, created=False, matches=matches)
     entry = _new_entry(data, matches, settings, actor, now, badge=badge)
-    try:
-        with db.session.begin_nested():
-            db.session.add(entry)
-            db.session.flush()
-    except IntegrityError:
-        # A concurrent request (PostgreSQL) got there first: the same form, or the same badge.
-        existing = find_by_token(data.submission_token)
-        if existing is not None:
-            return CheckInResult(existing, created=False)
-        if badge and (holder := holder_of_badge(badge)) is not None:
-            raise _badge_in_use(badge, holder) from None
-        raise
+    if (saved := _insert_entry(entry, badge)) is not None:
+        return CheckInResult(saved, created=False)
     host_id = None
     if data.preregistration_id is not None:
         prereg = db.session.get(VisitorPreregistration, data.preregistration_id)
@@ -1370,10 +1384,8 @@ def check_in_invitation(invitation: VisitorInvitation, *, badge: str, submission
             return CheckInResult(present, created=False)
         raise RuleViolation(_l("This visitor is already checked in."), field="badge")
     badge = normalize_badge(badge) or None
-    if badge and decision != "refuse" and (holder := holder_of_badge(badge)) is not None:
-        if holder.submission_token == submission_token:
-            return CheckInResult(holder, created=False)
-        raise _badge_in_use(badge, holder)
+    if decision != "refuse" and (saved := _badge_free_unless_this_form(badge, submission_token)) is not None:
+        return CheckInResult(saved, created=False)
     matches = watch_matches_by_digest(invitation.visitor_name, invitation.id_digest, invitation.plate)
     if matches and decision not in ("admit", "refuse"):
         return CheckInResult(None, created=False, matches=matches)
@@ -1402,18 +1414,8 @@ def check_in_invitation(invitation: VisitorInvitation, *, badge: str, submission
         entry.checked_out_at = now
         entry.checked_out_by_id = entry.checked_in_by_id
         entry.refused = True
-    try:
-        with db.session.begin_nested():
-            db.session.add(entry)
-            db.session.flush()
-    except IntegrityError:
-        # A concurrent request (PostgreSQL) got there first: this form again, or another with the badge.
-        existing = find_by_token(submission_token)
-        if existing is not None:
-            return CheckInResult(existing, created=False)
-        if badge and (holder := holder_of_badge(badge)) is not None:
-            raise _badge_in_use(badge, holder) from None
-        raise
+    if (saved := _insert_entry(entry, entry.badge)) is not None:
+        return CheckInResult(saved, created=False)
     audit.record(actor, "visitor.check_in_pass", entry,
                  summary="refused at the desk after a watchlist warning" if refused else "checked in with a pass")
     if matches:
