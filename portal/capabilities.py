@@ -115,6 +115,9 @@ class Capability:
     # Where people holding one of these roles land after logging in (no ``next`` given).
     landing: NavItem | None = None
     floor_plan_layers: tuple[FloorPlanLayer, ...] = ()
+    # Reads what this capability keeps in memory for good (under a version token, never timed out),
+    # in the app context of the process workers are forked from (portal.warmup), so each starts with it.
+    warm_up: Callable[[], None] | None = None
 
 
 def apply_settings(app: Flask, settings: tuple[Setting, ...], environ: Mapping[str, str] | None = None) -> None:

@@ -46,6 +46,8 @@ def waitress_arguments() -> str:
 #   max_requests       a worker is recycled after ~50000 requests (a day or two of use): a new worker starts cold
 #   preload_app        the app is loaded once, before the workers fork: a recycled worker starts in
 #                      milliseconds instead of a second and a half of imports on a busy core
+#   when_ready         then prepared (portal.warmup): templates compiled, languages and search keys
+#                      read, so a recycled worker's first pages are not a second slower than the rest
 #   backlog            2048 connections may wait for accept
 def gunicorn_settings() -> dict[str, object]:
     workers = _env_int("PORTAL_WORKERS", os.cpu_count() or 1)
@@ -65,6 +67,7 @@ def gunicorn_settings() -> dict[str, object]:
         "backlog": 2048,
         "preload_app": True,
         "accesslog": None,
+        "when_ready": prepare_workers,
         "post_worker_init": settle_worker,
     }
 
@@ -72,6 +75,18 @@ def gunicorn_settings() -> dict[str, object]:
 # Young objects are collected after this many allocations (Python's default is 700):
 # a page allocates thousands of short-lived ones, and each collection walks them all.
 GC_YOUNG_THRESHOLD = 5000
+
+
+def prepare_workers(server: object) -> None:
+    """In gunicorn's master, once the app is loaded and before any worker forks:
+    what every worker would otherwise work out on its first requests (portal.warmup)."""
+    from flask import Flask
+
+    from portal.warmup import warm_up
+
+    app = server.app.wsgi() if getattr(server.cfg, "preload_app", False) else None  # type: ignore[attr-defined]
+    if isinstance(app, Flask):
+        warm_up(app)
 
 
 def settle_worker(worker: object = None) -> None:

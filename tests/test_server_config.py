@@ -76,3 +76,48 @@ def test_a_worker_forked_from_the_loaded_app_opens_its_own_database_connections(
             assert connection.execute(text("SELECT 1")).scalar() == 1
     finally:
         inherited.dispose()  # as the parent would close them (here parent and child are one process)
+
+
+def test_workers_fork_from_an_app_that_has_compiled_its_templates_and_left_the_database(app, client, monkeypatch):
+    """when_ready, in the master before any worker forks (portal.warmup): every template compiled and
+    each language's catalogs read once there, so a worker's first pages, a recycled worker's too,
+    compile nothing; no connection is kept open for the workers to share."""
+    from types import SimpleNamespace
+
+    from portal.db import db
+
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    master = SimpleNamespace(cfg=SimpleNamespace(preload_app=True), app=SimpleNamespace(wsgi=lambda: app))
+    client.get("/")  # a connection in the pool, as after loading the app
+    try:
+        settings["when_ready"](master)
+        assert gc.get_freeze_count() > 0  # set aside in the parent: no worker's collection walks it
+    finally:
+        gc.unfreeze()
+    assert db.engine.pool.checkedin() == 0
+
+    compiled: list[str] = []
+    compile_template = app.jinja_env.compile
+
+    def compile_and_note(source, name=None, *args, **kwargs):
+        compiled.append(name)
+        return compile_template(source, name, *args, **kwargs)
+
+    monkeypatch.setattr(app.jinja_env, "compile", compile_and_note)
+    for language in app.config["LANGUAGES"]:
+        client.set_cookie(app.config["LANGUAGE_COOKIE"], language)
+        for path in ("/", "/login", "/directory/", "/no-such-page"):
+            assert client.get(path).status_code in (200, 404)
+    assert compiled == []
+
+
+def test_without_a_preloaded_app_the_master_prepares_nothing(monkeypatch):
+    """Without preload_app the master has no app: it must not load one just to warm it up."""
+    from types import SimpleNamespace
+
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+    def load() -> None:
+        raise AssertionError("the master loaded the app")
+
+    settings["when_ready"](SimpleNamespace(cfg=SimpleNamespace(preload_app=False), app=SimpleNamespace(wsgi=load)))

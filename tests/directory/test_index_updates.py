@@ -69,3 +69,19 @@ def test_a_process_too_far_behind_the_change_log_reloads_whole(small_building, m
     _, index = indexing.key_index()
     assert index.rekeyed == len(index)
     assert top("人社", index)[0] == "县人力资源和社会保障局"
+
+
+def test_a_worker_forked_after_the_warm_up_searches_without_reading_the_keys(small_building, client, monkeypatch):
+    """gunicorn's master warms the app up before forking (portal.warmup): a worker, a recycled one
+    too, starts with every key in memory, not with a whole load on its first search."""
+    import re
+
+    from portal.blueprints.directory import CAPABILITY
+    from tests.conftest import sql_statements
+
+    monkeypatch.setattr(indexing, "_indexes", {})  # a new process
+    CAPABILITY.warm_up()
+    with sql_statements() as sent:
+        response = client.get("/directory/search", query_string={"q": "renshe"})
+    assert "县人力资源和社会保障局" in response.text
+    assert [s for s in sent if re.search(r"\bdirectory_search_key\b", s)] == []

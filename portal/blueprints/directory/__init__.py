@@ -46,6 +46,13 @@ def home_panel() -> str:
     return render_template("directory/_home_panel.html")
 
 
+def warm_up() -> None:
+    """Every search key in memory, for workers forked later (only the changes since are read then)."""
+    from portal.blueprints.directory.indexing import key_index
+
+    key_index()
+
+
 CAPABILITY = Capability(
     "directory",
     nav=NavItem("directory.index", _l("Units & offices")),
@@ -53,6 +60,7 @@ CAPABILITY = Capability(
     admin_links=ADMIN_LINKS,
     home_panel=home_panel,
     init_app=init_app,
+    warm_up=warm_up,
 )
 
 from portal.blueprints.directory import indexing, views  # noqa: E402,F401
