@@ -58,6 +58,16 @@ class DataVersion(db.Model):
         return f"<DataVersion {self.name}={self.token}>"
 
 
+class _Build:
+    """One key being built: the threads that missed it take turns, the first builds."""
+
+    __slots__ = ("lock", "threads")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.threads = 0
+
+
 class LocalCache:
     """A small least-recently-used map whose entries also expire, per process."""
 
@@ -65,6 +75,33 @@ class LocalCache:
         self.size, self.seconds = size, seconds
         self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        self._builds: dict[Hashable, _Build] = {}
+
+    def get_or_build(self, key: Hashable, build: Callable[[], T], now: float) -> T:
+        """The entry for ``key``, or ``build()``'s value, kept. Threads that miss the same key
+        together wait for the first one's build instead of each building it (when facts expire
+        or a worker starts, a worker's threads would otherwise read and hold the same data at
+        once); if that build fails, the next one builds."""
+        value = self.get(key, now)
+        if value is not None:
+            return value
+        with self._lock:
+            turn = self._builds.get(key)
+            if turn is None:
+                turn = self._builds[key] = _Build()
+            turn.threads += 1
+        try:
+            with turn.lock:
+                value = self.get(key, now)
+                if value is None:
+                    value = build()
+                    self.put(key, value, now)
+                return value
+        finally:
+            with self._lock:
+                turn.threads -= 1
+                if not turn.threads:
+                    del self._builds[key]
 
     def get(self, key: Hashable, now: float) -> Any | None:
         with self._lock:
@@ -267,13 +304,7 @@ def _read_through(
         tokens = read_tokens(areas)
     if any(area not in tokens for area in areas):
         return build()
-    full_key = (areas, tuple(tokens[area] for area in areas), key)
-    now = time.monotonic()
-    value = store.get(full_key, now)
-    if value is None:
-        value = build()
-        store.put(full_key, value, now)
-    return value
+    return store.get_or_build((areas, tuple(tokens[area] for area in areas), key), build, time.monotonic())
 
 
 # ---------------------------------------------------------------- whole pages, served again while nothing in them changed

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -154,6 +157,69 @@ def test_local_cache_forgets_old_and_least_used_entries():
     assert cache.get("b", now=3) is None and cache.get("a", now=3) == "A" and cache.get("c", now=3) == "C"
     assert cache.get("a", now=61) is None  # too old
     assert len(cache) == 1
+
+
+def _wait_until(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, "the other thread never got there"
+        time.sleep(0.001)
+
+
+def test_threads_missing_the_same_entry_together_wait_for_one_build():
+    cache = LocalCache(size=8, seconds=60)
+    release, builds, answers = threading.Event(), [], []
+
+    def build() -> str:
+        builds.append(threading.get_ident())
+        assert release.wait(10)
+        return "facts"
+
+    def ask() -> None:
+        answers.append(cache.get_or_build("plan", build, now=1))
+
+    first = threading.Thread(target=ask)
+    first.start()
+    _wait_until(lambda: len(builds) == 1)
+    second = threading.Thread(target=ask)
+    second.start()
+    _wait_until(lambda: cache._builds["plan"].threads == 2)  # the second is waiting for the first's build
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert answers == ["facts", "facts"] and len(builds) == 1
+    assert cache.get("plan", now=2) == "facts" and cache._builds == {}
+    assert cache.get_or_build("other", lambda: "another", now=2) == "another"  # another key builds at once
+
+
+def test_when_the_first_build_fails_the_waiting_thread_builds_and_nothing_is_left_behind():
+    cache = LocalCache(size=8, seconds=60)
+    release, builds, answers, errors = threading.Event(), [], [], []
+
+    def build() -> str:
+        builds.append(1)
+        if len(builds) == 1:
+            assert release.wait(10)
+            raise RuntimeError("the database went away")
+        return "facts"
+
+    def ask() -> None:
+        try:
+            answers.append(cache.get_or_build("plan", build, now=1))
+        except RuntimeError as error:
+            errors.append(error)
+
+    first = threading.Thread(target=ask)
+    first.start()
+    _wait_until(lambda: len(builds) == 1)
+    second = threading.Thread(target=ask)
+    second.start()
+    _wait_until(lambda: cache._builds["plan"].threads == 2)
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert len(errors) == 1 and answers == ["facts"] and len(builds) == 2
+    assert cache._builds == {}
 
 
 # ---------------------------------------------------------------- whole pages for visitors (kept_page)
