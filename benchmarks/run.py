@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -151,6 +152,7 @@ def login(port: int, username: str, password: str) -> str:
 class Load:
     requests: int = 0
     errors: int = 0
+    error_kinds: Counter = field(default_factory=Counter)  # "answered 500", "ConnectionResetError" …: how many
     retries: int = 0  # sent again on a new connection after the server closed a keep-alive one
     seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
@@ -177,6 +179,7 @@ def load(port: int, path: str, headers: dict[str, str], seconds: float) -> Load:
         reused = False
         mine: list[float] = []
         errors = retries = 0
+        kinds: Counter = Counter()
         while time.monotonic() < stop_at:
             started = time.perf_counter()
             try:
@@ -195,8 +198,10 @@ def load(port: int, path: str, headers: dict[str, str], seconds: float) -> Load:
                 reused = True
                 if status != 200:
                     errors += 1
-            except (OSError, http.client.HTTPException):
+                    kinds[f"answered {status}"] += 1
+            except (OSError, http.client.HTTPException) as error:
                 errors += 1
+                kinds[type(error).__name__] += 1
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 reused = False
@@ -205,6 +210,7 @@ def load(port: int, path: str, headers: dict[str, str], seconds: float) -> Load:
         with lock:
             result.latencies_ms.extend(mine)
             result.errors += errors
+            result.error_kinds.update(kinds)
             result.retries += retries
 
     threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
@@ -375,7 +381,8 @@ def summarize(results: dict) -> dict:
             "page": name,
             "p50_ms": round(run.percentile(0.50), 2), "p95_ms": round(run.percentile(0.95), 2),
             "p95_target_ms": t["p95_ms"],
-            "p99_ms": round(run.percentile(0.99), 2), "req_per_s": round(run.throughput, 1), "errors": run.errors,
+            "p99_ms": round(run.percentile(0.99), 2), "req_per_s": round(run.throughput, 1), "errors": run.errors + (cold_run.errors if cold_run else 0),
+            "error_kinds": dict(run.error_kinds + (cold_run.error_kinds if cold_run else Counter())),
             "retries": run.retries,
             "vs_hello": _ratio(run.throughput, hello.throughput), "vs_hello_target": t["throughput_vs_hello"],
             "cold_vs_hello": _ratio(cold_run.throughput, hello.throughput) if cold_run else None,
@@ -398,8 +405,9 @@ def summarize(results: dict) -> dict:
                 misses.append(f"cache missed {row['cold_vs_hello']} of hello < {t['cold_throughput_vs_hello']}")
             if row["ten_year_vs_demo"] is not None and row["ten_year_vs_demo"] > t["ten_year_vs_demo"]:
                 misses.append(f"10-year/demo {row['ten_year_vs_demo']} > {t['ten_year_vs_demo']}")
-            if run.errors:
-                misses.append(f"{run.errors} errors")
+            if row["errors"]:
+                kinds = ", ".join(f"{kind}: {count}" for kind, count in sorted(row["error_kinds"].items()))
+                misses.append(f"{row['errors']} errors ({kinds})")
             if name == "search_fragment" and demo_run and row["demo_p95_ms"] > t["search_fragment_demo_p95_ms"]:
                 misses.append(f"demo p95 {row['demo_p95_ms']} ms > {t['search_fragment_demo_p95_ms']}")
             row["ok"] = not misses
