@@ -468,6 +468,39 @@ def test_a_new_cost_shows_at_once_and_another_year_or_page_reads_the_kept_facts(
         assert f"{first_year}–{first_year + 9}" in page
 
 
+def test_the_plan_is_worked_out_once_for_every_language_and_page_of_its_year(
+    client, auth, clock, logistics, make_asset, areas_on_record, monkeypatch
+):
+    """The plan is the same in both languages and on each page of its lines (and every day of its year):
+    a drawing missed in another language or for another page finds it with the facts."""
+    from datetime import date
+    from decimal import Decimal
+
+    from portal import cache
+    from portal.blueprints.equipment import budget as budgets
+
+    clock(2026, 12, 2, 10, 0)
+    areas_on_record("equipment", "building", "repairs")
+    make_asset(install_date=date(2015, 3, 9), expected_life_years=20, replacement_cost=Decimal("250000.00"))
+    auth.login_as(logistics)
+    worked_out = []
+    plan_for = budgets.plan_for
+    monkeypatch.setattr(budgets, "plan_for", lambda facts, a, year: worked_out.append(year) or plan_for(facts, a, year))
+    page = client.get("/equipment/budget").get_data(as_text=True)
+    cache.forget_drawings()
+    assert client.get("/equipment/budget/lines?page=1").status_code == 200
+    client.post("/language", data={"lang": "en", "next": "/equipment/budget", "csrf_token": _csrf(page)})
+    english = client.get("/equipment/budget").get_data(as_text=True)
+    assert "Maintenance and replacement plan 2027–2036" in english
+    assert worked_out == [2026]
+    clock(2027, 1, 4, 9, 0)
+    assert "2028–2037" in client.get("/equipment/budget").get_data(as_text=True)
+    assert worked_out == [2026, 2027]
+    make_asset(code="X-01", name="水泵", install_date=date(2020, 1, 1), replacement_cost=Decimal("8000.00"))
+    client.get("/equipment/budget")
+    assert worked_out == [2026, 2027, 2027]  # the register changed: the plan again
+
+
 def _csrf(page: str) -> str:
     import re
 

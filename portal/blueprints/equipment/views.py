@@ -622,8 +622,8 @@ class BudgetDrawing:
     line_count: int
 
 
-def _draw_budget(facts: budgets.PlanFacts, assumptions: budgets.Assumptions, this_year: int) -> BudgetDrawing:
-    projection = budgets.Projection(budgets.plan_for(facts, assumptions, this_year))
+def _draw_budget(plan: budgets.Plan) -> BudgetDrawing:
+    projection = budgets.Projection(plan)
     shown = money_formatter()
     by_year, tiers = projection.by_year_tier(), list(budgets.Tier)
     totals = [sum(by_year[year].values(), budgets.ZERO) for year in projection.years]
@@ -651,8 +651,11 @@ def _budget_drawing() -> BudgetDrawing:
     assumptions = budgets.Assumptions.from_config(current_app.config, now.date())
     tokens = read_tokens(BUDGET_DATA)
     facts = cached_facts(BUDGET_DATA, "equipment.plan", budgets.register_facts, tokens=tokens)
+    # The plan is the same in every language and on every day of the year: kept with the facts.
+    plan = cached_facts(BUDGET_DATA, ("equipment.plan", assumptions, now.year),
+                        lambda: budgets.plan_for(facts, assumptions, now.year), tokens=tokens)
     return cached(BUDGET_DATA, ("equipment.budget", assumptions, now.year, str(get_locale())),
-                  lambda: _draw_budget(facts, assumptions, now.year), tokens=tokens)
+                  lambda: _draw_budget(plan), tokens=tokens)
 
 
 @bp.route("/budget")
