@@ -58,7 +58,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntegerConverter
     register_blueprints(app)
     with app.app_context():
-        app.wsgi_app = cache.VisitorPages(app.wsgi_app, db.engine)  # type: ignore[method-assign]
+        app.wsgi_app = cache.VisitorPages(  # type: ignore[method-assign]
+            app.wsgi_app, db.engine, language_cookie=app.config["LANGUAGE_COOKIE"])
 
     proxies = int(app.config.get("PROXY_COUNT", 0))
     if proxies:

@@ -452,26 +452,29 @@ class _VisitorPage:
 class VisitorPages:
     """The visitors' pages :func:`kept_page` keeps, answered before Flask runs.
 
-    A GET with no cookie at all comes from a visitor without a session, and every such
-    visitor is shown the same page: it is answered with the bytes the portal sent for
-    the same URL and the same values of the headers a page may vary on, while the
+    A GET with no cookie at all, or the language cookie alone, comes from a visitor
+    without a session, and every such visitor is shown the same page (in the language
+    chosen): it is answered with the bytes the portal sent for the same URL, the same
+    cookie and the same values of the headers a page may vary on, while the
     page's areas keep their tokens and within the same period of the clock, as a
     shared cache in front of the portal would (one read of the tokens, no request,
     session or locale machinery). Only what :func:`kept_page` kept for visitors is
     kept here, and only a plain 200 that sets no cookie, may be stored by any cache
     and varies on nothing else; every other request goes to the app."""
 
-    def __init__(self, wsgi_app: Callable[..., Any], engine: Engine) -> None:
+    def __init__(self, wsgi_app: Callable[..., Any], engine: Engine, language_cookie: str = "") -> None:
         self.wsgi_app = wsgi_app
         self.engine = engine
+        self._language = f"{language_cookie}=" if language_cookie else None
         self._store = LocalCache(size=128, seconds=300.0)
         _drawing_stores.append(self._store)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_COOKIE" in environ:
+        cookie = environ.get("HTTP_COOKIE")
+        if environ.get("REQUEST_METHOD") != "GET" or not (cookie is None or self._language_alone(cookie)):
             return self.wsgi_app(environ, start_response)
         key = (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
-               *map(environ.get, _VISITOR_HEADERS))
+               cookie, *map(environ.get, _VISITOR_HEADERS))
         page = self._store.get(key, time.monotonic())
         if page is not None and self._current(page, environ):
             start_response(page.status, list(page.headers))
@@ -493,6 +496,10 @@ class VisitorPages:
                 body.close()
         self._store.put(key, _VisitorPage(*kept, sent[0], tuple(sent[1]), data), time.monotonic())
         return [data]
+
+    def _language_alone(self, cookie: str) -> bool:
+        """The Cookie header is the language cookie and nothing else (no session, no remember-me)."""
+        return self._language is not None and cookie.startswith(self._language) and ";" not in cookie
 
     def _current(self, page: _VisitorPage, environ: dict[str, Any]) -> bool:
         if timeutil.floor_to(timeutil.now(), page.per) != page.moment:

@@ -336,6 +336,24 @@ def test_a_request_with_a_cookie_always_reaches_the_app(client, versioned_home, 
     assert len(app_runs) == 3
 
 
+def test_a_visitor_who_chose_a_language_is_answered_before_the_app_in_it(app, client, versioned_home, app_runs):
+    """The language cookie alone is no session: the page kept for that language is answered before
+    Flask. With any other cookie beside it (a session, remember-me), the request reaches the app."""
+    language = app.config["LANGUAGE_COOKIE"]
+    client.set_cookie(language, "en")
+    english = client.get("/").get_data(as_text=True)
+    assert 'lang="en"' in english and len(app_runs) == 1
+    assert client.get("/").get_data(as_text=True) == english and len(app_runs) == 1
+    client.set_cookie(language, "zh_CN")
+    chinese = client.get("/").get_data(as_text=True)
+    assert 'lang="zh' in chinese and len(app_runs) == 2  # the other language: its own page, from the app
+    assert client.get("/").get_data(as_text=True) == chinese and len(app_runs) == 2
+    client.set_cookie("session", "anything")
+    client.get("/")
+    client.get("/")
+    assert len(app_runs) == 4
+
+
 @pytest.mark.parametrize(("status", "headers", "storable"), [
     ("200 OK", [("Vary", "HX-Request, Accept-Language, Cookie")], True),
     ("200 OK", [("Vary", "Accept")], False),
