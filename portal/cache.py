@@ -81,7 +81,8 @@ class LocalCache:
         """The entry for ``key``, or ``build()``'s value, kept. Threads that miss the same key
         together wait for the first one's build instead of each building it (when facts expire
         or a worker starts, a worker's threads would otherwise read and hold the same data at
-        once); if that build fails, the next one builds."""
+        once); if that build fails, the next one builds. A build may wait for another key's (a
+        drawing for its facts), never for one whose build waits for it: facts are read from data."""
         value = self.get(key, now)
         if value is not None:
             return value
