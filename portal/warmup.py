@@ -19,6 +19,7 @@ import gc
 
 from flask import Flask
 from flask_babel import get_locale, get_translations
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import configure_mappers
 
 
@@ -48,12 +49,18 @@ def warm_up(app: Flask) -> None:
     compile_templates(app)
     load_languages(app)
     with app.app_context():
-        for declared in capabilities():
-            if declared.warm_up is not None:
-                declared.warm_up()
-        db.session.remove()
-        for engine in db.engines.values():
-            engine.dispose()  # the parent keeps no connection; workers open their own
+        try:
+            for declared in capabilities():
+                if declared.warm_up is not None:
+                    declared.warm_up()
+        except SQLAlchemyError:
+            # The database may come up after the portal (a reboot): the server starts all the same, and
+            # each worker reads what it keeps on first use, as it would without the warm-up.
+            app.logger.warning("warm-up: the database could not be read; workers read it on first use", exc_info=True)
+        finally:
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()  # the parent keeps no connection; workers open their own
     # What is kept for good is set aside from the collector here, so no worker's collections walk it
     # (nor write to its pages, which stay shared with the parent).
     gc.collect()

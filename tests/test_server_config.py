@@ -121,3 +121,28 @@ def test_without_a_preloaded_app_the_master_prepares_nothing(monkeypatch):
         raise AssertionError("the master loaded the app")
 
     settings["when_ready"](SimpleNamespace(cfg=SimpleNamespace(preload_app=False), app=SimpleNamespace(wsgi=load)))
+
+
+def test_the_server_starts_when_the_database_cannot_be_read_yet(app, monkeypatch, caplog):
+    """At a reboot the database may come up after the portal: the warm-up says so and the server starts;
+    workers read what they keep on first use."""
+    from types import SimpleNamespace
+
+    from sqlalchemy.exc import OperationalError
+
+    import portal.blueprints
+    from portal.capabilities import Capability
+    from portal.db import db
+
+    def unreachable() -> None:
+        db.session.execute(db.select(1))  # a connection taken from the pool, as a real warm-up would
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(portal.blueprints, "capabilities", lambda: (Capability("reads_at_start", warm_up=unreachable),))
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    try:
+        settings["when_ready"](SimpleNamespace(cfg=SimpleNamespace(preload_app=True), app=SimpleNamespace(wsgi=lambda: app)))
+    finally:
+        gc.unfreeze()
+    assert "the database could not be read" in caplog.text
+    assert db.engine.pool.checkedin() == 0 and db.engine.pool.checkedout() == 0
