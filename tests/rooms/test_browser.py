@@ -222,3 +222,30 @@ def test_booking_a_free_room_from_its_door_sign(live_server, page, make_user, cr
     booking = db.session.scalar(db.select(Booking).where(Booking.room_id == room_id))
     assert booking.title == "临时碰头会" and booking.checked_in_at is not None
     assert (booking.start_at, booking.end_at) == (at(workday, "10:01"), at(workday, "10:31"))
+
+
+def test_the_day_grid_on_a_phone_scrolls_sideways_from_the_keyboard(live_server, browser, make_user, create_unit,
+                                                                      create_room, workday):
+    """The grid is wider than a phone: its scroll box takes the focus (tabindex) once the
+    page has loaded, and again after htmx has brought in the next day."""
+    from playwright.sync_api import expect
+
+    from tests.conftest import log_in
+
+    make_user(roles=[Role.EMPLOYEE], username="phone_user", unit=create_unit())
+    create_room(name="窄屏会议室", capacity=10)
+    db.session.commit()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        log_in(page, live_server.url, "phone_user")
+        page.goto(f"{live_server.url}/rooms/day?date={workday.isoformat()}")  # waits for "load"
+        scroller = page.locator("#day-grid .grid-scroll")
+        assert scroller.evaluate("box => box.scrollWidth > box.clientWidth")
+        assert scroller.get_attribute("tabindex") == "0"
+
+        page.click("#day-grid a[rel=next]")  # htmx swaps the grid in place
+        page.wait_for_selector(f"#grid-date:not([value='{workday.isoformat()}'])", state="attached")
+        expect(page.locator("#day-grid .grid-scroll")).to_have_attribute("tabindex", "0")  # after htmx settles
+    finally:
+        context.close()

@@ -53,6 +53,9 @@
 /* ---- standards: a table or panel that scrolls sideways (phones) can be scrolled from the keyboard ---- */
 (function () {
   "use strict";
+  // Widths are read after "load", not while the page is still being parsed: reading
+  // them earlier forces a layout of the whole page (the day grid's 600 cells) before
+  // DOMContentLoaded, on top of the one the browser does anyway.
   function focusableScrollers() {
     var boxes = document.querySelectorAll(".table, .table-scroll, .grid-scroll, .floor-plan__scroll");
     for (var i = 0; i < boxes.length; i++) {
@@ -62,10 +65,10 @@
       }
     }
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", focusableScrollers);
-  } else {
+  if (document.readyState === "complete") {
     focusableScrollers();
+  } else {
+    window.addEventListener("load", focusableScrollers);
   }
   document.addEventListener("htmx:afterSettle", focusableScrollers);
   window.addEventListener("resize", focusableScrollers);
