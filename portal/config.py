@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
+import sys
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -91,6 +93,29 @@ def prepare_workers(server: object) -> None:
         warm_up(app)
 
 
+# glibc's malloc raises its mmap threshold each time it frees a large block (up to
+# 32 MB); from then on blocks of that size come from the heap, and what a thread
+# frees among blocks still in use stays with the process. A worker whose four threads
+# compress and draw pages side by side kept ~10 MB that way. mallopt(3): setting the
+# threshold (here to glibc's own starting value) also ends the raising, so large
+# blocks go back to the system when freed.
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 128 * 1024
+
+
+def return_large_blocks() -> bool:
+    """Fix glibc's mmap threshold for this process; False where there is no glibc
+    (Windows, macOS, musl) and nothing to fix."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    return mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1
+
+
 def settle_worker(worker: object = None) -> None:
     """Once a worker has forked from the loaded app: the database connections it
     would share with its parent are left to the parent (SQLAlchemy's rule for a
@@ -98,7 +123,8 @@ def settle_worker(worker: object = None) -> None:
     translations, the pinyin table: some 170,000 objects) is set aside from the
     garbage collector, which would otherwise walk all of it in every full
     collection (about 6 ms each on this hardware, a latency spike every few dozen
-    pages); and young objects are collected less often."""
+    pages); young objects are collected less often; and freed large blocks go back
+    to the system (return_large_blocks)."""
     app = getattr(worker, "wsgi", None)
     if hasattr(app, "app_context"):
         from portal.db import db
@@ -109,6 +135,7 @@ def settle_worker(worker: object = None) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    return_large_blocks()
 
 
 class Config:

@@ -146,3 +146,40 @@ def test_the_server_starts_when_the_database_cannot_be_read_yet(app, monkeypatch
         gc.unfreeze()
     assert "the database could not be read" in caplog.text
     assert db.engine.pool.checkedin() == 0 and db.engine.pool.checkedout() == 0
+
+
+FRAGMENTED_HEAP = """
+import re, sys
+def rss_mb():
+    return int(re.search(r"VmRSS:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) // 1024
+if sys.argv[1] == "worker":
+    import runpy
+    runpy.run_path("gunicorn.conf.py")["post_worker_init"](None)
+big = bytearray(8 << 20)
+del big  # glibc would now raise its mmap threshold to 8 MB
+before = rss_mb()
+blocks = [bytearray(512 << 10) for _ in range(40)]  # 20 MB, as half-megabyte blocks
+still_used = blocks[1::2]
+del blocks  # every other block freed, between blocks still in use
+print(rss_mb() - before - 10)
+"""
+
+
+def test_a_worker_gives_freed_large_blocks_back_to_the_system():
+    """glibc's raised mmap threshold kept what a worker's threads freed among blocks
+    still in use; a worker fixes it (portal.config.return_large_blocks)."""
+    import subprocess
+    import sys
+
+    import pytest
+
+    if not sys.platform.startswith("linux") or not os.confstr("CS_GNU_LIBC_VERSION"):
+        pytest.skip("glibc's allocator only")
+
+    def kept_mb(role: str) -> int:
+        run = subprocess.run([sys.executable, "-c", FRAGMENTED_HEAP, role], cwd=ROOT, capture_output=True, text=True,
+                             check=True, env={**os.environ, "GLIBC_TUNABLES": ""})
+        return int(run.stdout.split()[-1])
+
+    assert kept_mb("plain") >= 8  # the freed half stays with a plain process
+    assert kept_mb("worker") <= 2  # and goes back from a worker
