@@ -166,6 +166,20 @@ def _wait_until(condition: Callable[[], bool]) -> None:
         time.sleep(0.001)
 
 
+def _second_waits_for_first(cache: LocalCache, key: str, ask, builds: list, release: threading.Event) -> None:
+    """Two threads ``ask`` for ``key``: the first starts the build, the second arrives while
+    it is under way and waits for it; then the build is let go and both finish."""
+    first = threading.Thread(target=ask)
+    first.start()
+    _wait_until(lambda: len(builds) == 1)
+    second = threading.Thread(target=ask)
+    second.start()
+    _wait_until(lambda: cache._builds[key].threads == 2)  # the second is waiting for the first's build
+    release.set()
+    first.join(10)
+    second.join(10)
+
+
 def test_threads_missing_the_same_entry_together_wait_for_one_build():
     cache = LocalCache(size=8, seconds=60)
     release, builds, answers = threading.Event(), [], []
@@ -178,15 +192,7 @@ def test_threads_missing_the_same_entry_together_wait_for_one_build():
     def ask() -> None:
         answers.append(cache.get_or_build("plan", build, now=1))
 
-    first = threading.Thread(target=ask)
-    first.start()
-    _wait_until(lambda: len(builds) == 1)
-    second = threading.Thread(target=ask)
-    second.start()
-    _wait_until(lambda: cache._builds["plan"].threads == 2)  # the second is waiting for the first's build
-    release.set()
-    first.join(10)
-    second.join(10)
+    _second_waits_for_first(cache, "plan", ask, builds, release)
     assert answers == ["facts", "facts"] and len(builds) == 1
     assert cache.get("plan", now=2) == "facts" and cache._builds == {}
     assert cache.get_or_build("other", lambda: "another", now=2) == "another"  # another key builds at once
@@ -209,15 +215,7 @@ def test_when_the_first_build_fails_the_waiting_thread_builds_and_nothing_is_lef
         except RuntimeError as error:
             errors.append(error)
 
-    first = threading.Thread(target=ask)
-    first.start()
-    _wait_until(lambda: len(builds) == 1)
-    second = threading.Thread(target=ask)
-    second.start()
-    _wait_until(lambda: cache._builds["plan"].threads == 2)
-    release.set()
-    first.join(10)
-    second.join(10)
+    _second_waits_for_first(cache, "plan", ask, builds, release)
     assert len(errors) == 1 and answers == ["facts"] and len(builds) == 2
     assert cache._builds == {}
 
