@@ -71,8 +71,8 @@ def test_a_plus_in_the_grid_opens_the_request_form_for_that_room_and_slot(client
     action = re.search(r'<form[^>]*action="([^"]+)"[^>]*class="grid-book"', html) or re.search(
         r'<form class="grid-book"[^>]*action="([^"]+)"', html)
     assert action, "the grid is a GET form to the request form"
-    room = re.search(r'<td><button name=(\d+)\.12>\+</button>', html).group(1)  # slot 12: 14:00
-    form = client.get(f"{action.group(1)}?date=2026-12-03&{room}.12=").get_data(as_text=True)
+    room = re.search(r'<td><button name=(\d+)m>\+</button>', html).group(1)  # slot 12 (m): 14:00
+    form = client.get(f"{action.group(1)}?date=2026-12-03&{room}m=").get_data(as_text=True)
     assert re.search(rf'<option[^>]*value="{room}"[^>]*selected|<option[^>]*selected[^>]*value="{room}"', form), "room chosen"
     assert re.search(r'<option[^>]*value="14:00"[^>]*selected|<option[^>]*selected[^>]*value="14:00"', form), "time chosen"
     assert 'value="2026-12-03"' in form

@@ -26,7 +26,7 @@ def test_book_a_room_from_the_day_grid(live_server, page, make_user, create_unit
     page.wait_for_selector("table.grid")
     assert "已有会议" in page.content()
 
-    page.click(f"table.grid button[name='{room_id}.11']")  # 13:30 (issue 21: a button of the grid's GET form)
+    page.click(f"table.grid button[name='{room_id}l']")  # 13:30, slot 11 (issue 21: a button of the grid's GET form)
     page.wait_for_selector("form#booking")
     page.fill("input[name=title]", "统计数据质量会")
     page.fill("input[name=attendees]", "12")

@@ -1,6 +1,7 @@
 """Meeting-room pages for each role: finding rooms, the grid, requesting,
 approving, cancelling, arrangements, closures, settings, signs and calendars."""
 
+import re
 from datetime import time, timedelta
 from io import BytesIO
 
@@ -95,7 +96,7 @@ def test_day_grid_hides_non_public_titles_from_those_who_may_not_see_them(
     mine = html(client.get(url))
     assert "内部人事会议" in mine and f"/rooms/bookings/{secret.id}" in mine
     # Free slots are "+" buttons of a GET form to the request form (issue 21: short markup).
-    assert 'action="/rooms/new"' in mine and f"<button name={room.id}." in mine
+    assert 'action="/rooms/new"' in mine and re.search(rf"<button name={room.id}[a-zA-Z]>\+</button>", mine)
     auth.login_as(logistics)
     assert "内部人事会议" in html(client.get(url))
     # The grid is cached per process: what one viewer saw never reaches another.
@@ -151,6 +152,29 @@ def test_week_view_shows_the_rooms_week(client, create_room, create_booking, wor
 
 
 # ---------------------------------------------------------------- requests
+
+
+@pytest.mark.parametrize(("name", "chosen"), [
+    ("3a", (3, 0)), ("12z", (12, 25)), ("7B", (7, 27)),
+    ("3.4", None), ("3", None), ("a", None), ("date", None), ("²a", None), ("１a", None), ("1234567890a", None), ("", None),
+])
+def test_a_grid_button_name_is_a_room_and_a_slot_letter(name, chosen):
+    from portal.blueprints.rooms.grid import parse_slot_button, slot_button_name
+
+    assert parse_slot_button(name) == chosen
+    if chosen:
+        assert slot_button_name(*chosen) == name
+
+
+def test_the_request_form_takes_the_pressed_grid_button_and_ignores_odd_names(client, auth, staff, create_room, workday):
+    room = create_room(capacity=20)
+    auth.login_as(staff)
+    day = workday.isoformat()
+    form = html(client.get(f"/rooms/new?date={day}&{room.id}m="))  # slot 12: 14:00
+    assert re.search(rf'<option selected value="{room.id}"', form) and 'selected value="14:00"' in form
+    for odd in ("²m", f"{room.id}Z", f"{room.id}.12", "99999999999m"):  # not a number, past the last slot, the old form
+        page = client.get(f"/rooms/new?date={day}&{odd}=")
+        assert page.status_code == 200 and 'selected value="14:00"' not in html(page)
 
 
 def test_staff_books_a_room_and_sees_it(client, auth, staff, create_room, workday):
@@ -719,7 +743,7 @@ def test_grid_cells_escape_titles_and_say_what_a_cell_holds(app):
     ]
     words = CellWords(frozenset({5}), Markup("已预订"), Markup("关闭"), Markup("待审批"), ("/rooms/bookings/", ""))
     assert str(cells_markup(cells, words, book_room=3)) == (
-        '<td><button name=3.0>+</button><td class="g-past"></td>\n<td></td>\n'
+        '<td><button name=3a>+</button><td class="g-past"></td>\n<td></td>\n'
         '<td colspan="2" class="g-b g-pending"><a href="/rooms/bookings/5">&lt;b&gt;密&lt;/b&gt;</a>'
         "<small>08:00–09:00 · 待审批</small></td>\n"
         '<td colspan="2" class="g-b g-approved g-past">公开&lt;会&gt;<small>08:00–09:00</small></td>\n'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,6 +13,23 @@ from portal.blueprints.rooms.models import Booking, RoomClosure
 from portal.blueprints.rooms.services import SLOT, GridBooking, GridClosure, day_slots
 
 
+# The day grid's "+" buttons are named by room and slot: "12c" is room 12 at the third
+# half hour of the day (08:00 is "a"). A letter, not ".2": the grid has ~600 of these.
+SLOT_LETTERS = string.ascii_lowercase + string.ascii_uppercase  # 52, more than a day's 48 half hours
+
+
+def slot_button_name(room_id: int, slot: int) -> str:
+    return f"{room_id}{SLOT_LETTERS[slot]}"
+
+
+def parse_slot_button(name: str) -> tuple[int, int] | None:
+    """``(room id, slot index)`` from a "+" button's name; None for any other name."""
+    room_part, letter = name[:-1], name[-1:]
+    if letter and letter in SLOT_LETTERS and room_part.isascii() and room_part.isdigit() and len(room_part) <= 9:
+        return int(room_part), SLOT_LETTERS.index(letter)
+    return None
+
+
 @dataclass(slots=True)  # not frozen: a day grid makes hundreds, and frozen ones are slow to make
 class Cell:
     start_at: datetime
@@ -20,7 +38,7 @@ class Cell:
     closure: RoomClosure | GridClosure | None = None
     past: bool = False  # over: greyed
     bookable: bool = False  # free and not yet begun: the grid offers "+"
-    slot: int = 0  # index of the first slot in the day (08:00 is 0): the "+" button's short name
+    slot: int = 0  # index of the first slot in the day (08:00 is 0): the "+" button's name (slot_button_name)
 
     @property
     def hhmm(self) -> str:
@@ -86,7 +104,7 @@ def cells_markup(cells: Sequence[Cell], words: CellWords, *, book_room: int | No
 
     With ``book_room`` (the day grid, for people who may book) a free slot not yet
     begun is a "+" button of the grid's one GET form naming room and slot
-    (``name=3.14``); with ``book_url`` (the week view) it is a link to the request
+    (``name=3o``, slot_button_name); with ``book_url`` (the week view) it is a link to the request
     form with the slot's start appended. A slot that has begun is not offered (the
     request would be refused); a slot that is over is greyed. Bookings the reader may
     not read show their title when it is public, else ``words.booked``. ``</td>`` is
@@ -94,11 +112,12 @@ def cells_markup(cells: Sequence[Cell], words: CellWords, *, book_room: int | No
     out: list[str] = []
     add = out.append
     link = escape(book_url) if book_url else None
+    letters = SLOT_LETTERS
     for cell in cells:
         booking, closure = cell.booking, cell.closure
         if booking is None and closure is None:
             if cell.bookable and book_room:
-                add(f"<td><button name={book_room}.{cell.slot}>+</button>")
+                add(f"<td><button name={book_room}{letters[cell.slot]}>+</button>")  # slot_button_name
             elif cell.bookable and link:
                 hhmm = cell.start_at.strftime("%H:%M")
                 add(f'<td><a href="{link}&amp;start={hhmm}" title="{hhmm}">+</a></td>\n')

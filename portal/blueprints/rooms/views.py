@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from portal import timeutil
 from portal.blueprints.rooms import bp, figures, ics, services, tasks
 from portal.blueprints.rooms import statistics as stats_service
-from portal.blueprints.rooms.grid import CellWords, cells_markup
+from portal.blueprints.rooms.grid import CellWords, cells_markup, parse_slot_button
 from portal.blueprints.rooms.forms import (
     BookingForm,
     BookNowForm,
@@ -211,13 +211,12 @@ def _prefill(form: BookingForm) -> None:
         form.room_id.data = room_id
     form.day.data = requested_day()
     start_arg = request.args.get("start")
-    # The day grid's "+" buttons are named ``<room>.<slot index>`` (short: the grid has hundreds of them).
-    for name in request.args:
-        room_part, dot, slot_part = name.partition(".")
-        if dot and room_part.isdigit() and len(room_part) <= 9 and slot_part.isdigit() and len(slot_part) <= 2:
-            if int(slot_part) < len(times := services.slot_times()) - 1:
-                form.room_id.data = int(room_part)
-                start_arg = times[int(slot_part)].strftime("%H:%M")
+    for name in request.args:  # the day grid's "+" button that was pressed, if any
+        if (chosen := parse_slot_button(name)) is not None:
+            room_id, slot = chosen
+            if slot < len(times := services.slot_times()) - 1:
+                form.room_id.data = room_id
+                start_arg = times[slot].strftime("%H:%M")
             break
     if (start := parse_time(start_arg)) and start.strftime("%H:%M") in {c.value for c in form.start.choices}:
         form.start.data = start.strftime("%H:%M")
