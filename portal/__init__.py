@@ -59,7 +59,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     with app.app_context():
         app.wsgi_app = cache.VisitorPages(  # type: ignore[method-assign]
-            app.wsgi_app, db.engine, language_cookie=app.config["LANGUAGE_COOKIE"])
+            app.wsgi_app, db.engine,
+            language_cookies=[f"{app.config['LANGUAGE_COOKIE']}={code}" for code in app.config["LANGUAGES"]])
 
     proxies = int(app.config.get("PROXY_COUNT", 0))
     if proxies:

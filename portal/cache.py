@@ -453,7 +453,8 @@ class _VisitorPage:
 class VisitorPages:
     """The visitors' pages :func:`kept_page` keeps, answered before Flask runs.
 
-    A GET with no cookie at all, or the language cookie alone, comes from a visitor
+    A GET with no cookie at all, or the language cookie alone naming a language the
+    portal has (nothing else in the header, not even a comma-joined second cookie), comes from a visitor
     without a session, and every such visitor is shown the same page (in the language
     chosen): it is answered with the bytes the portal sent for the same URL, the same
     cookie and the same values of the headers a page may vary on, while the
@@ -463,16 +464,16 @@ class VisitorPages:
     kept here, and only a plain 200 that sets no cookie, may be stored by any cache
     and varies on nothing else; every other request goes to the app."""
 
-    def __init__(self, wsgi_app: Callable[..., Any], engine: Engine, language_cookie: str = "") -> None:
+    def __init__(self, wsgi_app: Callable[..., Any], engine: Engine, language_cookies: Iterable[str] = ()) -> None:
         self.wsgi_app = wsgi_app
         self.engine = engine
-        self._language = f"{language_cookie}=" if language_cookie else None
+        self._language_cookies = frozenset(language_cookies)  # whole Cookie headers: "portal_lang=en", …
         self._store = LocalCache(size=128, seconds=300.0)
         _drawing_stores.append(self._store)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         cookie = environ.get("HTTP_COOKIE")
-        if environ.get("REQUEST_METHOD") != "GET" or not (cookie is None or self._language_alone(cookie)):
+        if environ.get("REQUEST_METHOD") != "GET" or not (cookie is None or cookie in self._language_cookies):
             return self.wsgi_app(environ, start_response)
         key = (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
                cookie, *map(environ.get, _VISITOR_HEADERS))
@@ -497,10 +498,6 @@ class VisitorPages:
                 body.close()
         self._store.put(key, _VisitorPage(*kept, sent[0], tuple(sent[1]), data), time.monotonic())
         return [data]
-
-    def _language_alone(self, cookie: str) -> bool:
-        """The Cookie header is the language cookie and nothing else (no session, no remember-me)."""
-        return self._language is not None and cookie.startswith(self._language) and ";" not in cookie
 
     def _current(self, page: _VisitorPage, environ: dict[str, Any]) -> bool:
         if timeutil.floor_to(timeutil.now(), page.per) != page.moment:

@@ -350,6 +350,11 @@ def test_a_visitor_who_chose_a_language_is_answered_before_the_app_in_it(app, cl
     client.get("/")
     client.get("/")
     assert len(app_runs) == 4
+    client.delete_cookie("session")
+    client.set_cookie(language, "xx")  # not a language the portal has: the app answers, each time
+    client.get("/")
+    client.get("/")
+    assert len(app_runs) == 6
 
 
 @pytest.mark.parametrize(("status", "headers", "storable"), [

@@ -112,12 +112,11 @@ def cells_markup(cells: Sequence[Cell], words: CellWords, *, book_room: int | No
     out: list[str] = []
     add = out.append
     link = escape(book_url) if book_url else None
-    letters = SLOT_LETTERS
     for cell in cells:
         booking, closure = cell.booking, cell.closure
         if booking is None and closure is None:
             if cell.bookable and book_room:
-                add(f"<td><button name={book_room}{letters[cell.slot]}>+</button>")  # slot_button_name
+                add(f"<td><button name={slot_button_name(book_room, cell.slot)}>+</button>")
             elif cell.bookable and link:
                 hhmm = cell.start_at.strftime("%H:%M")
                 add(f'<td><a href="{link}&amp;start={hhmm}" title="{hhmm}">+</a></td>\n')
